@@ -1,0 +1,36 @@
+"""gmpcore: a fast, faithful simulator of the Go runtime's GMP scheduler.
+
+The queue core reproduces Go's run-queue algorithms exactly
+(docs/data-layout.md; go-scheduler.md §2):
+
+>>> import gmpcore as gmp
+>>> s = gmp.Sched(nprocs=4, seed=0)
+>>> s.runqput(0, 1); s.runqput(0, 2); s.runqput(0, 3)
+>>> s.runqsteal(1, 0)       # thief P1 takes ⌈3/2⌉ = 2 and runs the last
+2
+>>> s.runq(1), s.runq(0)
+(array([1], dtype=int32), array([3], dtype=int32))
+"""
+
+from gmpcore._sched import (
+    MAX_G,
+    MAX_NPROCS,
+    RUNQ_CAPACITY,
+    GoThrow,
+    Op,
+    RandomOrder,
+    Sched,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GoThrow",
+    "MAX_G",
+    "MAX_NPROCS",
+    "Op",
+    "RUNQ_CAPACITY",
+    "RandomOrder",
+    "Sched",
+    "__version__",
+]

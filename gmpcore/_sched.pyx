@@ -150,9 +150,12 @@ cdef class Sched:
 
     def __cinit__(self):
         gq_init(&self.q.globrunq)
+        self.q.runq = NULL
         self.order.coprimes = NULL
 
     def __init__(self, nprocs, seed=0, randomize=False, sysmon=True, runq_origin=0):
+        if self.q.runq != NULL:
+            raise RuntimeError("Sched.__init__ may only run once; create a new Sched")
         n = int64_index(nprocs, "nprocs", f"an integer in [1, {MAX_PROCS}]")
         if not 1 <= n <= MAX_PROCS:
             raise ValueError(f"nprocs must be in [1, {MAX_PROCS}], got {n}")
@@ -366,7 +369,11 @@ cdef class Sched:
         ``max=0`` is ``globrunqgetbatch(128)`` with the extra Gs appended to
         `p`'s ring by ``runqputbatch`` (findRunnable, §3.2 step 9).  This is
         the signature of Go ≤1.24's ``globrunqget(pp, max)``, whose effect is
-        the same.  The batch is min(max or 128, size, size/nprocs + 1).
+        the same whenever the ring has room for the batch (≤1.24 put the extras
+        one by one with ``runqput``).  The batch is min(max or 128, size,
+        size/nprocs + 1).  If `p`'s ring cannot take the extras, raises
+        GoThrow("Couldn't put Gs into empty local runq") before popping
+        anything (Go only calls this with an empty ring).
 
         >>> s = Sched(4)
         >>> s.globrunqputbatch(range(10))

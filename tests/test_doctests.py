@@ -1,0 +1,17 @@
+"""Docstring examples of the installed package run as tests."""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["gmpcore", "gmpcore._sched", "gmpcore.reference.runq", "gmpcore.__main__"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0
+    if name != "gmpcore.reference.runq":
+        assert result.attempted > 0, f"{name} has no examples"

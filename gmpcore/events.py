@@ -1,0 +1,52 @@
+"""Codes shared by both engines and by everything that reads their output.
+
+Goroutine states and wait reasons use Go's numbering (go-scheduler.md §1.2,
+§6.4), so a G row reads like ``scheddetail``.  Event kinds are the rows of a
+run's event log: the differential tests compare these logs between the
+reference engine and the compiled one, and traces are drawn from them.
+"""
+
+# G status (runtime2.go): what scheddetail prints as status=N.
+G_IDLE, G_RUNNABLE, G_RUNNING, G_SYSCALL, G_WAITING, G_DEAD = 0, 1, 2, 3, 4, 6
+G_STATUS_NAMES = {G_IDLE: "idle", G_RUNNABLE: "runnable", G_RUNNING: "running",
+                  G_SYSCALL: "syscall", G_WAITING: "waiting", G_DEAD: "dead"}
+
+# Wait reasons (subset of runtime2.go's waitReason), with Go's strings.
+WAIT_NONE = 0
+WAIT_CHAN_RECEIVE = 1
+WAIT_CHAN_SEND = 2
+WAIT_SLEEP = 3
+WAIT_IO = 4
+WAIT_WAITGROUP = 5
+WAIT_PREEMPTED = 6
+WAIT_REASONS = ("", "chan receive", "chan send", "sleep", "IO wait",
+                "sync.WaitGroup.Wait", "preempted")
+
+# P status (§1.4).
+P_IDLE, P_RUNNING, P_SYSCALL, P_GCSTOP, P_DEAD = 0, 1, 2, 3, 4
+
+# Event log rows: (time, kind, m, p, g, arg); -1 where a field does not apply.
+EV_CREATE = 0        # g created by arg (the parent's G index), on p
+EV_RUN = 1           # m runs g on p; arg = 1 if it inherits the time slice
+EV_STOP = 2          # g leaves m; arg = a STOP_* reason
+EV_READY = 3         # g made runnable into p's runnext (ready/goready)
+EV_STEAL = 4         # p stole g (the one it runs) and arg-1 more from another P
+EV_SPILL = 5         # runqputslow moved arg Gs from p to the global queue
+EV_SYSCALL_ENTER = 6
+EV_SYSCALL_EXIT = 7  # arg = 0 fast path (same P), 1 fast path (idle P), 2 slow path
+EV_HANDOFF = 8       # handoffp gave p to m (or arg = -1: P went idle)
+EV_THREAD_CREATE = 9
+EV_M_PARK = 10       # stopm
+EV_M_WAKE = 11       # startm woke m for p; arg = 1 if spinning
+EV_SPIN = 12         # arg = 1 becomes spinning, 0 stops
+EV_TIMER = 13        # a timer of p fired and readied g
+EV_NETPOLL = 14      # m polled the network; arg = Gs made ready
+EV_PREEMPT = 15      # sysmon asked g on p to stop; arg = 1 async signal
+EV_IO_READY = 16     # g's network wait completed (the fd is ready)
+EVENT_NAMES = ("create", "run", "stop", "ready", "steal", "spill", "syscall_enter",
+               "syscall_exit", "handoff", "thread_create", "m_park", "m_wake", "spin",
+               "timer", "netpoll", "preempt", "io_ready")
+
+# EV_STOP reasons.
+STOP_EXIT, STOP_PARK, STOP_GOSCHED, STOP_PREEMPT, STOP_SYSCALL = 0, 1, 2, 3, 4
+STOP_REASONS = ("exit", "park", "gosched", "preempt", "syscall")

@@ -12,20 +12,25 @@ The queue core reproduces Go's run-queue algorithms exactly
 (array([1], dtype=int32), array([3], dtype=int32))
 """
 
-from gmpcore._sched import (
-    MAX_G,
-    MAX_NPROCS,
-    RUNQ_CAPACITY,
+from gmpcore._sched import MAX_G, MAX_NPROCS, RUNQ_CAPACITY, Op, RandomOrder, Sched
+from gmpcore.errors import (
+    Deadlock,
+    GoFatalError,
     GoThrow,
-    Op,
-    RandomOrder,
-    Sched,
+    StackOverflow,
+    ThreadExhaustion,
+    WorkloadPanic,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Deadlock",
+    "GoFatalError",
     "GoThrow",
+    "StackOverflow",
+    "ThreadExhaustion",
+    "WorkloadPanic",
     "MAX_G",
     "MAX_NPROCS",
     "Op",

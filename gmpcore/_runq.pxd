@@ -33,6 +33,7 @@ cdef enum:
     RQ_SPILLED = 1        # runqput moved half the ring to the global queue
     RQ_NOMEM = -1         # the global queue could not grow
     RQ_OVERFLOW = -2      # Go throws "runqsteal: runq overflow"; nothing was changed
+    RQ_CORRUPT = -3       # Go throws "runqputslow: queue is not full"; nothing was changed
 
 cdef struct RunQueues:
     int32_t nprocs        # len(allp); also gomaxprocs for the global batch size
@@ -77,6 +78,8 @@ cdef inline int runqputslow(RunQueues* q, int32_t p, gid_t g, uint32_t h, uint32
     cdef gid_t batch[RUNQ_HALF + 1]
     cdef gid_t* ring = ring_of(q, p)
     cdef uint32_t n = (t - h) // 2, i
+    if n != RUNQ_HALF:
+        return RQ_CORRUPT         # Go throws "runqputslow: queue is not full"
     # Reserve first so running out of memory leaves the ring untouched.
     if gq_reserve(&q.globrunq, n + 1) < 0:
         return RQ_NOMEM

@@ -16,7 +16,7 @@ StepName = Literal["done", "load_runnext", "cas_runnext", "load_head", "load_tai
                    "reload_tail", "copy_batch", "cas_head", "store_tail", "backoff",
                    "globrunqputbatch"]
 
-class GoThrow(RuntimeError): ...
+from gmpcore.errors import GoThrow as GoThrow
 
 class Sched:
     nprocs: int

@@ -13,6 +13,8 @@ import operator
 import numpy as np
 cimport numpy as cnp
 
+from gmpcore.errors import GoThrow
+
 from libc.stdint cimport int32_t, uint8_t, uint32_t, uint64_t
 
 from gmpcore._defs cimport (gid_t, NIL_G, MAX_GID, RUNQ_SIZE, RUNQ_MASK, RUNQ_HALF,
@@ -20,7 +22,7 @@ from gmpcore._defs cimport (gid_t, NIL_G, MAX_GID, RUNQ_SIZE, RUNQ_MASK, RUNQ_HA
 from gmpcore._gqueue cimport (GQueue, gq_init, gq_free, gq_reserve, gq_push_back,
                               gq_at)
 from gmpcore._rand cimport cheaprand, cheaprandn
-from gmpcore._runq cimport (RunQueues, RQ_OK, RQ_SPILLED, RQ_NOMEM, RQ_OVERFLOW,
+from gmpcore._runq cimport (RunQueues, RQ_OK, RQ_SPILLED, RQ_NOMEM, RQ_OVERFLOW, RQ_CORRUPT,
                             ring_of, runqsize, runqempty, runqput, runqputbatch,
                             runqget, runqdrain, runqgrab, runqsteal, shuffle_batch,
                             globrunqput, globrunqputhead, globrunqputbatch,
@@ -35,14 +37,6 @@ cnp.import_array()
 RUNQ_CAPACITY = RUNQ_SIZE
 MAX_G = MAX_GID
 MAX_NPROCS = MAX_PROCS
-
-
-class GoThrow(RuntimeError):
-    """A fatal error the Go runtime would ``throw``; the message is Go's.
-
-    Raised instead of corrupting state, e.g. ``runqsteal: runq overflow``.
-    Nothing was changed by the call that raised it.
-    """
 
 
 # ---------------------------------------------------------------- validation
@@ -70,19 +64,35 @@ cdef bint check_bool(object flag, str name) except -1:
 
 
 cdef cnp.ndarray check_gids(object gs, str name="gs"):
-    """A 1-D int32 copy of `gs`, every entry a valid G id."""
-    arr = np.asarray(gs)
+    """A fresh 1-D int32 array of `gs`, every entry a valid G id."""
+    if isinstance(gs, (set, frozenset, dict)):
+        raise TypeError(f"{name} must be an ordered sequence of G ids, got {type(gs).__name__}")
+    if not hasattr(gs, "__len__") and hasattr(gs, "__iter__"):
+        gs = list(gs)                       # a generator or other one-shot iterable
+    try:
+        arr = np.asarray(gs)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{name} must be a one-dimensional sequence of G ids ({err})") from None
     if arr.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
     if arr.size == 0:
         return np.empty(0, dtype=np.int32)
-    if arr.dtype.kind not in "iu":
+    if arr.dtype == object:                 # Python ints too big for int64, or mixed types
+        for x in arr:
+            if isinstance(x, (bool, np.bool_)) or not hasattr(x, "__index__"):
+                raise TypeError(f"{name} must hold integer G ids, got {type(x).__name__}")
+        values = [operator.index(x) for x in arr]
+        lo, hi = min(values), max(values)
+    elif arr.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integer G ids, got dtype {arr.dtype}")
-    lo, hi = arr.min(), arr.max()
+    else:
+        lo, hi = arr.min(), arr.max()
     if lo < 0 or hi > MAX_GID:
         bad = lo if lo < 0 else hi
         raise ValueError(f"{name} entries must be in [0, {MAX_GID}], got {bad}")
-    return np.ascontiguousarray(arr, dtype=np.int32)
+    # Always a private, writable copy: the caller's array may be read-only
+    # or change later.
+    return np.array(arr, dtype=np.int32, order="C", copy=True)
 
 
 cdef uint64_t seed_state(object seed) except? 0:
@@ -94,9 +104,9 @@ cdef uint64_t seed_state(object seed) except? 0:
 
 
 def _readonly(cnp.ndarray arr):
-    view = arr.view()
-    view.flags.writeable = False
-    return view
+    # A view through a read-only buffer: unlike a cleared flag, it cannot be
+    # made writable again, so Python can never corrupt the tables.
+    return np.asarray(memoryview(arr).toreadonly())
 
 
 # ---------------------------------------------------------------- Sched
@@ -242,8 +252,11 @@ cdef class Sched:
         cdef int32_t pp = self._owner(p)
         cdef gid_t gg = check_gid(g)
         cdef bint nx = check_bool(next, "next")
-        if runqput(&self.q, pp, gg, nx) == RQ_NOMEM:
+        rc = runqput(&self.q, pp, gg, nx)
+        if rc == RQ_NOMEM:
             raise MemoryError("the global run queue cannot grow")
+        if rc == RQ_CORRUPT:
+            raise GoThrow("runqputslow: queue is not full")
 
     def runqputbatch(self, p, gs):
         """Append `gs` in order while P `p`'s ring has room (§2.3).
@@ -620,7 +633,10 @@ cdef class Op:
     cdef Sched sched
     cdef OpState s
     cdef bint claimed
-    cdef object error
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError("Op objects are made by Sched.start_runqput(), start_runqget(), "
+                        "start_runqsteal(), start_runqempty() and start_runqdrain()")
 
     cdef void _begin(self, Sched sched, int kind, int32_t p, int32_t victim):
         self.sched = sched

@@ -146,7 +146,8 @@ def test_TestSchedLocalQueueEmpty():
             assert len(set(seqs)) == len(seqs)
             for seq, run in leaves:
                 assert run.checker.done and run.owner_done
-                assert run.checker.result is False, f"queue is empty: next={(next0, next1)} schedule={''.join(seq)}"
+                assert run.checker.result is False, (
+                    f"queue is empty: next={(next0, next1)} schedule={''.join(seq)}")
                 # Conservation: the get took one of G0/G1, the other is still queued.
                 got = run.owner_ops[1].result
                 assert got is not None and got[0] in (0, 1)

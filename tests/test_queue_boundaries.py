@@ -626,6 +626,14 @@ def test_tables_are_read_only():
     assert s.runq(0).tolist() == [0, 1, 2]
 
 
+def test_tables_cannot_be_made_writeable():
+    s = gmp.Sched(1)
+    for name, view in s.tables.items():
+        with pytest.raises(ValueError):
+            view.flags.writeable = True
+    assert s.runqsize(0) == 0
+
+
 def test_tables_share_memory_and_track_state():
     s = gmp.Sched(2)
     a, b = s.tables, s.tables

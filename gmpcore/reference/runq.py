@@ -15,6 +15,8 @@ from collections import deque
 
 import numpy as np
 
+from gmpcore.errors import GoThrow
+
 RUNQ_SIZE = 256
 HALF = RUNQ_SIZE // 2
 U32 = 1 << 32
@@ -22,8 +24,6 @@ P_RUNNING = 1
 _M64 = (1 << 64) - 1
 
 
-class GoThrow(RuntimeError):
-    """A fatal error Go would throw; raised before any state changes."""
 
 
 def _seed_state(seed):

@@ -13,6 +13,15 @@ The queue core reproduces Go's run-queue algorithms exactly
 """
 
 from gmpcore._sched import MAX_G, MAX_NPROCS, RUNQ_CAPACITY, Op, RandomOrder, Sched
+from gmpcore.durations import (
+    Distribution,
+    constant,
+    exponential,
+    format_duration,
+    lognormal,
+    parse_duration,
+    uniform,
+)
 from gmpcore.errors import (
     Deadlock,
     GoFatalError,
@@ -22,9 +31,61 @@ from gmpcore.errors import (
     WorkloadPanic,
 )
 
+from gmpcore.workload import (
+    Chan,
+    CompiledWorkload,
+    Opcode,
+    Operation,
+    Program,
+    WaitGroup,
+    Workload,
+    add,
+    cpu,
+    done,
+    exit,
+    go,
+    gosched,
+    netwait,
+    recv,
+    repeat,
+    send,
+    sleep,
+    stack,
+    syscall,
+    wait,
+)
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "Chan",
+    "CompiledWorkload",
+    "Distribution",
+    "Opcode",
+    "Operation",
+    "Program",
+    "WaitGroup",
+    "Workload",
+    "add",
+    "constant",
+    "cpu",
+    "done",
+    "exit",
+    "exponential",
+    "format_duration",
+    "go",
+    "gosched",
+    "lognormal",
+    "netwait",
+    "parse_duration",
+    "recv",
+    "repeat",
+    "send",
+    "sleep",
+    "stack",
+    "syscall",
+    "uniform",
+    "wait",
     "Deadlock",
     "GoFatalError",
     "GoThrow",

@@ -5,7 +5,8 @@ import importlib
 
 import pytest
 
-MODULES = ["gmpcore", "gmpcore._sched", "gmpcore.reference.runq", "gmpcore.__main__"]
+MODULES = ["gmpcore", "gmpcore._sched", "gmpcore.reference.runq", "gmpcore.__main__",
+           "gmpcore.workload", "gmpcore.durations"]
 
 
 @pytest.mark.parametrize("name", MODULES)

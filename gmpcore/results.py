@@ -1,0 +1,90 @@
+"""What a run returns: NumPy record arrays and a few plain Python values.
+
+Field meanings follow Go's runtime where it has a name for them
+(go-scheduler.md §1.2, §1.4, §6): ``state`` is the G status scheddetail
+prints, ``wait_reason`` indexes :data:`gmpcore.events.WAIT_REASONS`.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gmpcore.events import EVENT_NAMES, G_STATUS_NAMES, WAIT_REASONS
+
+#: One row per goroutine, in creation order (Go's allgs).  Times are virtual ns
+#: from the start; -1 where it never happened (a G that never ran or never
+#: finished).
+G_DTYPE = np.dtype([
+    ("goid", np.int64),         # Go's goroutine id (main is 1)
+    ("parent", np.int64),       # goid of the creator; 0 for main
+    ("created", np.int64),      # when newproc made it runnable
+    ("first_run", np.int64),    # first execute
+    ("finished", np.int64),     # goexit
+    ("runnable_ns", np.int64),  # total time runnable (queued) before running
+    ("running_ns", np.int64),   # total time in _Grunning
+    ("preemptions", np.uint32), # times preempted (sysmon's 10 ms slice)
+    ("steals", np.uint32),      # times taken by another P's thief
+    ("state", np.uint8),        # final G status (1 runnable, 2 running, 4 waiting, 6 dead …)
+    ("wait_reason", np.uint8),  # index into WAIT_REASONS when waiting
+    ("stack", np.uint64),       # stack size in bytes (starts at 2048, doubles)
+])
+
+#: One row per P.
+P_DTYPE = np.dtype([
+    ("p", np.int32),
+    ("busy_ns", np.int64),      # time its Ms spent running Gs on it
+    ("schedticks", np.uint64),  # time slices started (p.schedtick)
+    ("steals", np.uint64),      # successful steals by this P
+    ("idle_ns", np.int64),      # time on the idle P list
+])
+
+#: The event log (``record_events=True``), one row per scheduling event.
+EVENT_DTYPE = np.dtype([
+    ("time", np.int64), ("kind", np.uint8), ("m", np.int32), ("p", np.int32),
+    ("g", np.int32), ("arg", np.int64),
+])
+
+
+@dataclass
+class Result:
+    """The outcome of :func:`gmpcore.simulate`.
+
+    Attributes
+    ----------
+    makespan_ns : int
+        Virtual nanoseconds from the start until main exited (or, with
+        ``until="all"``, until the last goroutine did).
+    goroutines : numpy.ndarray
+        One row per G, dtype :data:`G_DTYPE`.
+    procs : numpy.ndarray
+        One row per P, dtype :data:`P_DTYPE`.
+    counters : dict
+        ``threads`` (Ms ever created, like Go's threadcreate profile),
+        ``steals``, ``spills``, ``handoffs``, ``preemptions``, ``syscalls``,
+        ``spinning`` (times an M started spinning), and engine counts.
+    schedtrace : list of str
+        ``GODEBUG=schedtrace`` lines when asked for.
+    events : numpy.ndarray or None
+        The event log, dtype :data:`EVENT_DTYPE`, when ``record_events=True``.
+    """
+
+    makespan_ns: int
+    goroutines: np.ndarray
+    procs: np.ndarray
+    counters: dict
+    schedtrace: list = field(default_factory=list)
+    events: np.ndarray | None = None
+
+    def state_names(self):
+        """Each G's final state as Go names it, e.g. ``'waiting (chan receive)'``."""
+        out = []
+        for state, reason in zip(self.goroutines["state"], self.goroutines["wait_reason"]):
+            name = G_STATUS_NAMES.get(int(state), str(int(state)))
+            out.append(f"{name} ({WAIT_REASONS[reason]})" if reason else name)
+        return out
+
+    def event_names(self):
+        """The kind of each logged event as a string."""
+        if self.events is None:
+            return []
+        return [EVENT_NAMES[k] for k in self.events["kind"]]

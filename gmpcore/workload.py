@@ -1,0 +1,740 @@
+"""Workloads: Go programs written as operation lists, compiled to flat arrays.
+
+A :class:`Workload` owns programs, channels and WaitGroups.  Operations are
+small immutable values built by module functions (:func:`cpu`, :func:`go`,
+:func:`send`, :func:`repeat`, ...); :meth:`Workload.compile` turns the whole
+workload into one :class:`CompiledWorkload` of NumPy arrays, the bytecode of
+docs/simulator-design.md §1 that both engines read.  Every argument is checked
+when its operation is built, when a program is defined, or at compile time,
+never during a run.
+
+>>> import gmpcore.workload as w
+>>> wl = w.Workload()
+>>> wg = wl.waitgroup()
+>>> worker = wl.program(w.cpu("1us"), w.done(wg), name="worker")
+>>> _ = wl.main(w.add(wg, 3), w.go(worker, count=3), w.wait(wg))
+>>> print(wl.compile().disassemble())
+program 0 (main):
+  0  WG_ADD     wg=0 delta=3
+  1  GO         program=1 (worker) count=3
+  2  WG_WAIT    wg=0
+  3  EXIT
+program 1 (worker):
+  4  CPU        dist=0 (1µs) preemptible=1
+  5  WG_ADD     wg=0 delta=-1
+  6  EXIT
+
+Notes
+-----
+Decisions where the design contract (§1) is silent or differs:
+
+* ``compile()`` takes no seed (§1 writes ``compile(seed)``): durations are
+  drawn at run time from the run's seed (§1.2), so compiling is deterministic
+  and seed-free.
+* Programs are numbered in creation order: main is 0, then each
+  :meth:`Workload.program` call.  Code is laid out in that order, each program
+  followed by its implicit ``EXIT``.  ``dists`` rows are numbered in order of
+  first use in the code and deduplicated by value, so ``cpu(1000)`` and
+  ``cpu("1us")`` share a row.  Unused columns are 0.
+* ``LOOP``/``ENDLOOP`` depth (column b) is the 0-based nesting level of the
+  ``repeat`` within its program; ``loop_depth[p]`` is the number of levels
+  program ``p`` uses, so counters ``0 .. loop_depth[p] - 1`` suffice.
+  ``ENDLOOP``'s a is the pc right after its ``LOOP``; ``LOOP``'s c is the pc
+  right after its ``ENDLOOP``.
+* A ``repeat`` whose body compiles to no instructions (``repeat(5)``, or
+  nested empty repeats) emits nothing: as bytecode it would loop without
+  doing anything, up to 2**62 times.  ``repeat(0, ...)`` is emitted as §1
+  says.
+* The channel check is static: a channel that appears in some ``send`` but in
+  no ``recv`` anywhere in the workload (or the reverse) is an error, even if
+  the operation sits in ``repeat(0, ...)`` or a program never started, and
+  even for a buffered channel whose buffer could absorb every send.
+* Limits: at most ``MAX_INSTRUCTIONS`` (10**7) instructions in a workload,
+  ``repeat`` nested at most ``MAX_LOOP_DEPTH`` (64) deep, ``go`` counts up to
+  10**9, ``repeat`` counts up to 2**62, WaitGroup deltas and channel
+  capacities up to 2**31 in magnitude, stacks up to 2**40 bytes.
+* ``stack()`` sizes: ``B``, decimal ``kB``/``KB``, ``MB``, ``GB``, ``TB`` and
+  binary ``KiB``, ``MiB``, ``GiB``, ``TiB``; the result must be whole bytes.
+* The arrays of a :class:`CompiledWorkload` are read-only (Cython code reading
+  them through memoryviews must declare them ``const``).
+"""
+
+import enum
+import numbers
+import re
+from array import array
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from gmpcore.durations import CONSTANT, Distribution, as_distribution, format_duration
+
+__all__ = [
+    "Chan", "CompiledWorkload", "Opcode", "Operation", "Program", "WaitGroup", "Workload",
+    "add", "cpu", "done", "exit", "go", "gosched", "netwait", "recv", "repeat", "send",
+    "sleep", "stack", "syscall", "wait",
+]
+
+MAX_INSTRUCTIONS = 10**7     # a larger workload is a mistake, and slow to compile
+MAX_LOOP_DEPTH = 64          # per-goroutine loop counters an engine must allocate
+MAX_GO_COUNT = 10**9
+MAX_REPEAT = 2**62
+MAX_WG_DELTA = 2**31
+MAX_CHAN_CAP = 2**31
+MAX_STACK = 2**40
+
+
+class Opcode(enum.IntEnum):
+    """Instruction opcodes: column 0 of ``code`` (docs/simulator-design.md §1.1)."""
+
+    EXIT = 0
+    CPU = 1
+    SYSCALL = 2
+    SLEEP = 3
+    NETWAIT = 4
+    GO = 5
+    GOSCHED = 6
+    SEND = 7
+    RECV = 8
+    WG_ADD = 9
+    WG_WAIT = 10
+    LOOP = 11
+    ENDLOOP = 12
+    STACK = 13
+
+
+# ---------------------------------------------------------------- handles
+
+class _Handle:
+    """Something a Workload created; operations refer to it by identity."""
+
+    __slots__ = ("_workload", "index")
+    kind = "handle"
+
+    def __init__(self, workload, index):
+        self._workload, self.index = workload, index
+
+    def _check_owner(self, workload, opname):
+        if self._workload is not workload:
+            raise ValueError(f"{opname}(): unknown {self.kind} {self.label}: "
+                             f"it was created by a different Workload")
+
+
+class Program(_Handle):
+    """A program: the code a goroutine runs.  Made by :meth:`Workload.program`.
+
+    ``p = wl.program(name="fib")`` makes an undefined program that operations
+    can already refer to; ``p.define(*ops)`` gives it its code, so a program
+    can start copies of itself.
+    """
+
+    __slots__ = ("name", "_ops", "_size")
+    kind = "program"
+
+    def __init__(self, workload, index, name):
+        super().__init__(workload, index)
+        self.name, self._ops, self._size = name, None, 0
+
+    @property
+    def label(self):
+        return self.name or f"program{self.index}"
+
+    @property
+    def defined(self):
+        """Whether the program has its code (:meth:`define` or :meth:`Workload.main`)."""
+        return self._ops is not None
+
+    def define(self, *ops):
+        """Give the program its operations; once only.  ``define()`` is an empty program.
+
+        Examples
+        --------
+        >>> wl = Workload()
+        >>> fork = wl.program(name="fork")
+        >>> fork.define(cpu("1ms"), repeat(2, go(fork)))
+        >>> fork
+        <Program 1 'fork': cpu(1ms), repeat(2, go(fork))>
+        """
+        self._define(ops, f"Program.define() of {self.label}")
+
+    def _define(self, ops, where):
+        if self.defined:
+            raise ValueError(f"{where}: {self.label} is already defined")
+        ops = _check_ops(ops, where)
+        for op in _walk(ops):
+            for arg in op.args:
+                if isinstance(arg, _Handle):
+                    arg._check_owner(self._workload, op.name)
+        size = sum(op.size for op in ops) + 1          # + the implicit EXIT
+        if size > MAX_INSTRUCTIONS:
+            raise ValueError(f"{where}: {size} instructions; a workload may have at most "
+                             f"MAX_INSTRUCTIONS = {MAX_INSTRUCTIONS}")
+        self._ops, self._size = ops, size
+
+    def __repr__(self):
+        name = f" {self.name!r}" if self.name else ""
+        body = ": " + ", ".join(map(repr, self._ops)) if self._ops else ""
+        return f"<Program {self.index}{name}{body}{'' if self.defined else ' (undefined)'}>"
+
+
+class Chan(_Handle):
+    """A channel of capacity ``cap``.  Made by :meth:`Workload.chan`."""
+
+    __slots__ = ("cap",)
+    kind = "channel"
+
+    def __init__(self, workload, index, cap):
+        super().__init__(workload, index)
+        self.cap = cap
+
+    @property
+    def label(self):
+        return f"chan{self.index}"
+
+    def __repr__(self):
+        return f"<Chan {self.index} cap={self.cap}>"
+
+
+class WaitGroup(_Handle):
+    """A ``sync.WaitGroup``.  Made by :meth:`Workload.waitgroup`."""
+
+    __slots__ = ()
+    kind = "waitgroup"
+
+    @property
+    def label(self):
+        return f"wg{self.index}"
+
+    def __repr__(self):
+        return f"<WaitGroup {self.index}>"
+
+
+# ---------------------------------------------------------------- operations
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Operation:
+    """One step of a program.  Build it with :func:`cpu`, :func:`go`, ... never directly.
+
+    Attributes
+    ----------
+    name : str
+        The function that built it (``"done"`` for :func:`done`).
+    opcode : Opcode
+        Its instruction; ``LOOP`` for :func:`repeat`.
+    args : tuple
+        Operands a, b: ints, a :class:`~gmpcore.durations.Distribution`, or a handle.
+    body : tuple of Operation
+        The body of a :func:`repeat`.
+    size : int
+        Instructions it compiles to.
+    depth : int
+        ``repeat`` nesting levels it contains (0 for a plain operation).
+    """
+
+    name: str
+    opcode: Opcode
+    args: tuple = ()
+    body: tuple = ()
+    size: int = 1
+    depth: int = 0
+    text: str = field(default="", compare=False)   # its repr
+
+    def __repr__(self):
+        return self.text
+
+
+def _int_arg(value, where, lo, hi, shown_range):
+    """An int in [lo, hi], or a TypeError/ValueError naming `where` and the range."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{where} must be an int, got {type(value).__name__} {value!r}")
+    if not lo <= value <= hi:
+        raise ValueError(f"{where} must be in {shown_range}, got {value}")
+    return int(value)
+
+
+def _handle_arg(value, cls, where, made_by):
+    if not isinstance(value, cls):
+        raise TypeError(f"{where} must be a {cls.__name__} from Workload.{made_by}(), "
+                        f"got {type(value).__name__} {value!r}")
+    return value
+
+
+def _timed(name, opcode, d, extra=(), extra_text=""):
+    dist = as_distribution(d, f"{name}() argument d")
+    shown = format_duration(dist.p1) if dist.kind == CONSTANT else repr(dist)
+    return Operation(name, opcode, (dist, *extra), text=f"{name}({shown}{extra_text})")
+
+
+def cpu(d, preemptible=True):
+    """Compute for `d` (a duration or distribution), holding the P.
+
+    `preemptible` False models a tight loop without safe points that sysmon's
+    cooperative preemption cannot stop (with ``async_preempt=False``).
+
+    Examples
+    --------
+    >>> from gmpcore.durations import uniform
+    >>> cpu("1.5us"), cpu(uniform("1us", "2us"), preemptible=False)
+    (cpu(1.5µs), cpu(uniform(1µs, 2µs), preemptible=False))
+    """
+    if not isinstance(preemptible, (bool, np.bool_)):
+        raise TypeError(f"cpu() argument preemptible must be a bool, "
+                        f"got {type(preemptible).__name__} {preemptible!r}")
+    return _timed("cpu", Opcode.CPU, d, (int(bool(preemptible)),),
+                  "" if preemptible else ", preemptible=False")
+
+
+def syscall(d):
+    """A blocking system call lasting `d`: the M blocks with its G (§4.1).
+
+    >>> syscall("50us")
+    syscall(50µs)
+    """
+    return _timed("syscall", Opcode.SYSCALL, d)
+
+
+def sleep(d):
+    """``time.Sleep(d)``: a timer on the current P; the G parks.
+
+    >>> sleep("1ms")
+    sleep(1ms)
+    """
+    return _timed("sleep", Opcode.SLEEP, d)
+
+
+def netwait(d):
+    """Network I/O ready after `d`: the G parks in the netpoller.
+
+    >>> from gmpcore.durations import exponential
+    >>> netwait(exponential("200us"))
+    netwait(exponential(200µs))
+    """
+    return _timed("netwait", Opcode.NETWAIT, d)
+
+
+def go(program, count=1):
+    """``go f()`` `count` times, where `program` is a :class:`Program` of the same workload.
+
+    >>> wl = Workload(); worker = wl.program(cpu(1), name="worker")
+    >>> go(worker, count=1000)
+    go(worker, count=1000)
+    """
+    program = _handle_arg(program, Program, "go() argument program", "program")
+    count = _int_arg(count, "go() argument count", 0, MAX_GO_COUNT, "[0, 10**9]")
+    extra = "" if count == 1 else f", count={count}"
+    return Operation("go", Opcode.GO, (program, count), text=f"go({program.label}{extra})")
+
+
+def gosched():
+    """``runtime.Gosched()``: yield the P; the G goes to the global run queue."""
+    return Operation("gosched", Opcode.GOSCHED, text="gosched()")
+
+
+def exit():  # noqa: A001 - the name mirrors Go's runtime.Goexit in workload code
+    """``runtime.Goexit()``: the goroutine ends here."""
+    return Operation("exit", Opcode.EXIT, text="exit()")
+
+
+def send(ch):
+    """``ch <- v``.
+
+    >>> wl = Workload(); send(wl.chan(cap=1))
+    send(chan0)
+    """
+    ch = _handle_arg(ch, Chan, "send() argument ch", "chan")
+    return Operation("send", Opcode.SEND, (ch,), text=f"send({ch.label})")
+
+
+def recv(ch):
+    """``<-ch``."""
+    ch = _handle_arg(ch, Chan, "recv() argument ch", "chan")
+    return Operation("recv", Opcode.RECV, (ch,), text=f"recv({ch.label})")
+
+
+def add(wg, n):
+    """``wg.Add(n)``, ``|n| <= 2**31``.  A counter that goes negative panics at run time.
+
+    >>> wl = Workload(); add(wl.waitgroup(), 10)
+    add(wg0, 10)
+    """
+    wg = _handle_arg(wg, WaitGroup, "add() argument wg", "waitgroup")
+    n = _int_arg(n, "add() argument n", -MAX_WG_DELTA, MAX_WG_DELTA,
+                 "[-2**31, 2**31]")
+    return Operation("add", Opcode.WG_ADD, (wg, n), text=f"add({wg.label}, {n})")
+
+
+def done(wg):
+    """``wg.Done()``: ``add(wg, -1)``."""
+    wg = _handle_arg(wg, WaitGroup, "done() argument wg", "waitgroup")
+    return Operation("done", Opcode.WG_ADD, (wg, -1), text=f"done({wg.label})")
+
+
+def wait(wg):
+    """``wg.Wait()``: park until the counter is 0 (returns at once if it is)."""
+    wg = _handle_arg(wg, WaitGroup, "wait() argument wg", "waitgroup")
+    return Operation("wait", Opcode.WG_WAIT, (wg,), text=f"wait({wg.label})")
+
+
+def repeat(n, *ops):
+    """Run `ops` `n` times (``0 <= n <= 2**62``); repeats nest up to 64 deep.
+
+    Examples
+    --------
+    >>> r = repeat(3, cpu("1us"), repeat(2, gosched()))
+    >>> r
+    repeat(3, cpu(1µs), repeat(2, gosched()))
+    >>> r.size, r.depth            # LOOP, CPU, LOOP, GOSCHED, ENDLOOP, ENDLOOP
+    (6, 2)
+    """
+    n = _int_arg(n, "repeat() argument n", 0, MAX_REPEAT, "[0, 2**62]")
+    ops = _check_ops(ops, "repeat()", first=1)
+    inner = sum(op.size for op in ops)
+    size = inner + 2 if inner else 0                  # an empty body emits nothing
+    depth = 1 + max((op.depth for op in ops), default=0) if inner else 0
+    if depth > MAX_LOOP_DEPTH:
+        raise ValueError(f"repeat(): nesting depth {depth} exceeds MAX_LOOP_DEPTH = "
+                         f"{MAX_LOOP_DEPTH}")
+    if size > MAX_INSTRUCTIONS:
+        raise ValueError(f"repeat(): {size} instructions; a workload may have at most "
+                         f"MAX_INSTRUCTIONS = {MAX_INSTRUCTIONS}")
+    text = f"repeat({', '.join([str(n), *map(repr, ops)])})"
+    return Operation("repeat", Opcode.LOOP, (n,), ops, size, depth, text)
+
+
+_SIZE_UNITS = {"B": 1, "kB": 10**3, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+               "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
+_SIZE_RE = re.compile(r"(\d+(?:\.\d+)?) ?([A-Za-z]+)")
+
+
+def stack(nbytes):
+    """The goroutine's stack must hold `nbytes` (it grows by doubling, §5.4).
+
+    Parameters
+    ----------
+    nbytes : int or str
+        Bytes, ``1 <= nbytes <= 2**40``, or a size like ``"64KiB"``, ``"1MB"``
+        (SI units are powers of 1000, IEC units powers of 1024).
+
+    Examples
+    --------
+    >>> stack("64KiB"), stack("1MB"), stack(8192)
+    (stack(65536), stack(1000000), stack(8192))
+    """
+    where = "stack() argument nbytes"
+    if isinstance(nbytes, str):
+        m = _SIZE_RE.fullmatch(nbytes.strip())
+        if not m or m[2] not in _SIZE_UNITS:
+            raise ValueError(f"{where}: invalid size {nbytes!r}; write a number and a unit "
+                             f"({', '.join(_SIZE_UNITS)}), e.g. '64KiB'")
+        value = Fraction(m[1]) * _SIZE_UNITS[m[2]]
+        if value.denominator != 1:
+            raise ValueError(f"{where}: {nbytes!r} is not a whole number of bytes")
+        nbytes = int(value)
+    n = _int_arg(nbytes, where, 1, MAX_STACK, "[1, 2**40]")
+    return Operation("stack", Opcode.STACK, (n,), text=f"stack({n})")
+
+
+_BUILDERS = frozenset(["cpu", "syscall", "sleep", "netwait", "go", "gosched", "exit",
+                       "send", "recv", "add", "done", "wait", "repeat", "stack"])
+
+
+def _check_ops(ops, where, first=0):
+    """`ops` as a tuple, or a TypeError saying which argument is not an Operation."""
+    for i, op in enumerate(ops, first):
+        if isinstance(op, Operation):
+            continue
+        what = f"{type(op).__name__} {op!r}"
+        hint = "build operations with cpu(), go(), send(), repeat(), ..."
+        if isinstance(op, Program):
+            what, hint = f"program {op.label}", f"to start it, use go({op.label})"
+        elif callable(op) and getattr(op, "__name__", None) in _BUILDERS:
+            what, hint = f"the function {op.__name__}", f"call it: {op.__name__}(...)"
+        elif isinstance(op, (list, tuple)):
+            hint = "unpack a list of operations with *ops"
+        raise TypeError(f"{where}: argument {i} is {what}, not an operation; {hint}")
+    return tuple(ops)
+
+
+def _walk(ops, seen=None):
+    """Every operation in `ops`, repeat bodies included (shared bodies visited once)."""
+    seen = set() if seen is None else seen
+    for op in ops:
+        yield op
+        if op.body and id(op.body) not in seen:
+            seen.add(id(op.body))
+            yield from _walk(op.body, seen)
+
+
+# ---------------------------------------------------------------- the workload
+
+class Workload:
+    """Programs, channels and WaitGroups: a Go program to simulate.
+
+    Examples
+    --------
+    >>> wl = Workload()
+    >>> ch = wl.chan(cap=0)
+    >>> producer = wl.program(repeat(10, cpu("5us"), send(ch)), name="producer")
+    >>> main = wl.main(go(producer), repeat(10, recv(ch), cpu("1us")))
+    >>> c = wl.compile()
+    >>> c.code.shape, c.entry.tolist(), c.loop_depth.tolist(), c.chan_cap.tolist()
+    ((11, 4), [0, 6], [1, 1], [0])
+    """
+
+    def __init__(self):
+        self._programs = [Program(self, 0, "main")]
+        self._chan_caps = []
+        self._n_waitgroups = 0
+
+    def main(self, *ops):
+        """Define program 0, ``runtime.main`` (goroutine 1); once only.  Returns its handle."""
+        main = self._programs[0]
+        if main.defined:
+            raise ValueError("Workload.main() may be called only once: main is already defined")
+        main._define(ops, "Workload.main()")
+        return main
+
+    def program(self, *ops, name=None):
+        """A new :class:`Program`; with no `ops` it stays undefined until ``define()``."""
+        if name is not None and not (isinstance(name, str) and name):
+            raise TypeError(f"Workload.program() argument name must be a non-empty str or "
+                            f"None, got {type(name).__name__} {name!r}")
+        p = Program(self, len(self._programs), name)
+        if ops:
+            p._define(ops, "Workload.program()")    # validate before p joins the workload
+        self._programs.append(p)
+        return p
+
+    def chan(self, cap=0):
+        """A new channel; ``cap`` 0 is unbuffered (``0 <= cap <= 2**31``)."""
+        cap = _int_arg(cap, "Workload.chan() argument cap", 0, MAX_CHAN_CAP, "[0, 2**31]")
+        self._chan_caps.append(cap)
+        return Chan(self, len(self._chan_caps) - 1, cap)
+
+    def waitgroup(self):
+        """A new ``sync.WaitGroup`` with counter 0."""
+        self._n_waitgroups += 1
+        return WaitGroup(self, self._n_waitgroups - 1)
+
+    def compile(self):
+        """Compile to the arrays of docs/simulator-design.md §1.
+
+        Returns
+        -------
+        CompiledWorkload
+
+        Raises
+        ------
+        ValueError
+            If main() was never called, a program was never defined, the
+            workload exceeds ``MAX_INSTRUCTIONS``, or a channel is only ever
+            sent to or only ever received from (a static check).
+        """
+        if not self._programs[0].defined:
+            raise ValueError("Workload.compile(): main() was never called; every workload "
+                             "needs a main program (goroutine 1)")
+        for p in self._programs:
+            if not p.defined:
+                raise ValueError(f"Workload.compile(): program {p.index} ({p.label}) was "
+                                 f"never defined; call its define(*ops)")
+        total = sum(p._size for p in self._programs)
+        if total > MAX_INSTRUCTIONS:
+            raise ValueError(f"Workload.compile(): {total} instructions; a workload may have "
+                             f"at most MAX_INSTRUCTIONS = {MAX_INSTRUCTIONS}")
+        asm = _Assembler()
+        entry, depth = [], []
+        for p in self._programs:
+            entry.append(asm.pc)
+            depth.append(asm.emit(p._ops, 0))
+            asm.code.extend((Opcode.EXIT, 0, 0, 0))
+        for ch in range(len(self._chan_caps)):
+            _check_chan(ch, self._chan_caps[ch], ch in asm.sent, ch in asm.received)
+        return CompiledWorkload(
+            code=np.frombuffer(asm.code, dtype=np.int64).reshape(-1, 4),
+            dists=np.array(asm.dists, dtype=np.float64).reshape(-1, 3),
+            entry=np.array(entry, dtype=np.int64),
+            chan_cap=np.array(self._chan_caps, dtype=np.int64),
+            n_waitgroups=self._n_waitgroups,
+            loop_depth=np.array(depth, dtype=np.int64),
+            program_names=tuple(p.name or "" for p in self._programs),
+        )
+
+
+def _check_chan(index, cap, sent, received):
+    if sent == received:
+        return
+    if sent:
+        what = "sent to but never received from: every send"
+        if cap:
+            what += f" beyond its buffer (cap {cap})"
+    else:
+        what = "received from but never sent to: every receive"
+    raise ValueError(f"Workload.compile(): channel {index} is {what} would block forever "
+                     f"(a static check over all programs)")
+
+
+class _Assembler:
+    """Emits rows into one flat int64 buffer, numbering distributions as they first appear."""
+
+    def __init__(self):
+        self.code = array("q")            # 4 ints per row; compact for large workloads
+        self.dists, self._dist_ids = [], {}
+        self.sent, self.received = set(), set()
+
+    @property
+    def pc(self):
+        return len(self.code) // 4
+
+    def operand(self, x):
+        if isinstance(x, Distribution):
+            row = x.row()
+            if row not in self._dist_ids:
+                self._dist_ids[row] = len(self.dists)
+                self.dists.append(row)
+            return self._dist_ids[row]
+        if isinstance(x, _Handle):
+            return x.index
+        return x
+
+    def emit(self, ops, level):
+        """Append `ops` at loop nesting `level`; return the loop levels used."""
+        used = level
+        for op in ops:
+            if op.opcode == Opcode.LOOP:
+                if op.size == 0:
+                    continue                  # empty body: nothing to run
+                loop = self.pc
+                self.code.extend((Opcode.LOOP, op.args[0], level, 0))
+                used = max(used, self.emit(op.body, level + 1))
+                self.code.extend((Opcode.ENDLOOP, loop + 1, level, 0))
+                self.code[4 * loop + 3] = self.pc          # exit pc: past the ENDLOOP
+                continue
+            a, b = (list(map(self.operand, op.args)) + [0, 0])[:2]
+            self.code.extend((op.opcode, a, b, 0))
+            if op.opcode == Opcode.SEND:
+                self.sent.add(a)
+            elif op.opcode == Opcode.RECV:
+                self.received.add(a)
+        return used
+
+
+# ---------------------------------------------------------------- the compiled form
+
+def _frozen(x, dtype, ndim, cols=None):
+    # A read-only view: never flips the flag on an array the caller still owns.
+    arr = np.ascontiguousarray(x, dtype=dtype).view()
+    if arr.ndim != ndim or (cols is not None and arr.shape[1] != cols):
+        want = f"(n, {cols})" if cols else "(n,)"
+        raise ValueError(f"CompiledWorkload: expected shape {want}, got {arr.shape}")
+    arr.flags.writeable = False
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledWorkload:
+    """The flat arrays both engines read (docs/simulator-design.md §1).
+
+    Attributes
+    ----------
+    code : ndarray of int64, shape (n, 4)
+        One row ``(opcode, a, b, c)`` per instruction; see :class:`Opcode`.
+    dists : ndarray of float64, shape (k, 3)
+        ``(kind, p1, p2)`` per distinct distribution, in ns (§1.2).
+    entry : ndarray of int64, shape (programs,)
+        The first pc of each program; program 0 is main.
+    chan_cap : ndarray of int64, shape (channels,)
+        Each channel's buffer capacity.
+    n_waitgroups : int
+        Number of WaitGroups.
+    loop_depth : ndarray of int64, shape (programs,)
+        ``repeat`` nesting levels each program uses: the loop counters a
+        goroutine running it needs.
+    program_names : tuple of str
+        ``"main"`` for program 0, the ``name=`` given to the others or ``""``.
+    """
+
+    code: np.ndarray
+    dists: np.ndarray
+    entry: np.ndarray
+    chan_cap: np.ndarray
+    n_waitgroups: int
+    loop_depth: np.ndarray
+    program_names: tuple = ()
+
+    def __post_init__(self):
+        set_ = object.__setattr__                 # frozen: assign once, here
+        set_(self, "code", _frozen(self.code, np.int64, 2, 4))
+        set_(self, "dists", _frozen(self.dists, np.float64, 2, 3))
+        set_(self, "entry", _frozen(self.entry, np.int64, 1))
+        set_(self, "chan_cap", _frozen(self.chan_cap, np.int64, 1))
+        set_(self, "loop_depth", _frozen(self.loop_depth, np.int64, 1))
+        set_(self, "n_waitgroups", int(self.n_waitgroups))
+        names = tuple(self.program_names) or ("",) * len(self.entry)
+        set_(self, "program_names", names)
+        if not len(self.entry) == len(self.loop_depth) == len(names):
+            raise ValueError("CompiledWorkload: entry, loop_depth and program_names "
+                             "need one entry per program")
+
+    @property
+    def n_programs(self):
+        """Number of programs (main included)."""
+        return len(self.entry)
+
+    def _dist_text(self, i):
+        kind, p1, p2 = self.dists[i]
+        if kind == CONSTANT:
+            return format_duration(int(p1))
+        return repr(Distribution(int(kind), int(p1), int(p2) if kind == 1 else float(p2)))
+
+    def _program_text(self, i):
+        name = self.program_names[i] if 0 <= i < len(self.program_names) else ""
+        return f"{i} ({name})" if name else f"{i}"
+
+    def disassemble(self):
+        """A readable listing: a header per program, then one line per instruction.
+
+        Examples
+        --------
+        >>> from gmpcore.durations import uniform
+        >>> wl = Workload()
+        >>> _ = wl.main(repeat(2, cpu(uniform("1us", "2us")), stack("8KiB")), gosched())
+        >>> print(wl.compile().disassemble())
+        program 0 (main):
+          0  LOOP       count=2 depth=0 exit=4
+          1  CPU        dist=0 (uniform(1µs, 2µs)) preemptible=1
+          2  STACK      bytes=8192
+          3  ENDLOOP    body=1 depth=0
+          4  GOSCHED
+          5  EXIT
+        """
+        starts = {int(pc): p for p, pc in enumerate(self.entry)}
+        width = max(3, len(str(len(self.code) - 1)))
+        lines = []
+        for pc, (op, a, b, c) in enumerate(self.code.tolist()):
+            if pc in starts:
+                lines.append(f"program {self._program_text(starts[pc])}:")
+            operands = self._operands(Opcode(op), a, b, c)
+            lines.append(f"{pc:>{width}}  {Opcode(op).name:<10} {operands}".rstrip())
+        return "\n".join(lines)
+
+    def _operands(self, op, a, b, c):
+        if op == Opcode.CPU:
+            return f"dist={a} ({self._dist_text(a)}) preemptible={b}"
+        if op in (Opcode.SYSCALL, Opcode.SLEEP, Opcode.NETWAIT):
+            return f"dist={a} ({self._dist_text(a)})"
+        if op == Opcode.GO:
+            return f"program={self._program_text(a)} count={b}"
+        if op in (Opcode.SEND, Opcode.RECV):
+            return f"chan={a}"
+        if op == Opcode.WG_ADD:
+            return f"wg={a} delta={b}"
+        if op == Opcode.WG_WAIT:
+            return f"wg={a}"
+        if op == Opcode.LOOP:
+            return f"count={a} depth={b} exit={c}"
+        if op == Opcode.ENDLOOP:
+            return f"body={a} depth={b}"
+        if op == Opcode.STACK:
+            return f"bytes={a}"
+        return ""                                 # EXIT, GOSCHED

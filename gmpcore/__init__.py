@@ -31,6 +31,8 @@ from gmpcore.errors import (
     WorkloadPanic,
 )
 
+from gmpcore.results import Result
+from gmpcore.simulate import simulate
 from gmpcore.workload import (
     Chan,
     CompiledWorkload,
@@ -79,6 +81,8 @@ __all__ = [
     "netwait",
     "parse_duration",
     "recv",
+    "Result",
+    "simulate",
     "repeat",
     "send",
     "sleep",

@@ -1,0 +1,132 @@
+"""``gmpcore.simulate``: check the arguments once, then run one engine."""
+
+import operator
+
+import numpy as np
+
+from gmpcore.costs import CostModel
+from gmpcore.durations import duration_ns
+from gmpcore.results import EVENT_DTYPE, G_DTYPE, P_DTYPE, Result
+from gmpcore.workload import CompiledWorkload, Workload
+
+MAX_GOMAXPROCS = 4096
+ENGINES = ("reference",)
+
+
+def _int(value, name, lo, hi):
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer in [{lo}, {hi}], got bool")
+    try:
+        v = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer in [{lo}, {hi}], "
+                        f"got {type(value).__name__}") from None
+    if not lo <= v <= hi:
+        raise ValueError(f"{name} must be in [{lo}, {hi}], got {v}")
+    return v
+
+
+def _bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+    return bool(value)
+
+
+def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, runnext=True,
+             max_threads=10_000, max_stack=1_000_000_000, until="main", schedtrace=None,
+             record_events=False, max_events=None, engine="reference"):
+    """Run `workload` on Go's scheduler in virtual time.
+
+    Parameters
+    ----------
+    workload : Workload or CompiledWorkload
+    gomaxprocs : int
+        Number of Ps, 1 to 4096.
+    seed : int
+        Seeds every random choice: the steal order and the workload's
+        duration distributions.  The same seed gives the same run, bit for bit.
+    costs : CostModel or dict, optional
+        Runtime costs in ns (docs/cost-model.md); a dict overrides defaults.
+    async_preempt : bool
+        Go ≥ 1.14 signal-based preemption; False models cooperative-only
+        scheduling (``GODEBUG=asyncpreemptoff=1`` or Go < 1.14).
+    runnext : bool
+        False models the scheduler before Go 1.5: readied Gs go to the tail.
+    max_threads : int
+        ``debug.SetMaxThreads``; more Ms raise :class:`ThreadExhaustion`.
+    max_stack : int
+        ``debug.SetMaxStack`` in bytes; beyond it :class:`StackOverflow`.
+    until : {"main", "all"}
+        End when main exits (as Go does), or when every goroutine has.
+    schedtrace : duration, optional
+        Collect ``GODEBUG=schedtrace`` lines at this virtual period.
+    record_events : bool
+        Keep the event log (for traces and tests).
+    max_events : int, optional
+        Stop after this many engine events.
+
+    Examples
+    --------
+    >>> import gmpcore as gmp
+    >>> wl = gmp.Workload()
+    >>> wg = wl.waitgroup()
+    >>> worker = wl.program(gmp.cpu("1us"), gmp.done(wg))
+    >>> _ = wl.main(gmp.add(wg, 100), gmp.go(worker, count=100), gmp.wait(wg))
+    >>> res = gmp.simulate(wl, gomaxprocs=4, seed=1)
+    >>> len(res.goroutines), bool((res.goroutines["state"] == 6).all())
+    (101, True)
+    """
+    if isinstance(workload, Workload):
+        compiled = workload.compile()
+    elif isinstance(workload, CompiledWorkload):
+        compiled = workload
+    else:
+        raise TypeError(f"workload must be a gmpcore.Workload, got {type(workload).__name__}")
+    nprocs = _int(gomaxprocs, "gomaxprocs", 1, MAX_GOMAXPROCS)
+    seed = _int(seed, "seed", 0, 2**63 - 1)
+    if costs is None:
+        costs = CostModel()
+    elif isinstance(costs, dict):
+        costs = CostModel(**costs)
+    elif not isinstance(costs, CostModel):
+        raise TypeError(f"costs must be a CostModel or a dict of overrides, got {type(costs).__name__}")
+    kwargs = dict(
+        gomaxprocs=nprocs, seed=seed, costs=costs,
+        async_preempt=_bool(async_preempt, "async_preempt"),
+        runnext=_bool(runnext, "runnext"),
+        max_threads=_int(max_threads, "max_threads", 2, 1_000_000),
+        max_stack=_int(max_stack, "max_stack", 2048, 2**40),
+        until=until,
+        schedtrace=0 if schedtrace is None else duration_ns(schedtrace, "schedtrace"),
+        record_events=_bool(record_events, "record_events"),
+        max_events=None if max_events is None else _int(max_events, "max_events", 1, 2**62),
+    )
+    if until not in ("main", "all"):
+        raise ValueError(f'until must be "main" or "all", got {until!r}')
+    if kwargs["schedtrace"] < 0 or schedtrace is not None and kwargs["schedtrace"] == 0:
+        raise ValueError("schedtrace must be a positive duration")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    from gmpcore.reference.engine import RefEngine
+    raw = RefEngine(compiled, **kwargs).run()
+    return _result(raw)
+
+
+def _result(raw):
+    gs = np.array(raw["goroutines"], dtype=object).reshape(-1, 12) if raw["goroutines"] else None
+    rows = np.zeros(len(raw["goroutines"]), dtype=G_DTYPE)
+    if gs is not None:
+        parents = gs[:, 1].astype(np.int64)
+        goids = gs[:, 0].astype(np.int64)
+        for i, name in enumerate(G_DTYPE.names):
+            rows[name] = gs[:, i]
+        rows["parent"] = np.where(parents >= 0, goids[np.maximum(parents, 0)], 0)
+    procs = np.array([tuple(p) for p in raw["procs"]], dtype=P_DTYPE)
+    ev = raw["events"]
+    events = None
+    if len(ev):
+        events = np.zeros(len(ev), dtype=EVENT_DTYPE)
+        for i, name in enumerate(EVENT_DTYPE.names):
+            events[name] = ev[:, i]
+    return Result(makespan_ns=int(raw["makespan_ns"]), goroutines=rows, procs=procs,
+                  counters=raw["counters"], schedtrace=raw["schedtrace"], events=events)

@@ -30,11 +30,11 @@ EV_CREATE = 0        # g created by arg (the parent's G index), on p
 EV_RUN = 1           # m runs g on p; arg = 1 if it inherits the time slice
 EV_STOP = 2          # g leaves m; arg = a STOP_* reason
 EV_READY = 3         # g made runnable into p's runnext (ready/goready)
-EV_STEAL = 4         # p stole g (the one it runs) and arg-1 more from another P
+EV_STEAL = 4         # m's P p stole g (the one it will run) from P arg
 EV_SPILL = 5         # runqputslow moved arg Gs from p to the global queue
 EV_SYSCALL_ENTER = 6
 EV_SYSCALL_EXIT = 7  # arg = 0 fast path (same P), 1 fast path (idle P), 2 slow path
-EV_HANDOFF = 8       # handoffp gave p to m (or arg = -1: P went idle)
+EV_HANDOFF = 8       # handoffp(p): p lost its M (syscall retake or a known-blocking syscall)
 EV_THREAD_CREATE = 9
 EV_M_PARK = 10       # stopm
 EV_M_WAKE = 11       # startm woke m for p; arg = 1 if spinning

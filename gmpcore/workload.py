@@ -285,13 +285,21 @@ def cpu(d, preemptible=True):
                   "" if preemptible else ", preemptible=False")
 
 
-def syscall(d):
-    """A blocking system call lasting `d`: the M blocks with its G (§4.1).
+def syscall(d, blocking=False):
+    """A system call lasting `d`: the M blocks with its G (§4.1).
 
-    >>> syscall("50us")
-    syscall(50µs)
+    The P waits in ``_Psyscall`` until sysmon retakes it or the call returns.
+    ``blocking=True`` is a call the runtime knows will block
+    (``entersyscallblock``, §4.2): the P is handed off at once.
+
+    >>> syscall("50us"), syscall("1ms", blocking=True)
+    (syscall(50µs), syscall(1ms, blocking=True))
     """
-    return _timed("syscall", Opcode.SYSCALL, d)
+    if not isinstance(blocking, (bool, np.bool_)):
+        raise TypeError(f"syscall() argument blocking must be a bool, "
+                        f"got {type(blocking).__name__} {blocking!r}")
+    return _timed("syscall", Opcode.SYSCALL, d, (int(bool(blocking)),),
+                  ", blocking=True" if blocking else "")
 
 
 def sleep(d):
@@ -721,7 +729,9 @@ class CompiledWorkload:
     def _operands(self, op, a, b, c):
         if op == Opcode.CPU:
             return f"dist={a} ({self._dist_text(a)}) preemptible={b}"
-        if op in (Opcode.SYSCALL, Opcode.SLEEP, Opcode.NETWAIT):
+        if op == Opcode.SYSCALL:
+            return f"dist={a} ({self._dist_text(a)}) blocking={b}"
+        if op in (Opcode.SLEEP, Opcode.NETWAIT):
             return f"dist={a} ({self._dist_text(a)})"
         if op == Opcode.GO:
             return f"program={self._program_text(a)} count={b}"

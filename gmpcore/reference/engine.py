@@ -325,23 +325,21 @@ class RefEngine:
 
     def handoffp(self, p):
         """handoffp (§3.6): a P without an M; start one if there is anything to do."""
+        self.counters["handoffs"] += 1
+        self.log(EV_HANDOFF, p=p)
         if not self.q.runqempty(p.id) or self.q.globrunqsize():
-            self.counters["handoffs"] += 1
             self.startm(p, False)
             return
         if self.nmspinning + self.npidle() == 0:
             self.nmspinning += 1
             self.needspinning = 0
-            self.counters["handoffs"] += 1
             self.counters["spinning"] += 1
             self.startm(p, True)
             return
         if self.npidle() == self.nprocs - 1 and self.lastpoll != 0:
-            self.counters["handoffs"] += 1
             self.startm(p, False)
             return
         self.pidleput(p)
-        self.log(EV_HANDOFF, p=p, arg=-1)
         if p.timers:
             self.wake_net_poller(p.timers[0][0])
 
@@ -800,7 +798,7 @@ class RefEngine:
                 self.push(self.now + d, E_IO, g.idx)
                 return self.park(m, g, WAIT_IO)
             if op == OP_SYSCALL:
-                return self.entersyscall(m, g, self.sample(a))
+                return self.entersyscall(m, g, self.sample(a), bool(b))
             raise AssertionError(f"unknown opcode {op}")
 
     def newproc(self, p, parent, program):
@@ -881,7 +879,8 @@ class RefEngine:
 
     # ------------------------------------------------------------ system calls (§4.1-§4.3)
 
-    def entersyscall(self, m, g, duration):
+    def entersyscall(self, m, g, duration, blocking=False):
+        """entersyscall (§4.1), or entersyscallblock (§4.2) for a known-blocking call."""
         p = m.p
         self.dropg(m, g, STOP_SYSCALL)
         g.m = m
@@ -892,8 +891,13 @@ class RefEngine:
         if self.sysmon["wait"]:
             self.sysmon_wake()
         m.syscalltick = p.syscalltick
-        p.m, m.oldp, m.p = None, p, None
-        p.status = P_SYSCALL
+        if blocking:
+            p.syscalltick += 1
+            self.releasep(m)
+            self.handoffp(p)
+        else:
+            p.m, m.oldp, m.p = None, p, None
+            p.status = P_SYSCALL
         self.resume(m, self.now + self.costs.syscall_enter + duration, PH_SYSCALL)
 
     def exitsyscall(self, m):
@@ -1005,8 +1009,6 @@ class RefEngine:
                 p.status = P_IDLE
                 n += 1
                 p.syscalltick += 1
-                self.counters["handoffs"] += 1
-                self.log(EV_HANDOFF, p=p, arg=-2)
                 self.handoffp(p)
         return n
 

@@ -11,11 +11,11 @@ costs delay an M or G without using a P's CPU.
 >>> from gmpcore.costs import CostModel, FIELDS
 >>> CostModel().newproc
 75
->>> fast = CostModel().replace(thread_wake=2_000)   # e.g. bare metal
+>>> fast = CostModel().replace(thread_wake=5_000)   # e.g. a faster machine
 >>> fast.thread_wake, fast.newproc
-(2000, 75)
+(5000, 75)
 >>> int(fast.as_array()[FIELDS.index("thread_wake")])
-2000
+5000
 >>> CostModel(park=-1)
 Traceback (most recent call last):
     ...
@@ -39,45 +39,45 @@ class CostModel:
     """Costs in nanoseconds; every field is a non-negative int <= 10**12."""
 
     newproc: int = 75
-    """CPU, creator: one `go` statement (newproc1 + runqput); measured creator-side loop."""
-    goexit: int = 35
-    """CPU, exiting G: goexit1/goexit0/gdestroy; share of a CPU profile of create+run+exit."""
-    schedule: int = 30
-    """CPU, M: schedule/findRunnable/execute to pick and switch to the next G; profile share."""
+    """CPU, creator: one `go` statement (newproc1 + runqput); timed creator loop."""
+    goexit: int = 31
+    """CPU, exiting G: goexit1/goexit0/gdestroy; profile share of a create+run+exit loop."""
+    schedule: int = 29
+    """CPU, M: schedule/findRunnable/execute picking the next G; profile share."""
     gosched: int = 50
-    """CPU, yielding G: Gosched's mcall + global-runq put (schedule charged apart); profile share."""
-    park: int = 25
+    """CPU, yielding G: Gosched up to the global-runq put (not schedule); profile share."""
+    park: int = 22
     """CPU, parking G: gopark/park_m before schedule; profile share of a chan ping-pong."""
-    ready: int = 45
-    """CPU, readier: goready/ready/runqput(runnext) + wakep check; profile share of a ping-pong."""
-    chan_op: int = 15
+    ready: int = 44
+    """CPU, readier: goready/ready/runqput(runnext) + wakep check; profile share."""
+    chan_op: int = 14
     """CPU, caller: one non-blocking channel send or receive; buffered-channel loop."""
     wg_op: int = 6
-    """CPU, caller: one uncontended WaitGroup Add/Done (Wait on zero ~1 ns); direct loop."""
+    """CPU, caller: one uncontended WaitGroup Add or Done; direct loop."""
     syscall_enter: int = 12
-    """CPU, G: entersyscall; profile share of syscall.Syscall(SYS_GETPID)."""
-    syscall_exit: int = 20
-    """CPU, G: exitsyscall fast path (P still attached); profile share of the same loop."""
-    syscall_exit_slow: int = 250
-    """CPU, M: exitsyscall without a P (G to global runq, M stops); estimated, not isolated."""
-    handoff: int = 1_000
-    """Latency before the new M runs a handed-off P (handoffp+startm+futex); LockOSThread ping-pong."""
-    thread_create: int = 25_000
-    """Latency, new M: thread exit + clone + first schedule; LockOSThread-exit cycle minus baseline."""
-    thread_wake: int = 10_000
-    """Latency: wakep/startm futex-waking a parked M on an idle vCPU until it runs the G."""
-    steal_attempt: int = 400
-    """CPU, thief M: one runqgrab probe of a victim P; ~2 cross-core cache-line transfers, estimated."""
-    timer_add: int = 85
-    """CPU, G: add/reset a timer in the P's heap (time.Sleep, AfterFunc); profile share and direct loop."""
-    timer_fire: int = 100
-    """CPU, M running timers: pop and run one expired timer (excl. the ready); profile share."""
+    """CPU, G: entersyscall; Syscall minus RawSyscall (getpid), split by profile."""
+    syscall_exit: int = 22
+    """CPU, G: exitsyscall fast path (P still attached); as syscall_enter."""
+    syscall_exit_slow: int = 150
+    """CPU, M: exitsyscall with no P (G to global runq, M stops); estimated."""
+    handoff: int = 8900
+    """Latency until another M runs a handed-off P; LockOSThread ping-pong."""
+    thread_create: int = 19_000
+    """Latency of a new M (thread exit + clone + start); LockOSThread-exit cycle."""
+    thread_wake: int = 43_000
+    """Latency: ready on a busy P until an idle P's parked M runs the G."""
+    steal_attempt: int = 130
+    """CPU, thief M: one runqgrab of a victim; 2 cache-line transfers (estimate)."""
+    timer_add: int = 90
+    """CPU, G: add/reset a timer in its P's heap; profile share of a Sleep loop."""
+    timer_fire: int = 98
+    """CPU, M: run one expired timer (not the ready); same profile."""
     netpoll: int = 300
-    """CPU, M: one non-blocking netpoll (epoll_pwait + ready list); profile share of a TCP ping-pong."""
-    preempt_signal: int = 1_000
-    """CPU, preempted G: SIGURG delivery + handler + asyncPreempt; self-tgkill loop + gosched."""
-    sysmon_tick: int = 20_000
-    """Latency: sysmon's shortest sleep, usleep(20); really ~86 µs here (50 µs timer slack)."""
+    """CPU, M: one non-blocking netpoll (epoll_pwait); profile of a TCP ping-pong."""
+    preempt_signal: int = 860
+    """CPU, preempted G: SIGURG delivery + handler (self-tgkill) + gosched."""
+    sysmon_tick: int = 100_000
+    """Latency: sysmon's shortest loop, usleep(20) -- ~100 µs with timer slack."""
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -6,7 +6,8 @@ import importlib
 import pytest
 
 MODULES = ["gmpcore", "gmpcore._sched", "gmpcore.reference.runq", "gmpcore.__main__",
-           "gmpcore.workload", "gmpcore.durations"]
+           "gmpcore.workload", "gmpcore.durations", "gmpcore.costs", "gmpcore.scenarios",
+           "gmpcore.simulate"]
 
 
 @pytest.mark.parametrize("name", MODULES)

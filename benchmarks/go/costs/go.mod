@@ -1,0 +1,3 @@
+module gmpcore/costs
+
+go 1.22

@@ -1,0 +1,103 @@
+// Command costs measures the Go runtime's scheduler costs on this machine
+// for gmpcore's cost model (docs/cost-model.md).
+//
+//	GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local go run . -out results.json
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func uname() string {
+	var u syscall.Utsname
+	if syscall.Uname(&u) != nil {
+		return "?"
+	}
+	s := func(a [65]int8) string {
+		b := make([]byte, 0, 65)
+		for _, c := range a {
+			if c == 0 {
+				break
+			}
+			b = append(b, byte(c))
+		}
+		return string(b)
+	}
+	return s(u.Sysname) + " " + s(u.Release) + " " + s(u.Machine)
+}
+
+func cpuModel() string {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "model name") {
+			return strings.TrimSpace(strings.SplitN(l, ":", 2)[1])
+		}
+	}
+	return "?"
+}
+
+func main() {
+	if mode := os.Getenv("COSTS_CHILD"); mode != "" {
+		childMain(mode)
+		return
+	}
+	reps := flag.Int("reps", 9, "trials per measurement")
+	out := flag.String("out", "", "write JSON results to this file")
+	quietMax := flag.Duration("quiet-wait", 3*time.Minute, "before each group, wait up to this long for other processes to go idle")
+	groups := flag.String("groups", "sched,sys,timer,netpoll,children", "measurement groups to run")
+	flag.Parse()
+
+	meta := map[string]any{
+		"go_version":  runtime.Version(),
+		"goos_goarch": runtime.GOOS + "/" + runtime.GOARCH,
+		"num_cpu":     runtime.NumCPU(),
+		"cpu_model":   cpuModel(),
+		"kernel":      uname(),
+		"timerslack":  readTrim("/proc/self/timerslack_ns"),
+		"clocksource": readTrim("/sys/devices/system/clocksource/clocksource0/current_clocksource"),
+		"reps":        *reps,
+		"started":     time.Now().UTC().Format(time.RFC3339),
+		"profile_hz":  profileHz,
+		"default_gmp": runtime.GOMAXPROCS(0),
+	}
+	fmt.Printf("# %s %s, %d CPUs (%s), kernel %s, clocksource %s, timerslack %s ns\n",
+		meta["go_version"], meta["goos_goarch"], meta["num_cpu"], meta["cpu_model"], meta["kernel"], meta["clocksource"], meta["timerslack"])
+	start := time.Now()
+	for _, g := range strings.Split(*groups, ",") {
+		waited, quiet := waitQuiet(*quietMax)
+		fmt.Printf("## %s (loadavg %s; waited %.0f s for a quiet machine: quiet=%v)\n", g, readTrim("/proc/loadavg"), waited.Seconds(), quiet)
+		lm := markLoad()
+		switch g {
+		case "sched":
+			runSched(*reps)
+		case "sys":
+			runSys(*reps)
+		case "timer":
+			runTimers(*reps)
+		case "netpoll":
+			runNetpoll(*reps)
+		case "children":
+			runChildren(*reps)
+		default:
+			fmt.Fprintln(os.Stderr, "unknown group", g)
+			os.Exit(2)
+		}
+		recordValue("load.foreign_cpus."+g, 0, "CPUs", lm.foreignCPUs(),
+			"average CPUs used by other processes while this group ran (of 2)")
+	}
+	meta["elapsed_s"] = time.Since(start).Seconds()
+	meta["schedtrace"] = schedtraceLines
+	fmt.Printf("# done in %.0f s\n", time.Since(start).Seconds())
+	if *out != "" {
+		if err := writeJSON(*out, meta); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+}

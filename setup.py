@@ -10,11 +10,24 @@ from setuptools import Extension, setup
 # see which lines of a hot path still touch Python.
 annotate = os.environ.get("GMPCORE_ANNOTATE") == "1"
 
+# The engine draws durations through NumPy's C distributions (the same
+# functions Generator uses), which live in the static libnpyrandom.
+npyrandom_lib = os.path.join(os.path.dirname(np.__file__), "random", "lib")
+
 extensions = [
     Extension(
         "gmpcore._sched",
         ["gmpcore/_sched.pyx"],
         include_dirs=[np.get_include(), "gmpcore"],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        extra_compile_args=["-O3"] if os.name != "nt" else [],
+    ),
+    Extension(
+        "gmpcore._engine",
+        ["gmpcore/_engine.pyx"],
+        include_dirs=[np.get_include(), "gmpcore"],
+        library_dirs=[npyrandom_lib],
+        libraries=["npyrandom"] + (["m"] if os.name != "nt" else []),
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=["-O3"] if os.name != "nt" else [],
     ),

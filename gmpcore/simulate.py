@@ -10,7 +10,7 @@ from gmpcore.results import EVENT_DTYPE, G_DTYPE, P_DTYPE, Result
 from gmpcore.workload import CompiledWorkload, Workload
 
 MAX_GOMAXPROCS = 4096
-ENGINES = ("reference",)
+ENGINES = ("compiled", "reference")
 
 
 def _int(value, name, lo, hi):
@@ -34,7 +34,8 @@ def _bool(value, name):
 
 def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, runnext=True,
              max_threads=10_000, max_stack=1_000_000_000, until="main", schedtrace=None,
-             record_events=False, max_events=None, engine="reference"):
+             record_events=False, max_events=None, engine="compiled", check=False,
+             progress=None, progress_every=1_000_000):
     """Run `workload` on Go's scheduler in virtual time.
 
     Parameters
@@ -64,6 +65,18 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
         Keep the event log (for traces and tests).
     max_events : int, optional
         Stop after this many engine events.
+    engine : {"compiled", "reference"}
+        ``"compiled"`` runs the Cython engine (``gmpcore._engine``);
+        ``"reference"`` the pure-Python oracle it is tested against
+        (identical results, a few hundred times slower).
+    check : bool
+        Verify the scheduler's invariants after every event (every G in
+        exactly one place, ``nmspinning`` consistent, ...); slow.
+    progress : callable, optional
+        ``progress(events, now_ns)``, called by the compiled engine at most
+        every `progress_every` events (the reference engine does not call it).
+    progress_every : int
+        Events between `progress` calls, at least 1.
 
     Examples
     --------
@@ -107,21 +120,39 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
         raise ValueError("schedtrace must be a positive duration")
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
-    from gmpcore.reference.engine import RefEngine
-    raw = RefEngine(compiled, **kwargs).run()
+    kwargs["check"] = _bool(check, "check")
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be callable or None, got {type(progress).__name__}")
+    progress_every = _int(progress_every, "progress_every", 1, 2**62)
+    if engine == "compiled":
+        from gmpcore import _engine
+        raw = _engine.run(compiled, progress=progress, progress_every=progress_every, **kwargs)
+    else:
+        from gmpcore.reference.engine import RefEngine
+        raw = RefEngine(compiled, **kwargs).run()
     return _result(raw)
 
 
 def _result(raw):
-    gs = np.array(raw["goroutines"], dtype=object).reshape(-1, 12) if raw["goroutines"] else None
-    rows = np.zeros(len(raw["goroutines"]), dtype=G_DTYPE)
-    if gs is not None:
-        parents = gs[:, 1].astype(np.int64)
-        goids = gs[:, 0].astype(np.int64)
+    """A Result from an engine's dict: goroutines and procs may be lists of
+    tuples (reference) or structured arrays in G_DTYPE/P_DTYPE order
+    (compiled); either way ``parent`` arrives as the creator's G index."""
+    if isinstance(raw["goroutines"], np.ndarray):
+        rows = raw["goroutines"]
+        if rows.dtype != G_DTYPE:
+            rows = rows.astype(G_DTYPE)
+    else:
+        gs = np.array(raw["goroutines"], dtype=object).reshape(-1, 12)
+        rows = np.zeros(len(gs), dtype=G_DTYPE)
         for i, name in enumerate(G_DTYPE.names):
             rows[name] = gs[:, i]
-        rows["parent"] = np.where(parents >= 0, goids[np.maximum(parents, 0)], 0)
-    procs = np.array([tuple(p) for p in raw["procs"]], dtype=P_DTYPE)
+    if len(rows):
+        parents = rows["parent"]
+        rows["parent"] = np.where(parents >= 0, rows["goid"][np.maximum(parents, 0)], 0)
+    if isinstance(raw["procs"], np.ndarray):
+        procs = np.array(raw["procs"], dtype=P_DTYPE)
+    else:
+        procs = np.array([tuple(p) for p in raw["procs"]], dtype=P_DTYPE)
     ev = raw["events"]
     events = None
     if len(ev):

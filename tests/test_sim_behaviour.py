@@ -12,7 +12,7 @@ import pytest
 import gmpcore as gmp
 from gmpcore.events import EV_RUN, EV_STOP, G_DEAD, STOP_GOSCHED
 
-ENGINES = ["reference"]
+ENGINES = ["reference", "compiled"]
 MS = 1_000_000
 
 

@@ -1,0 +1,423 @@
+# The compiled simulation engine's state (docs/simulator-design.md): Go's
+# scheduler in virtual time, translated function by function from the
+# reference engine (gmpcore/reference/engine.py), the oracle it must match
+# event for event.
+#
+# Layout.  Everything a run touches lives in one `Engine` struct of plain C
+# values and raw pointers, so the hot loop runs without the GIL:
+#
+#   * the G table is struct-of-arrays: one NumPy column per field, indexed by
+#     the G index (creation order, main = 0), owned by the Python-level run
+#     object; only the rare growth path takes the GIL to allocate bigger
+#     columns;
+#   * the M table and the P extras are NumPy byte buffers viewed as arrays of
+#     `MRec` / `PRec`; P run queues are the queue core's `RunQueues`
+#     (_runq.pxd), the same inline algorithms `Sched` uses;
+#   * heaps, channel and WaitGroup FIFOs, the netpoll ready list, the loop
+#     counter pool, the event log and schedtrace snapshots are malloc'd and
+#     freed by the run object's __dealloc__, whatever way the run ends.
+#
+# Invariants (checked after every event with check=True, as
+# RefEngine.check_invariants does):
+#   * every G index in [0, g.n) is in exactly one place: a P's ring or
+#     runnext, a P's timer heap, the global queue, an M's curg or nextg, a
+#     channel or WaitGroup FIFO, the netpoll ready list; or it is dead; or it
+#     waits for network I/O (an E_IO event is pending for it);
+#   * nmspinning == number of Ms with spinning set; a spinning M holds a P or
+#     is about to (nextp);
+#   * a P is on the idle stack iff PRec.in_pidle, and then its status is
+#     P_IDLE; a P_RUNNING P's M holds it (ms[ps[p].m].p == p);
+#   * heap events are unique by seq; an E_M or E_PREEMPT event is live only if
+#     its gen equals the M's gen at pop time (lazy cancellation);
+#   * n_waiting / n_dead count the Gs in _Gwaiting / _Gdead (checkdead).
+
+from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from numpy.random cimport bitgen_t
+
+from gmpcore._defs cimport gid_t
+from gmpcore._gqueue cimport GQueue
+from gmpcore._runq cimport RunQueues
+from gmpcore._steal_order cimport RandomOrder
+
+
+# Opcodes (docs/simulator-design.md §1.1).
+cdef enum Opcode:
+    OP_EXIT = 0
+    OP_CPU = 1
+    OP_SYSCALL = 2
+    OP_SLEEP = 3
+    OP_NETWAIT = 4
+    OP_GO = 5
+    OP_GOSCHED = 6
+    OP_SEND = 7
+    OP_RECV = 8
+    OP_WG_ADD = 9
+    OP_WG_WAIT = 10
+    OP_LOOP = 11
+    OP_ENDLOOP = 12
+    OP_STACK = 13
+    N_OPCODES = 14
+
+# What an M does when its pending event fires (reference PH_*).
+cdef enum Phase:
+    PH_RUN = 0          # continue its G's program
+    PH_EXECUTE = 1      # start running the G findRunnable chose
+    PH_SCHEDULE = 2     # look for work from the top of findRunnable
+    PH_STEAL = 3        # the spinning search is over: stealWork
+    PH_BACKOFF = 4      # the 3 us pause before stealing runnext is over
+    PH_START = 5        # a woken or new M takes its nextp
+    PH_SYSCALL = 6      # its system call returns
+    PH_NETPOLL = 7      # blocked in netpoll
+    PH_IDLE = 8         # parked on midle
+
+# Event kinds in the heap (reference E_*).
+cdef enum EventKind:
+    E_M = 0             # who = M, gen = the M's gen when pushed
+    E_PREEMPT = 1       # who = M, gen = the M's gen when pushed
+    E_IO = 2            # who = G whose network wait completes
+    E_SYSMON = 3        # gen = sysmon gen when pushed
+
+# G status and wait reasons (gmpcore.events, Go's numbering).
+cdef enum:
+    G_RUNNABLE = 1
+    G_RUNNING = 2
+    G_SYSCALL = 3
+    G_WAITING = 4
+    G_DEAD = 6
+    WAIT_NONE = 0
+    WAIT_CHAN_RECEIVE = 1
+    WAIT_CHAN_SEND = 2
+    WAIT_SLEEP = 3
+    WAIT_IO = 4
+    WAIT_WAITGROUP = 5
+
+# Event log kinds (gmpcore.events EV_*) and EV_STOP reasons.
+cdef enum:
+    EV_CREATE = 0
+    EV_RUN = 1
+    EV_STOP = 2
+    EV_READY = 3
+    EV_STEAL = 4
+    EV_SPILL = 5
+    EV_SYSCALL_ENTER = 6
+    EV_SYSCALL_EXIT = 7
+    EV_HANDOFF = 8
+    EV_THREAD_CREATE = 9
+    EV_M_PARK = 10
+    EV_M_WAKE = 11
+    EV_SPIN = 12
+    EV_TIMER = 13
+    EV_NETPOLL = 14
+    EV_PREEMPT = 15
+    EV_IO_READY = 16
+    STOP_EXIT = 0
+    STOP_PARK = 1
+    STOP_GOSCHED = 2
+    STOP_PREEMPT = 3
+    STOP_SYSCALL = 4
+
+# G flag bits (GTable.flags).
+cdef enum:
+    GF_PREEMPT = 1      # gp.preempt: stop at the next safe point
+    GF_PREEMPTIBLE = 2  # the current CPU burst has safe points
+    GF_INBURST = 4      # a CPU burst is under way: rem holds its end time (burst_end)
+
+# Constants of the model (reference engine.py).
+cdef enum:
+    GOIDCACHE_BATCH = 16         # §1.1 _GoidCacheBatch
+    STACK_MIN = 2048             # §5.4
+    MAX_LOOP_DEPTH = 64          # workload.MAX_LOOP_DEPTH
+    LOG_COLS = 6                 # event log row: time, kind, m, p, g, arg
+
+cdef enum:
+    FORCE_PREEMPT_NS = 10000000  # §1.1 forcePreemptNS
+    SYSMON_MIN_DELAY = 20000     # §4.5
+    SYSMON_MAX_DELAY = 10000000
+    NETPOLL_SYSMON_PERIOD = 10000000
+    RUNNEXT_BACKOFF = 3000       # §2.7 usleep(3)
+
+# Why a run stopped early (Engine.err); the Python layer raises the matching
+# exception with the reference engine's message.
+cdef enum ErrKind:
+    ERR_NONE = 0
+    ERR_NOMEM = 1       # MemoryError
+    ERR_ASSERT = 2      # AssertionError(err_msg)
+    ERR_DEADLOCK = 3    # Deadlock(err_msg)
+    ERR_THREADS = 4     # ThreadExhaustion(max_threads)
+    ERR_STACK = 5       # StackOverflow(max_stack, err_goid)
+    ERR_PANIC = 6       # WorkloadPanic(err_msg, err_goid)
+    ERR_THROW = 7       # GoThrow(err_msg)
+    ERR_OVERFLOW = 8    # OverflowError(err_msg)
+    ERR_INDEX = 9       # IndexError(err_msg)
+    ERR_OPCODE = 10     # AssertionError("unknown opcode {err_arg}")
+    ERR_CHECK = 11      # a check_invariants failure (chk_* fields)
+    ERR_PYEXC = 12      # a Python exception raised under the GIL (progress, Ctrl-C)
+
+# Places a G can be, for check_invariants messages (reference wording).
+cdef enum Place:
+    PL_NOWHERE = 0
+    PL_RUNQ = 1         # "runq of P{id}"
+    PL_RUNNEXT = 2      # "runnext of P{id}"
+    PL_TIMER = 3        # "a timer of P{id}"
+    PL_GLOBAL = 4       # "the global queue"
+    PL_RUNNING = 5      # "running on M{id}"
+    PL_HAND = 6         # "in M{id}'s hand"
+    PL_CHAN = 7         # "a channel queue"
+    PL_WG = 8           # "a WaitGroup"
+    PL_IOREADY = 9      # "the netpoller's ready list"
+
+# check_invariants failures (Engine.chk_code).
+cdef enum:
+    CHK_TWICE = 1       # "G{g} is both {a} and {b}"
+    CHK_SPIN_NO_P = 2   # "a spinning M holds a P (or is about to)"
+    CHK_IO_COUNT = 3    # "netpoll waiter count"
+    CHK_DEAD_QUEUED = 4 # "dead G{g} is queued"
+    CHK_NOWHERE = 5     # "G{g} (status {s}) is nowhere"
+    CHK_NMSPINNING = 6  # "nmspinning"
+    CHK_PIDLE_STATUS = 7  # "an idle-list P is not idle"
+    CHK_PIDLE_TWICE = 8   # "a P is on the idle list twice"
+    CHK_P_NO_M = 9      # "P{p} running without its M"
+    CHK_COUNTS = 10     # compiled-engine only: n_waiting / n_dead disagree with the table
+
+
+cdef struct Costs:
+    # Runtime costs in ns (gmpcore.costs.CostModel; the ones the model charges).
+    int64_t newproc              # CPU of the creator per `go`
+    int64_t goexit               # CPU of the exiting G
+    int64_t schedule             # CPU of the M switching to the chosen G
+    int64_t gosched              # CPU of the yielding G
+    int64_t park                 # CPU of the parking G
+    int64_t ready                # CPU of a WaitGroup releaser per waiter
+    int64_t chan_op              # CPU of a non-blocking channel operation
+    int64_t wg_op                # CPU of a WaitGroup Add/Wait
+    int64_t syscall_enter        # CPU before the call
+    int64_t syscall_exit         # CPU of the fast exit path
+    int64_t syscall_exit_slow    # CPU of the slow exit path (M without a P)
+    int64_t thread_create        # latency before a new M runs
+    int64_t thread_wake          # latency before a woken M runs
+    int64_t steal_attempt        # CPU of a spinning M per victim probed
+    int64_t timer_add            # CPU of time.Sleep's timer insertion
+    int64_t preempt_signal       # latency of the async preemption signal
+
+
+cdef struct Event:
+    # One entry of the event heap, ordered by (when, seq).
+    int64_t when                 # virtual time, ns
+    int64_t seq                  # push order; unique, breaks ties FIFO
+    int64_t gen                  # generation when pushed (E_M, E_PREEMPT, E_SYSMON)
+    int32_t who                  # M index (E_M, E_PREEMPT), G index (E_IO), -1 (E_SYSMON)
+    int32_t kind                 # EventKind
+
+cdef struct EventHeap:
+    Event* a                     # binary min-heap, malloc'd
+    int64_t n                    # live entries
+    int64_t cap                  # slots in a
+
+cdef struct Timer:
+    # One timer of a P's heap (time.Sleep), ordered by (when, seq).
+    int64_t when                 # expiry, ns
+    int64_t seq                  # shares Engine.seq with the event heap
+    gid_t g                      # the sleeping G
+
+cdef struct TimerHeap:
+    Timer* a                     # binary min-heap, malloc'd
+    int64_t n                    # live timers
+    int64_t cap                  # slots in a
+
+
+cdef struct GTable:
+    # The G table, one column per field (NumPy arrays owned by the run
+    # object).  Per G: 72 bytes, plus 4 if any program uses `repeat`.
+    int64_t n                    # Gs created so far (allgs)
+    int64_t cap                  # rows allocated in every column
+    int32_t* goid                # Go's goroutine id (from the P's goid cache)
+    int32_t* parent              # G index of the creator, -1 for main
+    int32_t* pc                  # next instruction
+    uint8_t* status              # G_RUNNABLE ... G_DEAD
+    uint8_t* waitreason          # WAIT_* while waiting
+    uint8_t* flags               # GF_* bits
+    uint8_t* stack_log2          # stack = STACK_MIN << stack_log2
+    uint32_t* preemptions        # times preempted
+    uint32_t* steals             # times stolen
+    int64_t* created             # newproc time
+    int64_t* first_run           # first execute, -1 before
+    int64_t* runnable_ns         # total time runnable
+    int64_t* running_ns          # total time running
+    int64_t* since               # runnable_since: when it last became runnable
+    int64_t* rem                 # CPU ns or spawns left in the op, -1 = not started; the burst's end under GF_INBURST; the finish time once dead
+    int32_t* loops               # offset of its loop counter block in the pool, -1 none (NULL column if no program loops)
+
+cdef struct LoopPool:
+    # Loop counters (repeat) of live Gs: a block per G, [depth, counters...];
+    # freed blocks are kept on one free list per depth.
+    int64_t* slots               # malloc'd
+    int64_t n                    # high-water mark
+    int64_t cap                  # slots allocated
+    int64_t free_head[MAX_LOOP_DEPTH + 1]  # per depth: first free block, -1 none; a free block's slot 1 links the next
+
+
+cdef struct MRec:
+    # One thread.  M0 runs main first; M1 is sysmon and never holds a P.
+    int32_t p                    # P held, -1 none
+    int32_t curg                 # G it runs (or is in a syscall with), -1 none
+    int32_t nextp                # P a waking M will acquire (startm), -1 none
+    int32_t oldp                 # P left in _Psyscall by entersyscall, -1 none
+    int32_t nextg                # G findRunnable chose, run at PH_EXECUTE, -1 none
+    uint8_t phase                # Phase
+    uint8_t spinning             # counted in nmspinning
+    uint8_t next_inherit         # nextg inherits the time slice
+    uint8_t was_spinning         # spinning when it blocked in netpoll
+    int64_t syscalltick          # its P's syscalltick at entersyscall
+    int64_t gen                  # bumped to cancel its pending event
+    int64_t poll_until           # earliest timer stealWork saw, for drop_p
+    int64_t run_start            # when its curg started running (dropg's reference point)
+    # stealWork progress, kept across the runnext back-off:
+    int64_t st_poll_until        # earliest victim timer seen
+    int32_t st_pass              # 0..3; pass 3 checks timers and runnext
+    uint8_t st_enum_valid        # the pass's random order has started
+    uint8_t st_ran_timer         # a victim's timer readied a G (newWork)
+    uint32_t st_pos              # RandomEnum position
+    uint32_t st_inc              # RandomEnum stride
+    uint32_t st_i                # RandomEnum steps taken
+    int32_t st_timers_at         # step whose victim's timers already ran, -1 none
+    int32_t st_bo_victim         # (victim, runnext G) already backed off for, -1 none
+    int32_t st_bo_g
+
+
+cdef struct PRec:
+    # Per-P state beyond the run queues (status lives in RunQueues.status).
+    int32_t m                    # M holding it, -1 none
+    uint8_t in_pidle             # on the idle stack
+    int64_t schedtick            # time slices started
+    int64_t syscalltick          # bumped at syscall entry/exit and retake
+    int64_t sm_schedtick         # sysmontick.schedtick
+    int64_t sm_schedwhen         # sysmontick.schedwhen
+    int64_t sm_syscalltick       # sysmontick.syscalltick
+    int64_t sm_syscallwhen       # sysmontick.syscallwhen
+    TimerHeap timers             # its timers (time.Sleep)
+    int64_t goidcache            # next goid to hand out
+    int64_t goidcacheend         # end of the cached batch
+    int64_t busy_ns              # time its Ms ran Gs on it
+    int64_t idle_ns              # time on the idle list
+    int64_t idle_since           # when it was last put on the idle list
+    int64_t steals               # successful steals by it
+
+
+cdef struct Chan:
+    int64_t cap                  # buffer size, 0 unbuffered
+    int64_t count                # values buffered
+    GQueue recvq                 # parked receivers, FIFO
+    GQueue sendq                 # parked senders, FIFO
+
+cdef struct WaitGroup:
+    int64_t counter              # Add's running sum
+    GQueue waiters               # Gs parked in Wait, FIFO
+
+
+cdef struct Engine:
+    # ---- the workload (read-only views of CompiledWorkload)
+    const int64_t* code          # n_code rows of (opcode, a, b, c)
+    int64_t n_code
+    const double* dists         # rows of (kind, p1, p2)
+    const int64_t* entry         # first pc of each program
+    const int64_t* depth         # loop levels of each program
+    int64_t n_programs
+    # ---- options
+    int32_t nprocs               # gomaxprocs
+    bint async_preempt
+    bint use_runnext
+    bint until_all               # until="all"
+    bint record                  # keep the event log
+    bint check                   # check_invariants after every event
+    int64_t max_threads
+    int64_t max_stack
+    int64_t schedtrace_ns        # 0 = off
+    int64_t max_events           # -1 = no limit
+    Costs c
+    # ---- randomness
+    bitgen_t* rng                # NumPy PCG64: workload durations
+    uint64_t cheaprand           # wyrand state: the steal order
+    # ---- queues and the steal order
+    RunQueues q
+    RandomOrder order
+    # ---- the clock and events
+    int64_t now
+    int64_t seq                  # last seq handed out (events and timers)
+    EventHeap heap
+    # ---- tables
+    GTable g
+    LoopPool pool
+    MRec* ms                     # M table
+    int32_t nm                   # Ms created
+    int32_t cap_m                # rows of ms, midle
+    PRec* ps                     # P table extras
+    int32_t* pidle               # idle P stack (LIFO), nprocs slots
+    int32_t npidle
+    int32_t* midle               # idle M stack (LIFO), cap_m slots
+    int32_t nmidle
+    Chan* chans
+    int64_t nchans
+    WaitGroup* wgs
+    int64_t nwgs
+    # ---- scheduler globals
+    int64_t nmspinning
+    int64_t needspinning
+    int64_t goidgen
+    int64_t lastpoll             # 0 = an M is blocked in netpoll
+    int64_t poll_until           # sched.pollUntil
+    bint netpoll_inited
+    int64_t io_waiters           # Gs parked in the netpoller
+    GQueue io_ready              # their fds became ready, not yet polled
+    gid_t* ready_buf             # netpoll's result, contiguous
+    int64_t ready_cap
+    int32_t poller               # the M blocked in netpoll, -1 none
+    int64_t n_waiting            # Gs in _Gwaiting
+    int64_t n_dead               # Gs in _Gdead
+    int64_t live                 # Gs not yet exited
+    bint main_done
+    int64_t makespan             # -1 until main exits
+    # ---- sysmon (§4.5)
+    int64_t sm_idle
+    int64_t sm_delay
+    int64_t sm_gen
+    bint sm_wait
+    int64_t sm_lasttrace
+    # ---- counters (result["counters"])
+    int64_t n_threads
+    int64_t n_steals
+    int64_t n_spills
+    int64_t n_handoffs
+    int64_t n_preemptions
+    int64_t n_syscalls
+    int64_t n_spinning
+    int64_t n_netpolls
+    int64_t n_timers
+    int64_t n_events
+    # ---- output buffers
+    int64_t* log                 # event log rows (LOG_COLS int64 each), NumPy-owned
+    int64_t log_n
+    int64_t log_cap
+    int64_t* trace               # schedtrace snapshots, 7 + 2*nprocs int64 each, malloc'd
+    int64_t trace_n
+    int64_t trace_cap
+    # ---- the Python side: growth, progress, Ctrl-C
+    void* owner                  # the run object (borrowed PyObject*)
+    bint has_progress
+    int64_t progress_every
+    int64_t next_progress        # event count of the next progress call
+    int64_t next_signals         # event count of the next PyErr_CheckSignals
+    uint64_t steps               # instructions interpreted (run_g), for Ctrl-C in long loops
+    int32_t* where               # check_invariants scratch: place kind per G
+    int32_t* where_id            # and its P/M id
+    int64_t where_cap
+    # ---- error report
+    int32_t err                  # ErrKind
+    const char* err_msg
+    int64_t err_goid
+    int64_t err_arg
+    int32_t chk_code
+    int64_t chk_g
+    int32_t chk_a_kind
+    int64_t chk_a_id
+    int32_t chk_b_kind
+    int64_t chk_b_id

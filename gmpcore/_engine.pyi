@@ -1,0 +1,67 @@
+"""Type stubs for the compiled simulation engine (gmpcore/_engine.pyx)."""
+
+from typing import Any, Callable, Literal, TypedDict
+
+import numpy as np
+import numpy.typing as npt
+
+from gmpcore.costs import CostModel
+from gmpcore.workload import CompiledWorkload
+
+#: Bytes per G of the G table (plus 4 when some program uses ``repeat``).
+G_BYTES: int
+
+class Counters(TypedDict):
+    threads: int
+    steals: int
+    spills: int
+    handoffs: int
+    preemptions: int
+    syscalls: int
+    spinning: int
+    netpolls: int
+    timers: int
+    events: int
+
+class RawResult(TypedDict):
+    makespan_ns: int
+    now: int
+    events: npt.NDArray[np.int64]          # shape (n, 6): time, kind, m, p, g, arg
+    counters: Counters
+    goroutines: np.ndarray                 # results.G_DTYPE; parent = creator's G index, -1 for main
+    procs: np.ndarray                      # results.P_DTYPE
+    schedtrace: list[str]
+
+def run(
+    compiled: CompiledWorkload,
+    gomaxprocs: int = 1,
+    seed: int = 0,
+    costs: CostModel | None = None,
+    async_preempt: bool = True,
+    runnext: bool = True,
+    max_threads: int = 10_000,
+    max_stack: int = 1_000_000_000,
+    until: Literal["main", "all"] = "main",
+    schedtrace: int = 0,
+    record_events: bool = True,
+    max_events: int | None = None,
+    check: bool = False,
+    progress: Callable[[int, int], Any] | None = None,
+    progress_every: int = 1_000_000,
+) -> RawResult: ...
+
+def estimate_goroutines(compiled: CompiledWorkload) -> int | None: ...
+
+class _Run:
+    progress: Callable[[int, int], Any] | None
+    exc: BaseException | None
+    def setup(self, compiled: CompiledWorkload, gomaxprocs: int, seed: int, costs: CostModel,
+              async_preempt: bool, runnext: bool, max_threads: int, max_stack: int,
+              until: str, schedtrace: int, record_events: bool, max_events: int | None,
+              check: bool, progress: Callable[[int, int], Any] | None,
+              progress_every: int) -> None: ...
+    def go(self) -> None: ...
+    def result(self) -> RawResult: ...
+    def grow_g(self) -> None: ...
+    def grow_log(self) -> None: ...
+    def g_bytes(self) -> int: ...

@@ -1,0 +1,2264 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""The compiled simulation engine: Go's scheduler in virtual time, in C.
+
+A line-by-line translation of the reference engine
+(``gmpcore/reference/engine.py``, the oracle): the same workload, seed and
+options give the same event log row for row, the same per-G records, per-P
+figures, counters and makespan (docs/simulator-design.md).  Each function
+below is one function of the reference, named as in Go's proc.go and citing
+go-scheduler.md (§).
+
+``run()`` validates its arguments, builds an :c:type:`Engine` (_engine.pxd)
+and runs the whole simulation in one ``nogil`` call: no Python object exists
+per goroutine or per event.  The GIL is taken back only to grow the G table,
+to call ``progress`` and to let Ctrl-C through.  Errors leave the C code as
+an error code and are raised afterwards with the reference's exception and
+message.
+"""
+
+cimport cython
+import numpy as np
+cimport numpy as cnp
+
+from cpython.exc cimport PyErr_CheckSignals
+from cpython.pycapsule cimport PyCapsule_GetPointer
+from libc.math cimport exp, floor, isinf
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t, INT32_MAX
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcpy, memset
+from numpy.random cimport bitgen_t
+from numpy.random.c_distributions cimport (random_standard_exponential, random_standard_normal,
+                                           random_standard_uniform)
+
+from gmpcore._defs cimport gid_t, MAX_GID, NIL_G, P_IDLE, P_RUNNING, P_SYSCALL, RUNQ_HALF, RUNQ_SIZE
+from gmpcore._gqueue cimport GQueue, gq_at, gq_free, gq_init, gq_pop_front, gq_push_back
+from gmpcore._rand cimport cheaprand
+from gmpcore._runq cimport (RQ_CORRUPT, RQ_NOMEM, RQ_OVERFLOW, RunQueues, globrunq_batch_size,
+                            globrunqgetbatch, globrunqput, globrunqputbatch, ring_of,
+                            runqempty, runqget, runqput, runqputbatch, runqsize, runqsteal)
+from gmpcore._steal_order cimport random_order_free, random_order_reset
+
+from gmpcore.errors import Deadlock, GoThrow, StackOverflow, ThreadExhaustion, WorkloadPanic
+from gmpcore.results import G_DTYPE, P_DTYPE
+
+cnp.import_array()
+
+cdef extern from *:
+    """
+    #define GMP_MAX_SAMPLE 9007199254740992LL
+    #define GMP_TIME_LIMIT 4611686018427387904LL
+    #define GMP_SIXTY_SECONDS 60000000000LL
+    """
+    # Largest duration a distribution may yield (reference MAX_SAMPLE, 2**53).
+    const int64_t MAX_SAMPLE "GMP_MAX_SAMPLE"
+    # Virtual times from 2**62 on raise OverflowError instead of wrapping int64
+    # (the reference's Python ints would overflow only when results are built).
+    const int64_t TIME_LIMIT "GMP_TIME_LIMIT"
+    const int64_t SIXTY_SECONDS "GMP_SIXTY_SECONDS"
+
+cdef enum:
+    SIGNAL_EVERY = 65536                   # events between PyErr_CheckSignals
+    SIGNAL_STEPS_MASK = 0xFFFFFF           # instructions between checks inside run_g
+
+
+# ================================================================ small helpers
+
+cdef inline int fail(Engine* e, int kind, const char* msg) noexcept nogil:
+    # The first error wins: later ones are consequences.
+    if e.err == ERR_NONE:
+        e.err = kind
+        e.err_msg = msg
+    return -1
+
+
+cdef inline int nomem(Engine* e) noexcept nogil:
+    return fail(e, ERR_NOMEM, NULL)
+
+
+cdef inline void log_ev(Engine* e, int64_t kind, int64_t m, int64_t p, int64_t g,
+                        int64_t arg) noexcept nogil:
+    # reference log(): one row (now, kind, m, p, g, arg), -1 where n/a.  A
+    # failure to grow the log is sticky (e.err) and ends the run after the
+    # current event: it does not corrupt scheduler state.
+    cdef int64_t* row
+    if not e.record:
+        return
+    if e.log_n == e.log_cap and grow_log(e) < 0:
+        return
+    row = e.log + e.log_n * LOG_COLS
+    row[0] = e.now
+    row[1] = kind
+    row[2] = m
+    row[3] = p
+    row[4] = g
+    row[5] = arg
+    e.log_n += 1
+
+
+# ---------------------------------------------------------------- the event heap (§2 of the design)
+
+cdef inline bint ev_less(const Event* a, const Event* b) noexcept nogil:
+    return a.when < b.when or (a.when == b.when and a.seq < b.seq)
+
+
+cdef int push(Engine* e, int64_t when, int32_t kind, int32_t who, int64_t gen) noexcept nogil:
+    # reference push(): every push takes the next seq, even one that will be stale.
+    cdef EventHeap* h = &e.heap
+    cdef Event ev
+    if when >= TIME_LIMIT:
+        return fail(e, ERR_OVERFLOW, "virtual time exceeds 2**62 ns")
+    e.seq += 1
+    ev.when = when
+    ev.seq = e.seq
+    ev.gen = gen
+    ev.who = who
+    ev.kind = kind
+    return heap_insert(e, &ev)
+
+
+cdef int heap_insert(Engine* e, const Event* ev) noexcept nogil:
+    cdef EventHeap* h = &e.heap
+    cdef Event* na
+    cdef int64_t i, parent
+    if h.n == h.cap:
+        na = <Event*>realloc(h.a, <size_t>(h.cap * 2) * sizeof(Event))
+        if na == NULL:
+            return nomem(e)
+        h.a = na
+        h.cap *= 2
+    i = h.n
+    h.n += 1
+    while i > 0:
+        parent = (i - 1) >> 1
+        if ev_less(ev, &h.a[parent]):
+            h.a[i] = h.a[parent]
+            i = parent
+        else:
+            break
+    h.a[i] = ev[0]
+    return 0
+
+
+cdef void heap_pop(EventHeap* h, Event* out) noexcept nogil:
+    # The earliest event (the caller checks that there is one).
+    cdef Event last
+    cdef int64_t i = 0, child, n
+    out[0] = h.a[0]
+    h.n -= 1
+    n = h.n
+    if n == 0:
+        return
+    last = h.a[n]
+    while True:
+        child = 2 * i + 1
+        if child >= n:
+            break
+        if child + 1 < n and ev_less(&h.a[child + 1], &h.a[child]):
+            child += 1
+        if ev_less(&h.a[child], &last):
+            h.a[i] = h.a[child]
+            i = child
+        else:
+            break
+    h.a[i] = last
+
+
+# ---------------------------------------------------------------- per-P timer heaps
+
+cdef inline bint tm_less(const Timer* a, const Timer* b) noexcept nogil:
+    return a.when < b.when or (a.when == b.when and a.seq < b.seq)
+
+
+cdef int timer_push(TimerHeap* h, int64_t when, int64_t seq, gid_t g) noexcept nogil:
+    cdef Timer t
+    cdef Timer* na
+    cdef int64_t i, parent, ncap
+    if h.n == h.cap:
+        ncap = h.cap * 2 if h.cap else 8
+        na = <Timer*>realloc(h.a, <size_t>ncap * sizeof(Timer))
+        if na == NULL:
+            return -1
+        h.a = na
+        h.cap = ncap
+    t.when = when
+    t.seq = seq
+    t.g = g
+    i = h.n
+    h.n += 1
+    while i > 0:
+        parent = (i - 1) >> 1
+        if tm_less(&t, &h.a[parent]):
+            h.a[i] = h.a[parent]
+            i = parent
+        else:
+            break
+    h.a[i] = t
+    return 0
+
+
+cdef gid_t timer_pop(TimerHeap* h) noexcept nogil:
+    cdef Timer last
+    cdef gid_t g = h.a[0].g
+    cdef int64_t i = 0, child, n
+    h.n -= 1
+    n = h.n
+    if n == 0:
+        return g
+    last = h.a[n]
+    while True:
+        child = 2 * i + 1
+        if child >= n:
+            break
+        if child + 1 < n and tm_less(&h.a[child + 1], &h.a[child]):
+            child += 1
+        if tm_less(&h.a[child], &last):
+            h.a[i] = h.a[child]
+            i = child
+        else:
+            break
+    h.a[i] = last
+    return g
+
+
+# ---------------------------------------------------------------- growth paths (take the GIL)
+
+cdef int grow_g(Engine* e) noexcept nogil:
+    cdef int rc = 0
+    with gil:
+        try:
+            (<_Run>e.owner).grow_g()
+        except MemoryError:
+            rc = -1
+    if rc < 0:
+        return nomem(e)
+    return 0
+
+
+cdef int grow_log(Engine* e) noexcept nogil:
+    cdef int rc = 0
+    with gil:
+        try:
+            (<_Run>e.owner).grow_log()
+        except MemoryError:
+            rc = -1
+    if rc < 0:
+        return nomem(e)
+    return 0
+
+
+# ================================================================ randomness
+
+cdef inline uint32_t rand32(Engine* e) noexcept nogil:
+    return cheaprand(&e.cheaprand)
+
+
+cdef int sample(Engine* e, int64_t dist, int64_t* out) noexcept nogil:
+    """reference sample(): draw a duration (docs/simulator-design.md §1.2).
+
+    The float formulas are the reference's, evaluated in the same double
+    arithmetic; the draws are NumPy's C distributions on the run's PCG64, so
+    the stream equals Generator.random() / standard_exponential() /
+    standard_normal().
+    """
+    cdef const double* row = e.dists + 3 * dist
+    cdef int kind = <int>row[0]
+    cdef double p1 = row[1], p2 = row[2], x, v
+    if kind == 0:
+        out[0] = <int64_t>p1
+        return 0
+    if kind == 1:
+        x = p1 + floor(random_standard_uniform(e.rng) * (p2 - p1 + 1.0))
+    elif kind == 2:
+        x = floor(p1 * random_standard_exponential(e.rng) + 0.5)
+    else:
+        v = exp(p2 * random_standard_normal(e.rng))
+        if isinf(v):
+            return fail(e, ERR_OVERFLOW, "math range error")      # math.exp's overflow
+        x = floor(p1 * v + 0.5)
+        if isinf(x):
+            return fail(e, ERR_OVERFLOW, "cannot convert float infinity to integer")
+    if x > <double>MAX_SAMPLE:                  # an unbounded draw is clamped
+        out[0] = MAX_SAMPLE
+    else:
+        out[0] = <int64_t>x
+    return 0
+
+
+# ================================================================ Gs and Ps
+
+cdef int64_t loops_alloc(Engine* e, int64_t depth) noexcept nogil:
+    # A block [depth, counter 0 .. counter depth-1] from the pool; -1 if out of memory.
+    cdef LoopPool* pl = &e.pool
+    cdef int64_t off, ncap
+    cdef int64_t* ns
+    off = pl.free_head[depth]
+    if off >= 0:
+        pl.free_head[depth] = pl.slots[off + 1]
+        return off
+    if pl.n + depth + 1 > pl.cap:
+        ncap = pl.cap * 2 if pl.cap else 1024
+        while ncap < pl.n + depth + 1:
+            ncap *= 2
+        ns = <int64_t*>realloc(pl.slots, <size_t>ncap * sizeof(int64_t))
+        if ns == NULL:
+            return -1
+        pl.slots = ns
+        pl.cap = ncap
+    off = pl.n
+    pl.n += depth + 1
+    pl.slots[off] = depth
+    return off
+
+
+cdef inline void loops_free(Engine* e, int64_t off) noexcept nogil:
+    cdef LoopPool* pl = &e.pool
+    cdef int64_t depth = pl.slots[off]
+    pl.slots[off + 1] = pl.free_head[depth]
+    pl.free_head[depth] = off
+
+
+cdef int newg(Engine* e, int32_t parent, int64_t program, int32_t p, int32_t* out) noexcept nogil:
+    """newproc1 (§5.1): a fresh G with the next goid of `p`'s cache."""
+    cdef PRec* pp = &e.ps[p]
+    cdef GTable* t = &e.g
+    cdef int64_t idx, depth, off
+    if pp.goidcache == pp.goidcacheend:
+        e.goidgen += GOIDCACHE_BATCH
+        pp.goidcache = e.goidgen - GOIDCACHE_BATCH + 1
+        pp.goidcacheend = e.goidgen + 1
+    if t.n >= MAX_GID or pp.goidcache > INT32_MAX:
+        return fail(e, ERR_NOMEM, "more goroutines than the G table can index")
+    if t.n == t.cap and grow_g(e) < 0:
+        return -1
+    idx = t.n
+    t.n += 1
+    t.goid[idx] = <int32_t>pp.goidcache
+    t.parent[idx] = parent
+    t.pc[idx] = <int32_t>e.entry[program]
+    t.status[idx] = G_RUNNABLE
+    t.waitreason[idx] = WAIT_NONE
+    t.flags[idx] = GF_PREEMPTIBLE
+    t.stack_log2[idx] = 0
+    t.preemptions[idx] = 0
+    t.steals[idx] = 0
+    t.created[idx] = e.now
+    t.first_run[idx] = -1
+    t.runnable_ns[idx] = 0
+    t.running_ns[idx] = 0
+    t.since[idx] = e.now
+    t.rem[idx] = -1
+    if t.loops != NULL:
+        depth = e.depth[program]
+        off = -1
+        if depth > 0:
+            off = loops_alloc(e, depth)
+            if off < 0 or off > INT32_MAX:
+                return nomem(e)
+        t.loops[idx] = <int32_t>off
+    pp.goidcache += 1
+    e.live += 1
+    log_ev(e, EV_CREATE, -1, p, idx, parent)
+    out[0] = <int32_t>idx
+    return 0
+
+
+cdef int pidleput(Engine* e, int32_t p) noexcept nogil:
+    if not runqempty(&e.q, p):
+        return fail(e, ERR_ASSERT, "pidleput: P has non-empty run queue")
+    e.q.status[p] = P_IDLE
+    e.ps[p].m = -1
+    e.ps[p].idle_since = e.now
+    e.ps[p].in_pidle = 1
+    e.pidle[e.npidle] = p
+    e.npidle += 1
+    return 0
+
+
+cdef int32_t pidleget(Engine* e) noexcept nogil:
+    cdef int32_t p
+    if e.npidle == 0:
+        return -1
+    e.npidle -= 1
+    p = e.pidle[e.npidle]
+    e.ps[p].in_pidle = 0
+    e.ps[p].idle_ns += e.now - e.ps[p].idle_since
+    return p
+
+
+cdef int32_t pidlegetSpinning(Engine* e) noexcept nogil:
+    cdef int32_t p = pidleget(e)
+    if p < 0:
+        e.needspinning = 1      # §3.5: a non-spinning M about to drop its P must spin
+    return p
+
+
+cdef int acquirep(Engine* e, int32_t m, int32_t p) noexcept nogil:
+    if not (e.ms[m].p < 0 and e.q.status[p] == P_IDLE and e.ps[p].m < 0):
+        return fail(e, ERR_ASSERT, "wirep: invalid p state")
+    e.ms[m].p = p
+    e.ps[p].m = m
+    e.q.status[p] = P_RUNNING
+    return 0
+
+
+cdef int releasep(Engine* e, int32_t m, int32_t* out) noexcept nogil:
+    cdef int32_t p = e.ms[m].p
+    if not (e.q.status[p] == P_RUNNING and e.ps[p].m == m):
+        return fail(e, ERR_ASSERT, "releasep: invalid p state")
+    e.ms[m].p = -1
+    e.ps[p].m = -1
+    e.q.status[p] = P_IDLE
+    out[0] = p
+    return 0
+
+
+# ================================================================ Ms
+
+cdef inline int resume(Engine* e, int32_t m, int64_t when, int phase) noexcept nogil:
+    """The M does `phase` at `when` (it is busy until then)."""
+    cdef MRec* mm = &e.ms[m]
+    mm.phase = phase
+    mm.gen += 1
+    return push(e, when, E_M, m, mm.gen)
+
+
+cdef void init_m(MRec* mm) noexcept nogil:
+    memset(mm, 0, sizeof(MRec))
+    mm.p = -1
+    mm.curg = -1
+    mm.nextp = -1
+    mm.oldp = -1
+    mm.nextg = -1
+    mm.phase = PH_IDLE
+    mm.st_timers_at = -1
+    mm.st_bo_victim = -1
+    mm.st_bo_g = -1
+
+
+cdef int newm(Engine* e, int32_t p, bint spinning) noexcept nogil:
+    """newm (§3.6): a new thread that will start with nextp = p."""
+    cdef int32_t m
+    if e.nm >= e.max_threads:
+        return fail(e, ERR_THREADS, NULL)
+    m = e.nm
+    e.nm += 1
+    init_m(&e.ms[m])
+    e.n_threads += 1
+    e.ms[m].nextp = p
+    e.ms[m].spinning = spinning
+    log_ev(e, EV_THREAD_CREATE, m, p, -1, -1)
+    return resume(e, m, e.now + e.c.thread_create, PH_START)
+
+
+cdef int startm(Engine* e, int32_t p, bint spinning) noexcept nogil:
+    """startm (§3.6): give `p` (or an idle P) to an idle or new M."""
+    cdef int32_t m
+    if p < 0:
+        if spinning:
+            return fail(e, ERR_ASSERT, "startm: P required for spinning=true")
+        p = pidleget(e)
+        if p < 0:
+            return 0
+    if e.nmidle == 0:
+        return newm(e, p, spinning)
+    e.nmidle -= 1
+    m = e.midle[e.nmidle]
+    if not (e.ms[m].p < 0 and e.ms[m].nextp < 0):
+        return fail(e, ERR_ASSERT, "startm: m has p")
+    e.ms[m].spinning = spinning
+    e.ms[m].nextp = p
+    log_ev(e, EV_M_WAKE, m, p, -1, spinning)
+    return resume(e, m, e.now + e.c.thread_wake, PH_START)
+
+
+cdef int stopm(Engine* e, int32_t m) noexcept nogil:
+    """stopm (§3.6): park the M on the idle list until someone hands it a P."""
+    cdef MRec* mm = &e.ms[m]
+    if mm.p >= 0:
+        return fail(e, ERR_ASSERT, "stopm holding p")
+    if mm.spinning:
+        return fail(e, ERR_ASSERT, "stopm spinning")
+    mm.phase = PH_IDLE
+    mm.gen += 1
+    e.midle[e.nmidle] = m
+    e.nmidle += 1
+    log_ev(e, EV_M_PARK, m, -1, -1, -1)
+    return checkdead(e)
+
+
+cdef int wakep(Engine* e) noexcept nogil:
+    """wakep (§3.5): start one more spinning M if there is an idle P and none spins."""
+    cdef int32_t p
+    if e.nmspinning != 0:
+        return 0
+    e.nmspinning = 1
+    p = pidlegetSpinning(e)
+    if p < 0:
+        e.nmspinning -= 1
+        return 0
+    e.n_spinning += 1
+    return startm(e, p, True)
+
+
+cdef void become_spinning(Engine* e, int32_t m) noexcept nogil:
+    e.ms[m].spinning = 1
+    e.nmspinning += 1
+    e.needspinning = 0
+    e.n_spinning += 1
+    log_ev(e, EV_SPIN, m, e.ms[m].p, -1, 1)
+
+
+cdef int reset_spinning(Engine* e, int32_t m) noexcept nogil:
+    """resetspinning (§3.1 step 6): the spinner found work; wake another."""
+    e.ms[m].spinning = 0
+    e.nmspinning -= 1
+    if e.nmspinning < 0:
+        return fail(e, ERR_ASSERT, "findRunnable: negative nmspinning")
+    log_ev(e, EV_SPIN, m, e.ms[m].p, -1, 0)
+    return wakep(e)
+
+
+cdef int handoffp(Engine* e, int32_t p) noexcept nogil:
+    """handoffp (§3.6): a P without an M; start one if there is anything to do."""
+    e.n_handoffs += 1
+    log_ev(e, EV_HANDOFF, -1, p, -1, -1)
+    if not runqempty(&e.q, p) or e.q.globrunq.size:
+        return startm(e, p, False)
+    if e.nmspinning + e.npidle == 0:
+        e.nmspinning += 1
+        e.needspinning = 0
+        e.n_spinning += 1
+        return startm(e, p, True)
+    if e.npidle == e.nprocs - 1 and e.lastpoll != 0:
+        return startm(e, p, False)
+    if pidleput(e, p) < 0:
+        return -1
+    if e.ps[p].timers.n:
+        return wake_net_poller(e, e.ps[p].timers.a[0].when)
+    return 0
+
+
+# ================================================================ timers and netpoll
+
+cdef int add_timer(Engine* e, int32_t p, int64_t when, gid_t g) noexcept nogil:
+    cdef TimerHeap* th = &e.ps[p].timers
+    cdef bint wake = th.n == 0 or when < th.a[0].when
+    if when >= TIME_LIMIT:
+        return fail(e, ERR_OVERFLOW, "virtual time exceeds 2**62 ns")
+    e.seq += 1
+    if timer_push(th, when, e.seq, g) < 0:
+        return nomem(e)
+    e.netpoll_inited = True
+    if wake:
+        return wake_net_poller(e, when)
+    return 0
+
+
+cdef int64_t check_timers(Engine* e, int32_t p, int32_t readier) noexcept nogil:
+    """Run `p`'s expired timers; each readies its G into `readier`'s runnext.
+
+    Returns how many ran, or -1 on error."""
+    cdef TimerHeap* th = &e.ps[p].timers
+    cdef int64_t ran = 0
+    cdef gid_t g
+    while th.n and th.a[0].when <= e.now:
+        g = timer_pop(th)
+        log_ev(e, EV_TIMER, -1, p, g, -1)
+        e.n_timers += 1
+        if ready(e, g, readier) < 0:
+            return -1
+        ran += 1
+    return ran
+
+
+cdef int wake_net_poller(Engine* e, int64_t when) noexcept nogil:
+    """wakeNetPoller (§3.6)."""
+    if e.lastpoll == 0:
+        if e.poll_until == 0 or e.poll_until > when:
+            return netpoll_break(e)
+        return 0
+    return wakep(e)
+
+
+cdef int netpoll_break(Engine* e) noexcept nogil:
+    cdef int32_t m = e.poller
+    if m >= 0 and e.ms[m].phase == PH_NETPOLL:
+        return resume(e, m, e.now, PH_NETPOLL)
+    return 0
+
+
+cdef int64_t netpoll(Engine* e) noexcept nogil:
+    """A poll of the network: every G whose fd became ready, oldest first.
+
+    The Gs are left in e.ready_buf[0:n]; returns n, or -1 on error."""
+    cdef int64_t n = <int64_t>e.io_ready.size, i, ncap
+    cdef gid_t* nb
+    cdef gid_t g
+    if n > e.ready_cap:
+        ncap = e.ready_cap * 2 if e.ready_cap else 64
+        while ncap < n:
+            ncap *= 2
+        nb = <gid_t*>realloc(e.ready_buf, <size_t>ncap * sizeof(gid_t))
+        if nb == NULL:
+            return nomem(e)
+        e.ready_buf = nb
+        e.ready_cap = ncap
+    for i in range(n):
+        g = gq_pop_front(&e.io_ready)
+        e.ready_buf[i] = g
+        e.g.status[g] = G_RUNNABLE
+        e.g.waitreason[g] = WAIT_NONE
+        e.g.since[g] = e.now
+    e.io_waiters -= n
+    e.n_waiting -= n
+    e.n_netpolls += 1
+    return n
+
+
+cdef int injectglist(Engine* e, const gid_t* gs, int64_t n, int32_t m) noexcept nogil:
+    """injectglist (§3.9): netpoll's Gs to idle Ps via the global queue, the rest local."""
+    cdef int32_t p
+    cdef int64_t n2, rest
+    cdef uint32_t k
+    if n == 0:
+        return 0
+    p = e.ms[m].p if m >= 0 else -1
+    if p < 0:
+        if globrunqputbatch(&e.q, gs, n) < 0:
+            return nomem(e)
+        return start_idle(e, n)
+    n2 = e.npidle if e.npidle < n else n
+    if n2:
+        if globrunqputbatch(&e.q, gs, n2) < 0:
+            return nomem(e)
+        if start_idle(e, n2) < 0:
+            return -1
+    rest = n - n2
+    if rest:
+        # runqputbatch appends at most RUNQ_SIZE; the rest go global.
+        k = runqputbatch(&e.q, p, gs + n2, <uint32_t>(rest if rest < RUNQ_SIZE + 1 else RUNQ_SIZE + 1))
+        if k < rest:
+            if globrunqputbatch(&e.q, gs + n2 + k, rest - k) < 0:
+                return nomem(e)
+    return wakep(e)
+
+
+cdef int start_idle(Engine* e, int64_t n) noexcept nogil:
+    cdef int64_t i
+    cdef int32_t p
+    for i in range(n):
+        p = pidlegetSpinning(e)
+        if p < 0:
+            break
+        if startm(e, p, False) < 0:
+            return -1
+    return 0
+
+
+# ================================================================ readying and parking
+
+cdef int ready(Engine* e, gid_t g, int32_t p) noexcept nogil:
+    """ready / goready (§5.3): into `p`'s runnext, then wakep."""
+    if e.g.status[g] != G_WAITING:
+        return fail(e, ERR_ASSERT, "bad g->status in ready")
+    e.g.status[g] = G_RUNNABLE
+    e.g.waitreason[g] = WAIT_NONE
+    e.g.since[g] = e.now
+    e.n_waiting -= 1
+    log_ev(e, EV_READY, -1, p, g, -1)
+    if eng_runqput(e, p, g, True) < 0:
+        return -1
+    return wakep(e)
+
+
+cdef int eng_runqput(Engine* e, int32_t p, gid_t g, bint next_) noexcept nogil:
+    # reference runqput(): runqput (§2.1), counting a spill by the global
+    # queue's growth as the reference does.
+    cdef uint64_t before = e.q.globrunq.size
+    cdef int rc = runqput(&e.q, p, g, next_ and e.use_runnext)
+    if rc == RQ_NOMEM:
+        return nomem(e)
+    if rc == RQ_CORRUPT:
+        return fail(e, ERR_THROW, "runqputslow: queue is not full")
+    if e.q.globrunq.size > before:
+        e.n_spills += 1
+        log_ev(e, EV_SPILL, -1, p, -1, <int64_t>(e.q.globrunq.size - before))
+    return 0
+
+
+cdef int eng_globrunqget(Engine* e, int32_t p, uint32_t mx, gid_t* out) noexcept nogil:
+    # RefSched.globrunqget(p, max): a batch of min(max or 128, size,
+    # size/gomaxprocs + 1); the first runs, the rest go to p's ring (§2.9).
+    cdef gid_t batch[RUNQ_HALF + 1]
+    cdef uint32_t want = mx if mx else RUNQ_HALF
+    cdef uint32_t k = globrunq_batch_size(&e.q, want)
+    out[0] = NIL_G
+    if k == 0:
+        return 0
+    if k - 1 > RUNQ_SIZE - runqsize(&e.q, p):
+        return fail(e, ERR_THROW, "Couldn't put Gs into empty local runq")
+    k = globrunqgetbatch(&e.q, want, batch)
+    runqputbatch(&e.q, p, batch + 1, k - 1)
+    out[0] = batch[0]
+    return 0
+
+
+cdef void dropg(Engine* e, int32_t m, gid_t g, int64_t reason) noexcept nogil:
+    cdef MRec* mm = &e.ms[m]
+    e.g.running_ns[g] += e.now - mm.run_start
+    e.ps[mm.p].busy_ns += e.now - mm.run_start
+    mm.curg = -1
+    log_ev(e, EV_STOP, m, mm.p, g, reason)
+
+
+cdef int park(Engine* e, int32_t m, gid_t g, int reason, int64_t extra) noexcept nogil:
+    """gopark (§3.7): the G waits; its M looks for other work."""
+    dropg(e, m, g, STOP_PARK)
+    e.g.status[g] = G_WAITING
+    e.g.waitreason[g] = reason
+    e.n_waiting += 1
+    return resume(e, m, e.now + extra + e.c.park, PH_SCHEDULE)
+
+
+# ================================================================ the run
+
+cdef int start(Engine* e) noexcept nogil:
+    """reference run() up to the event loop: m0 runs main on P0; sysmon starts."""
+    cdef int32_t p, gmain = -1
+    e.nm = 2
+    init_m(&e.ms[0])
+    init_m(&e.ms[1])
+    e.n_threads += 1
+    for p in range(e.nprocs - 1, 0, -1):        # procresize: P1 is popped first
+        e.q.status[p] = P_IDLE
+        e.ps[p].in_pidle = 1
+        e.pidle[e.npidle] = p
+        e.npidle += 1
+    if acquirep(e, 0, 0) < 0:
+        return -1
+    if newg(e, -1, 0, 0, &gmain) < 0:
+        return -1
+    if runqput(&e.q, 0, gmain, True) == RQ_NOMEM:
+        return nomem(e)
+    # runtime.main starts sysmon on a new M without a P (§4.5, §5.5).
+    e.n_threads += 1
+    log_ev(e, EV_THREAD_CREATE, 1, -1, -1, -1)
+    if sysmon_schedule(e, SYSMON_MIN_DELAY) < 0:
+        return -1
+    return schedule(e, 0)
+
+
+cdef inline bint finished(Engine* e) noexcept nogil:
+    if e.until_all:
+        return e.live == 0
+    return e.main_done
+
+
+cdef int dispatch(Engine* e, int32_t m) noexcept nogil:
+    cdef MRec* mm = &e.ms[m]
+    cdef int32_t p
+    cdef int phase = mm.phase
+    if phase == PH_RUN:
+        return run_g(e, m)
+    elif phase == PH_EXECUTE:
+        return execute(e, m, mm.nextg, mm.next_inherit)
+    elif phase == PH_SCHEDULE:
+        return schedule(e, m)
+    elif phase == PH_STEAL:
+        return find_after_spin(e, m)
+    elif phase == PH_BACKOFF:
+        return steal_work_continue(e, m)
+    elif phase == PH_START:
+        p = mm.nextp
+        mm.nextp = -1
+        if acquirep(e, m, p) < 0:
+            return -1
+        return schedule(e, m)
+    elif phase == PH_SYSCALL:
+        return exitsyscall(e, m)
+    elif phase == PH_NETPOLL:
+        return netpoll_return(e, m)
+    return 0
+
+
+# ================================================================ schedule (§3.1, §3.2)
+
+cdef int schedule(Engine* e, int32_t m) noexcept nogil:
+    if e.ms[m].spinning and not runqempty(&e.q, e.ms[m].p):
+        return fail(e, ERR_ASSERT, "schedule: spinning with local work")
+    return find_runnable(e, m)
+
+
+cdef int found(Engine* e, int32_t m, gid_t g, bint inherit) noexcept nogil:
+    """findRunnable returned g: resetspinning, then execute after the switch cost."""
+    if e.ms[m].spinning and reset_spinning(e, m) < 0:
+        return -1
+    e.ms[m].nextg = g
+    e.ms[m].next_inherit = inherit
+    return resume(e, m, e.now + e.c.schedule, PH_EXECUTE)
+
+
+cdef int find_runnable(Engine* e, int32_t m) noexcept nogil:
+    cdef MRec* mm = &e.ms[m]
+    cdef int32_t p = mm.p
+    cdef gid_t g = NIL_G
+    cdef bint inherit = False
+    cdef int64_t n, search
+    # 3. This P's expired timers (they ready Gs into our runnext).
+    if check_timers(e, p, p) < 0:
+        return -1
+    # 6. Fairness: every 61st schedtick, one G from the global queue.
+    if e.ps[p].schedtick % 61 == 0 and e.q.globrunq.size:
+        if eng_globrunqget(e, p, 1, &g) < 0:
+            return -1
+        return found(e, m, g, False)
+    # 8. Local run queue.
+    g = runqget(&e.q, p, &inherit)
+    if g != NIL_G:
+        return found(e, m, g, inherit)
+    # 9. Global run queue, a batch.
+    if e.q.globrunq.size:
+        if eng_globrunqget(e, p, 0, &g) < 0:
+            return -1
+        return found(e, m, g, False)
+    # 10. Non-blocking netpoll.
+    if e.netpoll_inited and e.io_waiters and e.lastpoll != 0 and e.io_ready.size:
+        n = netpoll(e)
+        if n < 0:
+            return -1
+        log_ev(e, EV_NETPOLL, m, p, -1, n)
+        g = e.ready_buf[0]
+        if injectglist(e, e.ready_buf + 1, n - 1, m) < 0:
+            return -1
+        return found(e, m, g, False)
+    # 11. Steal, if allowed to spin; the search takes time.
+    if mm.spinning or 2 * e.nmspinning < e.nprocs - e.npidle:
+        if not mm.spinning:
+            become_spinning(e, m)
+        search = e.c.steal_attempt * (e.nprocs - 1 if e.nprocs > 1 else 1)
+        return resume(e, m, e.now + search, PH_STEAL)
+    return drop_p(e, m)
+
+
+cdef int find_after_spin(Engine* e, int32_t m) noexcept nogil:
+    cdef MRec* mm = &e.ms[m]
+    mm.st_pass = 0
+    mm.st_enum_valid = 0
+    mm.st_poll_until = 0
+    mm.st_ran_timer = 0
+    mm.st_timers_at = -1
+    mm.st_bo_victim = -1
+    mm.st_bo_g = -1
+    return steal_work_continue(e, m)
+
+
+cdef int steal_work_continue(Engine* e, int32_t m) noexcept nogil:
+    """stealWork (§3.3): 4 passes in random order; timers and runnext on the last."""
+    cdef MRec* mm = &e.ms[m]
+    cdef int32_t p = mm.p, victim
+    cdef uint32_t r, n = <uint32_t>e.nprocs
+    cdef bint last, inherit = False
+    cdef int64_t ran, w
+    cdef gid_t g = NIL_G
+    cdef int rc
+    while mm.st_pass < 4:
+        last = mm.st_pass == 3
+        if not mm.st_enum_valid:
+            r = rand32(e)
+            mm.st_pos = r % n
+            mm.st_inc = e.order.coprimes[(r // n) % e.order.ncoprimes]
+            mm.st_i = 0
+            mm.st_enum_valid = 1
+        while mm.st_i < n:
+            victim = <int32_t>mm.st_pos
+            if victim != p:
+                if last and e.ps[victim].timers.n and mm.st_timers_at != <int32_t>mm.st_i:
+                    mm.st_timers_at = <int32_t>mm.st_i     # not again after a back-off
+                    ran = check_timers(e, victim, p)
+                    if ran < 0:
+                        return -1
+                    if ran:
+                        g = runqget(&e.q, p, &inherit)
+                        if g != NIL_G:
+                            return found(e, m, g, inherit)
+                        mm.st_ran_timer = 1
+                    if e.ps[victim].timers.n:
+                        w = e.ps[victim].timers.a[0].when
+                        if mm.st_poll_until == 0 or w < mm.st_poll_until:
+                            mm.st_poll_until = w
+                if not e.ps[victim].in_pidle:
+                    # runqgrab's back-off before taking a running P's runnext.
+                    if (last and runqsize(&e.q, victim) == 0
+                            and e.q.runnext[victim] != NIL_G
+                            and e.q.status[victim] == P_RUNNING
+                            and not (mm.st_bo_victim == victim
+                                     and mm.st_bo_g == e.q.runnext[victim])):
+                        mm.st_bo_victim = victim
+                        mm.st_bo_g = e.q.runnext[victim]
+                        return resume(e, m, e.now + RUNNEXT_BACKOFF, PH_BACKOFF)
+                    rc = runqsteal(&e.q, p, victim, last, &g)
+                    if rc == RQ_OVERFLOW:
+                        return fail(e, ERR_THROW, "runqsteal: runq overflow")
+                    mm.st_bo_victim = -1
+                    mm.st_bo_g = -1
+                    if g != NIL_G:
+                        e.g.steals[g] += 1
+                        e.ps[p].steals += 1
+                        e.n_steals += 1
+                        log_ev(e, EV_STEAL, m, p, g, victim)
+                        return found(e, m, g, False)
+            mm.st_pos = (mm.st_pos + mm.st_inc) % n
+            mm.st_i += 1
+        mm.st_pass += 1
+        mm.st_enum_valid = 0
+        mm.st_timers_at = -1
+    if mm.st_ran_timer:
+        return find_runnable(e, m)             # newWork: start over (§3.2 step 11)
+    mm.poll_until = mm.st_poll_until
+    return drop_p(e, m)
+
+
+cdef int drop_p(Engine* e, int32_t m) noexcept nogil:
+    """§3.2 steps 14-17: give up the P, re-check, poll the network, or stop."""
+    cdef MRec* mm = &e.ms[m]
+    cdef int32_t p = mm.p, p2, p3, i
+    cdef int64_t poll_until = mm.poll_until, w
+    cdef bint was_spinning
+    cdef gid_t g = NIL_G
+    mm.poll_until = 0
+    if e.ps[p].timers.n and (poll_until == 0 or e.ps[p].timers.a[0].when < poll_until):
+        poll_until = e.ps[p].timers.a[0].when
+    if e.q.globrunq.size:
+        if eng_globrunqget(e, p, 0, &g) < 0:
+            return -1
+        return found(e, m, g, False)
+    if not mm.spinning and e.needspinning == 1:
+        become_spinning(e, m)
+        return find_runnable(e, m)
+    if releasep(e, m, &p) < 0:
+        return -1
+    if pidleput(e, p) < 0:
+        return -1
+    was_spinning = mm.spinning
+    if mm.spinning:
+        # The delicate dance: stop spinning first, then re-check everything.
+        mm.spinning = 0
+        e.nmspinning -= 1
+        if e.nmspinning < 0:
+            return fail(e, ERR_ASSERT, "findRunnable: negative nmspinning")
+        log_ev(e, EV_SPIN, m, p, -1, 0)
+        if e.q.globrunq.size:
+            p2 = pidlegetSpinning(e)
+            if p2 >= 0:
+                if acquirep(e, m, p2) < 0:
+                    return -1
+                become_spinning(e, m)
+                if eng_globrunqget(e, p2, 0, &g) < 0:
+                    return -1
+                return found(e, m, g, False)
+        for i in range(e.nprocs):
+            if not e.ps[i].in_pidle and not runqempty(&e.q, i):
+                p3 = pidlegetSpinning(e)
+                if p3 >= 0:
+                    if acquirep(e, m, p3) < 0:
+                        return -1
+                    become_spinning(e, m)
+                    return find_runnable(e, m)
+                break
+        poll_until = 0
+        for i in range(e.nprocs):
+            if e.ps[i].timers.n:
+                w = e.ps[i].timers.a[0].when
+                if poll_until == 0 or w < poll_until:
+                    poll_until = w
+    # 16. Block in netpoll until I/O or the earliest timer.
+    if e.netpoll_inited and (e.io_waiters or poll_until) and e.lastpoll != 0:
+        e.lastpoll = 0
+        e.poll_until = poll_until
+        e.poller = m
+        mm.was_spinning = was_spinning
+        mm.phase = PH_NETPOLL
+        mm.gen += 1
+        if e.io_ready.size:
+            return resume(e, m, e.now, PH_NETPOLL)
+        elif poll_until:
+            return push(e, poll_until if poll_until > e.now else e.now, E_M, m, mm.gen)
+        return 0
+    if poll_until and e.lastpoll == 0 and (e.poll_until == 0 or poll_until < e.poll_until):
+        if netpoll_break(e) < 0:
+            return -1
+    return stopm(e, m)
+
+
+cdef int netpoll_return(Engine* e, int32_t m) noexcept nogil:
+    """The blocked netpoll returned (I/O, timeout or break)."""
+    cdef int64_t n
+    cdef int32_t p
+    e.poller = -1
+    e.poll_until = 0
+    e.lastpoll = e.now
+    n = netpoll(e)
+    if n < 0:
+        return -1
+    log_ev(e, EV_NETPOLL, m, -1, -1, n)
+    p = pidleget(e)
+    if p < 0:
+        if injectglist(e, e.ready_buf, n, -1) < 0:
+            return -1
+        return stopm(e, m)
+    if acquirep(e, m, p) < 0:
+        return -1
+    if n:
+        if injectglist(e, e.ready_buf + 1, n - 1, m) < 0:
+            return -1
+        return found(e, m, e.ready_buf[0], False)
+    if e.ms[m].was_spinning:
+        become_spinning(e, m)
+    return find_runnable(e, m)
+
+
+cdef int io_complete(Engine* e, gid_t g) noexcept nogil:
+    """A network wait is over: the fd is ready; a blocked poller returns now."""
+    if gq_push_back(&e.io_ready, g) < 0:
+        return nomem(e)
+    log_ev(e, EV_IO_READY, -1, -1, g, -1)
+    if e.lastpoll == 0:
+        return netpoll_break(e)
+    return 0
+
+
+# ================================================================ running Gs
+
+cdef int execute(Engine* e, int32_t m, gid_t g, bint inherit) noexcept nogil:
+    """execute (§3.4): a new time slice unless inheritTime."""
+    cdef MRec* mm = &e.ms[m]
+    cdef int32_t p = mm.p
+    mm.nextg = -1
+    mm.curg = g
+    e.g.status[g] = G_RUNNING
+    e.g.flags[g] &= ~GF_PREEMPT
+    e.g.runnable_ns[g] += e.now - e.g.since[g]
+    if e.g.first_run[g] < 0:
+        e.g.first_run[g] = e.now
+    mm.run_start = e.now
+    if not inherit:
+        e.ps[p].schedtick += 1
+    log_ev(e, EV_RUN, m, p, g, inherit)
+    return run_g(e, m)
+
+
+cdef int64_t* loop_slot(Engine* e, gid_t g, int64_t b) noexcept nogil:
+    # g.loops[b]; NULL (IndexError) outside the G's loop levels.
+    cdef int64_t off
+    if e.g.loops == NULL:
+        return NULL
+    off = e.g.loops[g]
+    if off < 0 or b >= e.pool.slots[off]:
+        return NULL
+    return &e.pool.slots[off + 1 + b]
+
+
+cdef int run_g(Engine* e, int32_t m) noexcept nogil:
+    """Interpret the current G's program until it blocks or time must pass."""
+    cdef MRec* mm = &e.ms[m]
+    cdef gid_t g = mm.curg
+    cdef int32_t p = mm.p
+    cdef const int64_t* ins
+    cdef int64_t op, a, b, c, d = 0
+    cdef int64_t* slot
+    cdef GTable* t = &e.g
+    while True:
+        e.steps += 1
+        if (e.steps & SIGNAL_STEPS_MASK) == 0 and poll_signals(e) < 0:
+            return -1
+        if t.flags[g] & GF_PREEMPT:
+            return gopreempt(e, m, g)
+        if t.pc[g] >= e.n_code:
+            return fail(e, ERR_INDEX, "list index out of range")
+        ins = e.code + 4 * <int64_t>t.pc[g]
+        op = ins[0]
+        a = ins[1]
+        b = ins[2]
+        c = ins[3]
+        if op == OP_CPU:
+            # rem holds `remaining`, or the burst's end under GF_INBURST
+            # (the reference's remaining == 0 with burst_end set).
+            if t.flags[g] & GF_INBURST:
+                t.flags[g] &= ~GF_INBURST
+                t.rem[g] = -1
+                t.pc[g] += 1
+                continue
+            if t.rem[g] < 0:
+                if sample(e, a, &d) < 0:
+                    return -1
+                t.rem[g] = d
+                if b:
+                    t.flags[g] |= GF_PREEMPTIBLE
+                else:
+                    t.flags[g] &= ~GF_PREEMPTIBLE
+            if t.rem[g] == 0:
+                t.rem[g] = -1
+                t.pc[g] += 1
+                continue
+            t.rem[g] = e.now + t.rem[g]
+            t.flags[g] |= GF_INBURST
+            return resume(e, m, t.rem[g], PH_RUN)
+        t.flags[g] &= ~GF_INBURST                  # burst_end = -1
+        if op == OP_EXIT:
+            return goexit(e, m, g)
+        if op == OP_GO:
+            if t.rem[g] < 0:
+                t.rem[g] = b
+            if t.rem[g] == 0:
+                t.rem[g] = -1
+                t.pc[g] += 1
+                continue
+            t.rem[g] -= 1
+            if newproc(e, p, g, a) < 0:
+                return -1
+            return resume(e, m, e.now + e.c.newproc, PH_RUN)
+        t.pc[g] += 1
+        if op == OP_LOOP:
+            if a == 0:
+                t.pc[g] = <int32_t>c
+            else:
+                slot = loop_slot(e, g, b)
+                if slot == NULL:
+                    return fail(e, ERR_INDEX, "list assignment index out of range")
+                slot[0] = a
+            continue
+        if op == OP_ENDLOOP:
+            slot = loop_slot(e, g, b)
+            if slot == NULL:
+                return fail(e, ERR_INDEX, "list index out of range")
+            slot[0] -= 1
+            if slot[0] > 0:
+                t.pc[g] = <int32_t>a
+            continue
+        if op == OP_STACK:
+            if grow_stack(e, g, a) < 0:
+                return -1
+            continue
+        if op == OP_GOSCHED:
+            return gosched(e, m, g, STOP_GOSCHED, e.c.gosched)
+        if op == OP_SEND:
+            return chansend(e, m, g, &e.chans[a])
+        if op == OP_RECV:
+            return chanrecv(e, m, g, &e.chans[a])
+        if op == OP_WG_ADD:
+            return wg_add(e, m, g, &e.wgs[a], b)
+        if op == OP_WG_WAIT:
+            if e.wgs[a].counter == 0:
+                return resume(e, m, e.now + e.c.wg_op, PH_RUN)
+            if gq_push_back(&e.wgs[a].waiters, g) < 0:
+                return nomem(e)
+            return park(e, m, g, WAIT_WAITGROUP, 0)
+        if op == OP_SLEEP:
+            if sample(e, a, &d) < 0:
+                return -1
+            if add_timer(e, p, e.now + d, g) < 0:
+                return -1
+            return park(e, m, g, WAIT_SLEEP, e.c.timer_add)
+        if op == OP_NETWAIT:
+            if sample(e, a, &d) < 0:
+                return -1
+            e.netpoll_inited = True
+            e.io_waiters += 1
+            if push(e, e.now + d, E_IO, g, 0) < 0:
+                return -1
+            return park(e, m, g, WAIT_IO, 0)
+        if op == OP_SYSCALL:
+            if sample(e, a, &d) < 0:
+                return -1
+            return entersyscall(e, m, g, d, b != 0)
+        e.err_arg = op
+        return fail(e, ERR_OPCODE, NULL)
+
+
+cdef int newproc(Engine* e, int32_t p, gid_t parent, int64_t program) noexcept nogil:
+    """newproc (§5.1): the new G takes runnext; wakep."""
+    cdef int32_t g = NIL_G
+    if newg(e, parent, program, p, &g) < 0:
+        return -1
+    if eng_runqput(e, p, g, True) < 0:
+        return -1
+    return wakep(e)
+
+
+cdef int goexit(Engine* e, int32_t m, gid_t g) noexcept nogil:
+    """goexit0 (§5.2)."""
+    dropg(e, m, g, STOP_EXIT)
+    e.g.status[g] = G_DEAD
+    e.g.rem[g] = e.now                     # finished
+    e.n_dead += 1
+    if e.g.loops != NULL and e.g.loops[g] >= 0:
+        loops_free(e, e.g.loops[g])
+        e.g.loops[g] = -1
+    e.live -= 1
+    if g == 0:
+        e.main_done = True
+        e.makespan = e.now
+    return resume(e, m, e.now + e.c.goexit, PH_SCHEDULE)
+
+
+cdef int gosched(Engine* e, int32_t m, gid_t g, int64_t reason, int64_t cost) noexcept nogil:
+    """goschedImpl (§3.7): to the global queue tail; wakep."""
+    dropg(e, m, g, reason)
+    e.g.status[g] = G_RUNNABLE
+    e.g.since[g] = e.now
+    if globrunqput(&e.q, g) < 0:
+        return nomem(e)
+    if wakep(e) < 0:
+        return -1
+    return resume(e, m, e.now + cost, PH_SCHEDULE)
+
+
+cdef int gopreempt(Engine* e, int32_t m, gid_t g) noexcept nogil:
+    e.g.flags[g] &= ~GF_PREEMPT
+    e.g.preemptions[g] += 1
+    e.n_preemptions += 1
+    return gosched(e, m, g, STOP_PREEMPT, 0)
+
+
+cdef int grow_stack(Engine* e, gid_t g, int64_t need) noexcept nogil:
+    """newstack (§5.4): double until it fits; beyond max_stack is fatal."""
+    cdef int shift = e.g.stack_log2[g]
+    cdef int64_t size = (<int64_t>STACK_MIN) << shift
+    while size < need:
+        size *= 2
+        shift += 1
+        if size > e.max_stack:
+            e.err_goid = e.g.goid[g]
+            return fail(e, ERR_STACK, NULL)
+    e.g.stack_log2[g] = <uint8_t>shift
+    return 0
+
+
+# ================================================================ channels, WaitGroups
+
+cdef int chansend(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
+    if ch.recvq.size:
+        if ready(e, gq_pop_front(&ch.recvq), e.ms[m].p) < 0:    # hand the value over
+            return -1
+    elif ch.count < ch.cap:
+        ch.count += 1
+    else:
+        if gq_push_back(&ch.sendq, g) < 0:
+            return nomem(e)
+        return park(e, m, g, WAIT_CHAN_SEND, 0)
+    return resume(e, m, e.now + e.c.chan_op, PH_RUN)
+
+
+cdef int chanrecv(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
+    if ch.sendq.size:
+        # Unbuffered: take the sender's value.  Buffered and full: take the
+        # head; the sender's value fills the freed slot.
+        if ready(e, gq_pop_front(&ch.sendq), e.ms[m].p) < 0:
+            return -1
+    elif ch.count:
+        ch.count -= 1
+    else:
+        if gq_push_back(&ch.recvq, g) < 0:
+            return nomem(e)
+        return park(e, m, g, WAIT_CHAN_RECEIVE, 0)
+    return resume(e, m, e.now + e.c.chan_op, PH_RUN)
+
+
+cdef int wg_add(Engine* e, int32_t m, gid_t g, WaitGroup* wg, int64_t delta) noexcept nogil:
+    cdef int64_t cost
+    wg.counter += delta
+    if wg.counter > TIME_LIMIT:        # 2**62: Python ints would go on; int64 must not wrap
+        return fail(e, ERR_OVERFLOW, "WaitGroup counter exceeds 2**62")
+    if wg.counter < 0:
+        e.err_goid = e.g.goid[g]
+        return fail(e, ERR_PANIC, "sync: negative WaitGroup counter")
+    cost = e.c.wg_op
+    if wg.counter == 0:
+        while wg.waiters.size:                    # semrelease, FIFO
+            if ready(e, gq_pop_front(&wg.waiters), e.ms[m].p) < 0:
+                return -1
+            cost += e.c.ready
+    return resume(e, m, e.now + cost, PH_RUN)
+
+
+# ================================================================ system calls (§4.1-§4.3)
+
+cdef int entersyscall(Engine* e, int32_t m, gid_t g, int64_t duration, bint blocking) noexcept nogil:
+    """entersyscall (§4.1), or entersyscallblock (§4.2) for a known-blocking call."""
+    cdef MRec* mm = &e.ms[m]
+    cdef int32_t p = mm.p
+    dropg(e, m, g, STOP_SYSCALL)
+    mm.curg = g
+    e.g.status[g] = G_SYSCALL
+    e.n_syscalls += 1
+    log_ev(e, EV_SYSCALL_ENTER, m, p, g, -1)
+    if e.sm_wait and sysmon_wake(e) < 0:
+        return -1
+    mm.syscalltick = e.ps[p].syscalltick
+    if blocking:
+        e.ps[p].syscalltick += 1
+        if releasep(e, m, &p) < 0:
+            return -1
+        if handoffp(e, p) < 0:
+            return -1
+    else:
+        e.ps[p].m = -1
+        mm.oldp = p
+        mm.p = -1
+        e.q.status[p] = P_SYSCALL
+    return resume(e, m, e.now + e.c.syscall_enter + duration, PH_SYSCALL)
+
+
+cdef int exitsyscall(Engine* e, int32_t m) noexcept nogil:
+    cdef MRec* mm = &e.ms[m]
+    cdef gid_t g = mm.curg
+    cdef int32_t oldp = mm.oldp, p
+    cdef int64_t how
+    mm.oldp = -1
+    if oldp >= 0 and e.q.status[oldp] == P_SYSCALL:
+        # Fast path: our P is still ours (§4.3 step 2b).
+        e.q.status[oldp] = P_IDLE
+        if acquirep(e, m, oldp) < 0:
+            return -1
+        if mm.syscalltick != e.ps[oldp].syscalltick:
+            e.ps[oldp].syscalltick += 1
+        how = 0
+    else:
+        p = pidleget(e)
+        if p >= 0:
+            if e.sm_wait and sysmon_wake(e) < 0:
+                return -1
+            if acquirep(e, m, p) < 0:
+                return -1
+            how = 1
+        else:
+            return exitsyscall0(e, m, g)
+    e.ps[mm.p].syscalltick += 1
+    e.g.status[g] = G_RUNNING
+    mm.run_start = e.now
+    log_ev(e, EV_SYSCALL_EXIT, m, mm.p, g, how)
+    e.g.pc[g] += 1
+    return resume(e, m, e.now + e.c.syscall_exit, PH_RUN)
+
+
+cdef int exitsyscall0(Engine* e, int32_t m, gid_t g) noexcept nogil:
+    """The slow path: no P; the G goes to the global queue, the M stops."""
+    cdef MRec* mm = &e.ms[m]
+    cdef int32_t p
+    e.g.status[g] = G_RUNNABLE
+    mm.curg = -1
+    e.g.pc[g] += 1
+    e.g.since[g] = e.now
+    log_ev(e, EV_SYSCALL_EXIT, m, -1, g, 2)
+    p = pidleget(e)
+    if p < 0:
+        if globrunqput(&e.q, g) < 0:
+            return nomem(e)
+    elif e.sm_wait:
+        if sysmon_wake(e) < 0:
+            return -1
+    if p >= 0:
+        if acquirep(e, m, p) < 0:
+            return -1
+        mm.nextg = g
+        mm.next_inherit = 0
+        return resume(e, m, e.now + e.c.syscall_exit_slow, PH_EXECUTE)
+    return stopm(e, m)
+
+
+# ================================================================ sysmon (§4.5, §4.6)
+
+cdef int sysmon_schedule(Engine* e, int64_t delay) noexcept nogil:
+    e.sm_gen += 1
+    return push(e, e.now + delay, E_SYSMON, -1, e.sm_gen)
+
+
+cdef int sysmon_wake(Engine* e) noexcept nogil:
+    """entersyscall/exitsyscall wake a deep-sleeping sysmon."""
+    e.sm_wait = False
+    e.sm_idle = 0
+    e.sm_delay = SYSMON_MIN_DELAY
+    return sysmon_schedule(e, 0)
+
+
+cdef int sysmon_loop(Engine* e) noexcept nogil:
+    cdef int64_t nxt = -1, w, sleep, n, ret
+    cdef int32_t i
+    e.sm_wait = False
+    if e.schedtrace_ns <= 0 and e.npidle == e.nprocs:
+        # Deep sleep until the next timer (or 60 s) unless woken (§4.5 step 2).
+        for i in range(e.nprocs):
+            if e.ps[i].timers.n:
+                w = e.ps[i].timers.a[0].when
+                if nxt < 0 or w < nxt:
+                    nxt = w
+        if nxt < 0 or nxt > e.now:
+            if nxt < 0:
+                sleep = SIXTY_SECONDS
+            else:
+                sleep = nxt - e.now if nxt - e.now < SIXTY_SECONDS else SIXTY_SECONDS
+            e.sm_wait = True
+            return sysmon_schedule(e, sleep)
+    if e.netpoll_inited and e.lastpoll != 0 and e.lastpoll + NETPOLL_SYSMON_PERIOD < e.now:
+        e.lastpoll = e.now
+        n = netpoll(e)
+        if n < 0:
+            return -1
+        if n:
+            log_ev(e, EV_NETPOLL, 1, -1, -1, n)
+            if injectglist(e, e.ready_buf, n, -1) < 0:
+                return -1
+    ret = retake(e)
+    if ret < 0:
+        return -1
+    if ret:
+        e.sm_idle = 0
+    else:
+        e.sm_idle += 1
+    if e.schedtrace_ns > 0 and e.sm_lasttrace + e.schedtrace_ns <= e.now:
+        e.sm_lasttrace = e.now
+        if schedtrace_snap(e) < 0:
+            return -1
+    if e.sm_idle == 0:
+        e.sm_delay = SYSMON_MIN_DELAY
+    elif e.sm_idle > 50:
+        e.sm_delay *= 2
+    if e.sm_delay > SYSMON_MAX_DELAY:
+        e.sm_delay = SYSMON_MAX_DELAY
+    return sysmon_schedule(e, e.sm_delay)
+
+
+cdef int64_t retake(Engine* e) noexcept nogil:
+    """retake (§4.6): preempt long-running Gs, retake Ps from syscalls.
+
+    Returns how many Ps were retaken, or -1 on error."""
+    cdef int64_t n = 0
+    cdef int32_t i
+    cdef PRec* pp
+    cdef bint sysretake
+    cdef uint8_t st
+    for i in range(e.nprocs):
+        pp = &e.ps[i]
+        sysretake = False
+        st = e.q.status[i]
+        if st == P_RUNNING or st == P_SYSCALL:
+            if pp.sm_schedtick != pp.schedtick:
+                pp.sm_schedtick = pp.schedtick
+                pp.sm_schedwhen = e.now
+            elif pp.sm_schedwhen + FORCE_PREEMPT_NS <= e.now:
+                if preemptone(e, i) < 0:
+                    return -1
+                sysretake = True
+        if e.q.status[i] == P_SYSCALL:
+            if not sysretake and pp.sm_syscalltick != pp.syscalltick:
+                pp.sm_syscalltick = pp.syscalltick
+                pp.sm_syscallwhen = e.now
+                continue
+            if (runqempty(&e.q, i) and e.nmspinning + e.npidle > 0
+                    and pp.sm_syscallwhen + 10000000 > e.now):
+                continue
+            e.q.status[i] = P_IDLE
+            n += 1
+            pp.syscalltick += 1
+            if handoffp(e, i) < 0:
+                return -1
+    return n
+
+
+cdef int preemptone(Engine* e, int32_t p) noexcept nogil:
+    """preemptone (§4.7): ask the P's G to stop; signal it if async is on."""
+    cdef int32_t m = e.ps[p].m
+    cdef gid_t g
+    if m < 0 or e.ms[m].curg < 0:
+        return 0
+    g = e.ms[m].curg
+    e.g.flags[g] |= GF_PREEMPT
+    log_ev(e, EV_PREEMPT, m, p, g, e.async_preempt)
+    if (e.g.flags[g] & GF_INBURST) and e.g.rem[g] > e.now:         # burst_end > now
+        if e.g.flags[g] & GF_PREEMPTIBLE:
+            return push(e, e.now, E_PREEMPT, m, e.ms[m].gen)      # next function call
+        elif e.async_preempt:
+            return push(e, e.now + e.c.preempt_signal, E_PREEMPT, m, e.ms[m].gen)
+    return 0
+
+
+cdef int async_preempt_arrives(Engine* e, int32_t m, int64_t gen) noexcept nogil:
+    """The preemption takes effect if the same CPU burst is still running."""
+    cdef MRec* mm = &e.ms[m]
+    cdef gid_t g = mm.curg
+    if gen != mm.gen or g < 0 or not (e.g.flags[g] & GF_PREEMPT) or mm.phase != PH_RUN:
+        return 0
+    if not (e.g.flags[g] & GF_INBURST) or e.g.rem[g] <= e.now:   # burst_end <= now
+        return 0
+    e.g.rem[g] = e.g.rem[g] - e.now             # remaining = burst_end - now
+    e.g.flags[g] &= ~GF_INBURST                 # burst_end = -1
+    mm.gen += 1                                 # cancel the burst's end
+    return gopreempt(e, m, g)
+
+
+# ================================================================ deadlock (§3.12)
+
+cdef int checkdead(Engine* e) noexcept nogil:
+    cdef int64_t run = e.nm - e.nmidle - 1          # sysmon is nmsys
+    cdef int32_t i
+    if run > 0:
+        return 0
+    if e.until_all and e.live == 0:
+        return 0
+    if e.g.n - e.n_waiting - e.n_dead > 0:
+        return fail(e, ERR_ASSERT, "checkdead: runnable g")
+    if e.n_waiting == 0:
+        return fail(e, ERR_DEADLOCK, "no goroutines (main called runtime.Goexit) - deadlock!")
+    if e.io_waiters:
+        return 0
+    for i in range(e.nprocs):
+        if e.ps[i].timers.n:
+            return 0
+    return fail(e, ERR_DEADLOCK, "all goroutines are asleep - deadlock!")
+
+
+# ================================================================ output
+
+cdef int schedtrace_snap(Engine* e) noexcept nogil:
+    # The numbers of schedtrace_line() (§6.2, §6.3); Python formats them.
+    cdef int64_t rec = 7 + 2 * <int64_t>e.nprocs, ncap
+    cdef int64_t* row
+    cdef int64_t* nt
+    cdef int32_t i
+    if e.trace_n == e.trace_cap:
+        ncap = e.trace_cap * 2 if e.trace_cap else 16
+        nt = <int64_t*>realloc(e.trace, <size_t>(ncap * rec) * sizeof(int64_t))
+        if nt == NULL:
+            return nomem(e)
+        e.trace = nt
+        e.trace_cap = ncap
+    row = e.trace + e.trace_n * rec
+    row[0] = e.now
+    row[1] = e.npidle
+    row[2] = e.nm
+    row[3] = e.nmspinning
+    row[4] = e.needspinning
+    row[5] = e.nmidle
+    row[6] = <int64_t>e.q.globrunq.size
+    for i in range(e.nprocs):
+        row[7 + i] = runqsize(&e.q, i)
+        row[7 + e.nprocs + i] = e.ps[i].schedtick
+    e.trace_n += 1
+    return 0
+
+
+# ================================================================ checking mode
+
+cdef int chk_put(Engine* e, int64_t g, int kind, int64_t ident) noexcept nogil:
+    if g < 0 or g >= e.g.n:
+        return fail(e, ERR_ASSERT, "check: a queue holds an invalid G index")
+    if e.where[g] != PL_NOWHERE:
+        e.chk_code = CHK_TWICE
+        e.chk_g = g
+        e.chk_a_kind = e.where[g]
+        e.chk_a_id = e.where_id[g]
+        e.chk_b_kind = kind
+        e.chk_b_id = ident
+        return fail(e, ERR_CHECK, NULL)
+    e.where[g] = kind
+    e.where_id[g] = <int32_t>ident
+    return 0
+
+
+cdef inline int chk_fail(Engine* e, int code, int64_t g) noexcept nogil:
+    e.chk_code = code
+    e.chk_g = g
+    return fail(e, ERR_CHECK, NULL)
+
+
+cdef int check_invariants(Engine* e) noexcept nogil:
+    """Every G is in exactly one place; the scheduler's own assertions hold (§9)."""
+    cdef int64_t n = e.g.n, i, j, io_pending = 0, spinning = 0, waiting = 0, dead = 0, ncap
+    cdef int32_t p, m, k
+    cdef uint32_t h
+    cdef int32_t* nw
+    cdef int32_t* nwi
+    cdef GQueue* gq
+    cdef uint8_t st
+    cdef bint inw
+    if n > e.where_cap:
+        ncap = e.where_cap * 2 if e.where_cap else 1024
+        while ncap < n:
+            ncap *= 2
+        nw = <int32_t*>realloc(e.where, <size_t>ncap * sizeof(int32_t))
+        if nw == NULL:
+            return nomem(e)
+        e.where = nw
+        nwi = <int32_t*>realloc(e.where_id, <size_t>ncap * sizeof(int32_t))
+        if nwi == NULL:
+            return nomem(e)
+        e.where_id = nwi
+        e.where_cap = ncap
+    memset(e.where, 0, <size_t>n * sizeof(int32_t))
+    for p in range(e.nprocs):
+        h = e.q.runqhead[p]
+        for k in range(<int32_t>runqsize(&e.q, p)):
+            if chk_put(e, ring_of(&e.q, p)[(h + k) & (RUNQ_SIZE - 1)], PL_RUNQ, p) < 0:
+                return -1
+        if e.q.runnext[p] != NIL_G:
+            if chk_put(e, e.q.runnext[p], PL_RUNNEXT, p) < 0:
+                return -1
+        for j in range(e.ps[p].timers.n):
+            if chk_put(e, e.ps[p].timers.a[j].g, PL_TIMER, p) < 0:
+                return -1
+    for j in range(<int64_t>e.q.globrunq.size):
+        if chk_put(e, gq_at(&e.q.globrunq, j), PL_GLOBAL, 0) < 0:
+            return -1
+    for m in range(e.nm):
+        if e.ms[m].curg >= 0 and chk_put(e, e.ms[m].curg, PL_RUNNING, m) < 0:
+            return -1
+        if e.ms[m].nextg >= 0 and chk_put(e, e.ms[m].nextg, PL_HAND, m) < 0:
+            return -1
+        if e.ms[m].spinning:
+            spinning += 1
+            if e.ms[m].p < 0 and e.ms[m].nextp < 0:
+                return chk_fail(e, CHK_SPIN_NO_P, -1)
+    for i in range(e.nchans):
+        gq = &e.chans[i].recvq
+        for j in range(<int64_t>gq.size):
+            if chk_put(e, gq_at(gq, j), PL_CHAN, 0) < 0:
+                return -1
+        gq = &e.chans[i].sendq
+        for j in range(<int64_t>gq.size):
+            if chk_put(e, gq_at(gq, j), PL_CHAN, 0) < 0:
+                return -1
+    for i in range(e.nwgs):
+        gq = &e.wgs[i].waiters
+        for j in range(<int64_t>gq.size):
+            if chk_put(e, gq_at(gq, j), PL_WG, 0) < 0:
+                return -1
+    for j in range(<int64_t>e.io_ready.size):
+        if chk_put(e, gq_at(&e.io_ready, j), PL_IOREADY, 0) < 0:
+            return -1
+    for i in range(n):
+        if e.g.status[i] == G_WAITING and e.g.waitreason[i] == WAIT_IO:
+            io_pending += 1
+    if io_pending != e.io_waiters:
+        return fail(e, ERR_ASSERT, "netpoll waiter count")
+    for i in range(n):
+        st = e.g.status[i]
+        inw = e.where[i] != PL_NOWHERE
+        waiting += st == G_WAITING
+        dead += st == G_DEAD
+        if st == G_DEAD or (st == G_WAITING and e.g.waitreason[i] == WAIT_IO and not inw):
+            if inw and st == G_DEAD:
+                return chk_fail(e, CHK_DEAD_QUEUED, i)
+            continue
+        if not inw:
+            e.err_arg = st
+            return chk_fail(e, CHK_NOWHERE, i)
+    if e.nmspinning != spinning:
+        return chk_fail(e, CHK_NMSPINNING, -1)
+    for k in range(e.npidle):
+        if e.q.status[e.pidle[k]] != P_IDLE:
+            return chk_fail(e, CHK_PIDLE_STATUS, -1)
+    for k in range(e.npidle):
+        for p in range(k):
+            if e.pidle[p] == e.pidle[k]:
+                return chk_fail(e, CHK_PIDLE_TWICE, -1)
+    for p in range(e.nprocs):
+        if e.q.status[p] == P_RUNNING:
+            m = e.ps[p].m
+            if m < 0 or e.ms[m].p != p:
+                return chk_fail(e, CHK_P_NO_M, p)
+    # The compiled engine's own bookkeeping (no reference counterpart).
+    if waiting != e.n_waiting or dead != e.n_dead:
+        return chk_fail(e, CHK_COUNTS, -1)
+    j = 0
+    for p in range(e.nprocs):
+        j += e.ps[p].in_pidle
+    if j != e.npidle:
+        return chk_fail(e, CHK_COUNTS, -1)
+    return 0
+
+
+# ================================================================ the event loop
+
+cdef int poll_signals(Engine* e) noexcept nogil:
+    # Ctrl-C: PyErr_CheckSignals with the GIL; its exception ends the run.
+    cdef int rc = 0
+    with gil:
+        try:
+            PyErr_CheckSignals()
+        except BaseException as exc:
+            (<_Run>e.owner).exc = exc
+            rc = -1
+    if rc < 0:
+        return fail(e, ERR_PYEXC, NULL)
+    return 0
+
+
+cdef int call_progress(Engine* e) noexcept nogil:
+    cdef int rc = 0
+    with gil:
+        try:
+            (<_Run>e.owner).progress(e.n_events, e.now)
+        except BaseException as exc:
+            (<_Run>e.owner).exc = exc
+            rc = -1
+    if rc < 0:
+        return fail(e, ERR_PYEXC, NULL)
+    return 0
+
+
+cdef int run_loop(Engine* e) noexcept nogil:
+    """Simulate until main exits (or every G has, with until="all")."""
+    cdef Event ev
+    cdef int rc
+    if start(e) < 0:
+        return -1
+    if e.err != ERR_NONE:
+        return -1
+    while not finished(e):
+        if e.heap.n == 0:
+            return fail(e, ERR_ASSERT, "the event heap ran dry")
+        heap_pop(&e.heap, &ev)
+        e.now = ev.when
+        e.n_events += 1
+        if ev.kind == E_M:
+            rc = dispatch(e, ev.who) if ev.gen == e.ms[ev.who].gen else 0
+        elif ev.kind == E_PREEMPT:
+            rc = async_preempt_arrives(e, ev.who, ev.gen)
+        elif ev.kind == E_IO:
+            rc = io_complete(e, ev.who)
+        else:
+            rc = sysmon_loop(e) if ev.gen == e.sm_gen else 0
+        if rc < 0 or e.err != ERR_NONE:
+            return -1
+        if e.check and check_invariants(e) < 0:
+            return -1
+        if e.max_events >= 0 and e.n_events >= e.max_events:
+            break
+        if e.n_events >= e.next_signals:
+            e.next_signals = e.n_events + SIGNAL_EVERY
+            if poll_signals(e) < 0:
+                return -1
+        if e.has_progress and e.n_events >= e.next_progress:
+            e.next_progress = e.n_events + e.progress_every
+            if call_progress(e) < 0:
+                return -1
+    return 0
+
+
+# ================================================================ the Python face
+
+_G_COLUMNS = (
+    ("goid", np.int32), ("parent", np.int32), ("pc", np.int32), ("status", np.uint8),
+    ("waitreason", np.uint8), ("flags", np.uint8), ("stack_log2", np.uint8),
+    ("preemptions", np.uint32), ("steals", np.uint32), ("created", np.int64),
+    ("first_run", np.int64), ("runnable_ns", np.int64), ("running_ns", np.int64),
+    ("since", np.int64), ("rem", np.int64),
+)
+
+#: Bytes per G of the G table (columns above, plus 4 for loop counters when
+#: some program uses ``repeat``).
+G_BYTES = sum(np.dtype(t).itemsize for _, t in _G_COLUMNS)
+
+_COST_FIELDS = ("newproc", "goexit", "schedule", "gosched", "park", "ready", "chan_op", "wg_op",
+                "syscall_enter", "syscall_exit", "syscall_exit_slow", "thread_create",
+                "thread_wake", "steal_attempt", "timer_add", "preempt_signal")
+
+_PLACES = {
+    PL_RUNQ: "runq of P{}", PL_RUNNEXT: "runnext of P{}", PL_TIMER: "a timer of P{}",
+    PL_GLOBAL: "the global queue", PL_RUNNING: "running on M{}", PL_HAND: "in M{}'s hand",
+    PL_CHAN: "a channel queue", PL_WG: "a WaitGroup", PL_IOREADY: "the netpoller's ready list",
+}
+
+_MAX_INITIAL_G = 1 << 25
+
+
+@cython.boundscheck(True)
+@cython.wraparound(True)
+def estimate_goroutines(compiled):
+    """Goroutines the workload creates, from its bytecode: ``GO`` counts
+    times enclosing ``repeat`` counts, through the program call graph.
+
+    Returns None when the count is unbounded (a program that starts itself,
+    directly or not).  Programs are taken to span from their entry pc to the
+    next program's, as Workload.compile lays them out.
+    """
+    cdef const int64_t[:, ::1] code = np.ascontiguousarray(compiled.code, dtype=np.int64)
+    cdef int64_t n = code.shape[0], pc, lo, hi, top, op, a, b, c
+    cdef double mult
+    cdef int64_t ends[MAX_LOOP_DEPTH + 1]
+    cdef double mults[MAX_LOOP_DEPTH + 1]
+    entry = [int(x) for x in np.asarray(compiled.entry)]
+    nprog = len(entry)
+    order = sorted(range(nprog), key=entry.__getitem__)
+    direct = {}
+    for k in range(nprog):
+        prog = order[k]
+        lo = entry[prog]
+        hi = entry[order[k + 1]] if k + 1 < nprog else n
+        calls = {}
+        top = 0
+        mult = 1.0
+        for pc in range(lo, hi):
+            while top and pc >= ends[top - 1]:
+                top -= 1
+                mult = mults[top - 1] if top else 1.0
+            op = code[pc, 0]
+            a = code[pc, 1]
+            b = code[pc, 2]
+            c = code[pc, 3]
+            if op == OP_LOOP and a > 0 and c > pc and top < MAX_LOOP_DEPTH:
+                mult *= <double>a
+                ends[top] = c
+                mults[top] = mult
+                top += 1
+            elif op == OP_GO and b > 0 and 0 <= a < nprog:
+                calls[a] = calls.get(a, 0.0) + <double>b * mult
+        direct[prog] = calls
+    memo, active = {}, set()
+
+    def total(prog):                      # Gs started by one run of `prog`
+        if prog in memo:
+            return memo[prog]
+        if prog in active:
+            raise RecursionError
+        active.add(prog)
+        s = 0.0
+        for callee, k in direct[prog].items():
+            s += k * (1.0 + total(callee))
+        active.discard(prog)
+        memo[prog] = s
+        return s
+
+    try:
+        est = 1.0 + total(0)
+    except RecursionError:
+        return None
+    return int(min(est, 2.0**62))
+
+
+@cython.boundscheck(True)
+@cython.wraparound(True)
+def _validate(compiled):
+    """Operands in range, so that no workload can make the C code index out
+    of bounds (the reference engine fails lazily, when it reaches them)."""
+    code = np.asarray(compiled.code)
+    dists = np.asarray(compiled.dists)
+    entry = np.asarray(compiled.entry)
+    depth = np.asarray(compiled.loop_depth)
+    caps = np.asarray(compiled.chan_cap)
+    nwg = int(compiled.n_waitgroups)
+    n = len(code)
+    if n == 0 or n > 2**31 - 2:
+        raise ValueError(f"CompiledWorkload: {n} instructions; need 1 to 2**31 - 2")
+    if len(entry) == 0:
+        raise ValueError("CompiledWorkload: no programs (main is program 0)")
+    if ((entry < 0) | (entry >= n)).any():
+        raise ValueError("CompiledWorkload: an entry pc is outside the code")
+    if ((depth < 0) | (depth > MAX_LOOP_DEPTH)).any():
+        raise ValueError(f"CompiledWorkload: loop_depth must be in [0, {MAX_LOOP_DEPTH}]")
+    if (caps < 0).any():
+        raise ValueError("CompiledWorkload: negative channel capacity")
+    if nwg < 0:
+        raise ValueError("CompiledWorkload: negative n_waitgroups")
+    if len(dists):
+        kind, p1, p2 = dists[:, 0], dists[:, 1], dists[:, 2]
+        ok = np.isin(kind, (0, 1, 2, 3)) & np.isfinite(p1) & np.isfinite(p2)
+        ok &= (p1 >= 0) & (p1 <= MAX_SAMPLE)
+        ok &= (kind != 1) | ((p2 >= p1) & (p2 <= MAX_SAMPLE))
+        ok &= (kind != 3) | (p2 >= 0)
+        if not ok.all():
+            raise ValueError(f"CompiledWorkload: invalid distribution row {int(np.argmin(ok))}")
+    op, a, b, c = code[:, 0], code[:, 1], code[:, 2], code[:, 3]
+    if ((op < 0) | (op >= N_OPCODES)).any():
+        bad = int(op[(op < 0) | (op >= N_OPCODES)][0])
+        raise ValueError(f"CompiledWorkload: unknown opcode {bad}")
+    timed = np.isin(op, (OP_CPU, OP_SYSCALL, OP_SLEEP, OP_NETWAIT))
+    checks = [
+        (timed & ((a < 0) | (a >= len(dists))), "a distribution id is out of range"),
+        ((op == OP_GO) & ((a < 0) | (a >= len(entry)) | (b < 0)), "a GO operand is out of range"),
+        (np.isin(op, (OP_SEND, OP_RECV)) & ((a < 0) | (a >= len(caps))),
+         "a channel id is out of range"),
+        (np.isin(op, (OP_WG_ADD, OP_WG_WAIT)) & ((a < 0) | (a >= nwg)),
+         "a WaitGroup id is out of range"),
+        ((op == OP_WG_ADD) & ((b < -2**31) | (b > 2**31)), "a WaitGroup delta is out of range"),
+        ((op == OP_LOOP) & ((a < 0) | (b < 0) | (b >= MAX_LOOP_DEPTH) | (c < 0) | (c > n)),
+         "a LOOP operand is out of range"),
+        ((op == OP_ENDLOOP) & ((a < 0) | (a >= n) | (b < 0) | (b >= MAX_LOOP_DEPTH)),
+         "an ENDLOOP operand is out of range"),
+        ((op == OP_STACK) & (a < 0), "a STACK size is negative"),
+    ]
+    for bad, what in checks:
+        if bad.any():
+            raise ValueError(f"CompiledWorkload: {what} (pc {int(np.argmax(bad))})")
+
+
+cdef class _Run:
+    """One compiled run: owns every buffer the C engine points into."""
+
+    cdef Engine e
+    cdef dict gcols             # G table columns by name
+    cdef object code, dists, entry, depth     # the workload arrays, kept alive
+    cdef object bitgen
+    cdef object ms_buf, ps_buf, pidle_buf, midle_buf, chans_buf, wgs_buf
+    cdef object log_arr
+    cdef public object progress
+    cdef public object exc
+
+    def __cinit__(self):
+        memset(&self.e, 0, sizeof(Engine))
+        gq_init(&self.e.q.globrunq)
+        gq_init(&self.e.io_ready)
+
+    def __dealloc__(self):
+        cdef int64_t i
+        cdef Engine* e = &self.e
+        gq_free(&e.q.globrunq)
+        gq_free(&e.io_ready)
+        random_order_free(&e.order)
+        free(e.heap.a)
+        free(e.pool.slots)
+        free(e.ready_buf)
+        free(e.trace)
+        free(e.where)
+        free(e.where_id)
+        if e.ps != NULL:
+            for i in range(e.nprocs):
+                free(e.ps[i].timers.a)
+        if e.chans != NULL:
+            for i in range(e.nchans):
+                gq_free(&e.chans[i].recvq)
+                gq_free(&e.chans[i].sendq)
+        if e.wgs != NULL:
+            for i in range(e.nwgs):
+                gq_free(&e.wgs[i].waiters)
+
+    cdef void bind_g(self):
+        cdef Engine* e = &self.e
+        cols = self.gcols
+        e.g.goid = <int32_t*>cnp.PyArray_DATA(cols["goid"])
+        e.g.parent = <int32_t*>cnp.PyArray_DATA(cols["parent"])
+        e.g.pc = <int32_t*>cnp.PyArray_DATA(cols["pc"])
+        e.g.status = <uint8_t*>cnp.PyArray_DATA(cols["status"])
+        e.g.waitreason = <uint8_t*>cnp.PyArray_DATA(cols["waitreason"])
+        e.g.flags = <uint8_t*>cnp.PyArray_DATA(cols["flags"])
+        e.g.stack_log2 = <uint8_t*>cnp.PyArray_DATA(cols["stack_log2"])
+        e.g.preemptions = <uint32_t*>cnp.PyArray_DATA(cols["preemptions"])
+        e.g.steals = <uint32_t*>cnp.PyArray_DATA(cols["steals"])
+        e.g.created = <int64_t*>cnp.PyArray_DATA(cols["created"])
+        e.g.first_run = <int64_t*>cnp.PyArray_DATA(cols["first_run"])
+        e.g.runnable_ns = <int64_t*>cnp.PyArray_DATA(cols["runnable_ns"])
+        e.g.running_ns = <int64_t*>cnp.PyArray_DATA(cols["running_ns"])
+        e.g.since = <int64_t*>cnp.PyArray_DATA(cols["since"])
+        e.g.rem = <int64_t*>cnp.PyArray_DATA(cols["rem"])
+        if "loops" in cols:
+            e.g.loops = <int32_t*>cnp.PyArray_DATA(cols["loops"])
+        else:
+            e.g.loops = NULL
+
+    cdef void alloc_g(self, int64_t cap, bint loops):
+        self.gcols = {name: np.empty(cap, dtype=t) for name, t in _G_COLUMNS}
+        if loops:
+            self.gcols["loops"] = np.empty(cap, dtype=np.int32)
+        self.e.g.cap = cap
+        self.bind_g()
+
+    @cython.boundscheck(True)
+    @cython.wraparound(True)
+    def grow_g(self):
+        """Double the G table (called with the GIL from the C growth path)."""
+        cdef int64_t n = self.e.g.n
+        cdef int64_t cap = max(16, self.e.g.cap * 2)
+        new = {}
+        for name, old in self.gcols.items():
+            arr = np.empty(cap, dtype=old.dtype)
+            arr[:n] = old[:n]
+            new[name] = arr
+        self.gcols = new
+        self.e.g.cap = cap
+        self.bind_g()
+
+    @cython.boundscheck(True)
+    @cython.wraparound(True)
+    def grow_log(self):
+        cdef int64_t cap = max(1024, self.e.log_cap * 2)
+        arr = np.empty((cap, LOG_COLS), dtype=np.int64)
+        if self.log_arr is not None:
+            arr[:self.e.log_n] = self.log_arr[:self.e.log_n]
+        self.log_arr = arr
+        self.e.log = <int64_t*>cnp.PyArray_DATA(arr)
+        self.e.log_cap = cap
+
+    @cython.boundscheck(True)
+    @cython.wraparound(True)
+    def setup(self, compiled, int gomaxprocs, seed, costs, bint async_preempt, bint runnext,
+              int64_t max_threads, int64_t max_stack, until, int64_t schedtrace,
+              bint record_events, max_events, bint check, progress, int64_t progress_every):
+        cdef Engine* e = &self.e
+        cdef int64_t i, nchans, nwg, est
+        cdef const int64_t[::1] caps
+        _validate(compiled)
+        self.code = np.ascontiguousarray(compiled.code, dtype=np.int64)
+        self.dists = np.ascontiguousarray(compiled.dists, dtype=np.float64).reshape(-1)
+        self.entry = np.ascontiguousarray(compiled.entry, dtype=np.int64)
+        self.depth = np.ascontiguousarray(compiled.loop_depth, dtype=np.int64)
+        e.code = <const int64_t*>cnp.PyArray_DATA(self.code)
+        e.n_code = self.code.shape[0]
+        e.dists = <const double*>cnp.PyArray_DATA(self.dists)
+        e.entry = <const int64_t*>cnp.PyArray_DATA(self.entry)
+        e.depth = <const int64_t*>cnp.PyArray_DATA(self.depth)
+        e.n_programs = self.entry.shape[0]
+        e.nprocs = gomaxprocs
+        e.async_preempt = async_preempt
+        e.use_runnext = runnext
+        e.until_all = until == "all"
+        e.record = record_events
+        e.check = check
+        e.max_threads = max_threads
+        e.max_stack = max_stack
+        e.schedtrace_ns = schedtrace
+        e.max_events = -1 if max_events is None else max_events
+        c = np.array([getattr(costs, f) for f in _COST_FIELDS], dtype=np.int64)
+        memcpy(&e.c, cnp.PyArray_DATA(c), sizeof(Costs))
+        # Randomness: NumPy's PCG64 for durations, cheaprand for the steal order.
+        self.bitgen = np.random.PCG64(seed)
+        e.rng = <bitgen_t*>PyCapsule_GetPointer(self.bitgen.capsule, "BitGenerator")
+        e.cheaprand = int(np.random.SeedSequence(seed).generate_state(1, np.uint64)[0])
+        # Queues: RunQueues over NumPy tables, as Sched builds them.
+        self.ps_buf = np.zeros(gomaxprocs * sizeof(PRec), dtype=np.uint8)
+        e.ps = <PRec*>cnp.PyArray_DATA(self.ps_buf)
+        qrunq = np.full(gomaxprocs * RUNQ_SIZE, NIL_G, dtype=np.int32)
+        qhead = np.zeros(gomaxprocs, dtype=np.uint32)
+        qtail = np.zeros(gomaxprocs, dtype=np.uint32)
+        qnext = np.full(gomaxprocs, NIL_G, dtype=np.int32)
+        qstatus = np.full(gomaxprocs, P_IDLE, dtype=np.uint8)
+        self.pidle_buf = (qrunq, qhead, qtail, qnext, qstatus, np.zeros(gomaxprocs, dtype=np.int32))
+        e.q.nprocs = gomaxprocs
+        e.q.runq = <gid_t*>cnp.PyArray_DATA(qrunq)
+        e.q.runqhead = <uint32_t*>cnp.PyArray_DATA(qhead)
+        e.q.runqtail = <uint32_t*>cnp.PyArray_DATA(qtail)
+        e.q.runnext = <gid_t*>cnp.PyArray_DATA(qnext)
+        e.q.status = <uint8_t*>cnp.PyArray_DATA(qstatus)
+        e.q.randomize = False
+        e.q.have_sysmon = runnext            # RefSched(..., sysmon=runnext)
+        e.pidle = <int32_t*>cnp.PyArray_DATA(self.pidle_buf[5])
+        for i in range(gomaxprocs):
+            e.ps[i].m = -1
+        if random_order_reset(&e.order, <uint32_t>gomaxprocs) < 0:
+            raise MemoryError("cannot allocate the steal order")
+        # The M table is allocated once for max_threads Ms (pages are touched
+        # only as Ms are created), so MRec pointers stay valid for the run.
+        self.ms_buf = np.empty(max_threads * sizeof(MRec), dtype=np.uint8)
+        self.midle_buf = np.empty(max_threads, dtype=np.int32)
+        e.ms = <MRec*>cnp.PyArray_DATA(self.ms_buf)
+        e.midle = <int32_t*>cnp.PyArray_DATA(self.midle_buf)
+        e.cap_m = <int32_t>max_threads
+        # Channels and WaitGroups.
+        caps_arr = np.ascontiguousarray(compiled.chan_cap, dtype=np.int64)
+        nchans = caps_arr.shape[0]
+        nwg = int(compiled.n_waitgroups)
+        self.chans_buf = np.zeros(max(nchans, 1) * sizeof(Chan), dtype=np.uint8)
+        self.wgs_buf = np.zeros(max(nwg, 1) * sizeof(WaitGroup), dtype=np.uint8)
+        e.chans = <Chan*>cnp.PyArray_DATA(self.chans_buf)
+        e.wgs = <WaitGroup*>cnp.PyArray_DATA(self.wgs_buf)
+        e.nchans = nchans
+        e.nwgs = nwg
+        if nchans:
+            caps = caps_arr
+            for i in range(nchans):
+                e.chans[i].cap = caps[i]
+        # The event heap.
+        e.heap.a = <Event*>malloc(64 * sizeof(Event))
+        if e.heap.a == NULL:
+            raise MemoryError("cannot allocate the event heap")
+        e.heap.cap = 64
+        # The G table, sized from the bytecode when it says how many Gs run.
+        est = estimate_goroutines(compiled) or 1024
+        loops = bool(self.depth.shape[0]) and int(np.max(self.depth)) > 0
+        self.alloc_g(max(16, min(est, _MAX_INITIAL_G)), loops)
+        for i in range(MAX_LOOP_DEPTH + 1):
+            e.pool.free_head[i] = -1
+        # Scheduler globals.
+        e.lastpoll = 1
+        e.poller = -1
+        e.makespan = -1
+        e.sm_delay = SYSMON_MIN_DELAY
+        if record_events:
+            self.grow_log()
+        self.progress = progress
+        e.has_progress = progress is not None
+        e.progress_every = progress_every
+        e.next_progress = progress_every
+        e.next_signals = SIGNAL_EVERY
+        e.owner = <void*>self
+
+    def go(self):
+        cdef int rc
+        with nogil:
+            rc = run_loop(&self.e)
+        if rc < 0 or self.e.err != ERR_NONE:
+            self.raise_error()
+
+    cdef raise_error(self):
+        cdef Engine* e = &self.e
+        err = e.err
+        msg = e.err_msg.decode() if e.err_msg != NULL else None
+        if err == ERR_PYEXC:
+            raise self.exc
+        if err == ERR_NOMEM:
+            raise MemoryError(msg or "out of memory")
+        if err == ERR_ASSERT:
+            raise AssertionError(msg)
+        if err == ERR_DEADLOCK:
+            raise Deadlock(msg)
+        if err == ERR_THREADS:
+            raise ThreadExhaustion(e.max_threads)
+        if err == ERR_STACK:
+            raise StackOverflow(e.max_stack, e.err_goid)
+        if err == ERR_PANIC:
+            raise WorkloadPanic(msg, e.err_goid)
+        if err == ERR_THROW:
+            raise GoThrow(msg)
+        if err == ERR_OVERFLOW:
+            raise OverflowError(msg)
+        if err == ERR_INDEX:
+            raise IndexError(msg)
+        if err == ERR_OPCODE:
+            raise AssertionError(f"unknown opcode {e.err_arg}")
+        if err == ERR_CHECK:
+            raise AssertionError(self.check_message())
+        raise RuntimeError(f"the compiled engine failed (error {err})")
+
+    cdef str check_message(self):
+        cdef Engine* e = &self.e
+        code = e.chk_code
+        if code == CHK_TWICE:
+            a = _PLACES[e.chk_a_kind].format(e.chk_a_id)
+            b = _PLACES[e.chk_b_kind].format(e.chk_b_id)
+            return f"G{e.chk_g} is both {a} and {b}"
+        if code == CHK_SPIN_NO_P:
+            return "a spinning M holds a P (or is about to)"
+        if code == CHK_DEAD_QUEUED:
+            return f"dead G{e.chk_g} is queued"
+        if code == CHK_NOWHERE:
+            return f"G{e.chk_g} (status {e.err_arg}) is nowhere"
+        if code == CHK_NMSPINNING:
+            return "nmspinning"
+        if code == CHK_PIDLE_STATUS:
+            return "an idle-list P is not idle"
+        if code == CHK_PIDLE_TWICE:
+            return "a P is on the idle list twice"
+        if code == CHK_P_NO_M:
+            return f"P{e.chk_g} running without its M"
+        return "compiled engine: G or P bookkeeping counts disagree with the tables"
+
+    @cython.boundscheck(True)
+    @cython.wraparound(True)
+    def result(self):
+        cdef Engine* e = &self.e
+        cdef int64_t n = e.g.n, i, k, rec
+        cdef int32_t p
+        for k in range(e.npidle):
+            p = e.pidle[k]
+            e.ps[p].idle_ns += e.now - e.ps[p].idle_since
+            e.ps[p].idle_since = e.now
+        gs = np.empty(n, dtype=G_DTYPE)
+        if n:
+            fill_g_rows(e, <char*>cnp.PyArray_DATA(gs), G_DTYPE.itemsize,
+                        np.array([G_DTYPE.fields[f][1] for f in G_DTYPE.names], dtype=np.int64))
+        procs = np.zeros(e.nprocs, dtype=P_DTYPE)
+        for i in range(e.nprocs):
+            procs[i] = (i, e.ps[i].busy_ns, e.ps[i].schedtick, e.ps[i].steals, e.ps[i].idle_ns)
+        if self.log_arr is not None:
+            events = self.log_arr[:e.log_n]
+        else:
+            events = np.zeros((0, LOG_COLS), dtype=np.int64)
+        lines = []
+        rec = 7 + 2 * <int64_t>e.nprocs
+        for i in range(e.trace_n):
+            row = [e.trace[i * rec + k] for k in range(rec)]
+            rings = " ".join(str(x) for x in row[7:7 + e.nprocs])
+            ticks = "".join(f"{x} " for x in row[7 + e.nprocs:])
+            lines.append(f"SCHED {row[0] // 1_000_000}ms: gomaxprocs={e.nprocs} "
+                         f"idleprocs={row[1]} threads={row[2]} "
+                         f"spinningthreads={row[3]} needspinning={row[4]} "
+                         f"idlethreads={row[5]} runqueue={row[6]} [ {rings} ] "
+                         f"schedticks=[ {ticks}]")
+        return {
+            "makespan_ns": e.makespan if e.main_done else e.now,
+            "now": e.now,
+            "events": events,
+            "counters": dict(threads=e.n_threads, steals=e.n_steals, spills=e.n_spills,
+                             handoffs=e.n_handoffs, preemptions=e.n_preemptions,
+                             syscalls=e.n_syscalls, spinning=e.n_spinning,
+                             netpolls=e.n_netpolls, timers=e.n_timers, events=e.n_events),
+            "goroutines": gs,
+            "procs": procs,
+            "schedtrace": lines,
+        }
+
+    def g_bytes(self):
+        """Bytes per G of the G table in this run."""
+        return sum(a.dtype.itemsize for a in self.gcols.values())
+
+
+cdef void fill_g_rows(Engine* e, char* base, int64_t itemsize, int64_t[::1] off):
+    # G_DTYPE rows from the G columns (offsets in G_DTYPE.names order; the
+    # dtype is packed, so fields are written unaligned with memcpy).
+    cdef int64_t i, v
+    cdef uint64_t u64
+    cdef char* row
+    cdef GTable* t = &e.g
+    with nogil:
+        for i in range(t.n):
+            row = base + i * itemsize
+            v = t.goid[i]
+            memcpy(row + off[0], &v, 8)
+            v = t.parent[i]
+            memcpy(row + off[1], &v, 8)
+            memcpy(row + off[2], &t.created[i], 8)
+            memcpy(row + off[3], &t.first_run[i], 8)
+            v = t.rem[i] if t.status[i] == G_DEAD else -1
+            memcpy(row + off[4], &v, 8)
+            memcpy(row + off[5], &t.runnable_ns[i], 8)
+            memcpy(row + off[6], &t.running_ns[i], 8)
+            memcpy(row + off[7], &t.preemptions[i], 4)
+            memcpy(row + off[8], &t.steals[i], 4)
+            memcpy(row + off[9], &t.status[i], 1)
+            memcpy(row + off[10], &t.waitreason[i], 1)
+            u64 = (<uint64_t>STACK_MIN) << t.stack_log2[i]
+            memcpy(row + off[11], &u64, 8)
+
+
+@cython.boundscheck(True)
+@cython.wraparound(True)
+def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=True,
+        max_threads=10_000, max_stack=1_000_000_000, until="main", schedtrace=0,
+        record_events=True, max_events=None, check=False, progress=None,
+        progress_every=1_000_000):
+    """Run one simulation; returns the dict ``RefEngine.run()`` returns.
+
+    ``goroutines`` and ``procs`` are NumPy structured arrays in
+    :data:`gmpcore.results.G_DTYPE` / :data:`~gmpcore.results.P_DTYPE` order,
+    with ``parent`` still the creator's G index (-1 for main) as the
+    reference gives it.  Arguments are those of :class:`RefEngine` (checked
+    by :func:`gmpcore.simulate`), plus ``progress(events, now_ns)``, called
+    at most every ``progress_every`` events.
+    """
+    from gmpcore.costs import CostModel
+    if costs is None:
+        costs = CostModel()
+    if not 1 <= gomaxprocs <= 1 << 20:
+        raise ValueError(f"gomaxprocs must be in [1, {1 << 20}], got {gomaxprocs}")
+    if max_threads < 2:
+        raise ValueError(f"max_threads must be at least 2, got {max_threads}")
+    if max_threads > 1 << 30:
+        raise ValueError(f"max_threads must be at most 2**30, got {max_threads}")
+    if progress is not None and not callable(progress):
+        raise TypeError("progress must be callable or None")
+    if progress_every < 1:
+        raise ValueError(f"progress_every must be >= 1, got {progress_every}")
+    r = _Run()
+    r.setup(compiled, gomaxprocs, seed, costs, async_preempt, runnext, max_threads, max_stack,
+            until, schedtrace, record_events, max_events, check, progress, progress_every)
+    r.go()
+    return r.result()

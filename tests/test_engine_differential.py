@@ -1,0 +1,287 @@
+"""The compiled engine against the reference engine: identical runs.
+
+For the same workload, seed and options, ``engine="compiled"`` must give
+the reference's event log row for row, the same goroutine records, proc
+figures, counters, makespan and schedtrace lines, and the same exception
+with the same message when the simulated program dies
+(docs/simulator-design.md).
+"""
+
+import os
+import random
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, note, settings
+
+import gmpcore as gmp
+from gmpcore import _engine
+from gmpcore.costs import CostModel
+from gmpcore.events import G_DEAD
+from workload_strategies import (random_options, random_workload, run_options, wild_run_options,
+                                wild_workloads, workloads)
+
+
+def examples(n):
+    """`n` examples under the CI profile (60 by default), scaled for others."""
+    return max(1, n * settings.default.max_examples // 60)
+
+
+SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
+
+
+def outcome(wl, engine, **opts):
+    """("ok", Result) or ("error", type, message) of one run."""
+    try:
+        return ("ok", gmp.simulate(wl, engine=engine, record_events=True, **opts))
+    except gmp.GoFatalError as exc:
+        return ("error", type(exc), str(exc))
+
+
+def assert_same_result(ref, cmp):
+    if ref.events is None or cmp.events is None:
+        assert ref.events is None and cmp.events is None
+    else:
+        assert len(ref.events) == len(cmp.events), (len(ref.events), len(cmp.events))
+        same = ref.events == cmp.events
+        if not same.all():
+            i = int(np.argmin(same))
+            raise AssertionError(f"event {i} differs:\n ref {ref.events[max(0, i - 3):i + 2]}\n"
+                                 f" cmp {cmp.events[max(0, i - 3):i + 2]}")
+    assert ref.makespan_ns == cmp.makespan_ns
+    assert ref.counters == cmp.counters
+    assert ref.schedtrace == cmp.schedtrace
+    assert ref.goroutines.dtype == cmp.goroutines.dtype
+    assert np.array_equal(ref.goroutines, cmp.goroutines)
+    assert np.array_equal(ref.procs, cmp.procs)
+
+
+def assert_same_outcome(wl, **opts):
+    ref = outcome(wl, "reference", **opts)
+    cmp = outcome(wl, "compiled", **opts)
+    assert ref[0] == cmp[0], (ref, cmp)
+    if ref[0] == "ok":
+        assert_same_result(ref[1], cmp[1])
+    else:
+        assert ref[1:] == cmp[1:]
+    return ref
+
+
+def contract_example(n):
+    wl = gmp.Workload()
+    wg = wl.waitgroup()
+    worker = wl.program(gmp.cpu("1us"), gmp.done(wg))
+    wl.main(gmp.add(wg, n), gmp.go(worker, count=n), gmp.wait(wg))
+    return wl
+
+
+# ---------------------------------------------------------------- random workloads
+
+@settings(max_examples=examples(150), suppress_health_check=SLOW_OK)
+@given(wl=workloads(), opts=run_options())
+def test_random_workloads_identical(wl, opts):
+    note(wl.compile().disassemble())
+    kind, *rest = assert_same_outcome(wl, **opts)
+    assert kind == "ok", rest            # these workloads never deadlock
+
+
+@settings(max_examples=examples(40), suppress_health_check=SLOW_OK)
+@given(wl=workloads(max_goroutines=600, min_groups=3, max_groups=8), opts=run_options())
+def test_larger_workloads_identical(wl, opts):
+    note(wl.compile().disassemble())
+    kind, *rest = assert_same_outcome(wl, **opts)
+    assert kind == "ok", rest
+
+
+@settings(max_examples=examples(40), suppress_health_check=SLOW_OK)
+@given(wl=workloads(max_goroutines=40), opts=run_options())
+def test_random_workloads_checked(wl, opts):
+    """check=True on both engines: every G in exactly one place after every event."""
+    note(wl.compile().disassemble())
+    assert_same_outcome(wl, check=True, **opts)
+
+
+@settings(max_examples=examples(120), suppress_health_check=SLOW_OK)
+@given(wl=wild_workloads(), opts=wild_run_options())
+def test_wild_workloads_fail_alike(wl, opts):
+    """Deadlocks, panics, thread and stack exhaustion: the same error, or the same run."""
+    note(wl.compile().disassemble())
+    assert_same_outcome(wl, **opts)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_seeded_larger_workloads_identical(seed):
+    """Thousands of Gs: worker pools, channel pairs, nested fan-outs (fixed seeds)."""
+    rng = random.Random(seed)
+    wl = random_workload(rng)
+    opts = random_options(rng)
+    kind, *rest = assert_same_outcome(wl, check=seed % 8 == 0, **opts)
+    assert kind == "ok", rest
+
+
+# ---------------------------------------------------------------- known cases
+
+@pytest.mark.parametrize("gomaxprocs", [1, 2, 8])
+def test_contract_example(gomaxprocs):
+    """The issue's fan-out, N = 1000: identical logs on 1, 2 and 8 Ps."""
+    kind, res = assert_same_outcome(contract_example(1000), gomaxprocs=gomaxprocs, seed=7)
+    assert kind == "ok"
+    assert (res.goroutines["state"] == G_DEAD).all()
+    assert len(res.goroutines) == 1001
+
+
+def test_same_seed_is_bit_identical():
+    wl = gmp.Workload()
+    wg = wl.waitgroup()
+    worker = wl.program(gmp.cpu(gmp.exponential("20us")), gmp.sleep(gmp.uniform(0, "50us")),
+                        gmp.done(wg))
+    wl.main(gmp.add(wg, 300), gmp.go(worker, count=300), gmp.wait(wg))
+    a = gmp.simulate(wl, gomaxprocs=4, seed=11, record_events=True)
+    b = gmp.simulate(wl, gomaxprocs=4, seed=11, record_events=True)
+    assert_same_result(a, b)
+    assert a.events.tobytes() == b.events.tobytes()
+    assert a.goroutines.tobytes() == b.goroutines.tobytes()
+    c = gmp.simulate(wl, gomaxprocs=4, seed=12, record_events=True)
+    assert c.makespan_ns != a.makespan_ns
+    assert not np.array_equal(c.goroutines["running_ns"], a.goroutines["running_ns"])
+
+
+def test_record_events_off_changes_nothing_else():
+    wl = contract_example(500)
+    a = gmp.simulate(wl, gomaxprocs=3, seed=5, record_events=True)
+    b = gmp.simulate(wl, gomaxprocs=3, seed=5, record_events=False)
+    assert b.events is None
+    assert a.makespan_ns == b.makespan_ns and a.counters == b.counters
+    assert np.array_equal(a.goroutines, b.goroutines)
+
+
+def test_raw_dict_matches_reference():
+    """_engine.run returns RefEngine.run()'s dict: same keys, same values."""
+    from gmpcore.reference.engine import RefEngine
+    compiled = contract_example(200).compile()
+    kw = dict(gomaxprocs=2, seed=3, costs=CostModel(), schedtrace=100_000)
+    ref = RefEngine(compiled, **kw).run()
+    cmp = _engine.run(compiled, **kw)
+    assert list(ref) == list(cmp)
+    assert list(ref["counters"].items()) == list(cmp["counters"].items())
+    assert ref["schedtrace"] and ref["schedtrace"] == cmp["schedtrace"]
+    assert np.array_equal(ref["events"], cmp["events"])
+    assert [tuple(r) for r in ref["goroutines"]] == cmp["goroutines"].tolist()
+    assert cmp["goroutines"]["parent"][0] == -1        # raw G index, as the reference
+    assert [tuple(r) for r in ref["procs"]] == cmp["procs"].tolist()
+    assert ref["makespan_ns"] == cmp["makespan_ns"] and ref["now"] == cmp["now"]
+
+
+@pytest.mark.parametrize("engine_opts", [dict(max_events=777), dict(until="all")])
+def test_options_identical(engine_opts):
+    wl = gmp.Workload()
+    leak = wl.program(gmp.sleep("1ms"), gmp.cpu("3us"))
+    wl.main(gmp.go(leak, count=20), gmp.cpu("10us"))
+    assert_same_outcome(wl, gomaxprocs=2, seed=1, **engine_opts)
+
+
+def test_lognormal_overflow_fails_alike():
+    """math.exp overflows in the reference's sample(): both raise OverflowError."""
+    wl = gmp.Workload()
+    wl.main(gmp.cpu(gmp.lognormal("1us", 1000.0)))
+    # a seed whose first N(0, 1) draw makes exp(1000 * N) overflow
+    seed = next(s for s in range(100)
+                if np.random.Generator(np.random.PCG64(s)).standard_normal() > 1)
+    errors = []
+    for engine in ("reference", "compiled"):
+        with pytest.raises(OverflowError) as info:
+            gmp.simulate(wl, seed=seed, engine=engine, max_events=1000)
+        errors.append(str(info.value))
+    assert errors[0] == errors[1]
+
+
+# ---------------------------------------------------------------- progress, Ctrl-C, bad input
+
+def test_progress_called_at_most_every_n_events():
+    calls = []
+    res = gmp.simulate(contract_example(2000), gomaxprocs=4, seed=1,
+                       progress=lambda ev, now: calls.append((ev, now)), progress_every=1000)
+    assert calls and all(b[0] - a[0] >= 1000 for a, b in zip(calls, calls[1:]))
+    assert calls[-1][0] <= res.counters["events"]
+    assert [t for _, t in calls] == sorted(t for _, t in calls)
+
+
+def test_progress_exception_propagates():
+    def boom(ev, now):
+        raise RuntimeError("stop here")
+    with pytest.raises(RuntimeError, match="stop here"):
+        gmp.simulate(contract_example(5000), progress=boom, progress_every=100)
+
+
+@pytest.mark.parametrize("kwargs, exc, match", [
+    (dict(progress=42), TypeError, "progress must be callable or None"),
+    (dict(progress_every=0), ValueError, r"progress_every must be in \[1, "),
+    (dict(progress_every=1.5), TypeError, "progress_every must be an integer"),
+    (dict(check="yes"), TypeError, "check must be a bool"),
+])
+def test_bad_engine_arguments(kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        gmp.simulate(contract_example(1), **kwargs)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
+def test_ctrl_c_stops_a_long_run():
+    wl = gmp.Workload()
+    yielder = wl.program(gmp.repeat(10**15, gmp.gosched()))
+    wl.main(gmp.go(yielder), gmp.sleep("1000h"))
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    start = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            gmp.simulate(wl, gomaxprocs=1)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - start < 5
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
+def test_ctrl_c_stops_a_loop_without_events():
+    """A program that loops without ever letting time pass still stops."""
+    wl = gmp.Workload()
+    wl.main(gmp.repeat(2**62, gmp.stack(100)))
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            gmp.simulate(wl)
+    finally:
+        timer.cancel()
+
+
+def test_hand_built_bytecode_is_rejected_not_crashing():
+    good = contract_example(3).compile()
+    code = np.array(good.code)
+    code[0] = (gmp.Opcode.SEND, 5, 0, 0)                  # no channel 5
+    bad = gmp.CompiledWorkload(code, good.dists, good.entry, good.chan_cap,
+                               good.n_waitgroups, good.loop_depth)
+    with pytest.raises(ValueError, match="channel id is out of range"):
+        gmp.simulate(bad)
+    code = np.array(good.code)
+    code[0] = (99, 0, 0, 0)
+    bad = gmp.CompiledWorkload(code, good.dists, good.entry, good.chan_cap,
+                               good.n_waitgroups, good.loop_depth)
+    with pytest.raises(ValueError, match="unknown opcode 99"):
+        gmp.simulate(bad)
+
+
+def test_estimate_goroutines():
+    wl = gmp.Workload()
+    leaf = wl.program(gmp.cpu(1))
+    mid = wl.program(gmp.repeat(3, gmp.go(leaf, count=2)), gmp.go(leaf))
+    wl.main(gmp.repeat(5, gmp.repeat(2, gmp.go(mid))), gmp.go(leaf, count=4))
+    # main: 10 mids, each starting 7 leaves, and 4 leaves: 1 + 10 * 8 + 4
+    assert _engine.estimate_goroutines(wl.compile()) == 85
+    wl2 = gmp.Workload()
+    f2 = wl2.program(name="f")
+    f2.define(gmp.go(f2))
+    wl2.main(gmp.go(f2))
+    assert _engine.estimate_goroutines(wl2.compile()) is None

@@ -1,0 +1,320 @@
+"""Hypothesis strategies: small random workloads and run options.
+
+``workloads()`` builds programs that always terminate without deadlock:
+every goroutine main waits for is certainly started, every channel is used
+by matched producer/consumer pairs (sends == receives), and every WaitGroup
+``add`` comes before the goroutines whose ``done`` balance it.  Fire-and-forget
+goroutines (never waited for) only run operations that cannot block forever.
+
+``wild_workloads()`` drops those guarantees (unmatched channels, stray
+``done``, big stacks, blocking syscalls galore): a run may deadlock, panic or
+exhaust threads, and the tests check that both engines fail the same way.
+
+Durations stay in microseconds, with an occasional multi-millisecond CPU
+burst so that sysmon's 10 ms preemption and syscall retakes happen.
+
+Every ``syscall`` in ``workloads()`` is followed by a ``cpu(0)`` pad: the
+reference engine advances the pc twice over a system call (run_g and
+exitsyscall both do ``g.pc += 1``), skipping the instruction after it, and a
+skipped ``done``/``send``/``recv`` would deadlock.  The pad keeps the
+programs deadlock-free whether or not that is fixed; ``wild_workloads()``
+has no pads.
+"""
+
+from hypothesis import strategies as st
+
+import gmpcore as gmp
+
+US = 1_000
+MS = 1_000_000
+
+
+@st.composite
+def durations(draw, max_ns=40 * US):
+    """A constant (int ns) or a uniform/exponential/lognormal distribution."""
+    kind = draw(st.sampled_from(["constant", "constant", "uniform", "exponential", "lognormal"]))
+    if kind == "constant":
+        return draw(st.integers(0, max_ns))
+    if kind == "uniform":
+        lo = draw(st.integers(0, max_ns))
+        return gmp.uniform(lo, draw(st.integers(lo, max_ns)))
+    if kind == "exponential":
+        return gmp.exponential(draw(st.integers(0, max_ns // 2)))
+    return gmp.lognormal(draw(st.integers(0, max_ns // 2)), draw(st.floats(0, 1.5)))
+
+
+@st.composite
+def leaf_op(draw, depth=0, pad=True):
+    """Operations that cannot block forever (they may park for a while): a list."""
+    kinds = ["cpu", "cpu", "cpu", "sleep", "netwait", "syscall", "gosched", "stack"]
+    if depth < 2:
+        kinds.append("repeat")
+    kind = draw(st.sampled_from(kinds))
+    if kind == "cpu":
+        if draw(st.integers(0, 19)) == 0:        # now and then a burst sysmon must preempt
+            d = draw(st.integers(5 * MS, 25 * MS))
+        else:
+            d = draw(durations())
+        return [gmp.cpu(d, preemptible=draw(st.booleans()))]
+    if kind == "sleep":
+        return [gmp.sleep(draw(durations(max_ns=200 * US)))]
+    if kind == "netwait":
+        return [gmp.netwait(draw(durations(max_ns=200 * US)))]
+    if kind == "syscall":
+        long = draw(st.integers(0, 9)) == 0      # long enough for sysmon to retake the P
+        d = draw(st.integers(10 * MS, 15 * MS)) if long else draw(durations(max_ns=60 * US))
+        return [gmp.syscall(d, blocking=draw(st.booleans()))] + ([gmp.cpu(0)] if pad else [])
+    if kind == "gosched":
+        return [gmp.gosched()]
+    if kind == "stack":
+        return [gmp.stack(draw(st.integers(1, 64 * 1024)))]
+    body = draw(leaf_ops(3, depth=depth + 1, pad=pad))
+    return [gmp.repeat(draw(st.integers(0, 3)), *body)]
+
+
+def leaf_ops(max_size=3, depth=0, pad=True):
+    """A flat list of leaf operations."""
+    return st.lists(leaf_op(depth=depth, pad=pad), min_size=0, max_size=max_size).map(
+        lambda groups: [op for group in groups for op in group])
+
+
+def program(wl, *ops):
+    """wl.program(*ops), defined even when `ops` is empty."""
+    prog = wl.program()
+    prog.define(*ops)
+    return prog
+
+
+@st.composite
+def workloads(draw, max_goroutines=200, min_groups=0, max_groups=4):
+    """A gmp.Workload that terminates without deadlock (see the module doc).
+
+    Main starts between `min_groups` and `max_groups` groups of goroutines
+    (workers, producer/consumer pairs, nested fan-outs, fire-and-forget).
+    """
+    wl = gmp.Workload()
+    budget = max_goroutines - 1              # main is one
+    ops = list(draw(leaf_ops(2)))            # main's own prologue
+    deferred = []                            # waits main does at its end
+    fire = []                                # programs started and never waited for
+
+    def waited(kind_ops):
+        # wait right away, or at the end of main
+        if draw(st.booleans()):
+            ops.extend(kind_ops)
+        else:
+            deferred.extend(kind_ops)
+
+    for _ in range(draw(st.integers(min_groups, max_groups))):
+        if budget <= 0:
+            break
+        kind = draw(st.sampled_from(["workers", "workers", "pair", "main_consumer", "nested",
+                                     "fire", "loop_spawn"]))
+        if kind == "workers":
+            wg = wl.waitgroup()
+            n = draw(st.integers(1, min(budget, 60)))
+            worker = program(wl, *draw(leaf_ops()), gmp.done(wg))
+            ops.extend([gmp.add(wg, n), gmp.go(worker, count=n)])
+            budget -= n
+            waited([gmp.wait(wg)])
+        elif kind == "loop_spawn":
+            # repeat(k, add(wg, 1), go(worker)): adds interleaved with starts
+            wg = wl.waitgroup()
+            k = draw(st.integers(1, min(budget, 20)))
+            worker = program(wl, *draw(leaf_ops()), gmp.done(wg))
+            ops.append(gmp.repeat(k, gmp.add(wg, 1), gmp.go(worker), *draw(leaf_ops(1))))
+            budget -= k
+            waited([gmp.wait(wg)])
+        elif kind == "pair":
+            # p producers and p consumers, n values each, on one channel
+            if budget < 2:
+                continue
+            wg = wl.waitgroup()
+            ch = wl.chan(cap=draw(st.sampled_from([0, 0, 1, 3])))
+            p = draw(st.integers(1, min(budget // 2, 4)))
+            n = draw(st.integers(1, 8))
+            prod = program(wl, gmp.repeat(n, *draw(leaf_ops(2)), gmp.send(ch)), gmp.done(wg))
+            cons = program(wl, gmp.repeat(n, gmp.recv(ch), *draw(leaf_ops(2))), gmp.done(wg))
+            first, second = (prod, cons) if draw(st.booleans()) else (cons, prod)
+            ops.extend([gmp.add(wg, 2 * p), gmp.go(first, count=p), gmp.go(second, count=p)])
+            budget -= 2 * p
+            waited([gmp.wait(wg)])
+        elif kind == "main_consumer":
+            ch = wl.chan(cap=draw(st.sampled_from([0, 2])))
+            n = draw(st.integers(1, 6))
+            prod = program(wl, gmp.repeat(n, *draw(leaf_ops(2)), gmp.send(ch)))
+            ops.extend([gmp.go(prod), gmp.repeat(n, gmp.recv(ch), *draw(leaf_ops(1)))])
+            budget -= 1
+        elif kind == "nested":
+            # workers that each start and wait for their own children
+            if budget < 2:
+                continue
+            wg, wg2 = wl.waitgroup(), wl.waitgroup()
+            n = draw(st.integers(1, min(budget // 2, 8)))
+            k = draw(st.integers(1, max(1, min((budget - n) // n, 6))))
+            child = program(wl, *draw(leaf_ops(2)), gmp.done(wg2))
+            worker = program(wl, *draw(leaf_ops(2)), gmp.add(wg2, k), gmp.go(child, count=k),
+                                *draw(leaf_ops(1)), gmp.wait(wg2), gmp.done(wg))
+            ops.extend([gmp.add(wg, n), gmp.go(worker, count=n)])
+            budget -= n * (1 + k)
+            waited([gmp.wait(wg)])
+        else:
+            n = draw(st.integers(1, min(budget, 10)))
+            tail = [gmp.exit()] if draw(st.booleans()) else []
+            prog = program(wl, *draw(leaf_ops()), *tail)
+            fire.append(prog)
+            ops.append(gmp.go(prog, count=n))
+            budget -= n
+        ops.extend(draw(leaf_ops(1)))
+    wl.main(*ops, *deferred, *draw(leaf_ops(1)))
+    return wl
+
+
+@st.composite
+def wild_workloads(draw, max_goroutines=60):
+    """Workloads that may deadlock, panic or exhaust threads or stack."""
+    wl = gmp.Workload()
+    chans = [wl.chan(cap=draw(st.sampled_from([0, 1, 2]))) for _ in range(draw(st.integers(1, 2)))]
+    wgs = [wl.waitgroup() for _ in range(draw(st.integers(1, 2)))]
+
+    def op():
+        return st.one_of(
+            leaf_op(depth=2, pad=False).map(lambda ops: ops[0]),
+            st.builds(gmp.send, st.sampled_from(chans)),
+            st.builds(gmp.recv, st.sampled_from(chans)),
+            st.builds(gmp.add, st.sampled_from(wgs), st.integers(-2, 3)),
+            st.builds(gmp.done, st.sampled_from(wgs)),
+            st.builds(gmp.wait, st.sampled_from(wgs)),
+            st.builds(gmp.stack, st.integers(1, 4 * 1024 * 1024)),
+            st.builds(gmp.syscall, st.integers(0, 2 * MS), st.booleans()),
+        )
+
+    progs = [program(wl, *draw(st.lists(op(), max_size=5))) for _ in range(draw(st.integers(1, 3)))]
+    main_ops = []
+    budget = max_goroutines - 1
+    for _ in range(draw(st.integers(1, 4))):
+        n = draw(st.integers(0, max(0, min(budget, 20))))
+        budget -= n
+        main_ops.append(gmp.go(draw(st.sampled_from(progs)), count=n))
+        main_ops.extend(draw(st.lists(op(), max_size=3)))
+    # Make every channel appear on both sides somewhere (the static check).
+    sink = program(wl, *[x for ch in chans for x in (gmp.send(ch), gmp.recv(ch))])
+    if draw(st.booleans()):
+        main_ops.insert(0, gmp.go(sink))
+    wl.main(*main_ops)
+    return wl
+
+
+@st.composite
+def run_options(draw):
+    """Keyword arguments for gmp.simulate (engine and record_events aside)."""
+    procs = draw(st.one_of(st.integers(1, 8), st.integers(1, 8), st.sampled_from([13, 32, 64])))
+    opts = dict(
+        gomaxprocs=procs,
+        seed=draw(st.integers(0, 2**32)),
+        async_preempt=draw(st.booleans()),
+        runnext=draw(st.booleans()),
+        until=draw(st.sampled_from(["main", "all"])),
+    )
+    if draw(st.integers(0, 3)) == 0:
+        opts["schedtrace"] = draw(st.sampled_from(["50us", "1ms", "5ms"]))
+    if draw(st.integers(0, 3)) == 0:
+        opts["costs"] = dict(
+            thread_wake=draw(st.integers(0, 20_000)),
+            thread_create=draw(st.integers(0, 40_000)),
+            steal_attempt=draw(st.integers(0, 1_000)),
+            schedule=draw(st.integers(0, 100)),
+        )
+    return opts
+
+
+@st.composite
+def wild_run_options(draw):
+    """run_options() plus small thread and stack limits, and an event budget."""
+    opts = draw(run_options())
+    opts["max_threads"] = draw(st.sampled_from([3, 4, 6, 10_000]))
+    opts["max_stack"] = draw(st.sampled_from([32 * 1024, 1_000_000_000]))
+    opts["max_events"] = 50_000
+    return opts
+
+
+# ---------------------------------------------------------------- seeded, larger
+
+def random_workload(rng):
+    """A larger deadlock-free workload from a ``random.Random``: 2-8 groups of
+    up to 400 workers, producer/consumer pairs, nested fan-outs and
+    fire-and-forget goroutines (Hypothesis prefers small examples; this
+    covers thousands of Gs on fixed seeds)."""
+
+    def dur(mx):
+        k = rng.random()
+        if k < .4:
+            return rng.randint(0, mx)
+        if k < .6:
+            lo = rng.randint(0, mx)
+            return gmp.uniform(lo, rng.randint(lo, mx))
+        if k < .8:
+            return gmp.exponential(rng.randint(0, mx))
+        return gmp.lognormal(rng.randint(0, mx), rng.uniform(0, 1.5))
+
+    def leaf(depth):
+        kinds = ["cpu"] * 4 + ["sleep", "netwait", "syscall", "gosched", "stack"]
+        kind = rng.choice(kinds + (["repeat"] if depth < 2 else []))
+        if kind == "cpu":
+            d = rng.randint(5 * MS, 30 * MS) if rng.random() < .03 else dur(50 * US)
+            return [gmp.cpu(d, preemptible=rng.random() < .7)]
+        if kind == "sleep":
+            return [gmp.sleep(dur(300 * US))]
+        if kind == "netwait":
+            return [gmp.netwait(dur(300 * US))]
+        if kind == "syscall":
+            d = rng.randint(10 * MS, 20 * MS) if rng.random() < .1 else dur(80 * US)
+            return [gmp.syscall(d, blocking=rng.random() < .3), gmp.cpu(0)]   # pad: see module doc
+        if kind == "gosched":
+            return [gmp.gosched()]
+        if kind == "stack":
+            return [gmp.stack(rng.randint(1, 200_000))]
+        return [gmp.repeat(rng.randint(0, 6), *leaves(3, depth + 1))]
+
+    def leaves(n, depth=0):
+        return [op for _ in range(rng.randint(0, n)) for op in leaf(depth)]
+
+    wl = gmp.Workload()
+    ops, tail = leaves(2), []
+    for _ in range(rng.randint(2, 8)):
+        kind = rng.choice(["workers", "pair", "nested", "fire"])
+        if kind == "workers":
+            wg, n = wl.waitgroup(), rng.randint(1, 400)
+            worker = program(wl, *leaves(4), gmp.done(wg))
+            ops += [gmp.add(wg, n), gmp.go(worker, count=n)]
+            (ops if rng.random() < .5 else tail).append(gmp.wait(wg))
+        elif kind == "pair":
+            wg, ch = wl.waitgroup(), wl.chan(cap=rng.choice([0, 0, 1, 4]))
+            p, n = rng.randint(1, 6), rng.randint(1, 30)
+            prod = program(wl, gmp.repeat(n, *leaves(2), gmp.send(ch)), gmp.done(wg))
+            cons = program(wl, gmp.repeat(n, gmp.recv(ch), *leaves(2)), gmp.done(wg))
+            ops += [gmp.add(wg, 2 * p), gmp.go(prod, count=p), gmp.go(cons, count=p)]
+            tail.append(gmp.wait(wg))
+        elif kind == "nested":
+            wg, wg2 = wl.waitgroup(), wl.waitgroup()
+            n, k = rng.randint(1, 20), rng.randint(1, 20)
+            child = program(wl, *leaves(2), gmp.done(wg2))
+            worker = program(wl, *leaves(2), gmp.add(wg2, k), gmp.go(child, count=k),
+                             gmp.wait(wg2), gmp.done(wg))
+            ops += [gmp.add(wg, n), gmp.go(worker, count=n)]
+            tail.append(gmp.wait(wg))
+        else:
+            ops.append(gmp.go(program(wl, *leaves(3)), count=rng.randint(1, 50)))
+        ops += leaves(1)
+    wl.main(*ops, *tail)
+    return wl
+
+
+def random_options(rng):
+    """simulate() options for random_workload()."""
+    opts = dict(gomaxprocs=rng.choice([1, 2, 3, 4, 8, 16, 64]), seed=rng.randint(0, 2**32),
+                async_preempt=rng.random() < .7, runnext=rng.random() < .8,
+                until=rng.choice(["main", "all"]))
+    if rng.random() < .2:
+        opts["schedtrace"] = "1ms"
+    return opts

@@ -121,6 +121,7 @@ cdef enum:
     GF_PREEMPT = 1      # gp.preempt: stop at the next safe point
     GF_PREEMPTIBLE = 2  # the current CPU burst has safe points
     GF_INBURST = 4      # a CPU burst is under way: rem holds its end time (burst_end)
+    GF_SLOWSYSCALL = 8  # left a syscall by exitsyscall0: execute bumps its P's syscalltick (§4.3)
 
 # Constants of the model (reference engine.py).
 cdef enum:
@@ -135,6 +136,9 @@ cdef enum:
     SYSMON_MAX_DELAY = 10000000
     NETPOLL_SYSMON_PERIOD = 10000000
     RUNNEXT_BACKOFF = 3000       # §2.7 usleep(3)
+    ZERO_TIME_BUDGET = 4096      # instructions per resume before yielding to the event loop
+    NETPOLL_RESOLUTION = 1000000 # epoll_wait's timeout is in whole ms (Linux)
+    NETPOLL_MAX_EVENTS = 128     # events per epoll_wait
 
 # Why a run stopped early (Engine.err); the Python layer raises the matching
 # exception with the reference engine's message.
@@ -198,6 +202,9 @@ cdef struct Costs:
     int64_t steal_attempt        # CPU of a spinning M per victim probed
     int64_t timer_add            # CPU of time.Sleep's timer insertion
     int64_t preempt_signal       # latency of the async preemption signal
+    int64_t timer_fire           # CPU of running one expired timer
+    int64_t netpoll              # CPU of one netpoll (epoll_wait) call
+    int64_t sysmon_tick          # a 20 us sysmon sleep, measured: usleep's slack
 
 
 cdef struct Event:
@@ -271,6 +278,7 @@ cdef struct MRec:
     int64_t gen                  # bumped to cancel its pending event
     int64_t poll_until           # earliest timer stealWork saw, for drop_p
     int64_t run_start            # when its curg started running (dropg's reference point)
+    int64_t debt                 # ns of timer/netpoll work to add to its next step
     # stealWork progress, kept across the runnext back-off:
     int64_t st_poll_until        # earliest victim timer seen
     int32_t st_pass              # 0..3; pass 3 checks timers and runnext
@@ -280,8 +288,7 @@ cdef struct MRec:
     uint32_t st_inc              # RandomEnum stride
     uint32_t st_i                # RandomEnum steps taken
     int32_t st_timers_at         # step whose victim's timers already ran, -1 none
-    int32_t st_bo_victim         # (victim, runnext G) already backed off for, -1 none
-    int32_t st_bo_g
+    int32_t st_bo_g              # the victim's runnext G we backed off for, -1 none
 
 
 cdef struct PRec:
@@ -381,7 +388,9 @@ cdef struct Engine:
     int64_t sm_delay
     int64_t sm_gen
     bint sm_wait
-    int64_t sm_lasttrace
+    int64_t sm_lasttrace         # -1 before the first schedtrace line
+    int64_t sm_starttime         # schedtrace's origin: the first line reads SCHED 0ms
+    bint sm_woken                # woken by sysmon_wake: finish the loop iteration
     # ---- counters (result["counters"])
     int64_t n_threads
     int64_t n_steals

@@ -22,7 +22,7 @@ cimport numpy as cnp
 
 from cpython.exc cimport PyErr_CheckSignals
 from cpython.pycapsule cimport PyCapsule_GetPointer
-from libc.math cimport exp, floor, isinf
+from libc.math cimport exp, floor
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t, INT32_MAX
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset
@@ -30,7 +30,8 @@ from numpy.random cimport bitgen_t
 from numpy.random.c_distributions cimport (random_standard_exponential, random_standard_normal,
                                            random_standard_uniform)
 
-from gmpcore._defs cimport gid_t, MAX_GID, NIL_G, P_IDLE, P_RUNNING, P_SYSCALL, RUNQ_HALF, RUNQ_SIZE
+from gmpcore._defs cimport (gid_t, MAX_GID, NIL_G, P_IDLE, P_RUNNING, P_SYSCALL, RUNQ_HALF,
+                            RUNQ_MASK, RUNQ_SIZE)
 from gmpcore._gqueue cimport GQueue, gq_at, gq_free, gq_init, gq_pop_front, gq_push_back
 from gmpcore._rand cimport cheaprand
 from gmpcore._runq cimport (RQ_CORRUPT, RQ_NOMEM, RQ_OVERFLOW, RunQueues, globrunq_batch_size,
@@ -271,12 +272,10 @@ cdef int sample(Engine* e, int64_t dist, int64_t* out) noexcept nogil:
     elif kind == 2:
         x = floor(p1 * random_standard_exponential(e.rng) + 0.5)
     else:
-        v = exp(p2 * random_standard_normal(e.rng))
-        if isinf(v):
-            return fail(e, ERR_OVERFLOW, "math range error")      # math.exp's overflow
-        x = floor(p1 * v + 0.5)
-        if isinf(x):
-            return fail(e, ERR_OVERFLOW, "cannot convert float infinity to integer")
+        v = p2 * random_standard_normal(e.rng)
+        # exp() overflows past ~709; clamp before floor (as the reference).
+        x = <double>MAX_SAMPLE if v > 709.0 else p1 * exp(v) + 0.5
+        x = <double>MAX_SAMPLE if x >= <double>MAX_SAMPLE else floor(x)
     if x > <double>MAX_SAMPLE:                  # an unbounded draw is clamped
         out[0] = MAX_SAMPLE
     else:
@@ -415,10 +414,13 @@ cdef int releasep(Engine* e, int32_t m, int32_t* out) noexcept nogil:
 # ================================================================ Ms
 
 cdef inline int resume(Engine* e, int32_t m, int64_t when, int phase) noexcept nogil:
-    """The M does `phase` at `when` (it is busy until then)."""
+    """The M does `phase` at `when` (it is busy until then), plus any CPU
+    it spent meanwhile running timers or polling the network."""
     cdef MRec* mm = &e.ms[m]
     mm.phase = phase
     mm.gen += 1
+    when += mm.debt
+    mm.debt = 0
     return push(e, when, E_M, m, mm.gen)
 
 
@@ -431,7 +433,6 @@ cdef void init_m(MRec* mm) noexcept nogil:
     mm.nextg = -1
     mm.phase = PH_IDLE
     mm.st_timers_at = -1
-    mm.st_bo_victim = -1
     mm.st_bo_g = -1
 
 
@@ -554,8 +555,9 @@ cdef int add_timer(Engine* e, int32_t p, int64_t when, gid_t g) noexcept nogil:
     return 0
 
 
-cdef int64_t check_timers(Engine* e, int32_t p, int32_t readier) noexcept nogil:
-    """Run `p`'s expired timers; each readies its G into `readier`'s runnext.
+cdef int64_t check_timers(Engine* e, int32_t m, int32_t p, int32_t readier) noexcept nogil:
+    """Run `p`'s expired timers on M `m`; each readies its G into
+    `readier`'s runnext.
 
     Returns how many ran, or -1 on error."""
     cdef TimerHeap* th = &e.ps[p].timers
@@ -567,6 +569,7 @@ cdef int64_t check_timers(Engine* e, int32_t p, int32_t readier) noexcept nogil:
         e.n_timers += 1
         if ready(e, g, readier) < 0:
             return -1
+        e.ms[m].debt += e.c.timer_fire
         ran += 1
     return ran
 
@@ -587,13 +590,16 @@ cdef int netpoll_break(Engine* e) noexcept nogil:
     return 0
 
 
-cdef int64_t netpoll(Engine* e) noexcept nogil:
-    """A poll of the network: every G whose fd became ready, oldest first.
+cdef int64_t netpoll(Engine* e, int32_t m) noexcept nogil:
+    """One epoll_wait on M `m`: up to 128 ready Gs, newest first (netpollready
+    pushes each at the head of its list).
 
     The Gs are left in e.ready_buf[0:n]; returns n, or -1 on error."""
     cdef int64_t n = <int64_t>e.io_ready.size, i, ncap
     cdef gid_t* nb
     cdef gid_t g
+    if n > NETPOLL_MAX_EVENTS:
+        n = NETPOLL_MAX_EVENTS
     if n > e.ready_cap:
         ncap = e.ready_cap * 2 if e.ready_cap else 64
         while ncap < n:
@@ -603,7 +609,7 @@ cdef int64_t netpoll(Engine* e) noexcept nogil:
             return nomem(e)
         e.ready_buf = nb
         e.ready_cap = ncap
-    for i in range(n):
+    for i in range(n - 1, -1, -1):
         g = gq_pop_front(&e.io_ready)
         e.ready_buf[i] = g
         e.g.status[g] = G_RUNNABLE
@@ -612,6 +618,7 @@ cdef int64_t netpoll(Engine* e) noexcept nogil:
     e.io_waiters -= n
     e.n_waiting -= n
     e.n_netpolls += 1
+    e.ms[m].debt += e.c.netpoll
     return n
 
 
@@ -743,7 +750,7 @@ cdef int start(Engine* e) noexcept nogil:
     # runtime.main starts sysmon on a new M without a P (§4.5, §5.5).
     e.n_threads += 1
     log_ev(e, EV_THREAD_CREATE, 1, -1, -1, -1)
-    if sysmon_schedule(e, SYSMON_MIN_DELAY) < 0:
+    if sysmon_schedule(e, SYSMON_MIN_DELAY, True) < 0:
         return -1
     return schedule(e, 0)
 
@@ -805,7 +812,7 @@ cdef int find_runnable(Engine* e, int32_t m) noexcept nogil:
     cdef bint inherit = False
     cdef int64_t n, search
     # 3. This P's expired timers (they ready Gs into our runnext).
-    if check_timers(e, p, p) < 0:
+    if check_timers(e, m, p, p) < 0:
         return -1
     # 6. Fairness: every 61st schedtick, one G from the global queue.
     if e.ps[p].schedtick % 61 == 0 and e.q.globrunq.size:
@@ -823,7 +830,7 @@ cdef int find_runnable(Engine* e, int32_t m) noexcept nogil:
         return found(e, m, g, False)
     # 10. Non-blocking netpoll.
     if e.netpoll_inited and e.io_waiters and e.lastpoll != 0 and e.io_ready.size:
-        n = netpoll(e)
+        n = netpoll(e, m)
         if n < 0:
             return -1
         log_ev(e, EV_NETPOLL, m, p, -1, n)
@@ -835,7 +842,7 @@ cdef int find_runnable(Engine* e, int32_t m) noexcept nogil:
     if mm.spinning or 2 * e.nmspinning < e.nprocs - e.npidle:
         if not mm.spinning:
             become_spinning(e, m)
-        search = e.c.steal_attempt * (e.nprocs - 1 if e.nprocs > 1 else 1)
+        search = e.c.steal_attempt * (e.nprocs - 1)
         return resume(e, m, e.now + search, PH_STEAL)
     return drop_p(e, m)
 
@@ -847,7 +854,6 @@ cdef int find_after_spin(Engine* e, int32_t m) noexcept nogil:
     mm.st_poll_until = 0
     mm.st_ran_timer = 0
     mm.st_timers_at = -1
-    mm.st_bo_victim = -1
     mm.st_bo_g = -1
     return steal_work_continue(e, m)
 
@@ -859,7 +865,8 @@ cdef int steal_work_continue(Engine* e, int32_t m) noexcept nogil:
     cdef uint32_t r, n = <uint32_t>e.nprocs
     cdef bint last, inherit = False
     cdef int64_t ran, w
-    cdef gid_t g = NIL_G
+    cdef gid_t g = NIL_G, backed_off
+    cdef uint32_t before
     cdef int rc
     while mm.st_pass < 4:
         last = mm.st_pass == 3
@@ -874,7 +881,7 @@ cdef int steal_work_continue(Engine* e, int32_t m) noexcept nogil:
             if victim != p:
                 if last and e.ps[victim].timers.n and mm.st_timers_at != <int32_t>mm.st_i:
                     mm.st_timers_at = <int32_t>mm.st_i     # not again after a back-off
-                    ran = check_timers(e, victim, p)
+                    ran = check_timers(e, m, victim, p)
                     if ran < 0:
                         return -1
                     if ran:
@@ -886,27 +893,27 @@ cdef int steal_work_continue(Engine* e, int32_t m) noexcept nogil:
                         w = e.ps[victim].timers.a[0].when
                         if mm.st_poll_until == 0 or w < mm.st_poll_until:
                             mm.st_poll_until = w
+                # The back-off is for this victim only (we resume at it).
+                backed_off = mm.st_bo_g
+                mm.st_bo_g = -1
                 if not e.ps[victim].in_pidle:
+                    if backed_off >= 0 and e.q.runnext[victim] == backed_off:
+                        # After usleep(3) runqgrab's CAS on runnext succeeds:
+                        # the thief takes it even if the ring refilled (§2.7).
+                        e.q.runnext[victim] = NIL_G
+                        return stolen(e, m, victim, backed_off, e.q.runqtail[p])
                     # runqgrab's back-off before taking a running P's runnext.
                     if (last and runqsize(&e.q, victim) == 0
                             and e.q.runnext[victim] != NIL_G
-                            and e.q.status[victim] == P_RUNNING
-                            and not (mm.st_bo_victim == victim
-                                     and mm.st_bo_g == e.q.runnext[victim])):
-                        mm.st_bo_victim = victim
+                            and e.q.status[victim] == P_RUNNING):
                         mm.st_bo_g = e.q.runnext[victim]
-                        return resume(e, m, e.now + RUNNEXT_BACKOFF, PH_BACKOFF)
+                        return resume(e, m, e.now + usleep_ns(e, RUNNEXT_BACKOFF), PH_BACKOFF)
+                    before = e.q.runqtail[p]
                     rc = runqsteal(&e.q, p, victim, last, &g)
                     if rc == RQ_OVERFLOW:
                         return fail(e, ERR_THROW, "runqsteal: runq overflow")
-                    mm.st_bo_victim = -1
-                    mm.st_bo_g = -1
                     if g != NIL_G:
-                        e.g.steals[g] += 1
-                        e.ps[p].steals += 1
-                        e.n_steals += 1
-                        log_ev(e, EV_STEAL, m, p, g, victim)
-                        return found(e, m, g, False)
+                        return stolen(e, m, victim, g, before)
             mm.st_pos = (mm.st_pos + mm.st_inc) % n
             mm.st_i += 1
         mm.st_pass += 1
@@ -916,6 +923,21 @@ cdef int steal_work_continue(Engine* e, int32_t m) noexcept nogil:
         return find_runnable(e, m)             # newWork: start over (§3.2 step 11)
     mm.poll_until = mm.st_poll_until
     return drop_p(e, m)
+
+
+cdef int stolen(Engine* e, int32_t m, int32_t victim, gid_t g, uint32_t before) noexcept nogil:
+    """A steal succeeded: g runs now; ring slots [before, runqtail) of the
+    thief's ring are the other Gs it took (reference stolen())."""
+    cdef int32_t p = e.ms[m].p
+    cdef gid_t* ring = ring_of(&e.q, p)
+    cdef uint32_t i, moved = e.q.runqtail[p] - before     # counters wrap (§2)
+    e.g.steals[g] += 1
+    for i in range(moved):
+        e.g.steals[ring[(before + i) & RUNQ_MASK]] += 1
+    e.ps[p].steals += 1
+    e.n_steals += 1
+    log_ev(e, EV_STEAL, m, p, g, victim)
+    return found(e, m, g, False)
 
 
 cdef int drop_p(Engine* e, int32_t m) noexcept nogil:
@@ -979,10 +1001,16 @@ cdef int drop_p(Engine* e, int32_t m) noexcept nogil:
         mm.was_spinning = was_spinning
         mm.phase = PH_NETPOLL
         mm.gen += 1
+        mm.debt = 0
         if e.io_ready.size:
             return resume(e, m, e.now, PH_NETPOLL)
         elif poll_until:
-            return push(e, poll_until if poll_until > e.now else e.now, E_M, m, mm.gen)
+            # epoll_wait takes whole milliseconds: under 1 ms waits 1 ms,
+            # longer delays are rounded down; an early wake polls again.
+            w = poll_until - e.now if poll_until > e.now else 0
+            if w:
+                w = NETPOLL_RESOLUTION if w < NETPOLL_RESOLUTION else w - w % NETPOLL_RESOLUTION
+            return push(e, e.now + w, E_M, m, mm.gen)
         return 0
     if poll_until and e.lastpoll == 0 and (e.poll_until == 0 or poll_until < e.poll_until):
         if netpoll_break(e) < 0:
@@ -997,7 +1025,7 @@ cdef int netpoll_return(Engine* e, int32_t m) noexcept nogil:
     e.poller = -1
     e.poll_until = 0
     e.lastpoll = e.now
-    n = netpoll(e)
+    n = netpoll(e, m)
     if n < 0:
         return -1
     log_ev(e, EV_NETPOLL, m, -1, -1, n)
@@ -1043,6 +1071,9 @@ cdef int execute(Engine* e, int32_t m, gid_t g, bint inherit) noexcept nogil:
     mm.run_start = e.now
     if not inherit:
         e.ps[p].schedtick += 1
+    if e.g.flags[g] & GF_SLOWSYSCALL:           # §4.3 step 5
+        e.g.flags[g] &= ~GF_SLOWSYSCALL
+        e.ps[p].syscalltick += 1
     log_ev(e, EV_RUN, m, p, g, inherit)
     return run_g(e, m)
 
@@ -1067,12 +1098,18 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
     cdef int64_t op, a, b, c, d = 0
     cdef int64_t* slot
     cdef GTable* t = &e.g
+    cdef int budget = ZERO_TIME_BUDGET
     while True:
         e.steps += 1
         if (e.steps & SIGNAL_STEPS_MASK) == 0 and poll_signals(e) < 0:
             return -1
         if t.flags[g] & GF_PREEMPT:
             return gopreempt(e, m, g)
+        budget -= 1
+        if budget == 0:
+            # Instructions that take no time: let the event loop (and
+            # max_events, progress, Ctrl-C) in.
+            return resume(e, m, e.now, PH_RUN)
         if t.pc[g] >= e.n_code:
             return fail(e, ERR_INDEX, "list index out of range")
         ins = e.code + 4 * <int64_t>t.pc[g]
@@ -1156,6 +1193,8 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
         if op == OP_SLEEP:
             if sample(e, a, &d) < 0:
                 return -1
+            if d <= 0:                              # timeSleep returns at once
+                continue
             if add_timer(e, p, e.now + d, g) < 0:
                 return -1
             return park(e, m, g, WAIT_SLEEP, e.c.timer_add)
@@ -1237,31 +1276,35 @@ cdef int grow_stack(Engine* e, gid_t g, int64_t need) noexcept nogil:
 # ================================================================ channels, WaitGroups
 
 cdef int chansend(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
+    cdef int64_t cost = e.c.chan_op
     if ch.recvq.size:
         if ready(e, gq_pop_front(&ch.recvq), e.ms[m].p) < 0:    # hand the value over
             return -1
+        cost += e.c.ready
     elif ch.count < ch.cap:
         ch.count += 1
     else:
         if gq_push_back(&ch.sendq, g) < 0:
             return nomem(e)
         return park(e, m, g, WAIT_CHAN_SEND, 0)
-    return resume(e, m, e.now + e.c.chan_op, PH_RUN)
+    return resume(e, m, e.now + cost, PH_RUN)
 
 
 cdef int chanrecv(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
+    cdef int64_t cost = e.c.chan_op
     if ch.sendq.size:
         # Unbuffered: take the sender's value.  Buffered and full: take the
         # head; the sender's value fills the freed slot.
         if ready(e, gq_pop_front(&ch.sendq), e.ms[m].p) < 0:
             return -1
+        cost += e.c.ready
     elif ch.count:
         ch.count -= 1
     else:
         if gq_push_back(&ch.recvq, g) < 0:
             return nomem(e)
         return park(e, m, g, WAIT_CHAN_RECEIVE, 0)
-    return resume(e, m, e.now + e.c.chan_op, PH_RUN)
+    return resume(e, m, e.now + cost, PH_RUN)
 
 
 cdef int wg_add(Engine* e, int32_t m, gid_t g, WaitGroup* wg, int64_t delta) noexcept nogil:
@@ -1292,8 +1335,6 @@ cdef int entersyscall(Engine* e, int32_t m, gid_t g, int64_t duration, bint bloc
     e.g.status[g] = G_SYSCALL
     e.n_syscalls += 1
     log_ev(e, EV_SYSCALL_ENTER, m, p, g, -1)
-    if e.sm_wait and sysmon_wake(e) < 0:
-        return -1
     mm.syscalltick = e.ps[p].syscalltick
     if blocking:
         e.ps[p].syscalltick += 1
@@ -1302,6 +1343,8 @@ cdef int entersyscall(Engine* e, int32_t m, gid_t g, int64_t duration, bint bloc
         if handoffp(e, p) < 0:
             return -1
     else:
+        if e.sm_wait and sysmon_wake(e) < 0:      # only the plain entersyscall wakes it
+            return -1
         e.ps[p].m = -1
         mm.oldp = p
         mm.p = -1
@@ -1337,7 +1380,6 @@ cdef int exitsyscall(Engine* e, int32_t m) noexcept nogil:
     e.g.status[g] = G_RUNNING
     mm.run_start = e.now
     log_ev(e, EV_SYSCALL_EXIT, m, mm.p, g, how)
-    e.g.pc[g] += 1
     return resume(e, m, e.now + e.c.syscall_exit, PH_RUN)
 
 
@@ -1347,8 +1389,8 @@ cdef int exitsyscall0(Engine* e, int32_t m, gid_t g) noexcept nogil:
     cdef int32_t p
     e.g.status[g] = G_RUNNABLE
     mm.curg = -1
-    e.g.pc[g] += 1
     e.g.since[g] = e.now
+    e.g.flags[g] |= GF_SLOWSYSCALL
     log_ev(e, EV_SYSCALL_EXIT, m, -1, g, 2)
     p = pidleget(e)
     if p < 0:
@@ -1368,24 +1410,36 @@ cdef int exitsyscall0(Engine* e, int32_t m, gid_t g) noexcept nogil:
 
 # ================================================================ sysmon (§4.5, §4.6)
 
-cdef int sysmon_schedule(Engine* e, int64_t delay) noexcept nogil:
+cdef inline int64_t usleep_ns(Engine* e, int64_t d) noexcept nogil:
+    """How long the runtime's usleep(d) really sleeps: d plus the timer
+    slack measured as sysmon_tick - 20 us (docs/cost-model.md)."""
+    cdef int64_t slack = e.c.sysmon_tick - SYSMON_MIN_DELAY
+    return d + (slack if slack > 0 else 0)
+
+
+cdef int sysmon_schedule(Engine* e, int64_t delay, bint slack) noexcept nogil:
     e.sm_gen += 1
-    return push(e, e.now + delay, E_SYSMON, -1, e.sm_gen)
+    return push(e, e.now + (usleep_ns(e, delay) if slack else delay), E_SYSMON, -1, e.sm_gen)
 
 
 cdef int sysmon_wake(Engine* e) noexcept nogil:
     """entersyscall/exitsyscall wake a deep-sleeping sysmon."""
     e.sm_wait = False
+    e.sm_woken = True
     e.sm_idle = 0
     e.sm_delay = SYSMON_MIN_DELAY
-    return sysmon_schedule(e, 0)
+    return sysmon_schedule(e, 0, False)
 
 
 cdef int sysmon_loop(Engine* e) noexcept nogil:
     cdef int64_t nxt = -1, w, sleep, n, ret
     cdef int32_t i
+    # Woken from its deep sleep, sysmon finishes that loop iteration
+    # rather than checking for idleness again (§4.5 step 2).
+    cdef bint from_deep_sleep = e.sm_wait or e.sm_woken
+    e.sm_woken = False
     e.sm_wait = False
-    if e.schedtrace_ns <= 0 and e.npidle == e.nprocs:
+    if e.schedtrace_ns <= 0 and e.npidle == e.nprocs and not from_deep_sleep:
         # Deep sleep until the next timer (or 60 s) unless woken (§4.5 step 2).
         for i in range(e.nprocs):
             if e.ps[i].timers.n:
@@ -1398,12 +1452,13 @@ cdef int sysmon_loop(Engine* e) noexcept nogil:
             else:
                 sleep = nxt - e.now if nxt - e.now < SIXTY_SECONDS else SIXTY_SECONDS
             e.sm_wait = True
-            return sysmon_schedule(e, sleep)
+            return sysmon_schedule(e, sleep, False)
     if e.netpoll_inited and e.lastpoll != 0 and e.lastpoll + NETPOLL_SYSMON_PERIOD < e.now:
         e.lastpoll = e.now
-        n = netpoll(e)
+        n = netpoll(e, 1)
         if n < 0:
             return -1
+        e.ms[1].debt = 0                        # sysmon's own time is not modelled
         if n:
             log_ev(e, EV_NETPOLL, 1, -1, -1, n)
             if injectglist(e, e.ready_buf, n, -1) < 0:
@@ -1415,7 +1470,10 @@ cdef int sysmon_loop(Engine* e) noexcept nogil:
         e.sm_idle = 0
     else:
         e.sm_idle += 1
-    if e.schedtrace_ns > 0 and e.sm_lasttrace + e.schedtrace_ns <= e.now:
+    if e.schedtrace_ns > 0 and (e.sm_lasttrace < 0
+                                or e.sm_lasttrace + e.schedtrace_ns <= e.now):
+        if e.sm_lasttrace < 0:
+            e.sm_starttime = e.now              # so the first line reads SCHED 0ms
         e.sm_lasttrace = e.now
         if schedtrace_snap(e) < 0:
             return -1
@@ -1425,7 +1483,7 @@ cdef int sysmon_loop(Engine* e) noexcept nogil:
         e.sm_delay *= 2
     if e.sm_delay > SYSMON_MAX_DELAY:
         e.sm_delay = SYSMON_MAX_DELAY
-    return sysmon_schedule(e, e.sm_delay)
+    return sysmon_schedule(e, e.sm_delay, True)
 
 
 cdef int64_t retake(Engine* e) noexcept nogil:
@@ -1533,7 +1591,7 @@ cdef int schedtrace_snap(Engine* e) noexcept nogil:
         e.trace = nt
         e.trace_cap = ncap
     row = e.trace + e.trace_n * rec
-    row[0] = e.now
+    row[0] = e.now - e.sm_starttime
     row[1] = e.npidle
     row[2] = e.nm
     row[3] = e.nmspinning
@@ -1761,7 +1819,8 @@ G_BYTES = sum(np.dtype(t).itemsize for _, t in _G_COLUMNS)
 
 _COST_FIELDS = ("newproc", "goexit", "schedule", "gosched", "park", "ready", "chan_op", "wg_op",
                 "syscall_enter", "syscall_exit", "syscall_exit_slow", "thread_create",
-                "thread_wake", "steal_attempt", "timer_add", "preempt_signal")
+                "thread_wake", "steal_attempt", "timer_add", "preempt_signal", "timer_fire",
+                "netpoll", "sysmon_tick")
 
 _PLACES = {
     PL_RUNQ: "runq of P{}", PL_RUNNEXT: "runnext of P{}", PL_TIMER: "a timer of P{}",
@@ -2082,6 +2141,7 @@ cdef class _Run:
         e.poller = -1
         e.makespan = -1
         e.sm_delay = SYSMON_MIN_DELAY
+        e.sm_lasttrace = -1
         if record_events:
             self.grow_log()
         self.progress = progress
@@ -2156,7 +2216,19 @@ cdef class _Run:
     def result(self):
         cdef Engine* e = &self.e
         cdef int64_t n = e.g.n, i, k, rec
-        cdef int32_t p
+        cdef int32_t p, m
+        cdef gid_t g
+        # Close the intervals still open when the run stopped.
+        for m in range(e.nm):
+            g = e.ms[m].curg
+            if g >= 0 and e.g.status[g] == G_RUNNING:
+                e.g.running_ns[g] += e.now - e.ms[m].run_start
+                e.ps[e.ms[m].p].busy_ns += e.now - e.ms[m].run_start
+                e.ms[m].run_start = e.now
+        for i in range(n):
+            if e.g.status[i] == G_RUNNABLE:          # queued, or in an M's hand
+                e.g.runnable_ns[i] += e.now - e.g.since[i]
+                e.g.since[i] = e.now
         for k in range(e.npidle):
             p = e.pidle[k]
             e.ps[p].idle_ns += e.now - e.ps[p].idle_since

@@ -13,12 +13,6 @@ exhaust threads, and the tests check that both engines fail the same way.
 Durations stay in microseconds, with an occasional multi-millisecond CPU
 burst so that sysmon's 10 ms preemption and syscall retakes happen.
 
-Every ``syscall`` in ``workloads()`` is followed by a ``cpu(0)`` pad: the
-reference engine advances the pc twice over a system call (run_g and
-exitsyscall both do ``g.pc += 1``), skipping the instruction after it, and a
-skipped ``done``/``send``/``recv`` would deadlock.  The pad keeps the
-programs deadlock-free whether or not that is fixed; ``wild_workloads()``
-has no pads.
 """
 
 from hypothesis import strategies as st
@@ -44,7 +38,7 @@ def durations(draw, max_ns=40 * US):
 
 
 @st.composite
-def leaf_op(draw, depth=0, pad=True):
+def leaf_op(draw, depth=0):
     """Operations that cannot block forever (they may park for a while): a list."""
     kinds = ["cpu", "cpu", "cpu", "sleep", "netwait", "syscall", "gosched", "stack"]
     if depth < 2:
@@ -63,18 +57,18 @@ def leaf_op(draw, depth=0, pad=True):
     if kind == "syscall":
         long = draw(st.integers(0, 9)) == 0      # long enough for sysmon to retake the P
         d = draw(st.integers(10 * MS, 15 * MS)) if long else draw(durations(max_ns=60 * US))
-        return [gmp.syscall(d, blocking=draw(st.booleans()))] + ([gmp.cpu(0)] if pad else [])
+        return [gmp.syscall(d, blocking=draw(st.booleans()))]
     if kind == "gosched":
         return [gmp.gosched()]
     if kind == "stack":
         return [gmp.stack(draw(st.integers(1, 64 * 1024)))]
-    body = draw(leaf_ops(3, depth=depth + 1, pad=pad))
+    body = draw(leaf_ops(3, depth=depth + 1))
     return [gmp.repeat(draw(st.integers(0, 3)), *body)]
 
 
-def leaf_ops(max_size=3, depth=0, pad=True):
+def leaf_ops(max_size=3, depth=0):
     """A flat list of leaf operations."""
-    return st.lists(leaf_op(depth=depth, pad=pad), min_size=0, max_size=max_size).map(
+    return st.lists(leaf_op(depth=depth), min_size=0, max_size=max_size).map(
         lambda groups: [op for group in groups for op in group])
 
 
@@ -179,7 +173,7 @@ def wild_workloads(draw, max_goroutines=60):
 
     def op():
         return st.one_of(
-            leaf_op(depth=2, pad=False).map(lambda ops: ops[0]),
+            leaf_op(depth=2).map(lambda ops: ops[0]),
             st.builds(gmp.send, st.sampled_from(chans)),
             st.builds(gmp.recv, st.sampled_from(chans)),
             st.builds(gmp.add, st.sampled_from(wgs), st.integers(-2, 3)),
@@ -269,7 +263,7 @@ def random_workload(rng):
             return [gmp.netwait(dur(300 * US))]
         if kind == "syscall":
             d = rng.randint(10 * MS, 20 * MS) if rng.random() < .1 else dur(80 * US)
-            return [gmp.syscall(d, blocking=rng.random() < .3), gmp.cpu(0)]   # pad: see module doc
+            return [gmp.syscall(d, blocking=rng.random() < .3)]
         if kind == "gosched":
             return [gmp.gosched()]
         if kind == "stack":

@@ -53,6 +53,9 @@ SYSMON_MAX_DELAY = 10_000_000
 NETPOLL_SYSMON_PERIOD = 10_000_000
 RUNNEXT_BACKOFF = 3_000              # §2.7 usleep(3)
 MAX_SAMPLE = 2**53                   # largest duration a distribution may yield
+ZERO_TIME_BUDGET = 4096              # instructions per resume before yielding
+NETPOLL_RESOLUTION = 1_000_000       # epoll_wait's timeout is in whole ms (Linux)
+NETPOLL_MAX_EVENTS = 128             # events per epoll_wait
 STACK_MIN = 2048                     # §5.4
 GOIDCACHE_BATCH = 16                 # §1.1 _GoidCacheBatch
 
@@ -61,7 +64,7 @@ class G:
     __slots__ = ("idx", "goid", "parent", "pc", "status", "waitreason", "remaining",
                  "loops", "stack", "created", "first_run", "finished", "runnable_since",
                  "runnable_ns", "running_ns", "run_start", "preemptions", "steals",
-                 "preempt", "m", "burst_end", "preemptible")
+                 "preempt", "m", "burst_end", "preemptible", "after_slow_syscall")
 
     def __init__(self, idx, goid, parent, pc, depth, now):
         self.idx, self.goid, self.parent, self.pc = idx, goid, parent, pc
@@ -77,12 +80,13 @@ class G:
         self.m = None
         self.burst_end = -1
         self.preemptible = True
+        self.after_slow_syscall = False
 
 
 class M:
     __slots__ = ("id", "p", "curg", "spinning", "phase", "nextp", "oldp", "syscalltick",
                  "gen", "nextg", "next_inherit", "steal", "was_spinning", "poll_until",
-                 "created")
+                 "created", "debt")
 
     def __init__(self, mid, now):
         self.id = mid
@@ -94,6 +98,7 @@ class M:
         self.steal = None            # stealWork progress across the runnext back-off
         self.poll_until = 0
         self.created = now
+        self.debt = 0                # ns of timer/netpoll work to add to its next step
 
 
 class P:
@@ -167,7 +172,8 @@ class RefEngine:
         self.io_waiters = 0                       # Gs parked in the netpoller
         self.io_ready = []                        # their fds became ready, not yet polled
         self.poller = None                        # the M blocked in netpoll
-        self.sysmon = {"idle": 0, "delay": SYSMON_MIN_DELAY, "gen": 0, "wait": False, "lasttrace": 0}
+        self.sysmon = {"idle": 0, "delay": SYSMON_MIN_DELAY, "gen": 0, "wait": False,
+                       "lasttrace": None, "starttime": 0}
         self.counters = dict(threads=0, steals=0, spills=0, handoffs=0, preemptions=0,
                              syscalls=0, spinning=0, netpolls=0, timers=0, events=0)
         self.schedtrace = []
@@ -186,9 +192,12 @@ class RefEngine:
         heapq.heappush(self.heap, (when, self.seq, kind, who, gen))
 
     def resume(self, m, when, phase):
-        """The M does `phase` at `when` (it is busy until then)."""
+        """The M does `phase` at `when` (it is busy until then), plus any CPU
+        it spent meanwhile running timers or polling the network."""
         m.phase = phase
         m.gen += 1
+        when += m.debt
+        m.debt = 0
         self.push(when, E_M, m.id, m.gen)
 
     def rand32(self):
@@ -205,7 +214,10 @@ class RefEngine:
         elif kind == 2:
             x = math.floor(p1 * self.rng.standard_exponential() + 0.5)
         else:
-            x = math.floor(p1 * math.exp(p2 * self.rng.standard_normal()) + 0.5)
+            z = p2 * self.rng.standard_normal()
+            # exp() overflows past ~709; floor() fails on inf: clamp first.
+            y = p1 * math.exp(z) + 0.5 if z <= 709.0 else math.inf
+            x = MAX_SAMPLE if y >= MAX_SAMPLE else math.floor(y)
         return int(min(x, MAX_SAMPLE))           # an unbounded draw is clamped
 
     # ------------------------------------------------------------ Gs and Ps
@@ -353,14 +365,16 @@ class RefEngine:
         if wake:
             self.wake_net_poller(when)
 
-    def check_timers(self, p, readier):
-        """Run `p`'s expired timers; each readies its G into `readier`'s runnext."""
+    def check_timers(self, m, p, readier):
+        """Run `p`'s expired timers on M `m`; each readies its G into
+        `readier`'s runnext."""
         ran = 0
         while p.timers and p.timers[0][0] <= self.now:
             _, _, g = heapq.heappop(p.timers)
             self.log(EV_TIMER, p=p, g=g)
             self.counters["timers"] += 1
             self.ready(g, readier)
+            m.debt += self.costs.timer_fire
             ran += 1
         return ran
 
@@ -377,15 +391,19 @@ class RefEngine:
         if m is not None and m.phase == PH_NETPOLL:
             self.resume(m, self.now, PH_NETPOLL)
 
-    def netpoll(self):
-        """A poll of the network: every G whose fd became ready, oldest first."""
-        ready, self.io_ready = self.io_ready, []
+    def netpoll(self, m):
+        """One epoll_wait on M `m`: up to 128 ready Gs, newest first (netpollready
+        pushes each at the head of its list)."""
+        ready = self.io_ready[:NETPOLL_MAX_EVENTS]
+        del self.io_ready[:NETPOLL_MAX_EVENTS]
+        ready.reverse()
         self.io_waiters -= len(ready)
         for g in ready:
             g.status = G_RUNNABLE
             g.waitreason = WAIT_NONE
             g.runnable_since = self.now
         self.counters["netpolls"] += 1
+        m.debt += self.costs.netpoll
         return ready
 
     def injectglist(self, gs, m):
@@ -532,7 +550,7 @@ class RefEngine:
     def find_runnable(self, m):
         p = m.p
         # 3. This P's expired timers (they ready Gs into our runnext).
-        self.check_timers(p, p)
+        self.check_timers(m, p, p)
         # 6. Fairness: every 61st schedtick, one G from the global queue.
         if p.schedtick % 61 == 0 and self.q.globrunqsize():
             gi = self.q.globrunqget(p.id, 1)
@@ -547,7 +565,7 @@ class RefEngine:
             return self.found(m, self.gs[gi], False)
         # 10. Non-blocking netpoll.
         if self.netpoll_inited and self.io_waiters and self.lastpoll != 0 and self.io_ready:
-            ready = self.netpoll()
+            ready = self.netpoll(m)
             self.log(EV_NETPOLL, m=m, p=p, arg=len(ready))
             g, rest = ready[0], ready[1:]
             self.injectglist(rest, m)
@@ -556,7 +574,7 @@ class RefEngine:
         if m.spinning or 2 * self.nmspinning < self.nprocs - self.npidle():
             if not m.spinning:
                 self.become_spinning(m)
-            search = self.costs.steal_attempt * max(self.nprocs - 1, 1)
+            search = self.costs.steal_attempt * (self.nprocs - 1)
             self.resume(m, self.now + search, PH_STEAL)
             return
         self.drop_p(m)
@@ -581,7 +599,7 @@ class RefEngine:
                 if victim is not p:
                     if last and victim.timers and st["timers_at"] != enum[2]:
                         st["timers_at"] = enum[2]     # not again after a back-off
-                        if self.check_timers(victim, p):
+                        if self.check_timers(m, victim, p):
                             got = self.q.runqget(p.id)
                             if got is not None:
                                 m.steal = None
@@ -591,25 +609,26 @@ class RefEngine:
                             w = victim.timers[0][0]
                             if st["poll_until"] == 0 or w < st["poll_until"]:
                                 st["poll_until"] = w
+                    # The back-off is for this victim only (we resume at it).
+                    backed_off, st["backed_off"] = st["backed_off"], None
                     if victim not in self.pidle:
+                        if backed_off is not None and self.q.runnext(victim.id) == backed_off:
+                            # After usleep(3) runqgrab's CAS on runnext succeeds:
+                            # the thief takes it even if the ring refilled (§2.7).
+                            self.q.next[victim.id] = None
+                            return self.stolen(m, victim, self.gs[backed_off], [])
                         # runqgrab's back-off before taking a running P's runnext.
                         if (last and self.q.runqsize(victim.id) == 0
                                 and self.q.runnext(victim.id) is not None
-                                and victim.status == P_RUNNING
-                                and st["backed_off"] != (victim.id, self.q.runnext(victim.id))):
-                            st["backed_off"] = (victim.id, self.q.runnext(victim.id))
-                            self.resume(m, self.now + RUNNEXT_BACKOFF, PH_BACKOFF)
+                                and victim.status == P_RUNNING):
+                            st["backed_off"] = self.q.runnext(victim.id)
+                            self.resume(m, self.now + self.usleep(RUNNEXT_BACKOFF), PH_BACKOFF)
                             return
+                        before = self.q.runqsize(p.id)
                         gi = self.q.runqsteal(p.id, victim.id, last)
-                        st["backed_off"] = None
                         if gi is not None:
-                            g = self.gs[gi]
-                            g.steals += 1
-                            p.steals += 1
-                            self.counters["steals"] += 1
-                            self.log(EV_STEAL, m=m, p=p, g=g, arg=victim.id)
-                            m.steal = None
-                            return self.found(m, g, False)
+                            moved = self.q.runq(p.id)[before:]
+                            return self.stolen(m, victim, self.gs[gi], moved)
                 enum[0] = (enum[0] + enum[1]) % self.nprocs
                 enum[2] += 1
             st["pass"] += 1
@@ -620,6 +639,18 @@ class RefEngine:
             return self.find_runnable(m)             # newWork: start over (§3.2 step 11)
         m.poll_until = st["poll_until"]
         self.drop_p(m)
+
+    def stolen(self, m, victim, g, moved):
+        """A steal succeeded: g runs now, `moved` went to the thief's ring."""
+        p = m.p
+        g.steals += 1
+        for gi in moved:
+            self.gs[gi].steals += 1
+        p.steals += 1
+        self.counters["steals"] += 1
+        self.log(EV_STEAL, m=m, p=p, g=g, arg=victim.id)
+        m.steal = None
+        self.found(m, g, False)
 
     def drop_p(self, m):
         """§3.2 steps 14-17: give up the P, re-check, poll the network, or stop."""
@@ -670,10 +701,17 @@ class RefEngine:
             m.was_spinning = was_spinning
             m.phase = PH_NETPOLL
             m.gen += 1
+            m.debt = 0
             if self.io_ready:
                 self.resume(m, self.now, PH_NETPOLL)
             elif poll_until:
-                self.push(max(poll_until, self.now), E_M, m.id, m.gen)
+                # epoll_wait takes whole milliseconds: under 1 ms waits 1 ms,
+                # longer delays are rounded down; an early wake polls again.
+                delay = max(poll_until - self.now, 0)
+                if delay:
+                    delay = NETPOLL_RESOLUTION if delay < NETPOLL_RESOLUTION else \
+                        delay - delay % NETPOLL_RESOLUTION
+                self.push(self.now + delay, E_M, m.id, m.gen)
             return
         if poll_until and self.lastpoll == 0 and (self.poll_until == 0 or poll_until < self.poll_until):
             self.netpoll_break()
@@ -684,7 +722,7 @@ class RefEngine:
         self.poller = None
         self.poll_until = 0
         self.lastpoll = self.now
-        ready = self.netpoll()
+        ready = self.netpoll(m)
         self.log(EV_NETPOLL, m=m, arg=len(ready))
         p = self.pidleget()
         if p is None:
@@ -721,15 +759,25 @@ class RefEngine:
         g.run_start = self.now
         if not inherit:
             p.schedtick += 1
+        if g.after_slow_syscall:                     # §4.3 step 5
+            g.after_slow_syscall = False
+            p.syscalltick += 1
         self.log(EV_RUN, m=m, p=p, g=g, arg=int(inherit))
         self.run_g(m)
 
     def run_g(self, m):
         """Interpret the current G's program until it blocks or time must pass."""
         g, p = m.curg, m.p
+        budget = ZERO_TIME_BUDGET
         while True:
             if g.preempt:
                 return self.gopreempt(m, g)
+            budget -= 1
+            if budget == 0:
+                # Instructions that take no time: let the event loop (and
+                # max_events, and Ctrl-C in the compiled engine) in.
+                self.resume(m, self.now, PH_RUN)
+                return
             op, a, b, c = self.code[g.pc]
             if op == OP_CPU:
                 if g.remaining < 0:
@@ -789,6 +837,8 @@ class RefEngine:
                 return self.park(m, g, WAIT_WAITGROUP)
             if op == OP_SLEEP:
                 d = self.sample(a)
+                if d <= 0:                           # timeSleep returns at once
+                    continue
                 self.add_timer(p, self.now + d, g)
                 return self.park(m, g, WAIT_SLEEP, self.costs.timer_add)
             if op == OP_NETWAIT:
@@ -845,26 +895,30 @@ class RefEngine:
     # ------------------------------------------------------------ channels, WaitGroups
 
     def chansend(self, m, g, ch):
+        cost = self.costs.chan_op
         if ch.recvq:
             self.ready(ch.recvq.popleft(), m.p)          # hand the value over
+            cost += self.costs.ready
         elif ch.count < ch.cap:
             ch.count += 1
         else:
             ch.sendq.append(g)
             return self.park(m, g, WAIT_CHAN_SEND)
-        self.resume(m, self.now + self.costs.chan_op, PH_RUN)
+        self.resume(m, self.now + cost, PH_RUN)
 
     def chanrecv(self, m, g, ch):
+        cost = self.costs.chan_op
         if ch.sendq:
             # Unbuffered: take the sender's value.  Buffered and full: take the
             # head; the sender's value fills the freed slot.
             self.ready(ch.sendq.popleft(), m.p)
+            cost += self.costs.ready
         elif ch.count:
             ch.count -= 1
         else:
             ch.recvq.append(g)
             return self.park(m, g, WAIT_CHAN_RECEIVE)
-        self.resume(m, self.now + self.costs.chan_op, PH_RUN)
+        self.resume(m, self.now + cost, PH_RUN)
 
     def wg_add(self, m, g, wg, delta):
         wg.counter += delta
@@ -888,14 +942,14 @@ class RefEngine:
         g.status = G_SYSCALL
         self.counters["syscalls"] += 1
         self.log(EV_SYSCALL_ENTER, m=m, p=p, g=g)
-        if self.sysmon["wait"]:
-            self.sysmon_wake()
         m.syscalltick = p.syscalltick
         if blocking:
             p.syscalltick += 1
             self.releasep(m)
             self.handoffp(p)
         else:
+            if self.sysmon["wait"]:                  # only the plain entersyscall wakes it
+                self.sysmon_wake()
             p.m, m.oldp, m.p = None, p, None
             p.status = P_SYSCALL
         self.resume(m, self.now + self.costs.syscall_enter + duration, PH_SYSCALL)
@@ -923,15 +977,14 @@ class RefEngine:
         g.status = G_RUNNING
         g.run_start = self.now
         self.log(EV_SYSCALL_EXIT, m=m, p=m.p, g=g, arg=how)
-        g.pc += 1
         self.resume(m, self.now + self.costs.syscall_exit, PH_RUN)
 
     def exitsyscall0(self, m, g):
         """The slow path: no P; the G goes to the global queue, the M stops."""
         g.status = G_RUNNABLE
         g.m, m.curg = None, None
-        g.pc += 1
         g.runnable_since = self.now
+        g.after_slow_syscall = True
         self.log(EV_SYSCALL_EXIT, m=m, g=g, arg=2)
         p = self.pidleget()
         if p is None:
@@ -947,30 +1000,41 @@ class RefEngine:
 
     # ------------------------------------------------------------ sysmon (§4.5, §4.6)
 
-    def sysmon_schedule(self, delay):
+    def usleep(self, d):
+        """How long the runtime's usleep(d) really sleeps: d plus the timer
+        slack measured as sysmon_tick − 20 µs (docs/cost-model.md)."""
+        return d + max(self.costs.sysmon_tick - SYSMON_MIN_DELAY, 0)
+
+    def sysmon_schedule(self, delay, slack=True):
         self.sysmon["gen"] += 1
-        self.push(self.now + delay, E_SYSMON, -1, self.sysmon["gen"])
+        self.push(self.now + (self.usleep(delay) if slack else delay), E_SYSMON, -1,
+                  self.sysmon["gen"])
 
     def sysmon_wake(self):
         """entersyscall/exitsyscall wake a deep-sleeping sysmon."""
         self.sysmon["wait"] = False
+        self.sysmon["woken"] = True
         self.sysmon["idle"], self.sysmon["delay"] = 0, SYSMON_MIN_DELAY
-        self.sysmon_schedule(0)
+        self.sysmon_schedule(0, slack=False)
 
     def sysmon_loop(self):
         sm = self.sysmon
+        # Woken from its deep sleep, sysmon finishes that loop iteration
+        # rather than checking for idleness again (§4.5 step 2).
+        from_deep_sleep = sm["wait"] or sm.pop("woken", False)
         sm["wait"] = False
-        if self.schedtrace_ns <= 0 and self.npidle() == self.nprocs:
+        if self.schedtrace_ns <= 0 and self.npidle() == self.nprocs and not from_deep_sleep:
             # Deep sleep until the next timer (or 60 s) unless woken (§4.5 step 2).
             nxt = min((p.timers[0][0] for p in self.ps if p.timers), default=None)
             if nxt is None or nxt > self.now:
                 sleep = 60_000_000_000 if nxt is None else min(nxt - self.now, 60_000_000_000)
                 sm["wait"] = True
-                self.sysmon_schedule(sleep)
+                self.sysmon_schedule(sleep, slack=False)
                 return
         if self.netpoll_inited and self.lastpoll != 0 and self.lastpoll + NETPOLL_SYSMON_PERIOD < self.now:
             self.lastpoll = self.now
-            ready = self.netpoll()
+            ready = self.netpoll(self.sysmon_m)
+            self.sysmon_m.debt = 0                   # sysmon's own time is not modelled
             if ready:
                 self.log(EV_NETPOLL, m=self.sysmon_m, arg=len(ready))
                 self.injectglist(ready, None)
@@ -978,7 +1042,10 @@ class RefEngine:
             sm["idle"] = 0
         else:
             sm["idle"] += 1
-        if self.schedtrace_ns > 0 and sm["lasttrace"] + self.schedtrace_ns <= self.now:
+        if self.schedtrace_ns > 0 and (sm["lasttrace"] is None
+                                       or sm["lasttrace"] + self.schedtrace_ns <= self.now):
+            if sm["lasttrace"] is None:
+                sm["starttime"] = self.now          # so the first line reads SCHED 0ms
             sm["lasttrace"] = self.now
             self.schedtrace.append(self.schedtrace_line())
         if sm["idle"] == 0:
@@ -1112,13 +1179,24 @@ class RefEngine:
         rings = " ".join(str(self.q.runqsize(p.id)) for p in self.ps)
         ticks = "".join(f"{p.schedtick} " for p in self.ps)
         idle_ms = len(self.midle)
-        return (f"SCHED {self.now // 1_000_000}ms: gomaxprocs={self.nprocs} "
+        return (f"SCHED {(self.now - self.sysmon['starttime']) // 1_000_000}ms: "
+                f"gomaxprocs={self.nprocs} "
                 f"idleprocs={self.npidle()} threads={len(self.ms)} "
                 f"spinningthreads={self.nmspinning} needspinning={self.needspinning} "
                 f"idlethreads={idle_ms} runqueue={self.q.globrunqsize()} [ {rings} ] "
                 f"schedticks=[ {ticks}]")
 
     def result(self):
+        for m in self.ms:
+            g = m.curg
+            if g is not None and g.status == G_RUNNING:
+                g.running_ns += self.now - g.run_start
+                m.p.busy_ns += self.now - g.run_start
+                g.run_start = self.now
+        for g in self.gs:
+            if g.status == G_RUNNABLE:               # queued, or in an M's hand
+                g.runnable_ns += self.now - g.runnable_since
+                g.runnable_since = self.now
         for p in self.pidle:
             p.idle_ns += self.now - p.idle_since
             p.idle_since = self.now

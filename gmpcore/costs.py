@@ -60,8 +60,6 @@ class CostModel:
     """CPU, G: exitsyscall fast path (P still attached); as syscall_enter."""
     syscall_exit_slow: int = 150
     """CPU, M: exitsyscall with no P (G to global runq, M stops); estimated."""
-    handoff: int = 8900
-    """Latency until another M runs a handed-off P; LockOSThread ping-pong."""
     thread_create: int = 19_000
     """Latency of a new M (thread exit + clone + start); LockOSThread-exit cycle."""
     thread_wake: int = 43_000

@@ -129,6 +129,7 @@ cdef enum:
     STACK_MIN = 2048             # §5.4
     MAX_LOOP_DEPTH = 64          # workload.MAX_LOOP_DEPTH
     LOG_COLS = 6                 # event log row: time, kind, m, p, g, arg
+    MON_COLS = 10                # monitor sample: results.MONITOR_FIELDS, then a ring size per P
 
 cdef enum:
     FORCE_PREEMPT_NS = 10000000  # §1.1 forcePreemptNS
@@ -139,6 +140,12 @@ cdef enum:
     ZERO_TIME_BUDGET = 4096      # instructions per resume before yielding to the event loop
     NETPOLL_RESOLUTION = 1000000 # epoll_wait's timeout is in whole ms (Linux)
     NETPOLL_MAX_EVENTS = 128     # events per epoll_wait
+
+# What a call into Python under the GIL is for (call_owner).
+cdef enum:
+    OWNER_PROGRESS = 0      # progress(events, now)
+    OWNER_TRACE = 1         # a schedtrace line or scheddetail block, formatted in Python
+    OWNER_SNAPSHOT = 2      # keep the view for res.snapshot
 
 # Why a run stopped early (Engine.err); the Python layer raises the matching
 # exception with the reference engine's message.
@@ -340,6 +347,25 @@ cdef struct Engine:
     int64_t max_stack
     int64_t schedtrace_ns        # 0 = off
     int64_t max_events           # -1 = no limit
+    bint trace_py                # schedtrace via Python (scheddetail or on_schedtrace)
+    # event log filters
+    int64_t tw_start             # log only events with tw_start <= now <= tw_end
+    int64_t tw_end
+    const uint8_t* goid_filter   # 1 at goids to log (events about no G pass), NULL = all
+    int64_t goid_filter_n        # entries in goid_filter
+    int64_t max_log              # log rows kept at most, -1 = no cap
+    int64_t n_dropped            # rows not kept because of max_log
+    # monitor (res.monitor) and snapshot
+    int64_t mon_period           # 0 = off
+    int64_t mon_next             # time of the next sample
+    int64_t mon_n                # samples taken
+    int64_t mon_cap              # samples allocated in mon
+    int64_t max_samples
+    int64_t* mon                 # MON_COLS + nprocs int64 per sample, malloc'd
+    int64_t snap_at              # -1 = no snapshot
+    bint snap_taken
+    int64_t snap_time            # the time the snapshot shows: snap_at, or the end if earlier
+    int64_t stack_inuse          # bytes of stack of Gs not yet exited
     Costs c
     # ---- randomness
     bitgen_t* rng                # NumPy PCG64: workload durations

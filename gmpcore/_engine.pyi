@@ -22,6 +22,7 @@ class Counters(TypedDict):
     netpolls: int
     timers: int
     events: int
+    events_dropped: int
 
 class RawResult(TypedDict):
     makespan_ns: int
@@ -31,6 +32,8 @@ class RawResult(TypedDict):
     goroutines: np.ndarray                 # results.G_DTYPE; parent = creator's G index, -1 for main
     procs: np.ndarray                      # results.P_DTYPE
     schedtrace: list[str]
+    monitor: np.ndarray | None             # results.monitor_dtype(gomaxprocs)
+    snapshot: dict[str, Any] | None        # a gmpcore.state view
 
 def run(
     compiled: CompiledWorkload,
@@ -48,6 +51,14 @@ def run(
     check: bool = False,
     progress: Callable[[int, int], Any] | None = None,
     progress_every: int = 1_000_000,
+    scheddetail: bool = False,
+    on_schedtrace: Callable[[str], Any] | None = None,
+    monitor: int = 0,
+    max_samples: int = 1_000_000,
+    snapshot_at: int = -1,
+    trace_window: tuple[int, int] | None = None,
+    trace_goroutines: npt.NDArray[np.int64] | None = None,
+    max_trace_events: int | None = None,
 ) -> RawResult: ...
 
 def estimate_goroutines(compiled: CompiledWorkload) -> int | None: ...
@@ -55,11 +66,19 @@ def estimate_goroutines(compiled: CompiledWorkload) -> int | None: ...
 class _Run:
     progress: Callable[[int, int], Any] | None
     exc: BaseException | None
+    snapshot: dict[str, Any] | None
     def setup(self, compiled: CompiledWorkload, gomaxprocs: int, seed: int, costs: CostModel,
               async_preempt: bool, runnext: bool, max_threads: int, max_stack: int,
               until: str, schedtrace: int, record_events: bool, max_events: int | None,
               check: bool, progress: Callable[[int, int], Any] | None,
               progress_every: int) -> None: ...
+    def observe_options(self, scheddetail: bool, on_schedtrace: Callable[[str], Any] | None,
+                        monitor: int, max_samples: int, snapshot_at: int,
+                        trace_window: tuple[int, int] | None,
+                        trace_goroutines: npt.NDArray[np.int64] | None,
+                        max_trace_events: int | None) -> None: ...
+    def view(self) -> dict[str, Any]: ...
+    def trace_py(self) -> None: ...
     def go(self) -> None: ...
     def result(self) -> RawResult: ...
     def grow_g(self) -> None: ...

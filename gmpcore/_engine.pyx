@@ -40,7 +40,8 @@ from gmpcore._runq cimport (RQ_CORRUPT, RQ_NOMEM, RQ_OVERFLOW, RunQueues, globru
 from gmpcore._steal_order cimport random_order_free, random_order_reset
 
 from gmpcore.errors import Deadlock, GoThrow, StackOverflow, ThreadExhaustion, WorkloadPanic
-from gmpcore.results import G_DTYPE, P_DTYPE
+from gmpcore.results import G_DTYPE, MONITOR_FIELDS, P_DTYPE, monitor_dtype
+from gmpcore.state import schedtrace_line
 
 cnp.import_array()
 
@@ -82,7 +83,13 @@ cdef inline void log_ev(Engine* e, int64_t kind, int64_t m, int64_t p, int64_t g
     # failure to grow the log is sticky (e.err) and ends the run after the
     # current event: it does not corrupt scheduler state.
     cdef int64_t* row
-    if not e.record:
+    if not e.record or e.now < e.tw_start or e.now > e.tw_end:
+        return
+    if g >= 0 and e.goid_filter != NULL and (
+            e.g.goid[g] >= e.goid_filter_n or not e.goid_filter[e.g.goid[g]]):
+        return
+    if e.max_log >= 0 and e.log_n >= e.max_log:
+        e.n_dropped += 1
         return
     if e.log_n == e.log_cap and grow_log(e) < 0:
         return
@@ -356,6 +363,7 @@ cdef int newg(Engine* e, int32_t parent, int64_t program, int32_t p, int32_t* ou
         t.loops[idx] = <int32_t>off
     pp.goidcache += 1
     e.live += 1
+    e.stack_inuse += STACK_MIN
     log_ev(e, EV_CREATE, -1, p, idx, parent)
     out[0] = <int32_t>idx
     return 0
@@ -1230,6 +1238,7 @@ cdef int goexit(Engine* e, int32_t m, gid_t g) noexcept nogil:
     e.g.status[g] = G_DEAD
     e.g.rem[g] = e.now                     # finished
     e.n_dead += 1
+    e.stack_inuse -= (<int64_t>STACK_MIN) << e.g.stack_log2[g]
     if e.g.loops != NULL and e.g.loops[g] >= 0:
         loops_free(e, e.g.loops[g])
         e.g.loops[g] = -1
@@ -1269,6 +1278,7 @@ cdef int grow_stack(Engine* e, gid_t g, int64_t need) noexcept nogil:
         if size > e.max_stack:
             e.err_goid = e.g.goid[g]
             return fail(e, ERR_STACK, NULL)
+    e.stack_inuse += size - ((<int64_t>STACK_MIN) << e.g.stack_log2[g])
     e.g.stack_log2[g] = <uint8_t>shift
     return 0
 
@@ -1475,7 +1485,7 @@ cdef int sysmon_loop(Engine* e) noexcept nogil:
         if e.sm_lasttrace < 0:
             e.sm_starttime = e.now              # so the first line reads SCHED 0ms
         e.sm_lasttrace = e.now
-        if schedtrace_snap(e) < 0:
+        if (call_owner(e, OWNER_TRACE) if e.trace_py else schedtrace_snap(e)) < 0:
             return -1
     if e.sm_idle == 0:
         e.sm_delay = SYSMON_MIN_DELAY
@@ -1577,20 +1587,29 @@ cdef int checkdead(Engine* e) noexcept nogil:
 
 # ================================================================ output
 
+cdef int64_t* append_row(int64_t** buf, int64_t* n, int64_t* cap, int64_t rec) noexcept nogil:
+    # A new row of `rec` int64 at the end of a malloc'd table (grown by
+    # doubling); NULL when out of memory.  *n counts the row.
+    cdef int64_t ncap
+    cdef int64_t* nb
+    if n[0] == cap[0]:
+        ncap = cap[0] * 2 if cap[0] else 16
+        nb = <int64_t*>realloc(buf[0], <size_t>(ncap * rec) * sizeof(int64_t))
+        if nb == NULL:
+            return NULL
+        buf[0] = nb
+        cap[0] = ncap
+    n[0] += 1
+    return buf[0] + (n[0] - 1) * rec
+
+
 cdef int schedtrace_snap(Engine* e) noexcept nogil:
     # The numbers of schedtrace_line() (§6.2, §6.3); Python formats them.
-    cdef int64_t rec = 7 + 2 * <int64_t>e.nprocs, ncap
-    cdef int64_t* row
-    cdef int64_t* nt
+    cdef int64_t rec = 7 + 2 * <int64_t>e.nprocs
+    cdef int64_t* row = append_row(&e.trace, &e.trace_n, &e.trace_cap, rec)
     cdef int32_t i
-    if e.trace_n == e.trace_cap:
-        ncap = e.trace_cap * 2 if e.trace_cap else 16
-        nt = <int64_t*>realloc(e.trace, <size_t>(ncap * rec) * sizeof(int64_t))
-        if nt == NULL:
-            return nomem(e)
-        e.trace = nt
-        e.trace_cap = ncap
-    row = e.trace + e.trace_n * rec
+    if row == NULL:
+        return nomem(e)
     row[0] = e.now - e.sm_starttime
     row[1] = e.npidle
     row[2] = e.nm
@@ -1601,7 +1620,6 @@ cdef int schedtrace_snap(Engine* e) noexcept nogil:
     for i in range(e.nprocs):
         row[7 + i] = runqsize(&e.q, i)
         row[7 + e.nprocs + i] = e.ps[i].schedtick
-    e.trace_n += 1
     return 0
 
 
@@ -1632,6 +1650,7 @@ cdef inline int chk_fail(Engine* e, int code, int64_t g) noexcept nogil:
 cdef int check_invariants(Engine* e) noexcept nogil:
     """Every G is in exactly one place; the scheduler's own assertions hold (§9)."""
     cdef int64_t n = e.g.n, i, j, io_pending = 0, spinning = 0, waiting = 0, dead = 0, ncap
+    cdef int64_t stack = 0
     cdef int32_t p, m, k
     cdef uint32_t h
     cdef int32_t* nw
@@ -1703,6 +1722,8 @@ cdef int check_invariants(Engine* e) noexcept nogil:
         inw = e.where[i] != PL_NOWHERE
         waiting += st == G_WAITING
         dead += st == G_DEAD
+        if st != G_DEAD:
+            stack += (<int64_t>STACK_MIN) << e.g.stack_log2[i]
         if st == G_DEAD or (st == G_WAITING and e.g.waitreason[i] == WAIT_IO and not inw):
             if inw and st == G_DEAD:
                 return chk_fail(e, CHK_DEAD_QUEUED, i)
@@ -1725,7 +1746,7 @@ cdef int check_invariants(Engine* e) noexcept nogil:
             if m < 0 or e.ms[m].p != p:
                 return chk_fail(e, CHK_P_NO_M, p)
     # The compiled engine's own bookkeeping (no reference counterpart).
-    if waiting != e.n_waiting or dead != e.n_dead:
+    if waiting != e.n_waiting or dead != e.n_dead or stack != e.stack_inuse:
         return chk_fail(e, CHK_COUNTS, -1)
     j = 0
     for p in range(e.nprocs):
@@ -1751,16 +1772,66 @@ cdef int poll_signals(Engine* e) noexcept nogil:
     return 0
 
 
-cdef int call_progress(Engine* e) noexcept nogil:
+cdef int call_owner(Engine* e, int what) noexcept nogil:
+    # The rare steps that need Python: take the GIL, call the run object.
     cdef int rc = 0
     with gil:
         try:
-            (<_Run>e.owner).progress(e.n_events, e.now)
+            if what == OWNER_PROGRESS:
+                (<_Run>e.owner).progress(e.n_events, e.now)
+            elif what == OWNER_TRACE:
+                (<_Run>e.owner).trace_py()
+            else:
+                view = (<_Run>e.owner).view()
+                view["time"] = e.snap_time
+                (<_Run>e.owner).snapshot = view
         except BaseException as exc:
             (<_Run>e.owner).exc = exc
             rc = -1
     if rc < 0:
         return fail(e, ERR_PYEXC, NULL)
+    return 0
+
+
+cdef int monitor_sample(Engine* e, int64_t t) noexcept nogil:
+    # One row of res.monitor (results.MONITOR_FIELDS): the state now, at time t.
+    cdef int64_t running = 0, syscall = 0
+    cdef int64_t* row = append_row(&e.mon, &e.mon_n, &e.mon_cap, MON_COLS + <int64_t>e.nprocs)
+    cdef int32_t i
+    cdef gid_t g
+    if row == NULL:
+        return nomem(e)
+    for i in range(e.nm):
+        g = e.ms[i].curg
+        if g >= 0:
+            running += e.g.status[g] == G_RUNNING
+            syscall += e.g.status[g] == G_SYSCALL
+    row[0] = t
+    row[1] = e.g.n - e.n_dead
+    row[2] = e.g.n - e.n_dead - e.n_waiting - running - syscall
+    row[3] = running
+    row[4] = <int64_t>e.q.globrunq.size
+    row[5] = e.nm
+    row[6] = e.nmidle
+    row[7] = e.nmspinning
+    row[8] = e.npidle
+    row[9] = e.stack_inuse
+    for i in range(e.nprocs):
+        row[MON_COLS + i] = runqsize(&e.q, i)
+    return 0
+
+
+cdef int observe(Engine* e, int64_t until, bint final) noexcept nogil:
+    """reference observe(): monitor samples and the snapshot for the times
+    up to `until` (the state after every event at or before it)."""
+    while e.mon_period and e.mon_next <= until and e.mon_n < e.max_samples:
+        if monitor_sample(e, e.mon_next) < 0:
+            return -1
+        e.mon_next += e.mon_period
+    if e.snap_at >= 0 and not e.snap_taken and (e.snap_at <= until or final):
+        e.snap_taken = True
+        e.snap_time = e.snap_at if e.snap_at <= until else e.now
+        return call_owner(e, OWNER_SNAPSHOT)
     return 0
 
 
@@ -1775,6 +1846,8 @@ cdef int run_loop(Engine* e) noexcept nogil:
     while not finished(e):
         if e.heap.n == 0:
             return fail(e, ERR_ASSERT, "the event heap ran dry")
+        if (e.mon_period or e.snap_at >= 0) and observe(e, e.heap.a[0].when - 1, False) < 0:
+            return -1
         heap_pop(&e.heap, &ev)
         e.now = ev.when
         e.n_events += 1
@@ -1798,9 +1871,9 @@ cdef int run_loop(Engine* e) noexcept nogil:
                 return -1
         if e.has_progress and e.n_events >= e.next_progress:
             e.next_progress = e.n_events + e.progress_every
-            if call_progress(e) < 0:
+            if call_owner(e, OWNER_PROGRESS) < 0:
                 return -1
-    return 0
+    return observe(e, e.now, True)
 
 
 # ================================================================ the Python face
@@ -1960,6 +2033,11 @@ cdef class _Run:
     cdef object bitgen
     cdef object ms_buf, ps_buf, pidle_buf, midle_buf, chans_buf, wgs_buf
     cdef object log_arr
+    cdef object goid_filter_arr          # uint8 by goid, kept alive for e.goid_filter
+    cdef object on_schedtrace
+    cdef bint scheddetail
+    cdef list py_lines                   # schedtrace text made under the GIL
+    cdef public object snapshot          # the view at snapshot_at
     cdef public object progress
     cdef public object exc
 
@@ -1978,6 +2056,7 @@ cdef class _Run:
         free(e.pool.slots)
         free(e.ready_buf)
         free(e.trace)
+        free(e.mon)
         free(e.where)
         free(e.where_id)
         if e.ps != NULL:
@@ -1990,6 +2069,67 @@ cdef class _Run:
         if e.wgs != NULL:
             for i in range(e.nwgs):
                 gq_free(&e.wgs[i].waiters)
+
+    def observe_options(self, scheddetail, on_schedtrace, int64_t monitor, int64_t max_samples,
+                        int64_t snapshot_at, trace_window, trace_goroutines, max_trace_events):
+        """The options that watch a run without changing it (simulate checks them)."""
+        cdef Engine* e = &self.e
+        self.scheddetail = scheddetail
+        self.on_schedtrace = on_schedtrace
+        self.py_lines = []
+        e.trace_py = bool(scheddetail) or on_schedtrace is not None
+        e.mon_period = monitor
+        e.max_samples = max_samples
+        e.snap_at = snapshot_at
+        e.tw_start, e.tw_end = trace_window if trace_window is not None else (0, TIME_LIMIT)
+        e.max_log = -1 if max_trace_events is None else max_trace_events
+        if trace_goroutines is not None:
+            goids = np.asarray(trace_goroutines, dtype=np.int64)
+            self.goid_filter_arr = np.zeros(int(goids.max()) + 1 if goids.size else 1, np.uint8)
+            self.goid_filter_arr[goids] = 1
+            e.goid_filter = <const uint8_t*>cnp.PyArray_DATA(self.goid_filter_arr)
+            e.goid_filter_n = self.goid_filter_arr.shape[0]
+
+    def view(self):
+        """The scheduler's state now, as gmpcore.state describes it (reference view())."""
+        cdef Engine* e = &self.e
+        cdef int64_t i, k, sleeping = 0
+        cdef int32_t p
+        cdef gid_t* ring
+        idle = set(e.midle[k] for k in range(e.nmidle))
+        ps = []
+        for p in range(e.nprocs):
+            ring = ring_of(&e.q, p)
+            sleeping += e.ps[p].timers.n
+            ps.append(dict(id=p, status=e.q.status[p], schedtick=e.ps[p].schedtick,
+                           syscalltick=e.ps[p].syscalltick, m=e.ps[p].m,
+                           runq=[ring[(e.q.runqhead[p] + k) & RUNQ_MASK]
+                                 for k in range(runqsize(&e.q, p))],
+                           runnext=-1 if e.q.runnext[p] == NIL_G else e.q.runnext[p],
+                           timers=e.ps[p].timers.n))
+        ms = [dict(id=i, p=e.ms[i].p, curg=e.ms[i].curg, nextp=e.ms[i].nextp,
+                   spinning=bool(e.ms[i].spinning), idle=i in idle, poller=e.poller == i,
+                   sysmon=i == 1) for i in range(e.nm)]
+        n = e.g.n
+        return dict(
+            time=e.now, since_start=e.now - e.sm_starttime, gomaxprocs=e.nprocs,
+            npidle=e.npidle, threads=e.nm, nmspinning=e.nmspinning,
+            needspinning=e.needspinning, nmidle=e.nmidle, sysmonwait=bool(e.sm_wait),
+            global_queue=[gq_at(&e.q.globrunq, k) for k in range(<int64_t>e.q.globrunq.size)],
+            ps=ps, ms=ms,
+            goid=self.gcols["goid"][:n].astype(np.int64),
+            g_status=self.gcols["status"][:n].copy(),
+            g_waitreason=self.gcols["waitreason"][:n].copy(),
+            io_waiting=e.io_waiters, sleeping=sleeping)
+
+    def trace_py(self):
+        """sysmon prints a schedtrace line (or a scheddetail block) now."""
+        from gmpcore.state import scheddetail, view_line
+        view = self.view()
+        text = scheddetail(view) if self.scheddetail else view_line(view)
+        self.py_lines.append(text)
+        if self.on_schedtrace is not None:
+            self.on_schedtrace(text)
 
     cdef void bind_g(self):
         cdef Engine* e = &self.e
@@ -2244,17 +2384,20 @@ cdef class _Run:
             events = self.log_arr[:e.log_n]
         else:
             events = np.zeros((0, LOG_COLS), dtype=np.int64)
-        lines = []
+        lines = list(self.py_lines)
         rec = 7 + 2 * <int64_t>e.nprocs
         for i in range(e.trace_n):
             row = [e.trace[i * rec + k] for k in range(rec)]
-            rings = " ".join(str(x) for x in row[7:7 + e.nprocs])
-            ticks = "".join(f"{x} " for x in row[7 + e.nprocs:])
-            lines.append(f"SCHED {row[0] // 1_000_000}ms: gomaxprocs={e.nprocs} "
-                         f"idleprocs={row[1]} threads={row[2]} "
-                         f"spinningthreads={row[3]} needspinning={row[4]} "
-                         f"idlethreads={row[5]} runqueue={row[6]} [ {rings} ] "
-                         f"schedticks=[ {ticks}]")
+            lines.append(schedtrace_line(row[0], e.nprocs, *row[1:7], row[7:7 + e.nprocs],
+                                         row[7 + e.nprocs:]))
+        monitor = None
+        if e.mon_n:
+            rec = MON_COLS + <int64_t>e.nprocs
+            flat = np.array(<int64_t[:e.mon_n * rec]>e.mon).reshape(e.mon_n, rec)
+            monitor = np.zeros(e.mon_n, dtype=monitor_dtype(e.nprocs))
+            for i, name in enumerate(MONITOR_FIELDS):
+                monitor[name[0]] = flat[:, i]
+            monitor["local_queues"] = flat[:, MON_COLS:]
         return {
             "makespan_ns": e.makespan if e.main_done else e.now,
             "now": e.now,
@@ -2262,7 +2405,10 @@ cdef class _Run:
             "counters": dict(threads=e.n_threads, steals=e.n_steals, spills=e.n_spills,
                              handoffs=e.n_handoffs, preemptions=e.n_preemptions,
                              syscalls=e.n_syscalls, spinning=e.n_spinning,
-                             netpolls=e.n_netpolls, timers=e.n_timers, events=e.n_events),
+                             netpolls=e.n_netpolls, timers=e.n_timers, events=e.n_events,
+                             events_dropped=e.n_dropped),
+            "monitor": monitor,
+            "snapshot": self.snapshot,
             "goroutines": gs,
             "procs": procs,
             "schedtrace": lines,
@@ -2273,10 +2419,23 @@ cdef class _Run:
         return sum(a.dtype.itemsize for a in self.gcols.values())
 
 
+cdef inline int32_t program_of(Engine* e, int32_t pc) noexcept nogil:
+    # Programs are laid out one after another: the last entry <= pc owns pc.
+    cdef int64_t lo = 0, hi = e.n_programs - 1, mid
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if e.entry[mid] <= pc:
+            lo = mid
+        else:
+            hi = mid - 1
+    return <int32_t>lo
+
+
 cdef void fill_g_rows(Engine* e, char* base, int64_t itemsize, int64_t[::1] off):
     # G_DTYPE rows from the G columns (offsets in G_DTYPE.names order; the
     # dtype is packed, so fields are written unaligned with memcpy).
     cdef int64_t i, v
+    cdef int32_t prog
     cdef uint64_t u64
     cdef char* row
     cdef GTable* t = &e.g
@@ -2287,18 +2446,20 @@ cdef void fill_g_rows(Engine* e, char* base, int64_t itemsize, int64_t[::1] off)
             memcpy(row + off[0], &v, 8)
             v = t.parent[i]
             memcpy(row + off[1], &v, 8)
-            memcpy(row + off[2], &t.created[i], 8)
-            memcpy(row + off[3], &t.first_run[i], 8)
+            prog = program_of(e, t.pc[i])
+            memcpy(row + off[2], &prog, 4)
+            memcpy(row + off[3], &t.created[i], 8)
+            memcpy(row + off[4], &t.first_run[i], 8)
             v = t.rem[i] if t.status[i] == G_DEAD else -1
-            memcpy(row + off[4], &v, 8)
-            memcpy(row + off[5], &t.runnable_ns[i], 8)
-            memcpy(row + off[6], &t.running_ns[i], 8)
-            memcpy(row + off[7], &t.preemptions[i], 4)
-            memcpy(row + off[8], &t.steals[i], 4)
-            memcpy(row + off[9], &t.status[i], 1)
-            memcpy(row + off[10], &t.waitreason[i], 1)
+            memcpy(row + off[5], &v, 8)
+            memcpy(row + off[6], &t.runnable_ns[i], 8)
+            memcpy(row + off[7], &t.running_ns[i], 8)
+            memcpy(row + off[8], &t.preemptions[i], 4)
+            memcpy(row + off[9], &t.steals[i], 4)
+            memcpy(row + off[10], &t.status[i], 1)
+            memcpy(row + off[11], &t.waitreason[i], 1)
             u64 = (<uint64_t>STACK_MIN) << t.stack_log2[i]
-            memcpy(row + off[11], &u64, 8)
+            memcpy(row + off[12], &u64, 8)
 
 
 @cython.boundscheck(True)
@@ -2306,7 +2467,9 @@ cdef void fill_g_rows(Engine* e, char* base, int64_t itemsize, int64_t[::1] off)
 def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=True,
         max_threads=10_000, max_stack=1_000_000_000, until="main", schedtrace=0,
         record_events=True, max_events=None, check=False, progress=None,
-        progress_every=1_000_000):
+        progress_every=1_000_000, scheddetail=False, on_schedtrace=None, monitor=0,
+        max_samples=1_000_000, snapshot_at=-1, trace_window=None, trace_goroutines=None,
+        max_trace_events=None):
     """Run one simulation; returns the dict ``RefEngine.run()`` returns.
 
     ``goroutines`` and ``procs`` are NumPy structured arrays in
@@ -2332,5 +2495,7 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
     r = _Run()
     r.setup(compiled, gomaxprocs, seed, costs, async_preempt, runnext, max_threads, max_stack,
             until, schedtrace, record_events, max_events, check, progress, progress_every)
+    r.observe_options(scheddetail, on_schedtrace, monitor, max_samples, snapshot_at,
+                      trace_window, trace_goroutines, max_trace_events)
     r.go()
     return r.result()

@@ -17,6 +17,7 @@ from gmpcore.events import EVENT_NAMES, G_STATUS_NAMES, WAIT_REASONS
 G_DTYPE = np.dtype([
     ("goid", np.int64),         # Go's goroutine id (main is 1)
     ("parent", np.int64),       # goid of the creator; 0 for main
+    ("program", np.int32),      # index into Result.program_names
     ("created", np.int64),      # when newproc made it runnable
     ("first_run", np.int64),    # first execute
     ("finished", np.int64),     # goexit
@@ -45,6 +46,28 @@ EVENT_DTYPE = np.dtype([
 ])
 
 
+#: Monitor samples (``simulate(monitor=period)``) without the per-P column;
+#: :func:`monitor_dtype` adds ``local_queues`` for a given GOMAXPROCS.
+MONITOR_FIELDS = [
+    ("time", np.int64),          # virtual ns of the sample
+    ("goroutines", np.int64),    # Gs not yet exited, like runtime.NumGoroutine
+    ("runnable", np.int64),      # Gs in _Grunnable (queued, or chosen and not yet running)
+    ("running", np.int64),       # Gs in _Grunning
+    ("global_queue", np.int64),  # sched.runq size
+    ("threads", np.int64),       # Ms created (schedtrace's threads=)
+    ("idle_threads", np.int64),  # Ms parked on sched.midle
+    ("spinning", np.int64),      # sched.nmspinning
+    ("idle_procs", np.int64),    # sched.npidle
+    ("stack_inuse", np.int64),   # bytes of stack of the Gs not yet exited (MemStats.StackInuse)
+]
+
+
+def monitor_dtype(gomaxprocs):
+    """The monitor's dtype: :data:`MONITOR_FIELDS` plus ``local_queues``,
+    each P's ring length (runnext not counted, as schedtrace prints it)."""
+    return np.dtype(MONITOR_FIELDS + [("local_queues", np.int32, (gomaxprocs,))])
+
+
 @dataclass
 class Result:
     """The outcome of :func:`gmpcore.simulate`.
@@ -66,6 +89,16 @@ class Result:
         ``GODEBUG=schedtrace`` lines when asked for.
     events : numpy.ndarray or None
         The event log, dtype :data:`EVENT_DTYPE`, when ``record_events=True``.
+        Its ``g`` column is a row index into `goroutines`, not a goid.
+    monitor : numpy.ndarray or None
+        Samples every ``monitor`` period of virtual time, dtype
+        :func:`monitor_dtype`; each is the state after every event up to
+        its time.
+    snapshot : gmpcore.snapshot.Snapshot or None
+        The scheduler at ``snapshot_at`` (or at the end, if the run ended
+        before it).
+    program_names : tuple of str
+        Names of the workload's programs, indexed by ``goroutines["program"]``.
     """
 
     makespan_ns: int
@@ -74,6 +107,9 @@ class Result:
     counters: dict
     schedtrace: list = field(default_factory=list)
     events: np.ndarray | None = None
+    monitor: np.ndarray | None = None
+    snapshot: object = None
+    program_names: tuple = ()
 
     def state_names(self):
         """Each G's final state as Go names it, e.g. ``'waiting (chan receive)'``."""

@@ -6,7 +6,7 @@ import numpy as np
 
 from gmpcore.costs import CostModel
 from gmpcore.durations import duration_ns
-from gmpcore.results import EVENT_DTYPE, G_DTYPE, P_DTYPE, Result
+from gmpcore.results import EVENT_DTYPE, G_DTYPE, P_DTYPE, Result, monitor_dtype
 from gmpcore.workload import CompiledWorkload, Workload
 
 MAX_GOMAXPROCS = 4096
@@ -34,7 +34,9 @@ def _bool(value, name):
 
 def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, runnext=True,
              max_threads=10_000, max_stack=1_000_000_000, until="main", schedtrace=None,
-             record_events=False, max_events=None, engine="compiled", check=False,
+             scheddetail=False, on_schedtrace=None, record_events=False, trace_window=None,
+             trace_goroutines=None, max_trace_events=None, monitor=None, max_samples=1_000_000,
+             snapshot_at=None, max_events=None, engine="compiled", check=False,
              progress=None, progress_every=1_000_000):
     """Run `workload` on Go's scheduler in virtual time.
 
@@ -60,9 +62,31 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
     until : {"main", "all"}
         End when main exits (as Go does), or when every goroutine has.
     schedtrace : duration, optional
-        Collect ``GODEBUG=schedtrace`` lines at this virtual period.
+        Collect ``GODEBUG=schedtrace`` lines at this virtual period
+        (``res.schedtrace``), printed by sysmon as Go does (§6.1).
+    scheddetail : bool
+        With `schedtrace`, Go's ``scheddetail=1`` blocks instead: a P, M
+        and G line each (one str per trace point, lines joined by newlines).
+    on_schedtrace : callable, optional
+        ``on_schedtrace(text)`` is called with each schedtrace line (or
+        scheddetail block) as the run produces it, e.g. ``print``.
     record_events : bool
         Keep the event log (for traces and tests).
+    trace_window : (start, end) durations, optional
+        Log only the events in this virtual-time window (inclusive).
+    trace_goroutines : iterable of int, optional
+        Log only events about these goids (events about no G are kept).
+    max_trace_events : int, optional
+        Keep at most this many log rows; the rest are counted in
+        ``counters["events_dropped"]``.
+    monitor : duration, optional
+        Sample queue lengths, goroutine, thread and stack figures every
+        `monitor` of virtual time into ``res.monitor``.
+    max_samples : int
+        At most this many monitor samples.
+    snapshot_at : duration, optional
+        Record the scheduler's state at this virtual time in
+        ``res.snapshot`` (a :class:`gmpcore.snapshot.Snapshot`).
     max_events : int, optional
         Stop after this many engine events.
     engine : {"compiled", "reference"}
@@ -121,6 +145,38 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     kwargs["check"] = _bool(check, "check")
+    kwargs["scheddetail"] = _bool(scheddetail, "scheddetail")
+    if on_schedtrace is not None and not callable(on_schedtrace):
+        raise TypeError(f"on_schedtrace must be callable or None, "
+                        f"got {type(on_schedtrace).__name__}")
+    kwargs["on_schedtrace"] = on_schedtrace
+    if trace_window is not None:
+        if not isinstance(trace_window, (tuple, list)) or len(trace_window) != 2:
+            raise TypeError("trace_window must be a (start, end) pair of durations")
+        t0 = duration_ns(trace_window[0], "trace_window start")
+        t1 = duration_ns(trace_window[1], "trace_window end")
+        if not 0 <= t0 <= t1:
+            raise ValueError(f"trace_window must satisfy 0 <= start <= end, got ({t0}, {t1})")
+        trace_window = (t0, t1)
+    kwargs["trace_window"] = trace_window
+    if trace_goroutines is not None:
+        try:
+            goids = np.asarray(list(trace_goroutines))
+        except TypeError:
+            raise TypeError("trace_goroutines must be an iterable of goids") from None
+        if goids.size and (goids.dtype.kind not in "iu" or goids.min() < 1
+                           or goids.max() > 2**31 - 1):
+            raise ValueError("trace_goroutines must hold goids in [1, 2**31 - 1]")
+        trace_goroutines = np.unique(goids.astype(np.int64))
+    kwargs["trace_goroutines"] = trace_goroutines
+    kwargs["max_trace_events"] = (None if max_trace_events is None
+                                  else _int(max_trace_events, "max_trace_events", 0, 2**62))
+    monitor_ns = 0 if monitor is None else duration_ns(monitor, "monitor")
+    if monitor is not None and monitor_ns <= 0:
+        raise ValueError("monitor must be a positive duration")
+    kwargs["monitor"] = monitor_ns
+    kwargs["max_samples"] = _int(max_samples, "max_samples", 1, 2**40)
+    kwargs["snapshot_at"] = -1 if snapshot_at is None else duration_ns(snapshot_at, "snapshot_at")
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be callable or None, got {type(progress).__name__}")
     progress_every = _int(progress_every, "progress_every", 1, 2**62)
@@ -130,10 +186,10 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
     else:
         from gmpcore.reference.engine import RefEngine
         raw = RefEngine(compiled, **kwargs).run()
-    return _result(raw)
+    return _result(raw, nprocs, compiled.program_names)
 
 
-def _result(raw):
+def _result(raw, nprocs, program_names):
     """A Result from an engine's dict: goroutines and procs may be lists of
     tuples (reference) or structured arrays in G_DTYPE/P_DTYPE order
     (compiled); either way ``parent`` arrives as the creator's G index."""
@@ -142,7 +198,7 @@ def _result(raw):
         if rows.dtype != G_DTYPE:
             rows = rows.astype(G_DTYPE)
     else:
-        gs = np.array(raw["goroutines"], dtype=object).reshape(-1, 12)
+        gs = np.array(raw["goroutines"], dtype=object).reshape(-1, len(G_DTYPE.names))
         rows = np.zeros(len(gs), dtype=G_DTYPE)
         for i, name in enumerate(G_DTYPE.names):
             rows[name] = gs[:, i]
@@ -159,5 +215,19 @@ def _result(raw):
         events = np.zeros(len(ev), dtype=EVENT_DTYPE)
         for i, name in enumerate(EVENT_DTYPE.names):
             events[name] = ev[:, i]
+    monitor = None
+    if raw["monitor"] is not None and len(raw["monitor"]):
+        samples = raw["monitor"]
+        if isinstance(samples, np.ndarray) and samples.dtype == monitor_dtype(nprocs):
+            monitor = samples
+        else:
+            monitor = np.array([tuple(r[:-1]) + (r[-1],) for r in samples],
+                               dtype=monitor_dtype(nprocs))
+    snapshot = None
+    if raw["snapshot"] is not None:
+        from gmpcore.snapshot import Snapshot
+        from gmpcore.state import snapshot_dict
+        snapshot = Snapshot(snapshot_dict(raw["snapshot"]))
     return Result(makespan_ns=int(raw["makespan_ns"]), goroutines=rows, procs=procs,
-                  counters=raw["counters"], schedtrace=raw["schedtrace"], events=events)
+                  counters=raw["counters"], schedtrace=raw["schedtrace"], events=events,
+                  monitor=monitor, snapshot=snapshot, program_names=tuple(program_names))

@@ -57,6 +57,14 @@ def assert_same_result(ref, cmp):
     assert ref.goroutines.dtype == cmp.goroutines.dtype
     assert np.array_equal(ref.goroutines, cmp.goroutines)
     assert np.array_equal(ref.procs, cmp.procs)
+    assert (ref.monitor is None) == (cmp.monitor is None)
+    if ref.monitor is not None:
+        assert ref.monitor.dtype == cmp.monitor.dtype
+        assert np.array_equal(ref.monitor, cmp.monitor)
+    assert (ref.snapshot is None) == (cmp.snapshot is None)
+    if ref.snapshot is not None:
+        assert ref.snapshot.as_dict() == cmp.snapshot.as_dict()
+    assert ref.program_names == cmp.program_names
 
 
 def assert_same_outcome(wl, **opts):

@@ -212,6 +212,18 @@ def run_options(draw):
     )
     if draw(st.integers(0, 3)) == 0:
         opts["schedtrace"] = draw(st.sampled_from(["50us", "1ms", "5ms"]))
+        opts["scheddetail"] = draw(st.booleans())
+    if draw(st.integers(0, 3)) == 0:
+        opts["monitor"] = draw(st.sampled_from(["7us", "100us", "1ms"]))
+    if draw(st.integers(0, 3)) == 0:
+        opts["snapshot_at"] = draw(st.integers(0, 2 * MS))
+    if draw(st.integers(0, 3)) == 0:
+        t0 = draw(st.integers(0, MS))
+        opts["trace_window"] = (t0, t0 + draw(st.integers(0, MS)))
+    if draw(st.integers(0, 4)) == 0:
+        opts["trace_goroutines"] = draw(st.lists(st.integers(1, 40), max_size=5))
+    if draw(st.integers(0, 4)) == 0:
+        opts["max_trace_events"] = draw(st.integers(0, 200))
     if draw(st.integers(0, 3)) == 0:
         opts["costs"] = dict(
             thread_wake=draw(st.integers(0, 20_000)),
@@ -311,4 +323,9 @@ def random_options(rng):
                 until=rng.choice(["main", "all"]))
     if rng.random() < .2:
         opts["schedtrace"] = "1ms"
+        opts["scheddetail"] = rng.random() < .3
+    if rng.random() < .3:
+        opts["monitor"] = rng.choice(["10us", "1ms"])
+    if rng.random() < .3:
+        opts["snapshot_at"] = rng.randint(0, 5 * MS)
     return opts

@@ -28,6 +28,7 @@ from gmpcore.events import (
 )
 from gmpcore.errors import Deadlock, StackOverflow, ThreadExhaustion, WorkloadPanic
 from gmpcore.reference.runq import RefSched, _cheaprand, _seed_state
+from gmpcore.state import scheddetail
 
 # Opcodes (docs/simulator-design.md §1.1).
 (OP_EXIT, OP_CPU, OP_SYSCALL, OP_SLEEP, OP_NETWAIT, OP_GO, OP_GOSCHED, OP_SEND,
@@ -61,13 +62,14 @@ GOIDCACHE_BATCH = 16                 # §1.1 _GoidCacheBatch
 
 
 class G:
-    __slots__ = ("idx", "goid", "parent", "pc", "status", "waitreason", "remaining",
+    __slots__ = ("idx", "goid", "parent", "program", "pc", "status", "waitreason", "remaining",
                  "loops", "stack", "created", "first_run", "finished", "runnable_since",
                  "runnable_ns", "running_ns", "run_start", "preemptions", "steals",
                  "preempt", "m", "burst_end", "preemptible", "after_slow_syscall")
 
-    def __init__(self, idx, goid, parent, pc, depth, now):
+    def __init__(self, idx, goid, parent, program, pc, depth, now):
         self.idx, self.goid, self.parent, self.pc = idx, goid, parent, pc
+        self.program = program
         self.status, self.waitreason = G_RUNNABLE, WAIT_NONE
         self.remaining = -1          # ns of CPU (or spawns) left in the current op; -1 = not started
         self.loops = [0] * depth
@@ -137,7 +139,10 @@ class RefEngine:
 
     def __init__(self, compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True,
                  runnext=True, max_threads=10_000, max_stack=1_000_000_000, until="main",
-                 schedtrace=0, record_events=True, max_events=None, check=False):
+                 schedtrace=0, record_events=True, max_events=None, check=False,
+                 scheddetail=False, on_schedtrace=None, monitor=0, max_samples=1_000_000,
+                 snapshot_at=-1, trace_window=None, trace_goroutines=None,
+                 max_trace_events=None):
         self.code = np.asarray(compiled.code).tolist()
         self.dists = np.asarray(compiled.dists).tolist()
         self.entry = np.asarray(compiled.entry).tolist()
@@ -147,7 +152,15 @@ class RefEngine:
         self.async_preempt, self.use_runnext = async_preempt, runnext
         self.max_threads, self.max_stack, self.until = max_threads, max_stack, until
         self.record = record_events
+        # Event log filters: a virtual-time window, a set of goids, a cap.
+        self.trace_window = trace_window or (0, 2**63 - 1)
+        self.trace_goids = None if trace_goroutines is None else set(trace_goroutines)
+        self.max_trace_events = max_trace_events
         self.max_events = max_events
+        self.scheddetail, self.on_schedtrace = scheddetail, on_schedtrace
+        self.mon_period, self.mon_next, self.max_samples = monitor, 0, max_samples
+        self.samples = []
+        self.snapshot_at, self.snapshot = snapshot_at, None
         self.check = check
         self.schedtrace_ns = schedtrace
         self.rng = np.random.Generator(np.random.PCG64(seed))     # workload durations
@@ -175,7 +188,8 @@ class RefEngine:
         self.sysmon = {"idle": 0, "delay": SYSMON_MIN_DELAY, "gen": 0, "wait": False,
                        "lasttrace": None, "starttime": 0}
         self.counters = dict(threads=0, steals=0, spills=0, handoffs=0, preemptions=0,
-                             syscalls=0, spinning=0, netpolls=0, timers=0, events=0)
+                             syscalls=0, spinning=0, netpolls=0, timers=0, events=0,
+                             events_dropped=0)
         self.schedtrace = []
         self.main_done = False
         self.live = 0
@@ -183,7 +197,11 @@ class RefEngine:
     # ------------------------------------------------------------ bookkeeping
 
     def log(self, kind, m=None, p=None, g=None, arg=-1):
-        if self.record:
+        if self.record and self.trace_window[0] <= self.now <= self.trace_window[1] \
+                and (g is None or self.trace_goids is None or g.goid in self.trace_goids):
+            if self.max_trace_events is not None and len(self.events) >= self.max_trace_events:
+                self.counters["events_dropped"] += 1
+                return
             self.events.append((self.now, kind, -1 if m is None else m.id,
                                 -1 if p is None else p.id, -1 if g is None else g.idx, arg))
 
@@ -228,7 +246,7 @@ class RefEngine:
             self.goidgen += GOIDCACHE_BATCH
             p.goidcache = self.goidgen - GOIDCACHE_BATCH + 1
             p.goidcacheend = self.goidgen + 1
-        g = G(len(self.gs), p.goidcache, -1 if parent is None else parent.idx,
+        g = G(len(self.gs), p.goidcache, -1 if parent is None else parent.idx, program,
               self.entry[program], self.depth[program], self.now)
         p.goidcache += 1
         self.gs.append(g)
@@ -487,6 +505,7 @@ class RefEngine:
         while not self.finished():
             if not self.heap:
                 raise AssertionError("the event heap ran dry")
+            self.observe(self.heap[0][0] - 1)
             when, _, kind, who, gen = heapq.heappop(self.heap)
             self.now = when
             self.counters["events"] += 1
@@ -504,7 +523,50 @@ class RefEngine:
                 self.check_invariants()
             if self.max_events is not None and self.counters["events"] >= self.max_events:
                 break
+        self.observe(self.now, final=True)
         return self.result()
+
+    # ------------------------------------------------------------ observing a run
+
+    def observe(self, until, final=False):
+        """Monitor samples and the snapshot for the times up to `until`: the
+        state then is the state after every event at or before it."""
+        while self.mon_period and self.mon_next <= until and len(self.samples) < self.max_samples:
+            self.samples.append(self.monitor_row(self.mon_next))
+            self.mon_next += self.mon_period
+        if self.snapshot_at >= 0 and self.snapshot is None and (self.snapshot_at <= until or final):
+            self.snapshot = self.view()
+            self.snapshot["time"] = self.snapshot_at if self.snapshot_at <= until else self.now
+
+    def monitor_row(self, t):
+        live = [g for g in self.gs if g.status != G_DEAD]
+        return (t, len(live), sum(g.status == G_RUNNABLE for g in live),
+                sum(g.status == G_RUNNING for g in live), self.q.globrunqsize(), len(self.ms),
+                len(self.midle), self.nmspinning, self.npidle(), sum(g.stack for g in live),
+                tuple(self.q.runqsize(p.id) for p in self.ps))
+
+    def view(self):
+        """The scheduler's state now, as gmpcore.state describes it."""
+        def nil(x):
+            return -1 if x is None else x.id if not isinstance(x, int) else x
+        midle = set(id(m) for m in self.midle)
+        return dict(
+            time=self.now, since_start=self.now - self.sysmon["starttime"],
+            gomaxprocs=self.nprocs, npidle=self.npidle(), threads=len(self.ms),
+            nmspinning=self.nmspinning, needspinning=self.needspinning, nmidle=len(self.midle),
+            sysmonwait=self.sysmon["wait"],
+            global_queue=list(self.q.global_runq()),
+            ps=[dict(id=p.id, status=p.status, schedtick=p.schedtick, syscalltick=p.syscalltick,
+                     m=nil(p.m), runq=list(self.q.runq(p.id)),
+                     runnext=nil(self.q.runnext(p.id)), timers=len(p.timers)) for p in self.ps],
+            ms=[dict(id=m.id, p=nil(m.p), curg=-1 if m.curg is None else m.curg.idx,
+                     nextp=nil(m.nextp), spinning=bool(m.spinning), idle=id(m) in midle,
+                     poller=m is self.poller, sysmon=m is self.sysmon_m) for m in self.ms],
+            goid=np.array([g.goid for g in self.gs], dtype=np.int64),
+            g_status=np.array([g.status for g in self.gs], dtype=np.uint8),
+            g_waitreason=np.array([g.waitreason for g in self.gs], dtype=np.uint8),
+            io_waiting=self.io_waiters,
+            sleeping=sum(len(p.timers) for p in self.ps))
 
     def finished(self):
         if self.until == "main":
@@ -1047,7 +1109,10 @@ class RefEngine:
             if sm["lasttrace"] is None:
                 sm["starttime"] = self.now          # so the first line reads SCHED 0ms
             sm["lasttrace"] = self.now
-            self.schedtrace.append(self.schedtrace_line())
+            line = scheddetail(self.view()) if self.scheddetail else self.schedtrace_line()
+            self.schedtrace.append(line)
+            if self.on_schedtrace is not None:
+                self.on_schedtrace(line)
         if sm["idle"] == 0:
             sm["delay"] = SYSMON_MIN_DELAY
         elif sm["idle"] > 50:
@@ -1205,7 +1270,9 @@ class RefEngine:
             "now": self.now,
             "events": np.array(self.events, dtype=np.int64).reshape(-1, 6),
             "counters": dict(self.counters),
-            "goroutines": [(g.goid, g.parent, g.created, g.first_run, g.finished,
+            "monitor": self.samples,
+            "snapshot": self.snapshot,
+            "goroutines": [(g.goid, g.parent, g.program, g.created, g.first_run, g.finished,
                             g.runnable_ns, g.running_ns, g.preemptions, g.steals,
                             g.status, g.waitreason, g.stack) for g in self.gs],
             "procs": [(p.id, p.busy_ns, p.schedtick, p.steals, p.idle_ns) for p in self.ps],

@@ -99,6 +99,8 @@ class Result:
         before it).
     program_names : tuple of str
         Names of the workload's programs, indexed by ``goroutines["program"]``.
+    trace_window : (int, int) or None
+        The ``trace_window`` the event log was filtered with, in ns.
     """
 
     makespan_ns: int
@@ -110,6 +112,7 @@ class Result:
     monitor: np.ndarray | None = None
     snapshot: object = None
     program_names: tuple = ()
+    trace_window: tuple | None = None
 
     def state_names(self):
         """Each G's final state as Go names it, e.g. ``'waiting (chan receive)'``."""

@@ -1,8 +1,10 @@
 """Built-in scenarios from the original GMP explainer, as workloads.
 
 Each function returns a fresh :class:`gmpcore.Workload`; its docstring says
-what the scenario shows and what to look at in the result.  ``SCENARIOS``
-maps a name to ``(function, one-line summary)`` for the command line.
+what the scenario shows and what to look at in the result.  Every scenario
+has one *size* parameter (listed first), which the command line's
+``--goroutines`` sets (``gmpcore.cli.SIZE_PARAMETERS``).  ``SCENARIOS`` maps
+a name to ``(function, one-line summary)`` for the command line.
 
 >>> import gmpcore as gmp
 >>> res = gmp.simulate(fanout(n=200, work="5us"), gomaxprocs=4, seed=1)
@@ -10,9 +12,19 @@ maps a name to ``(function, one-line summary)`` for the command line.
 201
 """
 
+from gmpcore.durations import CONSTANT, UNIFORM, as_distribution
 from gmpcore.workload import (
     Workload, add, cpu, done, go, netwait, recv, repeat, send, sleep, syscall, wait,
 )
+
+
+def _waitgroup_fanout(n, *body, name):
+    """The explainer's skeleton: ``wg.Add(n); for n { go func() { body; wg.Done() }() }; wg.Wait()``."""
+    wl = Workload()
+    wg = wl.waitgroup()
+    child = wl.program(*body, done(wg), name=name)
+    wl.main(add(wg, n), go(child, count=n), wait(wg))
+    return wl
 
 
 def fanout(n=10_000, work="10us"):
@@ -23,12 +35,15 @@ def fanout(n=10_000, work="10us"):
     queue, and thieves stealing half of a busy P's ring
     (``counters["steals"]``).  Makespan falls with GOMAXPROCS until main's
     own spawning rate is the limit.
+
+    Parameters
+    ----------
+    n : int
+        The size: goroutines started (explainer scenario 1 uses 10,000).
+    work : duration or Distribution
+        CPU time of each goroutine.
     """
-    wl = Workload()
-    wg = wl.waitgroup()
-    worker = wl.program(cpu(work), done(wg), name="worker")
-    wl.main(add(wg, n), go(worker, count=n), wait(wg))
-    return wl
+    return _waitgroup_fanout(n, cpu(work), name="worker")
 
 
 def io_bound(n=1_000, wait_for="1ms", work="2us"):
@@ -36,13 +51,19 @@ def io_bound(n=1_000, wait_for="1ms", work="2us"):
 
     The goroutines park in the netpoller, not in threads: ``threads`` stays
     small however large `n` is, and the Gs come back through netpoll and
-    ``injectglist`` (``counters["netpolls"]``).
+    ``injectglist`` (``counters["netpolls"]``).  The waits overlap, so the
+    makespan is close to one `wait_for`, not `n` of them.
+
+    Parameters
+    ----------
+    n : int
+        The size: goroutines, each with one network wait.
+    wait_for : duration or Distribution
+        Time until each goroutine's connection is ready.
+    work : duration or Distribution
+        CPU time after the wait.
     """
-    wl = Workload()
-    wg = wl.waitgroup()
-    client = wl.program(netwait(wait_for), cpu(work), done(wg), name="client")
-    wl.main(add(wg, n), go(client, count=n), wait(wg))
-    return wl
+    return _waitgroup_fanout(n, netwait(wait_for), cpu(work), name="client")
 
 
 def sleepers(n=100_000, duration="100ms"):
@@ -50,13 +71,17 @@ def sleepers(n=100_000, duration="100ms"):
 
     A sleeping G is a timer on a P plus a 2 KiB stack, not a thread: compare
     ``res.goroutines["stack"].sum()`` (about 2 KiB × n) with the handful of
-    threads in ``counters["threads"]``.
+    threads in ``counters["threads"]``.  The sleeps overlap: the makespan is
+    about one `duration`.
+
+    Parameters
+    ----------
+    n : int
+        The size: sleeping goroutines.
+    duration : duration or Distribution
+        Each goroutine's ``time.Sleep``.
     """
-    wl = Workload()
-    wg = wl.waitgroup()
-    sleeper = wl.program(sleep(duration), done(wg), name="sleeper")
-    wl.main(add(wg, n), go(sleeper, count=n), wait(wg))
-    return wl
+    return _waitgroup_fanout(n, sleep(duration), name="sleeper")
 
 
 def blocking_syscalls(n=64, duration="10ms", work="50us"):
@@ -65,20 +90,32 @@ def blocking_syscalls(n=64, duration="10ms", work="50us"):
     Each syscall holds its M; sysmon retakes the P (``handoffs``) and another
     M runs the other goroutines, so ``threads`` grows towards `n` + 2 — the
     reason for the 10,000-thread limit.
+
+    Parameters
+    ----------
+    n : int
+        The size: goroutines, each making one system call.
+    duration : duration or Distribution
+        How long each system call blocks its thread.
+    work : duration or Distribution
+        CPU time before and after the call.
     """
-    wl = Workload()
-    wg = wl.waitgroup()
-    caller = wl.program(cpu(work), syscall(duration), cpu(work), done(wg), name="caller")
-    wl.main(add(wg, n), go(caller, count=n), wait(wg))
-    return wl
+    return _waitgroup_fanout(n, cpu(work), syscall(duration), cpu(work), name="caller")
 
 
 def ping_pong(rounds=100_000, work="100ns"):
     """Two goroutines pass a token over an unbuffered channel.
 
     Each send readies the partner into the sender's ``runnext``: the pair runs
-    as one unit on one P, sharing a time slice (Go 1.5's runnext).  Compare
-    ``simulate(..., runnext=False)``.
+    as one unit on one P, sharing a time slice (Go 1.5's runnext), and the
+    other Ps have nothing to steal.  Compare ``simulate(..., runnext=False)``.
+
+    Parameters
+    ----------
+    rounds : int
+        The size: round trips.  There are always two goroutines (and main).
+    work : duration or Distribution
+        CPU time of each hit.
     """
     wl = Workload()
     wg = wl.waitgroup()
@@ -94,7 +131,18 @@ def worker_pool(jobs=10_000, workers=8, work="10us"):
 
     Against :func:`unbounded` (one goroutine per job): far fewer goroutines
     and stacks, the same CPU work, channel handoffs instead of spawns.
+
+    Parameters
+    ----------
+    jobs : int
+        The size: jobs sent down the channel, a multiple of `workers`.
+    workers : int
+        Worker goroutines; also the channel's buffer.
+    work : duration or Distribution
+        CPU time per job.
     """
+    if isinstance(workers, int) and workers < 1:
+        raise ValueError(f"worker_pool: workers must be at least 1, got {workers}")
     if jobs % workers:
         raise ValueError(f"worker_pool: jobs ({jobs}) must be a multiple of workers ({workers})")
     wl = Workload()
@@ -106,28 +154,81 @@ def worker_pool(jobs=10_000, workers=8, work="10us"):
 
 
 def unbounded(jobs=10_000, work="10us"):
-    """One goroutine per job: the other side of :func:`worker_pool`."""
+    """One goroutine per job: the other side of :func:`worker_pool`.
+
+    Parameters
+    ----------
+    jobs : int
+        The size: jobs, one goroutine each.
+    work : duration or Distribution
+        CPU time per job.
+    """
     return fanout(n=jobs, work=work)
 
 
-def goroutine_leak(n=100, work="20us"):
-    """A leak: main takes the first of `n` results and returns.
+def goroutine_leak(n=100, work="20us", linger=None):
+    """A leak: main takes the first of `n` results and carries on without the rest.
 
-    The other `n` − 1 searchers block forever sending their result; when main
-    exits they are still ``waiting (chan send)`` — what a goroutine-leak
-    detector reports.
+    The other `n` − 1 searchers block forever sending their result on an
+    unbuffered channel nobody reads: when main exits they are still
+    ``waiting (chan send)`` — what a goroutine-leak detector reports.
+
+    Main models a function that returns the first result to a program that
+    keeps running: after the receive it carries on (sleeps) for `linger`,
+    during which the other searchers run and block.  A searcher that has not
+    run by the time main exits is still ``runnable``.
+
+    Parameters
+    ----------
+    n : int
+        The size: searchers started, at least 1.
+    work : duration or Distribution
+        CPU time of each search.
+    linger : duration or Distribution, optional
+        How long main carries on after the first result.  By default twice the
+        searchers' total CPU time (``2 × n × work``, with the upper bound of a
+        uniform `work`), so even with GOMAXPROCS=1 every searcher has blocked;
+        give it explicitly when `work` is exponential or lognormal.
     """
+    if isinstance(n, int) and n < 1:
+        raise ValueError(f"goroutine_leak: n must be at least 1, got {n}")
+    if linger is None:
+        dist = as_distribution(work, "goroutine_leak() argument work")
+        if dist.kind not in (CONSTANT, UNIFORM):
+            raise ValueError("goroutine_leak: give linger when work is exponential or lognormal")
+        longest = dist.p1 if dist.kind == CONSTANT else int(dist.p2)
+        linger = 2 * n * longest
     wl = Workload()
     results = wl.chan()
     searcher = wl.program(cpu(work), send(results), name="searcher")
-    wl.main(go(searcher, count=n), recv(results))
+    wl.main(go(searcher, count=n), recv(results), sleep(linger))
     return wl
 
 
 def gomaxprocs_sweep(workload=None, procs=(1, 2, 4, 8), seed=0, **options):
     """Run one workload at several GOMAXPROCS values: ``[(procs, Result), ...]``.
 
-    By default the :func:`fanout` workload with 10,000 goroutines.
+    For compute-bound work (the default, :func:`fanout` with 10,000
+    goroutines) the makespan falls nearly as 1/GOMAXPROCS until main's own
+    spawning rate or the number of goroutines is the limit.
+
+    Parameters
+    ----------
+    workload : Workload, optional
+        Defaults to ``fanout()``.
+    procs : iterable of int
+        The GOMAXPROCS values.
+    seed : int
+        The same seed for every run.
+    **options
+        Passed on to :func:`gmpcore.simulate`.
+
+    Examples
+    --------
+    >>> for p, res in gomaxprocs_sweep(fanout(n=400), procs=(1, 4)):
+    ...     print(p, res.makespan_ns // 100_000 / 10, "ms")
+    1 4.0 ms
+    4 1.0 ms
     """
     from gmpcore.simulate import simulate
 
@@ -143,5 +244,5 @@ SCENARIOS = {
     "pingpong": (ping_pong, "channel ping-pong: the pair shares runnext and a time slice"),
     "pool": (worker_pool, "a worker pool fed through a buffered channel"),
     "unbounded": (unbounded, "one goroutine per job, against the worker pool"),
-    "leak": (goroutine_leak, "main returns early: the other goroutines leak, blocked on send"),
+    "leak": (goroutine_leak, "main keeps the first of many results: the rest leak, blocked on send"),
 }

@@ -186,7 +186,9 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
     else:
         from gmpcore.reference.engine import RefEngine
         raw = RefEngine(compiled, **kwargs).run()
-    return _result(raw, nprocs, compiled.program_names)
+    res = _result(raw, nprocs, compiled.program_names)
+    res.trace_window = kwargs["trace_window"]
+    return res
 
 
 def _result(raw, nprocs, program_names):

@@ -1,0 +1,258 @@
+"""Each built-in scenario shows what its docstring says it shows.
+
+Expectations come from Go's scheduler (go-scheduler.md), not from what the
+engine printed: lower bounds from the work to do, thread counts from who must
+hold an M, time-slice counts from ``inheritTime``.  Runs are small and on the
+compiled engine.
+"""
+
+import inspect
+
+import numpy as np
+import pytest
+
+import gmpcore as gmp
+from gmpcore import scenarios
+from gmpcore.costs import CostModel
+from gmpcore.durations import parse_duration
+from gmpcore.events import G_DEAD, G_WAITING, WAIT_CHAN_SEND
+
+STACK_MIN = 2048      # Go's initial goroutine stack (stackMin), §5.4
+PROCS = 4
+
+
+def run(workload, procs=PROCS, **options):
+    return gmp.simulate(workload, gomaxprocs=procs, seed=3, engine="compiled", **options)
+
+
+def workers(res):
+    """The rows of every goroutine but main (goid 1)."""
+    return res.goroutines[res.goroutines["goid"] != 1]
+
+
+def all_dead(res):
+    return bool((res.goroutines["state"] == G_DEAD).all())
+
+
+# ---------------------------------------------------------------- the registry
+
+SMALL = {
+    "fanout": dict(n=300), "io": dict(n=100), "sleepers": dict(n=300, duration="1ms"),
+    "syscalls": dict(n=8, duration="1ms"), "pingpong": dict(rounds=50),
+    "pool": dict(jobs=80), "unbounded": dict(jobs=80), "leak": dict(n=10),
+}
+
+
+def test_every_scenario_has_a_small_case():
+    assert set(SMALL) == set(scenarios.SCENARIOS)
+
+
+@pytest.mark.parametrize("name", sorted(scenarios.SCENARIOS))
+def test_scenario_runs_and_is_documented(name):
+    function, summary = scenarios.SCENARIOS[name]
+    assert summary and "\n" not in summary
+    doc = inspect.getdoc(function)
+    assert doc and "Parameters" in doc
+    first = next(iter(inspect.signature(function).parameters))
+    lines = doc.splitlines()
+    entry = lines.index(f"{first} : int")
+    assert lines[entry + 1].strip().startswith("The size"), \
+        f"{name}: the first parameter ({first}) should be documented as the size"
+    wl = function(**SMALL[name])
+    assert isinstance(wl, gmp.Workload)
+    res = run(wl)
+    assert res.makespan_ns > 0
+    assert (res.goroutines["first_run"][res.goroutines["goid"] == 1] >= 0).all()
+
+
+def test_scenarios_return_fresh_workloads():
+    assert scenarios.fanout(n=10) is not scenarios.fanout(n=10)
+
+
+# ---------------------------------------------------------------- fan-out
+
+def test_fanout_spills_steals_and_finishes():
+    n, work = 1_000, "10us"
+    res = run(scenarios.fanout(n=n, work=work), until="all")
+    assert len(res.goroutines) == n + 1 and all_dead(res)
+    # main spawns at ~one G per newproc, far faster than 3 other Ps drain
+    # 10 µs Gs: P0's 256-slot ring overflows and runqputslow spills half.
+    assert res.counters["spills"] > 0
+    # Uneven batches from the global queue leave some Ps empty while others
+    # still hold work: they steal.
+    assert res.counters["steals"] > 0
+    # Every P ran Gs (global-queue batches and steals spread the work), and
+    # no schedule beats perfect parallelism.
+    ideal = n * parse_duration(work) / PROCS
+    assert res.makespan_ns >= ideal
+    assert res.makespan_ns <= 1.25 * ideal
+    assert (res.procs["busy_ns"] >= 0.8 * res.makespan_ns).all()
+
+
+def test_unbounded_is_fanout():
+    a = run(scenarios.unbounded(jobs=200, work="5us"))
+    b = run(scenarios.fanout(n=200, work="5us"))
+    assert a.makespan_ns == b.makespan_ns and a.counters == b.counters
+
+
+# ---------------------------------------------------------------- I/O
+
+@pytest.mark.parametrize("n", [200, 2_000])
+def test_io_bound_parks_in_the_netpoller_not_in_threads(n):
+    wait_for, work = "1ms", "2us"
+    res = run(scenarios.io_bound(n=n, wait_for=wait_for, work=work), until="all")
+    assert all_dead(res)
+    # One M per P, sysmon and at most a couple more (one blocked in netpoll),
+    # however many Gs wait on the network.
+    assert res.counters["threads"] <= PROCS + 3
+    assert res.counters["netpolls"] > 0
+    # The waits overlap: one wait, plus main's spawning and the CPU after
+    # the waits spread over the Ps — not n waits.
+    wait, cpu = parse_duration(wait_for), parse_duration(work)
+    spawn = n * CostModel().newproc
+    assert wait <= res.makespan_ns <= spawn + wait + 1.5 * n * cpu / PROCS + 100_000
+
+
+# ---------------------------------------------------------------- sleepers
+
+def test_sleepers_cost_a_stack_each_not_a_thread():
+    n, duration = 3_000, "10ms"
+    res = run(scenarios.sleepers(n=n, duration=duration))
+    assert all_dead(res)
+    # A sleeping G is a 2 KiB stack and a timer.
+    assert (res.goroutines["stack"] == STACK_MIN).all()
+    assert int(res.goroutines["stack"].sum()) == STACK_MIN * (n + 1)
+    assert res.counters["timers"] == n
+    assert res.counters["threads"] <= PROCS + 3
+    # All sleep at once.
+    assert parse_duration(duration) <= res.makespan_ns < 1.5 * parse_duration(duration)
+
+
+# ---------------------------------------------------------------- system calls
+
+@pytest.mark.parametrize("n", [16, 32])
+def test_blocking_syscalls_start_threads(n):
+    res = run(scenarios.blocking_syscalls(n=n, duration="10ms", work="50us"))
+    assert all_dead(res)
+    assert res.counters["syscalls"] == n
+    # The callers' CPU (n × 2 × 50 µs) is done long before the first 10 ms
+    # call returns, so at some moment all n are in their calls, each holding
+    # its own M; sysmon has one more.
+    assert res.counters["threads"] > PROCS
+    assert n + 1 <= res.counters["threads"] <= n + PROCS + 2
+    # For all n to be blocked at once on PROCS Ps, every caller but the last
+    # on each P must have lost its P to handoffp.
+    assert n - PROCS <= res.counters["handoffs"] <= n
+
+
+def test_blocking_syscalls_fewer_threads_when_calls_are_short():
+    # retake() only takes a P whose syscall it has already seen on an
+    # earlier sysmon tick (≥ 20 µs): a 1 µs call returns with its P (the
+    # fast path of exitsyscall).  No handoff, no extra thread.
+    res = run(scenarios.blocking_syscalls(n=32, duration="1us", work="50us"))
+    assert res.counters["syscalls"] == 32
+    assert res.counters["handoffs"] == 0
+    assert res.counters["threads"] <= PROCS + 3
+
+
+# ---------------------------------------------------------------- ping-pong
+
+def test_ping_pong_stays_on_one_p_with_runnext():
+    rounds = 2_000
+    res = run(scenarios.ping_pong(rounds=rounds, work="100ns"))
+    assert all_dead(res)
+    pair = workers(res)
+    assert len(pair) == 2
+    # The partner waits in runnext, which thieves leave alone while its
+    # owner is about to run it: (almost) no steals, one busy P.
+    assert int(pair["steals"].sum()) <= 2
+    assert res.counters["steals"] <= 2
+    busy = res.procs["busy_ns"]
+    assert busy.max() >= 0.95 * busy.sum()
+    # A G run from runnext inherits the time slice: 2 × rounds switches,
+    # but only a handful of schedticks (the run is far shorter than 10 ms).
+    assert int(res.procs["schedticks"].sum()) <= 10
+
+
+def test_ping_pong_without_runnext_starts_a_slice_per_switch():
+    rounds = 2_000
+    res = run(scenarios.ping_pong(rounds=rounds, work="100ns"), runnext=False)
+    assert all_dead(res)
+    # Readied Gs go to the ring's tail and start a new slice each time.
+    assert int(res.procs["schedticks"].sum()) >= rounds
+
+
+# ---------------------------------------------------------------- pool vs unbounded
+
+def test_worker_pool_same_work_far_fewer_goroutines():
+    jobs, nworkers, work = 800, 8, "10us"
+    pool = run(scenarios.worker_pool(jobs=jobs, workers=nworkers, work=work), until="all")
+    spawn = run(scenarios.unbounded(jobs=jobs, work=work), until="all")
+    assert all_dead(pool) and all_dead(spawn)
+    assert len(pool.goroutines) == nworkers + 1
+    assert len(spawn.goroutines) == jobs + 1
+    # Stacks follow the goroutine count.
+    assert int(pool.goroutines["stack"].sum()) == STACK_MIN * (nworkers + 1)
+    assert int(spawn.goroutines["stack"].sum()) == STACK_MIN * (jobs + 1)
+    # The same CPU work, give or take the runtime's own costs.
+    total = jobs * parse_duration(work)
+    cpu_pool = int(workers(pool)["running_ns"].sum())
+    cpu_spawn = int(workers(spawn)["running_ns"].sum())
+    assert cpu_pool >= total and cpu_spawn >= total
+    assert abs(cpu_pool - cpu_spawn) <= 0.05 * total
+    for res in (pool, spawn):
+        assert res.makespan_ns >= total / PROCS
+
+
+def test_worker_pool_checks_its_arguments():
+    with pytest.raises(ValueError, match="multiple of workers"):
+        scenarios.worker_pool(jobs=10, workers=3)
+    with pytest.raises(ValueError, match="at least 1"):
+        scenarios.worker_pool(jobs=10, workers=0)
+
+
+# ---------------------------------------------------------------- leak
+
+@pytest.mark.parametrize("procs", [1, 4])
+def test_goroutine_leak_leaves_blocked_senders_at_main_exit(procs):
+    n = 50
+    res = run(scenarios.goroutine_leak(n=n, work="20us"), procs=procs)
+    g = workers(res)
+    assert len(g) == n
+    blocked = (g["state"] == G_WAITING) & (g["wait_reason"] == WAIT_CHAN_SEND)
+    # One searcher delivered its result and exited; the other n − 1 are
+    # stuck sending on a channel nobody reads.
+    assert int(blocked.sum()) == n - 1
+    assert int((g["state"] == G_DEAD).sum()) == 1
+    names = res.state_names()
+    assert names.count("waiting (chan send)") == n - 1
+
+
+def test_goroutine_leak_checks_its_arguments():
+    with pytest.raises(ValueError, match="at least 1"):
+        scenarios.goroutine_leak(n=0)
+    with pytest.raises(ValueError, match="linger"):
+        scenarios.goroutine_leak(n=5, work=gmp.exponential("1us"))
+    scenarios.goroutine_leak(n=5, work=gmp.exponential("1us"), linger="1ms")
+
+
+# ---------------------------------------------------------------- GOMAXPROCS sweep
+
+def test_gomaxprocs_sweep_compute_bound_scales():
+    n, work = 1_000, "10us"
+    procs = (1, 2, 4, 8)
+    sweep = scenarios.gomaxprocs_sweep(scenarios.fanout(n=n, work=work), procs=procs)
+    assert [p for p, _ in sweep] == list(procs)
+    spans = np.array([res.makespan_ns for _, res in sweep], dtype=float)
+    assert (np.diff(spans) < 0).all(), spans
+    serial = n * parse_duration(work)
+    for (p, res), span in zip(sweep, spans):
+        assert span >= serial / p
+        # Compute-bound work with enough Gs: close to linear speed-up.
+        assert span <= 1.25 * spans[0] / p
+
+
+def test_gomaxprocs_sweep_passes_options():
+    sweep = scenarios.gomaxprocs_sweep(scenarios.fanout(n=50), procs=(2,), seed=5,
+                                       schedtrace="100us")
+    assert sweep[0][1].schedtrace

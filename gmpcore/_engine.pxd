@@ -31,7 +31,7 @@
 #     its gen equals the M's gen at pop time (lazy cancellation);
 #   * n_waiting / n_dead count the Gs in _Gwaiting / _Gdead (checkdead).
 
-from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from numpy.random cimport bitgen_t
 
 from gmpcore._defs cimport gid_t
@@ -128,6 +128,7 @@ cdef enum:
     GOIDCACHE_BATCH = 16         # §1.1 _GoidCacheBatch
     STACK_MIN = 2048             # §5.4
     MAX_LOOP_DEPTH = 64          # workload.MAX_LOOP_DEPTH
+    COUNTER_MAX_C = 0xFFFF       # results.COUNTER_MAX: GRec.preemptions and steals saturate
     LOG_COLS = 6                 # event log row: time, kind, m, p, g, arg
     MON_COLS = 10                # monitor sample: results.MONITOR_FIELDS, then a ring size per P
 
@@ -223,9 +224,15 @@ cdef struct Event:
     int32_t kind                 # EventKind
 
 cdef struct EventHeap:
+    # A binary min-heap plus one slot in front of it.  Most events are an M
+    # resuming a few ns later, before anything else is due: such an event
+    # waits in `front` and is popped without sifting (front <= every heap
+    # entry while has_front).
     Event* a                     # binary min-heap, malloc'd
-    int64_t n                    # live entries
+    int64_t n                    # live entries in a
     int64_t cap                  # slots in a
+    Event front
+    bint has_front
 
 cdef struct Timer:
     # One timer of a P's heap (time.Sleep), ordered by (when, seq).
@@ -239,27 +246,39 @@ cdef struct TimerHeap:
     int64_t cap                  # slots in a
 
 
+cdef struct GRec:
+    # One goroutine: engine state and its result row in one 64-byte cache
+    # line.  The run's result is this very table, viewed through
+    # results.G_DTYPE (whose offsets match; flags and spare stay hidden);
+    # _Run.result() rewrites the run-time fields in place:
+    #   parent  G index of the creator (-1 main)  ->  its goid (0 for main)
+    #   pc      next instruction                  ->  the program index
+    #   rem     CPU ns or spawns left in the op, -1 = not started; the burst's
+    #           end under GF_INBURST; the finish time once dead  ->  finished, or -1
+    #   runnable_ns  while runnable, minus the time it became runnable
+    int32_t goid                 # Go's goroutine id (from the P's goid cache)
+    int32_t parent
+    int32_t pc
+    uint32_t stack               # stack size in bytes (2 KiB doubling, <= max_stack <= 2**31)
+    uint16_t preemptions         # times preempted (saturates at 65535)
+    uint16_t steals              # times stolen (saturates at 65535)
+    uint8_t status               # G_RUNNABLE ... G_DEAD
+    uint8_t waitreason           # WAIT_* while waiting
+    uint8_t flags                # GF_* bits
+    uint8_t spare
+    int64_t created              # newproc time
+    int64_t first_run            # first execute, -1 before
+    int64_t rem
+    int64_t runnable_ns          # total time runnable
+    int64_t running_ns           # total time running
+
 cdef struct GTable:
-    # The G table, one column per field (NumPy arrays owned by the run
-    # object).  Per G: 72 bytes, plus 4 if any program uses `repeat`.
+    # The G table (a NumPy array of G_DTYPE owned by the run object), plus
+    # loop counters when some program uses `repeat`.
     int64_t n                    # Gs created so far (allgs)
-    int64_t cap                  # rows allocated in every column
-    int32_t* goid                # Go's goroutine id (from the P's goid cache)
-    int32_t* parent              # G index of the creator, -1 for main
-    int32_t* pc                  # next instruction
-    uint8_t* status              # G_RUNNABLE ... G_DEAD
-    uint8_t* waitreason          # WAIT_* while waiting
-    uint8_t* flags               # GF_* bits
-    uint8_t* stack_log2          # stack = STACK_MIN << stack_log2
-    uint32_t* preemptions        # times preempted
-    uint32_t* steals             # times stolen
-    int64_t* created             # newproc time
-    int64_t* first_run           # first execute, -1 before
-    int64_t* runnable_ns         # total time runnable
-    int64_t* running_ns          # total time running
-    int64_t* since               # runnable_since: when it last became runnable
-    int64_t* rem                 # CPU ns or spawns left in the op, -1 = not started; the burst's end under GF_INBURST; the finish time once dead
-    int32_t* loops               # offset of its loop counter block in the pool, -1 none (NULL column if no program loops)
+    int64_t cap                  # rows allocated
+    GRec* a
+    int32_t* loops               # offset of its loop counter block in the pool, -1 none (NULL if no program loops)
 
 cdef struct LoopPool:
     # Loop counters (repeat) of live Gs: a block per G, [depth, counters...];

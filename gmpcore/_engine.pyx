@@ -47,6 +47,7 @@ cnp.import_array()
 
 cdef extern from *:
     """
+    #define gmp_prefetch(p) __builtin_prefetch((p), 1, 3)
     #define GMP_MAX_SAMPLE 9007199254740992LL
     #define GMP_TIME_LIMIT 4611686018427387904LL
     #define GMP_SIXTY_SECONDS 60000000000LL
@@ -57,6 +58,7 @@ cdef extern from *:
     # (the reference's Python ints would overflow only when results are built).
     const int64_t TIME_LIMIT "GMP_TIME_LIMIT"
     const int64_t SIXTY_SECONDS "GMP_SIXTY_SECONDS"
+    void prefetch "gmp_prefetch"(const void* p) noexcept nogil
 
 cdef enum:
     SIGNAL_EVERY = 65536                   # events between PyErr_CheckSignals
@@ -86,7 +88,7 @@ cdef inline void log_ev(Engine* e, int64_t kind, int64_t m, int64_t p, int64_t g
     if not e.record or e.now < e.tw_start or e.now > e.tw_end:
         return
     if g >= 0 and e.goid_filter != NULL and (
-            e.g.goid[g] >= e.goid_filter_n or not e.goid_filter[e.g.goid[g]]):
+            e.g.a[g].goid >= e.goid_filter_n or not e.goid_filter[e.g.a[g].goid]):
         return
     if e.max_log >= 0 and e.log_n >= e.max_log:
         e.n_dropped += 1
@@ -121,7 +123,27 @@ cdef int push(Engine* e, int64_t when, int32_t kind, int32_t who, int64_t gen) n
     ev.gen = gen
     ev.who = who
     ev.kind = kind
+    if h.has_front:
+        if ev_less(&ev, &h.front):               # runs first: the old front joins the heap
+            if heap_insert(e, &h.front) < 0:
+                return -1
+            h.front = ev
+            return 0
+        return heap_insert(e, &ev)
+    if h.n == 0 or ev_less(&ev, &h.a[0]):
+        h.front = ev
+        h.has_front = True
+        return 0
     return heap_insert(e, &ev)
+
+
+cdef inline int64_t heap_size(const EventHeap* h) noexcept nogil:
+    return h.n + h.has_front
+
+
+cdef inline int64_t heap_min_when(const EventHeap* h) noexcept nogil:
+    # When the earliest event is due (the caller checks that there is one).
+    return h.front.when if h.has_front else h.a[0].when
 
 
 cdef int heap_insert(Engine* e, const Event* ev) noexcept nogil:
@@ -151,6 +173,10 @@ cdef void heap_pop(EventHeap* h, Event* out) noexcept nogil:
     # The earliest event (the caller checks that there is one).
     cdef Event last
     cdef int64_t i = 0, child, n
+    if h.has_front:
+        out[0] = h.front
+        h.has_front = False
+        return
     out[0] = h.a[0]
     h.n -= 1
     n = h.n
@@ -328,6 +354,7 @@ cdef int newg(Engine* e, int32_t parent, int64_t program, int32_t p, int32_t* ou
     cdef PRec* pp = &e.ps[p]
     cdef GTable* t = &e.g
     cdef int64_t idx, depth, off
+    cdef GRec* rec
     if pp.goidcache == pp.goidcacheend:
         e.goidgen += GOIDCACHE_BATCH
         pp.goidcache = e.goidgen - GOIDCACHE_BATCH + 1
@@ -338,21 +365,22 @@ cdef int newg(Engine* e, int32_t parent, int64_t program, int32_t p, int32_t* ou
         return -1
     idx = t.n
     t.n += 1
-    t.goid[idx] = <int32_t>pp.goidcache
-    t.parent[idx] = parent
-    t.pc[idx] = <int32_t>e.entry[program]
-    t.status[idx] = G_RUNNABLE
-    t.waitreason[idx] = WAIT_NONE
-    t.flags[idx] = GF_PREEMPTIBLE
-    t.stack_log2[idx] = 0
-    t.preemptions[idx] = 0
-    t.steals[idx] = 0
-    t.created[idx] = e.now
-    t.first_run[idx] = -1
-    t.runnable_ns[idx] = 0
-    t.running_ns[idx] = 0
-    t.since[idx] = e.now
-    t.rem[idx] = -1
+    rec = &t.a[idx]
+    rec.goid = <int32_t>pp.goidcache
+    rec.parent = parent
+    rec.pc = <int32_t>e.entry[program]
+    rec.stack = STACK_MIN
+    rec.preemptions = 0
+    rec.steals = 0
+    rec.status = G_RUNNABLE
+    rec.waitreason = WAIT_NONE
+    rec.flags = GF_PREEMPTIBLE
+    rec.spare = 0
+    rec.created = e.now
+    rec.first_run = -1
+    rec.rem = -1
+    rec.runnable_ns = -e.now            # runnable from now (GRec.runnable_ns)
+    rec.running_ns = 0
     if t.loops != NULL:
         depth = e.depth[program]
         off = -1
@@ -620,9 +648,9 @@ cdef int64_t netpoll(Engine* e, int32_t m) noexcept nogil:
     for i in range(n - 1, -1, -1):
         g = gq_pop_front(&e.io_ready)
         e.ready_buf[i] = g
-        e.g.status[g] = G_RUNNABLE
-        e.g.waitreason[g] = WAIT_NONE
-        e.g.since[g] = e.now
+        e.g.a[g].status = G_RUNNABLE
+        e.g.a[g].waitreason = WAIT_NONE
+        e.g.a[g].runnable_ns -= e.now
     e.io_waiters -= n
     e.n_waiting -= n
     e.n_netpolls += 1
@@ -674,11 +702,11 @@ cdef int start_idle(Engine* e, int64_t n) noexcept nogil:
 
 cdef int ready(Engine* e, gid_t g, int32_t p) noexcept nogil:
     """ready / goready (§5.3): into `p`'s runnext, then wakep."""
-    if e.g.status[g] != G_WAITING:
+    if e.g.a[g].status != G_WAITING:
         return fail(e, ERR_ASSERT, "bad g->status in ready")
-    e.g.status[g] = G_RUNNABLE
-    e.g.waitreason[g] = WAIT_NONE
-    e.g.since[g] = e.now
+    e.g.a[g].status = G_RUNNABLE
+    e.g.a[g].waitreason = WAIT_NONE
+    e.g.a[g].runnable_ns -= e.now
     e.n_waiting -= 1
     log_ev(e, EV_READY, -1, p, g, -1)
     if eng_runqput(e, p, g, True) < 0:
@@ -720,7 +748,7 @@ cdef int eng_globrunqget(Engine* e, int32_t p, uint32_t mx, gid_t* out) noexcept
 
 cdef void dropg(Engine* e, int32_t m, gid_t g, int64_t reason) noexcept nogil:
     cdef MRec* mm = &e.ms[m]
-    e.g.running_ns[g] += e.now - mm.run_start
+    e.g.a[g].running_ns += e.now - mm.run_start
     e.ps[mm.p].busy_ns += e.now - mm.run_start
     mm.curg = -1
     log_ev(e, EV_STOP, m, mm.p, g, reason)
@@ -729,8 +757,8 @@ cdef void dropg(Engine* e, int32_t m, gid_t g, int64_t reason) noexcept nogil:
 cdef int park(Engine* e, int32_t m, gid_t g, int reason, int64_t extra) noexcept nogil:
     """gopark (§3.7): the G waits; its M looks for other work."""
     dropg(e, m, g, STOP_PARK)
-    e.g.status[g] = G_WAITING
-    e.g.waitreason[g] = reason
+    e.g.a[g].status = G_WAITING
+    e.g.a[g].waitreason = reason
     e.n_waiting += 1
     return resume(e, m, e.now + extra + e.c.park, PH_SCHEDULE)
 
@@ -810,6 +838,7 @@ cdef int found(Engine* e, int32_t m, gid_t g, bint inherit) noexcept nogil:
         return -1
     e.ms[m].nextg = g
     e.ms[m].next_inherit = inherit
+    prefetch(&e.g.a[g])                          # execute touches it next; long queues evict it
     return resume(e, m, e.now + e.c.schedule, PH_EXECUTE)
 
 
@@ -933,15 +962,20 @@ cdef int steal_work_continue(Engine* e, int32_t m) noexcept nogil:
     return drop_p(e, m)
 
 
+cdef inline void count_steal(GRec* rec) noexcept nogil:
+    if rec.steals < COUNTER_MAX_C:               # saturates (results.G_DTYPE)
+        rec.steals += 1
+
+
 cdef int stolen(Engine* e, int32_t m, int32_t victim, gid_t g, uint32_t before) noexcept nogil:
     """A steal succeeded: g runs now; ring slots [before, runqtail) of the
     thief's ring are the other Gs it took (reference stolen())."""
     cdef int32_t p = e.ms[m].p
     cdef gid_t* ring = ring_of(&e.q, p)
     cdef uint32_t i, moved = e.q.runqtail[p] - before     # counters wrap (§2)
-    e.g.steals[g] += 1
+    count_steal(&e.g.a[g])
     for i in range(moved):
-        e.g.steals[ring[(before + i) & RUNQ_MASK]] += 1
+        count_steal(&e.g.a[ring[(before + i) & RUNQ_MASK]])
     e.ps[p].steals += 1
     e.n_steals += 1
     log_ev(e, EV_STEAL, m, p, g, victim)
@@ -1071,16 +1105,16 @@ cdef int execute(Engine* e, int32_t m, gid_t g, bint inherit) noexcept nogil:
     cdef int32_t p = mm.p
     mm.nextg = -1
     mm.curg = g
-    e.g.status[g] = G_RUNNING
-    e.g.flags[g] &= ~GF_PREEMPT
-    e.g.runnable_ns[g] += e.now - e.g.since[g]
-    if e.g.first_run[g] < 0:
-        e.g.first_run[g] = e.now
+    e.g.a[g].status = G_RUNNING
+    e.g.a[g].flags &= ~GF_PREEMPT
+    e.g.a[g].runnable_ns += e.now
+    if e.g.a[g].first_run < 0:
+        e.g.a[g].first_run = e.now
     mm.run_start = e.now
     if not inherit:
         e.ps[p].schedtick += 1
-    if e.g.flags[g] & GF_SLOWSYSCALL:           # §4.3 step 5
-        e.g.flags[g] &= ~GF_SLOWSYSCALL
+    if e.g.a[g].flags & GF_SLOWSYSCALL:           # §4.3 step 5
+        e.g.a[g].flags &= ~GF_SLOWSYSCALL
         e.ps[p].syscalltick += 1
     log_ev(e, EV_RUN, m, p, g, inherit)
     return run_g(e, m)
@@ -1111,16 +1145,16 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
         e.steps += 1
         if (e.steps & SIGNAL_STEPS_MASK) == 0 and poll_signals(e) < 0:
             return -1
-        if t.flags[g] & GF_PREEMPT:
+        if t.a[g].flags & GF_PREEMPT:
             return gopreempt(e, m, g)
         budget -= 1
         if budget == 0:
             # Instructions that take no time: let the event loop (and
             # max_events, progress, Ctrl-C) in.
             return resume(e, m, e.now, PH_RUN)
-        if t.pc[g] >= e.n_code:
+        if t.a[g].pc >= e.n_code:
             return fail(e, ERR_INDEX, "list index out of range")
-        ins = e.code + 4 * <int64_t>t.pc[g]
+        ins = e.code + 4 * <int64_t>t.a[g].pc
         op = ins[0]
         a = ins[1]
         b = ins[2]
@@ -1128,44 +1162,44 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
         if op == OP_CPU:
             # rem holds `remaining`, or the burst's end under GF_INBURST
             # (the reference's remaining == 0 with burst_end set).
-            if t.flags[g] & GF_INBURST:
-                t.flags[g] &= ~GF_INBURST
-                t.rem[g] = -1
-                t.pc[g] += 1
+            if t.a[g].flags & GF_INBURST:
+                t.a[g].flags &= ~GF_INBURST
+                t.a[g].rem = -1
+                t.a[g].pc += 1
                 continue
-            if t.rem[g] < 0:
+            if t.a[g].rem < 0:
                 if sample(e, a, &d) < 0:
                     return -1
-                t.rem[g] = d
+                t.a[g].rem = d
                 if b:
-                    t.flags[g] |= GF_PREEMPTIBLE
+                    t.a[g].flags |= GF_PREEMPTIBLE
                 else:
-                    t.flags[g] &= ~GF_PREEMPTIBLE
-            if t.rem[g] == 0:
-                t.rem[g] = -1
-                t.pc[g] += 1
+                    t.a[g].flags &= ~GF_PREEMPTIBLE
+            if t.a[g].rem == 0:
+                t.a[g].rem = -1
+                t.a[g].pc += 1
                 continue
-            t.rem[g] = e.now + t.rem[g]
-            t.flags[g] |= GF_INBURST
-            return resume(e, m, t.rem[g], PH_RUN)
-        t.flags[g] &= ~GF_INBURST                  # burst_end = -1
+            t.a[g].rem = e.now + t.a[g].rem
+            t.a[g].flags |= GF_INBURST
+            return resume(e, m, t.a[g].rem, PH_RUN)
+        t.a[g].flags &= ~GF_INBURST                  # burst_end = -1
         if op == OP_EXIT:
             return goexit(e, m, g)
         if op == OP_GO:
-            if t.rem[g] < 0:
-                t.rem[g] = b
-            if t.rem[g] == 0:
-                t.rem[g] = -1
-                t.pc[g] += 1
+            if t.a[g].rem < 0:
+                t.a[g].rem = b
+            if t.a[g].rem == 0:
+                t.a[g].rem = -1
+                t.a[g].pc += 1
                 continue
-            t.rem[g] -= 1
+            t.a[g].rem -= 1
             if newproc(e, p, g, a) < 0:
                 return -1
             return resume(e, m, e.now + e.c.newproc, PH_RUN)
-        t.pc[g] += 1
+        t.a[g].pc += 1
         if op == OP_LOOP:
             if a == 0:
-                t.pc[g] = <int32_t>c
+                t.a[g].pc = <int32_t>c
             else:
                 slot = loop_slot(e, g, b)
                 if slot == NULL:
@@ -1178,7 +1212,7 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
                 return fail(e, ERR_INDEX, "list index out of range")
             slot[0] -= 1
             if slot[0] > 0:
-                t.pc[g] = <int32_t>a
+                t.a[g].pc = <int32_t>a
             continue
         if op == OP_STACK:
             if grow_stack(e, g, a) < 0:
@@ -1235,10 +1269,10 @@ cdef int newproc(Engine* e, int32_t p, gid_t parent, int64_t program) noexcept n
 cdef int goexit(Engine* e, int32_t m, gid_t g) noexcept nogil:
     """goexit0 (§5.2)."""
     dropg(e, m, g, STOP_EXIT)
-    e.g.status[g] = G_DEAD
-    e.g.rem[g] = e.now                     # finished
+    e.g.a[g].status = G_DEAD
+    e.g.a[g].rem = e.now                     # finished
     e.n_dead += 1
-    e.stack_inuse -= (<int64_t>STACK_MIN) << e.g.stack_log2[g]
+    e.stack_inuse -= e.g.a[g].stack
     if e.g.loops != NULL and e.g.loops[g] >= 0:
         loops_free(e, e.g.loops[g])
         e.g.loops[g] = -1
@@ -1252,8 +1286,8 @@ cdef int goexit(Engine* e, int32_t m, gid_t g) noexcept nogil:
 cdef int gosched(Engine* e, int32_t m, gid_t g, int64_t reason, int64_t cost) noexcept nogil:
     """goschedImpl (§3.7): to the global queue tail; wakep."""
     dropg(e, m, g, reason)
-    e.g.status[g] = G_RUNNABLE
-    e.g.since[g] = e.now
+    e.g.a[g].status = G_RUNNABLE
+    e.g.a[g].runnable_ns -= e.now
     if globrunqput(&e.q, g) < 0:
         return nomem(e)
     if wakep(e) < 0:
@@ -1262,24 +1296,23 @@ cdef int gosched(Engine* e, int32_t m, gid_t g, int64_t reason, int64_t cost) no
 
 
 cdef int gopreempt(Engine* e, int32_t m, gid_t g) noexcept nogil:
-    e.g.flags[g] &= ~GF_PREEMPT
-    e.g.preemptions[g] += 1
+    e.g.a[g].flags &= ~GF_PREEMPT
+    if e.g.a[g].preemptions < COUNTER_MAX_C:     # saturates (results.G_DTYPE)
+        e.g.a[g].preemptions += 1
     e.n_preemptions += 1
     return gosched(e, m, g, STOP_PREEMPT, 0)
 
 
 cdef int grow_stack(Engine* e, gid_t g, int64_t need) noexcept nogil:
     """newstack (§5.4): double until it fits; beyond max_stack is fatal."""
-    cdef int shift = e.g.stack_log2[g]
-    cdef int64_t size = (<int64_t>STACK_MIN) << shift
+    cdef int64_t size = e.g.a[g].stack
     while size < need:
         size *= 2
-        shift += 1
         if size > e.max_stack:
-            e.err_goid = e.g.goid[g]
+            e.err_goid = e.g.a[g].goid
             return fail(e, ERR_STACK, NULL)
-    e.stack_inuse += size - ((<int64_t>STACK_MIN) << e.g.stack_log2[g])
-    e.g.stack_log2[g] = <uint8_t>shift
+    e.stack_inuse += size - e.g.a[g].stack
+    e.g.a[g].stack = <uint32_t>size             # max_stack <= 2**31 (simulate checks)
     return 0
 
 
@@ -1323,7 +1356,7 @@ cdef int wg_add(Engine* e, int32_t m, gid_t g, WaitGroup* wg, int64_t delta) noe
     if wg.counter > TIME_LIMIT:        # 2**62: Python ints would go on; int64 must not wrap
         return fail(e, ERR_OVERFLOW, "WaitGroup counter exceeds 2**62")
     if wg.counter < 0:
-        e.err_goid = e.g.goid[g]
+        e.err_goid = e.g.a[g].goid
         return fail(e, ERR_PANIC, "sync: negative WaitGroup counter")
     cost = e.c.wg_op
     if wg.counter == 0:
@@ -1342,7 +1375,7 @@ cdef int entersyscall(Engine* e, int32_t m, gid_t g, int64_t duration, bint bloc
     cdef int32_t p = mm.p
     dropg(e, m, g, STOP_SYSCALL)
     mm.curg = g
-    e.g.status[g] = G_SYSCALL
+    e.g.a[g].status = G_SYSCALL
     e.n_syscalls += 1
     log_ev(e, EV_SYSCALL_ENTER, m, p, g, -1)
     mm.syscalltick = e.ps[p].syscalltick
@@ -1387,7 +1420,7 @@ cdef int exitsyscall(Engine* e, int32_t m) noexcept nogil:
         else:
             return exitsyscall0(e, m, g)
     e.ps[mm.p].syscalltick += 1
-    e.g.status[g] = G_RUNNING
+    e.g.a[g].status = G_RUNNING
     mm.run_start = e.now
     log_ev(e, EV_SYSCALL_EXIT, m, mm.p, g, how)
     return resume(e, m, e.now + e.c.syscall_exit, PH_RUN)
@@ -1397,10 +1430,10 @@ cdef int exitsyscall0(Engine* e, int32_t m, gid_t g) noexcept nogil:
     """The slow path: no P; the G goes to the global queue, the M stops."""
     cdef MRec* mm = &e.ms[m]
     cdef int32_t p
-    e.g.status[g] = G_RUNNABLE
+    e.g.a[g].status = G_RUNNABLE
     mm.curg = -1
-    e.g.since[g] = e.now
-    e.g.flags[g] |= GF_SLOWSYSCALL
+    e.g.a[g].runnable_ns -= e.now
+    e.g.a[g].flags |= GF_SLOWSYSCALL
     log_ev(e, EV_SYSCALL_EXIT, m, -1, g, 2)
     p = pidleget(e)
     if p < 0:
@@ -1540,10 +1573,10 @@ cdef int preemptone(Engine* e, int32_t p) noexcept nogil:
     if m < 0 or e.ms[m].curg < 0:
         return 0
     g = e.ms[m].curg
-    e.g.flags[g] |= GF_PREEMPT
+    e.g.a[g].flags |= GF_PREEMPT
     log_ev(e, EV_PREEMPT, m, p, g, e.async_preempt)
-    if (e.g.flags[g] & GF_INBURST) and e.g.rem[g] > e.now:         # burst_end > now
-        if e.g.flags[g] & GF_PREEMPTIBLE:
+    if (e.g.a[g].flags & GF_INBURST) and e.g.a[g].rem > e.now:         # burst_end > now
+        if e.g.a[g].flags & GF_PREEMPTIBLE:
             return push(e, e.now, E_PREEMPT, m, e.ms[m].gen)      # next function call
         elif e.async_preempt:
             return push(e, e.now + e.c.preempt_signal, E_PREEMPT, m, e.ms[m].gen)
@@ -1554,12 +1587,12 @@ cdef int async_preempt_arrives(Engine* e, int32_t m, int64_t gen) noexcept nogil
     """The preemption takes effect if the same CPU burst is still running."""
     cdef MRec* mm = &e.ms[m]
     cdef gid_t g = mm.curg
-    if gen != mm.gen or g < 0 or not (e.g.flags[g] & GF_PREEMPT) or mm.phase != PH_RUN:
+    if gen != mm.gen or g < 0 or not (e.g.a[g].flags & GF_PREEMPT) or mm.phase != PH_RUN:
         return 0
-    if not (e.g.flags[g] & GF_INBURST) or e.g.rem[g] <= e.now:   # burst_end <= now
+    if not (e.g.a[g].flags & GF_INBURST) or e.g.a[g].rem <= e.now:   # burst_end <= now
         return 0
-    e.g.rem[g] = e.g.rem[g] - e.now             # remaining = burst_end - now
-    e.g.flags[g] &= ~GF_INBURST                 # burst_end = -1
+    e.g.a[g].rem = e.g.a[g].rem - e.now             # remaining = burst_end - now
+    e.g.a[g].flags &= ~GF_INBURST                 # burst_end = -1
     mm.gen += 1                                 # cancel the burst's end
     return gopreempt(e, m, g)
 
@@ -1713,18 +1746,18 @@ cdef int check_invariants(Engine* e) noexcept nogil:
         if chk_put(e, gq_at(&e.io_ready, j), PL_IOREADY, 0) < 0:
             return -1
     for i in range(n):
-        if e.g.status[i] == G_WAITING and e.g.waitreason[i] == WAIT_IO:
+        if e.g.a[i].status == G_WAITING and e.g.a[i].waitreason == WAIT_IO:
             io_pending += 1
     if io_pending != e.io_waiters:
         return fail(e, ERR_ASSERT, "netpoll waiter count")
     for i in range(n):
-        st = e.g.status[i]
+        st = e.g.a[i].status
         inw = e.where[i] != PL_NOWHERE
         waiting += st == G_WAITING
         dead += st == G_DEAD
         if st != G_DEAD:
-            stack += (<int64_t>STACK_MIN) << e.g.stack_log2[i]
-        if st == G_DEAD or (st == G_WAITING and e.g.waitreason[i] == WAIT_IO and not inw):
+            stack += e.g.a[i].stack
+        if st == G_DEAD or (st == G_WAITING and e.g.a[i].waitreason == WAIT_IO and not inw):
             if inw and st == G_DEAD:
                 return chk_fail(e, CHK_DEAD_QUEUED, i)
             continue
@@ -1804,8 +1837,8 @@ cdef int monitor_sample(Engine* e, int64_t t) noexcept nogil:
     for i in range(e.nm):
         g = e.ms[i].curg
         if g >= 0:
-            running += e.g.status[g] == G_RUNNING
-            syscall += e.g.status[g] == G_SYSCALL
+            running += e.g.a[g].status == G_RUNNING
+            syscall += e.g.a[g].status == G_SYSCALL
     row[0] = t
     row[1] = e.g.n - e.n_dead
     row[2] = e.g.n - e.n_dead - e.n_waiting - running - syscall
@@ -1844,9 +1877,9 @@ cdef int run_loop(Engine* e) noexcept nogil:
     if e.err != ERR_NONE:
         return -1
     while not finished(e):
-        if e.heap.n == 0:
+        if heap_size(&e.heap) == 0:
             return fail(e, ERR_ASSERT, "the event heap ran dry")
-        if (e.mon_period or e.snap_at >= 0) and observe(e, e.heap.a[0].when - 1, False) < 0:
+        if (e.mon_period or e.snap_at >= 0) and observe(e, heap_min_when(&e.heap) - 1, False) < 0:
             return -1
         heap_pop(&e.heap, &ev)
         e.now = ev.when
@@ -1878,17 +1911,9 @@ cdef int run_loop(Engine* e) noexcept nogil:
 
 # ================================================================ the Python face
 
-_G_COLUMNS = (
-    ("goid", np.int32), ("parent", np.int32), ("pc", np.int32), ("status", np.uint8),
-    ("waitreason", np.uint8), ("flags", np.uint8), ("stack_log2", np.uint8),
-    ("preemptions", np.uint32), ("steals", np.uint32), ("created", np.int64),
-    ("first_run", np.int64), ("runnable_ns", np.int64), ("running_ns", np.int64),
-    ("since", np.int64), ("rem", np.int64),
-)
-
-#: Bytes per G of the G table (columns above, plus 4 for loop counters when
-#: some program uses ``repeat``).
-G_BYTES = sum(np.dtype(t).itemsize for _, t in _G_COLUMNS)
+#: Bytes per G of the G table (GRec, the rows of results.G_DTYPE), plus 4
+#: for loop counters when some program uses ``repeat``.
+G_BYTES = sizeof(GRec)
 
 _COST_FIELDS = ("newproc", "goexit", "schedule", "gosched", "park", "ready", "chan_op", "wg_op",
                 "syscall_enter", "syscall_exit", "syscall_exit_slow", "thread_create",
@@ -2028,7 +2053,8 @@ cdef class _Run:
     """One compiled run: owns every buffer the C engine points into."""
 
     cdef Engine e
-    cdef dict gcols             # G table columns by name
+    cdef object garr            # the G table: GRec rows, dtype results.G_DTYPE
+    cdef object loops_arr       # int32 loop-counter offsets, or None
     cdef object code, dists, entry, depth     # the workload arrays, kept alive
     cdef object bitgen
     cdef object ms_buf, ps_buf, pidle_buf, midle_buf, chans_buf, wgs_buf
@@ -2117,9 +2143,9 @@ cdef class _Run:
             needspinning=e.needspinning, nmidle=e.nmidle, sysmonwait=bool(e.sm_wait),
             global_queue=[gq_at(&e.q.globrunq, k) for k in range(<int64_t>e.q.globrunq.size)],
             ps=ps, ms=ms,
-            goid=self.gcols["goid"][:n].astype(np.int64),
-            g_status=self.gcols["status"][:n].copy(),
-            g_waitreason=self.gcols["waitreason"][:n].copy(),
+            goid=self.garr["goid"][:n].astype(np.int64),
+            g_status=self.garr["state"][:n].copy(),
+            g_waitreason=self.garr["wait_reason"][:n].copy(),
             io_waiting=e.io_waiters, sleeping=sleeping)
 
     def trace_py(self):
@@ -2133,47 +2159,24 @@ cdef class _Run:
 
     cdef void bind_g(self):
         cdef Engine* e = &self.e
-        cols = self.gcols
-        e.g.goid = <int32_t*>cnp.PyArray_DATA(cols["goid"])
-        e.g.parent = <int32_t*>cnp.PyArray_DATA(cols["parent"])
-        e.g.pc = <int32_t*>cnp.PyArray_DATA(cols["pc"])
-        e.g.status = <uint8_t*>cnp.PyArray_DATA(cols["status"])
-        e.g.waitreason = <uint8_t*>cnp.PyArray_DATA(cols["waitreason"])
-        e.g.flags = <uint8_t*>cnp.PyArray_DATA(cols["flags"])
-        e.g.stack_log2 = <uint8_t*>cnp.PyArray_DATA(cols["stack_log2"])
-        e.g.preemptions = <uint32_t*>cnp.PyArray_DATA(cols["preemptions"])
-        e.g.steals = <uint32_t*>cnp.PyArray_DATA(cols["steals"])
-        e.g.created = <int64_t*>cnp.PyArray_DATA(cols["created"])
-        e.g.first_run = <int64_t*>cnp.PyArray_DATA(cols["first_run"])
-        e.g.runnable_ns = <int64_t*>cnp.PyArray_DATA(cols["runnable_ns"])
-        e.g.running_ns = <int64_t*>cnp.PyArray_DATA(cols["running_ns"])
-        e.g.since = <int64_t*>cnp.PyArray_DATA(cols["since"])
-        e.g.rem = <int64_t*>cnp.PyArray_DATA(cols["rem"])
-        if "loops" in cols:
-            e.g.loops = <int32_t*>cnp.PyArray_DATA(cols["loops"])
-        else:
-            e.g.loops = NULL
+        e.g.a = <GRec*>cnp.PyArray_DATA(self.garr)
+        e.g.cap = self.garr.shape[0]
+        e.g.loops = NULL if self.loops_arr is None else <int32_t*>cnp.PyArray_DATA(self.loops_arr)
 
     cdef void alloc_g(self, int64_t cap, bint loops):
-        self.gcols = {name: np.empty(cap, dtype=t) for name, t in _G_COLUMNS}
-        if loops:
-            self.gcols["loops"] = np.empty(cap, dtype=np.int32)
-        self.e.g.cap = cap
+        self.garr = np.empty(cap, dtype=G_DTYPE)
+        self.loops_arr = np.empty(cap, dtype=np.int32) if loops else None
         self.bind_g()
 
-    @cython.boundscheck(True)
-    @cython.wraparound(True)
     def grow_g(self):
-        """Double the G table (called with the GIL from the C growth path)."""
-        cdef int64_t n = self.e.g.n
+        """Double the G table (called with the GIL from the C growth path).
+
+        ndarray.resize reallocs in place, so big tables move by mremap
+        rather than by copying into a second table."""
         cdef int64_t cap = max(16, self.e.g.cap * 2)
-        new = {}
-        for name, old in self.gcols.items():
-            arr = np.empty(cap, dtype=old.dtype)
-            arr[:n] = old[:n]
-            new[name] = arr
-        self.gcols = new
-        self.e.g.cap = cap
+        self.garr.resize((cap,), refcheck=False)
+        if self.loops_arr is not None:
+            self.loops_arr.resize((cap,), refcheck=False)
         self.bind_g()
 
     @cython.boundscheck(True)
@@ -2361,22 +2364,19 @@ cdef class _Run:
         # Close the intervals still open when the run stopped.
         for m in range(e.nm):
             g = e.ms[m].curg
-            if g >= 0 and e.g.status[g] == G_RUNNING:
-                e.g.running_ns[g] += e.now - e.ms[m].run_start
+            if g >= 0 and e.g.a[g].status == G_RUNNING:
+                e.g.a[g].running_ns += e.now - e.ms[m].run_start
                 e.ps[e.ms[m].p].busy_ns += e.now - e.ms[m].run_start
                 e.ms[m].run_start = e.now
-        for i in range(n):
-            if e.g.status[i] == G_RUNNABLE:          # queued, or in an M's hand
-                e.g.runnable_ns[i] += e.now - e.g.since[i]
-                e.g.since[i] = e.now
+        finalize_rows(e)
         for k in range(e.npidle):
             p = e.pidle[k]
             e.ps[p].idle_ns += e.now - e.ps[p].idle_since
             e.ps[p].idle_since = e.now
-        gs = np.empty(n, dtype=G_DTYPE)
-        if n:
-            fill_g_rows(e, <char*>cnp.PyArray_DATA(gs), G_DTYPE.itemsize,
-                        np.array([G_DTYPE.fields[f][1] for f in G_DTYPE.names], dtype=np.int64))
+        # The G table is the result: give back the rows never used.
+        self.garr.resize((n,), refcheck=False)
+        self.bind_g()
+        gs = self.garr
         procs = np.zeros(e.nprocs, dtype=P_DTYPE)
         for i in range(e.nprocs):
             procs[i] = (i, e.ps[i].busy_ns, e.ps[i].schedtick, e.ps[i].steals, e.ps[i].idle_ns)
@@ -2416,7 +2416,7 @@ cdef class _Run:
 
     def g_bytes(self):
         """Bytes per G of the G table in this run."""
-        return sum(a.dtype.itemsize for a in self.gcols.values())
+        return G_BYTES + (4 if self.loops_arr is not None else 0)
 
 
 cdef inline int32_t program_of(Engine* e, int32_t pc) noexcept nogil:
@@ -2431,35 +2431,22 @@ cdef inline int32_t program_of(Engine* e, int32_t pc) noexcept nogil:
     return <int32_t>lo
 
 
-cdef void fill_g_rows(Engine* e, char* base, int64_t itemsize, int64_t[::1] off):
-    # G_DTYPE rows from the G columns (offsets in G_DTYPE.names order; the
-    # dtype is packed, so fields are written unaligned with memcpy).
-    cdef int64_t i, v
-    cdef int32_t prog
-    cdef uint64_t u64
-    cdef char* row
-    cdef GTable* t = &e.g
-    with nogil:
-        for i in range(t.n):
-            row = base + i * itemsize
-            v = t.goid[i]
-            memcpy(row + off[0], &v, 8)
-            v = t.parent[i]
-            memcpy(row + off[1], &v, 8)
-            prog = program_of(e, t.pc[i])
-            memcpy(row + off[2], &prog, 4)
-            memcpy(row + off[3], &t.created[i], 8)
-            memcpy(row + off[4], &t.first_run[i], 8)
-            v = t.rem[i] if t.status[i] == G_DEAD else -1
-            memcpy(row + off[5], &v, 8)
-            memcpy(row + off[6], &t.runnable_ns[i], 8)
-            memcpy(row + off[7], &t.running_ns[i], 8)
-            memcpy(row + off[8], &t.preemptions[i], 4)
-            memcpy(row + off[9], &t.steals[i], 4)
-            memcpy(row + off[10], &t.status[i], 1)
-            memcpy(row + off[11], &t.waitreason[i], 1)
-            u64 = (<uint64_t>STACK_MIN) << t.stack_log2[i]
-            memcpy(row + off[12], &u64, 8)
+cdef void finalize_rows(Engine* e) noexcept nogil:
+    # The run is over: turn each GRec's run-time fields into result fields,
+    # in place (see GRec): close open runnable intervals, parent index ->
+    # goid, pc -> program, rem -> finished.
+    cdef int64_t i
+    cdef GRec* rec
+    for i in range(e.g.n):
+        rec = &e.g.a[i]
+        if rec.status == G_RUNNABLE:                 # queued, or in an M's hand
+            rec.runnable_ns += e.now
+        rec.parent = e.g.a[rec.parent].goid if rec.parent >= 0 else 0
+        rec.pc = program_of(e, rec.pc)
+        if rec.status != G_DEAD:
+            rec.rem = -1
+        rec.flags = 0
+        rec.spare = 0
 
 
 @cython.boundscheck(True)
@@ -2484,6 +2471,8 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
         costs = CostModel()
     if not 1 <= gomaxprocs <= 1 << 20:
         raise ValueError(f"gomaxprocs must be in [1, {1 << 20}], got {gomaxprocs}")
+    if not 2048 <= max_stack <= 1 << 31:           # GRec.stack is a uint32
+        raise ValueError(f"max_stack must be in [2048, 2**31], got {max_stack}")
     if max_threads < 2:
         raise ValueError(f"max_threads must be at least 2, got {max_threads}")
     if max_threads > 1 << 30:

@@ -13,22 +13,34 @@ from gmpcore.events import EVENT_NAMES, G_STATUS_NAMES, WAIT_REASONS
 
 #: One row per goroutine, in creation order (Go's allgs).  Times are virtual ns
 #: from the start; -1 where it never happened (a G that never ran or never
-#: finished).
-G_DTYPE = np.dtype([
-    ("goid", np.int64),         # Go's goroutine id (main is 1)
-    ("parent", np.int64),       # goid of the creator; 0 for main
-    ("program", np.int32),      # index into Result.program_names
-    ("created", np.int64),      # when newproc made it runnable
-    ("first_run", np.int64),    # first execute
-    ("finished", np.int64),     # goexit
-    ("runnable_ns", np.int64),  # total time runnable (queued) before running
-    ("running_ns", np.int64),   # total time in _Grunning
-    ("preemptions", np.uint32), # times preempted (sysmon's 10 ms slice)
-    ("steals", np.uint32),      # times taken by another P's thief
-    ("state", np.uint8),        # final G status (1 runnable, 2 running, 4 waiting, 6 dead …)
-    ("wait_reason", np.uint8),  # index into WAIT_REASONS when waiting
-    ("stack", np.uint64),       # stack size in bytes (starts at 2048, doubles)
-])
+#: finished).  The compiled engine keeps each G in one 64-byte record and
+#: returns that very table through this dtype (two bytes of engine flags stay
+#: hidden), so a G costs 64 bytes, results included (docs/performance.md).
+G_DTYPE = np.dtype({
+    "names": ["goid", "parent", "program", "created", "first_run", "finished",
+              "runnable_ns", "running_ns", "preemptions", "steals", "state",
+              "wait_reason", "stack"],
+    "formats": [np.int32, np.int32, np.int32, np.int64, np.int64, np.int64,
+                np.int64, np.int64, np.uint16, np.uint16, np.uint8, np.uint8, np.uint32],
+    "offsets": [0, 4, 8, 24, 32, 40, 48, 56, 16, 18, 20, 21, 12],
+    "itemsize": 64,
+})
+# goid         Go's goroutine id (main is 1)
+# parent       goid of the creator; 0 for main
+# program      index into Result.program_names
+# created      when newproc made it runnable
+# first_run    first execute
+# finished     goexit
+# runnable_ns  total time runnable (queued) before running
+# running_ns   total time in _Grunning
+# preemptions  times preempted (sysmon's 10 ms slice); saturates at 65535
+# steals       times taken by another P's thief; saturates at 65535
+# state        final G status (1 runnable, 2 running, 3 syscall, 4 waiting, 6 dead)
+# wait_reason  index into WAIT_REASONS when waiting
+# stack        stack size in bytes (starts at 2048, doubles; at most 2**31)
+
+#: Largest count the ``preemptions`` and ``steals`` columns hold.
+COUNTER_MAX = 0xFFFF
 
 #: One row per P.
 P_DTYPE = np.dtype([

@@ -58,7 +58,8 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
     max_threads : int
         ``debug.SetMaxThreads``; more Ms raise :class:`ThreadExhaustion`.
     max_stack : int
-        ``debug.SetMaxStack`` in bytes; beyond it :class:`StackOverflow`.
+        ``debug.SetMaxStack`` in bytes (2048 to 2**31); beyond it
+        :class:`StackOverflow`.
     until : {"main", "all"}
         End when main exits (as Go does), or when every goroutine has.
     schedtrace : duration, optional
@@ -132,7 +133,7 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
         async_preempt=_bool(async_preempt, "async_preempt"),
         runnext=_bool(runnext, "runnext"),
         max_threads=_int(max_threads, "max_threads", 2, 1_000_000),
-        max_stack=_int(max_stack, "max_stack", 2048, 2**40),
+        max_stack=_int(max_stack, "max_stack", 2048, 2**31),
         until=until,
         schedtrace=0 if schedtrace is None else duration_ns(schedtrace, "schedtrace"),
         record_events=_bool(record_events, "record_events"),
@@ -192,21 +193,15 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
 
 
 def _result(raw, nprocs, program_names):
-    """A Result from an engine's dict: goroutines and procs may be lists of
-    tuples (reference) or structured arrays in G_DTYPE/P_DTYPE order
-    (compiled); either way ``parent`` arrives as the creator's G index."""
+    """A Result from an engine's dict: goroutines and procs are lists of
+    tuples in G_DTYPE/P_DTYPE field order (reference) or the structured
+    arrays themselves (compiled, no copy)."""
     if isinstance(raw["goroutines"], np.ndarray):
         rows = raw["goroutines"]
-        if rows.dtype != G_DTYPE:
-            rows = rows.astype(G_DTYPE)
     else:
-        gs = np.array(raw["goroutines"], dtype=object).reshape(-1, len(G_DTYPE.names))
-        rows = np.zeros(len(gs), dtype=G_DTYPE)
-        for i, name in enumerate(G_DTYPE.names):
-            rows[name] = gs[:, i]
-    if len(rows):
-        parents = rows["parent"]
-        rows["parent"] = np.where(parents >= 0, rows["goid"][np.maximum(parents, 0)], 0)
+        rows = np.zeros(len(raw["goroutines"]), dtype=G_DTYPE)
+        for name, column in zip(G_DTYPE.names, zip(*raw["goroutines"])):
+            rows[name] = column
     if isinstance(raw["procs"], np.ndarray):
         procs = np.array(raw["procs"], dtype=P_DTYPE)
     else:

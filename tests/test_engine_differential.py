@@ -178,7 +178,7 @@ def test_raw_dict_matches_reference():
     assert ref["schedtrace"] and ref["schedtrace"] == cmp["schedtrace"]
     assert np.array_equal(ref["events"], cmp["events"])
     assert [tuple(r) for r in ref["goroutines"]] == cmp["goroutines"].tolist()
-    assert cmp["goroutines"]["parent"][0] == -1        # raw G index, as the reference
+    assert cmp["goroutines"]["parent"][0] == 0         # main has no creator
     assert [tuple(r) for r in ref["procs"]] == cmp["procs"].tolist()
     assert ref["makespan_ns"] == cmp["makespan_ns"] and ref["now"] == cmp["now"]
 

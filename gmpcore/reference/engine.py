@@ -28,6 +28,7 @@ from gmpcore.events import (
 )
 from gmpcore.errors import Deadlock, StackOverflow, ThreadExhaustion, WorkloadPanic
 from gmpcore.reference.runq import RefSched, _cheaprand, _seed_state
+from gmpcore.results import COUNTER_MAX
 from gmpcore.state import scheddetail
 
 # Opcodes (docs/simulator-design.md §1.1).
@@ -705,9 +706,9 @@ class RefEngine:
     def stolen(self, m, victim, g, moved):
         """A steal succeeded: g runs now, `moved` went to the thief's ring."""
         p = m.p
-        g.steals += 1
+        g.steals = min(g.steals + 1, COUNTER_MAX)     # saturates (results.G_DTYPE)
         for gi in moved:
-            self.gs[gi].steals += 1
+            self.gs[gi].steals = min(self.gs[gi].steals + 1, COUNTER_MAX)
         p.steals += 1
         self.counters["steals"] += 1
         self.log(EV_STEAL, m=m, p=p, g=g, arg=victim.id)
@@ -941,7 +942,7 @@ class RefEngine:
 
     def gopreempt(self, m, g):
         g.preempt = False
-        g.preemptions += 1
+        g.preemptions = min(g.preemptions + 1, COUNTER_MAX)
         self.counters["preemptions"] += 1
         self.gosched(m, g, STOP_PREEMPT, 0)
 
@@ -1272,7 +1273,8 @@ class RefEngine:
             "counters": dict(self.counters),
             "monitor": self.samples,
             "snapshot": self.snapshot,
-            "goroutines": [(g.goid, g.parent, g.program, g.created, g.first_run, g.finished,
+            "goroutines": [(g.goid, 0 if g.parent < 0 else self.gs[g.parent].goid, g.program,
+                            g.created, g.first_run, g.finished,
                             g.runnable_ns, g.running_ns, g.preemptions, g.steals,
                             g.status, g.waitreason, g.stack) for g in self.gs],
             "procs": [(p.id, p.busy_ns, p.schedtick, p.steals, p.idle_ns) for p in self.ps],

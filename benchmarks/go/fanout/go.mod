@@ -1,0 +1,3 @@
+module gmpcore/fanout
+
+go 1.22

@@ -273,11 +273,12 @@ cdef struct GRec:
     int64_t running_ns           # total time running
 
 cdef struct GTable:
-    # The G table (a NumPy array of G_DTYPE owned by the run object), plus
-    # loop counters when some program uses `repeat`.
+    # The G table, malloc'd by the engine (resize_g), plus loop counters
+    # when some program uses `repeat`.  The result array takes it over.
     int64_t n                    # Gs created so far (allgs)
     int64_t cap                  # rows allocated
     GRec* a
+    bint has_loops
     int32_t* loops               # offset of its loop counter block in the pool, -1 none (NULL if no program loops)
 
 cdef struct LoopPool:

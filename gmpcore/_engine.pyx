@@ -21,6 +21,7 @@ import numpy as np
 cimport numpy as cnp
 
 from cpython.exc cimport PyErr_CheckSignals
+from cython.view cimport array as cvarray
 from cpython.pycapsule cimport PyCapsule_GetPointer
 from libc.math cimport exp, floor
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t, INT32_MAX
@@ -256,14 +257,27 @@ cdef gid_t timer_pop(TimerHeap* h) noexcept nogil:
 
 # ---------------------------------------------------------------- growth paths (take the GIL)
 
+cdef int resize_g(GTable* t, int64_t cap) noexcept nogil:
+    # realloc the G table (and its loop column) to `cap` rows: in place, or
+    # by mremap for big tables, so growth never needs two tables at once.
+    # The engine's own malloc, not NumPy's: no transparent-huge-page
+    # madvise, whose zeroing and compaction cost more than they save here.
+    cdef GRec* na = <GRec*>realloc(t.a, <size_t>cap * sizeof(GRec))
+    cdef int32_t* nl
+    if na == NULL:
+        return -1
+    t.a = na
+    if t.has_loops:
+        nl = <int32_t*>realloc(t.loops, <size_t>cap * sizeof(int32_t))
+        if nl == NULL:
+            return -1
+        t.loops = nl
+    t.cap = cap
+    return 0
+
+
 cdef int grow_g(Engine* e) noexcept nogil:
-    cdef int rc = 0
-    with gil:
-        try:
-            (<_Run>e.owner).grow_g()
-        except MemoryError:
-            rc = -1
-    if rc < 0:
+    if resize_g(&e.g, e.g.cap * 2 if e.g.cap >= 8 else 16) < 0:
         return nomem(e)
     return 0
 
@@ -2053,8 +2067,6 @@ cdef class _Run:
     """One compiled run: owns every buffer the C engine points into."""
 
     cdef Engine e
-    cdef object garr            # the G table: GRec rows, dtype results.G_DTYPE
-    cdef object loops_arr       # int32 loop-counter offsets, or None
     cdef object code, dists, entry, depth     # the workload arrays, kept alive
     cdef object bitgen
     cdef object ms_buf, ps_buf, pidle_buf, midle_buf, chans_buf, wgs_buf
@@ -2083,6 +2095,8 @@ cdef class _Run:
         free(e.ready_buf)
         free(e.trace)
         free(e.mon)
+        free(e.g.a)
+        free(e.g.loops)
         free(e.where)
         free(e.where_id)
         if e.ps != NULL:
@@ -2136,16 +2150,16 @@ cdef class _Run:
         ms = [dict(id=i, p=e.ms[i].p, curg=e.ms[i].curg, nextp=e.ms[i].nextp,
                    spinning=bool(e.ms[i].spinning), idle=i in idle, poller=e.poller == i,
                    sysmon=i == 1) for i in range(e.nm)]
-        n = e.g.n
+        gs = self.g_rows(False)
         return dict(
             time=e.now, since_start=e.now - e.sm_starttime, gomaxprocs=e.nprocs,
             npidle=e.npidle, threads=e.nm, nmspinning=e.nmspinning,
             needspinning=e.needspinning, nmidle=e.nmidle, sysmonwait=bool(e.sm_wait),
             global_queue=[gq_at(&e.q.globrunq, k) for k in range(<int64_t>e.q.globrunq.size)],
             ps=ps, ms=ms,
-            goid=self.garr["goid"][:n].astype(np.int64),
-            g_status=self.garr["state"][:n].copy(),
-            g_waitreason=self.garr["wait_reason"][:n].copy(),
+            goid=gs["goid"].astype(np.int64),
+            g_status=gs["state"].copy(),
+            g_waitreason=gs["wait_reason"].copy(),
             io_waiting=e.io_waiters, sleeping=sleeping)
 
     def trace_py(self):
@@ -2157,27 +2171,20 @@ cdef class _Run:
         if self.on_schedtrace is not None:
             self.on_schedtrace(text)
 
-    cdef void bind_g(self):
+    cdef object g_rows(self, bint final):
+        """The G table as a G_DTYPE array without copying.  `final`: the run
+        is over; the array takes the table over (frees it when it dies)."""
         cdef Engine* e = &self.e
-        e.g.a = <GRec*>cnp.PyArray_DATA(self.garr)
-        e.g.cap = self.garr.shape[0]
-        e.g.loops = NULL if self.loops_arr is None else <int32_t*>cnp.PyArray_DATA(self.loops_arr)
-
-    cdef void alloc_g(self, int64_t cap, bint loops):
-        self.garr = np.empty(cap, dtype=G_DTYPE)
-        self.loops_arr = np.empty(cap, dtype=np.int32) if loops else None
-        self.bind_g()
-
-    def grow_g(self):
-        """Double the G table (called with the GIL from the C growth path).
-
-        ndarray.resize reallocs in place, so big tables move by mremap
-        rather than by copying into a second table."""
-        cdef int64_t cap = max(16, self.e.g.cap * 2)
-        self.garr.resize((cap,), refcheck=False)
-        if self.loops_arr is not None:
-            self.loops_arr.resize((cap,), refcheck=False)
-        self.bind_g()
+        cdef int64_t n = e.g.n
+        cdef cvarray buf
+        if final:
+            if resize_g(&e.g, n if n else 1) < 0:   # give back the rows never used
+                raise MemoryError("cannot shrink the G table")
+        buf = <char[:(n if n else 1) * sizeof(GRec)]> <char*> e.g.a
+        if final:
+            buf.callback_free_data = free
+            e.g.a = NULL
+        return np.frombuffer(buf, dtype=G_DTYPE, count=n)
 
     @cython.boundscheck(True)
     @cython.wraparound(True)
@@ -2276,7 +2283,9 @@ cdef class _Run:
         # The G table, sized from the bytecode when it says how many Gs run.
         est = estimate_goroutines(compiled) or 1024
         loops = bool(self.depth.shape[0]) and int(np.max(self.depth)) > 0
-        self.alloc_g(max(16, min(est, _MAX_INITIAL_G)), loops)
+        e.g.has_loops = loops
+        if resize_g(&e.g, max(16, min(est, _MAX_INITIAL_G))) < 0:
+            raise MemoryError("cannot allocate the G table")
         for i in range(MAX_LOOP_DEPTH + 1):
             e.pool.free_head[i] = -1
         # Scheduler globals.
@@ -2373,10 +2382,7 @@ cdef class _Run:
             p = e.pidle[k]
             e.ps[p].idle_ns += e.now - e.ps[p].idle_since
             e.ps[p].idle_since = e.now
-        # The G table is the result: give back the rows never used.
-        self.garr.resize((n,), refcheck=False)
-        self.bind_g()
-        gs = self.garr
+        gs = self.g_rows(True)
         procs = np.zeros(e.nprocs, dtype=P_DTYPE)
         for i in range(e.nprocs):
             procs[i] = (i, e.ps[i].busy_ns, e.ps[i].schedtick, e.ps[i].steals, e.ps[i].idle_ns)
@@ -2416,7 +2422,7 @@ cdef class _Run:
 
     def g_bytes(self):
         """Bytes per G of the G table in this run."""
-        return G_BYTES + (4 if self.loops_arr is not None else 0)
+        return G_BYTES + (4 if self.e.g.has_loops else 0)
 
 
 cdef inline int32_t program_of(Engine* e, int32_t pc) noexcept nogil:

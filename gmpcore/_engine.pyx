@@ -40,7 +40,7 @@ from gmpcore._runq cimport (RQ_CORRUPT, RQ_NOMEM, RQ_OVERFLOW, RunQueues, globru
                             runqempty, runqget, runqput, runqputbatch, runqsize, runqsteal)
 from gmpcore._steal_order cimport random_order_free, random_order_reset
 
-from gmpcore.errors import Deadlock, GoThrow, StackOverflow, ThreadExhaustion, WorkloadPanic
+from gmpcore.errors import Deadlock, GoFatalError, GoThrow, StackOverflow, ThreadExhaustion, WorkloadPanic
 from gmpcore.results import G_DTYPE, MONITOR_FIELDS, P_DTYPE, monitor_dtype
 from gmpcore.state import schedtrace_line
 
@@ -619,7 +619,7 @@ cdef int64_t check_timers(Engine* e, int32_t m, int32_t p, int32_t readier) noex
         e.n_timers += 1
         if ready(e, g, readier) < 0:
             return -1
-        e.ms[m].debt += e.c.timer_fire
+        e.ms[m].debt += e.c.timer_fire + e.c.ready
         ran += 1
     return ran
 
@@ -879,16 +879,17 @@ cdef int find_runnable(Engine* e, int32_t m) noexcept nogil:
         if eng_globrunqget(e, p, 0, &g) < 0:
             return -1
         return found(e, m, g, False)
-    # 10. Non-blocking netpoll.
-    if e.netpoll_inited and e.io_waiters and e.lastpoll != 0 and e.io_ready.size:
+    # 10. Non-blocking netpoll (paid for even when nothing is ready).
+    if e.netpoll_inited and e.io_waiters and e.lastpoll != 0:
         n = netpoll(e, m)
         if n < 0:
             return -1
-        log_ev(e, EV_NETPOLL, m, p, -1, n)
-        g = e.ready_buf[0]
-        if injectglist(e, e.ready_buf + 1, n - 1, m) < 0:
-            return -1
-        return found(e, m, g, False)
+        if n:
+            log_ev(e, EV_NETPOLL, m, p, -1, n)
+            g = e.ready_buf[0]
+            if injectglist(e, e.ready_buf + 1, n - 1, m) < 0:
+                return -1
+            return found(e, m, g, False)
     # 11. Steal, if allowed to spin; the search takes time.
     if mm.spinning or 2 * e.nmspinning < e.nprocs - e.npidle:
         if not mm.spinning:
@@ -1160,7 +1161,7 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
         if (e.steps & SIGNAL_STEPS_MASK) == 0 and poll_signals(e) < 0:
             return -1
         if t.a[g].flags & GF_PREEMPT:
-            return gopreempt(e, m, g)
+            return gopreempt(e, m, g, e.c.gosched)  # a safe point: gopreempt_m
         budget -= 1
         if budget == 0:
             # Instructions that take no time: let the event loop (and
@@ -1245,7 +1246,7 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
                 return resume(e, m, e.now + e.c.wg_op, PH_RUN)
             if gq_push_back(&e.wgs[a].waiters, g) < 0:
                 return nomem(e)
-            return park(e, m, g, WAIT_WAITGROUP, 0)
+            return park(e, m, g, WAIT_WAITGROUP, e.c.wg_op)
         if op == OP_SLEEP:
             if sample(e, a, &d) < 0:
                 return -1
@@ -1309,12 +1310,14 @@ cdef int gosched(Engine* e, int32_t m, gid_t g, int64_t reason, int64_t cost) no
     return resume(e, m, e.now + cost, PH_SCHEDULE)
 
 
-cdef int gopreempt(Engine* e, int32_t m, gid_t g) noexcept nogil:
+cdef int gopreempt(Engine* e, int32_t m, gid_t g, int64_t cost) noexcept nogil:
+    """gopreempt_m (§4.7): like Gosched; `cost` is the CPU its M spends
+    getting there (a gosched, or the signal handler's round trip too)."""
     e.g.a[g].flags &= ~GF_PREEMPT
     if e.g.a[g].preemptions < COUNTER_MAX_C:     # saturates (results.G_DTYPE)
         e.g.a[g].preemptions += 1
     e.n_preemptions += 1
-    return gosched(e, m, g, STOP_PREEMPT, 0)
+    return gosched(e, m, g, STOP_PREEMPT, cost)
 
 
 cdef int grow_stack(Engine* e, gid_t g, int64_t need) noexcept nogil:
@@ -1343,7 +1346,7 @@ cdef int chansend(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
     else:
         if gq_push_back(&ch.sendq, g) < 0:
             return nomem(e)
-        return park(e, m, g, WAIT_CHAN_SEND, 0)
+        return park(e, m, g, WAIT_CHAN_SEND, e.c.chan_op)
     return resume(e, m, e.now + cost, PH_RUN)
 
 
@@ -1360,7 +1363,7 @@ cdef int chanrecv(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
     else:
         if gq_push_back(&ch.recvq, g) < 0:
             return nomem(e)
-        return park(e, m, g, WAIT_CHAN_RECEIVE, 0)
+        return park(e, m, g, WAIT_CHAN_RECEIVE, e.c.chan_op)
     return resume(e, m, e.now + cost, PH_RUN)
 
 
@@ -1589,11 +1592,11 @@ cdef int preemptone(Engine* e, int32_t p) noexcept nogil:
     g = e.ms[m].curg
     e.g.a[g].flags |= GF_PREEMPT
     log_ev(e, EV_PREEMPT, m, p, g, e.async_preempt)
-    if (e.g.a[g].flags & GF_INBURST) and e.g.a[g].rem > e.now:         # burst_end > now
-        if e.g.a[g].flags & GF_PREEMPTIBLE:
-            return push(e, e.now, E_PREEMPT, m, e.ms[m].gen)      # next function call
-        elif e.async_preempt:
-            return push(e, e.now + e.c.preempt_signal, E_PREEMPT, m, e.ms[m].gen)
+    if ((e.g.a[g].flags & GF_INBURST) and e.g.a[g].rem > e.now          # burst_end > now
+            and (e.g.a[g].flags & GF_PREEMPTIBLE or e.async_preempt)):
+        # At its next function call, or at once by SIGURG; either way the
+        # G's work stops now and its M pays the cost (gopreempt).
+        return push(e, e.now, E_PREEMPT, m, e.ms[m].gen)
     return 0
 
 
@@ -1608,7 +1611,8 @@ cdef int async_preempt_arrives(Engine* e, int32_t m, int64_t gen) noexcept nogil
     e.g.a[g].rem = e.g.a[g].rem - e.now             # remaining = burst_end - now
     e.g.a[g].flags &= ~GF_INBURST                 # burst_end = -1
     mm.gen += 1                                 # cancel the burst's end
-    return gopreempt(e, m, g)
+    return gopreempt(e, m, g, e.c.gosched if e.g.a[g].flags & GF_PREEMPTIBLE
+                     else e.c.preempt_signal)
 
 
 # ================================================================ deadlock (§3.12)
@@ -2146,7 +2150,7 @@ cdef class _Run:
                            runq=[ring[(e.q.runqhead[p] + k) & RUNQ_MASK]
                                  for k in range(runqsize(&e.q, p))],
                            runnext=-1 if e.q.runnext[p] == NIL_G else e.q.runnext[p],
-                           timers=e.ps[p].timers.n))
+                           timers=e.ps[p].timers.n, idle=bool(e.ps[p].in_pidle)))
         ms = [dict(id=i, p=e.ms[i].p, curg=e.ms[i].curg, nextp=e.ms[i].nextp,
                    spinning=bool(e.ms[i].spinning), idle=i in idle, poller=e.poller == i,
                    sysmon=i == 1) for i in range(e.nm)]
@@ -2308,7 +2312,11 @@ cdef class _Run:
         with nogil:
             rc = run_loop(&self.e)
         if rc < 0 or self.e.err != ERR_NONE:
-            self.raise_error()
+            try:
+                self.raise_error()
+            except GoFatalError as exc:
+                exc.time_ns = self.e.now              # when the program died
+                raise
 
     cdef raise_error(self):
         cdef Engine* e = &self.e
@@ -2405,7 +2413,8 @@ cdef class _Run:
                 monitor[name[0]] = flat[:, i]
             monitor["local_queues"] = flat[:, MON_COLS:]
         return {
-            "makespan_ns": e.makespan if e.main_done else e.now,
+            # until main exits; with until="all", until the last G exits
+            "makespan_ns": e.makespan if e.main_done and not e.until_all else e.now,
             "now": e.now,
             "events": events,
             "counters": dict(threads=e.n_threads, steals=e.n_steals, spills=e.n_spills,

@@ -15,8 +15,10 @@ The view's keys (both engines fill all of them):
 ``time``, ``since_start`` (ns since schedtrace's first line), ``gomaxprocs``,
 ``npidle``, ``threads``, ``nmspinning``, ``needspinning``, ``nmidle``,
 ``sysmonwait``, ``global_queue`` (G indices, head first), ``ps`` (per P:
-``id, status, schedtick, syscalltick, m, runq, runnext, timers``), ``ms`` (per
-M in creation order: ``id, p, curg, nextp, spinning, idle, poller, sysmon``),
+``id, status, schedtick, syscalltick, m, runq, runnext, timers, idle``), ``ms`` (per
+M in creation order: ``id, p, curg, nextp, spinning, idle, poller, sysmon``;
+``idle`` of a P means it is on the idle list: a P handed to a starting M
+keeps ``_Pidle`` status until that M acquires it),
 ``goid``, ``g_status``, ``g_waitreason`` (arrays over all Gs), ``io_waiting``
 and ``sleeping`` (Gs parked in the netpoller and on timers).
 
@@ -101,10 +103,10 @@ def _m_state(m, g_status):
         return "syscall" if g_status[m["curg"]] == G_SYSCALL else "running"
     if m["poller"]:
         return "netpoll"
+    if m["p"] < 0:
+        return "starting"          # woken or created for nextp, not yet running (startm)
     if m["spinning"]:
         return "spinning"
-    if m["p"] < 0:
-        return "starting"          # woken or created, not yet running (startm latency)
     return "scheduling"            # holds a P, between Gs (schedule/findRunnable)
 
 
@@ -129,7 +131,7 @@ def snapshot_dict(view):
         "ps": ps,
         "global_queue": ids(view["global_queue"]),
         "idle_ms": [m["id"] for m in view["ms"] if m["idle"]],
-        "idle_ps": [p["id"] for p in view["ps"] if p["status"] == P_IDLE],
+        "idle_ps": [p["id"] for p in view["ps"] if p["idle"]],     # on sched.pidle
         "syscalls": [(int(goid[m["curg"]]), m["id"]) for m in view["ms"]
                      if m["curg"] >= 0 and status[m["curg"]] == G_SYSCALL],
         "netpoll_waiting": view["io_waiting"],

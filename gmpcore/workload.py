@@ -339,8 +339,12 @@ def gosched():
     return Operation("gosched", Opcode.GOSCHED, text="gosched()")
 
 
-def exit():  # noqa: A001 - the name mirrors Go's runtime.Goexit in workload code
-    """``runtime.Goexit()``: the goroutine ends here."""
+def exit():  # noqa: A001 - the workload op, not the builtin
+    """The goroutine's function returns here: the goroutine ends.
+
+    In ``main`` the program ends, as when Go's ``main`` returns (not like
+    ``runtime.Goexit``, which would leave the other goroutines running).
+    """
     return Operation("exit", Opcode.EXIT, text="exit()")
 
 

@@ -113,3 +113,71 @@ def test_zero_time_loop_yields_to_the_event_loop(engine):
     res = sim(wl, engine, max_events=50)
     assert res.counters["events"] <= 50
     assert res.goroutines["state"][0] != 6          # main is still looping
+
+
+def test_async_preemption_costs_its_m_cpu_not_the_gs_work(engine):
+    """SIGURG stops the G's work at once; the handler and gosched are CPU its
+    M spends before rescheduling (cost-model.md: preempt_signal)."""
+    wl = gmp.Workload()
+    spin = wl.program(gmp.cpu("50ms", preemptible=False))
+    wl.main(gmp.go(spin), gmp.cpu("50ms", preemptible=False))
+    base = sim(wl, engine, gomaxprocs=1, until="all")
+    slow = sim(wl, engine, gomaxprocs=1, until="all", costs={"preempt_signal": 1 * MS})
+    n = int(slow.goroutines["preemptions"].sum())
+    assert n >= 4 and slow.makespan_ns >= 100 * MS
+    # Every G still computes exactly its 50 ms ...
+    assert list(slow.goroutines["running_ns"]) == [50 * MS + 75, 50 * MS]   # main: + newproc
+    # ... and each preemption costs its M the extra signal time.
+    assert slow.makespan_ns - base.makespan_ns >= (n - 1) * (MS - 860)
+
+
+def test_a_fired_timer_charges_ready_too(engine):
+    """checkTimers runs the timer and goready's the sleeper: timer_fire + ready."""
+    wl = gmp.Workload()
+    wl.main(gmp.repeat(100, gmp.sleep("10us")))
+    base = sim(wl, engine, costs={"ready": 0})
+    slow = sim(wl, engine, costs={"ready": 1_000})
+    assert slow.makespan_ns - base.makespan_ns >= 100 * 1_000
+
+
+def test_an_empty_nonblocking_netpoll_is_still_paid(engine):
+    """findRunnable polls whenever Gs wait on the network (§3.2 step 10):
+    polls that find nothing are counted but not logged."""
+    wl = gmp.Workload()
+    io = wl.program(gmp.netwait("2ms"))
+    work = wl.program(gmp.repeat(200, gmp.cpu("5us"), gmp.gosched()))
+    wl.main(gmp.go(io), gmp.go(work), gmp.go(work), gmp.cpu("3ms"))
+    res = sim(wl, engine, gomaxprocs=2, record_events=True)
+    logged = int((res.events["kind"] == 14).sum())
+    assert res.counters["netpolls"] > logged
+
+
+def test_a_parking_channel_op_costs_chan_op(engine):
+    """A receive that parks runs the channel code before gopark."""
+    wl = gmp.Workload()
+    ch = wl.chan()
+    sender = wl.program(gmp.cpu("1us"), gmp.send(ch))
+    wl.main(gmp.go(sender), gmp.recv(ch))
+    base = sim(wl, engine, costs={"chan_op": 0})
+    slow = sim(wl, engine, costs={"chan_op": 10 * US})
+    # the receiver's park and the sender's handoff both run channel code
+    assert slow.makespan_ns - base.makespan_ns >= 2 * 10 * US
+
+
+def test_fatal_errors_carry_the_virtual_time(engine):
+    wl = gmp.Workload()
+    ch = wl.chan()
+    other = wl.program(gmp.send(ch))             # never started: recv blocks forever
+    wl.main(gmp.cpu("3us"), gmp.recv(ch), gmp.go(other))
+    with pytest.raises(gmp.Deadlock) as info:
+        sim(wl, engine)
+    assert info.value.time_ns is not None and info.value.time_ns >= 3 * US
+
+
+def test_until_all_makespan_is_the_last_exit(engine):
+    wl = gmp.Workload()
+    late = wl.program(gmp.cpu("5ms"))
+    wl.main(gmp.go(late), gmp.cpu("1ms"))
+    res = sim(wl, engine, gomaxprocs=2, until="all")
+    assert res.makespan_ns == res.goroutines["finished"].max() > res.goroutines["finished"][0]
+    assert sim(wl, engine, gomaxprocs=2).makespan_ns == res.goroutines["finished"][0]

@@ -26,7 +26,7 @@ from gmpcore.events import (
     STOP_PARK, STOP_PREEMPT, STOP_SYSCALL, WAIT_CHAN_RECEIVE, WAIT_CHAN_SEND,
     WAIT_IO, WAIT_NONE, WAIT_SLEEP, WAIT_WAITGROUP,
 )
-from gmpcore.errors import Deadlock, StackOverflow, ThreadExhaustion, WorkloadPanic
+from gmpcore.errors import Deadlock, GoFatalError, StackOverflow, ThreadExhaustion, WorkloadPanic
 from gmpcore.reference.runq import RefSched, _cheaprand, _seed_state
 from gmpcore.results import COUNTER_MAX
 from gmpcore.state import scheddetail
@@ -393,7 +393,7 @@ class RefEngine:
             self.log(EV_TIMER, p=p, g=g)
             self.counters["timers"] += 1
             self.ready(g, readier)
-            m.debt += self.costs.timer_fire
+            m.debt += self.costs.timer_fire + self.costs.ready
             ran += 1
         return ran
 
@@ -487,6 +487,13 @@ class RefEngine:
 
     def run(self):
         """Simulate until main exits (or every G has, with until="all")."""
+        try:
+            return self._run()
+        except GoFatalError as exc:
+            exc.time_ns = self.now                    # when the program died
+            raise
+
+    def _run(self):
         m0 = M(0, 0)
         self.ms.append(m0)
         self.counters["threads"] += 1
@@ -559,7 +566,8 @@ class RefEngine:
             global_queue=list(self.q.global_runq()),
             ps=[dict(id=p.id, status=p.status, schedtick=p.schedtick, syscalltick=p.syscalltick,
                      m=nil(p.m), runq=list(self.q.runq(p.id)),
-                     runnext=nil(self.q.runnext(p.id)), timers=len(p.timers)) for p in self.ps],
+                     runnext=nil(self.q.runnext(p.id)), timers=len(p.timers),
+                     idle=any(p is q for q in self.pidle)) for p in self.ps],
             ms=[dict(id=m.id, p=nil(m.p), curg=-1 if m.curg is None else m.curg.idx,
                      nextp=nil(m.nextp), spinning=bool(m.spinning), idle=id(m) in midle,
                      poller=m is self.poller, sysmon=m is self.sysmon_m) for m in self.ms],
@@ -626,13 +634,14 @@ class RefEngine:
         if self.q.globrunqsize():
             gi = self.q.globrunqget(p.id, 0)
             return self.found(m, self.gs[gi], False)
-        # 10. Non-blocking netpoll.
-        if self.netpoll_inited and self.io_waiters and self.lastpoll != 0 and self.io_ready:
+        # 10. Non-blocking netpoll (paid for even when nothing is ready).
+        if self.netpoll_inited and self.io_waiters and self.lastpoll != 0:
             ready = self.netpoll(m)
-            self.log(EV_NETPOLL, m=m, p=p, arg=len(ready))
-            g, rest = ready[0], ready[1:]
-            self.injectglist(rest, m)
-            return self.found(m, g, False)
+            if ready:
+                self.log(EV_NETPOLL, m=m, p=p, arg=len(ready))
+                g, rest = ready[0], ready[1:]
+                self.injectglist(rest, m)
+                return self.found(m, g, False)
         # 11. Steal, if allowed to spin; the search takes time.
         if m.spinning or 2 * self.nmspinning < self.nprocs - self.npidle():
             if not m.spinning:
@@ -833,8 +842,8 @@ class RefEngine:
         g, p = m.curg, m.p
         budget = ZERO_TIME_BUDGET
         while True:
-            if g.preempt:
-                return self.gopreempt(m, g)
+            if g.preempt:                                # a safe point: gopreempt_m
+                return self.gopreempt(m, g, self.costs.gosched)
             budget -= 1
             if budget == 0:
                 # Instructions that take no time: let the event loop (and
@@ -897,7 +906,7 @@ class RefEngine:
                     self.resume(m, self.now + self.costs.wg_op, PH_RUN)
                     return
                 wg.waiters.append(g)
-                return self.park(m, g, WAIT_WAITGROUP)
+                return self.park(m, g, WAIT_WAITGROUP, self.costs.wg_op)
             if op == OP_SLEEP:
                 d = self.sample(a)
                 if d <= 0:                           # timeSleep returns at once
@@ -940,11 +949,13 @@ class RefEngine:
         self.wakep()
         self.resume(m, self.now + cost, PH_SCHEDULE)
 
-    def gopreempt(self, m, g):
+    def gopreempt(self, m, g, cost):
+        """gopreempt_m (§4.7): like Gosched; `cost` is the CPU its M spends
+        getting there (a gosched, or the signal handler's round trip too)."""
         g.preempt = False
         g.preemptions = min(g.preemptions + 1, COUNTER_MAX)
         self.counters["preemptions"] += 1
-        self.gosched(m, g, STOP_PREEMPT, 0)
+        self.gosched(m, g, STOP_PREEMPT, cost)
 
     def grow_stack(self, g, need):
         """newstack (§5.4): double until it fits; beyond max_stack is fatal."""
@@ -966,7 +977,7 @@ class RefEngine:
             ch.count += 1
         else:
             ch.sendq.append(g)
-            return self.park(m, g, WAIT_CHAN_SEND)
+            return self.park(m, g, WAIT_CHAN_SEND, self.costs.chan_op)
         self.resume(m, self.now + cost, PH_RUN)
 
     def chanrecv(self, m, g, ch):
@@ -980,7 +991,7 @@ class RefEngine:
             ch.count -= 1
         else:
             ch.recvq.append(g)
-            return self.park(m, g, WAIT_CHAN_RECEIVE)
+            return self.park(m, g, WAIT_CHAN_RECEIVE, self.costs.chan_op)
         self.resume(m, self.now + cost, PH_RUN)
 
     def wg_add(self, m, g, wg, delta):
@@ -1153,11 +1164,10 @@ class RefEngine:
         g = m.curg
         g.preempt = True
         self.log(EV_PREEMPT, m=m, p=p, g=g, arg=int(self.async_preempt))
-        if g.burst_end > self.now:
-            if g.preemptible:
-                self.push(self.now, E_PREEMPT, m.id, m.gen)          # next function call
-            elif self.async_preempt:
-                self.push(self.now + self.costs.preempt_signal, E_PREEMPT, m.id, m.gen)
+        if g.burst_end > self.now and (g.preemptible or self.async_preempt):
+            # At its next function call, or at once by SIGURG; either way the
+            # G's work stops now and its M pays the cost (gopreempt).
+            self.push(self.now, E_PREEMPT, m.id, m.gen)
         return True
 
     def async_preempt_arrives(self, m, gen):
@@ -1168,7 +1178,7 @@ class RefEngine:
         g.remaining = g.burst_end - self.now
         g.burst_end = -1
         m.gen += 1                                        # cancel the burst's end
-        self.gopreempt(m, g)
+        self.gopreempt(m, g, self.costs.gosched if g.preemptible else self.costs.preempt_signal)
 
     # ------------------------------------------------------------ deadlock (§3.12)
 
@@ -1267,7 +1277,8 @@ class RefEngine:
             p.idle_ns += self.now - p.idle_since
             p.idle_since = self.now
         return {
-            "makespan_ns": getattr(self, "makespan", self.now),
+            # until main exits; with until="all", until the last G exits
+            "makespan_ns": self.now if self.until == "all" else getattr(self, "makespan", self.now),
             "now": self.now,
             "events": np.array(self.events, dtype=np.int64).reshape(-1, 6),
             "counters": dict(self.counters),

@@ -175,3 +175,40 @@ def test_program_column_names_each_goroutine(engine):
 def test_bad_observe_options(kwargs, exc, words):
     with pytest.raises(exc, match=words):
         gmp.simulate(fanout(5), **kwargs)
+
+
+# Verbatim GODEBUG=schedtrace=10 lines of Go 1.27.3 on this machine
+# (docs/cost-model.md §3): a parser written for them must read ours.
+REAL_GO_LINES = [
+    "SCHED 0ms: gomaxprocs=2 idleprocs=0 threads=4 spinningthreads=1 needspinning=0 idlethreads=0 runqueue=0 [ 2 0 ] schedticks=[ 0 0 ]",
+    "SCHED 26ms: gomaxprocs=2 idleprocs=0 threads=6 spinningthreads=1 needspinning=1 idlethreads=1 runqueue=3050 [ 79 160 ] schedticks=[ 4969 4 ]",
+]
+SCHEDTRACE = re.compile(
+    r"^SCHED (?P<ms>\d+)ms: gomaxprocs=(?P<procs>\d+) idleprocs=(?P<idle>\d+) "
+    r"threads=(?P<threads>\d+) spinningthreads=(?P<spinning>\d+) needspinning=(?P<need>[01]) "
+    r"idlethreads=(?P<idlethreads>\d+) runqueue=(?P<global>\d+) \[ (?P<rings>(?:\d+ )+)\] "
+    r"schedticks=\[ (?P<ticks>(?:\d+ )+)\]$")
+
+
+def parse_schedtrace(line):
+    m = SCHEDTRACE.match(line)
+    assert m, line
+    d = {k: int(v) for k, v in m.groupdict().items() if k not in ("rings", "ticks")}
+    d["rings"] = [int(x) for x in m["rings"].split()]
+    d["ticks"] = [int(x) for x in m["ticks"].split()]
+    assert len(d["rings"]) == len(d["ticks"]) == d["procs"]
+    return d
+
+
+def test_schedtrace_lines_parse_like_real_go_output(engine):
+    for line in REAL_GO_LINES:
+        parse_schedtrace(line)
+    res = gmp.simulate(fanout(60_000, "1us"), gomaxprocs=2, seed=1, engine=engine,
+                       schedtrace="10ms")
+    parsed = [parse_schedtrace(line) for line in res.schedtrace]
+    assert parsed[0]["ms"] == 0 and len(parsed) >= 3
+    # sysmon prints every 10 ms rounded up to its own period, as Go does
+    gaps = np.diff([p["ms"] for p in parsed])
+    assert np.all(gaps >= 10) and np.all(gaps <= 21)
+    assert max(p["global"] for p in parsed) > 0          # the fan-out spills globally
+    assert all(p["rings"][i] <= 256 for p in parsed for i in range(2))

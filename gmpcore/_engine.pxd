@@ -91,7 +91,8 @@ cdef enum:
     WAIT_IO = 4
     WAIT_WAITGROUP = 5
 
-# Event log kinds (gmpcore.events EV_*) and EV_STOP reasons.
+# Event log kinds (gmpcore.events EV_*) and EV_STOP reasons; _engine.CODES and
+# tests/test_engine_layout.py keep these equal to gmpcore.events.
 cdef enum:
     EV_CREATE = 0
     EV_RUN = 1

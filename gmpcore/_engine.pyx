@@ -1933,6 +1933,34 @@ cdef int run_loop(Engine* e) noexcept nogil:
 #: for loop counters when some program uses ``repeat``.
 G_BYTES = sizeof(GRec)
 
+#: The codes _engine.pxd declares that gmpcore.events also defines (a test
+#: checks that the two agree).
+CODES = dict(
+    G_RUNNABLE=G_RUNNABLE, G_RUNNING=G_RUNNING, G_SYSCALL=G_SYSCALL, G_WAITING=G_WAITING,
+    G_DEAD=G_DEAD, WAIT_NONE=WAIT_NONE, WAIT_CHAN_RECEIVE=WAIT_CHAN_RECEIVE,
+    WAIT_CHAN_SEND=WAIT_CHAN_SEND, WAIT_SLEEP=WAIT_SLEEP, WAIT_IO=WAIT_IO,
+    WAIT_WAITGROUP=WAIT_WAITGROUP, EV_CREATE=EV_CREATE, EV_RUN=EV_RUN, EV_STOP=EV_STOP,
+    EV_READY=EV_READY, EV_STEAL=EV_STEAL, EV_SPILL=EV_SPILL, EV_SYSCALL_ENTER=EV_SYSCALL_ENTER,
+    EV_SYSCALL_EXIT=EV_SYSCALL_EXIT, EV_HANDOFF=EV_HANDOFF, EV_THREAD_CREATE=EV_THREAD_CREATE,
+    EV_M_PARK=EV_M_PARK, EV_M_WAKE=EV_M_WAKE, EV_SPIN=EV_SPIN, EV_TIMER=EV_TIMER,
+    EV_NETPOLL=EV_NETPOLL, EV_PREEMPT=EV_PREEMPT, EV_IO_READY=EV_IO_READY,
+    STOP_EXIT=STOP_EXIT, STOP_PARK=STOP_PARK, STOP_GOSCHED=STOP_GOSCHED,
+    STOP_PREEMPT=STOP_PREEMPT, STOP_SYSCALL=STOP_SYSCALL,
+    P_IDLE=P_IDLE, P_RUNNING=P_RUNNING, P_SYSCALL=P_SYSCALL,
+)
+
+#: GRec field offsets, for the test that results.G_DTYPE views GRec exactly.
+GREC_OFFSETS = dict(
+    goid=<Py_ssize_t>&(<GRec*>NULL).goid, parent=<Py_ssize_t>&(<GRec*>NULL).parent,
+    program=<Py_ssize_t>&(<GRec*>NULL).pc, stack=<Py_ssize_t>&(<GRec*>NULL).stack,
+    preemptions=<Py_ssize_t>&(<GRec*>NULL).preemptions,
+    steals=<Py_ssize_t>&(<GRec*>NULL).steals, state=<Py_ssize_t>&(<GRec*>NULL).status,
+    wait_reason=<Py_ssize_t>&(<GRec*>NULL).waitreason,
+    created=<Py_ssize_t>&(<GRec*>NULL).created, first_run=<Py_ssize_t>&(<GRec*>NULL).first_run,
+    finished=<Py_ssize_t>&(<GRec*>NULL).rem, runnable_ns=<Py_ssize_t>&(<GRec*>NULL).runnable_ns,
+    running_ns=<Py_ssize_t>&(<GRec*>NULL).running_ns,
+)
+
 _COST_FIELDS = ("newproc", "goexit", "schedule", "gosched", "park", "ready", "chan_op", "wg_op",
                 "syscall_enter", "syscall_exit", "syscall_exit_slow", "thread_create",
                 "thread_wake", "steal_attempt", "timer_add", "preempt_signal", "timer_fire",

@@ -1,8 +1,10 @@
-"""Shared test set-up: Hypothesis profiles and a guard against testing the source tree."""
+"""Shared test set-up: Hypothesis profiles, the engine fixture, and the
+installed package's location in the report header."""
 
 import os
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # "ci" keeps the whole suite within a few minutes and is deterministic;
@@ -32,3 +34,21 @@ def pytest_report_header(config):
 
     where = Path(gmpcore.__file__).resolve().parent
     return f"gmpcore {gmpcore.__version__} imported from {where}"
+
+
+@pytest.fixture(params=["reference", "compiled"])
+def engine(request):
+    """Each behaviour test runs on both engines."""
+    return request.param
+
+
+@pytest.fixture
+def sim(engine):
+    """``sim(wl, **options)``: simulate on the test's engine, seed 1 unless given."""
+    import gmpcore as gmp
+
+    def run(wl, **kw):
+        kw.setdefault("seed", 1)
+        return gmp.simulate(wl, engine=engine, **kw)
+
+    return run

@@ -12,12 +12,6 @@ from gmpcore.events import G_DEAD, STOP_EXIT, EV_STOP
 from gmpcore.scenarios import blocking_syscalls, fanout, io_bound
 
 US, MS = 1_000, 1_000_000
-ENGINES = ["reference", "compiled"]
-
-
-@pytest.fixture(params=ENGINES)
-def engine(request):
-    return request.param
 
 
 # Go 1.25's scheddetail lines (go-scheduler.md §6.4), field for field.

@@ -12,23 +12,12 @@ import pytest
 import gmpcore as gmp
 from gmpcore.events import EV_RUN, EV_STOP, G_DEAD, STOP_GOSCHED
 
-ENGINES = ["reference", "compiled"]
 MS = 1_000_000
-
-
-@pytest.fixture(params=ENGINES)
-def engine(request):
-    return request.param
-
-
-def sim(wl, engine, **kw):
-    kw.setdefault("seed", 1)
-    return gmp.simulate(wl, engine=engine, **kw)
 
 
 # ---------------------------------------------------------------- TestPingPongHog
 
-def ping_pong_hog(engine, runnext):
+def ping_pong_hog(sim, runnext):
     """Two hog workers pass a token doing 1e6 increments per turn, two light
     workers 1e3; GOMAXPROCS=1; main lets them run for 100 ms."""
     wl = gmp.Workload()
@@ -40,30 +29,30 @@ def ping_pong_hog(engine, runnext):
     hog, light = worker(hog_ch, 1_000_000), worker(light_ch, 1_000)
     wl.main(gmp.go(hog, count=2), gmp.go(light, count=2),
             gmp.send(hog_ch), gmp.send(light_ch), gmp.sleep("100ms"))
-    res = sim(wl, engine, gomaxprocs=1, runnext=runnext)
+    res = sim(wl, gomaxprocs=1, runnext=runnext)
     run = res.goroutines["running_ns"]
     return int(run[1] + run[2]), int(run[3] + run[4]), res
 
 
-def test_ping_pong_hog(engine):
+def test_ping_pong_hog(sim):
     """§7.2 TestPingPongHog: with runnext each pair shares one time slice, so
     both get CPU within a factor of 20 (hogCount/20 <= lightCount and back)."""
-    hog, light, res = ping_pong_hog(engine, runnext=True)
+    hog, light, res = ping_pong_hog(sim, runnext=True)
     assert hog // 20 <= light and light // 20 <= hog, (hog, light)
     assert res.counters["preemptions"] > 0          # sysmon's 10 ms slices alternate the pairs
     assert 100 * MS <= res.makespan_ns < 111 * MS   # main's timer fired on time
 
 
-def test_ping_pong_hog_without_runnext(engine):
+def test_ping_pong_hog_without_runnext(sim):
     """Before Go 1.5 a readied G went to the ring tail and waited a whole
     hog slice at every handoff: the light pair starves (§8 item 3)."""
-    hog, light, _ = ping_pong_hog(engine, runnext=False)
+    hog, light, _ = ping_pong_hog(sim, runnext=False)
     assert light < hog // 20, (hog, light)
 
 
 # ---------------------------------------------------------------- parallelism
 
-def test_goroutine_parallelism(engine):
+def test_goroutine_parallelism(sim):
     """§7.2 TestGoroutineParallelism: P goroutines must all run at once.
 
     Go's busy-wait token ring completes only if wakep/spinning starts enough
@@ -72,25 +61,25 @@ def test_goroutine_parallelism(engine):
     wg = wl.waitgroup()
     spin = wl.program(gmp.cpu("10ms"), gmp.done(wg))
     wl.main(gmp.add(wg, 4), gmp.go(spin, count=4), gmp.wait(wg))
-    res = sim(wl, engine, gomaxprocs=4)
+    res = sim(wl, gomaxprocs=4)
     workers = res.goroutines[1:]
     assert (workers["first_run"] < 1 * MS).all(), workers["first_run"]
     assert res.makespan_ns < 11 * MS
     assert res.counters["threads"] >= 5          # m0, sysmon and three more Ms
 
 
-def test_yield_progress(engine):
+def test_yield_progress(sim):
     """§7.2 TestYieldProgress: a goroutine looping on Gosched must not keep
     main's 10 ms timer from firing (GOMAXPROCS=1)."""
     wl = gmp.Workload()
     yielder = wl.program(gmp.repeat(10**12, gmp.gosched()))
     wl.main(gmp.go(yielder), gmp.sleep("10ms"))
-    res = sim(wl, engine, gomaxprocs=1, max_events=2_000_000)
+    res = sim(wl, gomaxprocs=1, max_events=2_000_000)
     assert res.goroutines["state"][0] == G_DEAD, "main never woke"
     assert 10 * MS <= res.makespan_ns < 11 * MS
 
 
-def test_timer_fairness(engine):
+def test_timer_fairness(sim):
     """§7.2 TestTimerFairness: a 20 ms timer fires despite continuous
     channel ping-pong on the only P."""
     wl = gmp.Workload()
@@ -98,26 +87,26 @@ def test_timer_fairness(engine):
     pinger = wl.program(gmp.repeat(10**12, gmp.send(ch), gmp.recv(ch)))
     ponger = wl.program(gmp.repeat(10**12, gmp.recv(ch), gmp.send(ch)))
     wl.main(gmp.go(pinger), gmp.go(ponger), gmp.sleep("20ms"))
-    res = sim(wl, engine, gomaxprocs=1, max_events=5_000_000)
+    res = sim(wl, gomaxprocs=1, max_events=5_000_000)
     assert res.goroutines["state"][0] == G_DEAD, "the timer never fired"
     assert 20 * MS <= res.makespan_ns < 31 * MS
 
 
 # ---------------------------------------------------------------- preemption
 
-def two_spinners(engine, async_preempt, preemptible, gomaxprocs=1):
+def two_spinners(sim, async_preempt, preemptible, gomaxprocs=1):
     wl = gmp.Workload()
     wg = wl.waitgroup()
     spin = wl.program(gmp.cpu("50ms", preemptible=preemptible), gmp.done(wg))
     wl.main(gmp.add(wg, 2), gmp.go(spin, count=2), gmp.wait(wg))
-    return sim(wl, engine, gomaxprocs=gomaxprocs, async_preempt=async_preempt)
+    return sim(wl, gomaxprocs=gomaxprocs, async_preempt=async_preempt)
 
 
 @pytest.mark.parametrize("async_preempt", [True, False])
-def test_preemption(engine, async_preempt):
+def test_preemption(sim, async_preempt):
     """§7.2 TestPreemption: two CPU-bound goroutines on one P both make
     progress, preempted at function-call safe points every 10 ms slice."""
-    res = two_spinners(engine, async_preempt, preemptible=True)
+    res = two_spinners(sim, async_preempt, preemptible=True)
     workers = res.goroutines[1:]
     # The second started long before the first's 50 ms of work were done.
     # (Not necessarily after the first slice: a preempted G goes to the
@@ -126,29 +115,29 @@ def test_preemption(engine, async_preempt):
     assert workers["preemptions"].sum() >= 4
 
 
-def test_tight_loop_needs_async_preemption(engine):
+def test_tight_loop_needs_async_preemption(sim):
     """§8 item 1 (#10958): a loop without safe points cannot be preempted
     cooperatively: the second goroutine waits for the first to finish."""
-    res = two_spinners(engine, async_preempt=False, preemptible=False)
+    res = two_spinners(sim, async_preempt=False, preemptible=False)
     first = sorted(res.goroutines["first_run"][1:])
     assert first[1] >= 50 * MS
 
 
-def test_tight_loop_with_async_preemption(engine):
+def test_tight_loop_with_async_preemption(sim):
     """§8 item 1, fixed in Go 1.14: the signal preempts the tight loop."""
-    res = two_spinners(engine, async_preempt=True, preemptible=False)
+    res = two_spinners(sim, async_preempt=True, preemptible=False)
     assert sorted(res.goroutines["first_run"][1:])[1] < 40 * MS
     assert res.goroutines["preemptions"][1:].sum() >= 4
 
 
 @pytest.mark.parametrize("async_preempt, late", [(True, False), (False, True)])
-def test_sleeper_behind_tight_loop(engine, async_preempt, late):
+def test_sleeper_behind_tight_loop(sim, async_preempt, late):
     """§8 item 1 (#11462): GOMAXPROCS=1, a tight loop delays a sleeper until
     the loop ends unless async preemption stops it after about 10 ms."""
     wl = gmp.Workload()
     loop = wl.program(gmp.cpu("1s", preemptible=False))
     wl.main(gmp.go(loop), gmp.gosched(), gmp.sleep("1ms"))
-    res = sim(wl, engine, gomaxprocs=1, async_preempt=async_preempt)
+    res = sim(wl, gomaxprocs=1, async_preempt=async_preempt)
     if late:
         assert res.makespan_ns >= 1000 * MS
     else:
@@ -156,21 +145,21 @@ def test_sleeper_behind_tight_loop(engine, async_preempt, late):
 
 
 @pytest.mark.parametrize("d", ["10us", "100us", "1ms"])
-def test_preemption_after_syscall(engine, d):
+def test_preemption_after_syscall(sim, d):
     """§7.2 TestPreemptionAfterSyscall: goroutines hammering short syscalls
     (whose fast exit keeps the P and never bumps schedtick) are preempted or
     retaken so main still runs (Go allows 5 s; we expect well under 100 ms)."""
     wl = gmp.Workload()
     hammer = wl.program(gmp.repeat(10**9, gmp.syscall(d)))
     wl.main(gmp.go(hammer, count=8), gmp.cpu("1ms"))
-    res = sim(wl, engine, gomaxprocs=2, max_events=3_000_000)
+    res = sim(wl, gomaxprocs=2, max_events=3_000_000)
     assert res.goroutines["state"][0] == G_DEAD
     assert res.makespan_ns < 100 * MS
 
 
 # ---------------------------------------------------------------- fairness of the global queue
 
-def test_global_queue_runs_within_61_schedticks(engine):
+def test_global_queue_runs_within_61_schedticks(sim):
     """§3.2 step 6: a G on the global queue runs within 61 schedticks even
     while the local queue never empties."""
     wl = gmp.Workload()
@@ -179,7 +168,7 @@ def test_global_queue_runs_within_61_schedticks(engine):
     # 200 Gs wait in P0's ring; the yielder (in runnext) runs first when
     # main sleeps, and its Gosched puts it alone on the global queue.
     wl.main(gmp.go(quick, count=200), gmp.go(yielder), gmp.sleep("1ms"))
-    res = sim(wl, engine, gomaxprocs=1, record_events=True)
+    res = sim(wl, gomaxprocs=1, record_events=True)
     ev = res.events
     yielder_g = 201
     stop = ev[(ev["kind"] == EV_STOP) & (ev["g"] == yielder_g) & (ev["arg"] == STOP_GOSCHED)]
@@ -194,16 +183,16 @@ def test_global_queue_runs_within_61_schedticks(engine):
 
 # ---------------------------------------------------------------- crashes (§7.3)
 
-def test_simple_deadlock(engine):
+def test_simple_deadlock(sim):
     """TestSimpleDeadlock: main blocks forever."""
     wl = gmp.Workload()
     wg = wl.waitgroup()
     wl.main(gmp.add(wg, 1), gmp.wait(wg))
     with pytest.raises(gmp.Deadlock, match="^fatal error: all goroutines are asleep - deadlock!"):
-        sim(wl, engine)
+        sim(wl)
 
 
-def test_deadlock_with_blocked_goroutines(engine):
+def test_deadlock_with_blocked_goroutines(sim):
     """Every goroutine blocked on channels nobody will use: deadlock."""
     wl = gmp.Workload()
     ch = wl.chan()
@@ -212,10 +201,10 @@ def test_deadlock_with_blocked_goroutines(engine):
     wl.main(gmp.go(receiver, count=3), gmp.recv(ch))
     assert never is not None
     with pytest.raises(gmp.Deadlock, match="all goroutines are asleep"):
-        sim(wl, engine, gomaxprocs=2)
+        sim(wl, gomaxprocs=2)
 
 
-def test_thread_exhaustion(engine):
+def test_thread_exhaustion(sim):
     """TestThreadExhaustion: with the limit at 10, blocking syscalls that
     each hold an M make the runtime exceed it."""
     wl = gmp.Workload()
@@ -223,21 +212,21 @@ def test_thread_exhaustion(engine):
     wl.main(gmp.go(blocker, count=20), gmp.sleep("2s"))
     with pytest.raises(gmp.ThreadExhaustion,
                        match="^runtime: program exceeds 10-thread limit\nfatal error: thread exhaustion"):
-        sim(wl, engine, gomaxprocs=2, max_threads=10)
+        sim(wl, gomaxprocs=2, max_threads=10)
 
 
-def test_stack_overflow(engine):
+def test_stack_overflow(sim):
     """TestStackOverflow: max stack 1474560 bytes; a deeper stack is fatal."""
     wl = gmp.Workload()
     wl.main(gmp.stack("1MiB"), gmp.stack("2MiB"))
     with pytest.raises(gmp.StackOverflow,
                        match="^runtime: goroutine stack exceeds 1474560-byte limit\n"):
-        sim(wl, engine, max_stack=1474560)
+        sim(wl, max_stack=1474560)
 
 
-def test_stack_grows_by_doubling(engine):
+def test_stack_grows_by_doubling(sim):
     wl = gmp.Workload()
     grower = wl.program(gmp.stack(5000), gmp.sleep("1ms"))
     wl.main(gmp.go(grower), gmp.stack(70_000), gmp.sleep("2ms"))
-    res = sim(wl, engine)
+    res = sim(wl)
     assert res.goroutines["stack"].tolist() == [131072, 8192]   # 2 KiB doubled to fit

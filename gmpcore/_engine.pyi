@@ -10,6 +10,10 @@ from gmpcore.workload import CompiledWorkload
 
 #: Bytes per G of the G table (plus 4 when some program uses ``repeat``).
 G_BYTES: int
+#: Codes shared with gmpcore.events (a test checks they agree).
+CODES: dict[str, int]
+#: Offsets of the engine's G record fields, by results.G_DTYPE name.
+GREC_OFFSETS: dict[str, int]
 
 class Counters(TypedDict):
     threads: int

@@ -531,6 +531,7 @@ cdef int stopm(Engine* e, int32_t m) noexcept nogil:
         return fail(e, ERR_ASSERT, "stopm spinning")
     mm.phase = PH_IDLE
     mm.gen += 1
+    mm.debt = 0                 # poll/timer work before parking delays no later wake
     e.midle[e.nmidle] = m
     e.nmidle += 1
     log_ev(e, EV_M_PARK, m, -1, -1, -1)

@@ -73,7 +73,8 @@ class CostModel:
     netpoll: int = 300
     """CPU, M: one non-blocking netpoll (epoll_pwait); profile of a TCP ping-pong."""
     preempt_signal: int = 860
-    """CPU, preempted G: SIGURG delivery + handler (self-tgkill) + gosched."""
+    """CPU, preempted G's M: SIGURG delivery + handler (self-tgkill) + gosched;
+    paid after the G's work stops, before its M schedules again."""
     sysmon_tick: int = 100_000
     """Latency: sysmon's shortest loop, usleep(20) -- ~100 µs with timer slack."""
 

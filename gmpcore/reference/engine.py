@@ -323,6 +323,7 @@ class RefEngine:
         assert not m.spinning, "stopm spinning"
         m.phase = PH_IDLE
         m.gen += 1
+        m.debt = 0                  # poll/timer work before parking delays no later wake
         self.midle.append(m)
         self.log(EV_M_PARK, m=m)
         self.checkdead()

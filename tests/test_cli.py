@@ -315,20 +315,23 @@ def test_version(capsys):
 
 # ---------------------------------------------------------------- python -m gmpcore
 
-def test_python_m_gmpcore():
-    done = subprocess.run([sys.executable, "-m", "gmpcore", "scenarios"],
+# The subprocesses run outside the checkout, so `-m gmpcore` finds the
+# installed package rather than the uncompiled source tree.
+
+def test_python_m_gmpcore(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "gmpcore", "scenarios"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert [line.split()[0] for line in done.stdout.splitlines()] == list(scenarios.SCENARIOS)
-    bad = subprocess.run([sys.executable, "-m", "gmpcore", "run", "nope"],
+    bad = subprocess.run([sys.executable, "-m", "gmpcore", "run", "nope"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and bad.stdout == ""
     assert len(bad.stderr.splitlines()) == 1
 
 
-def test_closed_pipe_is_quiet():
+def test_closed_pipe_is_quiet(tmp_path):
     done = subprocess.run(f"'{sys.executable}' -m gmpcore run fanout --goroutines 20000 "
                           "--schedtrace 100us | head -1", shell=True, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=120, cwd=tmp_path)
     assert done.stdout.startswith("SCHED 0ms: ")
     assert done.stderr == ""

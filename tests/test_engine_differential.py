@@ -21,13 +21,8 @@ import gmpcore as gmp
 from gmpcore import _engine
 from gmpcore.costs import CostModel
 from gmpcore.events import G_DEAD
-from workload_strategies import (random_options, random_workload, run_options, wild_run_options,
-                                wild_workloads, workloads)
-
-
-def examples(n):
-    """`n` examples under the CI profile (60 by default), scaled for others."""
-    return max(1, n * settings.default.max_examples // 60)
+from workload_strategies import (examples, random_options, random_workload, run_options,
+                                 wild_run_options, wild_workloads, workloads)
 
 
 SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]

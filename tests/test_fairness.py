@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gmpcore as gmp
+from workload_strategies import examples
 
 US, MS = 1_000, 1_000_000
 SLICE = 10 * MS            # forcePreemptNS
@@ -23,7 +24,7 @@ def hogs_and_victim(hogs, preemptible, work, sleep_first):
     return wl
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(hogs=st.integers(1, 8), procs=st.integers(1, 4), preemptible=st.booleans(),
        work=st.integers(1 * US, 1 * MS), sleep_first=st.sampled_from([0, 50 * US, 3 * MS]),
        seed=st.integers(0, 2**16), engine=st.sampled_from(["compiled", "reference"]))
@@ -44,7 +45,7 @@ def test_no_goroutine_starves_behind_hogs_with_async_preemption(hogs, procs, pre
         assert hog_preemptions >= 1
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(extra=st.integers(0, 3), procs=st.integers(1, 3), seed=st.integers(0, 2**16))
 def test_without_async_preemption_tight_loops_starve_the_rest(extra, procs, seed):
     """Go before 1.14: a loop without function calls is never preempted, so

@@ -15,12 +15,18 @@ burst so that sysmon's 10 ms preemption and syscall retakes happen.
 
 """
 
+from hypothesis import settings
 from hypothesis import strategies as st
 
 import gmpcore as gmp
 
 US = 1_000
 MS = 1_000_000
+
+
+def examples(n):
+    """`n` examples under the CI profile (60 by default), scaled for others."""
+    return max(1, n * settings.default.max_examples // 60)
 
 
 @st.composite

@@ -221,6 +221,8 @@ def run_options(draw):
         opts["scheddetail"] = draw(st.booleans())
     if draw(st.integers(0, 3)) == 0:
         opts["monitor"] = draw(st.sampled_from(["7us", "100us", "1ms"]))
+        # runs can idle for a long virtual time (sysmon's 60 s deep sleep)
+        opts["max_samples"] = draw(st.integers(1, 3000))
     if draw(st.integers(0, 3)) == 0:
         opts["snapshot_at"] = draw(st.integers(0, 2 * MS))
     if draw(st.integers(0, 3)) == 0:
@@ -332,6 +334,7 @@ def random_options(rng):
         opts["scheddetail"] = rng.random() < .3
     if rng.random() < .3:
         opts["monitor"] = rng.choice(["10us", "1ms"])
+        opts["max_samples"] = 5000
     if rng.random() < .3:
         opts["snapshot_at"] = rng.randint(0, 5 * MS)
     return opts

@@ -111,6 +111,7 @@ cdef enum:
     EV_NETPOLL = 14
     EV_PREEMPT = 15
     EV_IO_READY = 16
+    EV_WAIT = 17
     STOP_EXIT = 0
     STOP_PARK = 1
     STOP_GOSCHED = 2

@@ -43,9 +43,10 @@ EV_TIMER = 13        # a timer of p fired and readied g
 EV_NETPOLL = 14      # m polled the network; arg = Gs made ready
 EV_PREEMPT = 15      # sysmon asked g on p to stop; arg = 1 async signal
 EV_IO_READY = 16     # g's network wait completed (the fd is ready)
+EV_WAIT = 17         # g parked (right after its EV_STOP park); arg = its wait reason
 EVENT_NAMES = ("create", "run", "stop", "ready", "steal", "spill", "syscall_enter",
                "syscall_exit", "handoff", "thread_create", "m_park", "m_wake", "spin",
-               "timer", "netpoll", "preempt", "io_ready")
+               "timer", "netpoll", "preempt", "io_ready", "wait")
 
 # EV_STOP reasons.
 STOP_EXIT, STOP_PARK, STOP_GOSCHED, STOP_PREEMPT, STOP_SYSCALL = 0, 1, 2, 3, 4

@@ -32,7 +32,7 @@ import numpy as np
 
 from gmpcore.events import (
     EV_HANDOFF, EV_PREEMPT, EV_RUN, EV_SPILL, EV_STEAL, EV_STOP, EV_SYSCALL_ENTER,
-    EV_SYSCALL_EXIT, EV_THREAD_CREATE, STOP_REASONS,
+    EV_SYSCALL_EXIT, EV_THREAD_CREATE, EV_WAIT, STOP_REASONS, WAIT_REASONS,
 )
 
 PID_PS, PID_MS = 1, 2
@@ -51,6 +51,7 @@ SLICE_DTYPE = np.dtype([
     ("reason", np.int8),       # STOP_* reason, or OPEN (-1)
     ("inherit", np.bool_),     # started with the previous G's time slice (runnext)
     ("after_syscall", np.bool_),  # began as the G came back from a syscall (fast path)
+    ("wait", np.int8),         # why it parked (index into WAIT_REASONS), 0 if it did not
 ])
 
 
@@ -112,6 +113,7 @@ def _scan(res):
     events = res.events.tolist() if res.events is not None else []
     runs, syscalls, flows, instants = [], [], [], []
     running = {}        # g -> [start, m, p, inherit, after_syscall, flows into it]
+    last_run = {}       # g -> index in runs of its latest slice
     in_syscall = {}     # m -> (start, g)
     syscall_p = {}      # P in a syscall -> the M holding it, until retaken
     stealing = {}       # g -> (victim P, time): the next run of g is the thief's
@@ -131,7 +133,8 @@ def _scan(res):
 
     def close_run(t, g, reason, m, p):
         start, m0, p0, inherit, after, flow_in = running.pop(g, None) or [t0, m, p, 0, 0, []]
-        runs.append((g, goid[g], m0, p0, start, t, reason, inherit, after))
+        last_run[g] = len(runs)
+        runs.append((g, goid[g], m0, p0, start, t, reason, inherit, after, 0))
         for fid, kind, src_tid, ts in flow_in:
             flows.append((fid, kind, src_tid, ts, p_tid(p0), start))
 
@@ -142,6 +145,8 @@ def _scan(res):
             open_run(t, m, p, g, bool(arg))
         elif kind == EV_STOP:
             close_run(t, g, arg, m, p)
+        elif kind == EV_WAIT and g in last_run:      # the park that just ended a run
+            runs[last_run[g]] = runs[last_run[g]][:-1] + (int(arg),)
         elif kind == EV_SYSCALL_ENTER:
             in_syscall[m] = (t, g)
             if p >= 0:
@@ -265,10 +270,12 @@ def trace_events(res):
                 _metadata(PID_MS, m_tid(m), "thread_sort_index", m)]
 
     body = []          # (ts_ns, rank, event): at equal times slices before flows
-    for g, gid, m, p, start, end, reason, inherit, after in scan.runs.tolist():
+    for g, gid, m, p, start, end, reason, inherit, after, wait in scan.runs.tolist():
         args = {"goid": gid, "program": progs[g],
                 "stop": "end of trace" if reason == OPEN else STOP_REASONS[reason],
                 "inherit_time": inherit, "after_syscall": after}
+        if wait:
+            args["wait"] = WAIT_REASONS[wait]
         ts, dur = _us(start), _us(end - start)
         body.append((start, 0, {"name": f"G{gid}", "cat": "G", "ph": "X", "ts": ts, "dur": dur,
                                 "pid": PID_PS, "tid": p_tid(p), "args": {**args, "m": m}}))

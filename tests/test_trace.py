@@ -287,3 +287,20 @@ def test_trace_goroutines_and_cap():
     assert (run_slices(capped)["end"] <= last).all()           # open slices end with the log
     trace = to_perfetto(capped)
     _, _ = check_trace(trace, dataclasses.replace(capped, events=None))
+
+
+def test_parked_slices_carry_their_wait_reason():
+    wl = gmp.Workload()
+    ch = wl.chan()
+    wg = wl.waitgroup()
+    worker = wl.program(gmp.cpu("2us"), gmp.send(ch), gmp.sleep("5us"), gmp.done(wg))
+    wl.main(gmp.add(wg, 1), gmp.go(worker), gmp.recv(ch), gmp.wait(wg))
+    res = gmp.simulate(wl, gomaxprocs=1, seed=0, record_events=True)
+    waits = [e["args"].get("wait") for e in to_perfetto(res)["traceEvents"]
+             if e.get("ph") == "X" and e.get("pid") == PID_PS]
+    assert waits.count("chan receive") == 1 and waits.count("sleep") == 1
+    assert waits.count("sync.WaitGroup.Wait") == 1
+    # every park in the log is followed by its wait reason
+    ev = res.events
+    parks = np.nonzero((ev["kind"] == 2) & (ev["arg"] == 1))[0]
+    assert len(parks) == 3 and all(ev["kind"][i + 1] == 17 for i in parks)

@@ -21,7 +21,7 @@ from gmpcore.costs import CostModel
 from gmpcore.events import (
     EV_CREATE, EV_HANDOFF, EV_IO_READY, EV_M_PARK, EV_M_WAKE, EV_NETPOLL, EV_PREEMPT,
     EV_READY, EV_RUN, EV_SPILL, EV_SPIN, EV_STEAL, EV_STOP, EV_SYSCALL_ENTER,
-    EV_SYSCALL_EXIT, EV_THREAD_CREATE, EV_TIMER, G_DEAD, G_RUNNABLE, G_RUNNING,
+    EV_SYSCALL_EXIT, EV_THREAD_CREATE, EV_TIMER, EV_WAIT, G_DEAD, G_RUNNABLE, G_RUNNING,
     G_SYSCALL, G_WAITING, P_IDLE, P_RUNNING, P_SYSCALL, STOP_EXIT, STOP_GOSCHED,
     STOP_PARK, STOP_PREEMPT, STOP_SYSCALL, WAIT_CHAN_RECEIVE, WAIT_CHAN_SEND,
     WAIT_IO, WAIT_NONE, WAIT_SLEEP, WAIT_WAITGROUP,
@@ -482,6 +482,7 @@ class RefEngine:
         """gopark (§3.7): the G waits; its M looks for other work."""
         self.dropg(m, g, STOP_PARK)
         g.status, g.waitreason = G_WAITING, reason
+        self.log(EV_WAIT, m=m, p=m.p, g=g, arg=reason)
         self.resume(m, self.now + extra + self.costs.park, PH_SCHEDULE)
 
     # ------------------------------------------------------------ the run

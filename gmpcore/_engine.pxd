@@ -373,7 +373,7 @@ cdef struct Engine:
     # event log filters
     int64_t tw_start             # log only events with tw_start <= now <= tw_end
     int64_t tw_end
-    const uint8_t* goid_filter   # 1 at goids to log (events about no G pass), NULL = all
+    const int64_t* goid_filter   # sorted goids to log (events about no G pass), NULL = all
     int64_t goid_filter_n        # entries in goid_filter
     int64_t max_log              # log rows kept at most, -1 = no cap
     int64_t n_dropped            # rows not kept because of max_log

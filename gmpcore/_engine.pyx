@@ -80,6 +80,18 @@ cdef inline int nomem(Engine* e) noexcept nogil:
     return fail(e, ERR_NOMEM, NULL)
 
 
+cdef inline bint in_sorted(const int64_t* a, int64_t n, int64_t x) noexcept nogil:
+    # Binary search of a sorted array.
+    cdef int64_t lo = 0, hi = n, mid
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if a[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < n and a[lo] == x
+
+
 cdef inline void log_ev(Engine* e, int64_t kind, int64_t m, int64_t p, int64_t g,
                         int64_t arg) noexcept nogil:
     # reference log(): one row (now, kind, m, p, g, arg), -1 where n/a.  A
@@ -88,8 +100,8 @@ cdef inline void log_ev(Engine* e, int64_t kind, int64_t m, int64_t p, int64_t g
     cdef int64_t* row
     if not e.record or e.now < e.tw_start or e.now > e.tw_end:
         return
-    if g >= 0 and e.goid_filter != NULL and (
-            e.g.a[g].goid >= e.goid_filter_n or not e.goid_filter[e.g.a[g].goid]):
+    if g >= 0 and e.goid_filter != NULL and not in_sorted(e.goid_filter, e.goid_filter_n,
+                                                          e.g.a[g].goid):
         return
     if e.max_log >= 0 and e.log_n >= e.max_log:
         e.n_dropped += 1
@@ -2105,7 +2117,7 @@ cdef class _Run:
     cdef object bitgen
     cdef object ms_buf, ps_buf, pidle_buf, midle_buf, chans_buf, wgs_buf
     cdef object log_arr
-    cdef object goid_filter_arr          # uint8 by goid, kept alive for e.goid_filter
+    cdef object goid_filter_arr          # sorted int64 goids, kept alive for e.goid_filter
     cdef object on_schedtrace
     cdef bint scheddetail
     cdef list py_lines                   # schedtrace text made under the GIL
@@ -2159,10 +2171,9 @@ cdef class _Run:
         e.max_log = -1 if max_trace_events is None else max_trace_events
         if trace_goroutines is not None:
             goids = np.asarray(trace_goroutines, dtype=np.int64)
-            self.goid_filter_arr = np.zeros(int(goids.max()) + 1 if goids.size else 1, np.uint8)
-            self.goid_filter_arr[goids] = 1
-            e.goid_filter = <const uint8_t*>cnp.PyArray_DATA(self.goid_filter_arr)
-            e.goid_filter_n = self.goid_filter_arr.shape[0]
+            self.goid_filter_arr = np.unique(goids) if goids.size else np.zeros(1, np.int64)
+            e.goid_filter = <const int64_t*>cnp.PyArray_DATA(self.goid_filter_arr)
+            e.goid_filter_n = goids.size and self.goid_filter_arr.shape[0]
 
     def view(self):
         """The scheduler's state now, as gmpcore.state describes it (reference view())."""

@@ -141,6 +141,15 @@ def test_trace_window_and_goroutine_filters(engine):
     assert np.array_equal(capped.goroutines, full.goroutines)   # filters never change the run
 
 
+def test_goroutine_filter_takes_any_goids(engine):
+    """Goids that never exist (up to 2**31 - 1) filter everything about Gs
+    away, cheaply; an empty filter too."""
+    for goids in ([2**31 - 1, 2**30], []):
+        res = gmp.simulate(fanout(20), gomaxprocs=2, seed=1, engine=engine,
+                           record_events=True, trace_goroutines=goids)
+        assert len(res.events) and np.all(res.events["g"] == -1)
+
+
 def test_program_column_names_each_goroutine(engine):
     wl = gmp.Workload()
     wg = wl.waitgroup()

@@ -295,11 +295,6 @@ def _have(module):
     return importlib.util.find_spec(module) is not None
 
 
-def _need(module, flag, parser):
-    if not _have(module):
-        parser.error(f"{flag} needs {module}, which this gmpcore build does not have yet")
-
-
 def _writable(path, flag, parser):
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
@@ -314,16 +309,11 @@ def _cmd_run(args, parser):
                      f"{', '.join(SCENARIOS)}")
     # Check optional features before a run that may take minutes.
     if args.trace is not None:
-        _need("gmpcore.trace", "--trace", parser)
         _writable(args.trace, "--trace", parser)
     if args.plot is not None:
         if not _have("matplotlib"):
             parser.error("--plot needs matplotlib: pip install 'gmpcore[plot]'")
-        _need("gmpcore.plots", "--plot", parser)
         _writable(args.plot, "--plot", parser)
-    if args.snapshot is not None and "snapshot_at" not in inspect.signature(simulate).parameters:
-        parser.error("--snapshot needs simulate(snapshot_at=...), which this gmpcore build "
-                     "does not have yet")
 
     function = SCENARIOS[args.scenario][0]
     size_name = SIZE_PARAMETERS[args.scenario][0]
@@ -333,20 +323,17 @@ def _cmd_run(args, parser):
     except (TypeError, ValueError) as err:
         parser.error(str(err))
 
-    accepted = inspect.signature(simulate).parameters
     progress = _Progress(args.scenario)
     options = dict(gomaxprocs=args.procs, seed=args.seed, until=args.until,
                    async_preempt=args.async_preempt, engine=args.engine)
-    live_schedtrace = args.schedtrace is not None and "on_schedtrace" in accepted
     if args.schedtrace is not None:
         options["schedtrace"] = args.schedtrace
-        if live_schedtrace:                  # as the run goes, like Go's sysmon
-            options["on_schedtrace"] = progress.write
+        options["on_schedtrace"] = progress.write    # as the run goes, like Go's sysmon
     if args.snapshot is not None:
         options["snapshot_at"] = args.snapshot
     if args.trace is not None:
         options["record_events"] = True
-    if (args.trace is not None or args.plot is not None) and "monitor" in accepted:
+    if args.trace is not None or args.plot is not None:
         options["monitor"] = args.monitor
     try:
         res = simulate(workload, progress=progress, progress_every=PROGRESS_EVERY, **options)
@@ -359,9 +346,6 @@ def _cmd_run(args, parser):
     finally:
         progress.close()
 
-    if not live_schedtrace:
-        for line in res.schedtrace or ():
-            print(line)
     if args.snapshot is not None:
         _print_snapshot(res, args.snapshot)
     title = (f"{args.scenario} ({size_name}={size}), GOMAXPROCS={args.procs}, "
@@ -382,18 +366,12 @@ def _cmd_run(args, parser):
 
 def _print_snapshot(res, at):
     from gmpcore.durations import format_duration
-    from gmpcore.snapshot import Snapshot
 
-    snap = getattr(res, "snapshot", None)
-    if snap is None:
-        print(f"no snapshot: the run ended at {format_duration(res.makespan_ns)}, "
-              f"before {format_duration(at)}")
-    else:
-        snap = Snapshot(snap)
-        if snap.time < at:
-            print(f"(the run ended at {format_duration(snap.time)}, before "
-                  f"{format_duration(at)}: this is its last moment)")
-        print(snap)
+    snap = res.snapshot                  # taken at the end if the run ended before `at`
+    if snap.time < at:
+        print(f"(the run ended at {format_duration(snap.time)}, before "
+              f"{format_duration(at)}: this is its last moment)")
+    print(snap)
     print()
 
 

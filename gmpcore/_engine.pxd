@@ -218,34 +218,27 @@ cdef struct Costs:
 
 
 cdef struct Event:
-    # One entry of the event heap, ordered by (when, seq).
+    # One entry of the event heap or of a P's timer heap, ordered by (when, seq).
     int64_t when                 # virtual time, ns
-    int64_t seq                  # push order; unique, breaks ties FIFO
+    int64_t seq                  # push order; unique (Engine.seq), breaks ties FIFO
     int64_t gen                  # generation when pushed (E_M, E_PREEMPT, E_SYSMON)
-    int32_t who                  # M index (E_M, E_PREEMPT), G index (E_IO), -1 (E_SYSMON)
-    int32_t kind                 # EventKind
+    int32_t who                  # M index (E_M, E_PREEMPT), G index (E_IO, a timer's sleeper), -1 (E_SYSMON)
+    int32_t kind                 # EventKind (unused in timer heaps)
+
+cdef struct BinHeap:
+    # A binary min-heap of Events, malloc'd.
+    Event* a
+    int64_t n                    # live entries
+    int64_t cap                  # slots in a
 
 cdef struct EventHeap:
-    # A binary min-heap plus one slot in front of it.  Most events are an M
+    # The event heap plus one slot in front of it.  Most events are an M
     # resuming a few ns later, before anything else is due: such an event
     # waits in `front` and is popped without sifting (front <= every heap
     # entry while has_front).
-    Event* a                     # binary min-heap, malloc'd
-    int64_t n                    # live entries in a
-    int64_t cap                  # slots in a
+    BinHeap b
     Event front
     bint has_front
-
-cdef struct Timer:
-    # One timer of a P's heap (time.Sleep), ordered by (when, seq).
-    int64_t when                 # expiry, ns
-    int64_t seq                  # shares Engine.seq with the event heap
-    gid_t g                      # the sleeping G
-
-cdef struct TimerHeap:
-    Timer* a                     # binary min-heap, malloc'd
-    int64_t n                    # live timers
-    int64_t cap                  # slots in a
 
 
 cdef struct GRec:
@@ -330,7 +323,7 @@ cdef struct PRec:
     int64_t sm_schedwhen         # sysmontick.schedwhen
     int64_t sm_syscalltick       # sysmontick.syscalltick
     int64_t sm_syscallwhen       # sysmontick.syscallwhen
-    TimerHeap timers             # its timers (time.Sleep)
+    BinHeap timers               # its timers (time.Sleep): who = the sleeping G
     int64_t goidcache            # next goid to hand out
     int64_t goidcacheend         # end of the cached batch
     int64_t busy_ns              # time its Ms ran Gs on it

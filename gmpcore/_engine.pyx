@@ -138,37 +138,50 @@ cdef int push(Engine* e, int64_t when, int32_t kind, int32_t who, int64_t gen) n
     ev.kind = kind
     if h.has_front:
         if ev_less(&ev, &h.front):               # runs first: the old front joins the heap
-            if heap_insert(e, &h.front) < 0:
-                return -1
+            if bheap_push(&h.b, &h.front) < 0:
+                return nomem(e)
             h.front = ev
             return 0
-        return heap_insert(e, &ev)
-    if h.n == 0 or ev_less(&ev, &h.a[0]):
+    elif h.b.n == 0 or ev_less(&ev, &h.b.a[0]):
         h.front = ev
         h.has_front = True
         return 0
-    return heap_insert(e, &ev)
+    if bheap_push(&h.b, &ev) < 0:
+        return nomem(e)
+    return 0
 
 
 cdef inline int64_t heap_size(const EventHeap* h) noexcept nogil:
-    return h.n + h.has_front
+    return h.b.n + h.has_front
 
 
 cdef inline int64_t heap_min_when(const EventHeap* h) noexcept nogil:
     # When the earliest event is due (the caller checks that there is one).
-    return h.front.when if h.has_front else h.a[0].when
+    return h.front.when if h.has_front else h.b.a[0].when
 
 
-cdef int heap_insert(Engine* e, const Event* ev) noexcept nogil:
-    cdef EventHeap* h = &e.heap
+cdef void heap_pop(EventHeap* h, Event* out) noexcept nogil:
+    # The earliest event (the caller checks that there is one).
+    if h.has_front:
+        out[0] = h.front
+        h.has_front = False
+    else:
+        bheap_pop(&h.b, out)
+
+
+# ---------------------------------------------------------------- binary heaps of Events
+
+cdef int bheap_push(BinHeap* h, const Event* ev) noexcept nogil:
+    # -1 if out of memory (nothing changed).
     cdef Event* na
-    cdef int64_t i, parent
+    cdef int64_t i, parent, ncap
     if h.n == h.cap:
-        na = <Event*>realloc(h.a, <size_t>(h.cap * 2) * sizeof(Event))
+        ncap = h.cap * 2 if h.cap else 8
+        na = <Event*>realloc(h.a, <size_t>ncap * sizeof(Event))
         if na == NULL:
-            return nomem(e)
+            return -1
         h.a = na
-        h.cap *= 2
+        h.cap = ncap
     i = h.n
     h.n += 1
     while i > 0:
@@ -182,14 +195,10 @@ cdef int heap_insert(Engine* e, const Event* ev) noexcept nogil:
     return 0
 
 
-cdef void heap_pop(EventHeap* h, Event* out) noexcept nogil:
-    # The earliest event (the caller checks that there is one).
+cdef void bheap_pop(BinHeap* h, Event* out) noexcept nogil:
+    # The earliest entry into *out (the caller checks that there is one).
     cdef Event last
     cdef int64_t i = 0, child, n
-    if h.has_front:
-        out[0] = h.front
-        h.has_front = False
-        return
     out[0] = h.a[0]
     h.n -= 1
     n = h.n
@@ -210,61 +219,20 @@ cdef void heap_pop(EventHeap* h, Event* out) noexcept nogil:
     h.a[i] = last
 
 
-# ---------------------------------------------------------------- per-P timer heaps
-
-cdef inline bint tm_less(const Timer* a, const Timer* b) noexcept nogil:
-    return a.when < b.when or (a.when == b.when and a.seq < b.seq)
-
-
-cdef int timer_push(TimerHeap* h, int64_t when, int64_t seq, gid_t g) noexcept nogil:
-    cdef Timer t
-    cdef Timer* na
-    cdef int64_t i, parent, ncap
-    if h.n == h.cap:
-        ncap = h.cap * 2 if h.cap else 8
-        na = <Timer*>realloc(h.a, <size_t>ncap * sizeof(Timer))
-        if na == NULL:
-            return -1
-        h.a = na
-        h.cap = ncap
+cdef int timer_push(BinHeap* h, int64_t when, int64_t seq, gid_t g) noexcept nogil:
+    cdef Event t
     t.when = when
     t.seq = seq
-    t.g = g
-    i = h.n
-    h.n += 1
-    while i > 0:
-        parent = (i - 1) >> 1
-        if tm_less(&t, &h.a[parent]):
-            h.a[i] = h.a[parent]
-            i = parent
-        else:
-            break
-    h.a[i] = t
-    return 0
+    t.gen = 0
+    t.who = g
+    t.kind = 0
+    return bheap_push(h, &t)
 
 
-cdef gid_t timer_pop(TimerHeap* h) noexcept nogil:
-    cdef Timer last
-    cdef gid_t g = h.a[0].g
-    cdef int64_t i = 0, child, n
-    h.n -= 1
-    n = h.n
-    if n == 0:
-        return g
-    last = h.a[n]
-    while True:
-        child = 2 * i + 1
-        if child >= n:
-            break
-        if child + 1 < n and tm_less(&h.a[child + 1], &h.a[child]):
-            child += 1
-        if tm_less(&h.a[child], &last):
-            h.a[i] = h.a[child]
-            i = child
-        else:
-            break
-    h.a[i] = last
-    return g
+cdef gid_t timer_pop(BinHeap* h) noexcept nogil:
+    cdef Event t
+    bheap_pop(h, &t)
+    return t.who
 
 
 # ---------------------------------------------------------------- growth paths (take the GIL)
@@ -605,7 +573,7 @@ cdef int handoffp(Engine* e, int32_t p) noexcept nogil:
 # ================================================================ timers and netpoll
 
 cdef int add_timer(Engine* e, int32_t p, int64_t when, gid_t g) noexcept nogil:
-    cdef TimerHeap* th = &e.ps[p].timers
+    cdef BinHeap* th = &e.ps[p].timers
     cdef bint wake = th.n == 0 or when < th.a[0].when
     if when >= TIME_LIMIT:
         return fail(e, ERR_OVERFLOW, "virtual time exceeds 2**62 ns")
@@ -623,7 +591,7 @@ cdef int64_t check_timers(Engine* e, int32_t m, int32_t p, int32_t readier) noex
     `readier`'s runnext.
 
     Returns how many ran, or -1 on error."""
-    cdef TimerHeap* th = &e.ps[p].timers
+    cdef BinHeap* th = &e.ps[p].timers
     cdef int64_t ran = 0
     cdef gid_t g
     while th.n and th.a[0].when <= e.now:
@@ -1746,7 +1714,7 @@ cdef int check_invariants(Engine* e) noexcept nogil:
             if chk_put(e, e.q.runnext[p], PL_RUNNEXT, p) < 0:
                 return -1
         for j in range(e.ps[p].timers.n):
-            if chk_put(e, e.ps[p].timers.a[j].g, PL_TIMER, p) < 0:
+            if chk_put(e, e.ps[p].timers.a[j].who, PL_TIMER, p) < 0:
                 return -1
     for j in range(<int64_t>e.q.globrunq.size):
         if chk_put(e, gq_at(&e.q.globrunq, j), PL_GLOBAL, 0) < 0:
@@ -2136,7 +2104,7 @@ cdef class _Run:
         gq_free(&e.q.globrunq)
         gq_free(&e.io_ready)
         random_order_free(&e.order)
-        free(e.heap.a)
+        free(e.heap.b.a)
         free(e.pool.slots)
         free(e.ready_buf)
         free(e.trace)
@@ -2321,10 +2289,10 @@ cdef class _Run:
             for i in range(nchans):
                 e.chans[i].cap = caps[i]
         # The event heap.
-        e.heap.a = <Event*>malloc(64 * sizeof(Event))
-        if e.heap.a == NULL:
+        e.heap.b.a = <Event*>malloc(64 * sizeof(Event))
+        if e.heap.b.a == NULL:
             raise MemoryError("cannot allocate the event heap")
-        e.heap.cap = 64
+        e.heap.b.cap = 64
         # The G table, sized from the bytecode when it says how many Gs run.
         est = estimate_goroutines(compiled) or 1024
         loops = bool(self.depth.shape[0]) and int(np.max(self.depth)) > 0

@@ -62,20 +62,8 @@ def _status(state, reason):
 
 def _functions(res):
     """Go's name for each G's function."""
-    names = program_names(res)
-    has_index = "program" in (res.goroutines.dtype.names or ())
-    index = res.goroutines["program"].tolist() if has_index else [None] * len(names)
-    out = []
-    for name, k, goid in zip(names, index, res.goroutines["goid"].tolist()):
-        if k == 0 or k is None and goid == MAIN_GOID:
-            out.append("main.main")
-        elif name:
-            out.append(f"main.{name}")
-        elif k is not None:
-            out.append(f"main.main.func{k}")
-        else:
-            out.append("main.?")
-    return out
+    return ["main.main" if k == 0 else f"main.{name}" if name else f"main.main.func{k}"
+            for name, k in zip(program_names(res), res.goroutines["program"].tolist())]
 
 
 def _goid_ranges(goids, limit=12):

@@ -4,6 +4,8 @@ Subcommands:
 
 ``gmpcore run SCENARIO [options]``
     Simulate a built-in scenario and print a summary table.
+``gmpcore sweep SCENARIO [--procs 1,2,4,8] [options]``
+    The GOMAXPROCS sweep: the same scenario at several GOMAXPROCS, a row each.
 ``gmpcore scenarios``
     List the built-in scenarios, one per line.
 ``gmpcore demo``
@@ -110,12 +112,31 @@ def _count(lo):
     return convert
 
 
+def _procs_list(text):
+    """``1,2,4,8`` -> [1, 2, 4, 8] (each at least 1)."""
+    return [_count(1)(part.strip()) for part in text.split(",")]
+
+
 # ---------------------------------------------------------------- the parser
 
 def _size_default(name):
     """The scenario function's default for its size parameter."""
     function, param = SCENARIOS[name][0], SIZE_PARAMETERS[name][0]
     return inspect.signature(function).parameters[param].default
+
+
+def _scenario_options(p):
+    """The options `run` and `sweep` share: the scenario's size and the run's."""
+    p.add_argument("--goroutines", type=_count(0), metavar="N",
+                   help="the scenario's size (see 'gmpcore run --help'; default: its own)")
+    p.add_argument("--seed", type=_count(0), default=0, metavar="S",
+                   help="seed for every random choice (default 0)")
+    p.add_argument("--until", choices=("main", "all"), default="main",
+                   help="stop when main exits, as Go does (default), or when every G has")
+    p.add_argument("--no-async-preempt", dest="async_preempt", action="store_false",
+                   help="cooperative preemption only (GODEBUG=asyncpreemptoff=1)")
+    p.add_argument("--engine", choices=("compiled", "reference"), default="compiled",
+                   help="the Cython engine (default) or the pure-Python reference model")
 
 
 def build_parser():
@@ -139,10 +160,6 @@ def build_parser():
                      help="a scenario name from 'gmpcore scenarios'")
     run.add_argument("--procs", type=_count(1), default=4, metavar="N",
                      help="GOMAXPROCS, the number of Ps (default 4)")
-    run.add_argument("--goroutines", type=_count(0), metavar="N",
-                     help="the scenario's size (see below; default: the scenario's own)")
-    run.add_argument("--seed", type=_count(0), default=0, metavar="S",
-                     help="seed for every random choice (default 0)")
     run.add_argument("--schedtrace", type=_duration, metavar="PERIOD",
                      help="print GODEBUG=schedtrace lines every PERIOD of virtual time")
     run.add_argument("--trace", type=Path, metavar="OUT.json",
@@ -154,12 +171,17 @@ def build_parser():
                           "counter tracks (default 50us)")
     run.add_argument("--snapshot", type=_duration, metavar="TIME",
                      help="print a picture of the scheduler at virtual time TIME")
-    run.add_argument("--until", choices=("main", "all"), default="main",
-                     help="stop when main exits, as Go does (default), or when every G has")
-    run.add_argument("--no-async-preempt", dest="async_preempt", action="store_false",
-                     help="cooperative preemption only (GODEBUG=asyncpreemptoff=1)")
-    run.add_argument("--engine", choices=("compiled", "reference"), default="compiled",
-                     help="the Cython engine (default) or the pure-Python reference model")
+    _scenario_options(run)
+
+    sweep = sub.add_parser(
+        "sweep", help="run a scenario at several GOMAXPROCS and compare",
+        description="The GOMAXPROCS sweep: simulate one scenario at each GOMAXPROCS "
+                    "and print a row per run (makespan, speed-up, threads, steals, ...).")
+    sweep.add_argument("scenario", metavar="SCENARIO",
+                       help="a scenario name from 'gmpcore scenarios'")
+    sweep.add_argument("--procs", type=_procs_list, default=[1, 2, 4, 8], metavar="N,N,...",
+                       help="the GOMAXPROCS values (default 1,2,4,8)")
+    _scenario_options(sweep)
 
     scenarios = sub.add_parser("scenarios", help="list the built-in scenarios",
                                description="List the built-in scenarios, one per line.")
@@ -176,7 +198,7 @@ def build_parser():
     demo.add_argument("--rounds", type=int, default=8, metavar="N",
                       help="rounds of the idle Ps looking for work (default 8)")
     # Each command reports usage errors through its own parser ("gmpcore run: error: ...").
-    parser.commands = {"run": run, "scenarios": scenarios, "demo": demo}
+    parser.commands = {"run": run, "sweep": sweep, "scenarios": scenarios, "demo": demo}
     return parser
 
 
@@ -301,12 +323,53 @@ def _writable(path, flag, parser):
         parser.error(f"{flag}: directory {str(parent)!r} does not exist")
 
 
-def _cmd_run(args, parser):
-    from gmpcore.simulate import simulate
-
+def _workload(args, parser):
+    """The scenario's workload at the size asked for: (workload, size name, size)."""
     if args.scenario not in SCENARIOS:
         parser.error(f"unknown scenario {args.scenario!r}; choose from "
                      f"{', '.join(SCENARIOS)}")
+    function = SCENARIOS[args.scenario][0]
+    size_name = SIZE_PARAMETERS[args.scenario][0]
+    size = _size_default(args.scenario) if args.goroutines is None else args.goroutines
+    try:
+        return function(**{size_name: size}), size_name, size
+    except (TypeError, ValueError) as err:
+        parser.error(str(err))
+
+
+def _cmd_sweep(args, parser):
+    from gmpcore.scenarios import gomaxprocs_sweep
+
+    workload, size_name, size = _workload(args, parser)
+    progress = _Progress(args.scenario)
+    try:
+        runs = gomaxprocs_sweep(workload, procs=args.procs, seed=args.seed, until=args.until,
+                                async_preempt=args.async_preempt, engine=args.engine,
+                                progress=progress, progress_every=PROGRESS_EVERY)
+    except (TypeError, ValueError) as err:
+        parser.error(str(err))
+    except GoFatalError as err:
+        print(err, file=sys.stderr)                   # as the Go program would
+        return EXIT_USAGE
+    finally:
+        progress.close()
+    print(f"{args.scenario} ({size_name}={size}), seed {args.seed}, {args.engine} engine")
+    print(f"{'GOMAXPROCS':>10}  {'makespan':>10}  {'speed-up':>8}  {'P busy':>6}  "
+          f"{'threads':>7}  {'steals':>7}  {'spills':>7}  {'handoffs':>8}")
+    base = runs[0][1].makespan_ns
+    for procs, res in runs:
+        span = res.makespan_ns
+        busy = res.procs["busy_ns"].sum() / (procs * span) if span else 0.0
+        c = res.counters
+        speedup = f"{base / span:.2f}x" if span else "-"
+        print(f"{procs:>10}  {_short(span):>10}  {speedup:>8}  {busy:>6.1%}  "
+              f"{c['threads']:>7}  {c['steals']:>7}  {c['spills']:>7}  {c['handoffs']:>8}")
+    return 0
+
+
+def _cmd_run(args, parser):
+    from gmpcore.simulate import simulate
+
     # Check optional features before a run that may take minutes.
     if args.trace is not None:
         _writable(args.trace, "--trace", parser)
@@ -315,14 +378,7 @@ def _cmd_run(args, parser):
             parser.error("--plot needs matplotlib: pip install 'gmpcore[plot]'")
         _writable(args.plot, "--plot", parser)
 
-    function = SCENARIOS[args.scenario][0]
-    size_name = SIZE_PARAMETERS[args.scenario][0]
-    size = _size_default(args.scenario) if args.goroutines is None else args.goroutines
-    try:
-        workload = function(**{size_name: size})
-    except (TypeError, ValueError) as err:
-        parser.error(str(err))
-
+    workload, size_name, size = _workload(args, parser)
     progress = _Progress(args.scenario)
     options = dict(gomaxprocs=args.procs, seed=args.seed, until=args.until,
                    async_preempt=args.async_preempt, engine=args.engine)
@@ -400,7 +456,8 @@ def _cmd_demo(args, parser):
     return 0
 
 
-_COMMANDS = {"run": _cmd_run, "scenarios": _cmd_scenarios, "demo": _cmd_demo}
+_COMMANDS = {"run": _cmd_run, "sweep": _cmd_sweep, "scenarios": _cmd_scenarios,
+             "demo": _cmd_demo}
 
 
 def main(argv=None):

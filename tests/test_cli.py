@@ -294,7 +294,8 @@ def test_usage_error_names_the_scenarios(capsys):
     assert all(name in err for name in scenarios.SCENARIOS)
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["scenarios", "--help"],
+@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["sweep", "--help"],
+                                  ["scenarios", "--help"],
                                   ["demo", "--help"], ["run", "fanout", "-h"]])
 def test_help_exits_0(capsys, argv):
     status, out, err = run_main(capsys, *argv)
@@ -335,3 +336,27 @@ def test_closed_pipe_is_quiet(tmp_path):
                           text=True, timeout=120, cwd=tmp_path)
     assert done.stdout.startswith("SCHED 0ms: ")
     assert done.stderr == ""
+
+
+# ---------------------------------------------------------------- gmpcore sweep
+
+def test_sweep_prints_a_row_per_gomaxprocs(capsys):
+    status, out, err = run_main(capsys, "sweep", "fanout", "--goroutines", "2000",
+                                "--procs", "1,2,4")
+    assert status == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0].startswith("fanout (n=2000)") and lines[1].split()[0] == "GOMAXPROCS"
+    rows = [line.split() for line in lines[2:]]
+    assert [int(r[0]) for r in rows] == [1, 2, 4] and rows[0][2] == "1.00x"
+    speedups = [float(r[2].rstrip("x")) for r in rows]
+    assert speedups[0] < speedups[1] < speedups[2] <= 4.0     # compute-bound: scales with Ps
+
+
+@pytest.mark.parametrize("argv", [["sweep", "fanout", "--procs", "0,2"],
+                                  ["sweep", "fanout", "--procs", "two"],
+                                  ["sweep", "nope"]])
+def test_sweep_usage_errors(capsys, argv):
+    with pytest.raises(SystemExit) as info:
+        cli.main(argv)
+    assert info.value.code == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1

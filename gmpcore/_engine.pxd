@@ -149,6 +149,7 @@ cdef enum:
     OWNER_PROGRESS = 0      # progress(events, now)
     OWNER_TRACE = 1         # a schedtrace line or scheddetail block, formatted in Python
     OWNER_SNAPSHOT = 2      # keep the view for res.snapshot
+    OWNER_SIGNALS = 3       # PyErr_CheckSignals (Ctrl-C)
 
 # Why a run stopped early (Engine.err); the Python layer raises the matching
 # exception with the reference engine's message.

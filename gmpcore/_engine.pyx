@@ -1791,26 +1791,20 @@ cdef int check_invariants(Engine* e) noexcept nogil:
 
 # ================================================================ the event loop
 
-cdef int poll_signals(Engine* e) noexcept nogil:
-    # Ctrl-C: PyErr_CheckSignals with the GIL; its exception ends the run.
-    cdef int rc = 0
-    with gil:
-        try:
-            PyErr_CheckSignals()
-        except BaseException as exc:
-            (<_Run>e.owner).exc = exc
-            rc = -1
-    if rc < 0:
-        return fail(e, ERR_PYEXC, NULL)
-    return 0
+cdef inline int poll_signals(Engine* e) noexcept nogil:
+    # Ctrl-C: its KeyboardInterrupt ends the run.
+    return call_owner(e, OWNER_SIGNALS)
 
 
 cdef int call_owner(Engine* e, int what) noexcept nogil:
-    # The rare steps that need Python: take the GIL, call the run object.
+    # The rare steps that need Python: take the GIL, call the run object (or
+    # check for signals); a Python exception ends the run and is re-raised.
     cdef int rc = 0
     with gil:
         try:
-            if what == OWNER_PROGRESS:
+            if what == OWNER_SIGNALS:
+                PyErr_CheckSignals()
+            elif what == OWNER_PROGRESS:
                 (<_Run>e.owner).progress(e.n_events, e.now)
             elif what == OWNER_TRACE:
                 (<_Run>e.owner).trace_py()

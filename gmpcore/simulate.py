@@ -218,7 +218,7 @@ def _result(raw, nprocs, program_names):
         if isinstance(samples, np.ndarray) and samples.dtype == monitor_dtype(nprocs):
             monitor = samples
         else:
-            monitor = np.array([tuple(r[:-1]) + (r[-1],) for r in samples],
+            monitor = np.array([tuple(r) for r in samples],
                                dtype=monitor_dtype(nprocs))
     snapshot = None
     if raw["snapshot"] is not None:

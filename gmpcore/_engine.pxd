@@ -417,8 +417,7 @@ cdef struct Engine:
     bint netpoll_inited
     int64_t io_waiters           # Gs parked in the netpoller
     GQueue io_ready              # their fds became ready, not yet polled
-    gid_t* ready_buf             # netpoll's result, contiguous
-    int64_t ready_cap
+    gid_t ready_buf[NETPOLL_MAX_EVENTS]  # netpoll's result (one epoll_wait's worth)
     int32_t poller               # the M blocked in netpoll, -1 none
     int64_t n_waiting            # Gs in _Gwaiting
     int64_t n_dead               # Gs in _Gdead

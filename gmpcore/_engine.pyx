@@ -625,21 +625,11 @@ cdef int64_t netpoll(Engine* e, int32_t m) noexcept nogil:
     """One epoll_wait on M `m`: up to 128 ready Gs, newest first (netpollready
     pushes each at the head of its list).
 
-    The Gs are left in e.ready_buf[0:n]; returns n, or -1 on error."""
-    cdef int64_t n = <int64_t>e.io_ready.size, i, ncap
-    cdef gid_t* nb
+    The Gs are left in e.ready_buf[0:n]; returns n."""
+    cdef int64_t n = <int64_t>e.io_ready.size, i
     cdef gid_t g
     if n > NETPOLL_MAX_EVENTS:
         n = NETPOLL_MAX_EVENTS
-    if n > e.ready_cap:
-        ncap = e.ready_cap * 2 if e.ready_cap else 64
-        while ncap < n:
-            ncap *= 2
-        nb = <gid_t*>realloc(e.ready_buf, <size_t>ncap * sizeof(gid_t))
-        if nb == NULL:
-            return nomem(e)
-        e.ready_buf = nb
-        e.ready_cap = ncap
     for i in range(n - 1, -1, -1):
         g = gq_pop_front(&e.io_ready)
         e.ready_buf[i] = g
@@ -864,8 +854,6 @@ cdef int find_runnable(Engine* e, int32_t m) noexcept nogil:
     # 10. Non-blocking netpoll (paid for even when nothing is ready).
     if e.netpoll_inited and e.io_waiters and e.lastpoll != 0:
         n = netpoll(e, m)
-        if n < 0:
-            return -1
         if n:
             log_ev(e, EV_NETPOLL, m, p, -1, n)
             g = e.ready_buf[0]
@@ -1065,8 +1053,6 @@ cdef int netpoll_return(Engine* e, int32_t m) noexcept nogil:
     e.poll_until = 0
     e.lastpoll = e.now
     n = netpoll(e, m)
-    if n < 0:
-        return -1
     log_ev(e, EV_NETPOLL, m, -1, -1, n)
     p = pidleget(e)
     if p < 0:
@@ -1498,8 +1484,6 @@ cdef int sysmon_loop(Engine* e) noexcept nogil:
     if e.netpoll_inited and e.lastpoll != 0 and e.lastpoll + NETPOLL_SYSMON_PERIOD < e.now:
         e.lastpoll = e.now
         n = netpoll(e, 1)
-        if n < 0:
-            return -1
         e.ms[1].debt = 0                        # sysmon's own time is not modelled
         if n:
             log_ev(e, EV_NETPOLL, 1, -1, -1, n)
@@ -2100,7 +2084,6 @@ cdef class _Run:
         random_order_free(&e.order)
         free(e.heap.b.a)
         free(e.pool.slots)
-        free(e.ready_buf)
         free(e.trace)
         free(e.mon)
         free(e.g.a)

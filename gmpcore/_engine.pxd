@@ -271,8 +271,14 @@ cdef struct GRec:
 cdef struct GTable:
     # The G table, malloc'd by the engine (resize_g), plus loop counters
     # when some program uses `repeat`.  The result array takes it over.
-    int64_t n                    # Gs created so far (allgs)
+    # Without per-G records (record_goroutines=False) a dead G's row is
+    # reused by the next newg, as Go's gfput/gfget reuse dead Gs (§5.2):
+    # the table then holds the most Gs ever alive at once, not every G.
+    int64_t n                    # Gs created so far
+    int64_t rows                 # rows in use (== n unless recycling): Go's allgs
     int64_t cap                  # rows allocated
+    bint recycle                 # reuse dead rows (no per-G result)
+    int64_t free_head            # first dead row to reuse, -1 none; a free row's pc links the next
     GRec* a
     bint has_loops
     int32_t* loops               # offset of its loop counter block in the pool, -1 none (NULL if no program loops)

@@ -353,15 +353,22 @@ cdef int newg(Engine* e, int32_t parent, int64_t program, int32_t p, int32_t* ou
         e.goidgen += GOIDCACHE_BATCH
         pp.goidcache = e.goidgen - GOIDCACHE_BATCH + 1
         pp.goidcacheend = e.goidgen + 1
-    if t.n >= MAX_GID or pp.goidcache > INT32_MAX:
+    if pp.goidcache > INT32_MAX:
         return fail(e, ERR_NOMEM, "more goroutines than the G table can index")
-    if t.n == t.cap and grow_g(e) < 0:
-        return -1
-    idx = t.n
+    if t.free_head >= 0:                # gfget: a dead G's row (recycle only)
+        idx = t.free_head
+        t.free_head = t.a[idx].pc
+    else:
+        if t.rows >= MAX_GID:
+            return fail(e, ERR_NOMEM, "more goroutines than the G table can index")
+        if t.rows == t.cap and grow_g(e) < 0:
+            return -1
+        idx = t.rows
+        t.rows += 1
     t.n += 1
     rec = &t.a[idx]
     rec.goid = <int32_t>pp.goidcache
-    rec.parent = parent
+    rec.parent = t.a[parent].goid if parent >= 0 else 0
     rec.pc = <int32_t>e.entry[program]
     rec.stack = STACK_MIN
     rec.preemptions = 0
@@ -1259,6 +1266,9 @@ cdef int goexit(Engine* e, int32_t m, gid_t g) noexcept nogil:
     if e.g.loops != NULL and e.g.loops[g] >= 0:
         loops_free(e, e.g.loops[g])
         e.g.loops[g] = -1
+    if e.g.recycle:                          # gfput: the row is free for the next newg
+        e.g.a[g].pc = <int32_t>e.g.free_head
+        e.g.free_head = g
     e.live -= 1
     if g == 0:
         e.main_done = True
@@ -1643,7 +1653,7 @@ cdef int schedtrace_snap(Engine* e) noexcept nogil:
 # ================================================================ checking mode
 
 cdef int chk_put(Engine* e, int64_t g, int kind, int64_t ident) noexcept nogil:
-    if g < 0 or g >= e.g.n:
+    if g < 0 or g >= e.g.rows:
         return fail(e, ERR_ASSERT, "check: a queue holds an invalid G index")
     if e.where[g] != PL_NOWHERE:
         e.chk_code = CHK_TWICE
@@ -1666,7 +1676,7 @@ cdef inline int chk_fail(Engine* e, int code, int64_t g) noexcept nogil:
 
 cdef int check_invariants(Engine* e) noexcept nogil:
     """Every G is in exactly one place; the scheduler's own assertions hold (§9)."""
-    cdef int64_t n = e.g.n, i, j, io_pending = 0, spinning = 0, waiting = 0, dead = 0, ncap
+    cdef int64_t n = e.g.rows, i, j, io_pending = 0, spinning = 0, waiting = 0, dead = 0, ncap
     cdef int64_t stack = 0
     cdef int32_t p, m, k
     cdef uint32_t h
@@ -1763,7 +1773,9 @@ cdef int check_invariants(Engine* e) noexcept nogil:
             if m < 0 or e.ms[m].p != p:
                 return chk_fail(e, CHK_P_NO_M, p)
     # The compiled engine's own bookkeeping (no reference counterpart).
-    if waiting != e.n_waiting or dead != e.n_dead or stack != e.stack_inuse:
+    # Recycling: each reuse took a dead row, so the table holds n_dead - (n - rows) dead Gs.
+    if (waiting != e.n_waiting or dead != e.n_dead - (e.g.n - e.g.rows)
+            or stack != e.stack_inuse):
         return chk_fail(e, CHK_COUNTS, -1)
     j = 0
     for p in range(e.nprocs):
@@ -2165,7 +2177,7 @@ cdef class _Run:
         """The G table as a G_DTYPE array without copying.  `final`: the run
         is over; the array takes the table over (frees it when it dies)."""
         cdef Engine* e = &self.e
-        cdef int64_t n = e.g.n
+        cdef int64_t n = e.g.rows
         cdef cvarray buf
         if final:
             if resize_g(&e.g, n if n else 1) < 0:   # give back the rows never used
@@ -2191,7 +2203,8 @@ cdef class _Run:
     @cython.wraparound(True)
     def setup(self, compiled, int gomaxprocs, seed, costs, bint async_preempt, bint runnext,
               int64_t max_threads, int64_t max_stack, until, int64_t schedtrace,
-              bint record_events, max_events, bint check, progress, int64_t progress_every):
+              bint record_events, max_events, bint check, progress, int64_t progress_every,
+              bint record_goroutines=True):
         cdef Engine* e = &self.e
         cdef int64_t i, nchans, nwg, est
         cdef const int64_t[::1] caps
@@ -2272,6 +2285,10 @@ cdef class _Run:
         e.heap.b.cap = 64
         # The G table, sized from the bytecode when it says how many Gs run.
         est = estimate_goroutines(compiled) or 1024
+        if not record_goroutines:
+            est = 1024                  # rows are reused: the table grows with the Gs alive at once
+        e.g.recycle = not record_goroutines
+        e.g.free_head = -1
         loops = bool(self.depth.shape[0]) and int(np.max(self.depth)) > 0
         e.g.has_loops = loops
         if resize_g(&e.g, max(16, min(est, _MAX_INITIAL_G))) < 0:
@@ -2361,7 +2378,7 @@ cdef class _Run:
     @cython.wraparound(True)
     def result(self):
         cdef Engine* e = &self.e
-        cdef int64_t n = e.g.n, i, k, rec
+        cdef int64_t i, k, rec
         cdef int32_t p, m
         cdef gid_t g
         # Close the intervals still open when the run stopped.
@@ -2371,12 +2388,13 @@ cdef class _Run:
                 e.g.a[g].running_ns += e.now - e.ms[m].run_start
                 e.ps[e.ms[m].p].busy_ns += e.now - e.ms[m].run_start
                 e.ms[m].run_start = e.now
-        finalize_rows(e)
+        if not e.g.recycle:
+            finalize_rows(e)
         for k in range(e.npidle):
             p = e.pidle[k]
             e.ps[p].idle_ns += e.now - e.ps[p].idle_since
             e.ps[p].idle_since = e.now
-        gs = self.g_rows(True)
+        gs = None if e.g.recycle else self.g_rows(True)
         procs = np.zeros(e.nprocs, dtype=P_DTYPE)
         for i in range(e.nprocs):
             procs[i] = (i, e.ps[i].busy_ns, e.ps[i].schedtick, e.ps[i].steals, e.ps[i].idle_ns)
@@ -2434,15 +2452,14 @@ cdef inline int32_t program_of(Engine* e, int32_t pc) noexcept nogil:
 
 cdef void finalize_rows(Engine* e) noexcept nogil:
     # The run is over: turn each GRec's run-time fields into result fields,
-    # in place (see GRec): close open runnable intervals, parent index ->
-    # goid, pc -> program, rem -> finished.
+    # in place (see GRec): close open runnable intervals, pc -> program,
+    # rem -> finished.
     cdef int64_t i
     cdef GRec* rec
-    for i in range(e.g.n):
+    for i in range(e.g.rows):
         rec = &e.g.a[i]
         if rec.status == G_RUNNABLE:                 # queued, or in an M's hand
             rec.runnable_ns += e.now
-        rec.parent = e.g.a[rec.parent].goid if rec.parent >= 0 else 0
         rec.pc = program_of(e, rec.pc)
         if rec.status != G_DEAD:
             rec.rem = -1
@@ -2457,15 +2474,15 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
         record_events=True, max_events=None, check=False, progress=None,
         progress_every=1_000_000, scheddetail=False, on_schedtrace=None, monitor=0,
         max_samples=1_000_000, snapshot_at=-1, trace_window=None, trace_goroutines=None,
-        max_trace_events=None):
+        max_trace_events=None, record_goroutines=True):
     """Run one simulation; returns the dict ``RefEngine.run()`` returns.
 
     ``goroutines`` and ``procs`` are NumPy structured arrays in
-    :data:`gmpcore.results.G_DTYPE` / :data:`~gmpcore.results.P_DTYPE` order,
-    with ``parent`` still the creator's G index (-1 for main) as the
-    reference gives it.  Arguments are those of :class:`RefEngine` (checked
-    by :func:`gmpcore.simulate`), plus ``progress(events, now_ns)``, called
-    at most every ``progress_every`` events.
+    :data:`gmpcore.results.G_DTYPE` / :data:`~gmpcore.results.P_DTYPE`
+    order (``goroutines`` is None with ``record_goroutines=False``: dead
+    Gs' rows are then reused).  Arguments are those of :class:`RefEngine`
+    (checked by :func:`gmpcore.simulate`), plus ``progress(events, now_ns)``,
+    called at most every ``progress_every`` events.
     """
     from gmpcore.costs import CostModel
     if costs is None:
@@ -2482,9 +2499,13 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
         raise TypeError("progress must be callable or None")
     if progress_every < 1:
         raise ValueError(f"progress_every must be >= 1, got {progress_every}")
+    if not record_goroutines and record_events:
+        raise ValueError("record_events needs record_goroutines=True: the event log names "
+                         "Gs by their row in res.goroutines")
     r = _Run()
     r.setup(compiled, gomaxprocs, seed, costs, async_preempt, runnext, max_threads, max_stack,
-            until, schedtrace, record_events, max_events, check, progress, progress_every)
+            until, schedtrace, record_events, max_events, check, progress, progress_every,
+            record_goroutines)
     r.observe_options(scheddetail, on_schedtrace, monitor, max_samples, snapshot_at,
                       trace_window, trace_goroutines, max_trace_events)
     r.go()

@@ -48,7 +48,7 @@ def leaks(res):
     >>> len(leaks(res)), {WAIT_REASONS[r] for r in leaks(res)["wait_reason"]}
     (9, {'chan send'})
     """
-    gs = res.goroutines
+    gs = res.require_goroutines("leaks")
     rows = gs[(gs["state"] != G_DEAD) & (gs["goid"] != MAIN_GOID)]
     return rows[np.argsort(rows["goid"], kind="stable")]
 

@@ -149,7 +149,7 @@ def scheduling_latency(res, which="first"):
     ``which="first"``: from creation to first running (``first_run −
     created``); ``"total"``: all the time spent runnable (``runnable_ns``).
     """
-    gs = res.goroutines
+    gs = res.require_goroutines("scheduling_latency")
     ran = gs["first_run"] >= 0
     if which == "first":
         return (gs["first_run"] - gs["created"])[ran]

@@ -89,8 +89,9 @@ class Result:
     makespan_ns : int
         Virtual nanoseconds from the start until main exited (or, with
         ``until="all"``, until the last goroutine did).
-    goroutines : numpy.ndarray
-        One row per G, dtype :data:`G_DTYPE`.
+    goroutines : numpy.ndarray or None
+        One row per G, dtype :data:`G_DTYPE`; None with
+        ``record_goroutines=False``.
     procs : numpy.ndarray
         One row per P, dtype :data:`P_DTYPE`.
     counters : dict
@@ -116,7 +117,7 @@ class Result:
     """
 
     makespan_ns: int
-    goroutines: np.ndarray
+    goroutines: np.ndarray | None
     procs: np.ndarray
     counters: dict
     schedtrace: list = field(default_factory=list)
@@ -126,8 +127,16 @@ class Result:
     program_names: tuple = ()
     trace_window: tuple | None = None
 
+    def require_goroutines(self, what):
+        """``goroutines``, or a ValueError saying that `what` needs them."""
+        if self.goroutines is None:
+            raise ValueError(f"{what} needs per-G records; this run was simulated with "
+                             "record_goroutines=False")
+        return self.goroutines
+
     def state_names(self):
         """Each G's final state as Go names it, e.g. ``'waiting (chan receive)'``."""
+        self.require_goroutines("state_names")
         out = []
         for state, reason in zip(self.goroutines["state"], self.goroutines["wait_reason"]):
             name = G_STATUS_NAMES.get(int(state), str(int(state)))

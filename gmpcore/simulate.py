@@ -37,7 +37,7 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
              scheddetail=False, on_schedtrace=None, record_events=False, trace_window=None,
              trace_goroutines=None, max_trace_events=None, monitor=None, max_samples=1_000_000,
              snapshot_at=None, max_events=None, engine="compiled", check=False,
-             progress=None, progress_every=1_000_000):
+             progress=None, progress_every=1_000_000, record_goroutines=True):
     """Run `workload` on Go's scheduler in virtual time.
 
     Parameters
@@ -102,6 +102,14 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
         every `progress_every` events (the reference engine does not call it).
     progress_every : int
         Events between `progress` calls, at least 1.
+    record_goroutines : bool
+        Keep one record per G (``res.goroutines``, 64 bytes a G).  False
+        keeps none: a dead G's row is reused by the next ``go``, as Go's
+        runtime reuses dead Gs (gfput/gfget), so memory follows the Gs alive
+        at once instead of every G ever created, and ``res.goroutines`` is
+        None.  The schedule is the same either way: makespan, counters,
+        procs, schedtrace and monitor are identical.  Needs
+        ``record_events=False`` (the event log names Gs by their row).
 
     Examples
     --------
@@ -113,6 +121,9 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
     >>> res = gmp.simulate(wl, gomaxprocs=4, seed=1)
     >>> len(res.goroutines), bool((res.goroutines["state"] == 6).all())
     (101, True)
+    >>> lean = gmp.simulate(wl, gomaxprocs=4, seed=1, record_goroutines=False)
+    >>> lean.goroutines is None, lean.makespan_ns == res.makespan_ns
+    (True, True)
     """
     if isinstance(workload, Workload):
         compiled = workload.compile()
@@ -181,12 +192,19 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be callable or None, got {type(progress).__name__}")
     progress_every = _int(progress_every, "progress_every", 1, 2**62)
+    record_goroutines = _bool(record_goroutines, "record_goroutines")
+    if not record_goroutines and kwargs["record_events"]:
+        raise ValueError("record_events=True needs record_goroutines=True: the event log "
+                         "names Gs by their row in res.goroutines")
     if engine == "compiled":
         from gmpcore import _engine
-        raw = _engine.run(compiled, progress=progress, progress_every=progress_every, **kwargs)
+        raw = _engine.run(compiled, progress=progress, progress_every=progress_every,
+                          record_goroutines=record_goroutines, **kwargs)
     else:
         from gmpcore.reference.engine import RefEngine
         raw = RefEngine(compiled, **kwargs).run()
+        if not record_goroutines:           # the oracle keeps every G; drop them alike
+            raw["goroutines"] = None
     res = _result(raw, nprocs, compiled.program_names)
     res.trace_window = kwargs["trace_window"]
     return res
@@ -196,7 +214,7 @@ def _result(raw, nprocs, program_names):
     """A Result from an engine's dict: goroutines and procs are lists of
     tuples in G_DTYPE/P_DTYPE field order (reference) or the structured
     arrays themselves (compiled, no copy)."""
-    if isinstance(raw["goroutines"], np.ndarray):
+    if raw["goroutines"] is None or isinstance(raw["goroutines"], np.ndarray):
         rows = raw["goroutines"]
     else:
         rows = np.zeros(len(raw["goroutines"]), dtype=G_DTYPE)

@@ -16,7 +16,10 @@ Workloads (:func:`build`)
 Grids: ``GMPCORE_BENCH=quick|large``
 ------------------------------------
 The environment variable picks the parameter grid (goroutines × GOMAXPROCS ×
-workload) when asv imports this module:
+workload × records) when asv imports this module; ``records`` is ``full``
+(``res.goroutines``, one 64-byte record per G, the default) or ``none``
+(``record_goroutines=False``: dead Gs' rows are reused, so memory follows
+the Gs alive at once):
 
 * ``quick`` (the default, for CI): N = 10^3, 10^4, 10^5; GOMAXPROCS = 1, 8.
   ``asv run --quick`` of the whole module takes well under two minutes.
@@ -80,14 +83,17 @@ PROFILES = {
     },
 }
 WORKLOADS = ["fanout", "mixed"]
+# "full": one record per G (res.goroutines, the default); "none":
+# record_goroutines=False, dead Gs' rows reused (memory follows live Gs).
+RECORDS = ["full", "none"]
 
 PROFILE = os.environ.get("GMPCORE_BENCH", "quick") or "quick"
 if PROFILE not in PROFILES:
     raise ValueError(f"GMPCORE_BENCH must be one of {sorted(PROFILES)}, got {PROFILE!r}")
 GRID = PROFILES[PROFILE]
 LARGE = PROFILE == "large"
-PARAMS = [GRID["goroutines"], GRID["gomaxprocs"], WORKLOADS]
-PARAM_NAMES = ["goroutines", "gomaxprocs", "workload"]
+PARAMS = [GRID["goroutines"], GRID["gomaxprocs"], WORKLOADS, RECORDS]
+PARAM_NAMES = ["goroutines", "gomaxprocs", "workload", "records"]
 # The largest runs take minutes each (10^8 goroutines); asv's default is 60 s.
 TIMEOUT = 4 * 3600 if LARGE else 120
 BIG = 10**7                       # from here on a process caps its address space
@@ -164,9 +170,10 @@ class _OnCompiledGrid:
     def setup_cache(self):
         return _compile_grid()
 
-    def setup(self, compiled, n, procs, kind):
+    def setup(self, compiled, n, procs, kind, records):
         _cap_memory(n)
         self.compiled = compiled[kind, n]
+        self.keep = records == "full"
         _warm_up(procs)
 
 
@@ -176,11 +183,11 @@ class Simulate(_OnCompiledGrid):
     if LARGE:
         number, repeat, warmup_time, rounds = 1, (1, 3, 300.0), 0, 1
 
-    def time_simulate(self, compiled, n, procs, kind):
-        gmp.simulate(self.compiled, gomaxprocs=procs, seed=1)
+    def time_simulate(self, compiled, n, procs, kind, records):
+        gmp.simulate(self.compiled, gomaxprocs=procs, seed=1, record_goroutines=self.keep)
 
-    def peakmem_simulate(self, compiled, n, procs, kind):
-        gmp.simulate(self.compiled, gomaxprocs=procs, seed=1)
+    def peakmem_simulate(self, compiled, n, procs, kind, records):
+        gmp.simulate(self.compiled, gomaxprocs=procs, seed=1, record_goroutines=self.keep)
 
 
 class Rates(_OnCompiledGrid):
@@ -194,20 +201,21 @@ class Rates(_OnCompiledGrid):
         best, spent, runs = math.inf, 0.0, 0
         while runs < 5 and (runs == 0 or spent + best < 0.25):
             t0 = time.perf_counter()
-            res = gmp.simulate(self.compiled, gomaxprocs=procs, seed=1)
+            res = gmp.simulate(self.compiled, gomaxprocs=procs, seed=1,
+                               record_goroutines=self.keep)
             dt = time.perf_counter() - t0
             best, spent, runs = min(best, dt), spent + dt, runs + 1
             events = res.counters["events"]    # the same seed: the same count every run
             del res
         return best, events
 
-    def track_goroutines_per_second(self, compiled, n, procs, kind):
+    def track_goroutines_per_second(self, compiled, n, procs, kind, records):
         best, _ = self._best(procs)
         return n / best
 
     track_goroutines_per_second.unit = "goroutines/s"
 
-    def track_events_per_second(self, compiled, n, procs, kind):
+    def track_events_per_second(self, compiled, n, procs, kind, records):
         best, events = self._best(procs)
         return events / best
 
@@ -223,18 +231,18 @@ class Memory:
     if LARGE:
         rounds = 1
 
-    def track_bytes_per_goroutine(self, n, procs, kind):
-        return measure_memory_in_child(kind, n, procs)["bytes_per_goroutine"]
+    def track_bytes_per_goroutine(self, n, procs, kind, records):
+        return measure_memory_in_child(kind, n, procs, records)["bytes_per_goroutine"]
 
     track_bytes_per_goroutine.unit = "bytes/goroutine"
 
 
 # ----------------------------------------------------------- memory, in a child
 
-def measure_memory_in_child(kind, n, procs):
+def measure_memory_in_child(kind, n, procs, records="full"):
     """Run :func:`measure_memory` in a fresh interpreter; return its dict."""
     out = subprocess.run([sys.executable, os.path.abspath(__file__), "memory", kind, str(n),
-                          str(procs)], capture_output=True, text=True, timeout=TIMEOUT)
+                          str(procs), records], capture_output=True, text=True, timeout=TIMEOUT)
     if out.returncode != 0:
         raise RuntimeError(f"memory child for {kind} N={n} P={procs} failed "
                            f"(exit {out.returncode}):\n{out.stderr}")
@@ -259,7 +267,7 @@ def _reset_peak():
         return False
 
 
-def measure_memory(kind, n, procs):
+def measure_memory(kind, n, procs, records="full"):
     """Peak RSS growth of one simulate() call in this process (see the module docstring)."""
     _cap_memory(n)
     compiled = build(kind, n).compile()
@@ -270,7 +278,7 @@ def measure_memory(kind, n, procs):
     except (OSError, KeyError):
         before = None
     exact = before is not None and _reset_peak()
-    res = gmp.simulate(compiled, gomaxprocs=procs, seed=1)
+    res = gmp.simulate(compiled, gomaxprocs=procs, seed=1, record_goroutines=records == "full")
     if exact:
         peak = _status_kib("VmHWM") * 1024
         method = "VmHWM after clear_refs"
@@ -278,15 +286,17 @@ def measure_memory(kind, n, procs):
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         before = before or 0
         method = "ru_maxrss (upper bound)"
-    finished = int((res.goroutines["state"] == 6).sum())
+    finished = -1 if res.goroutines is None else int((res.goroutines["state"] == 6).sum())
     del res
-    return {"kind": kind, "goroutines": n, "gomaxprocs": procs, "rss_before": before,
+    return {"kind": kind, "goroutines": n, "gomaxprocs": procs, "records": records,
+            "rss_before": before,
             "peak_rss": peak, "bytes_per_goroutine": (peak - before) / n,
             "finished": finished, "method": method}
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "memory":
-        print(json.dumps(measure_memory(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))))
+    if len(sys.argv) in (5, 6) and sys.argv[1] == "memory":
+        print(json.dumps(measure_memory(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+                                        *sys.argv[5:])))
     else:
-        sys.exit(f"usage: {sys.argv[0]} memory fanout|mixed N GOMAXPROCS")
+        sys.exit(f"usage: {sys.argv[0]} memory fanout|mixed N GOMAXPROCS [full|none]")

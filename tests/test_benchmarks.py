@@ -106,10 +106,11 @@ def test_memory_child_reports_the_run():
 
 def test_profiles():
     large = load("bench_simulate", "large")
-    goroutines, procs, kinds = large.Simulate.params
+    goroutines, procs, kinds, records = large.Simulate.params
     assert min(goroutines) == 10**4 and max(goroutines) == 10**8
     assert min(procs) == 1 and max(procs) == 256
     assert kinds == ["fanout", "mixed"]
+    assert records == ["full", "none"]
     assert max(bench.Simulate.params[0]) <= 10**5
     with pytest.raises(ValueError, match="GMPCORE_BENCH"):
         load("bench_simulate", "huge")

@@ -462,6 +462,7 @@ cdef struct Engine:
     int64_t progress_every
     int64_t next_progress        # event count of the next progress call
     int64_t next_signals         # event count of the next PyErr_CheckSignals
+    int64_t next_slow            # min of the above and max_events: run_loop's one check
     uint64_t steps               # instructions interpreted (run_g), for Ctrl-C in long loops
     int32_t* where               # check_invariants scratch: place kind per G
     int32_t* where_id            # and its P/M id

@@ -1132,15 +1132,17 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
     cdef GTable* t = &e.g
     cdef int budget = ZERO_TIME_BUDGET
     while True:
-        e.steps += 1
-        if (e.steps & SIGNAL_STEPS_MASK) == 0 and poll_signals(e) < 0:
-            return -1
         if t.a[g].flags & GF_PREEMPT:
             return gopreempt(e, m, g, e.c.gosched)  # a safe point: gopreempt_m
         budget -= 1
         if budget == 0:
             # Instructions that take no time: let the event loop (and
-            # max_events, progress, Ctrl-C) in.
+            # max_events, progress) in.  An event interprets at most
+            # ZERO_TIME_BUDGET of them, so Ctrl-C is polled here too, every
+            # SIGNAL_STEPS_MASK + 1 instructions, besides every SIGNAL_EVERY events.
+            e.steps += ZERO_TIME_BUDGET
+            if (e.steps & SIGNAL_STEPS_MASK) < ZERO_TIME_BUDGET and poll_signals(e) < 0:
+                return -1
             return resume(e, m, e.now, PH_RUN)
         if t.a[g].pc >= e.n_code:
             return fail(e, ERR_INDEX, "list index out of range")
@@ -1886,17 +1888,30 @@ cdef int run_loop(Engine* e) noexcept nogil:
             return -1
         if e.check and check_invariants(e) < 0:
             return -1
-        if e.max_events >= 0 and e.n_events >= e.max_events:
-            break
-        if e.n_events >= e.next_signals:
-            e.next_signals = e.n_events + SIGNAL_EVERY
-            if poll_signals(e) < 0:
-                return -1
-        if e.has_progress and e.n_events >= e.next_progress:
-            e.next_progress = e.n_events + e.progress_every
-            if call_owner(e, OWNER_PROGRESS) < 0:
-                return -1
+        if e.n_events >= e.next_slow:
+            # One comparison per event for max_events, Ctrl-C and progress.
+            if e.max_events >= 0 and e.n_events >= e.max_events:
+                break
+            if e.n_events >= e.next_signals:
+                e.next_signals = e.n_events + SIGNAL_EVERY
+                if poll_signals(e) < 0:
+                    return -1
+            if e.has_progress and e.n_events >= e.next_progress:
+                e.next_progress = e.n_events + e.progress_every
+                if call_owner(e, OWNER_PROGRESS) < 0:
+                    return -1
+            set_next_slow(e)
     return observe(e, e.now, True)
+
+
+cdef inline void set_next_slow(Engine* e) noexcept nogil:
+    # The event count at which run_loop must next look at max_events,
+    # signals or progress.
+    e.next_slow = e.next_signals
+    if e.has_progress and e.next_progress < e.next_slow:
+        e.next_slow = e.next_progress
+    if e.max_events >= 0 and e.max_events < e.next_slow:
+        e.next_slow = e.max_events
 
 
 # ================================================================ the Python face
@@ -2308,6 +2323,7 @@ cdef class _Run:
         e.progress_every = progress_every
         e.next_progress = progress_every
         e.next_signals = SIGNAL_EVERY
+        set_next_slow(e)
         e.owner = <void*>self
 
     def go(self):

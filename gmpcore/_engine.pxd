@@ -236,10 +236,14 @@ cdef struct EventHeap:
     # The event heap plus one slot in front of it.  Most events are an M
     # resuming a few ns later, before anything else is due: such an event
     # waits in `front` and is popped without sifting (front <= every heap
-    # entry while has_front).
+    # entry while has_front).  An event popped from the heap's root leaves
+    # the root in place while it is dispatched (root_taken): the dispatch's
+    # first push, usually the same M resuming, takes the root's place with
+    # one sift-down instead of a sift-down to pop and a sift-up to push.
     BinHeap b
     Event front
     bint has_front
+    bint root_taken
 
 
 cdef struct GRec:

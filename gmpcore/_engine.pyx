@@ -136,6 +136,18 @@ cdef int push(Engine* e, int64_t when, int32_t kind, int32_t who, int64_t gen) n
     ev.gen = gen
     ev.who = who
     ev.kind = kind
+    if h.root_taken:
+        # The root was popped: this event (or the front, if this one runs
+        # first) fills its place.
+        h.root_taken = False
+        if h.has_front and ev_less(&ev, &h.front):
+            bheap_replace_root(&h.b, &h.front)
+            h.front = ev
+        elif not h.has_front and bheap_below_root(&h.b, &ev):
+            h.b.a[0] = ev                        # the new minimum: no sift
+        else:
+            bheap_replace_root(&h.b, &ev)
+        return 0
     if h.has_front:
         if ev_less(&ev, &h.front):               # runs first: the old front joins the heap
             if bheap_push(&h.b, &h.front) < 0:
@@ -152,6 +164,7 @@ cdef int push(Engine* e, int64_t when, int32_t kind, int32_t who, int64_t gen) n
 
 
 cdef inline int64_t heap_size(const EventHeap* h) noexcept nogil:
+    # (not while a popped root is being dispatched)
     return h.b.n + h.has_front
 
 
@@ -160,13 +173,23 @@ cdef inline int64_t heap_min_when(const EventHeap* h) noexcept nogil:
     return h.front.when if h.has_front else h.b.a[0].when
 
 
-cdef void heap_pop(EventHeap* h, Event* out) noexcept nogil:
-    # The earliest event (the caller checks that there is one).
+cdef inline void heap_pop(EventHeap* h, Event* out) noexcept nogil:
+    # The earliest event (the caller checks that there is one).  A root
+    # event stays in place, taken, until heap_pop_done().
     if h.has_front:
         out[0] = h.front
         h.has_front = False
     else:
-        bheap_pop(&h.b, out)
+        out[0] = h.b.a[0]
+        h.root_taken = True
+
+
+cdef inline void heap_pop_done(EventHeap* h) noexcept nogil:
+    # After the popped event's dispatch: a taken root no push replaced.
+    cdef Event ev
+    if h.root_taken:
+        h.root_taken = False
+        bheap_pop(&h.b, &ev)
 
 
 # ---------------------------------------------------------------- binary heaps of Events
@@ -193,6 +216,29 @@ cdef int bheap_push(BinHeap* h, const Event* ev) noexcept nogil:
             break
     h.a[i] = ev[0]
     return 0
+
+
+cdef inline bint bheap_below_root(const BinHeap* h, const Event* ev) noexcept nogil:
+    # *ev runs before every entry but the root.
+    return ((h.n < 2 or ev_less(ev, &h.a[1]))
+            and (h.n < 3 or ev_less(ev, &h.a[2])))
+
+
+cdef void bheap_replace_root(BinHeap* h, const Event* ev) noexcept nogil:
+    # Pop the root and push *ev in one sift-down (the heap is not empty).
+    cdef int64_t i = 0, child, n = h.n
+    while True:
+        child = 2 * i + 1
+        if child >= n:
+            break
+        if child + 1 < n and ev_less(&h.a[child + 1], &h.a[child]):
+            child += 1
+        if ev_less(&h.a[child], ev):
+            h.a[i] = h.a[child]
+            i = child
+        else:
+            break
+    h.a[i] = ev[0]
 
 
 cdef void bheap_pop(BinHeap* h, Event* out) noexcept nogil:
@@ -1884,6 +1930,7 @@ cdef int run_loop(Engine* e) noexcept nogil:
             rc = io_complete(e, ev.who)
         else:
             rc = sysmon_loop(e) if ev.gen == e.sm_gen else 0
+        heap_pop_done(&e.heap)
         if rc < 0 or e.err != ERR_NONE:
             return -1
         if e.check and check_invariants(e) < 0:

@@ -6,7 +6,8 @@ Main spawns N goroutines, each ``cpu("1us")`` then ``done(wg)``; main waits
 on the WaitGroup.  The same workload runs through
 
 * ``gmpcore``: the compiled engine (``gmp.simulate``; the workload is
-  compiled first and the engine warmed up, as in ``bench_simulate.py``);
+  compiled first and the engine warmed up, as in ``bench_simulate.py``),
+  with per-G records and without (``record_goroutines=False``);
 * ``reference``: gmpcore's pure-Python reference engine
   (``engine="reference"``), at a smaller N (``--ref-n``);
 * ``simpy``: the SimPy model of the same scheduler in ``simpy_model.py``;
@@ -55,13 +56,13 @@ def _best(fn, reps):
     return best, out
 
 
-def run_gmpcore(n, procs, reps, engine="compiled"):
+def run_gmpcore(n, procs, reps, engine="compiled", records=True):
     import gmpcore as gmp
 
     compiled = _fanout(n).compile()
     gmp.simulate(_fanout(100).compile(), gomaxprocs=procs, seed=1, engine=engine)  # warm up
-    wall, res = _best(lambda: gmp.simulate(compiled, gomaxprocs=procs, seed=1, engine=engine),
-                      reps)
+    wall, res = _best(lambda: gmp.simulate(compiled, gomaxprocs=procs, seed=1, engine=engine,
+                                           record_goroutines=records), reps)
     return {"n": n, "procs": procs, "wall": wall, "makespan_ns": res.makespan_ns}
 
 
@@ -130,6 +131,7 @@ def main(argv=None):
 
     rows, notes = [], []
     rows.append(("gmpcore (compiled)", run_gmpcore(args.n, args.procs, args.reps)))
+    rows.append(("  without records", run_gmpcore(args.n, args.procs, args.reps, records=False)))
     if "reference" in only:
         rows.append(("gmpcore reference", run_gmpcore(args.ref_n, args.procs,
                                                       max(1, min(args.reps, 2)), "reference")))

@@ -888,7 +888,7 @@ cdef int find_runnable(Engine* e, int32_t m) noexcept nogil:
     cdef bint inherit = False
     cdef int64_t n, search
     # 3. This P's expired timers (they ready Gs into our runnext).
-    if check_timers(e, m, p, p) < 0:
+    if e.ps[p].timers.n and check_timers(e, m, p, p) < 0:
         return -1
     # 6. Fairness: every 61st schedtick, one G from the global queue.
     if e.ps[p].schedtick % 61 == 0 and e.q.globrunq.size:

@@ -244,25 +244,11 @@ cdef void bheap_replace_root(BinHeap* h, const Event* ev) noexcept nogil:
 cdef void bheap_pop(BinHeap* h, Event* out) noexcept nogil:
     # The earliest entry into *out (the caller checks that there is one).
     cdef Event last
-    cdef int64_t i = 0, child, n
     out[0] = h.a[0]
     h.n -= 1
-    n = h.n
-    if n == 0:
-        return
-    last = h.a[n]
-    while True:
-        child = 2 * i + 1
-        if child >= n:
-            break
-        if child + 1 < n and ev_less(&h.a[child + 1], &h.a[child]):
-            child += 1
-        if ev_less(&h.a[child], &last):
-            h.a[i] = h.a[child]
-            i = child
-        else:
-            break
-    h.a[i] = last
+    if h.n:
+        last = h.a[h.n]
+        bheap_replace_root(h, &last)
 
 
 cdef int timer_push(BinHeap* h, int64_t when, int64_t seq, gid_t g) noexcept nogil:

@@ -772,8 +772,9 @@ cdef int eng_globrunqget(Engine* e, int32_t p, uint32_t mx, gid_t* out) noexcept
 
 cdef void dropg(Engine* e, int32_t m, gid_t g, int64_t reason) noexcept nogil:
     cdef MRec* mm = &e.ms[m]
-    e.g.a[g].running_ns += e.now - mm.run_start
-    e.ps[mm.p].busy_ns += e.now - mm.run_start
+    cdef int64_t ran = e.now - mm.run_start
+    e.g.a[g].running_ns += ran
+    e.ps[mm.p].busy_ns += ran
     mm.curg = -1
     log_ev(e, EV_STOP, m, mm.p, g, reason)
 
@@ -1125,19 +1126,21 @@ cdef int execute(Engine* e, int32_t m, gid_t g, bint inherit) noexcept nogil:
     """execute (§3.4): a new time slice unless inheritTime."""
     cdef MRec* mm = &e.ms[m]
     cdef int32_t p = mm.p
+    cdef GRec* rec = &e.g.a[g]
+    cdef int64_t now = e.now
+    cdef uint8_t flags = rec.flags
     mm.nextg = -1
     mm.curg = g
-    e.g.a[g].status = G_RUNNING
-    e.g.a[g].flags &= ~GF_PREEMPT
-    e.g.a[g].runnable_ns += e.now
-    if e.g.a[g].first_run < 0:
-        e.g.a[g].first_run = e.now
-    mm.run_start = e.now
+    rec.status = G_RUNNING
+    rec.runnable_ns += now
+    if rec.first_run < 0:
+        rec.first_run = now
+    mm.run_start = now
     if not inherit:
         e.ps[p].schedtick += 1
-    if e.g.a[g].flags & GF_SLOWSYSCALL:           # §4.3 step 5
-        e.g.a[g].flags &= ~GF_SLOWSYSCALL
+    if flags & GF_SLOWSYSCALL:                    # §4.3 step 5
         e.ps[p].syscalltick += 1
+    rec.flags = flags & ~(GF_PREEMPT | GF_SLOWSYSCALL)
     log_ev(e, EV_RUN, m, p, g, inherit)
     return run_g(e, m)
 
@@ -1161,10 +1164,11 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
     cdef const int64_t* ins
     cdef int64_t op, a, b, c, d = 0
     cdef int64_t* slot
-    cdef GTable* t = &e.g
+    # Only OP_GO can grow (move) the G table, and it returns at once.
+    cdef GRec* rec = &e.g.a[g]
     cdef int budget = ZERO_TIME_BUDGET
     while True:
-        if t.a[g].flags & GF_PREEMPT:
+        if rec.flags & GF_PREEMPT:
             return gopreempt(e, m, g, e.c.gosched)  # a safe point: gopreempt_m
         budget -= 1
         if budget == 0:
@@ -1176,9 +1180,9 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
             if (e.steps & SIGNAL_STEPS_MASK) < ZERO_TIME_BUDGET and poll_signals(e) < 0:
                 return -1
             return resume(e, m, e.now, PH_RUN)
-        if t.a[g].pc >= e.n_code:
+        if rec.pc >= e.n_code:
             return fail(e, ERR_INDEX, "list index out of range")
-        ins = e.code + 4 * <int64_t>t.a[g].pc
+        ins = e.code + 4 * <int64_t>rec.pc
         op = ins[0]
         a = ins[1]
         b = ins[2]
@@ -1186,44 +1190,44 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
         if op == OP_CPU:
             # rem holds `remaining`, or the burst's end under GF_INBURST
             # (the reference's remaining == 0 with burst_end set).
-            if t.a[g].flags & GF_INBURST:
-                t.a[g].flags &= ~GF_INBURST
-                t.a[g].rem = -1
-                t.a[g].pc += 1
+            if rec.flags & GF_INBURST:
+                rec.flags &= ~GF_INBURST
+                rec.rem = -1
+                rec.pc += 1
                 continue
-            if t.a[g].rem < 0:
+            if rec.rem < 0:
                 if sample(e, a, &d) < 0:
                     return -1
-                t.a[g].rem = d
+                rec.rem = d
                 if b:
-                    t.a[g].flags |= GF_PREEMPTIBLE
+                    rec.flags |= GF_PREEMPTIBLE
                 else:
-                    t.a[g].flags &= ~GF_PREEMPTIBLE
-            if t.a[g].rem == 0:
-                t.a[g].rem = -1
-                t.a[g].pc += 1
+                    rec.flags &= ~GF_PREEMPTIBLE
+            if rec.rem == 0:
+                rec.rem = -1
+                rec.pc += 1
                 continue
-            t.a[g].rem = e.now + t.a[g].rem
-            t.a[g].flags |= GF_INBURST
-            return resume(e, m, t.a[g].rem, PH_RUN)
-        t.a[g].flags &= ~GF_INBURST                  # burst_end = -1
+            rec.rem = e.now + rec.rem
+            rec.flags |= GF_INBURST
+            return resume(e, m, rec.rem, PH_RUN)
+        rec.flags &= ~GF_INBURST                  # burst_end = -1
         if op == OP_EXIT:
             return goexit(e, m, g)
         if op == OP_GO:
-            if t.a[g].rem < 0:
-                t.a[g].rem = b
-            if t.a[g].rem == 0:
-                t.a[g].rem = -1
-                t.a[g].pc += 1
+            if rec.rem < 0:
+                rec.rem = b
+            if rec.rem == 0:
+                rec.rem = -1
+                rec.pc += 1
                 continue
-            t.a[g].rem -= 1
+            rec.rem -= 1
             if newproc(e, p, g, a) < 0:
                 return -1
             return resume(e, m, e.now + e.c.newproc, PH_RUN)
-        t.a[g].pc += 1
+        rec.pc += 1
         if op == OP_LOOP:
             if a == 0:
-                t.a[g].pc = <int32_t>c
+                rec.pc = <int32_t>c
             else:
                 slot = loop_slot(e, g, b)
                 if slot == NULL:
@@ -1236,7 +1240,7 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
                 return fail(e, ERR_INDEX, "list index out of range")
             slot[0] -= 1
             if slot[0] > 0:
-                t.a[g].pc = <int32_t>a
+                rec.pc = <int32_t>a
             continue
         if op == OP_STACK:
             if grow_stack(e, g, a) < 0:
@@ -1292,16 +1296,17 @@ cdef int newproc(Engine* e, int32_t p, gid_t parent, int64_t program) noexcept n
 
 cdef int goexit(Engine* e, int32_t m, gid_t g) noexcept nogil:
     """goexit0 (§5.2)."""
+    cdef GRec* rec = &e.g.a[g]
     dropg(e, m, g, STOP_EXIT)
-    e.g.a[g].status = G_DEAD
-    e.g.a[g].rem = e.now                     # finished
+    rec.status = G_DEAD
+    rec.rem = e.now                          # finished
     e.n_dead += 1
-    e.stack_inuse -= e.g.a[g].stack
+    e.stack_inuse -= rec.stack
     if e.g.loops != NULL and e.g.loops[g] >= 0:
         loops_free(e, e.g.loops[g])
         e.g.loops[g] = -1
     if e.g.recycle:                          # gfput: the row is free for the next newg
-        e.g.a[g].pc = <int32_t>e.g.free_head
+        rec.pc = <int32_t>e.g.free_head
         e.g.free_head = g
     e.live -= 1
     if g == 0:

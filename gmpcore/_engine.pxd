@@ -141,6 +141,7 @@ cdef enum:
     NETPOLL_SYSMON_PERIOD = 10000000
     RUNNEXT_BACKOFF = 3000       # §2.7 usleep(3)
     ZERO_TIME_BUDGET = 4096      # instructions per resume before yielding to the event loop
+    REUSE_PROBE = 8              # rows newg looks at for a dead one (GTable.cursor)
     NETPOLL_RESOLUTION = 1000000 # epoll_wait's timeout is in whole ms (Linux)
     NETPOLL_MAX_EVENTS = 128     # events per epoll_wait
 
@@ -276,13 +277,21 @@ cdef struct GTable:
     # The G table, malloc'd by the engine (resize_g), plus loop counters
     # when some program uses `repeat`.  The result array takes it over.
     # Without per-G records (record_goroutines=False) a dead G's row is
-    # reused by the next newg, as Go's gfput/gfget reuse dead Gs (§5.2):
+    # reused by a later newg, as Go's gfput/gfget reuse dead Gs (§5.2):
     # the table then holds the most Gs ever alive at once, not every G.
+    # Which dead row (Go's gFree is a stack): newg walks the table in
+    # address order from `cursor`, taking the first dead row among the next
+    # REUSE_PROBE, else a new row.  Gs mostly die in the order they were
+    # made, so the walk nearly always takes the row at the cursor, and newg
+    # and execute sweep memory in order, as they do in a full table (the
+    # hardware prefetcher follows; a free list in death order would hop).
+    # The table stays within a small factor of the most Gs alive at once:
+    # it only grows where REUSE_PROBE rows in a row are alive.
     int64_t n                    # Gs created so far
     int64_t rows                 # rows in use (== n unless recycling): Go's allgs
     int64_t cap                  # rows allocated
     bint recycle                 # reuse dead rows (no per-G result)
-    int64_t free_head            # first dead row to reuse, -1 none; a free row's pc links the next
+    int64_t cursor               # next row newg looks at, < rows
     GRec* a
     bint has_loops
     int32_t* loops               # offset of its loop counter block in the pool, -1 none (NULL if no program loops)

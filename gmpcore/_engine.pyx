@@ -375,6 +375,19 @@ cdef inline void loops_free(Engine* e, int64_t off) noexcept nogil:
     pl.free_head[depth] = off
 
 
+cdef inline int64_t reuse_row(GTable* t) noexcept nogil:
+    # A dead G's row for newg, or -1 (GTable.cursor).
+    cdef int64_t k, idx
+    for k in range(min(<int64_t>REUSE_PROBE, t.rows)):
+        idx = t.cursor
+        t.cursor += 1
+        if t.cursor == t.rows:
+            t.cursor = 0
+        if t.a[idx].status == G_DEAD:
+            return idx
+    return -1
+
+
 cdef int newg(Engine* e, int32_t parent, int64_t program, int32_t p, int32_t* out) noexcept nogil:
     """newproc1 (§5.1): a fresh G with the next goid of `p`'s cache."""
     cdef PRec* pp = &e.ps[p]
@@ -387,10 +400,8 @@ cdef int newg(Engine* e, int32_t parent, int64_t program, int32_t p, int32_t* ou
         pp.goidcacheend = e.goidgen + 1
     if pp.goidcache > INT32_MAX:
         return fail(e, ERR_NOMEM, "more goroutines than the G table can index")
-    if t.free_head >= 0:                # gfget: a dead G's row (recycle only)
-        idx = t.free_head
-        t.free_head = t.a[idx].pc
-    else:
+    idx = reuse_row(t) if t.recycle else -1     # gfget: a dead G's row
+    if idx < 0:
         if t.rows >= MAX_GID:
             return fail(e, ERR_NOMEM, "more goroutines than the G table can index")
         if t.rows == t.cap and grow_g(e) < 0:
@@ -1298,16 +1309,13 @@ cdef int goexit(Engine* e, int32_t m, gid_t g) noexcept nogil:
     """goexit0 (§5.2)."""
     cdef GRec* rec = &e.g.a[g]
     dropg(e, m, g, STOP_EXIT)
-    rec.status = G_DEAD
+    rec.status = G_DEAD                      # gfput: when recycling, newg may reuse the row
     rec.rem = e.now                          # finished
     e.n_dead += 1
     e.stack_inuse -= rec.stack
     if e.g.loops != NULL and e.g.loops[g] >= 0:
         loops_free(e, e.g.loops[g])
         e.g.loops[g] = -1
-    if e.g.recycle:                          # gfput: the row is free for the next newg
-        rec.pc = <int32_t>e.g.free_head
-        e.g.free_head = g
     e.live -= 1
     if g == 0:
         e.main_done = True
@@ -2341,7 +2349,6 @@ cdef class _Run:
         if not record_goroutines:
             est = 1024                  # rows are reused: the table grows with the Gs alive at once
         e.g.recycle = not record_goroutines
-        e.g.free_head = -1
         loops = bool(self.depth.shape[0]) and int(np.max(self.depth)) > 0
         e.g.has_loops = loops
         if resize_g(&e.g, max(16, min(est, _MAX_INITIAL_G))) < 0:

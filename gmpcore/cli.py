@@ -137,6 +137,10 @@ def _scenario_options(p):
                    help="cooperative preemption only (GODEBUG=asyncpreemptoff=1)")
     p.add_argument("--engine", choices=("compiled", "reference"), default="compiled",
                    help="the Cython engine (default) or the pure-Python reference model")
+    p.add_argument("--no-records", dest="records", action="store_false",
+                   help="keep no per-goroutine records (record_goroutines=False): memory "
+                        "follows the goroutines alive at once; same schedule, no latency "
+                        "figures")
 
 
 def build_parser():
@@ -241,7 +245,8 @@ def summary(res, title=""):
     """The summary table of a :class:`gmpcore.Result` as lines of text."""
     gs, c, span = res.goroutines, res.counters, res.makespan_ns
     rows = [("makespan", _short(span)),
-            ("goroutines", f"{len(gs)} created: {_states(gs)}")]
+            ("goroutines", "no per-G records (--no-records)" if gs is None
+             else f"{len(gs)} created: {_states(gs)}")]
     for key in ("threads", "steals", "spills", "handoffs", "preemptions", "syscalls"):
         rows.append((key, str(c.get(key, 0))))
     others = [f"{k}={c[k]}" for k in ("spinning", "netpolls", "timers", "events") if k in c]
@@ -251,15 +256,17 @@ def summary(res, title=""):
             for p, b in zip(res.procs["p"], res.procs["busy_ns"])]
     for i in range(0, len(busy), 8):
         rows.append(("P busy" if i == 0 else "", "  ".join(busy[i:i + 8])))
-    ran = gs["first_run"] >= 0
-    if ran.any():
+    ran = gs["first_run"] >= 0 if gs is not None else None
+    if gs is None:
+        pass
+    elif ran.any():
         lat = (gs["first_run"][ran] - gs["created"][ran]).astype(np.float64)
         never = int((~ran).sum())
         rows.append(("sched latency", f"mean {_short(lat.mean())}  p99 {_short(np.percentile(lat, 99))}"
                      f"  (first run − created{f'; {never} Gs never ran' if never else ''})"))
     else:
         rows.append(("sched latency", "n/a (no goroutine ran)"))
-    if len(gs):
+    if gs is not None and len(gs):
         stacks = int(gs["stack"].sum())
         rows.append(("stacks", f"{_bytes(stacks)} ({_bytes(stacks / len(gs))} per G)"))
     lines = [title] if title else []
@@ -345,6 +352,7 @@ def _cmd_sweep(args, parser):
     try:
         runs = gomaxprocs_sweep(workload, procs=args.procs, seed=args.seed, until=args.until,
                                 async_preempt=args.async_preempt, engine=args.engine,
+                                record_goroutines=args.records,
                                 progress=progress, progress_every=PROGRESS_EVERY)
     except (TypeError, ValueError) as err:
         parser.error(str(err))
@@ -373,6 +381,8 @@ def _cmd_run(args, parser):
     # Check optional features before a run that may take minutes.
     if args.trace is not None:
         _writable(args.trace, "--trace", parser)
+    if not args.records and (args.trace is not None or args.plot is not None):
+        parser.error("--trace and --plot need the per-goroutine records; drop --no-records")
     if args.plot is not None:
         if not _have("matplotlib"):
             parser.error("--plot needs matplotlib: pip install 'gmpcore[plot]'")
@@ -381,7 +391,8 @@ def _cmd_run(args, parser):
     workload, size_name, size = _workload(args, parser)
     progress = _Progress(args.scenario)
     options = dict(gomaxprocs=args.procs, seed=args.seed, until=args.until,
-                   async_preempt=args.async_preempt, engine=args.engine)
+                   async_preempt=args.async_preempt, engine=args.engine,
+                   record_goroutines=args.records)
     if args.schedtrace is not None:
         options["schedtrace"] = args.schedtrace
         options["on_schedtrace"] = progress.write    # as the run goes, like Go's sysmon

@@ -93,6 +93,26 @@ def test_run_prints_the_summary_table(capsys):
     assert re.fullmatch(r"mean \S+  p99 \S+  \(first run − created\)", rows["sched latency"])
 
 
+def test_no_records_same_schedule_fewer_lines(capsys):
+    """--no-records: the same figures, without the lines that need per-G records."""
+    argv = ("run", "fanout", "--goroutines", "600", "--procs", "3", "--seed", "2")
+    _, full, _ = run_main(capsys, *argv)
+    status, lean, err = run_main(capsys, *argv, "--no-records")
+    assert status == 0, err
+    full_rows, lean_rows = summary_rows(full), summary_rows(lean)
+    for key in ("makespan", "threads", "steals", "spills", "handoffs", "preemptions",
+                "syscalls", "P busy"):
+        assert lean_rows[key] == full_rows[key], key
+    assert lean_rows["goroutines"] == "no per-G records (--no-records)"
+    assert "sched latency" not in lean_rows and "stacks" not in lean_rows
+    status, out, err = run_main(capsys, "sweep", "fanout", "--goroutines", "600",
+                                "--procs", "1,3", "--no-records")
+    assert status == 0, err
+    _, with_records, _ = run_main(capsys, "sweep", "fanout", "--goroutines", "600",
+                                  "--procs", "1,3")
+    assert out == with_records
+
+
 def test_summary_latency_and_states():
     res = gmp.simulate(scenarios.goroutine_leak(n=20), gomaxprocs=2, seed=0)
     rows = summary_rows("\n".join(cli.summary(res, "t")))
@@ -277,6 +297,8 @@ def test_demo(capsys):
     ["run", "pool", "--goroutines", "7"],                 # the scenario's ValueError
     ["run", "leak", "--goroutines", "0"],
     ["run", "fanout", "--bogus"],
+    ["run", "fanout", "--no-records", "--trace", "t.json"],
+    ["run", "fanout", "--no-records", "--plot", "p.png"],
     ["demo", "--procs", "1"],
     ["demo", "--goroutines", "-1"],
 ])

@@ -141,7 +141,7 @@ cdef enum:
     NETPOLL_SYSMON_PERIOD = 10000000
     RUNNEXT_BACKOFF = 3000       # §2.7 usleep(3)
     ZERO_TIME_BUDGET = 4096      # instructions per resume before yielding to the event loop
-    REUSE_PROBE = 8              # rows newg looks at for a dead one (GTable.cursor)
+    REUSE_PROBE = 8              # rows newg walks before it may add a row (GTable.cursor)
     NETPOLL_RESOLUTION = 1000000 # epoll_wait's timeout is in whole ms (Linux)
     NETPOLL_MAX_EVENTS = 128     # events per epoll_wait
 
@@ -280,13 +280,13 @@ cdef struct GTable:
     # reused by a later newg, as Go's gfput/gfget reuse dead Gs (§5.2):
     # the table then holds the most Gs ever alive at once, not every G.
     # Which dead row (Go's gFree is a stack): newg walks the table in
-    # address order from `cursor`, taking the first dead row among the next
-    # REUSE_PROBE, else a new row.  Gs mostly die in the order they were
-    # made, so the walk nearly always takes the row at the cursor, and newg
-    # and execute sweep memory in order, as they do in a full table (the
-    # hardware prefetcher follows; a free list in death order would hop).
-    # The table stays within a small factor of the most Gs alive at once:
-    # it only grows where REUSE_PROBE rows in a row are alive.
+    # address order from `cursor` and takes the first dead row (reuse_row).
+    # Gs mostly die in the order they were made, so the walk nearly always
+    # takes the row at the cursor, and newg and execute sweep memory in
+    # order, as they do in a full table (the hardware prefetcher follows; a
+    # free list in death order would hop).  A new row is added only when
+    # REUSE_PROBE rows in a row are alive and fewer than half the rows are
+    # dead, so the table stays under twice the most Gs alive at once.
     int64_t n                    # Gs created so far
     int64_t rows                 # rows in use (== n unless recycling): Go's allgs
     int64_t cap                  # rows allocated

@@ -375,17 +375,25 @@ cdef inline void loops_free(Engine* e, int64_t off) noexcept nogil:
     pl.free_head[depth] = off
 
 
-cdef inline int64_t reuse_row(GTable* t) noexcept nogil:
-    # A dead G's row for newg, or -1 (GTable.cursor).
-    cdef int64_t k, idx
-    for k in range(min(<int64_t>REUSE_PROBE, t.rows)):
+cdef inline int64_t reuse_row(GTable* t, int64_t live) noexcept nogil:
+    # A dead G's row for newg, or -1 for a new one (GTable.cursor).  `live`
+    # Gs hold a row each, so rows - live are dead.  Past REUSE_PROBE rows
+    # the walk goes on while at least half the table is dead: the table
+    # stays under twice the most Gs alive at once, and the walk, which
+    # only ever moves forward, costs at most two rows per newg on average.
+    cdef int64_t k = 0, idx, dead = t.rows - live
+    if dead <= 0:
+        return -1
+    while True:
         idx = t.cursor
         t.cursor += 1
         if t.cursor == t.rows:
             t.cursor = 0
         if t.a[idx].status == G_DEAD:
             return idx
-    return -1
+        k += 1
+        if k >= REUSE_PROBE and 2 * dead < t.rows:
+            return -1
 
 
 cdef int newg(Engine* e, int32_t parent, int64_t program, int32_t p, int32_t* out) noexcept nogil:
@@ -400,7 +408,7 @@ cdef int newg(Engine* e, int32_t parent, int64_t program, int32_t p, int32_t* ou
         pp.goidcacheend = e.goidgen + 1
     if pp.goidcache > INT32_MAX:
         return fail(e, ERR_NOMEM, "more goroutines than the G table can index")
-    idx = reuse_row(t) if t.recycle else -1     # gfget: a dead G's row
+    idx = reuse_row(t, e.live) if t.recycle else -1     # gfget: a dead G's row
     if idx < 0:
         if t.rows >= MAX_GID:
             return fail(e, ERR_NOMEM, "more goroutines than the G table can index")

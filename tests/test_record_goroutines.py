@@ -112,6 +112,28 @@ def test_schedtrace_detail_and_snapshot_without_records():
     assert 0 < g_lines < 3000
 
 
+def test_table_stays_under_twice_the_live_goroutines():
+    """A block of long-lived Gs made first, then many short-lived ones: the
+    row walk must not add a row each time it crosses the live block (the
+    table would grow with the Gs created); it adds rows only while fewer
+    than half are dead.  scheddetail prints one G line per row."""
+    longs, rounds, shorts = 2000, 400, 50
+    wl = gmp.Workload()
+    wg = wl.waitgroup()
+    long = wl.program(gmp.sleep("1s"), gmp.done(wg))
+    short = wl.program(gmp.cpu("1us"), gmp.done(wg))
+    wl.main(gmp.add(wg, longs + rounds * shorts), gmp.go(long, count=longs),
+            gmp.repeat(rounds, gmp.go(short, count=shorts), gmp.sleep("100us")),
+            gmp.wait(wg))
+    kw = dict(gomaxprocs=4, seed=1, schedtrace="10ms", monitor="5us")
+    assert_same_schedule(wl, **kw)
+    res = gmp.simulate(wl, scheddetail=True, record_goroutines=False, **kw)
+    most_alive = longs + shorts + 1                     # each round's shorts finish in it
+    assert res.monitor["goroutines"].max() <= most_alive
+    rows = max(block.count("\n  G") for block in res.schedtrace)
+    assert most_alive <= rows <= 2 * most_alive
+
+
 def test_record_events_needs_records():
     with pytest.raises(ValueError, match="record_goroutines"):
         gmp.simulate(fanout(10), record_events=True, record_goroutines=False)

@@ -33,7 +33,7 @@ class RawResult(TypedDict):
     now: int
     events: npt.NDArray[np.int64]          # shape (n, 6): time, kind, m, p, g, arg
     counters: Counters
-    goroutines: np.ndarray                 # results.G_DTYPE; parent = creator's G index, -1 for main
+    goroutines: np.ndarray | None          # results.G_DTYPE (parent = creator's goid, 0 for main); None without records
     procs: np.ndarray                      # results.P_DTYPE
     schedtrace: list[str]
     monitor: np.ndarray | None             # results.monitor_dtype(gomaxprocs)
@@ -63,6 +63,7 @@ def run(
     trace_window: tuple[int, int] | None = None,
     trace_goroutines: npt.NDArray[np.int64] | None = None,
     max_trace_events: int | None = None,
+    record_goroutines: bool = True,
 ) -> RawResult: ...
 
 def estimate_goroutines(compiled: CompiledWorkload) -> int | None: ...
@@ -75,7 +76,7 @@ class _Run:
               async_preempt: bool, runnext: bool, max_threads: int, max_stack: int,
               until: str, schedtrace: int, record_events: bool, max_events: int | None,
               check: bool, progress: Callable[[int, int], Any] | None,
-              progress_every: int) -> None: ...
+              progress_every: int, record_goroutines: bool = True) -> None: ...
     def observe_options(self, scheddetail: bool, on_schedtrace: Callable[[str], Any] | None,
                         monitor: int, max_samples: int, snapshot_at: int,
                         trace_window: tuple[int, int] | None,

@@ -1,6 +1,6 @@
 """``record_goroutines=False``: no per-G table, dead Gs' rows reused.
 
-The compiled engine then reuses dead Gs' rows for later ``go``\ s, as Go's
+The compiled engine then reuses dead Gs' rows for new ones, as Go's
 gfput/gfget reuse dead Gs.  The schedule must not notice: every figure the
 run still reports (makespan, counters, procs, schedtrace, monitor, the
 snapshot) must equal the same run with records, and the conservation checks

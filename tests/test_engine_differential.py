@@ -288,3 +288,19 @@ def test_estimate_goroutines():
     f2.define(gmp.go(f2))
     wl2.main(gmp.go(f2))
     assert _engine.estimate_goroutines(wl2.compile()) is None
+
+
+def test_runs_in_threads_are_independent():
+    """simulate() releases the GIL for the whole run, so independent runs can
+    use several cores from threads; each must still be bit for bit the run it
+    is alone (the engine keeps no state outside its run object)."""
+    from concurrent.futures import ThreadPoolExecutor
+    jobs = [(contract_example(3000), procs, seed) for procs in (1, 4) for seed in (1, 2, 3)]
+    alone = [gmp.simulate(wl, gomaxprocs=p, seed=s, schedtrace="1ms") for wl, p, s in jobs]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        together = list(pool.map(lambda job: gmp.simulate(job[0], gomaxprocs=job[1], seed=job[2],
+                                                          schedtrace="1ms"), jobs))
+    for a, b in zip(alone, together):
+        assert a.makespan_ns == b.makespan_ns and a.counters == b.counters
+        assert a.schedtrace == b.schedtrace
+        assert np.array_equal(a.goroutines, b.goroutines) and np.array_equal(a.procs, b.procs)

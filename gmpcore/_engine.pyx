@@ -2494,7 +2494,7 @@ cdef class _Run:
                              handoffs=e.n_handoffs, preemptions=e.n_preemptions,
                              syscalls=e.n_syscalls, spinning=e.n_spinning,
                              netpolls=e.n_netpolls, timers=e.n_timers, events=e.n_events,
-                             events_dropped=e.n_dropped),
+                             events_dropped=e.n_dropped, goroutines=e.g.n),
             "monitor": monitor,
             "snapshot": self.snapshot,
             "goroutines": gs,

@@ -245,8 +245,8 @@ def summary(res, title=""):
     """The summary table of a :class:`gmpcore.Result` as lines of text."""
     gs, c, span = res.goroutines, res.counters, res.makespan_ns
     rows = [("makespan", _short(span)),
-            ("goroutines", "no per-G records (--no-records)" if gs is None
-             else f"{len(gs)} created: {_states(gs)}")]
+            ("goroutines", f"{c['goroutines']} created (no per-G records: --no-records)"
+             if gs is None else f"{len(gs)} created: {_states(gs)}")]
     for key in ("threads", "steals", "spills", "handoffs", "preemptions", "syscalls"):
         rows.append((key, str(c.get(key, 0))))
     others = [f"{k}={c[k]}" for k in ("spinning", "netpolls", "timers", "events") if k in c]

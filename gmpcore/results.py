@@ -97,7 +97,8 @@ class Result:
     counters : dict
         ``threads`` (Ms ever created, like Go's threadcreate profile),
         ``steals``, ``spills``, ``handoffs``, ``preemptions``, ``syscalls``,
-        ``spinning`` (times an M started spinning), and engine counts.
+        ``spinning`` (times an M started spinning), ``goroutines`` (Gs ever
+        created, main included), and engine counts.
     schedtrace : list of str
         ``GODEBUG=schedtrace`` lines when asked for.
     events : numpy.ndarray or None

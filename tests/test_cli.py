@@ -103,7 +103,7 @@ def test_no_records_same_schedule_fewer_lines(capsys):
     for key in ("makespan", "threads", "steals", "spills", "handoffs", "preemptions",
                 "syscalls", "P busy"):
         assert lean_rows[key] == full_rows[key], key
-    assert lean_rows["goroutines"] == "no per-G records (--no-records)"
+    assert lean_rows["goroutines"] == "601 created (no per-G records: --no-records)"
     assert "sched latency" not in lean_rows and "stacks" not in lean_rows
     status, out, err = run_main(capsys, "sweep", "fanout", "--goroutines", "600",
                                 "--procs", "1,3", "--no-records")

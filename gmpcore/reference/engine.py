@@ -190,7 +190,7 @@ class RefEngine:
                        "lasttrace": None, "starttime": 0}
         self.counters = dict(threads=0, steals=0, spills=0, handoffs=0, preemptions=0,
                              syscalls=0, spinning=0, netpolls=0, timers=0, events=0,
-                             events_dropped=0)
+                             events_dropped=0, goroutines=0)
         self.schedtrace = []
         self.main_done = False
         self.live = 0
@@ -252,6 +252,7 @@ class RefEngine:
         p.goidcache += 1
         self.gs.append(g)
         self.live += 1
+        self.counters["goroutines"] += 1
         self.log(EV_CREATE, p=p, g=g, arg=-1 if parent is None else parent.idx)
         return g
 

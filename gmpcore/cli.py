@@ -241,6 +241,23 @@ def _states(goroutines):
     return ", ".join(parts)
 
 
+def _per_g_rows(gs):
+    """The summary rows that need per-G records: latency and stacks."""
+    rows = []
+    ran = gs["first_run"] >= 0
+    if ran.any():
+        lat = (gs["first_run"][ran] - gs["created"][ran]).astype(np.float64)
+        never = int((~ran).sum())
+        rows.append(("sched latency", f"mean {_short(lat.mean())}  p99 {_short(np.percentile(lat, 99))}"
+                     f"  (first run − created{f'; {never} Gs never ran' if never else ''})"))
+    else:
+        rows.append(("sched latency", "n/a (no goroutine ran)"))
+    if len(gs):
+        stacks = int(gs["stack"].sum())
+        rows.append(("stacks", f"{_bytes(stacks)} ({_bytes(stacks / len(gs))} per G)"))
+    return rows
+
+
 def summary(res, title=""):
     """The summary table of a :class:`gmpcore.Result` as lines of text."""
     gs, c, span = res.goroutines, res.counters, res.makespan_ns
@@ -256,19 +273,8 @@ def summary(res, title=""):
             for p, b in zip(res.procs["p"], res.procs["busy_ns"])]
     for i in range(0, len(busy), 8):
         rows.append(("P busy" if i == 0 else "", "  ".join(busy[i:i + 8])))
-    ran = gs["first_run"] >= 0 if gs is not None else None
-    if gs is None:
-        pass
-    elif ran.any():
-        lat = (gs["first_run"][ran] - gs["created"][ran]).astype(np.float64)
-        never = int((~ran).sum())
-        rows.append(("sched latency", f"mean {_short(lat.mean())}  p99 {_short(np.percentile(lat, 99))}"
-                     f"  (first run − created{f'; {never} Gs never ran' if never else ''})"))
-    else:
-        rows.append(("sched latency", "n/a (no goroutine ran)"))
-    if gs is not None and len(gs):
-        stacks = int(gs["stack"].sum())
-        rows.append(("stacks", f"{_bytes(stacks)} ({_bytes(stacks / len(gs))} per G)"))
+    if gs is not None:
+        rows += _per_g_rows(gs)
     lines = [title] if title else []
     lines += [f"  {name:<16} {value}".rstrip() for name, value in rows]
     return lines

@@ -6,10 +6,10 @@
 # Layout.  Everything a run touches lives in one `Engine` struct of plain C
 # values and raw pointers, so the hot loop runs without the GIL:
 #
-#   * the G table is struct-of-arrays: one NumPy column per field, indexed by
-#     the G index (creation order, main = 0), owned by the Python-level run
-#     object; only the rare growth path takes the GIL to allocate bigger
-#     columns;
+#   * the G table is one 64-byte GRec per row, malloc'd and grown with
+#     realloc (GTable), indexed by the G index: creation order (main = 0),
+#     or, without per-G records, a reused dead G's row; the result array
+#     takes it over;
 #   * the M table and the P extras are NumPy byte buffers viewed as arrays of
 #     `MRec` / `PRec`; P run queues are the queue core's `RunQueues`
 #     (_runq.pxd), the same inline algorithms `Sched` uses;
@@ -19,7 +19,7 @@
 #
 # Invariants (checked after every event with check=True, as
 # RefEngine.check_invariants does):
-#   * every G index in [0, g.n) is in exactly one place: a P's ring or
+#   * every row in [0, g.rows) is in exactly one place: a P's ring or
 #     runnext, a P's timer heap, the global queue, an M's curg or nextg, a
 #     channel or WaitGroup FIFO, the netpoll ready list; or it is dead; or it
 #     waits for network I/O (an E_IO event is pending for it);
@@ -29,7 +29,8 @@
 #     P_IDLE; a P_RUNNING P's M holds it (ms[ps[p].m].p == p);
 #   * heap events are unique by seq; an E_M or E_PREEMPT event is live only if
 #     its gen equals the M's gen at pop time (lazy cancellation);
-#   * n_waiting / n_dead count the Gs in _Gwaiting / _Gdead (checkdead).
+#   * n_waiting / n_dead count the Gs in _Gwaiting / _Gdead (checkdead); with
+#     rows reused, the table holds n_dead - (g.n - g.rows) dead rows.
 
 from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from numpy.random cimport bitgen_t

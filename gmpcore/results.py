@@ -115,6 +115,11 @@ class Result:
         Names of the workload's programs, indexed by ``goroutines["program"]``.
     trace_window : (int, int) or None
         The ``trace_window`` the event log was filtered with, in ns.
+    sched_latencies : gmpcore.latency.LatencyHistogram or None
+        Go's ``/sched/latencies:seconds``: the time each G spent runnable
+        before running, every time it became runnable (after ``go``, a
+        wake-up, a yield, a preemption or a slow syscall exit), in Go's
+        bucket layout (:mod:`gmpcore.latency`).
     """
 
     makespan_ns: int
@@ -127,6 +132,7 @@ class Result:
     snapshot: object = None
     program_names: tuple = ()
     trace_window: tuple | None = None
+    sched_latencies: object = None
 
     def require_goroutines(self, what):
         """``goroutines``, or a ValueError saying that `what` needs them."""

@@ -1,17 +1,35 @@
 """Durations: Go's duration syntax and the distributions a workload samples from.
 
 Every duration argument of a workload operation (``cpu(d)``, ``sleep(d)``, ...)
-is one of
+and of :func:`gmpcore.simulate` (``schedtrace``, ``monitor``, ``snapshot_at``,
+``trace_window``) is one of
 
 * an ``int``: nanoseconds, ``0 <= d <= MAX_DURATION``;
 * a string in Go's syntax, parsed exactly as ``time.ParseDuration`` parses it
   (``"300ms"``, ``"2h45m"``, ``"1.5us"``, ``"1µs"``; units ns, us, µs, μs, ms,
   s, m, h; a bare number only for ``"0"``);
+* a :class:`datetime.timedelta` (converted exactly: days, seconds and
+  microseconds are integers) or a :class:`numpy.timedelta64` with a unit
+  (converted exactly; years, months, ``NaT``, no unit and values that are not
+  a whole number of nanoseconds are refused);
 * a :class:`Distribution` built by :func:`constant`, :func:`uniform`,
-  :func:`exponential` or :func:`lognormal`.
+  :func:`exponential` or :func:`lognormal` (where a distribution is allowed).
+
+A bare ``float`` is refused, not read as seconds.  An ``int`` has always
+meant nanoseconds, and it must keep meaning that; if a float meant seconds,
+``cpu(1.0)`` and ``cpu(1)`` would differ by a factor of 10**9, and a value
+that happens to be computed as a float (``n / 2``) would silently change
+unit.  Float seconds go through a unit that says so: :func:`seconds`,
+:func:`milliseconds` and :func:`microseconds` turn a number into exact
+nanoseconds (rounded to the nearest ns), and ``"1.5s"`` or
+``datetime.timedelta(seconds=1.5)`` work too.
 
 Distributions become rows ``(kind, p1, p2)`` of the compiled ``dists`` array
 (docs/simulator-design.md §1.2); the engines draw from them at run time.
+Every draw is an integer in ``[0, MAX_DURATION]``: a draw above
+``MAX_DURATION`` is clamped to it, and ``lognormal(0, sigma)`` draws 0 always,
+whatever `sigma` (its median is 0, so every draw is ``0 * exp(...)``).
+This module only builds the rows; the engines do the drawing.
 
 Two decisions beyond the design contract:
 
@@ -28,15 +46,24 @@ Two decisions beyond the design contract:
 ('1.5µs', '1h30m0s')
 >>> uniform("1us", "3us")
 uniform(1µs, 3µs)
+>>> import datetime
+>>> constant(datetime.timedelta(milliseconds=2)), seconds(1.5)
+(constant(2ms), 1500000000)
 """
 
+import datetime
+import decimal
+import fractions
 import math
 import numbers
 from dataclasses import dataclass
 
+import numpy as np
+
 __all__ = [
     "Distribution", "MAX_DURATION", "as_distribution", "constant", "duration_ns",
-    "exponential", "format_duration", "lognormal", "parse_duration", "uniform",
+    "exponential", "format_duration", "lognormal", "microseconds", "milliseconds",
+    "parse_duration", "seconds", "uniform",
 ]
 
 MAX_DURATION = 2**53          # ns; the largest integer float64 holds exactly
@@ -200,7 +227,7 @@ def format_duration(ns):
     >>> format_duration(90 * 60 * 10**9), format_duration(-(2**63))
     ('1h30m0s', '-2562047h47m16.854775808s')
     """
-    if isinstance(ns, bool) or not isinstance(ns, numbers.Integral):
+    if not _is_int(ns):
         raise TypeError(f"format_duration() needs an int number of nanoseconds, "
                         f"got {type(ns).__name__} {ns!r}")
     ns = int(ns)
@@ -228,7 +255,118 @@ def format_duration(ns):
 # ---------------------------------------------------------------- workload durations
 
 def _is_int(x):
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+    # numpy.timedelta64 registers as numbers.Integral, but its int() is a count
+    # of its own unit (or a datetime.timedelta), not nanoseconds.
+    return (isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.timedelta64)))
+
+
+def _unit_ns(x, unit, where):
+    """``round(x * unit)`` as an int, `x` any real number, computed exactly."""
+    if isinstance(x, (bool, np.timedelta64)) or not isinstance(x, (numbers.Real,
+                                                                   decimal.Decimal)):
+        raise TypeError(f"{where} must be a real number, got {type(x).__name__} {x!r}")
+    if isinstance(x, decimal.Decimal):
+        finite = x.is_finite()
+    else:
+        finite = _is_int(x) or math.isfinite(x)
+    if not finite:
+        raise ValueError(f"{where} must be finite, got {x!r}")
+    if not isinstance(x, (numbers.Rational, float, decimal.Decimal)):
+        x = float(x)                       # numpy.float32, float16: exact as a float
+    ns = int(round(fractions.Fraction(x) * unit))   # exact; ties to even
+    if not -(2**63) <= ns <= _INT64_MAX:
+        raise ValueError(f"{where} is out of range (int64 nanoseconds), got {x!r}")
+    return ns
+
+
+def seconds(x):
+    """`x` seconds as an int number of nanoseconds, rounded to the nearest ns.
+
+    Use it to pass float seconds where a duration is wanted: a bare float is
+    refused there, because a bare int means nanoseconds.  The conversion is
+    exact (no float rounding beyond the final nanosecond).
+
+    Parameters
+    ----------
+    x : int, float, fractions.Fraction or decimal.Decimal
+        A finite number of seconds.  Negative values convert too; workload
+        operations reject them, as they reject ``"-1s"``.
+
+    Returns
+    -------
+    int
+        Nanoseconds, in the int64 range.
+
+    Raises
+    ------
+    TypeError
+        If `x` is not a real number (a str, a bool, ...).
+    ValueError
+        If `x` is NaN or infinite, or the result is outside int64.
+
+    Examples
+    --------
+    >>> seconds(1.5), seconds(2), seconds(0.1), seconds(1e-10)
+    (1500000000, 2000000000, 100000000, 0)
+    >>> import gmpcore as gmp
+    >>> gmp.cpu(seconds(0.25))
+    cpu(250ms)
+    """
+    return _unit_ns(x, 1_000_000_000, "seconds() argument x")
+
+
+def milliseconds(x):
+    """`x` milliseconds as an int number of nanoseconds (see :func:`seconds`).
+
+    >>> milliseconds(1.5), milliseconds(2)
+    (1500000, 2000000)
+    """
+    return _unit_ns(x, 1_000_000, "milliseconds() argument x")
+
+
+def microseconds(x):
+    """`x` microseconds as an int number of nanoseconds (see :func:`seconds`).
+
+    >>> microseconds(1.5), microseconds(0.0004)
+    (1500, 0)
+    """
+    return _unit_ns(x, 1_000, "microseconds() argument x")
+
+
+# numpy.timedelta64 units of fixed length, in ns (as fractions below 1 ns).
+_NP_UNIT_NS = {
+    "W": 7 * 86_400 * 10**9, "D": 86_400 * 10**9, "h": 3_600 * 10**9, "m": 60 * 10**9,
+    "s": 10**9, "ms": 10**6, "us": 10**3, "μs": 10**3, "ns": 1,
+    "ps": fractions.Fraction(1, 10**3), "fs": fractions.Fraction(1, 10**6),
+    "as": fractions.Fraction(1, 10**9),
+}
+
+
+def _timedelta64_ns(value, where):
+    unit, count = np.datetime_data(value.dtype)
+    if np.isnat(value):
+        raise ValueError(f"{where} must be a duration, got {value!r} (not a time)")
+    if unit == "generic":
+        raise ValueError(f"{where}: {value!r} has no unit; give one, "
+                         f"e.g. numpy.timedelta64({int(value.astype(np.int64))}, 'ns')")
+    if unit not in _NP_UNIT_NS:            # Y, M: not a fixed length
+        raise ValueError(f"{where}: {value!r} is in {unit!r}, which has no fixed length "
+                         f"in nanoseconds")
+    ns = int(value.astype(np.int64)) * count * _NP_UNIT_NS[unit]
+    if isinstance(ns, fractions.Fraction):
+        if ns.denominator != 1:
+            raise ValueError(f"{where}: {value!r} is not a whole number of nanoseconds")
+        ns = int(ns)
+    return ns
+
+
+def _timedelta_ns(value):
+    # Exact: timedelta keeps integer days, seconds and microseconds.  A
+    # subclass with an integer `nanoseconds` component (pandas.Timedelta)
+    # adds it; datetime.timedelta has none.
+    ns = ((value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds) * 1_000
+    extra = getattr(value, "nanoseconds", 0)
+    return ns + extra if _is_int(extra) else ns
 
 
 def duration_ns(value, where):
@@ -236,8 +374,9 @@ def duration_ns(value, where):
 
     Parameters
     ----------
-    value : int or str
-        Nanoseconds, or a Go duration string.
+    value : int, str, datetime.timedelta or numpy.timedelta64
+        Nanoseconds (an int), a Go duration string, or a timedelta
+        (converted exactly).
     where : str
         The argument for error messages, e.g. ``"cpu() argument d"``.
 
@@ -249,20 +388,31 @@ def duration_ns(value, where):
     Raises
     ------
     TypeError
-        If `value` is neither an int nor a str (floats are refused: write
-        ``"1.5us"`` rather than ``1500.0``).
+        If `value` is none of the above.  A float is refused, because an int
+        means nanoseconds: write ``"1.5s"``, ``seconds(1.5)`` or
+        ``datetime.timedelta(seconds=1.5)`` for 1.5 seconds.
     ValueError
         If the string is not a Go duration, or the value is negative,
-        non-finite or larger than ``MAX_DURATION``.
+        non-finite or larger than ``MAX_DURATION``, or a timedelta64 has
+        no fixed unit or is not a whole number of nanoseconds.
 
     Examples
     --------
     >>> duration_ns("1.5us", "cpu() argument d")
     1500
+    >>> import datetime, numpy
+    >>> duration_ns(datetime.timedelta(seconds=1.5), "cpu() argument d")
+    1500000000
+    >>> duration_ns(numpy.timedelta64(3, "ms"), "cpu() argument d")
+    3000000
     >>> duration_ns("-1s", "sleep() argument d")
     Traceback (most recent call last):
     ...
     ValueError: sleep() argument d must be in [0, 2**53] ns, got '-1s' (-1000000000 ns)
+    >>> duration_ns(1.5, "cpu() argument d")
+    Traceback (most recent call last):
+    ...
+    TypeError: cpu() argument d must be an int number of nanoseconds, a Go duration string like '1.5us', a datetime.timedelta or a numpy.timedelta64, got float 1.5; an int means nanoseconds, so a float is refused rather than guessed: for 1.5 seconds write '1.5s', gmpcore.durations.seconds(1.5) or datetime.timedelta(seconds=1.5)
     """
     if isinstance(value, str):
         try:
@@ -271,14 +421,26 @@ def duration_ns(value, where):
             raise ValueError(f"{where}: {err}") from None
     elif _is_int(value):
         ns = int(value)
+    elif isinstance(value, datetime.timedelta):
+        ns = _timedelta_ns(value)
+    elif isinstance(value, np.timedelta64):
+        ns = _timedelta64_ns(value, where)
     elif isinstance(value, numbers.Real) and not isinstance(value, bool) \
             and not math.isfinite(value):
         raise ValueError(f"{where} must be a finite duration, got {value!r}")
     else:
-        raise TypeError(f"{where} must be an int number of nanoseconds or a Go duration "
-                        f"string like '1.5us', got {type(value).__name__} {value!r}")
+        hint = ""
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+            x = repr(float(value))
+            go = "" if "e" in x else f" '{x}s',"      # '1e-06s' is not Go syntax
+            hint = (f"; an int means nanoseconds, so a {type(value).__name__} is refused "
+                    f"rather than guessed: for {x} seconds write{go} "
+                    f"gmpcore.durations.seconds({x}) or datetime.timedelta(seconds={x})")
+        raise TypeError(f"{where} must be an int number of nanoseconds, a Go duration "
+                        f"string like '1.5us', a datetime.timedelta or a numpy.timedelta64, "
+                        f"got {type(value).__name__} {value!r}{hint}")
     if not 0 <= ns <= MAX_DURATION:
-        shown = f"{value!r} ({ns} ns)" if isinstance(value, str) else f"{ns} ns"
+        shown = f"{ns} ns" if _is_int(value) else f"{value!r} ({ns} ns)"
         raise ValueError(f"{where} must be in [0, 2**53] ns, got {shown}")
     return ns
 
@@ -382,22 +544,31 @@ def lognormal(median, sigma):
 
     Parameters
     ----------
-    median : int or str
-        The median duration.
+    median : duration
+        The median duration (an int of ns, a Go string or a timedelta).
     sigma : float
         The standard deviation of the log, finite and ``>= 0`` (0 is constant).
+
+    Notes
+    -----
+    Like every distribution, a draw is clamped to ``[0, MAX_DURATION]``.  A
+    median of 0 draws 0 always, whatever `sigma`: ``0 * exp(z)`` is 0 even
+    where ``exp(z)`` overflows (``sigma * z > 709``), so an engine must not
+    let the clamp for large ``exp(z)`` turn it into ``MAX_DURATION``.
 
     Examples
     --------
     >>> lognormal("1ms", 0.5)
     lognormal(1ms, 0.5)
+    >>> lognormal(0, 1000.0)               # draws 0 every time
+    lognormal(0s, 1000.0)
     >>> lognormal("1ms", -1)
     Traceback (most recent call last):
     ...
     ValueError: lognormal() argument sigma must be a finite float >= 0, got -1
     """
     med = duration_ns(median, "lognormal() argument median")
-    if isinstance(sigma, bool) or not isinstance(sigma, numbers.Real):
+    if isinstance(sigma, (bool, np.timedelta64)) or not isinstance(sigma, numbers.Real):
         raise TypeError(f"lognormal() argument sigma must be a float, "
                         f"got {type(sigma).__name__} {sigma!r}")
     if not (math.isfinite(sigma) and sigma >= 0):
@@ -406,7 +577,8 @@ def lognormal(median, sigma):
 
 
 def as_distribution(value, where):
-    """A :class:`Distribution` as is, or an int/str duration as :func:`constant`.
+    """A :class:`Distribution` as is, or any other duration (see :func:`duration_ns`) as
+    :func:`constant`.
 
     Examples
     --------

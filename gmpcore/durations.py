@@ -447,7 +447,7 @@ def duration_ns(value, where):
 
 @dataclass(frozen=True, slots=True, repr=False)
 class Distribution:
-    """A duration distribution: one row ``(kind, p1, p2)`` of ``dists`` (§1.2).
+    """One row ``(kind, p1, p2)`` of ``dists`` (simulator-design.md §1.2): a distribution.
 
     Build it with :func:`constant`, :func:`uniform`, :func:`exponential` or
     :func:`lognormal`, which validate their arguments; equal distributions

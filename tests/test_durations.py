@@ -160,8 +160,6 @@ def test_helper_result_is_checked_where_used():
 
 # ---------------------------------------------------------------- every entry point
 
-ONE_AND_A_HALF_US = ["1.5us", 1_500, TD(microseconds=1.5) + TD(0), np.timedelta64(1_500, "ns"),
-                     microseconds(1.5)]
 TWO_MS = ["2ms", 2_000_000, TD(milliseconds=2), np.timedelta64(2, "ms"), seconds(0.002)]
 
 

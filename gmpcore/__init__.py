@@ -31,6 +31,7 @@ from gmpcore.errors import (
     WorkloadPanic,
 )
 
+from gmpcore.latency import LatencyHistogram, scheduling_latency
 from gmpcore.results import Result
 from gmpcore.simulate import simulate
 from gmpcore.workload import (
@@ -81,7 +82,9 @@ __all__ = [
     "netwait",
     "parse_duration",
     "recv",
+    "LatencyHistogram",
     "Result",
+    "scheduling_latency",
     "simulate",
     "repeat",
     "send",

@@ -37,6 +37,7 @@ from numpy.random cimport bitgen_t
 
 from gmpcore._defs cimport gid_t
 from gmpcore._gqueue cimport GQueue
+from gmpcore._latency cimport LAT_N_COUNTS
 from gmpcore._runq cimport RunQueues
 from gmpcore._steal_order cimport RandomOrder
 
@@ -294,6 +295,8 @@ cdef struct GTable:
     bint recycle                 # reuse dead rows (no per-G result)
     int64_t cursor               # next row newg looks at, < rows
     GRec* a
+    int64_t* since               # per row: when its G last became runnable or started waiting
+                                 # (the latency histogram's start; the deadlock dump's "for how long")
     bint has_loops
     int32_t* loops               # offset of its loop counter block in the pool, -1 none (NULL if no program loops)
 
@@ -360,7 +363,7 @@ cdef struct Chan:
     GQueue sendq                 # parked senders, FIFO
 
 cdef struct WaitGroup:
-    int64_t counter              # Add's running sum
+    int64_t counter              # Add's running sum, wrapped to int32 as Go's state word does
     GQueue waiters               # Gs parked in Wait, FIFO
 
 
@@ -462,7 +465,10 @@ cdef struct Engine:
     int64_t n_spinning
     int64_t n_netpolls
     int64_t n_timers
-    int64_t n_events
+    int64_t n_events             # events dispatched (cancelled ones are not counted)
+    # ---- /sched/latencies (gmpcore/_latency.pxd): runnable -> running, every time
+    uint64_t lat_counts[LAT_N_COUNTS]
+    int64_t lat_sum              # their exact sum, ns
     # ---- output buffers
     int64_t* log                 # event log rows (LOG_COLS int64 each), NumPy-owned
     int64_t log_n

@@ -34,6 +34,7 @@ from numpy.random.c_distributions cimport (random_standard_exponential, random_s
 from gmpcore._defs cimport (gid_t, MAX_GID, NIL_G, P_IDLE, P_RUNNING, P_SYSCALL, RUNQ_HALF,
                             RUNQ_MASK, RUNQ_SIZE)
 from gmpcore._gqueue cimport GQueue, gq_at, gq_free, gq_init, gq_pop_front, gq_push_back
+from gmpcore._latency cimport LAT_N_COUNTS, lat_index
 from gmpcore._rand cimport cheaprand
 from gmpcore._runq cimport (RQ_CORRUPT, RQ_NOMEM, RQ_OVERFLOW, RunQueues, globrunq_batch_size,
                             globrunqgetbatch, globrunqput, globrunqputbatch, ring_of,
@@ -150,17 +151,61 @@ cdef int push(Engine* e, int64_t when, int32_t kind, int32_t who, int64_t gen) n
         return 0
     if h.has_front:
         if ev_less(&ev, &h.front):               # runs first: the old front joins the heap
-            if bheap_push(&h.b, &h.front) < 0:
-                return nomem(e)
+            if heap_push_b(e, &h.front) < 0:
+                return -1
             h.front = ev
             return 0
     elif h.b.n == 0 or ev_less(&ev, &h.b.a[0]):
         h.front = ev
         h.has_front = True
         return 0
-    if bheap_push(&h.b, &ev) < 0:
+    return heap_push_b(e, &ev)
+
+
+cdef int heap_push_b(Engine* e, const Event* ev) noexcept nogil:
+    # Push into the event heap's binary heap.  A full heap first drops its
+    # cancelled events, and grows only if over half of it is live, so
+    # memory follows the live events and each compaction's O(n) is paid
+    # for by the n/2 pushes before the next one.
+    cdef BinHeap* h = &e.heap.b
+    if h.n == h.cap:
+        compact_events(e)
+        if 2 * h.n > h.cap and bheap_grow(h) < 0:
+            return nomem(e)
+    if bheap_push(h, ev) < 0:
         return nomem(e)
     return 0
+
+
+cdef inline bint event_live(const Engine* e, const Event* ev) noexcept nogil:
+    # A cancelled event (its M or sysmon moved on: lazy cancellation) is a
+    # no-op when it comes due; only live events count and dispatch.
+    if ev.kind == E_M or ev.kind == E_PREEMPT:
+        return ev.gen == e.ms[ev.who].gen
+    if ev.kind == E_SYSMON:
+        return ev.gen == e.sm_gen
+    return True                                  # E_IO
+
+
+cdef void compact_events(Engine* e) noexcept nogil:
+    # Drop cancelled events from the binary heap and re-heapify.  Called
+    # before the heap grows: without it, every preemption of a long CPU
+    # burst would leave the burst's end behind until its time came
+    # (cpu("100000s") would grow the heap by 32 bytes per 10 ms slice).
+    # Pop order is by (when, seq), a total order, so it is unchanged.
+    cdef BinHeap* h = &e.heap.b
+    cdef int64_t i, k = 0
+    cdef Event ev
+    for i in range(h.n):
+        if event_live(e, &h.a[i]):
+            h.a[k] = h.a[i]
+            k += 1
+    h.n = k
+    i = k // 2 - 1
+    while i >= 0:                                # Floyd's bottom-up heapify
+        ev = h.a[i]
+        bheap_sift_down(h, i, &ev)
+        i -= 1
 
 
 cdef inline int64_t heap_size(const EventHeap* h) noexcept nogil:
@@ -196,15 +241,9 @@ cdef inline void heap_pop_done(EventHeap* h) noexcept nogil:
 
 cdef int bheap_push(BinHeap* h, const Event* ev) noexcept nogil:
     # -1 if out of memory (nothing changed).
-    cdef Event* na
-    cdef int64_t i, parent, ncap
-    if h.n == h.cap:
-        ncap = h.cap * 2 if h.cap else 8
-        na = <Event*>realloc(h.a, <size_t>ncap * sizeof(Event))
-        if na == NULL:
-            return -1
-        h.a = na
-        h.cap = ncap
+    cdef int64_t i, parent
+    if h.n == h.cap and bheap_grow(h) < 0:
+        return -1
     i = h.n
     h.n += 1
     while i > 0:
@@ -218,6 +257,17 @@ cdef int bheap_push(BinHeap* h, const Event* ev) noexcept nogil:
     return 0
 
 
+cdef int bheap_grow(BinHeap* h) noexcept nogil:
+    # Double the slots; -1 if out of memory (nothing changed).
+    cdef int64_t ncap = h.cap * 2 if h.cap else 8
+    cdef Event* na = <Event*>realloc(h.a, <size_t>ncap * sizeof(Event))
+    if na == NULL:
+        return -1
+    h.a = na
+    h.cap = ncap
+    return 0
+
+
 cdef inline bint bheap_below_root(const BinHeap* h, const Event* ev) noexcept nogil:
     # *ev runs before every entry but the root.
     return ((h.n < 2 or ev_less(ev, &h.a[1]))
@@ -226,7 +276,12 @@ cdef inline bint bheap_below_root(const BinHeap* h, const Event* ev) noexcept no
 
 cdef void bheap_replace_root(BinHeap* h, const Event* ev) noexcept nogil:
     # Pop the root and push *ev in one sift-down (the heap is not empty).
-    cdef int64_t i = 0, child, n = h.n
+    bheap_sift_down(h, 0, ev)
+
+
+cdef inline void bheap_sift_down(BinHeap* h, int64_t i, const Event* ev) noexcept nogil:
+    # Put *ev at slot i (whose old entry is gone) and sift it down.
+    cdef int64_t child, n = h.n
     while True:
         child = 2 * i + 1
         if child >= n:
@@ -275,10 +330,15 @@ cdef int resize_g(GTable* t, int64_t cap) noexcept nogil:
     # The engine's own malloc, not NumPy's: no transparent-huge-page
     # madvise, whose zeroing and compaction cost more than they save here.
     cdef GRec* na = <GRec*>realloc(t.a, <size_t>cap * sizeof(GRec))
+    cdef int64_t* ns
     cdef int32_t* nl
     if na == NULL:
         return -1
     t.a = na
+    ns = <int64_t*>realloc(t.since, <size_t>cap * sizeof(int64_t))
+    if ns == NULL:
+        return -1
+    t.since = ns
     if t.has_loops:
         nl = <int32_t*>realloc(t.loops, <size_t>cap * sizeof(int32_t))
         if nl == NULL:
@@ -333,7 +393,11 @@ cdef int sample(Engine* e, int64_t dist, int64_t* out) noexcept nogil:
     else:
         v = p2 * random_standard_normal(e.rng)
         # exp() overflows past ~709; clamp before floor (as the reference).
-        x = <double>MAX_SAMPLE if v > 709.0 else p1 * exp(v) + 0.5
+        # A median of 0 draws 0 whatever the spread (0 * inf would be NaN).
+        if p1 == 0.0:
+            x = 0.0
+        else:
+            x = <double>MAX_SAMPLE if v > 709.0 else p1 * exp(v) + 0.5
         x = <double>MAX_SAMPLE if x >= <double>MAX_SAMPLE else floor(x)
     if x > <double>MAX_SAMPLE:                  # an unbounded draw is clamped
         out[0] = MAX_SAMPLE
@@ -432,6 +496,7 @@ cdef int newg(Engine* e, int32_t parent, int64_t program, int32_t p, int32_t* ou
     rec.first_run = -1
     rec.rem = -1
     rec.runnable_ns = -e.now            # runnable from now (GRec.runnable_ns)
+    t.since[idx] = e.now
     rec.running_ns = 0
     if t.loops != NULL:
         depth = e.depth[program]
@@ -694,6 +759,8 @@ cdef int64_t netpoll(Engine* e, int32_t m) noexcept nogil:
         e.g.a[g].status = G_RUNNABLE
         e.g.a[g].waitreason = WAIT_NONE
         e.g.a[g].runnable_ns -= e.now
+        e.g.since[g] = e.now
+        log_ev(e, EV_READY, m, -1, g, 1)
     e.io_waiters -= n
     e.n_waiting -= n
     e.n_netpolls += 1
@@ -750,6 +817,7 @@ cdef int ready(Engine* e, gid_t g, int32_t p) noexcept nogil:
     e.g.a[g].status = G_RUNNABLE
     e.g.a[g].waitreason = WAIT_NONE
     e.g.a[g].runnable_ns -= e.now
+    e.g.since[g] = e.now
     e.n_waiting -= 1
     log_ev(e, EV_READY, -1, p, g, -1)
     if eng_runqput(e, p, g, True) < 0:
@@ -803,6 +871,7 @@ cdef int park(Engine* e, int32_t m, gid_t g, int reason, int64_t extra) noexcept
     dropg(e, m, g, STOP_PARK)
     e.g.a[g].status = G_WAITING
     e.g.a[g].waitreason = reason
+    e.g.since[g] = e.now
     log_ev(e, EV_WAIT, m, e.ms[m].p, g, reason)
     e.n_waiting += 1
     return resume(e, m, e.now + extra + e.c.park, PH_SCHEDULE)
@@ -1152,6 +1221,9 @@ cdef int execute(Engine* e, int32_t m, gid_t g, bint inherit) noexcept nogil:
     mm.curg = g
     rec.status = G_RUNNING
     rec.runnable_ns += now
+    # /sched/latencies (casgstatus): the time runnable, every time (Go samples 1 in 8).
+    e.lat_counts[lat_index(now - e.g.since[g])] += 1
+    e.lat_sum += now - e.g.since[g]
     if rec.first_run < 0:
         rec.first_run = now
     mm.run_start = now
@@ -1336,6 +1408,7 @@ cdef int gosched(Engine* e, int32_t m, gid_t g, int64_t reason, int64_t cost) no
     dropg(e, m, g, reason)
     e.g.a[g].status = G_RUNNABLE
     e.g.a[g].runnable_ns -= e.now
+    e.g.since[g] = e.now
     if globrunqput(&e.q, g) < 0:
         return nomem(e)
     if wakep(e) < 0:
@@ -1402,9 +1475,9 @@ cdef int chanrecv(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
 
 cdef int wg_add(Engine* e, int32_t m, gid_t g, WaitGroup* wg, int64_t delta) noexcept nogil:
     cdef int64_t cost
-    wg.counter += delta
-    if wg.counter > TIME_LIMIT:        # 2**62: Python ints would go on; int64 must not wrap
-        return fail(e, ERR_OVERFLOW, "WaitGroup counter exceeds 2**62")
+    # WaitGroup.Add: the counter is the high 32 bits of a uint64 state, read
+    # back as an int32, so it wraps: Add(1 << 31) from 0 reads as negative.
+    wg.counter = <int32_t><uint32_t><uint64_t>(wg.counter + delta)   # two's complement, as gcc and MSVC define it
     if wg.counter < 0:
         e.err_goid = e.g.a[g].goid
         return fail(e, ERR_PANIC, "sync: negative WaitGroup counter")
@@ -1483,6 +1556,7 @@ cdef int exitsyscall0(Engine* e, int32_t m, gid_t g) noexcept nogil:
     e.g.a[g].status = G_RUNNABLE
     mm.curg = -1
     e.g.a[g].runnable_ns -= e.now
+    e.g.since[g] = e.now
     e.g.a[g].flags |= GF_SLOWSYSCALL
     log_ev(e, EV_SYSCALL_EXIT, m, -1, g, 2)
     p = pidleget(e)
@@ -1927,16 +2001,19 @@ cdef int run_loop(Engine* e) noexcept nogil:
         if (e.mon_period or e.snap_at >= 0) and observe(e, heap_min_when(&e.heap) - 1, False) < 0:
             return -1
         heap_pop(&e.heap, &ev)
+        if not event_live(e, &ev):
+            heap_pop_done(&e.heap)                 # cancelled: as if never pushed
+            continue
         e.now = ev.when
         e.n_events += 1
         if ev.kind == E_M:
-            rc = dispatch(e, ev.who) if ev.gen == e.ms[ev.who].gen else 0
+            rc = dispatch(e, ev.who)
         elif ev.kind == E_PREEMPT:
             rc = async_preempt_arrives(e, ev.who, ev.gen)
         elif ev.kind == E_IO:
             rc = io_complete(e, ev.who)
         else:
-            rc = sysmon_loop(e) if ev.gen == e.sm_gen else 0
+            rc = sysmon_loop(e)
         heap_pop_done(&e.heap)
         if rc < 0 or e.err != ERR_NONE:
             return -1
@@ -2168,6 +2245,7 @@ cdef class _Run:
         free(e.trace)
         free(e.mon)
         free(e.g.a)
+        free(e.g.since)
         free(e.g.loops)
         free(e.where)
         free(e.where_id)
@@ -2500,11 +2578,14 @@ cdef class _Run:
             "goroutines": gs,
             "procs": procs,
             "schedtrace": lines,
+            "sched_latencies": np.array(<uint64_t[:LAT_N_COUNTS]>e.lat_counts, dtype=np.uint64),
+            "sched_latency_sum": e.lat_sum,
         }
 
     def g_bytes(self):
-        """Bytes per G of the G table in this run."""
-        return G_BYTES + (4 if self.e.g.has_loops else 0)
+        """Bytes per G of the G table in this run (the record, its `since`
+        stamp, and a loop-counter offset when some program uses ``repeat``)."""
+        return G_BYTES + 8 + (4 if self.e.g.has_loops else 0)
 
 
 cdef inline int32_t program_of(Engine* e, int32_t pc) noexcept nogil:

@@ -29,7 +29,7 @@ P_IDLE, P_RUNNING, P_SYSCALL, P_GCSTOP, P_DEAD = 0, 1, 2, 3, 4
 EV_CREATE = 0        # g created by arg (the parent's G index), on p
 EV_RUN = 1           # m runs g on p; arg = 1 if it inherits the time slice
 EV_STOP = 2          # g leaves m; arg = a STOP_* reason
-EV_READY = 3         # g made runnable into p's runnext (ready/goready)
+EV_READY = 3         # g made runnable: arg -1 into p's runnext (ready/goready), 1 by m's netpoll
 EV_STEAL = 4         # m's P p stole g (the one it will run) from P arg
 EV_SPILL = 5         # runqputslow moved arg Gs from p to the global queue
 EV_SYSCALL_ENTER = 6

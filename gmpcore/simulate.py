@@ -6,6 +6,7 @@ import numpy as np
 
 from gmpcore.costs import CostModel
 from gmpcore.durations import duration_ns
+from gmpcore.latency import LatencyHistogram
 from gmpcore.results import EVENT_DTYPE, G_DTYPE, P_DTYPE, Result, monitor_dtype
 from gmpcore.workload import CompiledWorkload, Workload
 
@@ -245,4 +246,6 @@ def _result(raw, nprocs, program_names):
         snapshot = Snapshot(snapshot_dict(raw["snapshot"]))
     return Result(makespan_ns=int(raw["makespan_ns"]), goroutines=rows, procs=procs,
                   counters=raw["counters"], schedtrace=raw["schedtrace"], events=events,
-                  monitor=monitor, snapshot=snapshot, program_names=tuple(program_names))
+                  monitor=monitor, snapshot=snapshot, program_names=tuple(program_names),
+                  sched_latencies=LatencyHistogram(raw["sched_latencies"],
+                                                   raw["sched_latency_sum"]))

@@ -49,6 +49,7 @@ def assert_same_result(ref, cmp):
     assert ref.makespan_ns == cmp.makespan_ns
     assert ref.counters == cmp.counters
     assert ref.schedtrace == cmp.schedtrace
+    assert ref.sched_latencies == cmp.sched_latencies
     assert ref.goroutines.dtype == cmp.goroutines.dtype
     assert np.array_equal(ref.goroutines, cmp.goroutines)
     assert np.array_equal(ref.procs, cmp.procs)

@@ -27,6 +27,7 @@ from gmpcore.events import (
     WAIT_IO, WAIT_NONE, WAIT_SLEEP, WAIT_WAITGROUP,
 )
 from gmpcore.errors import Deadlock, GoFatalError, StackOverflow, ThreadExhaustion, WorkloadPanic
+from gmpcore.latency import N_COUNTS as LAT_N_COUNTS, bucket_index
 from gmpcore.reference.runq import RefSched, _cheaprand, _seed_state
 from gmpcore.results import COUNTER_MAX
 from gmpcore.state import scheddetail
@@ -64,7 +65,7 @@ GOIDCACHE_BATCH = 16                 # §1.1 _GoidCacheBatch
 
 class G:
     __slots__ = ("idx", "goid", "parent", "program", "pc", "status", "waitreason", "remaining",
-                 "loops", "stack", "created", "first_run", "finished", "runnable_since",
+                 "loops", "stack", "created", "first_run", "finished", "since",
                  "runnable_ns", "running_ns", "run_start", "preemptions", "steals",
                  "preempt", "m", "burst_end", "preemptible", "after_slow_syscall")
 
@@ -76,7 +77,8 @@ class G:
         self.loops = [0] * depth
         self.stack = STACK_MIN
         self.created, self.first_run, self.finished = now, -1, -1
-        self.runnable_since, self.runnable_ns, self.running_ns = now, 0, 0
+        # since: when it last became runnable or started waiting (latency, deadlock dump)
+        self.since, self.runnable_ns, self.running_ns = now, 0, 0
         self.run_start = -1
         self.preemptions = self.steals = 0
         self.preempt = False         # gp.preempt: stop at the next safe point
@@ -171,6 +173,7 @@ class RefEngine:
         self.order = [i for i in range(1, gomaxprocs + 1) if math.gcd(i, gomaxprocs) == 1]
         self.now = 0
         self.heap, self.seq = [], 0
+        self.heap_cap = 64                        # compact_events when the heap reaches it
         self.events = []
         self.gs, self.ms = [], []
         self.ps = [P(i) for i in range(gomaxprocs)]
@@ -192,6 +195,8 @@ class RefEngine:
                              syscalls=0, spinning=0, netpolls=0, timers=0, events=0,
                              events_dropped=0, goroutines=0)
         self.schedtrace = []
+        self.lat_counts = [0] * LAT_N_COUNTS      # /sched/latencies, gmpcore.latency's layout
+        self.lat_sum = 0
         self.main_done = False
         self.live = 0
 
@@ -208,7 +213,27 @@ class RefEngine:
 
     def push(self, when, kind, who, gen=0):
         self.seq += 1
+        if len(self.heap) >= self.heap_cap:
+            self.compact_events()
         heapq.heappush(self.heap, (when, self.seq, kind, who, gen))
+
+    def event_live(self, kind, who, gen):
+        """A cancelled event (its M or sysmon moved on: lazy cancellation) is a
+        no-op when it comes due; only live events count and dispatch."""
+        if kind in (E_M, E_PREEMPT):
+            return gen == self.ms[who].gen
+        if kind == E_SYSMON:
+            return gen == self.sysmon["gen"]
+        return True                                   # E_IO
+
+    def compact_events(self):
+        """Drop cancelled events before the heap grows, so that preempting a long
+        CPU burst does not leave its end behind; pop order, by (when, seq), is
+        unchanged.  The heap may then double if over half of it is live."""
+        self.heap = [ev for ev in self.heap if self.event_live(*ev[2:])]
+        heapq.heapify(self.heap)
+        if 2 * len(self.heap) > self.heap_cap:
+            self.heap_cap *= 2
 
     def resume(self, m, when, phase):
         """The M does `phase` at `when` (it is busy until then), plus any CPU
@@ -235,7 +260,11 @@ class RefEngine:
         else:
             z = p2 * self.rng.standard_normal()
             # exp() overflows past ~709; floor() fails on inf: clamp first.
-            y = p1 * math.exp(z) + 0.5 if z <= 709.0 else math.inf
+            # A median of 0 draws 0 whatever the spread (0 * inf would be NaN).
+            if p1 == 0:
+                y = 0.0
+            else:
+                y = p1 * math.exp(z) + 0.5 if z <= 709.0 else math.inf
             x = MAX_SAMPLE if y >= MAX_SAMPLE else math.floor(y)
         return int(min(x, MAX_SAMPLE))           # an unbounded draw is clamped
 
@@ -417,12 +446,14 @@ class RefEngine:
         pushes each at the head of its list)."""
         ready = self.io_ready[:NETPOLL_MAX_EVENTS]
         del self.io_ready[:NETPOLL_MAX_EVENTS]
+        for g in ready:
+            self.log(EV_READY, m=m, g=g, arg=1)
         ready.reverse()
         self.io_waiters -= len(ready)
         for g in ready:
             g.status = G_RUNNABLE
             g.waitreason = WAIT_NONE
-            g.runnable_since = self.now
+            g.since = self.now
         self.counters["netpolls"] += 1
         m.debt += self.costs.netpoll
         return ready
@@ -460,7 +491,7 @@ class RefEngine:
         """ready / goready (§5.3): into `p`'s runnext, then wakep."""
         assert g.status == G_WAITING, "bad g->status in ready"
         g.status, g.waitreason = G_RUNNABLE, WAIT_NONE
-        g.runnable_since = self.now
+        g.since = self.now
         self.log(EV_READY, p=p, g=g)
         self.runqput(p, g, True)
         self.wakep()
@@ -483,6 +514,7 @@ class RefEngine:
         """gopark (§3.7): the G waits; its M looks for other work."""
         self.dropg(m, g, STOP_PARK)
         g.status, g.waitreason = G_WAITING, reason
+        g.since = self.now
         self.log(EV_WAIT, m=m, p=m.p, g=g, arg=reason)
         self.resume(m, self.now + extra + self.costs.park, PH_SCHEDULE)
 
@@ -518,17 +550,17 @@ class RefEngine:
                 raise AssertionError("the event heap ran dry")
             self.observe(self.heap[0][0] - 1)
             when, _, kind, who, gen = heapq.heappop(self.heap)
+            if not self.event_live(kind, who, gen):
+                continue                              # cancelled: as if never pushed
             self.now = when
             self.counters["events"] += 1
             if kind == E_M:
-                m = self.ms[who]
-                if gen == m.gen:
-                    self.dispatch(m)
+                self.dispatch(self.ms[who])
             elif kind == E_PREEMPT:
                 self.async_preempt_arrives(self.ms[who], gen)
             elif kind == E_IO:
                 self.io_complete(self.gs[who])
-            elif gen == self.sysmon["gen"]:
+            else:
                 self.sysmon_loop()
             if self.check:
                 self.check_invariants()
@@ -828,7 +860,10 @@ class RefEngine:
         m.nextg = None
         m.curg, g.m = g, m
         g.status, g.preempt = G_RUNNING, False
-        g.runnable_ns += self.now - g.runnable_since
+        g.runnable_ns += self.now - g.since
+        # /sched/latencies (casgstatus): the time runnable, every time (Go samples 1 in 8).
+        self.lat_counts[bucket_index(self.now - g.since)] += 1
+        self.lat_sum += self.now - g.since
         if g.first_run < 0:
             g.first_run = self.now
         g.run_start = self.now
@@ -947,7 +982,7 @@ class RefEngine:
         """goschedImpl (§3.7): to the global queue tail; wakep."""
         self.dropg(m, g, reason)
         g.status = G_RUNNABLE
-        g.runnable_since = self.now
+        g.since = self.now
         self.q.globrunqput(g.idx)
         self.wakep()
         self.resume(m, self.now + cost, PH_SCHEDULE)
@@ -998,7 +1033,9 @@ class RefEngine:
         self.resume(m, self.now + cost, PH_RUN)
 
     def wg_add(self, m, g, wg, delta):
-        wg.counter += delta
+        # WaitGroup.Add: the counter is the high 32 bits of a uint64 state, read
+        # back as an int32, so it wraps: Add(1 << 31) from 0 reads as negative.
+        wg.counter = (wg.counter + delta + 2**31) % 2**32 - 2**31
         if wg.counter < 0:
             raise WorkloadPanic("sync: negative WaitGroup counter", g.goid)
         cost = self.costs.wg_op
@@ -1060,7 +1097,7 @@ class RefEngine:
         """The slow path: no P; the G goes to the global queue, the M stops."""
         g.status = G_RUNNABLE
         g.m, m.curg = None, None
-        g.runnable_since = self.now
+        g.since = self.now
         g.after_slow_syscall = True
         self.log(EV_SYSCALL_EXIT, m=m, g=g, arg=2)
         p = self.pidleget()
@@ -1274,8 +1311,8 @@ class RefEngine:
                 g.run_start = self.now
         for g in self.gs:
             if g.status == G_RUNNABLE:               # queued, or in an M's hand
-                g.runnable_ns += self.now - g.runnable_since
-                g.runnable_since = self.now
+                g.runnable_ns += self.now - g.since
+                g.since = self.now
         for p in self.pidle:
             p.idle_ns += self.now - p.idle_since
             p.idle_since = self.now
@@ -1293,4 +1330,6 @@ class RefEngine:
                             g.status, g.waitreason, g.stack) for g in self.gs],
             "procs": [(p.id, p.busy_ns, p.schedtick, p.steals, p.idle_ns) for p in self.ps],
             "schedtrace": list(self.schedtrace),
+            "sched_latencies": np.array(self.lat_counts, dtype=np.uint64),
+            "sched_latency_sum": self.lat_sum,
         }

@@ -19,8 +19,10 @@ StepName = Literal["done", "load_runnext", "cas_runnext", "load_head", "load_tai
 from gmpcore.errors import GoThrow as GoThrow
 
 class Sched:
-    nprocs: int
-    seed: int | None
+    @property
+    def nprocs(self) -> int: ...
+    @property
+    def seed(self) -> int | None: ...
     def __init__(self, nprocs: int, seed: int | None = 0, randomize: bool = False,
                  sysmon: bool = True, runq_origin: int = 0) -> None: ...
     # local run queue

@@ -147,8 +147,9 @@ cdef class Sched:
 
     cdef RunQueues q
     cdef COrder order
-    cdef readonly int nprocs
-    cdef readonly object seed
+    cdef int _nprocs
+    cdef object _seed
+    cdef bint ready       # __init__ completed; every method checks it first
     cdef cnp.ndarray _runq, _runqhead, _runqtail, _runnext, _schedtick, _syscalltick
     cdef cnp.ndarray _status
     cdef int32_t[:, ::1] runq_mv
@@ -159,37 +160,54 @@ cdef class Sched:
     cdef object _busy_kind
 
     def __cinit__(self):
+        # Zero state: Sched.__new__(Sched) (or a subclass that skips or
+        # swallows __init__) has NULL tables and ready == False, and every
+        # method refuses it (_ready) instead of reading them.
         gq_init(&self.q.globrunq)
         self.q.runq = NULL
+        self.q.nprocs = 0
         self.order.coprimes = NULL
+        self.order.count = 0
+        self.order.ncoprimes = 0
+        self.ready = False
 
     def __init__(self, nprocs, seed=0, randomize=False, sysmon=True, runq_origin=0):
-        if self.q.runq != NULL:
+        if self.ready:
             raise RuntimeError("Sched.__init__ may only run once; create a new Sched")
+        # Every argument is checked before any state changes, so a failed
+        # __init__ leaves the object as __new__ made it.
         n = int64_index(nprocs, "nprocs", f"an integer in [1, {MAX_PROCS}]")
         if not 1 <= n <= MAX_PROCS:
             raise ValueError(f"nprocs must be in [1, {MAX_PROCS}], got {n}")
         origin = int64_index(runq_origin, "runq_origin", "an integer in [0, 2**32 - 1]")
         if not 0 <= origin <= 0xFFFFFFFF:
             raise ValueError(f"runq_origin must be in [0, 2**32 - 1], got {origin}")
-        self.nprocs = n
-        self.seed = seed
-        self.q.rand = seed_state(seed)
-        self.q.randomize = check_bool(randomize, "randomize")
-        self.q.have_sysmon = check_bool(sysmon, "sysmon")
-        self._runq = np.full((n, RUNQ_SIZE), NIL_G, dtype=np.int32)
-        self._runqhead = np.full(n, origin, dtype=np.uint32)
-        self._runqtail = np.full(n, origin, dtype=np.uint32)
-        self._runnext = np.full(n, NIL_G, dtype=np.int32)
+        cdef uint64_t rand = seed_state(seed)
+        cdef bint rnd = check_bool(randomize, "randomize")
+        cdef bint smon = check_bool(sysmon, "sysmon")
+        runq = np.full((n, RUNQ_SIZE), NIL_G, dtype=np.int32)
+        runqhead = np.full(n, origin, dtype=np.uint32)
+        runqtail = np.full(n, origin, dtype=np.uint32)
+        runnext = np.full(n, NIL_G, dtype=np.int32)
+        status = np.full(n, P_IDLE, dtype=np.uint8)
+        busy = np.zeros(n, dtype=np.uint8)
+        if random_order_reset(&self.order, n) < 0:
+            raise MemoryError("cannot allocate the steal order")
+        self._nprocs = n
+        self._seed = seed
+        self.q.rand = rand
+        self.q.randomize = rnd
+        self.q.have_sysmon = smon
+        self._runq, self._runqhead, self._runqtail = runq, runqhead, runqtail
+        self._runnext, self._status = runnext, status
         self._schedtick = np.zeros(n, dtype=np.uint32)
         self._syscalltick = np.zeros(n, dtype=np.uint32)
-        self._status = np.full(n, P_IDLE, dtype=np.uint8)
         self.runq_mv = self._runq
         self.runqhead_mv = self._runqhead
         self.runqtail_mv = self._runqtail
         self.runnext_mv = self._runnext
         self.status_mv = self._status
-        self._busy = np.zeros(n, dtype=np.uint8)
+        self._busy = busy
         self._busy_kind = {}
         self.q.nprocs = n
         self.q.runq = &self.runq_mv[0, 0]
@@ -197,23 +215,46 @@ cdef class Sched:
         self.q.runqtail = &self.runqtail_mv[0]
         self.q.runnext = &self.runnext_mv[0]
         self.q.status = &self.status_mv[0]
-        if random_order_reset(&self.order, n) < 0:
-            raise MemoryError("cannot allocate the steal order")
+        self.ready = True
 
     def __dealloc__(self):
         gq_free(&self.q.globrunq)
         random_order_free(&self.order)
 
+    def __reduce__(self):
+        raise TypeError("Sched objects cannot be copied or pickled (Ops may be half way "
+                        "through their queues); build a new Sched and replay the operations")
+
+    cdef int _ready(self) except -1:
+        if not self.ready:
+            raise RuntimeError("Sched was not initialised; construct it with Sched(nprocs)")
+        return 0
+
+    @property
+    def nprocs(self):
+        """Number of Ps."""
+        self._ready()
+        return self._nprocs
+
+    @property
+    def seed(self):
+        """The seed given to the constructor."""
+        self._ready()
+        return self._seed
+
     def __repr__(self):
+        if not self.ready:
+            return "<Sched, not initialised>"
         return (f"Sched(nprocs={self.nprocs}, seed={self.seed!r}, "
                 f"randomize={bool(self.q.randomize)}, globrunqsize={self.q.globrunq.size})")
 
     # -- checks shared by every entry point
 
     cdef int32_t _p(self, object p, str name="p") except -1:
-        v = int64_index(p, name, f"an integer P index in [0, {self.nprocs - 1}]")
-        if not 0 <= v < self.nprocs:
-            raise ValueError(f"{name} must be in [0, {self.nprocs - 1}], got {v}")
+        self._ready()
+        v = int64_index(p, name, f"an integer P index in [0, {self._nprocs - 1}]")
+        if not 0 <= v < self._nprocs:
+            raise ValueError(f"{name} must be in [0, {self._nprocs - 1}], got {v}")
         return v
 
     cdef int32_t _owner(self, object p, str name="p") except -1:
@@ -360,16 +401,19 @@ cdef class Sched:
 
     def globrunqput(self, g):
         """Append G `g` to the global run queue tail."""
+        self._ready()
         if globrunqput(&self.q, check_gid(g)) < 0:
             raise MemoryError("the global run queue cannot grow")
 
     def globrunqputhead(self, g):
         """Push G `g` at the global run queue head (a destroyed P's Gs, §3.11)."""
+        self._ready()
         if globrunqputhead(&self.q, check_gid(g)) < 0:
             raise MemoryError("the global run queue cannot grow")
 
     def globrunqputbatch(self, gs):
         """Append all of `gs`, in order, to the global run queue tail."""
+        self._ready()
         cdef cnp.ndarray arr = check_gids(gs)
         cdef int32_t[::1] mv = arr
         if arr.shape[0] and globrunqputbatch(&self.q, &mv[0], arr.shape[0]) < 0:
@@ -417,6 +461,7 @@ cdef class Sched:
         Pops min(n, size, size/nprocs + 1) Gs: `g` to run and `rest` (FIFO)
         for the caller's local queue.
         """
+        self._ready()
         nn = int64_index(n, "n", "an integer in [1, 2**31 - 1]")
         if not 1 <= nn <= 0x7FFFFFFF:
             raise ValueError(f"n must be in [1, 2**31 - 1], got {nn}")
@@ -432,10 +477,12 @@ cdef class Sched:
 
     def globrunqsize(self):
         """Number of Gs in the global run queue (schedtrace's ``runqueue=``)."""
+        self._ready()
         return self.q.globrunq.size
 
     def global_runq(self):
         """The global run queue as a new int32 array, head first."""
+        self._ready()
         cdef uint64_t i, n = self.q.globrunq.size
         cdef cnp.ndarray out = np.empty(n, dtype=np.int32)
         cdef int32_t[::1] mv = out
@@ -459,16 +506,21 @@ cdef class Sched:
 
     @property
     def randomize(self):
+        """Whether race-mode randomization is on."""
+        self._ready()
         return bool(self.q.randomize)
 
     @property
     def sysmon(self):
+        """Whether a sysmon exists (else ``runqput`` never uses ``runnext``)."""
+        self._ready()
         return bool(self.q.have_sysmon)
 
     @property
     def steal_order(self):
         """A :class:`RandomOrder` over this Sched's Ps (§3.3)."""
-        return RandomOrder(self.nprocs)
+        self._ready()
+        return RandomOrder(self._nprocs)
 
     @property
     def tables(self):
@@ -478,6 +530,7 @@ cdef class Sched:
         and ``runqtail`` (uint32 counters), ``runnext`` (int32, -1 = nil),
         ``schedtick``, ``syscalltick`` (uint32) and ``status`` (uint8).
         """
+        self._ready()
         return {
             "runq": _readonly(self._runq),
             "runqhead": _readonly(self._runqhead),
@@ -492,12 +545,13 @@ cdef class Sched:
 
     def busy(self, p):
         """True while an unfinished Op runs as P `p`'s owner."""
-        return bool(self._busy[self._p(p)])
+        cdef int32_t pp = self._p(p)
+        return bool(self._busy[pp])
 
     def start_runqput(self, p, g, next=False):
         """An :class:`Op` performing ``runqput(p, g, next)`` step by step."""
         cdef int32_t pp = self._owner(p)
-        cdef Op op = Op.__new__(Op)
+        cdef Op op = Op.__new__(Op, _OP_TOKEN)
         op._begin(self, OP_RUNQPUT, pp, -1)
         op.s.g = check_gid(g)
         op.s.next = check_bool(next, "next")
@@ -511,7 +565,7 @@ cdef class Sched:
 
     def start_runqget(self, p):
         """An :class:`Op` performing ``runqget(p)`` step by step."""
-        cdef Op op = Op.__new__(Op)
+        cdef Op op = Op.__new__(Op, _OP_TOKEN)
         op._begin(self, OP_RUNQGET, self._owner(p), -1)
         op.s.step = S_LOAD_RUNNEXT
         op._claim()
@@ -519,7 +573,7 @@ cdef class Sched:
 
     def start_runqdrain(self, p):
         """An :class:`Op` performing ``runqdrain(p)`` step by step."""
-        cdef Op op = Op.__new__(Op)
+        cdef Op op = Op.__new__(Op, _OP_TOKEN)
         op._begin(self, OP_RUNQDRAIN, self._owner(p), -1)
         op.s.step = S_LOAD_RUNNEXT
         op._claim()
@@ -530,7 +584,7 @@ cdef class Sched:
 
         Any P may ask, so this does not occupy `p`'s owner.
         """
-        cdef Op op = Op.__new__(Op)
+        cdef Op op = Op.__new__(Op, _OP_TOKEN)
         op._begin(self, OP_RUNQEMPTY, self._p(p), -1)
         op.s.step = S_LOAD_HEAD
         return op
@@ -539,7 +593,7 @@ cdef class Sched:
         """An :class:`Op` performing ``runqsteal(thief, victim)`` step by step."""
         cdef int32_t t = self._owner(thief, "thief")
         cdef int32_t v = self._p(victim, "victim")
-        cdef Op op = Op.__new__(Op)
+        cdef Op op = Op.__new__(Op, _OP_TOKEN)
         if t == v:
             raise ValueError(f"thief and victim must differ, both are {t}")
         op._begin(self, OP_RUNQSTEAL, t, v)
@@ -573,6 +627,10 @@ cdef enum Step:
     S_STORE_TAIL
     S_BACKOFF
     S_GLOBRUNQPUTBATCH
+
+_OP_TOKEN = object()
+_OP_ONLY_FROM_SCHED = ("Op objects are made by Sched.start_runqput(), start_runqget(), "
+                       "start_runqsteal(), start_runqempty() and start_runqdrain()")
 
 STEP_NAMES = ("done", "load_runnext", "cas_runnext", "load_head", "load_tail",
               "reload_tail", "copy_batch", "cas_head", "store_tail", "backoff",
@@ -634,9 +692,19 @@ cdef class Op:
     cdef OpState s
     cdef bint claimed
 
+    def __cinit__(self, *args, **kwargs):
+        # Only Sched.start_*() holds the token: an Op without its Sched (made
+        # by __new__ directly, or by a subclass) cannot exist, so no member
+        # ever follows a missing Sched.
+        if len(args) != 1 or args[0] is not _OP_TOKEN or kwargs:
+            raise TypeError(_OP_ONLY_FROM_SCHED)
+
     def __init__(self, *args, **kwargs):
-        raise TypeError("Op objects are made by Sched.start_runqput(), start_runqget(), "
-                        "start_runqsteal(), start_runqempty() and start_runqdrain()")
+        raise TypeError(_OP_ONLY_FROM_SCHED)
+
+    def __reduce__(self):
+        raise TypeError("Op objects cannot be copied or pickled: an Op is one step of "
+                        "an operation on its own Sched")
 
     cdef void _begin(self, Sched sched, int kind, int32_t p, int32_t victim):
         self.sched = sched
@@ -981,24 +1049,51 @@ cdef class RandomOrder:
     cdef COrder o
 
     def __cinit__(self):
+        # Zero state: count 0 and no coprimes.  RandomOrder.__new__(RandomOrder)
+        # stays so, and every member refuses it (_ready) rather than take a
+        # number modulo 0.
         self.o.coprimes = NULL
+        self.o.count = 0
+        self.o.ncoprimes = 0
 
     def __init__(self, count):
+        if self.o.coprimes != NULL:
+            raise RuntimeError("RandomOrder.__init__ may only run once; create a new "
+                               "RandomOrder")
         c = int64_index(count, "count", f"an integer in [1, {MAX_PROCS}]")
         if not 1 <= c <= MAX_PROCS:
             raise ValueError(f"count must be in [1, {MAX_PROCS}], got {c}")
-        if random_order_reset(&self.o, c) < 0:
+        if random_order_reset(&self.o, c) < 0:      # leaves the zero state
             raise MemoryError("cannot allocate the steal order")
 
     def __dealloc__(self):
         random_order_free(&self.o)
 
+    cdef int _ready(self) except -1:
+        if self.o.coprimes == NULL or self.o.count == 0 or self.o.ncoprimes == 0:
+            raise RuntimeError("RandomOrder was not initialised; construct it with "
+                               "RandomOrder(count)")
+        return 0
+
+    def __reduce__(self):
+        self._ready()
+        return (RandomOrder, (self.o.count,))
+
+    def __repr__(self):
+        if self.o.coprimes == NULL:
+            return "<RandomOrder, not initialised>"
+        return f"RandomOrder({self.o.count})"
+
     @property
     def count(self):
+        """Number of Ps enumerated."""
+        self._ready()
         return self.o.count
 
     @property
     def coprimes(self):
+        """Every i in 1..count with gcd(i, count) == 1, ascending."""
+        self._ready()
         return np.array([self.o.coprimes[i] for i in range(self.o.ncoprimes)],
                         dtype=np.uint32)
 
@@ -1010,11 +1105,13 @@ cdef class RandomOrder:
 
     def start(self, r):
         """``(pos, inc)`` of the enumeration started by the 32-bit random `r`."""
+        self._ready()
         cdef RandomEnum e = random_order_start(&self.o, self._r(r))
         return (e.pos, e.inc)
 
     def order(self, r):
         """Every P once, in the order an enumeration started by `r` visits them."""
+        self._ready()
         cdef RandomEnum e = random_order_start(&self.o, self._r(r))
         cdef cnp.ndarray out = np.empty(self.o.count, dtype=np.uint32)
         cdef uint32_t[::1] mv = out

@@ -27,13 +27,15 @@ cdef inline uint32_t gcd_u32(uint32_t a, uint32_t b) noexcept nogil:
 
 
 cdef inline int random_order_reset(RandomOrder* order, uint32_t count) noexcept nogil:
-    # Go's reset(count) on every procresize.  Returns -1 if out of memory.
+    # Go's reset(count) on every procresize.  Returns -1 if out of memory,
+    # leaving the zero state (count 0, no coprimes) that callers refuse.
     cdef uint32_t i
     free(order.coprimes)
     order.coprimes = <uint32_t*>malloc((count if count else 1) * sizeof(uint32_t))
     order.count = count
     order.ncoprimes = 0
     if order.coprimes == NULL:
+        order.count = 0
         return -1
     for i in range(1, count + 1):
         if gcd_u32(i, count) == 1:
@@ -51,6 +53,7 @@ cdef inline void random_order_free(RandomOrder* order) noexcept nogil:
 
 cdef inline RandomEnum random_order_start(const RandomOrder* order, uint32_t r) noexcept nogil:
     # start(r): pos = r mod count, inc = coprimes[(r / count) mod len(coprimes)].
+    # The order must have been reset with count >= 1 (callers check it).
     cdef RandomEnum e
     e.i = 0
     e.count = order.count

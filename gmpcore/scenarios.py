@@ -129,8 +129,10 @@ def ping_pong(rounds=100_000, work="100ns"):
 def worker_pool(jobs=10_000, workers=8, work="10us"):
     """A fixed pool of workers fed through a buffered channel.
 
-    Against :func:`unbounded` (one goroutine per job): far fewer goroutines
-    and stacks, the same CPU work, channel handoffs instead of spawns.
+    Against :func:`unbounded` (one goroutine per job): at most `workers` + 1
+    goroutines alive and their stacks, the same CPU work, channel handoffs
+    instead of spawns; main blocks on the full channel when the workers fall
+    behind.
 
     Parameters
     ----------
@@ -153,17 +155,40 @@ def worker_pool(jobs=10_000, workers=8, work="10us"):
     return wl
 
 
-def unbounded(jobs=10_000, work="10us"):
-    """One goroutine per job: the other side of :func:`worker_pool`.
+def unbounded(jobs=10_000, work="10us", accept="1us"):
+    """A server that starts a goroutine per request: the other side of :func:`worker_pool`.
+
+    Main is the accept loop ``for { req := accept(); go handle(req) }``:
+    each request costs it `accept` of CPU, then a ``go``; each handler
+    computes for `work` and exits.  Nothing in the program bounds how many
+    handlers are alive at once: when requests arrive faster than the other
+    Ps finish them, goroutines pile up, each with its 2 KiB stack, for as
+    long as the requests keep coming.  With the defaults on 4 Ps (main's P
+    accepts, three handle a request per 10 µs each) about two thirds of the
+    jobs are alive at once at the peak; with ``accept="20us"`` only a
+    handful are.  The arrival rate against the Ps' capacity decides, not the
+    program.  :func:`worker_pool` does the same CPU work with at most
+    ``workers`` handlers: its buffered channel blocks main when they fall
+    behind.
+
+    ``gmpcore run unbounded`` shows the peak in its ``goroutines`` and
+    ``stacks`` rows; from Python, ``simulate(..., monitor="10us")`` samples
+    ``monitor["goroutines"]`` and ``monitor["stack_inuse"]``.
 
     Parameters
     ----------
     jobs : int
-        The size: jobs, one goroutine each.
+        The size: requests, one goroutine each.
     work : duration or Distribution
-        CPU time per job.
+        CPU time of each request's handler.
+    accept : duration or Distribution
+        Main's CPU time to accept each request, before its ``go``.
     """
-    return fanout(n=jobs, work=work)
+    wl = Workload()
+    wg = wl.waitgroup()
+    handler = wl.program(cpu(work), done(wg), name="handler")
+    wl.main(add(wg, jobs), repeat(jobs, cpu(accept), go(handler)), wait(wg))
+    return wl
 
 
 def goroutine_leak(n=100, work="20us", linger=None):
@@ -243,6 +268,6 @@ SCENARIOS = {
     "syscalls": (blocking_syscalls, "blocking system calls make the runtime start threads"),
     "pingpong": (ping_pong, "channel ping-pong: the pair shares runnext and a time slice"),
     "pool": (worker_pool, "a worker pool fed through a buffered channel"),
-    "unbounded": (unbounded, "one goroutine per job, against the worker pool"),
+    "unbounded": (unbounded, "a goroutine per request, started faster than they finish: they pile up"),
     "leak": (goroutine_leak, "main keeps the first of many results: the rest leak, blocked on send"),
 }

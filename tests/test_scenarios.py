@@ -15,7 +15,7 @@ import gmpcore as gmp
 from gmpcore import scenarios
 from gmpcore.costs import CostModel
 from gmpcore.durations import parse_duration
-from gmpcore.events import G_DEAD, G_WAITING, WAIT_CHAN_SEND
+from gmpcore.events import EV_WAIT, G_DEAD, G_WAITING, WAIT_CHAN_SEND
 
 STACK_MIN = 2048      # Go's initial goroutine stack (stackMin), §5.4
 PROCS = 4
@@ -89,10 +89,46 @@ def test_fanout_spills_steals_and_finishes():
     assert (res.procs["busy_ns"] >= 0.8 * res.makespan_ns).all()
 
 
-def test_unbounded_is_fanout():
-    a = run(scenarios.unbounded(jobs=200, work="5us"))
-    b = run(scenarios.fanout(n=200, work="5us"))
-    assert a.makespan_ns == b.makespan_ns and a.counters == b.counters
+def peak(res):
+    """Most Gs alive at once, as the monitor sampled it (a lower bound of the true peak)."""
+    return int(res.monitor["goroutines"].max())
+
+
+def test_unbounded_goroutines_pile_up_when_requests_outpace_the_ps():
+    jobs, work, accept = 2_000, "10us", "1us"
+    res = run(scenarios.unbounded(jobs=jobs, work=work, accept=accept), monitor="5us")
+    assert all_dead(res) and len(res.goroutines) == jobs + 1
+    # Main's accept loop holds its P; the other PROCS - 1 Ps finish at most
+    # one request per `work` each.  By the time the last request is accepted,
+    # (accept + newproc) × jobs later, at most that many are done: the rest
+    # are alive at once, each with its 2 KiB stack.
+    accepting = jobs * (parse_duration(accept) + CostModel().newproc)
+    done_by_then = (PROCS - 1) * accepting / parse_duration(work)
+    assert peak(res) >= jobs - done_by_then - PROCS
+    assert peak(res) >= jobs // 2                       # "about two thirds" at the defaults
+    mon = res.monitor
+    assert (mon["stack_inuse"] == STACK_MIN * mon["goroutines"]).all()
+    # Not bounded by the program: twice the requests, about twice the peak.
+    more = run(scenarios.unbounded(jobs=2 * jobs, work=work, accept=accept), monitor="5us")
+    assert peak(more) >= 1.8 * peak(res)
+
+
+def test_unbounded_few_alive_when_requests_come_slower_than_the_ps_finish_them():
+    # One request every 20 µs, 10 µs each, on 4 Ps: the arrival rate, not the
+    # program, keeps the number alive small, however many requests come.
+    small = run(scenarios.unbounded(jobs=500, accept="20us"), monitor="5us")
+    large = run(scenarios.unbounded(jobs=1_000, accept="20us"), monitor="5us")
+    assert all_dead(small) and all_dead(large)
+    assert peak(small) <= 16 and peak(large) <= 16
+
+
+def test_unbounded_is_not_fanout():
+    # fanout spawns its goroutines in one burst; unbounded's main pays `accept`
+    # for each request, so fewer are alive at once and the run is longer.
+    a = run(scenarios.unbounded(jobs=1_000), monitor="5us")
+    b = run(scenarios.fanout(n=1_000), monitor="5us")
+    assert a.makespan_ns > b.makespan_ns
+    assert peak(a) < peak(b)
 
 
 # ---------------------------------------------------------------- I/O
@@ -202,6 +238,20 @@ def test_worker_pool_same_work_far_fewer_goroutines():
     assert abs(cpu_pool - cpu_spawn) <= 0.05 * total
     for res in (pool, spawn):
         assert res.makespan_ns >= total / PROCS
+
+
+def test_worker_pool_bounds_the_goroutines_alive_unbounded_does_not():
+    jobs, nworkers = 800, 8
+    pool = run(scenarios.worker_pool(jobs=jobs, workers=nworkers), monitor="5us")
+    spawn = run(scenarios.unbounded(jobs=jobs), monitor="5us")
+    assert peak(pool) <= nworkers + 1
+    assert int(pool.monitor["stack_inuse"].max()) <= STACK_MIN * (nworkers + 1)
+    assert peak(spawn) >= jobs // 2
+    # Backpressure: the pool's main (row 0) parks sending on the full channel.
+    logged = run(scenarios.worker_pool(jobs=jobs, workers=nworkers), record_events=True)
+    ev = logged.events
+    main_waits = ev[(ev["kind"] == EV_WAIT) & (ev["g"] == 0)]
+    assert (main_waits["arg"] == WAIT_CHAN_SEND).sum() >= jobs // (4 * nworkers)
 
 
 def test_worker_pool_checks_its_arguments():

@@ -39,9 +39,10 @@ from gmpcore.latency import BUCKETS_NS
 __all__ = ["MAX_LINES", "MAX_STEPS", "goroutine_delays", "plot_goroutine_delays",
            "plot_latency", "plot_queues", "plot_summary", "plot_utilization"]
 
-#: Above this many Ps, queue and utilization plots summarise the Ps instead
-#: of drawing one line per P.
-MAX_LINES = 16
+#: Above this many Ps, the local-queue plot draws the maximum and mean over
+#: the Ps instead of one line per P: more lines than colours in matplotlib's
+#: cycle (10), or than the eye can follow, tell nothing apart.
+MAX_LINES = 8
 
 #: Above this many monitor samples, time series are drawn as the mean over
 #: :data:`BINS` groups of consecutive samples, with each group's min-max
@@ -217,12 +218,12 @@ class _Series:
         style.setdefault("alpha", 0.25)
         ax.fill_between(x, lo, hi, step="post", lw=0, **style)
 
-    def finish(self, ax, top, ylabel, title, ncols=1):
+    def finish(self, ax, top, ylabel, title):
         ax.set(xlabel=self.xlabel, ylabel=ylabel, title=title)
         ax.set_xlim(0, self.end if self.end > 0 else 1)
         _count_axis(ax, top)
         caption = f"mean per {_ns(self.width_ns)},\nshaded: min–max" if self.binned else None
-        ax.legend(title=caption, ncols=ncols, **_OUTSIDE)
+        ax.legend(title=caption, **_OUTSIDE)
 
 
 def _global_queue(ax, mon, s):
@@ -248,8 +249,7 @@ def _local_queues(ax, mon, s):
     top = float(local.max()) if local.size else 0.0
     if top == 0:
         _note(ax, "empty at every sample (runnext is not counted)")
-    s.finish(ax, top, "runnable Gs queued", "Local run queues",
-             ncols=2 if 8 < nprocs <= MAX_LINES else 1)
+    s.finish(ax, top, "runnable Gs queued", "Local run queues")
 
 
 def _goroutines(ax, mon, s):
@@ -341,7 +341,7 @@ def _utilization_bars(res, ax):
     ax.bar(res.procs["p"], busy, color="tab:blue")
     ax.set(xlabel="P", ylabel="busy fraction", ylim=(0, 1.05),
            title=f"P utilization (mean {busy.mean():.0%})")
-    if len(busy) <= MAX_LINES:
+    if len(busy) <= 16:          # a tick per P while the labels fit
         ax.set_xticks(res.procs["p"])
 
 

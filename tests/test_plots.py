@@ -398,3 +398,4 @@ def test_real_run_every_scenario_plots(tmp_path, name):
     for ax in fig.axes:
         lo, hi = ax.get_ylim()
         assert lo == 0 and hi > 0
+    assert sum(b.get_height() for b in fig.axes[-1].patches) == res.sched_latencies.count

@@ -2093,6 +2093,11 @@ _PLACES = {
 _MAX_INITIAL_G = 1 << 25
 
 
+def _lat_index(int64_t d):
+    """The histogram count `d` ns adds to (_latency.pxd), for tests/test_latency.py."""
+    return lat_index(d)
+
+
 @cython.boundscheck(True)
 @cython.wraparound(True)
 def estimate_goroutines(compiled):
@@ -2580,6 +2585,7 @@ cdef class _Run:
             "schedtrace": lines,
             "sched_latencies": np.array(<uint64_t[:LAT_N_COUNTS]>e.lat_counts, dtype=np.uint64),
             "sched_latency_sum": e.lat_sum,
+            "heap_slots": e.heap.b.cap,          # event-heap memory, for tests
         }
 
     def g_bytes(self):

@@ -1332,4 +1332,5 @@ class RefEngine:
             "schedtrace": list(self.schedtrace),
             "sched_latencies": np.array(self.lat_counts, dtype=np.uint64),
             "sched_latency_sum": self.lat_sum,
+            "heap_slots": self.heap_cap,             # event-heap memory, for tests
         }

@@ -10,6 +10,11 @@ The queue core reproduces Go's run-queue algorithms exactly
 2
 >>> s.runq(1), s.runq(0)
 (array([1], dtype=int32), array([3], dtype=int32))
+
+In comments and docstrings, a bare "§N" (or "go-scheduler.md §N") is a section
+of docs/reference/go-scheduler.md, our restatement of Go's scheduler;
+"go-runtime-wave2.md §N" is docs/reference/go-runtime-wave2.md; other documents
+are named ("docs/simulator-design.md §1.2").
 """
 
 from gmpcore._sched import MAX_G, MAX_NPROCS, RUNQ_CAPACITY, Op, RandomOrder, Sched
@@ -19,7 +24,10 @@ from gmpcore.durations import (
     exponential,
     format_duration,
     lognormal,
+    microseconds,
+    milliseconds,
     parse_duration,
+    seconds,
     uniform,
 )
 from gmpcore.errors import (
@@ -79,12 +87,15 @@ __all__ = [
     "go",
     "gosched",
     "lognormal",
+    "microseconds",
+    "milliseconds",
     "netwait",
     "parse_duration",
     "recv",
     "LatencyHistogram",
     "Result",
     "scheduling_latency",
+    "seconds",
     "simulate",
     "repeat",
     "send",

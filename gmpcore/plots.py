@@ -1,4 +1,5 @@
-"""Plots of a run (needs matplotlib: ``pip install 'gmpcore[plot]'``).
+"""Plots of a run (needs matplotlib: ``pip install matplotlib``, or in a gmpcore
+checkout ``pip install '.[plot]'``).
 
 Each function draws into a new figure, or into `ax` when given, saves it to
 `path` when given, and returns the :class:`matplotlib.figure.Figure`.  Figures
@@ -61,7 +62,8 @@ def _mpl():
     try:
         from matplotlib.figure import Figure
     except ImportError:
-        raise ImportError("gmpcore's plots need matplotlib: pip install 'gmpcore[plot]'") from None
+        raise ImportError("gmpcore's plots need matplotlib: pip install matplotlib "
+                          "(in a gmpcore checkout: pip install '.[plot]')") from None
     return Figure
 
 

@@ -338,7 +338,7 @@ def test_summary_needs_no_per_g_records(known):
 
 def test_missing_matplotlib_says_what_to_install(monkeypatch, known):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
-    with pytest.raises(ImportError, match=r"pip install 'gmpcore\[plot\]'"):
+    with pytest.raises(ImportError, match=r"pip install matplotlib \(in a gmpcore checkout: pip install '\.\[plot\]'\)"):
         plots.plot_latency(known)
 
 

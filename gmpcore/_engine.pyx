@@ -41,7 +41,8 @@ from gmpcore._runq cimport (RQ_CORRUPT, RQ_NOMEM, RQ_OVERFLOW, RunQueues, globru
                             runqempty, runqget, runqput, runqputbatch, runqsize, runqsteal)
 from gmpcore._steal_order cimport random_order_free, random_order_reset
 
-from gmpcore.errors import Deadlock, GoFatalError, GoThrow, StackOverflow, ThreadExhaustion, WorkloadPanic
+from gmpcore.errors import (Deadlock, GoFatalError, GoThrow, StackOverflow, ThreadExhaustion,
+                           WorkloadPanic, goroutine_dump)
 from gmpcore.results import G_DTYPE, MONITOR_FIELDS, P_DTYPE, monitor_dtype
 from gmpcore.state import schedtrace_line
 
@@ -1929,6 +1930,11 @@ cdef int call_owner(Engine* e, int what) noexcept nogil:
         try:
             if what == OWNER_SIGNALS:
                 PyErr_CheckSignals()
+                # A run in another thread never sees SIGINT's KeyboardInterrupt:
+                # the main thread's handler sets its token (gmpcore.simulate).
+                token = (<_Run>e.owner).cancel
+                if token is not None and token.cancelled:
+                    raise KeyboardInterrupt("simulation interrupted (Ctrl-C in the main thread)")
             elif what == OWNER_PROGRESS:
                 (<_Run>e.owner).progress(e.n_events, e.now)
             elif what == OWNER_TRACE:
@@ -2228,10 +2234,13 @@ cdef class _Run:
     cdef object log_arr
     cdef object goid_filter_arr          # sorted int64 goids, kept alive for e.goid_filter
     cdef object on_schedtrace
+    cdef tuple program_names             # for the deadlock dump
     cdef bint scheddetail
     cdef list py_lines                   # schedtrace text made under the GIL
     cdef public object snapshot          # the view at snapshot_at
     cdef public object progress
+    cdef public object cancel            # an object whose .cancelled ends the run, or None
+    cdef int stage                       # 0 new, 1 set up, 2 ran: each method needs its stage
     cdef public object exc
 
     def __cinit__(self):
@@ -2265,10 +2274,17 @@ cdef class _Run:
             for i in range(e.nwgs):
                 gq_free(&e.wgs[i].waiters)
 
+    cdef need(self, int stage, str what):
+        # _Run is built only by run(); a hand-made one must not reach the C code.
+        if self.stage != stage:
+            raise RuntimeError(f"_Run.{what}: use gmpcore._engine.run() (or gmpcore.simulate); "
+                               f"this run object is {('new', 'set up', 'finished')[self.stage]}")
+
     def observe_options(self, scheddetail, on_schedtrace, int64_t monitor, int64_t max_samples,
                         int64_t snapshot_at, trace_window, trace_goroutines, max_trace_events):
         """The options that watch a run without changing it (simulate checks them)."""
         cdef Engine* e = &self.e
+        self.need(1, "observe_options")
         self.scheddetail = scheddetail
         self.on_schedtrace = on_schedtrace
         self.py_lines = []
@@ -2287,6 +2303,8 @@ cdef class _Run:
     def view(self):
         """The scheduler's state now, as gmpcore.state describes it (reference view())."""
         cdef Engine* e = &self.e
+        if self.stage == 0:
+            self.need(1, "view")
         cdef int64_t i, k, sleeping = 0
         cdef int32_t p
         cdef gid_t* ring
@@ -2318,6 +2336,8 @@ cdef class _Run:
 
     def trace_py(self):
         """sysmon prints a schedtrace line (or a scheddetail block) now."""
+        if self.stage == 0:
+            self.need(1, "trace_py")
         from gmpcore.state import scheddetail, view_line
         view = self.view()
         text = scheddetail(view) if self.scheddetail else view_line(view)
@@ -2360,8 +2380,10 @@ cdef class _Run:
         cdef Engine* e = &self.e
         cdef int64_t i, nchans, nwg, est
         cdef const int64_t[::1] caps
+        self.need(0, "setup")
         _validate(compiled)
         self.code = np.ascontiguousarray(compiled.code, dtype=np.int64)
+        self.program_names = tuple(compiled.program_names)
         self.dists = np.ascontiguousarray(compiled.dists, dtype=np.float64).reshape(-1)
         self.entry = np.ascontiguousarray(compiled.entry, dtype=np.int64)
         self.depth = np.ascontiguousarray(compiled.loop_depth, dtype=np.int64)
@@ -2461,9 +2483,12 @@ cdef class _Run:
         e.next_signals = SIGNAL_EVERY
         set_next_slow(e)
         e.owner = <void*>self
+        self.stage = 1
 
     def go(self):
         cdef int rc
+        self.need(1, "go")
+        self.stage = 2
         with nogil:
             rc = run_loop(&self.e)
         if rc < 0 or self.e.err != ERR_NONE:
@@ -2484,7 +2509,7 @@ cdef class _Run:
         if err == ERR_ASSERT:
             raise AssertionError(msg)
         if err == ERR_DEADLOCK:
-            raise Deadlock(msg)
+            raise Deadlock(msg, self.goroutine_dump() if e.n_waiting else None)
         if err == ERR_THREADS:
             raise ThreadExhaustion(e.max_threads)
         if err == ERR_STACK:
@@ -2502,6 +2527,19 @@ cdef class _Run:
         if err == ERR_CHECK:
             raise AssertionError(self.check_message())
         raise RuntimeError(f"the compiled engine failed (error {err})")
+
+    cdef list goroutine_dump(self):
+        """Every live G for Deadlock's message, as RefEngine.checkdead lists them."""
+        cdef Engine* e = &self.e
+        cdef int64_t i
+        cdef GRec* rec
+        rows = []
+        for i in range(e.g.rows):
+            rec = &e.g.a[i]
+            if rec.status != G_DEAD:
+                rows.append((rec.goid, rec.status, rec.waitreason, e.g.since[i],
+                             program_of(e, rec.pc)))
+        return goroutine_dump(rows, e.now, self.program_names)
 
     cdef str check_message(self):
         cdef Engine* e = &self.e
@@ -2533,6 +2571,9 @@ cdef class _Run:
         cdef int64_t i, k, rec
         cdef int32_t p, m
         cdef gid_t g
+        self.need(2, "result")
+        if e.g.a == NULL and not e.g.recycle:
+            raise RuntimeError("_Run.result: the result was already taken")
         # Close the intervals still open when the run stopped.
         for m in range(e.nm):
             g = e.ms[m].curg
@@ -2591,6 +2632,8 @@ cdef class _Run:
     def g_bytes(self):
         """Bytes per G of the G table in this run (the record, its `since`
         stamp, and a loop-counter offset when some program uses ``repeat``)."""
+        if self.stage == 0:
+            self.need(1, "g_bytes")
         return G_BYTES + 8 + (4 if self.e.g.has_loops else 0)
 
 
@@ -2630,7 +2673,7 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
         record_events=True, max_events=None, check=False, progress=None,
         progress_every=1_000_000, scheddetail=False, on_schedtrace=None, monitor=0,
         max_samples=1_000_000, snapshot_at=-1, trace_window=None, trace_goroutines=None,
-        max_trace_events=None, record_goroutines=True):
+        max_trace_events=None, record_goroutines=True, cancel=None):
     """Run one simulation; returns the dict ``RefEngine.run()`` returns.
 
     ``goroutines`` and ``procs`` are NumPy structured arrays in
@@ -2638,7 +2681,8 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
     order (``goroutines`` is None with ``record_goroutines=False``: dead
     Gs' rows are then reused).  Arguments are those of :class:`RefEngine`
     (checked by :func:`gmpcore.simulate`), plus ``progress(events, now_ns)``,
-    called at most every ``progress_every`` events.
+    called at most every ``progress_every`` events.  A fatal error carries
+    the run so far as ``exc.partial`` (this dict).
     """
     from gmpcore.costs import CostModel
     if costs is None:
@@ -2664,5 +2708,10 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
             record_goroutines)
     r.observe_options(scheddetail, on_schedtrace, monitor, max_samples, snapshot_at,
                       trace_window, trace_goroutines, max_trace_events)
-    r.go()
+    r.cancel = cancel
+    try:
+        r.go()
+    except GoFatalError as exc:
+        exc.partial = r.result()                  # the run up to its death
+        raise
     return r.result()

@@ -7,9 +7,14 @@ A simulation that reaches a state where Go would crash raises one of these;
 
 
 class GoFatalError(RuntimeError):
-    """Base class: the simulated program died the way a Go program would."""
+    """Base class: the simulated program died the way a Go program would.
+
+    ``time_ns`` is the virtual time of death; ``result``, set by
+    :func:`gmpcore.simulate`, the :class:`~gmpcore.Result` of the run up to it.
+    """
 
     time_ns = None
+    result = None
 
 
 class GoThrow(GoFatalError):
@@ -21,10 +26,72 @@ class GoThrow(GoFatalError):
 
 
 class Deadlock(GoFatalError):
-    """``fatal error: all goroutines are asleep - deadlock!`` (checkdead, §3.12)."""
+    """``fatal error: all goroutines are asleep - deadlock!`` (checkdead, §3.12).
 
-    def __init__(self, reason="all goroutines are asleep - deadlock!"):
-        super().__init__(f"fatal error: {reason}")
+    Like Go, the message goes on with a dump of every goroutine still alive,
+    in creation order: ``goroutine N [wait reason]:`` (with ", M minutes" once
+    it has waited a minute, as Go prints it), then, where Go prints the
+    stack, the program it runs and how long it has waited in virtual time.
+
+    Attributes
+    ----------
+    goroutines : list of dict
+        One per live goroutine: ``goid``, ``status``, ``wait_reason`` (Go's
+        string), ``waiting_ns`` and ``program`` (its name, or its index).
+    result : gmpcore.Result or None
+        The run up to the deadlock (set by :func:`gmpcore.simulate`).
+
+    Examples
+    --------
+    main parks in a receive 1 ms in; the last M finds nothing to do 36 ns
+    later (the receive's and the park's cost):
+
+    >>> import gmpcore as gmp
+    >>> wl = gmp.Workload()
+    >>> ch = wl.chan()
+    >>> _ = wl.main(gmp.cpu("1ms"), gmp.recv(ch))
+    >>> try:
+    ...     gmp.simulate(wl)
+    ... except gmp.Deadlock as exc:
+    ...     print(exc)
+    ...     print(exc.result.makespan_ns)
+    fatal error: all goroutines are asleep - deadlock!
+    <BLANKLINE>
+    goroutine 1 [chan receive]:
+    main: waiting for 36ns since 1.000029ms
+    1000065
+    """
+
+    def __init__(self, reason="all goroutines are asleep - deadlock!", goroutines=None):
+        self.goroutines = list(goroutines or [])
+        dump = "".join("\n\n" + _goroutine_header(g) for g in self.goroutines)
+        super().__init__(f"fatal error: {reason}{dump}")
+
+
+def _goroutine_header(g):
+    """Go's traceback header for one goroutine, and our stand-in for its stack."""
+    from gmpcore.durations import format_duration
+    state = g["wait_reason"] or g["status"]
+    minutes = g["waiting_ns"] // 60_000_000_000
+    if minutes >= 1 and g["wait_reason"]:
+        state += f", {minutes} minutes"
+    since = g["now_ns"] - g["waiting_ns"]
+    return (f"goroutine {g['goid']} [{state}]:\n{g['program']}: waiting for "
+            f"{format_duration(g['waiting_ns'])} since {format_duration(since)}")
+
+
+def goroutine_dump(rows, now_ns, program_names):
+    """The dicts :class:`Deadlock` lists, from engine rows
+    ``(goid, status, wait_reason, since_ns, program)``, sorted by goid."""
+    from gmpcore.events import G_STATUS_NAMES, WAIT_REASONS
+    out = []
+    for goid, status, reason, since, program in sorted(rows):
+        name = program_names[program] if 0 <= program < len(program_names) else ""
+        out.append(dict(goid=int(goid), status=G_STATUS_NAMES.get(int(status), str(status)),
+                        wait_reason=WAIT_REASONS[reason] if reason else "",
+                        waiting_ns=int(now_ns - since), now_ns=int(now_ns),
+                        program=name or f"program {program}"))
+    return out
 
 
 class ThreadExhaustion(GoFatalError):

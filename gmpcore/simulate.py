@@ -1,10 +1,15 @@
 """``gmpcore.simulate``: check the arguments once, then run one engine."""
 
 import operator
+import os
+import signal
+import threading
+import warnings
 
 import numpy as np
 
 from gmpcore.costs import CostModel
+from gmpcore.errors import GoFatalError
 from gmpcore.durations import duration_ns
 from gmpcore.latency import LatencyHistogram
 from gmpcore.results import EVENT_DTYPE, G_DTYPE, P_DTYPE, Result, monitor_dtype
@@ -12,6 +17,80 @@ from gmpcore.workload import CompiledWorkload, Workload
 
 MAX_GOMAXPROCS = 4096
 ENGINES = ("compiled", "reference")
+#: Memory the monitor may use when max_samples is not given (its rows grow
+#: with GOMAXPROCS: 8 bytes per P per sample).
+MONITOR_BUDGET = 256 * 2**20
+#: Samples kept at most when max_samples is not given (and the budget allows).
+MAX_SAMPLES_DEFAULT = 1_000_000
+
+
+def _physical_memory():
+    """Bytes of RAM, or None where the platform does not say."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _bytes(n):
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} B"
+
+
+# ---------------------------------------------------------------- Ctrl-C for runs in threads
+
+class _Cancel:
+    """A run's cancel flag; the engines poll it with their Ctrl-C check."""
+
+    __slots__ = ("cancelled",)
+
+    def __init__(self):
+        self.cancelled = False
+
+
+_RUNNING = set()             # the flags of the runs under way, in any thread
+_RUNNING_LOCK = threading.Lock()
+
+
+def interrupt_runs():
+    """Ask every simulation under way, in every thread, to stop.
+
+    Each raises ``KeyboardInterrupt`` within a few milliseconds (the engines
+    poll at their Ctrl-C checks).  Ctrl-C calls this: a run in the main
+    thread is stopped by Python's own ``KeyboardInterrupt``, but runs in
+    worker threads (a ``ThreadPoolExecutor`` sweep) never see the signal, so
+    gmpcore chains a SIGINT handler in front of Python's default one when
+    it is imported in the main thread (a handler the program installed
+    itself is left alone; it may call this function).
+    """
+    with _RUNNING_LOCK:
+        for flag in _RUNNING:
+            flag.cancelled = True
+
+
+def _install_sigint_chain():
+    if threading.current_thread() is not threading.main_thread():
+        return
+    try:
+        previous = signal.getsignal(signal.SIGINT)
+    except (AttributeError, ValueError):
+        return
+    if previous is not signal.default_int_handler:
+        return
+
+    def on_sigint(signum, frame):
+        interrupt_runs()
+        signal.default_int_handler(signum, frame)
+
+    try:
+        signal.signal(signal.SIGINT, on_sigint)
+    except (ValueError, OSError):        # not the main interpreter, or no signals here
+        pass
+
+
+_install_sigint_chain()
 
 
 def _int(value, name, lo, hi):
@@ -36,7 +115,7 @@ def _bool(value, name):
 def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, runnext=True,
              max_threads=10_000, max_stack=1_000_000_000, until="main", schedtrace=None,
              scheddetail=False, on_schedtrace=None, record_events=False, trace_window=None,
-             trace_goroutines=None, max_trace_events=None, monitor=None, max_samples=1_000_000,
+             trace_goroutines=None, max_trace_events=None, monitor=None, max_samples=None,
              snapshot_at=None, max_events=None, engine="compiled", check=False,
              progress=None, progress_every=1_000_000, record_goroutines=True):
     """Run `workload` on Go's scheduler in virtual time.
@@ -75,7 +154,9 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
     record_events : bool
         Keep the event log (for traces and tests).
     trace_window : (start, end) durations, optional
-        Log only the events in this virtual-time window (inclusive).
+        Log only the events in this virtual-time window (inclusive).  This
+        and the next two filter the event log, so they need
+        ``record_events=True`` (a warning says so otherwise).
     trace_goroutines : iterable of int, optional
         Log only events about these goids (events about no G are kept).
     max_trace_events : int, optional
@@ -84,8 +165,11 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
     monitor : duration, optional
         Sample queue lengths, goroutine, thread and stack figures every
         `monitor` of virtual time into ``res.monitor``.
-    max_samples : int
-        At most this many monitor samples.
+    max_samples : int, optional
+        At most this many monitor samples (a warning says when the run
+        outlasted them).  By default 10**6, or fewer when GOMAXPROCS is large,
+        so that the samples fit in 256 MiB; a value whose samples could not
+        fit in this machine's memory is refused.
     snapshot_at : duration, optional
         Record the scheduler's state at this virtual time in
         ``res.snapshot`` (a :class:`gmpcore.snapshot.Snapshot`).
@@ -111,6 +195,18 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
         None.  The schedule is the same either way: makespan, counters,
         procs, schedtrace and monitor are identical.  Needs
         ``record_events=False`` (the event log names Gs by their row).
+        With records, a workload whose goroutines (counted from its
+        bytecode) would need more memory than the machine has is refused
+        before the run, with that figure.
+
+    Raises
+    ------
+    GoFatalError
+        The simulated program died as Go's would (:class:`Deadlock` lists
+        every goroutine, as Go's crash output does); ``exc.result`` holds
+        the run up to that moment and ``exc.time_ns`` the moment.
+    KeyboardInterrupt
+        Ctrl-C, also for runs in worker threads (:func:`interrupt_runs`).
 
     Examples
     --------
@@ -188,7 +284,23 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
     if monitor is not None and monitor_ns <= 0:
         raise ValueError("monitor must be a positive duration")
     kwargs["monitor"] = monitor_ns
-    kwargs["max_samples"] = _int(max_samples, "max_samples", 1, 2**40)
+    row_bytes = 8 * (10 + nprocs) + 4 * nprocs   # the engine's row and the result's
+    if max_samples is None:
+        kwargs["max_samples"] = max(1, min(MAX_SAMPLES_DEFAULT, MONITOR_BUDGET // row_bytes))
+    else:
+        kwargs["max_samples"] = _int(max_samples, "max_samples", 1, 2**40)
+        ram = _physical_memory()
+        if monitor is not None and ram and kwargs["max_samples"] * row_bytes > ram:
+            raise ValueError(
+                f"max_samples={kwargs['max_samples']:,} monitor samples of {row_bytes:,} bytes "
+                f"each (GOMAXPROCS {nprocs}) could need {_bytes(kwargs['max_samples'] * row_bytes)}, "
+                f"more than this machine's {_bytes(ram)}; ask for at most "
+                f"{ram // row_bytes:,}, or a longer monitor period")
+    for name, value in (("trace_window", trace_window), ("trace_goroutines", trace_goroutines),
+                        ("max_trace_events", max_trace_events)):
+        if value is not None and not kwargs["record_events"]:
+            warnings.warn(f"{name} filters the event log, which is only kept with "
+                          f"record_events=True: it has no effect here", UserWarning, stacklevel=2)
     kwargs["snapshot_at"] = -1 if snapshot_at is None else duration_ns(snapshot_at, "snapshot_at")
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be callable or None, got {type(progress).__name__}")
@@ -197,18 +309,66 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
     if not record_goroutines and kwargs["record_events"]:
         raise ValueError("record_events=True needs record_goroutines=True: the event log "
                          "names Gs by their row in res.goroutines")
+    if record_goroutines:
+        _refuse_records_beyond_memory(compiled)
+    cancel = _Cancel()
+    with _RUNNING_LOCK:
+        _RUNNING.add(cancel)
+    try:
+        raw = _run_engine(engine, compiled, kwargs, progress, progress_every, record_goroutines,
+                          cancel)
+    except GoFatalError as exc:
+        partial = getattr(exc, "partial", None)
+        if partial is not None:
+            exc.partial = None
+            exc.result = _finish(partial, kwargs, compiled, record_goroutines)
+        raise
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(cancel)
+    res = _finish(raw, kwargs, compiled, record_goroutines)
+    if (res.monitor is not None and len(res.monitor) == kwargs["max_samples"]
+            and res.monitor["time"][-1] + kwargs["monitor"] <= raw["now"]):
+        warnings.warn(f"the monitor kept its first {kwargs['max_samples']:,} samples "
+                      f"(max_samples) and stopped at {res.monitor['time'][-1]:,} ns of a "
+                      f"{raw['now']:,} ns run; pass a longer monitor period or a larger "
+                      f"max_samples", RuntimeWarning, stacklevel=2)
+    return res
+
+
+def _run_engine(engine, compiled, kwargs, progress, progress_every, record_goroutines, cancel):
     if engine == "compiled":
         from gmpcore import _engine
-        raw = _engine.run(compiled, progress=progress, progress_every=progress_every,
-                          record_goroutines=record_goroutines, **kwargs)
-    else:
-        from gmpcore.reference.engine import RefEngine
-        raw = RefEngine(compiled, **kwargs).run()
-        if not record_goroutines:           # the oracle keeps every G; drop them alike
-            raw["goroutines"] = None
-    res = _result(raw, nprocs, compiled.program_names)
+        return _engine.run(compiled, progress=progress, progress_every=progress_every,
+                           record_goroutines=record_goroutines, cancel=cancel, **kwargs)
+    from gmpcore.reference.engine import RefEngine
+    return RefEngine(compiled, cancel=cancel, **kwargs).run()
+
+
+def _finish(raw, kwargs, compiled, record_goroutines):
+    if not record_goroutines:           # the oracle keeps every G; drop them alike
+        raw["goroutines"] = None
+    res = _result(raw, kwargs["gomaxprocs"], compiled.program_names)
     res.trace_window = kwargs["trace_window"]
     return res
+
+
+def _refuse_records_beyond_memory(compiled):
+    """A workload whose per-G records cannot fit in memory is refused up
+    front, not after minutes of running into MemoryError."""
+    from gmpcore import _engine
+    ram = _physical_memory()
+    gs = _engine.estimate_goroutines(compiled)
+    if ram is None or gs is None:
+        return
+    per_g = _engine.G_BYTES + 8 + (4 if int(np.max(compiled.loop_depth, initial=0)) else 0)
+    if gs * per_g > ram:
+        raise ValueError(
+            f"this workload starts {gs:,} goroutines; their records (res.goroutines, "
+            f"{per_g} bytes each) would need {_bytes(gs * per_g)}, more than this machine's "
+            f"{_bytes(ram)}: pass record_goroutines=False (the CLI's --no-records), which "
+            f"keeps no per-G records and reuses dead goroutines' rows, so memory follows "
+            f"the goroutines alive at once")
 
 
 def _result(raw, nprocs, program_names):

@@ -82,3 +82,45 @@ def test_lognormal_with_median_zero_draws_zero(engine):
     for seed in range(3):
         res = gmp.simulate(wl, seed=seed, engine=engine)
         assert res.makespan_ns < 10**6       # 200 x 1 us of CPU, no 2**53 ns sleep
+
+
+FORGED_RUN_CALLS = [
+    "r.go()", "r.result()", "r.view()", "r.trace_py()", "r.g_bytes()",
+    "r.observe_options(False, None, 0, 1, -1, None, None, None)",
+    "r.grow_log(); r.go()",
+]
+
+
+@pytest.mark.parametrize("call", FORGED_RUN_CALLS)
+def test_run_object_without_setup_raises(call):
+    """_engine._Run made by hand (not by run()) raises instead of running C
+    code over an empty Engine; checked in a child so a crash fails the test."""
+    import subprocess
+    import sys
+    code = ("from gmpcore import _engine\n"
+            "r = _engine._Run.__new__(_engine._Run)\n"
+            "try:\n"
+            f"    {call}\n"
+            "except RuntimeError as exc:\n"
+            "    print('refused:', exc)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "refused: _Run." in out.stdout
+
+
+def test_run_object_runs_once():
+    compiled = long_bursts()
+    r = _engine._Run()
+    r.setup(compiled, 1, 0, CostModel(), True, True, 100, 10**9, "main", 0, False, 10, False,
+            None, 1_000_000)
+    r.observe_options(False, None, 0, 1, -1, None, None, None)
+    with pytest.raises(RuntimeError, match="this run object is set up"):
+        r.setup(compiled, 1, 0, CostModel(), True, True, 100, 10**9, "main", 0, False, 10,
+                False, None, 1_000_000)
+    r.go()
+    with pytest.raises(RuntimeError, match="finished"):
+        r.go()
+    assert r.result()["counters"]["events"] == 10
+    with pytest.raises(RuntimeError, match="already taken"):
+        r.result()

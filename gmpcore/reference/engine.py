@@ -26,7 +26,8 @@ from gmpcore.events import (
     STOP_PARK, STOP_PREEMPT, STOP_SYSCALL, WAIT_CHAN_RECEIVE, WAIT_CHAN_SEND,
     WAIT_IO, WAIT_NONE, WAIT_SLEEP, WAIT_WAITGROUP,
 )
-from gmpcore.errors import Deadlock, GoFatalError, StackOverflow, ThreadExhaustion, WorkloadPanic
+from gmpcore.errors import (Deadlock, GoFatalError, StackOverflow, ThreadExhaustion, WorkloadPanic,
+                            goroutine_dump)
 from gmpcore.latency import N_COUNTS as LAT_N_COUNTS, bucket_index
 from gmpcore.reference.runq import RefSched, _cheaprand, _seed_state
 from gmpcore.results import COUNTER_MAX
@@ -145,11 +146,12 @@ class RefEngine:
                  schedtrace=0, record_events=True, max_events=None, check=False,
                  scheddetail=False, on_schedtrace=None, monitor=0, max_samples=1_000_000,
                  snapshot_at=-1, trace_window=None, trace_goroutines=None,
-                 max_trace_events=None):
+                 max_trace_events=None, cancel=None):
         self.code = np.asarray(compiled.code).tolist()
         self.dists = np.asarray(compiled.dists).tolist()
         self.entry = np.asarray(compiled.entry).tolist()
         self.depth = np.asarray(compiled.loop_depth).tolist()
+        self.program_names = tuple(compiled.program_names)
         self.costs = costs or CostModel()
         self.nprocs = gomaxprocs
         self.async_preempt, self.use_runnext = async_preempt, runnext
@@ -165,6 +167,7 @@ class RefEngine:
         self.samples = []
         self.snapshot_at, self.snapshot = snapshot_at, None
         self.check = check
+        self.cancel = cancel                      # .cancelled ends the run (Ctrl-C from another thread)
         self.schedtrace_ns = schedtrace
         self.rng = np.random.Generator(np.random.PCG64(seed))     # workload durations
         self.cheaprand = _seed_state(seed)                         # scheduler randomness
@@ -526,6 +529,7 @@ class RefEngine:
             return self._run()
         except GoFatalError as exc:
             exc.time_ns = self.now                    # when the program died
+            exc.partial = self.result()               # the run up to its death
             raise
 
     def _run(self):
@@ -566,6 +570,8 @@ class RefEngine:
                 self.check_invariants()
             if self.max_events is not None and self.counters["events"] >= self.max_events:
                 break
+            if self.cancel is not None and self.cancel.cancelled:
+                raise KeyboardInterrupt("simulation interrupted (Ctrl-C in the main thread)")
         self.observe(self.now, final=True)
         return self.result()
 
@@ -1237,7 +1243,10 @@ class RefEngine:
             raise Deadlock("no goroutines (main called runtime.Goexit) - deadlock!")
         if any(p.timers for p in self.ps) or self.io_waiters:
             return
-        raise Deadlock("all goroutines are asleep - deadlock!")
+        rows = [(g.goid, g.status, g.waitreason, g.since, g.program)
+                for g in self.gs if g.status != G_DEAD]
+        raise Deadlock("all goroutines are asleep - deadlock!",
+                       goroutine_dump(rows, self.now, self.program_names))
 
     # ------------------------------------------------------------ checking mode
 

@@ -45,14 +45,30 @@ Decisions where the design contract (§1) is silent or differs:
   nested empty repeats) emits nothing: as bytecode it would loop without
   doing anything, up to 2**62 times.  ``repeat(0, ...)`` is emitted as §1
   says.
-* The channel check is static: a channel that appears in some ``send`` but in
-  no ``recv`` anywhere in the workload (or the reverse) is an error, even if
-  the operation sits in ``repeat(0, ...)`` or a program never started, and
-  even for a buffered channel whose buffer could absorb every send.
+* A channel that appears in some ``send`` but in no ``recv`` anywhere in the
+  workload (or the reverse) compiles, as Go compiles it, with a
+  :class:`GoroutineLeakWarning`: at run time each such operation that cannot
+  complete blocks its goroutine forever.  A goroutine left blocked when main
+  returns is a leak (the run ends with main; the G stays waiting on
+  ``chan receive`` or ``chan send``, see :mod:`gmpcore.leaks`); if main
+  itself blocks and nothing else can run, the run raises
+  :class:`~gmpcore.errors.Deadlock` (``fatal error: all goroutines are
+  asleep - deadlock!``).  The check is static: it looks at every program,
+  even at operations in ``repeat(0, ...)`` or in programs never started, and
+  warns even for a buffered channel whose buffer could absorb every send.
+* WaitGroup counters are int32, as in Go: ``add()`` takes any delta Go's
+  ``Add(delta int)`` takes (int64), and only its low 32 bits change the
+  counter; a counter that goes negative, e.g. after ``add(wg, 2**31)``,
+  panics at run time (``sync: negative WaitGroup counter``).
 * Limits: at most ``MAX_INSTRUCTIONS`` (10**7) instructions in a workload,
   ``repeat`` nested at most ``MAX_LOOP_DEPTH`` (64) deep, ``go`` counts up to
-  10**9, ``repeat`` counts up to 2**62, WaitGroup deltas and channel
-  capacities up to 2**31 in magnitude, stacks up to 2**40 bytes.
+  10**9, ``repeat`` counts up to 2**62, channel capacities up to 2**31,
+  stacks up to 2**40 bytes, at most 10**7 channels and 10**7 WaitGroups.
+* A :class:`CompiledWorkload` built by hand is checked against every
+  invariant the engines rely on (see its docstring) and refused with a
+  ``ValueError`` naming the field, the row or pc and the allowed range; its
+  arrays are private read-only copies, so the caller's arrays can change
+  afterwards without affecting it.
 * ``stack()`` sizes: ``B``, decimal ``kB``/``KB``, ``MB``, ``GB``, ``TB`` and
   binary ``KiB``, ``MiB``, ``GiB``, ``TiB``; the result must be whole bytes.
 * The arrays of a :class:`CompiledWorkload` are read-only (Cython code reading
@@ -61,17 +77,25 @@ Decisions where the design contract (§1) is silent or differs:
 
 import enum
 import numbers
+import operator
+import os
 import re
+import sys
+import warnings
 from array import array
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
 
-from gmpcore.durations import CONSTANT, Distribution, as_distribution, format_duration
+from gmpcore.durations import (
+    CONSTANT, EXPONENTIAL, LOGNORMAL, MAX_DURATION, UNIFORM, Distribution, as_distribution,
+    format_duration,
+)
 
 __all__ = [
-    "Chan", "CompiledWorkload", "Opcode", "Operation", "Program", "WaitGroup", "Workload",
+    "Chan", "CompiledWorkload", "GoroutineLeakWarning", "Opcode", "Operation", "Program",
+    "WaitGroup", "Workload",
     "add", "cpu", "done", "exit", "go", "gosched", "netwait", "recv", "repeat", "send",
     "sleep", "stack", "syscall", "wait",
 ]
@@ -80,9 +104,21 @@ MAX_INSTRUCTIONS = 10**7     # a larger workload is a mistake, and slow to compi
 MAX_LOOP_DEPTH = 64          # per-goroutine loop counters an engine must allocate
 MAX_GO_COUNT = 10**9
 MAX_REPEAT = 2**62
-MAX_WG_DELTA = 2**31
+MIN_WG_DELTA, MAX_WG_DELTA = -2**63, 2**63 - 1    # Go's Add(delta int): any int64
 MAX_CHAN_CAP = 2**31
 MAX_STACK = 2**40
+MAX_CHANNELS = 10**7
+MAX_WAITGROUPS = 10**7
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+class GoroutineLeakWarning(UserWarning):
+    """A workload compiles, but some goroutine will block forever when it runs.
+
+    ``Workload.compile()`` warns when a channel is only ever sent to or only
+    ever received from: Go compiles such a program too, and at run time the
+    blocked goroutine leaks, or the program deadlocks if main blocks.
+    """
 
 
 class Opcode(enum.IntEnum):
@@ -365,14 +401,21 @@ def recv(ch):
 
 
 def add(wg, n):
-    """``wg.Add(n)``, ``|n| <= 2**31``.  A counter that goes negative panics at run time.
+    """``wg.Add(n)``: any int64 `n`, as Go's ``Add(delta int)`` takes.
+
+    The counter is an int32, as in Go, where ``Add`` adds ``uint64(delta) << 32``
+    to a 64-bit state word whose high half is the counter: only the low 32
+    bits of `n` change it, with int32 wrap-around.  A counter that goes
+    negative panics at run time with ``sync: negative WaitGroup counter``, so
+    ``add(wg, 2**31)`` on a zero counter panics (``int32(2**31)`` is
+    ``-2**31``), and ``add(wg, 2**32)`` leaves the counter unchanged.
 
     >>> wl = Workload(); add(wl.waitgroup(), 10)
     add(wg0, 10)
     """
     wg = _handle_arg(wg, WaitGroup, "add() argument wg", "waitgroup")
-    n = _int_arg(n, "add() argument n", -MAX_WG_DELTA, MAX_WG_DELTA,
-                 "[-2**31, 2**31]")
+    n = _int_arg(n, "add() argument n", MIN_WG_DELTA, MAX_WG_DELTA,
+                 "[-2**63, 2**63 - 1] (Go's int)")
     return Operation("add", Opcode.WG_ADD, (wg, n), text=f"add({wg.label}, {n})")
 
 
@@ -521,11 +564,17 @@ class Workload:
     def chan(self, cap=0):
         """A new channel; ``cap`` 0 is unbuffered (``0 <= cap <= 2**31``)."""
         cap = _int_arg(cap, "Workload.chan() argument cap", 0, MAX_CHAN_CAP, "[0, 2**31]")
+        if len(self._chan_caps) >= MAX_CHANNELS:
+            raise ValueError(f"Workload.chan(): a workload may have at most "
+                             f"MAX_CHANNELS = {MAX_CHANNELS} channels")
         self._chan_caps.append(cap)
         return Chan(self, len(self._chan_caps) - 1, cap)
 
     def waitgroup(self):
         """A new ``sync.WaitGroup`` with counter 0."""
+        if self._n_waitgroups >= MAX_WAITGROUPS:
+            raise ValueError(f"Workload.waitgroup(): a workload may have at most "
+                             f"MAX_WAITGROUPS = {MAX_WAITGROUPS} WaitGroups")
         self._n_waitgroups += 1
         return WaitGroup(self, self._n_waitgroups - 1)
 
@@ -539,9 +588,16 @@ class Workload:
         Raises
         ------
         ValueError
-            If main() was never called, a program was never defined, the
-            workload exceeds ``MAX_INSTRUCTIONS``, or a channel is only ever
-            sent to or only ever received from (a static check).
+            If main() was never called, a program was never defined, or the
+            workload exceeds ``MAX_INSTRUCTIONS``.
+
+        Warns
+        -----
+        GoroutineLeakWarning
+            If a channel is only ever sent to or only ever received from (a
+            static check over all programs): Go compiles the program, and at
+            run time the goroutine blocked on it leaks, or the program
+            deadlocks if main blocks.
         """
         if not self._programs[0].defined:
             raise ValueError("Workload.compile(): main() was never called; every workload "
@@ -582,8 +638,22 @@ def _check_chan(index, cap, sent, received):
             what += f" beyond its buffer (cap {cap})"
     else:
         what = "received from but never sent to: every receive"
-    raise ValueError(f"Workload.compile(): channel {index} is {what} would block forever "
-                     f"(a static check over all programs)")
+    # Go compiles this: at run time the goroutine leaks, or main deadlocks.
+    warnings.warn(f"Workload.compile(): channel {index} is {what} blocks its goroutine "
+                  f"forever (a static check over all programs): the goroutine leaks, or "
+                  f"the program deadlocks if main blocks", GoroutineLeakWarning,
+                  stacklevel=_user_stacklevel())
+
+
+def _user_stacklevel():
+    """warnings.warn's stacklevel for the caller's first frame outside gmpcore,
+    so that the warning names the user's compile() or simulate() line."""
+    level, frame = 1, sys._getframe(1)            # the frame that calls warn()
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+            _PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 class _Assembler:
@@ -633,19 +703,231 @@ class _Assembler:
 
 # ---------------------------------------------------------------- the compiled form
 
-def _frozen(x, dtype, ndim, cols=None):
-    # A read-only view: never flips the flag on an array the caller still owns.
-    arr = np.ascontiguousarray(x, dtype=dtype).view()
+_INT64_MAX = 2**63 - 1
+
+
+def _frozen(x, field, dtype, ndim, cols=None):
+    """A private, read-only, C-contiguous copy of `x` as `dtype`.
+
+    A copy, so that the caller's array can change after validation without
+    changing the workload; read-only through a read-only buffer, so that the
+    flag cannot be turned back on.  Integer fields refuse non-integer data
+    (a float opcode would be truncated silently).
+    """
+    where = f"CompiledWorkload: {field}"
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{where} must be an array ({err})") from None
+    if arr.size == 0 and arr.ndim <= ndim:
+        arr = arr.reshape((0, cols) if ndim == 2 else (0,))      # [] for no rows
     if arr.ndim != ndim or (cols is not None and arr.shape[1] != cols):
         want = f"(n, {cols})" if cols else "(n,)"
-        raise ValueError(f"CompiledWorkload: expected shape {want}, got {arr.shape}")
-    arr.flags.writeable = False
-    return arr
+        raise ValueError(f"{where}: expected shape {want}, got {arr.shape}")
+    kinds = "iu" if dtype == np.int64 else "iuf"
+    if arr.size and arr.dtype.kind not in kinds:
+        what = "integers" if dtype == np.int64 else "real numbers"
+        raise TypeError(f"{where} must hold {what}, got dtype {arr.dtype}")
+    if arr.size and arr.dtype.kind == "u" and arr.max() > _INT64_MAX:
+        bad = np.unravel_index(int(np.argmax(arr > _INT64_MAX)), arr.shape)
+        raise ValueError(f"{where}[{', '.join(map(str, bad))}] = {arr[bad]} is beyond int64")
+    out = np.array(arr, dtype=dtype, order="C", copy=True)
+    return np.asarray(memoryview(out).toreadonly())
+
+
+def _first(mask):
+    """The index of the first True in `mask`, or None."""
+    return int(np.argmax(mask)) if mask.any() else None
+
+
+# Operands per opcode: (name, low, high) for columns a, b, c, where low and
+# high name a bound the workload fixes; None means the column is unused and
+# must be 0 (as compile() writes it).
+_DIST = ("dist index", 0, "dists")
+_CHAN = ("channel index", 0, "chans")
+_WG = ("waitgroup index", 0, "wgs")
+_OPERANDS = {
+    Opcode.EXIT: (None, None, None),
+    Opcode.CPU: (_DIST, ("preemptible flag", 0, 1), None),
+    Opcode.SYSCALL: (_DIST, ("blocking flag", 0, 1), None),
+    Opcode.SLEEP: (_DIST, None, None),
+    Opcode.NETWAIT: (_DIST, None, None),
+    Opcode.GO: (("program index", 0, "programs"), ("count", 0, MAX_GO_COUNT), None),
+    Opcode.GOSCHED: (None, None, None),
+    Opcode.SEND: (_CHAN, None, None),
+    Opcode.RECV: (_CHAN, None, None),
+    Opcode.WG_ADD: (_WG, ("delta", -2**63, _INT64_MAX), None),
+    Opcode.WG_WAIT: (_WG, None, None),
+    Opcode.LOOP: (("count", 0, MAX_REPEAT), ("depth", 0, MAX_LOOP_DEPTH - 1),
+                  ("exit pc", 0, "code")),
+    Opcode.ENDLOOP: (("body pc", 0, "code"), ("depth", 0, MAX_LOOP_DEPTH - 1), None),
+    Opcode.STACK: (("bytes", 1, MAX_STACK), None, None),
+}
+_COUNTED = {"dists": "len(dists)", "chans": "len(chan_cap)", "wgs": "n_waitgroups",
+            "programs": "len(entry)", "code": "len(code)"}
+
+
+def _bad(what):
+    raise ValueError(f"CompiledWorkload: {what}")
+
+
+def _check_compiled(cw):
+    """Every invariant both engines rely on (docs/simulator-design.md §1), or a ValueError.
+
+    The compiled engine reads the arrays without bounds checks, so anything
+    compile() would never produce is refused here, before any engine sees it.
+    """
+    code, dists, entry = cw.code, cw.dists, cw.entry
+    caps, depth, nwg = cw.chan_cap, cw.loop_depth, cw.n_waitgroups
+    n, nprog = len(code), len(entry)
+    # ---- sizes and scalar fields
+    if not 1 <= n <= MAX_INSTRUCTIONS:
+        _bad(f"code has {n} instructions; need 1 to MAX_INSTRUCTIONS = {MAX_INSTRUCTIONS}")
+    if nprog == 0:
+        _bad("entry is empty; a workload needs a main program (program 0)")
+    if len(depth) != nprog or len(cw.program_names) != nprog:
+        _bad(f"entry, loop_depth and program_names need one entry per program, got "
+             f"{nprog}, {len(depth)} and {len(cw.program_names)}")
+    for i, name in enumerate(cw.program_names):
+        if not isinstance(name, str):
+            raise TypeError(f"CompiledWorkload: program_names[{i}] must be a str, "
+                            f"got {type(name).__name__} {name!r}")
+    if not 0 <= nwg <= MAX_WAITGROUPS:
+        _bad(f"n_waitgroups must be in [0, MAX_WAITGROUPS = {MAX_WAITGROUPS}], got {nwg}")
+    if len(caps) > MAX_CHANNELS:
+        _bad(f"chan_cap has {len(caps)} channels; at most MAX_CHANNELS = {MAX_CHANNELS}")
+    if (i := _first((caps < 0) | (caps > MAX_CHAN_CAP))) is not None:
+        _bad(f"chan_cap[{i}] must be in [0, 2**31], got {caps[i]}")
+    # ---- programs: laid out in order, each non-empty and ending with EXIT
+    if entry[0] != 0:
+        _bad(f"entry[0] must be 0 (main starts the code), got {entry[0]}")
+    if (i := _first(entry[1:] <= entry[:-1])) is not None:
+        _bad(f"entry[{i + 1}] = {entry[i + 1]} must be greater than entry[{i}] = {entry[i]} "
+             f"(programs are laid out in order, each at least one instruction)")
+    if entry[-1] >= n:
+        _bad(f"entry[{nprog - 1}] must be in [0, {n - 1}] (len(code) = {n}), "
+             f"got {entry[-1]}")
+    ends = np.append(entry[1:], n) - 1
+    op, a, b, c = code[:, 0], code[:, 1], code[:, 2], code[:, 3]
+    # ---- opcodes and operands
+    if (pc := _first((op < 0) | (op > max(Opcode)))) is not None:
+        _bad(f"code[{pc}]: unknown opcode {op[pc]} (opcodes are 0 to {int(max(Opcode))})")
+    if (i := _first(op[ends] != Opcode.EXIT)) is not None:
+        _bad(f"code[{ends[i]}]: program {i} must end with EXIT, got "
+             f"{Opcode(op[ends[i]]).name}")
+    bounds = {"dists": len(dists) - 1, "chans": len(caps) - 1, "wgs": nwg - 1,
+              "programs": nprog - 1, "code": n - 1}
+    for opcode, spec in _OPERANDS.items():
+        rows = op == opcode
+        if not rows.any():
+            continue
+        for col, name, operand in zip((a, b, c), "abc", spec):
+            if operand is None:
+                what, lo, hi, note = "unused, must be 0", 0, 0, ""
+            else:
+                what, lo, hi = operand
+                note = ""
+                if isinstance(hi, str):
+                    note, hi = f"; {_COUNTED[hi]} = {bounds[hi] + 1}", bounds[hi]
+            if (pc := _first(rows & ((col < lo) | (col > hi)))) is not None:
+                if operand is None:
+                    _bad(f"code[{pc}] {opcode.name}: operand {name} is unused and must be 0, "
+                         f"got {col[pc]}")
+                _bad(f"code[{pc}] {opcode.name}: operand {name} ({what}) must be in "
+                     f"[{lo}, {hi}]{note}, got {col[pc]}")
+    # ---- distributions (the ranges durations.Distribution allows)
+    if len(dists):
+        kind, p1, p2 = dists[:, 0], dists[:, 1], dists[:, 2]
+        with np.errstate(invalid="ignore"):
+            checks = [
+                (~np.isin(kind, (CONSTANT, UNIFORM, EXPONENTIAL, LOGNORMAL)),
+                 "kind must be 0 (constant), 1 (uniform), 2 (exponential) or 3 (lognormal)"),
+                (~(np.isfinite(p1) & (p1 == np.floor(p1)) & (p1 >= 0) & (p1 <= MAX_DURATION)),
+                 "p1 must be a whole number of ns in [0, 2**53]"),
+                ((kind == UNIFORM) & ~((p2 == np.floor(p2)) & (p2 >= p1) & (p2 <= MAX_DURATION)),
+                 "a uniform's p2 (high) must be a whole number of ns in [p1, 2**53]"),
+                ((kind == LOGNORMAL) & ~(np.isfinite(p2) & (p2 >= 0)),
+                 "a lognormal's p2 (sigma) must be finite and >= 0"),
+                (np.isin(kind, (CONSTANT, EXPONENTIAL)) & (p2 != 0),
+                 "a constant's or exponential's p2 must be 0"),
+            ]
+        for mask, what in checks:
+            if (i := _first(mask)) is not None:
+                _bad(f"dists[{i}] = {tuple(dists[i].tolist())}: {what}")
+    # ---- loops: LOOP/ENDLOOP pairs nested within one program
+    if (i := _first((depth < 0) | (depth > MAX_LOOP_DEPTH))) is not None:
+        _bad(f"loop_depth[{i}] must be in [0, MAX_LOOP_DEPTH = {MAX_LOOP_DEPTH}], "
+             f"got {depth[i]}")
+    used = np.zeros(nprog, dtype=np.int64)
+    loops = np.flatnonzero((op == Opcode.LOOP) | (op == Opcode.ENDLOOP))
+    if len(loops):
+        progs = np.searchsorted(entry, loops, side="right") - 1
+        open_, prog = [], -1
+        for pc, o, pa, pb, p in zip(loops.tolist(), op[loops].tolist(), a[loops].tolist(),
+                                    b[loops].tolist(), progs.tolist()):
+            if p != prog:
+                if open_:
+                    _bad(f"code[{open_[-1]}] LOOP has no ENDLOOP in program {prog} (it ends "
+                         f"at code[{ends[prog]}])")
+                prog = p
+            if o == Opcode.LOOP:
+                if pb != len(open_):
+                    _bad(f"code[{pc}] LOOP: operand b (depth) must be {len(open_)}, the "
+                         f"number of loops open around it, got {pb}")
+                open_.append(pc)
+                continue
+            if not open_:
+                _bad(f"code[{pc}] ENDLOOP has no LOOP open before it in program {p}")
+            loop = open_.pop()
+            if pb != len(open_):
+                _bad(f"code[{pc}] ENDLOOP: operand b (depth) must be {len(open_)}, the depth "
+                     f"of its LOOP at code[{loop}], got {pb}")
+            if pa != loop + 1:
+                _bad(f"code[{pc}] ENDLOOP: operand a (body pc) must be {loop + 1}, just "
+                     f"after its LOOP at code[{loop}], got {pa}")
+            if pc == loop + 1:
+                _bad(f"code[{loop}] LOOP: the body is empty (its ENDLOOP is code[{pc}]); "
+                     f"compile() emits nothing for an empty repeat")
+            if c[loop] != pc + 1:
+                _bad(f"code[{loop}] LOOP: operand c (exit pc) must be {pc + 1}, just after "
+                     f"its ENDLOOP at code[{pc}], got {c[loop]}")
+            used[p] = max(used[p], pb + 1)
+        if open_:
+            _bad(f"code[{open_[-1]}] LOOP has no ENDLOOP in program {prog} (it ends at "
+                 f"code[{ends[prog]}])")
+    if (i := _first(depth != used)) is not None:
+        _bad(f"loop_depth[{i}] must be {used[i]}, the deepest LOOP nesting in program {i}, "
+             f"got {depth[i]}")
 
 
 @dataclass(frozen=True, eq=False)
 class CompiledWorkload:
     """The flat arrays both engines read (docs/simulator-design.md §1).
+
+    :meth:`Workload.compile` makes one; one built by hand is checked against
+    every invariant the engines rely on, and refused with a ``ValueError``
+    (a ``TypeError`` for non-integer data) naming the field, the row or pc
+    and the allowed range:
+
+    * ``entry[0] == 0`` and entries strictly increasing, so each program is a
+      non-empty run of code and every pc lies in exactly one program; each
+      program's last instruction is ``EXIT``;
+    * opcodes are :class:`Opcode` values, and each operand is in range: a
+      ``dists`` row for CPU/SYSCALL/SLEEP/NETWAIT, flags 0 or 1, a program
+      and ``0 <= count <= 10**9`` for GO, a channel for SEND/RECV, a
+      WaitGroup for WG_ADD/WG_WAIT (any int64 delta), ``1 <= bytes <= 2**40``
+      for STACK, ``0 <= count <= 2**62`` for LOOP; unused operands are 0;
+    * every ``LOOP`` has its ``ENDLOOP`` later in the same program, properly
+      nested, with a non-empty body: both carry the nesting depth in b,
+      ``ENDLOOP``'s a is the pc after its ``LOOP``, ``LOOP``'s c the pc after
+      its ``ENDLOOP``; ``loop_depth[p]`` is the deepest nesting of program
+      ``p`` (at most ``MAX_LOOP_DEPTH``);
+    * ``dists`` rows are what :class:`~gmpcore.durations.Distribution`
+      allows; ``0 <= chan_cap <= 2**31``; at most 10**7 channels, 10**7
+      WaitGroups and ``MAX_INSTRUCTIONS`` instructions.
+
+    The arrays are private read-only copies.  Copies and pickles are
+    rebuilt through the constructor, so they are checked again.
 
     Attributes
     ----------
@@ -676,17 +958,28 @@ class CompiledWorkload:
 
     def __post_init__(self):
         set_ = object.__setattr__                 # frozen: assign once, here
-        set_(self, "code", _frozen(self.code, np.int64, 2, 4))
-        set_(self, "dists", _frozen(self.dists, np.float64, 2, 3))
-        set_(self, "entry", _frozen(self.entry, np.int64, 1))
-        set_(self, "chan_cap", _frozen(self.chan_cap, np.int64, 1))
-        set_(self, "loop_depth", _frozen(self.loop_depth, np.int64, 1))
-        set_(self, "n_waitgroups", int(self.n_waitgroups))
-        names = tuple(self.program_names) or ("",) * len(self.entry)
+        set_(self, "code", _frozen(self.code, "code", np.int64, 2, 4))
+        set_(self, "dists", _frozen(self.dists, "dists", np.float64, 2, 3))
+        set_(self, "entry", _frozen(self.entry, "entry", np.int64, 1))
+        set_(self, "chan_cap", _frozen(self.chan_cap, "chan_cap", np.int64, 1))
+        set_(self, "loop_depth", _frozen(self.loop_depth, "loop_depth", np.int64, 1))
+        nwg = self.n_waitgroups
+        if isinstance(nwg, (bool, np.bool_)) or not hasattr(nwg, "__index__"):
+            raise TypeError(f"CompiledWorkload: n_waitgroups must be an int, "
+                            f"got {type(nwg).__name__} {nwg!r}")
+        set_(self, "n_waitgroups", operator.index(nwg))
+        names = self.program_names
+        if isinstance(names, str) or not hasattr(names, "__iter__"):
+            raise TypeError(f"CompiledWorkload: program_names must be a sequence of str, "
+                            f"got {type(names).__name__}")
+        names = tuple(names) or ("",) * len(self.entry)
         set_(self, "program_names", names)
-        if not len(self.entry) == len(self.loop_depth) == len(names):
-            raise ValueError("CompiledWorkload: entry, loop_depth and program_names "
-                             "need one entry per program")
+        _check_compiled(self)
+
+    def __reduce__(self):
+        # copy, deepcopy and pickle go through the constructor and its checks.
+        return (CompiledWorkload, (self.code, self.dists, self.entry, self.chan_cap,
+                                   self.n_waitgroups, self.loop_depth, self.program_names))
 
     @property
     def n_programs(self):

@@ -833,6 +833,9 @@ def _check_compiled(cw):
                 if operand is None:
                     _bad(f"code[{pc}] {opcode.name}: operand {name} is unused and must be 0, "
                          f"got {col[pc]}")
+                if hi < lo:                          # e.g. a SEND with no channels at all
+                    _bad(f"code[{pc}] {opcode.name}: operand {name} ({what}) has no valid "
+                         f"value{note}, got {col[pc]}")
                 _bad(f"code[{pc}] {opcode.name}: operand {name} ({what}) must be in "
                      f"[{lo}, {hi}]{note}, got {col[pc]}")
     # ---- distributions (the ranges durations.Distribution allows)

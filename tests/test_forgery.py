@@ -369,7 +369,8 @@ def opcode_negative(p):
     p["code"][-1, 0] = -1
 
 
-@mutation(r"operand a \(dist index\) must be in \[0, -?\d+\]; len\(dists\) = \d+, got")
+@mutation(r"operand a \(dist index\) (must be in \[0, \d+\]|has no valid value); "
+          r"len\(dists\) = \d+, got")
 def dist_index_too_big(p):
     return _set(p, [O.CPU, O.SYSCALL, O.SLEEP, O.NETWAIT][hash(len(p["code"])) % 4], 1,
                 lambda p: len(p["dists"])) or _set(p, O.CPU, 1, lambda p: len(p["dists"]))
@@ -412,7 +413,7 @@ def chan_index(p):
         _set(p, O.SEND, 1, lambda p: len(p["chan_cap"]))
 
 
-@mutation(r"(SEND|RECV): operand a \(channel index\) must be in \[0, -1\]; "
+@mutation(r"(SEND|RECV): operand a \(channel index\) has no valid value; "
           r"len\(chan_cap\) = 0, got 0")
 def no_channels(p):
     if not len(rows(p, O.SEND, O.RECV)):
@@ -420,8 +421,8 @@ def no_channels(p):
     p["chan_cap"] = p["chan_cap"][:0]
 
 
-@mutation(r"(WG_ADD|WG_WAIT): operand a \(waitgroup index\) must be in \[0, -?\d+\]; "
-          r"n_waitgroups = \d+")
+@mutation(r"(WG_ADD|WG_WAIT): operand a \(waitgroup index\) "
+          r"(must be in \[0, \d+\]|has no valid value); n_waitgroups = \d+")
 def wg_index(p):
     r = rows(p, O.WG_ADD, O.WG_WAIT)
     if not len(r):
@@ -623,7 +624,8 @@ def n_waitgroups_too_many(p):
     p["n_waitgroups"] = 10**7 + 1
 
 
-@mutation(r"operand a \(dist index\) must be in \[0, -?\d+\]; len\(dists\)")
+@mutation(r"operand a \(dist index\) (must be in \[0, \d+\]|has no valid value); "
+          r"len\(dists\)")
 def dists_truncated(p):
     if not len(rows(p, O.CPU, O.SYSCALL, O.SLEEP, O.NETWAIT)):
         return False

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from workload_strategies import examples, wild_workloads, workloads
+from workload_strategies import examples, random_workload, wild_workloads, workloads
 
 import gmpcore as gmp
 from gmpcore import _sched
@@ -809,6 +809,14 @@ def test_every_compiled_workload_passes_and_every_break_is_refused(wl):
             continue
         with pytest.raises(ValueError, match=r"^CompiledWorkload: "):
             CompiledWorkload(**p)
+
+
+def test_seeded_random_workloads_pass():
+    """The larger seeded workloads of the differential tests: no false rejects."""
+    import random
+    for seed in range(25):
+        c = _compiled(random_workload(random.Random(seed)))
+        assert CompiledWorkload(**parts(c)).code.tolist() == c.code.tolist()
 
 
 _FATAL = (gmp.GoFatalError,)

@@ -45,6 +45,7 @@ from gmpcore.simulate import simulate
 from gmpcore.workload import (
     Chan,
     CompiledWorkload,
+    GoroutineLeakWarning,
     Opcode,
     Operation,
     Program,
@@ -107,6 +108,7 @@ __all__ = [
     "Deadlock",
     "GoFatalError",
     "GoThrow",
+    "GoroutineLeakWarning",
     "StackOverflow",
     "ThreadExhaustion",
     "WorkloadPanic",

@@ -45,6 +45,7 @@ from gmpcore.errors import (Deadlock, GoFatalError, GoThrow, StackOverflow, Thre
                            WorkloadPanic, goroutine_dump)
 from gmpcore.results import G_DTYPE, MONITOR_FIELDS, P_DTYPE, monitor_dtype
 from gmpcore.state import schedtrace_line
+from gmpcore.workload import CompiledWorkload
 
 cnp.import_array()
 
@@ -1478,7 +1479,9 @@ cdef int wg_add(Engine* e, int32_t m, gid_t g, WaitGroup* wg, int64_t delta) noe
     cdef int64_t cost
     # WaitGroup.Add: the counter is the high 32 bits of a uint64 state, read
     # back as an int32, so it wraps: Add(1 << 31) from 0 reads as negative.
-    wg.counter = <int32_t><uint32_t><uint64_t>(wg.counter + delta)   # two's complement, as gcc and MSVC define it
+    # (the sum in uint64, where overflow is defined; the narrowing is two's
+    # complement in gcc, clang and MSVC)
+    wg.counter = <int32_t><uint32_t>(<uint64_t>wg.counter + <uint64_t>delta)
     if wg.counter < 0:
         e.err_goid = e.g.a[g].goid
         return fail(e, ERR_PANIC, "sync: negative WaitGroup counter")
@@ -2168,62 +2171,6 @@ def estimate_goroutines(compiled):
     return int(min(est, 2.0**62))
 
 
-@cython.boundscheck(True)
-@cython.wraparound(True)
-def _validate(compiled):
-    """Operands in range, so that no workload can make the C code index out
-    of bounds (the reference engine fails lazily, when it reaches them)."""
-    code = np.asarray(compiled.code)
-    dists = np.asarray(compiled.dists)
-    entry = np.asarray(compiled.entry)
-    depth = np.asarray(compiled.loop_depth)
-    caps = np.asarray(compiled.chan_cap)
-    nwg = int(compiled.n_waitgroups)
-    n = len(code)
-    if n == 0 or n > 2**31 - 2:
-        raise ValueError(f"CompiledWorkload: {n} instructions; need 1 to 2**31 - 2")
-    if len(entry) == 0:
-        raise ValueError("CompiledWorkload: no programs (main is program 0)")
-    if ((entry < 0) | (entry >= n)).any():
-        raise ValueError("CompiledWorkload: an entry pc is outside the code")
-    if ((depth < 0) | (depth > MAX_LOOP_DEPTH)).any():
-        raise ValueError(f"CompiledWorkload: loop_depth must be in [0, {MAX_LOOP_DEPTH}]")
-    if (caps < 0).any():
-        raise ValueError("CompiledWorkload: negative channel capacity")
-    if nwg < 0:
-        raise ValueError("CompiledWorkload: negative n_waitgroups")
-    if len(dists):
-        kind, p1, p2 = dists[:, 0], dists[:, 1], dists[:, 2]
-        ok = np.isin(kind, (0, 1, 2, 3)) & np.isfinite(p1) & np.isfinite(p2)
-        ok &= (p1 >= 0) & (p1 <= MAX_SAMPLE)
-        ok &= (kind != 1) | ((p2 >= p1) & (p2 <= MAX_SAMPLE))
-        ok &= (kind != 3) | (p2 >= 0)
-        if not ok.all():
-            raise ValueError(f"CompiledWorkload: invalid distribution row {int(np.argmin(ok))}")
-    op, a, b, c = code[:, 0], code[:, 1], code[:, 2], code[:, 3]
-    if ((op < 0) | (op >= N_OPCODES)).any():
-        bad = int(op[(op < 0) | (op >= N_OPCODES)][0])
-        raise ValueError(f"CompiledWorkload: unknown opcode {bad}")
-    timed = np.isin(op, (OP_CPU, OP_SYSCALL, OP_SLEEP, OP_NETWAIT))
-    checks = [
-        (timed & ((a < 0) | (a >= len(dists))), "a distribution id is out of range"),
-        ((op == OP_GO) & ((a < 0) | (a >= len(entry)) | (b < 0)), "a GO operand is out of range"),
-        (np.isin(op, (OP_SEND, OP_RECV)) & ((a < 0) | (a >= len(caps))),
-         "a channel id is out of range"),
-        (np.isin(op, (OP_WG_ADD, OP_WG_WAIT)) & ((a < 0) | (a >= nwg)),
-         "a WaitGroup id is out of range"),
-        ((op == OP_WG_ADD) & ((b < -2**31) | (b > 2**31)), "a WaitGroup delta is out of range"),
-        ((op == OP_LOOP) & ((a < 0) | (b < 0) | (b >= MAX_LOOP_DEPTH) | (c < 0) | (c > n)),
-         "a LOOP operand is out of range"),
-        ((op == OP_ENDLOOP) & ((a < 0) | (a >= n) | (b < 0) | (b >= MAX_LOOP_DEPTH)),
-         "an ENDLOOP operand is out of range"),
-        ((op == OP_STACK) & (a < 0), "a STACK size is negative"),
-    ]
-    for bad, what in checks:
-        if bad.any():
-            raise ValueError(f"CompiledWorkload: {what} (pc {int(np.argmax(bad))})")
-
-
 cdef class _Run:
     """One compiled run: owns every buffer the C engine points into."""
 
@@ -2305,6 +2252,8 @@ cdef class _Run:
         cdef Engine* e = &self.e
         if self.stage == 0:
             self.need(1, "view")
+        if e.g.a == NULL:
+            raise RuntimeError("_Run.view: the run's G table went to its result")
         cdef int64_t i, k, sleeping = 0
         cdef int32_t p
         cdef gid_t* ring
@@ -2336,8 +2285,9 @@ cdef class _Run:
 
     def trace_py(self):
         """sysmon prints a schedtrace line (or a scheddetail block) now."""
-        if self.stage == 0:
-            self.need(1, "trace_py")
+        if self.stage == 0 or self.py_lines is None:
+            raise RuntimeError("_Run.trace_py: use gmpcore._engine.run() (or gmpcore.simulate); "
+                               "this run object has no schedtrace options")
         from gmpcore.state import scheddetail, view_line
         view = self.view()
         text = scheddetail(view) if self.scheddetail else view_line(view)
@@ -2381,7 +2331,24 @@ cdef class _Run:
         cdef int64_t i, nchans, nwg, est
         cdef const int64_t[::1] caps
         self.need(0, "setup")
-        _validate(compiled)
+        # Only a CompiledWorkload, validated when made (workload._check_compiled:
+        # every operand in range), may reach the C code, which trusts it.
+        if not isinstance(compiled, CompiledWorkload):
+            raise TypeError(f"compiled must be a gmpcore.CompiledWorkload, "
+                            f"got {type(compiled).__name__}")
+        if not 1 <= gomaxprocs <= 1 << 20:
+            raise ValueError(f"gomaxprocs must be in [1, {1 << 20}], got {gomaxprocs}")
+        if not 2048 <= max_stack <= 1 << 31:           # GRec.stack is a uint32
+            raise ValueError(f"max_stack must be in [2048, 2**31], got {max_stack}")
+        if not 2 <= max_threads <= 1 << 30:
+            raise ValueError(f"max_threads must be in [2, 2**30], got {max_threads}")
+        if progress is not None and not callable(progress):
+            raise TypeError("progress must be callable or None")
+        if progress_every < 1:
+            raise ValueError(f"progress_every must be >= 1, got {progress_every}")
+        if not record_goroutines and record_events:
+            raise ValueError("record_events needs record_goroutines=True: the event log names "
+                             "Gs by their row in res.goroutines")
         self.code = np.ascontiguousarray(compiled.code, dtype=np.int64)
         self.program_names = tuple(compiled.program_names)
         self.dists = np.ascontiguousarray(compiled.dists, dtype=np.float64).reshape(-1)
@@ -2687,21 +2654,6 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
     from gmpcore.costs import CostModel
     if costs is None:
         costs = CostModel()
-    if not 1 <= gomaxprocs <= 1 << 20:
-        raise ValueError(f"gomaxprocs must be in [1, {1 << 20}], got {gomaxprocs}")
-    if not 2048 <= max_stack <= 1 << 31:           # GRec.stack is a uint32
-        raise ValueError(f"max_stack must be in [2048, 2**31], got {max_stack}")
-    if max_threads < 2:
-        raise ValueError(f"max_threads must be at least 2, got {max_threads}")
-    if max_threads > 1 << 30:
-        raise ValueError(f"max_threads must be at most 2**30, got {max_threads}")
-    if progress is not None and not callable(progress):
-        raise TypeError("progress must be callable or None")
-    if progress_every < 1:
-        raise ValueError(f"progress_every must be >= 1, got {progress_every}")
-    if not record_goroutines and record_events:
-        raise ValueError("record_events needs record_goroutines=True: the event log names "
-                         "Gs by their row in res.goroutines")
     r = _Run()
     r.setup(compiled, gomaxprocs, seed, costs, async_preempt, runnext, max_threads, max_stack,
             until, schedtrace, record_events, max_events, check, progress, progress_every,

@@ -11,6 +11,7 @@ import os
 import random
 import signal
 import threading
+import types
 import time
 
 import numpy as np
@@ -265,16 +266,16 @@ def test_hand_built_bytecode_is_rejected_not_crashing():
     good = contract_example(3).compile()
     code = np.array(good.code)
     code[0] = (gmp.Opcode.SEND, 5, 0, 0)                  # no channel 5
-    bad = gmp.CompiledWorkload(code, good.dists, good.entry, good.chan_cap,
-                               good.n_waitgroups, good.loop_depth)
-    with pytest.raises(ValueError, match="channel id is out of range"):
-        gmp.simulate(bad)
+    with pytest.raises(ValueError, match=r"code\[0\] SEND: operand a \(channel index\)"):
+        gmp.CompiledWorkload(code, good.dists, good.entry, good.chan_cap,
+                             good.n_waitgroups, good.loop_depth)
     code = np.array(good.code)
     code[0] = (99, 0, 0, 0)
-    bad = gmp.CompiledWorkload(code, good.dists, good.entry, good.chan_cap,
-                               good.n_waitgroups, good.loop_depth)
     with pytest.raises(ValueError, match="unknown opcode 99"):
-        gmp.simulate(bad)
+        gmp.CompiledWorkload(code, good.dists, good.entry, good.chan_cap,
+                             good.n_waitgroups, good.loop_depth)
+    with pytest.raises(TypeError, match="must be a gmpcore.CompiledWorkload"):
+        _engine.run(types.SimpleNamespace(**vars(good)))
 
 
 def test_estimate_goroutines():

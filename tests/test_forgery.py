@@ -842,8 +842,4 @@ def test_any_accepted_mutant_runs_safely(wl, data):
             gmp.simulate(c, gomaxprocs=2, engine=engine, max_events=20_000)
         except _FATAL:
             pass
-        except ValueError as err:
-            # The compiled engine's own _validate still caps WaitGroup deltas
-            # at 2**31 (Go's Add takes any int); drop this once it goes.
-            if not str(err).startswith("CompiledWorkload: a WaitGroup delta is out of range"):
-                raise
+

@@ -420,10 +420,6 @@ def test_add_takes_any_int64_delta_as_go():
 @pytest.mark.parametrize("delta", [2**32, -(2**32), 2**40, 2**63 - 2**32])
 def test_add_of_a_multiple_of_2_32_leaves_the_counter(sim, engine, request, delta):
     """uint64(delta) << 32 drops every bit above the low 32: the counter stays."""
-    if engine == "compiled":
-        request.applymarker(pytest.mark.xfail(
-            strict=True, raises=ValueError,
-            reason="_engine._validate still refuses WaitGroup deltas beyond 2**31"))
     wl = Workload()
     wg = wl.waitgroup()
     worker = wl.program(cpu("1us"), done(wg))

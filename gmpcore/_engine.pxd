@@ -38,6 +38,7 @@ from numpy.random cimport bitgen_t
 from gmpcore._defs cimport gid_t
 from gmpcore._gqueue cimport GQueue
 from gmpcore._latency cimport LAT_N_COUNTS
+from gmpcore._model cimport NETPOLL_MAX_EVENTS
 from gmpcore._runq cimport RunQueues
 from gmpcore._steal_order cimport RandomOrder
 
@@ -127,25 +128,12 @@ cdef enum:
     GF_INBURST = 4      # a CPU burst is under way: rem holds its end time (burst_end)
     GF_SLOWSYSCALL = 8  # left a syscall by exitsyscall0: execute bumps its P's syscalltick (§4.3)
 
-# Constants of the model (reference engine.py).
+# Layout constants (Go's and the model's timing constants: _model.pxd).
 cdef enum:
-    GOIDCACHE_BATCH = 16         # §1.1 _GoidCacheBatch
-    STACK_MIN = 2048             # §5.4
     MAX_LOOP_DEPTH = 64          # workload.MAX_LOOP_DEPTH
     COUNTER_MAX_C = 0xFFFF       # results.COUNTER_MAX: GRec.preemptions and steals saturate
     LOG_COLS = 6                 # event log row: time, kind, m, p, g, arg
     MON_COLS = 10                # monitor sample: results.MONITOR_FIELDS, then a ring size per P
-
-cdef enum:
-    FORCE_PREEMPT_NS = 10000000  # §1.1 forcePreemptNS
-    SYSMON_MIN_DELAY = 20000     # §4.5
-    SYSMON_MAX_DELAY = 10000000
-    NETPOLL_SYSMON_PERIOD = 10000000
-    RUNNEXT_BACKOFF = 3000       # §2.7 usleep(3)
-    ZERO_TIME_BUDGET = 4096      # instructions per resume before yielding to the event loop
-    REUSE_PROBE = 8              # rows newg walks before it may add a row (GTable.cursor)
-    NETPOLL_RESOLUTION = 1000000 # epoll_wait's timeout is in whole ms (Linux)
-    NETPOLL_MAX_EVENTS = 128     # events per epoll_wait
 
 # What a call into Python under the GIL is for (call_owner).
 cdef enum:

@@ -35,6 +35,11 @@ from gmpcore._defs cimport (gid_t, MAX_GID, NIL_G, P_IDLE, P_RUNNING, P_SYSCALL,
                             RUNQ_MASK, RUNQ_SIZE)
 from gmpcore._gqueue cimport GQueue, gq_at, gq_free, gq_init, gq_pop_front, gq_push_back
 from gmpcore._latency cimport LAT_N_COUNTS, lat_index
+from gmpcore._model cimport (FORCE_PREEMPT_NS, GLOBAL_CHECK_PERIOD, GOIDCACHE_BATCH,
+                             NETPOLL_RESOLUTION, RETAKE_SYSCALL_NS,
+                             REUSE_PROBE, RUNNEXT_BACKOFF, STACK_MIN, SYSMON_DEEP_SLEEP,
+                             SYSMON_IDLE_CYCLES, SYSMON_MAX_DELAY, SYSMON_MIN_DELAY,
+                             SYSMON_NETPOLL_PERIOD, ZERO_TIME_BUDGET)
 from gmpcore._rand cimport cheaprand
 from gmpcore._runq cimport (RQ_CORRUPT, RQ_NOMEM, RQ_OVERFLOW, RunQueues, globrunq_batch_size,
                             globrunqgetbatch, globrunqput, globrunqputbatch, ring_of,
@@ -54,14 +59,12 @@ cdef extern from *:
     #define gmp_prefetch(p) __builtin_prefetch((p), 1, 3)
     #define GMP_MAX_SAMPLE 9007199254740992LL
     #define GMP_TIME_LIMIT 4611686018427387904LL
-    #define GMP_SIXTY_SECONDS 60000000000LL
     """
     # Largest duration a distribution may yield (reference MAX_SAMPLE, 2**53).
     const int64_t MAX_SAMPLE "GMP_MAX_SAMPLE"
     # Virtual times from 2**62 on raise OverflowError instead of wrapping int64
     # (the reference's Python ints would overflow only when results are built).
     const int64_t TIME_LIMIT "GMP_TIME_LIMIT"
-    const int64_t SIXTY_SECONDS "GMP_SIXTY_SECONDS"
     void prefetch "gmp_prefetch"(const void* p) noexcept nogil
 
 cdef enum:
@@ -968,7 +971,7 @@ cdef int find_runnable(Engine* e, int32_t m) noexcept nogil:
     if e.ps[p].timers.n and check_timers(e, m, p, p) < 0:
         return -1
     # 6. Fairness: every 61st schedtick, one G from the global queue.
-    if e.ps[p].schedtick % 61 == 0 and e.q.globrunq.size:
+    if e.ps[p].schedtick % GLOBAL_CHECK_PERIOD == 0 and e.q.globrunq.size:
         if eng_globrunqget(e, p, 1, &g) < 0:
             return -1
         return found(e, m, g, False)
@@ -1619,12 +1622,12 @@ cdef int sysmon_loop(Engine* e) noexcept nogil:
                     nxt = w
         if nxt < 0 or nxt > e.now:
             if nxt < 0:
-                sleep = SIXTY_SECONDS
+                sleep = SYSMON_DEEP_SLEEP
             else:
-                sleep = nxt - e.now if nxt - e.now < SIXTY_SECONDS else SIXTY_SECONDS
+                sleep = nxt - e.now if nxt - e.now < SYSMON_DEEP_SLEEP else SYSMON_DEEP_SLEEP
             e.sm_wait = True
             return sysmon_schedule(e, sleep, False)
-    if e.netpoll_inited and e.lastpoll != 0 and e.lastpoll + NETPOLL_SYSMON_PERIOD < e.now:
+    if e.netpoll_inited and e.lastpoll != 0 and e.lastpoll + SYSMON_NETPOLL_PERIOD < e.now:
         e.lastpoll = e.now
         n = netpoll(e, 1)
         e.ms[1].debt = 0                        # sysmon's own time is not modelled
@@ -1648,7 +1651,7 @@ cdef int sysmon_loop(Engine* e) noexcept nogil:
             return -1
     if e.sm_idle == 0:
         e.sm_delay = SYSMON_MIN_DELAY
-    elif e.sm_idle > 50:
+    elif e.sm_idle > SYSMON_IDLE_CYCLES:
         e.sm_delay *= 2
     if e.sm_delay > SYSMON_MAX_DELAY:
         e.sm_delay = SYSMON_MAX_DELAY
@@ -1682,7 +1685,7 @@ cdef int64_t retake(Engine* e) noexcept nogil:
                 pp.sm_syscallwhen = e.now
                 continue
             if (runqempty(&e.q, i) and e.nmspinning + e.npidle > 0
-                    and pp.sm_syscallwhen + 10000000 > e.now):
+                    and pp.sm_syscallwhen + RETAKE_SYSCALL_NS > e.now):
                 continue
             e.q.status[i] = P_IDLE
             n += 1
@@ -2060,6 +2063,18 @@ cdef inline void set_next_slow(Engine* e) noexcept nogil:
 #: for loop counters when some program uses ``repeat``.
 G_BYTES = sizeof(GRec)
 
+#: The model's constants (_model.pxd), for gmpcore.model.
+MODEL = dict(
+    FORCE_PREEMPT_NS=FORCE_PREEMPT_NS, SYSMON_MIN_DELAY=SYSMON_MIN_DELAY,
+    SYSMON_MAX_DELAY=SYSMON_MAX_DELAY, SYSMON_IDLE_CYCLES=SYSMON_IDLE_CYCLES,
+    SYSMON_NETPOLL_PERIOD=SYSMON_NETPOLL_PERIOD, SYSMON_DEEP_SLEEP=SYSMON_DEEP_SLEEP,
+    RETAKE_SYSCALL_NS=RETAKE_SYSCALL_NS, RUNNEXT_BACKOFF=RUNNEXT_BACKOFF,
+    GLOBAL_CHECK_PERIOD=GLOBAL_CHECK_PERIOD, GOIDCACHE_BATCH=GOIDCACHE_BATCH,
+    STACK_MIN=STACK_MIN, NETPOLL_MAX_EVENTS=NETPOLL_MAX_EVENTS,
+    NETPOLL_RESOLUTION=NETPOLL_RESOLUTION, ZERO_TIME_BUDGET=ZERO_TIME_BUDGET,
+    REUSE_PROBE=REUSE_PROBE,
+)
+
 #: The codes _engine.pxd declares that gmpcore.events also defines (a test
 #: checks that the two agree).
 CODES = dict(
@@ -2088,10 +2103,31 @@ GREC_OFFSETS = dict(
     running_ns=<Py_ssize_t>&(<GRec*>NULL).running_ns,
 )
 
-_COST_FIELDS = ("newproc", "goexit", "schedule", "gosched", "park", "ready", "chan_op", "wg_op",
-                "syscall_enter", "syscall_exit", "syscall_exit_slow", "thread_create",
-                "thread_wake", "steal_attempt", "timer_add", "preempt_signal", "timer_fire",
-                "netpoll", "sysmon_tick")
+#: Where each cost lives in the Costs struct: setup() fills it by name, so
+#: the struct's field order is free (tests check the names cover
+#: costs.FIELDS and the struct holds nothing else).
+COST_OFFSETS = dict(
+    newproc=<Py_ssize_t>&(<Costs*>NULL).newproc,
+    goexit=<Py_ssize_t>&(<Costs*>NULL).goexit,
+    schedule=<Py_ssize_t>&(<Costs*>NULL).schedule,
+    gosched=<Py_ssize_t>&(<Costs*>NULL).gosched,
+    park=<Py_ssize_t>&(<Costs*>NULL).park,
+    ready=<Py_ssize_t>&(<Costs*>NULL).ready,
+    chan_op=<Py_ssize_t>&(<Costs*>NULL).chan_op,
+    wg_op=<Py_ssize_t>&(<Costs*>NULL).wg_op,
+    syscall_enter=<Py_ssize_t>&(<Costs*>NULL).syscall_enter,
+    syscall_exit=<Py_ssize_t>&(<Costs*>NULL).syscall_exit,
+    syscall_exit_slow=<Py_ssize_t>&(<Costs*>NULL).syscall_exit_slow,
+    thread_create=<Py_ssize_t>&(<Costs*>NULL).thread_create,
+    thread_wake=<Py_ssize_t>&(<Costs*>NULL).thread_wake,
+    steal_attempt=<Py_ssize_t>&(<Costs*>NULL).steal_attempt,
+    timer_add=<Py_ssize_t>&(<Costs*>NULL).timer_add,
+    preempt_signal=<Py_ssize_t>&(<Costs*>NULL).preempt_signal,
+    timer_fire=<Py_ssize_t>&(<Costs*>NULL).timer_fire,
+    netpoll=<Py_ssize_t>&(<Costs*>NULL).netpoll,
+    sysmon_tick=<Py_ssize_t>&(<Costs*>NULL).sysmon_tick,
+)
+COSTS_BYTES = sizeof(Costs)
 
 _PLACES = {
     PL_RUNQ: "runq of P{}", PL_RUNNEXT: "runnext of P{}", PL_TIMER: "a timer of P{}",
@@ -2338,8 +2374,8 @@ cdef class _Run:
                             f"got {type(compiled).__name__}")
         if not 1 <= gomaxprocs <= 1 << 20:
             raise ValueError(f"gomaxprocs must be in [1, {1 << 20}], got {gomaxprocs}")
-        if not 2048 <= max_stack <= 1 << 31:           # GRec.stack is a uint32
-            raise ValueError(f"max_stack must be in [2048, 2**31], got {max_stack}")
+        if not STACK_MIN <= max_stack <= 1 << 31:      # GRec.stack is a uint32
+            raise ValueError(f"max_stack must be in [{STACK_MIN}, 2**31], got {max_stack}")
         if not 2 <= max_threads <= 1 << 30:
             raise ValueError(f"max_threads must be in [2, 2**30], got {max_threads}")
         if progress is not None and not callable(progress):
@@ -2370,8 +2406,8 @@ cdef class _Run:
         e.max_stack = max_stack
         e.schedtrace_ns = schedtrace
         e.max_events = -1 if max_events is None else max_events
-        c = np.array([getattr(costs, f) for f in _COST_FIELDS], dtype=np.int64)
-        memcpy(&e.c, cnp.PyArray_DATA(c), sizeof(Costs))
+        for name, offset in COST_OFFSETS.items():
+            (<int64_t*>(<char*>&e.c + <Py_ssize_t>offset))[0] = <int64_t>getattr(costs, name)
         # Randomness: NumPy's PCG64 for durations, cheaprand for the steal order.
         self.bitgen = np.random.PCG64(seed)
         e.rng = <bitgen_t*>PyCapsule_GetPointer(self.bitgen.capsule, "BitGenerator")

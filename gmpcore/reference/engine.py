@@ -29,6 +29,11 @@ from gmpcore.events import (
 from gmpcore.errors import (Deadlock, GoFatalError, StackOverflow, ThreadExhaustion, WorkloadPanic,
                             goroutine_dump)
 from gmpcore.latency import N_COUNTS as LAT_N_COUNTS, bucket_index
+from gmpcore.model import (FORCE_PREEMPT_NS, GLOBAL_CHECK_PERIOD, GOIDCACHE_BATCH,
+                           NETPOLL_MAX_EVENTS, NETPOLL_RESOLUTION, RETAKE_SYSCALL_NS,
+                           RUNNEXT_BACKOFF, STACK_MIN, SYSMON_DEEP_SLEEP, SYSMON_IDLE_CYCLES,
+                           SYSMON_MAX_DELAY, SYSMON_MIN_DELAY, SYSMON_NETPOLL_PERIOD,
+                           ZERO_TIME_BUDGET)
 from gmpcore.reference.runq import RefSched, _cheaprand, _seed_state
 from gmpcore.results import COUNTER_MAX
 from gmpcore.state import scheddetail
@@ -51,17 +56,7 @@ PH_IDLE = "idle"            # parked on midle
 # Event kinds in the heap.
 E_M, E_PREEMPT, E_IO, E_SYSMON = 0, 1, 2, 3
 
-FORCE_PREEMPT_NS = 10_000_000        # §1.1 forcePreemptNS
-SYSMON_MIN_DELAY = 20_000            # §4.5
-SYSMON_MAX_DELAY = 10_000_000
-NETPOLL_SYSMON_PERIOD = 10_000_000
-RUNNEXT_BACKOFF = 3_000              # §2.7 usleep(3)
-MAX_SAMPLE = 2**53                   # largest duration a distribution may yield
-ZERO_TIME_BUDGET = 4096              # instructions per resume before yielding
-NETPOLL_RESOLUTION = 1_000_000       # epoll_wait's timeout is in whole ms (Linux)
-NETPOLL_MAX_EVENTS = 128             # events per epoll_wait
-STACK_MIN = 2048                     # §5.4
-GOIDCACHE_BATCH = 16                 # §1.1 _GoidCacheBatch
+MAX_SAMPLE = 2**53                   # largest duration a distribution may yield (durations.py)
 
 
 class G:
@@ -664,7 +659,7 @@ class RefEngine:
         # 3. This P's expired timers (they ready Gs into our runnext).
         self.check_timers(m, p, p)
         # 6. Fairness: every 61st schedtick, one G from the global queue.
-        if p.schedtick % 61 == 0 and self.q.globrunqsize():
+        if p.schedtick % GLOBAL_CHECK_PERIOD == 0 and self.q.globrunqsize():
             gi = self.q.globrunqget(p.id, 1)
             return self.found(m, self.gs[gi], False)
         # 8. Local run queue.
@@ -1147,11 +1142,11 @@ class RefEngine:
             # Deep sleep until the next timer (or 60 s) unless woken (§4.5 step 2).
             nxt = min((p.timers[0][0] for p in self.ps if p.timers), default=None)
             if nxt is None or nxt > self.now:
-                sleep = 60_000_000_000 if nxt is None else min(nxt - self.now, 60_000_000_000)
+                sleep = SYSMON_DEEP_SLEEP if nxt is None else min(nxt - self.now, SYSMON_DEEP_SLEEP)
                 sm["wait"] = True
                 self.sysmon_schedule(sleep, slack=False)
                 return
-        if self.netpoll_inited and self.lastpoll != 0 and self.lastpoll + NETPOLL_SYSMON_PERIOD < self.now:
+        if self.netpoll_inited and self.lastpoll != 0 and self.lastpoll + SYSMON_NETPOLL_PERIOD < self.now:
             self.lastpoll = self.now
             ready = self.netpoll(self.sysmon_m)
             self.sysmon_m.debt = 0                   # sysmon's own time is not modelled
@@ -1173,7 +1168,7 @@ class RefEngine:
                 self.on_schedtrace(line)
         if sm["idle"] == 0:
             sm["delay"] = SYSMON_MIN_DELAY
-        elif sm["idle"] > 50:
+        elif sm["idle"] > SYSMON_IDLE_CYCLES:
             sm["delay"] *= 2
         sm["delay"] = min(sm["delay"], SYSMON_MAX_DELAY)
         self.sysmon_schedule(sm["delay"])
@@ -1194,7 +1189,7 @@ class RefEngine:
                     pd[2], pd[3] = p.syscalltick, self.now
                     continue
                 if (self.q.runqempty(p.id) and self.nmspinning + self.npidle() > 0
-                        and pd[3] + 10_000_000 > self.now):
+                        and pd[3] + RETAKE_SYSCALL_NS > self.now):
                     continue
                 p.status = P_IDLE
                 n += 1

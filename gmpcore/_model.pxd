@@ -1,0 +1,35 @@
+# The model's constants, defined once.  Go's are named as in the runtime,
+# with the function and section they come from (docs/reference/
+# go-scheduler.md §); the model's own say why they exist.  The compiled
+# engine cimports them; _engine.MODEL exports them to Python, where
+# gmpcore.model gives them to the reference engine and the docs, and
+# tests/test_model_constants.py holds each Go value to Go's source.
+
+from libc.stdint cimport int64_t
+
+cdef extern from *:
+    """
+    #define GMP_SYSMON_DEEP_SLEEP 60000000000LL
+    """
+    # sysmon's longest deep sleep: forcegcperiod / 2 = 60 s (§4.5 step 2).
+    const int64_t SYSMON_DEEP_SLEEP "GMP_SYSMON_DEEP_SLEEP"
+
+# Go's constants (ns unless said).
+cdef enum:
+    FORCE_PREEMPT_NS = 10000000      # forcePreemptNS: a G's time slice (§1.1, retake)
+    SYSMON_MIN_DELAY = 20000         # sysmon's first usleep(20) (§4.5)
+    SYSMON_MAX_DELAY = 10000000      # its sleep doubles up to 10 ms (§4.5)
+    SYSMON_IDLE_CYCLES = 50          # idle cycles before the sleep starts doubling (§4.5)
+    SYSMON_NETPOLL_PERIOD = 10000000 # sysmon polls the network if nobody has for 10 ms (§4.5)
+    RETAKE_SYSCALL_NS = 10000000     # retake leaves a syscalling P with no work up to 10 ms (§4.6)
+    RUNNEXT_BACKOFF = 3000           # runqgrab's usleep(3) before stealing runnext (§2.7)
+    GLOBAL_CHECK_PERIOD = 61         # findRunnable: schedtick % 61 checks the global queue (§3.2)
+    GOIDCACHE_BATCH = 16             # _GoidCacheBatch (§1.1)
+    STACK_MIN = 2048                 # fixedStack: a new G's stack (§5.4)
+    NETPOLL_MAX_EVENTS = 128         # netpoll_epoll.go: events per epoll_wait (§3.9)
+    NETPOLL_RESOLUTION = 1000000     # epoll_wait's timeout is in whole ms (Linux)
+
+# The model's own.
+cdef enum:
+    ZERO_TIME_BUDGET = 4096          # instructions per resume before yielding to the event loop
+    REUSE_PROBE = 8                  # rows newg walks before it may add a row (GTable.cursor)

@@ -1,0 +1,32 @@
+"""The model's constants: Go's (named as in the runtime) and the model's own.
+
+They are defined once, in ``gmpcore/_model.pxd``, which the compiled engine
+compiles in; this module reads the same values back from it, for the
+reference engine, for tests and for readers.  Each Go value is checked
+against Go's source in tests/test_model_constants.py.
+
+>>> from gmpcore import model
+>>> model.FORCE_PREEMPT_NS, model.GLOBAL_CHECK_PERIOD, model.NETPOLL_MAX_EVENTS
+(10000000, 61, 128)
+"""
+
+from gmpcore._engine import MODEL as _MODEL
+
+#: Every constant by name.
+CONSTANTS = dict(_MODEL)
+
+FORCE_PREEMPT_NS = _MODEL["FORCE_PREEMPT_NS"]            # forcePreemptNS: the time slice
+SYSMON_MIN_DELAY = _MODEL["SYSMON_MIN_DELAY"]            # sysmon's first usleep(20)
+SYSMON_MAX_DELAY = _MODEL["SYSMON_MAX_DELAY"]            # ... doubling up to 10 ms
+SYSMON_IDLE_CYCLES = _MODEL["SYSMON_IDLE_CYCLES"]        # idle cycles before it doubles
+SYSMON_NETPOLL_PERIOD = _MODEL["SYSMON_NETPOLL_PERIOD"]  # sysmon polls if nobody has for 10 ms
+SYSMON_DEEP_SLEEP = _MODEL["SYSMON_DEEP_SLEEP"]          # forcegcperiod / 2
+RETAKE_SYSCALL_NS = _MODEL["RETAKE_SYSCALL_NS"]          # a syscalling P with no work is kept 10 ms
+RUNNEXT_BACKOFF = _MODEL["RUNNEXT_BACKOFF"]              # runqgrab's usleep(3)
+GLOBAL_CHECK_PERIOD = _MODEL["GLOBAL_CHECK_PERIOD"]      # schedtick % 61
+GOIDCACHE_BATCH = _MODEL["GOIDCACHE_BATCH"]              # _GoidCacheBatch
+STACK_MIN = _MODEL["STACK_MIN"]                          # a new G's stack, bytes
+NETPOLL_MAX_EVENTS = _MODEL["NETPOLL_MAX_EVENTS"]        # events per epoll_wait
+NETPOLL_RESOLUTION = _MODEL["NETPOLL_RESOLUTION"]        # epoll_wait's timeout unit (1 ms)
+ZERO_TIME_BUDGET = _MODEL["ZERO_TIME_BUDGET"]            # the model's: instructions per resume
+REUSE_PROBE = _MODEL["REUSE_PROBE"]                      # the model's: rows newg walks

@@ -1,0 +1,107 @@
+"""The model's constants: defined once (gmpcore/_model.pxd), the same in
+both engines, each Go value as Go's source has it, and no bare copies of
+them left in the engines' code.
+
+The expected values are read from Go 1.25's runtime, not from our code:
+
+=====================  ===========  ============================================
+constant               Go's value   where (Go 1.25 src/runtime)
+=====================  ===========  ============================================
+FORCE_PREEMPT_NS       10 ms        proc.go ``forcePreemptNS = 10 * 1000 * 1000``
+SYSMON_MIN_DELAY       20 µs        proc.go sysmon: ``delay = 20`` (µs) when idle is 0
+SYSMON_MAX_DELAY       10 ms        proc.go sysmon: ``if delay > 10*1000 { delay = 10 * 1000 }``
+SYSMON_IDLE_CYCLES     50           proc.go sysmon: ``if idle > 50 { delay *= 2 }``
+SYSMON_NETPOLL_PERIOD  10 ms        proc.go sysmon: ``lastpoll+10*1000*1000 < now``
+SYSMON_DEEP_SLEEP      60 s         proc.go sysmon: ``sleep := forcegcperiod / 2``, forcegcperiod = 2 min
+RETAKE_SYSCALL_NS      10 ms        proc.go retake: ``pd.syscallwhen+10*1000*1000 > now``
+RUNNEXT_BACKOFF        3 µs         proc.go runqgrab: ``usleep(3)``
+GLOBAL_CHECK_PERIOD    61           proc.go findRunnable: ``pp.schedtick%61 == 0``
+GOIDCACHE_BATCH        16           proc.go ``_GoidCacheBatch = 16``
+STACK_MIN              2048 B       stack.go ``fixedStack`` on linux/amd64 (stackMin 2048)
+NETPOLL_MAX_EVENTS     128          netpoll_epoll.go netpoll: ``var events [128]syscallx.EpollEvent``
+NETPOLL_RESOLUTION     1 ms         netpoll_epoll.go: epoll_wait takes a timeout in whole ms
+=====================  ===========  ============================================
+"""
+
+import pathlib
+import re
+
+import pytest
+
+from gmpcore import _engine, costs, model
+
+GO_VALUES = dict(
+    FORCE_PREEMPT_NS=10 * 1000 * 1000,
+    SYSMON_MIN_DELAY=20 * 1000,
+    SYSMON_MAX_DELAY=10 * 1000 * 1000,
+    SYSMON_IDLE_CYCLES=50,
+    SYSMON_NETPOLL_PERIOD=10 * 1000 * 1000,
+    SYSMON_DEEP_SLEEP=2 * 60 * 1000 * 1000 * 1000 // 2,
+    RETAKE_SYSCALL_NS=10 * 1000 * 1000,
+    RUNNEXT_BACKOFF=3 * 1000,
+    GLOBAL_CHECK_PERIOD=61,
+    GOIDCACHE_BATCH=16,
+    STACK_MIN=2048,
+    NETPOLL_MAX_EVENTS=128,
+    NETPOLL_RESOLUTION=1000 * 1000,
+)
+MODEL_OWN = {"ZERO_TIME_BUDGET", "REUSE_PROBE"}
+
+
+@pytest.mark.parametrize("name", sorted(GO_VALUES))
+def test_go_constants_are_gos(name):
+    assert model.CONSTANTS[name] == GO_VALUES[name]
+    assert getattr(model, name) == GO_VALUES[name]
+
+
+def test_every_constant_is_go_or_named_as_the_models():
+    assert set(model.CONSTANTS) == set(GO_VALUES) | MODEL_OWN
+    assert model.CONSTANTS == _engine.MODEL
+
+
+def test_reference_engine_uses_the_shared_values():
+    from gmpcore.reference import engine as ref
+    for name in model.CONSTANTS:
+        if hasattr(ref, name):
+            assert getattr(ref, name) is getattr(model, name), name
+
+
+# Go's literals as they would appear if copied into an engine's code again.
+BARE = [r"%\s*61\b", r"\b10_?000_?000\b", r"\b20_?000\b", r"\b60_?000_?000_?000\b",
+        r">\s*50\b", r"\b2048\b", r"\b3_?000\b"]
+SOURCES = ["gmpcore/_engine.pyx", "gmpcore/_engine.pxd", "gmpcore/reference/engine.py"]
+
+
+def code_lines(path):
+    """Lines of code with comments, strings and docstrings taken out."""
+    text = (pathlib.Path(__file__).parent.parent / path).read_text()
+    text = re.sub(r'"""(?:.|\n)*?"""', lambda m: "\n" * m[0].count("\n"), text)
+    for n, line in enumerate(text.splitlines(), 1):
+        line = re.sub(r"'[^']*'|\"[^\"]*\"", "''", line.split("#", 1)[0])
+        yield n, line
+
+
+@pytest.mark.parametrize("path", SOURCES)
+def test_no_bare_go_literals_in_the_engines(path):
+    found = [(n, line.strip()) for n, line in code_lines(path)
+             if any(re.search(p, line) for p in BARE)]
+    assert not found, f"{path}: use gmpcore/_model.pxd's names: {found}"
+
+
+def test_costs_are_filled_by_name():
+    """setup() writes each cost at its struct offset by name: the names cover
+    CostModel's fields, and the struct holds nothing else."""
+    assert set(_engine.COST_OFFSETS) == set(costs.FIELDS)
+    assert _engine.COSTS_BYTES == 8 * len(costs.FIELDS)
+    assert sorted(_engine.COST_OFFSETS.values()) == list(range(0, _engine.COSTS_BYTES, 8))
+
+
+def test_a_cost_reaches_the_engine_by_name():
+    """With every cost 0 but one, a syscall's run moves by exactly that cost."""
+    import gmpcore as gmp
+    wl = gmp.Workload()
+    wl.main(gmp.syscall("1us"))
+    zero = {f: 0 for f in costs.FIELDS}
+    assert gmp.simulate(wl, costs=zero).makespan_ns == 1000
+    assert gmp.simulate(wl, costs=dict(zero, syscall_enter=7)).makespan_ns == 1007
+    assert gmp.simulate(wl, costs=dict(zero, syscall_exit=5)).makespan_ns == 1005

@@ -1,6 +1,8 @@
 """Type stubs for the compiled simulation engine (gmpcore/_engine.pyx)."""
 
-from typing import Any, Callable, Literal, TypedDict
+from typing import Any, Callable, Literal, Protocol, TypedDict
+
+from typing_extensions import disjoint_base
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +16,18 @@ G_BYTES: int
 CODES: dict[str, int]
 #: Offsets of the engine's G record fields, by results.G_DTYPE name.
 GREC_OFFSETS: dict[str, int]
+#: The model's constants (_model.pxd), by name; gmpcore.model presents them.
+MODEL: dict[str, int]
+#: Where each cost lives in the engine's Costs struct, by CostModel field name.
+COST_OFFSETS: dict[str, int]
+#: Bytes of the Costs struct.
+COSTS_BYTES: int
+G_DTYPE: np.dtype
+P_DTYPE: np.dtype
+MONITOR_FIELDS: list[tuple[str, type]]
+
+class _Cancel(Protocol):
+    cancelled: bool
 
 class Counters(TypedDict):
     threads: int
@@ -27,6 +41,7 @@ class Counters(TypedDict):
     timers: int
     events: int
     events_dropped: int
+    goroutines: int
 
 class RawResult(TypedDict):
     makespan_ns: int
@@ -38,6 +53,9 @@ class RawResult(TypedDict):
     schedtrace: list[str]
     monitor: np.ndarray | None             # results.monitor_dtype(gomaxprocs)
     snapshot: dict[str, Any] | None        # a gmpcore.state view
+    sched_latencies: npt.NDArray[np.uint64]  # 162 counts, gmpcore.latency's layout
+    sched_latency_sum: int
+    heap_slots: int                        # event-heap memory, for tests
 
 def run(
     compiled: CompiledWorkload,
@@ -64,12 +82,16 @@ def run(
     trace_goroutines: npt.NDArray[np.int64] | None = None,
     max_trace_events: int | None = None,
     record_goroutines: bool = True,
+    cancel: _Cancel | None = None,
 ) -> RawResult: ...
 
 def estimate_goroutines(compiled: CompiledWorkload) -> int | None: ...
+def _lat_index(d: int) -> int: ...
 
+@disjoint_base
 class _Run:
     progress: Callable[[int, int], Any] | None
+    cancel: _Cancel | None
     exc: BaseException | None
     snapshot: dict[str, Any] | None
     def setup(self, compiled: CompiledWorkload, gomaxprocs: int, seed: int, costs: CostModel,

@@ -2,6 +2,8 @@
 
 from typing import Iterable, Literal
 
+from typing_extensions import disjoint_base
+
 import numpy as np
 import numpy.typing as npt
 
@@ -18,6 +20,7 @@ StepName = Literal["done", "load_runnext", "cas_runnext", "load_head", "load_tai
 
 from gmpcore.errors import GoThrow as GoThrow
 
+@disjoint_base
 class Sched:
     @property
     def nprocs(self) -> int: ...
@@ -62,6 +65,7 @@ class Sched:
     def start_runqempty(self, p: int) -> Op: ...
     def start_runqsteal(self, thief: int, victim: int, steal_runnext: bool = True) -> Op: ...
 
+@disjoint_base
 class Op:
     @property
     def kind(self) -> Literal["runqput", "runqget", "runqempty", "runqdrain", "runqsteal"]: ...
@@ -83,9 +87,11 @@ class Op:
     def held(self) -> npt.NDArray[np.int32]: ...
     @property
     def result(self) -> object: ...
+    def __init__(self, *args: object, **kwargs: object) -> None: ...   # always raises: Sched.start_*() makes Ops
     def step(self) -> bool: ...
     def run(self) -> object: ...
 
+@disjoint_base
 class RandomOrder:
     def __init__(self, count: int) -> None: ...
     @property

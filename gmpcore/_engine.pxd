@@ -1,7 +1,8 @@
 # The compiled simulation engine's state (docs/simulator-design.md): Go's
 # scheduler in virtual time, translated function by function from the
-# reference engine (gmpcore/reference/engine.py), the oracle it must match
-# event for event.
+# reference engine (gmpcore/reference/), the oracle it must match event for
+# event.  The functions live in _engine_<concept>.pxi, one file per concept,
+# each the twin of gmpcore/reference/<concept>.py.
 #
 # Layout.  Everything a run touches lives in one `Engine` struct of plain C
 # values and raw pointers, so the hot loop runs without the GIL:

@@ -1,0 +1,143 @@
+# The G table (_engine.pxd GTable, GRec): one row per goroutine, grown by
+# realloc, rows of dead Gs reused without per-G records; the loop-counter
+# pool of `repeat`.  Reference: gmpcore/reference/gtable.py.
+#
+# Contract: newg is the only place a row comes to life (newproc1, §5.1);
+# goexit (program) marks it dead.  Growth takes no GIL and may move e.g.a:
+# callers re-read row pointers after newg.
+
+
+cdef int resize_g(GTable* t, int64_t cap) noexcept nogil:
+    # realloc the G table (and its loop column) to `cap` rows: in place, or
+    # by mremap for big tables, so growth never needs two tables at once.
+    # The engine's own malloc, not NumPy's: no transparent-huge-page
+    # madvise, whose zeroing and compaction cost more than they save here.
+    cdef GRec* na = <GRec*>realloc(t.a, <size_t>cap * sizeof(GRec))
+    cdef int64_t* ns
+    cdef int32_t* nl
+    if na == NULL:
+        return -1
+    t.a = na
+    ns = <int64_t*>realloc(t.since, <size_t>cap * sizeof(int64_t))
+    if ns == NULL:
+        return -1
+    t.since = ns
+    if t.has_loops:
+        nl = <int32_t*>realloc(t.loops, <size_t>cap * sizeof(int32_t))
+        if nl == NULL:
+            return -1
+        t.loops = nl
+    t.cap = cap
+    return 0
+
+
+cdef int grow_g(Engine* e) noexcept nogil:
+    if resize_g(&e.g, e.g.cap * 2 if e.g.cap >= 8 else 16) < 0:
+        return nomem(e)
+    return 0
+
+
+cdef int64_t loops_alloc(Engine* e, int64_t depth) noexcept nogil:
+    # A block [depth, counter 0 .. counter depth-1] from the pool; -1 if out of memory.
+    cdef LoopPool* pl = &e.pool
+    cdef int64_t off, ncap
+    cdef int64_t* ns
+    off = pl.free_head[depth]
+    if off >= 0:
+        pl.free_head[depth] = pl.slots[off + 1]
+        return off
+    if pl.n + depth + 1 > pl.cap:
+        ncap = pl.cap * 2 if pl.cap else 1024
+        while ncap < pl.n + depth + 1:
+            ncap *= 2
+        ns = <int64_t*>realloc(pl.slots, <size_t>ncap * sizeof(int64_t))
+        if ns == NULL:
+            return -1
+        pl.slots = ns
+        pl.cap = ncap
+    off = pl.n
+    pl.n += depth + 1
+    pl.slots[off] = depth
+    return off
+
+
+cdef inline void loops_free(Engine* e, int64_t off) noexcept nogil:
+    cdef LoopPool* pl = &e.pool
+    cdef int64_t depth = pl.slots[off]
+    pl.slots[off + 1] = pl.free_head[depth]
+    pl.free_head[depth] = off
+
+
+cdef inline int64_t reuse_row(GTable* t, int64_t live) noexcept nogil:
+    # A dead G's row for newg, or -1 for a new one (GTable.cursor).  `live`
+    # Gs hold a row each, so rows - live are dead.  Past REUSE_PROBE rows
+    # the walk goes on while at least half the table is dead: the table
+    # stays under twice the most Gs alive at once, and the walk, which
+    # only ever moves forward, costs at most two rows per newg on average.
+    cdef int64_t k = 0, idx, dead = t.rows - live
+    if dead <= 0:
+        return -1
+    while True:
+        idx = t.cursor
+        t.cursor += 1
+        if t.cursor == t.rows:
+            t.cursor = 0
+        if t.a[idx].status == G_DEAD:
+            return idx
+        k += 1
+        if k >= REUSE_PROBE and 2 * dead < t.rows:
+            return -1
+
+
+cdef int newg(Engine* e, int32_t parent, int64_t program, int32_t p, int32_t* out) noexcept nogil:
+    """newproc1 (§5.1): a fresh G with the next goid of `p`'s cache."""
+    cdef PRec* pp = &e.ps[p]
+    cdef GTable* t = &e.g
+    cdef int64_t idx, depth, off
+    cdef GRec* rec
+    if pp.goidcache == pp.goidcacheend:
+        e.goidgen += GOIDCACHE_BATCH
+        pp.goidcache = e.goidgen - GOIDCACHE_BATCH + 1
+        pp.goidcacheend = e.goidgen + 1
+    if pp.goidcache > INT32_MAX:
+        return fail(e, ERR_NOMEM, "more goroutines than the G table can index")
+    idx = reuse_row(t, e.live) if t.recycle else -1     # gfget: a dead G's row
+    if idx < 0:
+        if t.rows >= MAX_GID:
+            return fail(e, ERR_NOMEM, "more goroutines than the G table can index")
+        if t.rows == t.cap and grow_g(e) < 0:
+            return -1
+        idx = t.rows
+        t.rows += 1
+    t.n += 1
+    rec = &t.a[idx]
+    rec.goid = <int32_t>pp.goidcache
+    rec.parent = t.a[parent].goid if parent >= 0 else 0
+    rec.pc = <int32_t>e.entry[program]
+    rec.stack = STACK_MIN
+    rec.preemptions = 0
+    rec.steals = 0
+    rec.status = G_RUNNABLE
+    rec.waitreason = WAIT_NONE
+    rec.flags = GF_PREEMPTIBLE
+    rec.spare = 0
+    rec.created = e.now
+    rec.first_run = -1
+    rec.rem = -1
+    rec.runnable_ns = -e.now            # runnable from now (GRec.runnable_ns)
+    t.since[idx] = e.now
+    rec.running_ns = 0
+    if t.loops != NULL:
+        depth = e.depth[program]
+        off = -1
+        if depth > 0:
+            off = loops_alloc(e, depth)
+            if off < 0 or off > INT32_MAX:
+                return nomem(e)
+        t.loops[idx] = <int32_t>off
+    pp.goidcache += 1
+    e.live += 1
+    e.stack_inuse += STACK_MIN
+    log_ev(e, EV_CREATE, -1, p, idx, parent)
+    out[0] = <int32_t>idx
+    return 0

@@ -1,0 +1,57 @@
+"""Checking mode: every G in exactly one place, Go's scheduler assertions.
+
+Compiled twin: gmpcore/_engine_check.pxi.
+"""
+
+from gmpcore.events import G_DEAD, G_WAITING, P_IDLE, P_RUNNING, WAIT_IO
+
+
+class Checks:
+    """RefEngine's checking mode: every G in exactly one place, Go's scheduler assertions."""
+
+    def check_invariants(self):
+        """Every G is in exactly one place; the scheduler's own assertions hold (§9)."""
+        where = {}
+
+        def put(g, place):
+            assert g not in where, f"G{g} is both {where[g]} and {place}"
+            where[g] = place
+
+        for p in self.ps:
+            for gi in self.q.runq(p.id):
+                put(gi, f"runq of P{p.id}")
+            if self.q.runnext(p.id) is not None:
+                put(self.q.runnext(p.id), f"runnext of P{p.id}")
+            for _, _, g in p.timers:
+                put(g.idx, f"a timer of P{p.id}")
+        for gi in self.q.global_runq():
+            put(gi, "the global queue")
+        for m in self.ms:
+            if m.curg is not None:
+                put(m.curg.idx, f"running on M{m.id}")
+            if m.nextg is not None:
+                put(m.nextg.idx, f"in M{m.id}'s hand")
+            if m.spinning:
+                assert (m.p or m.nextp) is not None, "a spinning M holds a P (or is about to)"
+        for ch in self.chans:
+            for g in list(ch.recvq) + list(ch.sendq):
+                put(g.idx, "a channel queue")
+        for wg in self.wgs:
+            for g in wg.waiters:
+                put(g.idx, "a WaitGroup")
+        for g in self.io_ready:
+            put(g.idx, "the netpoller's ready list")
+        io_pending = sum(1 for g in self.gs if g.status == G_WAITING and g.waitreason == WAIT_IO)
+        assert io_pending == self.io_waiters, "netpoll waiter count"
+        for g in self.gs:
+            if g.status == G_DEAD or (g.status == G_WAITING and g.waitreason == WAIT_IO
+                                      and g.idx not in where):
+                assert g.idx not in where or g.status != G_DEAD, f"dead G{g.idx} is queued"
+                continue
+            assert g.idx in where, f"G{g.idx} (status {g.status}) is nowhere"
+        assert self.nmspinning == sum(m.spinning for m in self.ms), "nmspinning"
+        assert all(p.status == P_IDLE for p in self.pidle), "an idle-list P is not idle"
+        assert len(set(map(id, self.pidle))) == len(self.pidle), "a P is on the idle list twice"
+        for p in self.ps:
+            if p.status == P_RUNNING:
+                assert p.m is not None and p.m.p is p, f"P{p.id} running without its M"

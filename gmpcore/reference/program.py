@@ -1,0 +1,195 @@
+"""Running goroutines: execute, the bytecode interpreter, and how a G leaves
+its M (goexit, gosched, gopreempt) or grows its stack.
+
+Compiled twin: gmpcore/_engine_program.pxi.
+"""
+
+from gmpcore.errors import StackOverflow
+from gmpcore.events import (
+    EV_RUN,
+    G_DEAD,
+    G_RUNNABLE,
+    G_RUNNING,
+    STOP_EXIT,
+    STOP_GOSCHED,
+    STOP_PREEMPT,
+    WAIT_IO,
+    WAIT_SLEEP,
+    WAIT_WAITGROUP,
+)
+from gmpcore.latency import bucket_index
+from gmpcore.model import ZERO_TIME_BUDGET
+from gmpcore.reference.common import (
+    E_IO,
+    OP_CPU,
+    OP_ENDLOOP,
+    OP_EXIT,
+    OP_GO,
+    OP_GOSCHED,
+    OP_LOOP,
+    OP_NETWAIT,
+    OP_RECV,
+    OP_SEND,
+    OP_SLEEP,
+    OP_STACK,
+    OP_SYSCALL,
+    OP_WG_ADD,
+    OP_WG_WAIT,
+    PH_RUN,
+    PH_SCHEDULE,
+)
+from gmpcore.results import COUNTER_MAX
+
+
+class Goroutines:
+    """RefEngine's running goroutines: execute, the bytecode interpreter, and how a G leaves"""
+
+    def execute(self, m, g, inherit):
+        """execute (§3.4): a new time slice unless inheritTime."""
+        p = m.p
+        m.nextg = None
+        m.curg, g.m = g, m
+        g.status, g.preempt = G_RUNNING, False
+        g.runnable_ns += self.now - g.since
+        # /sched/latencies (casgstatus): the time runnable, every time (Go samples 1 in 8).
+        self.lat_counts[bucket_index(self.now - g.since)] += 1
+        self.lat_sum += self.now - g.since
+        if g.first_run < 0:
+            g.first_run = self.now
+        g.run_start = self.now
+        if not inherit:
+            p.schedtick += 1
+        if g.after_slow_syscall:                     # §4.3 step 5
+            g.after_slow_syscall = False
+            p.syscalltick += 1
+        self.log(EV_RUN, m=m, p=p, g=g, arg=int(inherit))
+        self.run_g(m)
+
+    def run_g(self, m):
+        """Interpret the current G's program until it blocks or time must pass."""
+        g, p = m.curg, m.p
+        budget = ZERO_TIME_BUDGET
+        while True:
+            if g.preempt:                                # a safe point: gopreempt_m
+                return self.gopreempt(m, g, self.costs.gosched)
+            budget -= 1
+            if budget == 0:
+                # Instructions that take no time: let the event loop (and
+                # max_events, and Ctrl-C in the compiled engine) in.
+                self.resume(m, self.now, PH_RUN)
+                return
+            op, a, b, c = self.code[g.pc]
+            if op == OP_CPU:
+                if g.remaining < 0:
+                    g.remaining = self.sample(a)
+                    g.preemptible = bool(b)
+                if g.remaining == 0:
+                    g.remaining = -1
+                    g.pc += 1
+                    continue
+                g.burst_end = self.now + g.remaining
+                g.remaining = 0
+                self.resume(m, g.burst_end, PH_RUN)
+                return
+            g.burst_end = -1
+            if op == OP_EXIT:
+                return self.goexit(m, g)
+            if op == OP_GO:
+                if g.remaining < 0:
+                    g.remaining = b
+                if g.remaining == 0:
+                    g.remaining = -1
+                    g.pc += 1
+                    continue
+                g.remaining -= 1
+                self.newproc(p, g, a)
+                self.resume(m, self.now + self.costs.newproc, PH_RUN)
+                return
+            g.pc += 1
+            if op == OP_LOOP:
+                if a == 0:
+                    g.pc = c
+                else:
+                    g.loops[b] = a
+                continue
+            if op == OP_ENDLOOP:
+                g.loops[b] -= 1
+                if g.loops[b] > 0:
+                    g.pc = a
+                continue
+            if op == OP_STACK:
+                self.grow_stack(g, a)
+                continue
+            if op == OP_GOSCHED:
+                return self.gosched(m, g, STOP_GOSCHED, self.costs.gosched)
+            if op == OP_SEND:
+                return self.chansend(m, g, self.chans[a])
+            if op == OP_RECV:
+                return self.chanrecv(m, g, self.chans[a])
+            if op == OP_WG_ADD:
+                return self.wg_add(m, g, self.wgs[a], b)
+            if op == OP_WG_WAIT:
+                wg = self.wgs[a]
+                if wg.counter == 0:
+                    self.resume(m, self.now + self.costs.wg_op, PH_RUN)
+                    return
+                wg.waiters.append(g)
+                return self.park(m, g, WAIT_WAITGROUP, self.costs.wg_op)
+            if op == OP_SLEEP:
+                d = self.sample(a)
+                if d <= 0:                           # timeSleep returns at once
+                    continue
+                self.add_timer(p, self.now + d, g)
+                return self.park(m, g, WAIT_SLEEP, self.costs.timer_add)
+            if op == OP_NETWAIT:
+                d = self.sample(a)
+                self.netpoll_inited = True
+                self.io_waiters += 1
+                self.push(self.now + d, E_IO, g.idx)
+                return self.park(m, g, WAIT_IO)
+            if op == OP_SYSCALL:
+                return self.entersyscall(m, g, self.sample(a), bool(b))
+            raise AssertionError(f"unknown opcode {op}")
+
+    def newproc(self, p, parent, program):
+        """newproc (§5.1): the new G takes runnext; wakep."""
+        g = self.newg(parent, program, p)
+        self.runqput(p, g, True)
+        self.wakep()
+
+    def goexit(self, m, g):
+        """goexit0 (§5.2)."""
+        self.dropg(m, g, STOP_EXIT)
+        g.status = G_DEAD
+        g.finished = self.now
+        self.live -= 1
+        if g.idx == 0:
+            self.main_done = True
+            self.makespan = self.now
+        self.resume(m, self.now + self.costs.goexit, PH_SCHEDULE)
+
+    def gosched(self, m, g, reason, cost):
+        """goschedImpl (§3.7): to the global queue tail; wakep."""
+        self.dropg(m, g, reason)
+        g.status = G_RUNNABLE
+        g.since = self.now
+        self.q.globrunqput(g.idx)
+        self.wakep()
+        self.resume(m, self.now + cost, PH_SCHEDULE)
+
+    def gopreempt(self, m, g, cost):
+        """gopreempt_m (§4.7): like Gosched; `cost` is the CPU its M spends
+        getting there (a gosched, or the signal handler's round trip too)."""
+        g.preempt = False
+        g.preemptions = min(g.preemptions + 1, COUNTER_MAX)
+        self.counters["preemptions"] += 1
+        self.gosched(m, g, STOP_PREEMPT, cost)
+
+    def grow_stack(self, g, need):
+        """newstack (§5.4): double until it fits; beyond max_stack is fatal."""
+        size = g.stack
+        while size < need:
+            size *= 2
+            if size > self.max_stack:
+                raise StackOverflow(self.max_stack, g.goid)
+        g.stack = size

@@ -1,0 +1,69 @@
+"""Channels and WaitGroups (chan.go, sync.WaitGroup): FIFO wait queues,
+released with ready() into the releaser's P's runnext.
+
+Compiled twin: gmpcore/_engine_sync.pxi.
+"""
+
+from collections import deque
+
+from gmpcore.errors import WorkloadPanic
+from gmpcore.events import WAIT_CHAN_RECEIVE, WAIT_CHAN_SEND
+from gmpcore.reference.common import PH_RUN
+
+
+class Chan:
+    __slots__ = ("cap", "count", "recvq", "sendq")
+
+    def __init__(self, cap):
+        self.cap, self.count = cap, 0
+        self.recvq, self.sendq = deque(), deque()
+
+
+class WaitGroup:
+    __slots__ = ("counter", "waiters")
+
+    def __init__(self):
+        self.counter, self.waiters = 0, deque()
+
+
+class SyncObjects:
+    """RefEngine's channels and WaitGroups (chan.go, sync.WaitGroup): FIFO wait queues,"""
+
+    def chansend(self, m, g, ch):
+        cost = self.costs.chan_op
+        if ch.recvq:
+            self.ready(ch.recvq.popleft(), m.p)          # hand the value over
+            cost += self.costs.ready
+        elif ch.count < ch.cap:
+            ch.count += 1
+        else:
+            ch.sendq.append(g)
+            return self.park(m, g, WAIT_CHAN_SEND, self.costs.chan_op)
+        self.resume(m, self.now + cost, PH_RUN)
+
+    def chanrecv(self, m, g, ch):
+        cost = self.costs.chan_op
+        if ch.sendq:
+            # Unbuffered: take the sender's value.  Buffered and full: take the
+            # head; the sender's value fills the freed slot.
+            self.ready(ch.sendq.popleft(), m.p)
+            cost += self.costs.ready
+        elif ch.count:
+            ch.count -= 1
+        else:
+            ch.recvq.append(g)
+            return self.park(m, g, WAIT_CHAN_RECEIVE, self.costs.chan_op)
+        self.resume(m, self.now + cost, PH_RUN)
+
+    def wg_add(self, m, g, wg, delta):
+        # WaitGroup.Add: the counter is the high 32 bits of a uint64 state, read
+        # back as an int32, so it wraps: Add(1 << 31) from 0 reads as negative.
+        wg.counter = (wg.counter + delta + 2**31) % 2**32 - 2**31
+        if wg.counter < 0:
+            raise WorkloadPanic("sync: negative WaitGroup counter", g.goid)
+        cost = self.costs.wg_op
+        if wg.counter == 0:
+            while wg.waiters:                            # semrelease, FIFO
+                self.ready(wg.waiters.popleft(), m.p)
+                cost += self.costs.ready
+        self.resume(m, self.now + cost, PH_RUN)

@@ -1,0 +1,76 @@
+"""The two engines are split the same way: for each concept, one compiled
+file (gmpcore/_engine_<concept>.pxi) and one reference module
+(gmpcore/reference/<concept>.py), and every function named after Go's
+runtime lives in both, in the same concept (as cytoolz keeps toolz's
+signatures).  A reader can hold the two side by side."""
+
+import ast
+import pathlib
+import re
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent / "gmpcore"
+CONCEPTS = ["heap", "gtable", "sched", "timers", "netpoll", "program", "sync", "syscalls",
+            "sysmon", "check", "observe"]
+
+# Functions named after Go's runtime (or the design's step names), by concept.
+GO_NAMED = {
+    "heap": ["push", "event_live", "compact_events"],
+    "gtable": ["newg"],
+    "sched": ["pidleput", "pidleget", "pidlegetSpinning", "acquirep", "releasep", "resume",
+              "newm", "startm", "stopm", "wakep", "become_spinning", "reset_spinning",
+              "handoffp", "ready", "dropg", "park", "schedule", "found", "find_runnable",
+              "find_after_spin", "steal_work_continue", "stolen", "drop_p", "checkdead"],
+    "timers": ["add_timer", "check_timers", "wake_net_poller"],
+    "netpoll": ["netpoll_break", "netpoll", "injectglist", "start_idle", "netpoll_return",
+                "io_complete"],
+    "program": ["execute", "run_g", "newproc", "goexit", "gosched", "gopreempt", "grow_stack"],
+    "sync": ["chansend", "chanrecv", "wg_add"],
+    "syscalls": ["entersyscall", "exitsyscall", "exitsyscall0"],
+    "sysmon": ["sysmon_schedule", "sysmon_wake", "sysmon_loop", "retake", "preemptone",
+               "async_preempt_arrives"],
+    "check": ["check_invariants"],
+    "observe": ["observe"],
+}
+
+
+def compiled_functions(concept):
+    text = (ROOT / f"_engine_{concept}.pxi").read_text()
+    return set(re.findall(r"^cdef (?:inline )?[\w\*]+ (\w+)\(", text, re.M))
+
+
+def reference_functions(concept):
+    tree = ast.parse((ROOT / "reference" / f"{concept}.py").read_text())
+    return {f.name for c in tree.body if isinstance(c, ast.ClassDef) for f in c.body
+            if isinstance(f, ast.FunctionDef)}
+
+
+@pytest.mark.parametrize("concept", CONCEPTS)
+def test_each_concept_has_a_twin_with_its_contract(concept):
+    pxi = (ROOT / f"_engine_{concept}.pxi").read_text()
+    py = (ROOT / "reference" / f"{concept}.py").read_text()
+    assert pxi.startswith("# ") and f"gmpcore/reference/{concept}.py" in pxi.split("\n\n")[0]
+    assert f"gmpcore/_engine_{concept}.pxi" in ast.get_docstring(ast.parse(py))
+    assert f'include "_engine_{concept}.pxi"' in (ROOT / "_engine.pyx").read_text()
+
+
+@pytest.mark.parametrize("concept", CONCEPTS)
+def test_go_named_functions_live_in_both_engines_alike(concept):
+    names = set(GO_NAMED[concept])
+    assert names <= compiled_functions(concept), names - compiled_functions(concept)
+    assert names <= reference_functions(concept), names - reference_functions(concept)
+
+
+def test_no_go_named_function_is_elsewhere():
+    """Each Go-named function is defined once per engine, in its concept."""
+    for concept in CONCEPTS:
+        others = set().union(*(set(GO_NAMED[c]) for c in CONCEPTS if c != concept))
+        assert not others & compiled_functions(concept), concept
+        assert not others & reference_functions(concept), concept
+
+
+def test_reference_engine_is_the_concepts_together():
+    from gmpcore.reference.engine import RefEngine
+    bases = [b.__module__.rsplit(".", 1)[1] for b in RefEngine.__bases__]
+    assert bases == CONCEPTS

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 # "ci" keeps the whole suite within a few minutes and is deterministic;
 # "thorough" is for local runs: HYPOTHESIS_PROFILE=thorough pytest
@@ -17,6 +17,9 @@ settings.register_profile(
     derandomize=True,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
+    # No shrinking in CI, so a failure costs minutes, not an hour: the
+    # printed blob replays it locally, where shrinking runs.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target],
 )
 settings.register_profile(
     "thorough",

@@ -17,13 +17,16 @@ import time
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
 
 import gmpcore as gmp
 from gmpcore import _engine
 from gmpcore.costs import CostModel
-from gmpcore.events import G_DEAD
-from workload_strategies import (examples, random_options, random_workload, run_options,
-                                 wild_run_options, wild_workloads, workloads)
+from gmpcore.events import EV_NETPOLL, EV_SPILL, G_DEAD
+from gmpcore.results import EVENT_DTYPE
+from workload_strategies import (STRESS_COUNTERS, examples, random_options, random_workload,
+                                 run_options, stress_workloads, wild_run_options, wild_workloads,
+                                 workloads)
 
 
 SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
@@ -85,12 +88,94 @@ def contract_example(n):
 
 # ---------------------------------------------------------------- random workloads
 
+LOG_FILTERS = ("trace_window", "trace_goroutines", "max_trace_events")
+
+
+def unfiltered(opts):
+    """`opts` without the event log's filters: the engines are compared on
+    their whole logs (the filters have a test of their own below)."""
+    return {k: v for k, v in opts.items() if k not in LOG_FILTERS}
+
+
 @settings(max_examples=examples(150), suppress_health_check=SLOW_OK)
 @given(wl=workloads(), opts=run_options())
 def test_random_workloads_identical(wl, opts):
     note(wl.compile().disassemble())
-    kind, *rest = assert_same_outcome(wl, **opts)
+    kind, *rest = assert_same_outcome(wl, **unfiltered(opts))
     assert kind == "ok", rest            # these workloads never deadlock
+
+
+@settings(max_examples=examples(60), suppress_health_check=SLOW_OK)
+@given(case=stress_workloads(), seed=st.integers(0, 2**32), async_preempt=st.booleans(),
+       runnext=st.booleans())
+def test_stress_workloads_identical(case, seed, async_preempt, runnext):
+    """Spills, preemptions, syscall hand-offs and netpoll batches, which
+    small random workloads seldom reach, compared event for event; each
+    example shows its group's counter moving, so the group really ran."""
+    group, wl, procs = case
+    note(f"{group} on {procs} Ps:\n{wl.compile().disassemble()}")
+    kind, res = assert_same_outcome(wl, gomaxprocs=procs, seed=seed, runnext=runnext,
+                                    async_preempt=async_preempt)
+    assert kind == "ok"
+    counter = STRESS_COUNTERS[group]
+    assert res.counters[counter] > 0, (group, res.counters)
+    if group == "netpoll":
+        ev = res.events
+        assert ev["arg"][ev["kind"] == EV_NETPOLL].max() <= 128
+
+
+@pytest.mark.parametrize("group", sorted(STRESS_COUNTERS))
+def test_stress_groups_reach_their_limits(group):
+    """Across a few seeds, each group hits the limit it is there for: a
+    spill of 129 Gs, a netpoll of exactly 128, a hand-off, a preemption."""
+    hits = 0
+
+    @settings(max_examples=12, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(stress_workloads(group=group), st.integers(0, 2**16))
+    def run(case, seed):
+        nonlocal hits
+        _, wl, procs = case
+        res = gmp.simulate(wl, gomaxprocs=procs, seed=seed, record_events=True)
+        ev = res.events
+        if group == "spill":
+            hits += int(((ev["kind"] == EV_SPILL) & (ev["arg"] == 129)).any())
+        elif group == "netpoll":
+            hits += int(((ev["kind"] == EV_NETPOLL) & (ev["arg"] == 128)).any())
+        else:
+            hits += res.counters[STRESS_COUNTERS[group]] > 0
+    run()
+    assert hits >= 6
+
+
+@settings(max_examples=examples(60), suppress_health_check=SLOW_OK)
+@given(wl=workloads(), opts=run_options(), engine=st.sampled_from(["compiled", "reference"]))
+def test_log_filters_are_the_whole_log_filtered(wl, opts, engine):
+    """trace_window, trace_goroutines and max_trace_events keep exactly the
+    rows of the whole log that pass them, in order (and count the rest)."""
+    full = gmp.simulate(wl, engine=engine, record_events=True, **unfiltered(opts))
+    filters = {k: opts[k] for k in LOG_FILTERS if k in opts}
+    part = gmp.simulate(wl, engine=engine, record_events=True, **unfiltered(opts), **filters)
+    rows = full.events if full.events is not None else np.zeros(0, dtype=EVENT_DTYPE)
+    keep = np.ones(len(rows), dtype=bool)
+    if "trace_window" in filters:
+        t0, t1 = (gmp.parse_duration(t) if isinstance(t, str) else t
+                  for t in filters["trace_window"])
+        keep &= (rows["time"] >= t0) & (rows["time"] <= t1)
+    if "trace_goroutines" in filters:
+        goids = full.goroutines["goid"]
+        about = rows["g"] >= 0
+        keep &= ~about | np.isin(goids[np.where(about, rows["g"], 0)],
+                                 list(filters["trace_goroutines"]))
+    expected = rows[keep]
+    cap = filters.get("max_trace_events")
+    dropped = 0 if cap is None else max(0, len(expected) - cap)
+    if cap is not None:
+        expected = expected[:cap]
+    got = part.events if part.events is not None else np.zeros(0, dtype=EVENT_DTYPE)
+    assert np.array_equal(got, expected)
+    assert part.counters["events_dropped"] == dropped
+    assert part.makespan_ns == full.makespan_ns
 
 
 @settings(max_examples=examples(40), suppress_health_check=SLOW_OK)

@@ -208,7 +208,10 @@ def wild_workloads(draw, max_goroutines=60):
 @st.composite
 def run_options(draw):
     """Keyword arguments for gmp.simulate (engine and record_events aside)."""
-    procs = draw(st.one_of(st.integers(1, 8), st.integers(1, 8), st.sampled_from([13, 32, 64])))
+    # Mostly two or more Ps: most of the scheduler (stealing, spinning,
+    # hand-offs, wake-ups) needs them; one P a fifth of the time.
+    procs = draw(st.one_of(st.integers(2, 8), st.just(1), st.integers(2, 8), st.integers(2, 8),
+                           st.sampled_from([13, 32, 64])))
     opts = dict(
         gomaxprocs=procs,
         seed=draw(st.integers(0, 2**32)),
@@ -240,6 +243,64 @@ def run_options(draw):
             schedule=draw(st.integers(0, 100)),
         )
     return opts
+
+
+#: What each stress group forces, as the counter that shows it happened.
+STRESS_COUNTERS = {"spill": "spills", "preempt": "preemptions", "handoff": "handoffs",
+                   "netpoll": "netpolls"}
+
+
+@st.composite
+def stress_workloads(draw, group=None):
+    """(group, workload, gomaxprocs): a workload built to force one of the
+    scheduler's rarer paths, which small random workloads seldom reach:
+
+    * ``spill``: main starts 400-700 short goroutines back to back, faster
+      than 2-4 Ps' thieves drain its ring, so runqput spills 128 + 1 Gs to
+      the global queue (and idle Ps take global batches);
+    * ``preempt``: more 12-30 ms CPU-bound goroutines than Ps, so sysmon
+      preempts them (cooperatively or by signal);
+    * ``handoff``: goroutines in 0.1-2 ms system calls while others wait to
+      run, so sysmon retakes their Ps (handoffp);
+    * ``netpoll``: 130-300 network waits complete while every P computes,
+      so the next poll finds more than one epoll_wait returns (128).
+    """
+    group = group or draw(st.sampled_from(sorted(STRESS_COUNTERS)))
+    wl = gmp.Workload()
+    wg = wl.waitgroup()
+    if group == "spill":
+        n = draw(st.integers(400, 700))
+        worker = program(wl, gmp.cpu(draw(st.integers(1 * US, 5 * US))), gmp.done(wg))
+        wl.main(gmp.add(wg, n), gmp.go(worker, count=n), gmp.wait(wg))
+        procs = draw(st.integers(2, 4))
+    elif group == "preempt":
+        procs = draw(st.integers(2, 4))
+        n = procs + draw(st.integers(1, 4))
+        worker = program(wl, gmp.cpu(draw(st.integers(12 * MS, 30 * MS)),
+                                     preemptible=draw(st.booleans())), gmp.done(wg))
+        wl.main(gmp.add(wg, n), gmp.go(worker, count=n), gmp.wait(wg))
+    elif group == "handoff":
+        procs = draw(st.integers(2, 4))
+        k = draw(st.integers(1, procs))
+        caller = program(wl, gmp.repeat(draw(st.integers(1, 3)),
+                                        gmp.syscall(draw(st.integers(100 * US, 2 * MS)))),
+                         gmp.done(wg))
+        busy = program(wl, gmp.repeat(draw(st.integers(20, 60)), gmp.cpu("50us"), gmp.gosched()),
+                       gmp.done(wg))
+        m = draw(st.integers(procs, 2 * procs))
+        wl.main(gmp.add(wg, k + m), gmp.go(caller, count=k), gmp.go(busy, count=m),
+                gmp.wait(wg))
+    else:
+        # Every P computes for 12-20 ms, so no M polls until sysmon's 10 ms
+        # poll, which finds every wait complete and takes 128 at a time.
+        procs = draw(st.integers(2, 6))
+        n = draw(st.integers(130, 300))
+        waiter = program(wl, gmp.netwait(draw(st.integers(50 * US, 500 * US))),
+                         gmp.cpu(draw(st.integers(0, 3 * US))), gmp.done(wg))
+        busy = program(wl, gmp.cpu(draw(st.integers(12 * MS, 20 * MS))), gmp.done(wg))
+        wl.main(gmp.add(wg, n + procs), gmp.go(waiter, count=n), gmp.go(busy, count=procs),
+                gmp.wait(wg))
+    return group, wl, procs
 
 
 @st.composite

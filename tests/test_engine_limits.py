@@ -103,8 +103,10 @@ def test_run_object_without_setup_raises(call):
             f"    {call}\n"
             "except RuntimeError as exc:\n"
             "    print('refused:', exc)\n")
+    import tempfile
+    # outside the checkout, so that the installed gmpcore is the one imported
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60)
+                         timeout=60, cwd=tempfile.gettempdir())
     assert out.returncode == 0, out.stderr
     assert "refused: _Run." in out.stdout
 

@@ -11,11 +11,12 @@ Subcommands:
 ``gmpcore demo``
     The run-queue demonstration (:mod:`gmpcore.demo`).
 
-Usage errors (an unknown scenario, a bad duration, a negative count, an
-argument :func:`gmpcore.simulate` refuses) exit with status 2 and one line on
-stderr; so does a simulated program that dies, with Go's own message, as the
-Go program would.  Ctrl-C exits with status 130.  docs/cli.md is the
-reference.
+Usage errors (an unknown scenario, a bad duration, a count out of range, an
+output file that cannot be written, an argument :func:`gmpcore.simulate`
+refuses) exit with status 2 and one line on stderr, before the run when they
+can be known then; a simulated program that dies prints Go's own message and
+exits with status 2, as the Go program would.  Ctrl-C exits with status 130.
+docs/cli.md is the reference.
 
 >>> main(["scenarios"])                 # doctest: +ELLIPSIS
 fanout     10,000 compute goroutines and a WaitGroup: spills, global batches, stealing
@@ -25,7 +26,7 @@ io         goroutines waiting on the network: parked in the netpoller, few threa
 >>> main(["run", "fanout", "--goroutines", "1000", "--procs", "4"])   # doctest: +ELLIPSIS
 fanout (n=1000), GOMAXPROCS=4, seed 0, compiled engine
   makespan         ...ms
-  goroutines       1001 created: ...
+  goroutines       1001 created, at most ... alive at once; at the end: 1001 dead
   threads          ...
   steals           ...
   spills           ...
@@ -34,27 +35,34 @@ fanout (n=1000), GOMAXPROCS=4, seed 0, compiled engine
   syscalls         0
   other counters   ...
   P busy           P0 ...%  P1 ...%  P2 ...%  P3 ...%
-  sched latency    mean ...  p99 ...  (first run − created)
-  stacks           1.955 MiB (2 KiB per G)
+  sched latency    ...
+  stacks           0 B in use at the end, ... at the peak
 0
 """
 
 import argparse
+import contextlib
+import difflib
 import importlib.util
 import inspect
 import os
+import re
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from gmpcore import __version__
+from gmpcore import demo as _demo
 from gmpcore.durations import parse_duration
 from gmpcore.errors import GoFatalError
-from gmpcore.events import G_STATUS_NAMES, WAIT_REASONS
+from gmpcore.events import G_DEAD, G_STATUS_NAMES, WAIT_REASONS
 from gmpcore.scenarios import SCENARIOS
+from gmpcore.simulate import MAX_GOMAXPROCS
+from gmpcore.workload import MAX_GO_COUNT
 
-__all__ = ["main", "build_parser", "SIZE_PARAMETERS", "summary"]
+__all__ = ["main", "build_parser", "SIZE_PARAMETERS", "summary", "peak_alive"]
 
 #: What ``--goroutines`` sets for each scenario: ``(size parameter of the
 #: scenario function, what it counts)``.  Every name in
@@ -67,7 +75,7 @@ SIZE_PARAMETERS = {
     "syscalls": ("n", "goroutines making a blocking system call"),
     "pingpong": ("rounds", "round trips (always two goroutines)"),
     "pool": ("jobs", "jobs for the pool's 8 workers, a multiple of 8"),
-    "unbounded": ("jobs", "jobs, one goroutine each"),
+    "unbounded": ("jobs", "requests, one goroutine each"),
     "leak": ("n", "searchers, all but one of which leak"),
 }
 
@@ -76,6 +84,9 @@ PROGRESS_EVERY = 250_000      # engine events between progress-bar updates (~20 
 EXIT_USAGE = 2                # argparse's status, and a Go program's on a fatal error
 EXIT_INTERRUPTED = 130        # 128 + SIGINT, as shells report it
 EXIT_BROKEN_PIPE = 141        # 128 + SIGPIPE
+MAX_SEED = 2**63 - 1          # simulate's range
+STACK_MIN = 2048              # a new G's stack (Go's stackMin); larger ones grew
+TRACE_SUFFIXES = (".json", ".json.gz")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -84,6 +95,11 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         message = " ".join(str(message).split())
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+    def fail(self, message):
+        """An error the options did not cause (a full disk): no pointer to --help."""
+        message = " ".join(str(message).split())
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
 # ---------------------------------------------------------------- argument types
@@ -99,22 +115,48 @@ def _duration(text):
     return ns
 
 
-def _count(lo):
+def _count(lo, hi):
+    """An integer option in [lo, hi], checked before anything runs; argparse
+    names the option: ``argument --goroutines: must be between 1 and ...``."""
     def convert(text):
         try:
             v = int(text, 10)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if v < lo:
-            raise argparse.ArgumentTypeError(f"must be at least {lo}, got {v}")
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"must be between {lo:,} and {hi:,}, got {v:,}")
         return v
     convert.__name__ = "integer"
     return convert
 
 
 def _procs_list(text):
-    """``1,2,4,8`` -> [1, 2, 4, 8] (each at least 1)."""
-    return [_count(1)(part.strip()) for part in text.split(",")]
+    """``1,2,4,8`` -> [1, 2, 4, 8] (each a valid GOMAXPROCS)."""
+    return [_count(1, MAX_GOMAXPROCS)(part.strip()) for part in text.split(",")]
+
+
+def _attach_negative_values(argv, parser):
+    """``--schedtrace -1ms`` -> ``--schedtrace=-1ms``.
+
+    argparse takes ``-1ms`` for an option and says "expected one argument";
+    attached, the option's own check says what is wrong with the value.
+    """
+    takes_value = {opt for sub in parser.commands.values() for action in sub._actions
+                   if action.nargs != 0 for opt in action.option_strings}
+    out, i = [], 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            return out + argv[i:]
+        if (i + 1 < len(argv) and re.match(r"-\.?\d", argv[i + 1])
+                and arg.startswith("--") and "=" not in arg
+                and any(opt.startswith(arg) for opt in takes_value)):   # or an abbreviation
+            out.append(f"{arg}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(arg)
+        i += 1
+    return out
 
 
 # ---------------------------------------------------------------- the parser
@@ -127,10 +169,11 @@ def _size_default(name):
 
 def _scenario_options(p):
     """The options `run` and `sweep` share: the scenario's size and the run's."""
-    p.add_argument("--goroutines", type=_count(0), metavar="N",
-                   help="the scenario's size (see 'gmpcore run --help'; default: its own)")
-    p.add_argument("--seed", type=_count(0), default=0, metavar="S",
-                   help="seed for every random choice (default 0)")
+    p.add_argument("--goroutines", type=_count(1, MAX_GO_COUNT), metavar="N",
+                   help="the scenario's size, 1 to 10^9 (see 'gmpcore run --help'; "
+                        "default: its own)")
+    p.add_argument("--seed", type=_count(0, MAX_SEED), default=0, metavar="S",
+                   help="seed for every random choice, 0 to 2^63-1 (default 0)")
     p.add_argument("--until", choices=("main", "all"), default="main",
                    help="stop when main exits, as Go does (default), or when every G has")
     p.add_argument("--no-async-preempt", dest="async_preempt", action="store_false",
@@ -162,14 +205,16 @@ def build_parser():
                "durations are Go's: 500us, 10ms, 1.5s.")
     run.add_argument("scenario", metavar="SCENARIO",
                      help="a scenario name from 'gmpcore scenarios'")
-    run.add_argument("--procs", type=_count(1), default=4, metavar="N",
-                     help="GOMAXPROCS, the number of Ps (default 4)")
+    run.add_argument("--procs", type=_count(1, MAX_GOMAXPROCS), default=4, metavar="N",
+                     help=f"GOMAXPROCS, the number of Ps, 1 to {MAX_GOMAXPROCS} (default 4)")
     run.add_argument("--schedtrace", type=_duration, metavar="PERIOD",
                      help="print GODEBUG=schedtrace lines every PERIOD of virtual time")
     run.add_argument("--trace", type=Path, metavar="OUT.json",
-                     help="write a Perfetto/Chrome trace (open it in ui.perfetto.dev)")
+                     help="write a Perfetto/Chrome trace, .json or .json.gz (open it in "
+                          "ui.perfetto.dev)")
     run.add_argument("--plot", type=Path, metavar="OUT.png",
-                     help="save summary plots (needs matplotlib: pip install 'gmpcore[plot]')")
+                     help="save summary plots; the extension picks the format, .png when "
+                          "there is none (needs matplotlib: pip install 'gmpcore[plot]')")
     run.add_argument("--monitor", type=_duration, default=MONITOR_PERIOD, metavar="PERIOD",
                      help="sampling period of the time series behind --plot and --trace's "
                           "counter tracks (default 50us)")
@@ -184,7 +229,8 @@ def build_parser():
     sweep.add_argument("scenario", metavar="SCENARIO",
                        help="a scenario name from 'gmpcore scenarios'")
     sweep.add_argument("--procs", type=_procs_list, default=[1, 2, 4, 8], metavar="N,N,...",
-                       help="the GOMAXPROCS values (default 1,2,4,8)")
+                       help=f"the GOMAXPROCS values, each 1 to {MAX_GOMAXPROCS} "
+                            "(default 1,2,4,8)")
     _scenario_options(sweep)
 
     scenarios = sub.add_parser("scenarios", help="list the built-in scenarios",
@@ -194,13 +240,17 @@ def build_parser():
         "demo", help="a step-by-step demonstration of Go's run queues",
         description="One goroutine on P0 spawns many others; the ring spills to the "
                     "global queue; the idle Ps take batches from it and steal.")
-    demo.add_argument("--procs", type=int, default=4, metavar="N",
-                      help="number of Ps (GOMAXPROCS), at least 2 (default 4)")
-    demo.add_argument("--goroutines", type=int, default=600, metavar="N",
-                      help="goroutines spawned on P0 (default 600)")
-    demo.add_argument("--seed", type=int, default=1, metavar="S")
-    demo.add_argument("--rounds", type=int, default=8, metavar="N",
-                      help="rounds of the idle Ps looking for work (default 8)")
+    demo.add_argument("--procs", type=_count(2, _demo.MAX_PROCS), default=4, metavar="N",
+                      help=f"number of Ps (GOMAXPROCS), 2 (for stealing to show) to "
+                           f"{_demo.MAX_PROCS} (default 4)")
+    demo.add_argument("--goroutines", type=_count(1, _demo.MAX_GOROUTINES), default=600,
+                      metavar="N", help=f"goroutines spawned on P0, 1 to "
+                                        f"{_demo.MAX_GOROUTINES:,} (default 600)")
+    demo.add_argument("--seed", type=_count(0, MAX_SEED), default=1, metavar="S",
+                      help="seed of the steal order, 0 to 2^63-1 (default 1)")
+    demo.add_argument("--rounds", type=_count(0, _demo.MAX_ROUNDS), default=8, metavar="N",
+                      help=f"rounds of the idle Ps looking for work, 0 to {_demo.MAX_ROUNDS} "
+                           "(default 8)")
     # Each command reports usage errors through its own parser ("gmpcore run: error: ...").
     parser.commands = {"run": run, "sweep": sweep, "scenarios": scenarios, "demo": demo}
     return parser
@@ -208,13 +258,13 @@ def build_parser():
 
 # ---------------------------------------------------------------- the summary
 
-def _short(ns):
+def _short(ns, digits=4):
     """A duration rounded for a table: ``25.39ms``, ``12.6µs``, ``2.5s``."""
     ns = float(ns)
     for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
         if abs(ns) >= scale:
-            return f"{ns / scale:.4g}{unit}"
-    return f"{ns:.4g}ns"
+            return f"{ns / scale:.{digits}g}{unit}"
+    return f"{ns:.{digits}g}ns"
 
 
 def _bytes(n):
@@ -241,29 +291,68 @@ def _states(goroutines):
     return ", ".join(parts)
 
 
-def _per_g_rows(gs):
-    """The summary rows that need per-G records: latency and stacks."""
-    rows = []
-    ran = gs["first_run"] >= 0
-    if ran.any():
-        lat = (gs["first_run"][ran] - gs["created"][ran]).astype(np.float64)
-        never = int((~ran).sum())
-        rows.append(("sched latency", f"mean {_short(lat.mean())}  p99 {_short(np.percentile(lat, 99))}"
-                     f"  (first run − created{f'; {never} Gs never ran' if never else ''})"))
-    else:
-        rows.append(("sched latency", "n/a (no goroutine ran)"))
-    if len(gs):
-        stacks = int(gs["stack"].sum())
-        rows.append(("stacks", f"{_bytes(stacks)} ({_bytes(stacks / len(gs))} per G)"))
-    return rows
+def peak_alive(gs):
+    """``(most Gs alive at once, most stack bytes in use at once)`` from the per-G records.
+
+    A G is alive from ``created`` until ``finished`` (or the end of the run),
+    so a peak falls at a creation.  Each G counts at its final stack size over
+    its whole life: when stacks grew, the byte figure is an upper bound.
+    """
+    if not len(gs):
+        return 0, 0
+    created = gs["created"]
+    if (np.diff(created) < 0).any():              # rows are in creation order; just in case
+        gs = gs[np.argsort(created, kind="stable")]
+        created = gs["created"]
+    finished = gs["finished"]
+    ended = finished >= 0
+    # Gs gone by each creation: one that exits at the very ns another is born is gone.
+    gone = np.searchsorted(np.sort(finished[ended]), created, side="right")
+    alive = np.arange(1, len(gs) + 1) - gone
+    stacks = gs["stack"]
+    if (stacks == stacks[0]).all():
+        return int(alive.max()), int(alive.max()) * int(stacks[0])
+    order = np.argsort(finished[ended], kind="stable")
+    freed = np.concatenate(([0], np.cumsum(stacks[ended][order], dtype=np.int64)))
+    in_use = np.cumsum(stacks, dtype=np.int64) - freed[gone]
+    return int(alive.max()), int(in_use.max())
+
+
+def _latency_row(res):
+    """Go's /sched/latencies: every runnable -> running, from the engine's histogram."""
+    from gmpcore.latency import scheduling_latency
+
+    try:
+        hist = scheduling_latency(res)
+    except ValueError:                        # no histogram in this Result
+        return "n/a (not recorded in this run)"
+    if not hist.count:
+        return "n/a (no goroutine became runnable)"
+    # A histogram knows a value to its bucket (25 %): three digits say enough.
+    return (f"p50 {_short(hist.quantile(0.5), 3)}  p99 {_short(hist.quantile(0.99), 3)}  "
+            f"(runnable → running, {hist.count} times; Go's /sched/latencies)")
+
+
+def _stacks_row(gs, peak_stack):
+    """Stack memory in use (Go's MemStats.StackInuse: Gs not yet exited) at the end and peak."""
+    at_end = int(gs["stack"][gs["state"] != G_DEAD].sum(dtype=np.int64))
+    grew = bool((gs["stack"] > STACK_MIN).any())
+    return (f"{_bytes(at_end)} in use at the end, {'at most ' if grew else ''}"
+            f"{_bytes(peak_stack)} at the peak")
 
 
 def summary(res, title=""):
     """The summary table of a :class:`gmpcore.Result` as lines of text."""
     gs, c, span = res.goroutines, res.counters, res.makespan_ns
-    rows = [("makespan", _short(span)),
-            ("goroutines", f"{c['goroutines']} created (no per-G records: --no-records)"
-             if gs is None else f"{len(gs)} created: {_states(gs)}")]
+    if gs is None:
+        peak = None
+        rows = [("makespan", _short(span)),
+                ("goroutines", f"{c['goroutines']} created (no per-G records: --no-records)")]
+    else:
+        peak = peak_alive(gs)
+        rows = [("makespan", _short(span)),
+                ("goroutines", f"{len(gs)} created, at most {peak[0]} alive at once; "
+                               f"at the end: {_states(gs)}")]
     for key in ("threads", "steals", "spills", "handoffs", "preemptions", "syscalls"):
         rows.append((key, str(c.get(key, 0))))
     others = [f"{k}={c[k]}" for k in ("spinning", "netpolls", "timers", "events") if k in c]
@@ -273,8 +362,9 @@ def summary(res, title=""):
             for p, b in zip(res.procs["p"], res.procs["busy_ns"])]
     for i in range(0, len(busy), 8):
         rows.append(("P busy" if i == 0 else "", "  ".join(busy[i:i + 8])))
+    rows.append(("sched latency", _latency_row(res)))
     if gs is not None:
-        rows += _per_g_rows(gs)
+        rows.append(("stacks", _stacks_row(gs, peak[1])))
     lines = [title] if title else []
     lines += [f"  {name:<16} {value}".rstrip() for name, value in rows]
     return lines
@@ -330,24 +420,111 @@ def _have(module):
     return importlib.util.find_spec(module) is not None
 
 
-def _writable(path, flag, parser):
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
+def _image_formats():
+    """The file extensions matplotlib can save to, without a dot: png, pdf, svg, ..."""
+    from matplotlib.backend_bases import FigureCanvasBase
+    return sorted(FigureCanvasBase.get_supported_filetypes())
+
+
+def _output_path(path, flag, parser, suffixes):
+    """Check where --trace or --plot will write, before a run that may take minutes.
+
+    Returns the path to write.  A directory, a missing or unwritable
+    directory, a read-only file and an extension not in `suffixes` are usage
+    errors.  A device or a pipe (``/dev/stdout``) is written in place, in
+    the default format; an error writing it is reported at the end.
+    """
+    if path.is_dir():
+        parser.error(f"{flag}: {str(path)!r} is a directory")
+    if path.exists() and not path.is_file():
+        if not os.access(path, os.W_OK):
+            parser.error(f"{flag}: cannot write {str(path)!r}")
+        return path
+    name = path.name.lower()
+    if not any(name.endswith(suffix) for suffix in suffixes):
+        got = f"unknown extension {path.suffix!r}" if path.suffix else "no extension"
+        choices = ", ".join(suffixes[:-1]) + f" or {suffixes[-1]}"
+        parser.error(f"{flag}: {str(path)!r}: {got} (use {choices})")
+    parent = path.parent
+    if not parent.exists():
         parser.error(f"{flag}: directory {str(parent)!r} does not exist")
+    if not parent.is_dir():
+        parser.error(f"{flag}: {str(parent)!r} is not a directory")
+    if path.exists() and not os.access(path, os.W_OK):
+        parser.error(f"{flag}: {str(path)!r} is read-only")
+    try:                                  # can we create the temporary file there?
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        parser.error(f"{flag}: cannot write in {str(parent)!r}: {err.strerror or err}")
+    return path
+
+
+def _write_whole(path, write):
+    """``write(target)`` into a temporary file next to `path`, renamed to `path` at the end.
+
+    A full disk or Ctrl-C while writing leaves no half-written file, and an
+    older `path` as it was.  The temporary name ends like `path` (the writers
+    pick gzip or an image format from it).  A device or a pipe is written in
+    place.
+    """
+    if path.exists() and not path.is_file():
+        write(path)
+        return
+    if path.exists():
+        mode = path.stat().st_mode & 0o7777
+    else:
+        mode = os.umask(0)                # read it (the only way), then put it back
+        os.umask(mode)
+        mode = 0o666 & ~mode
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                               suffix=".tmp" + path.suffix)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, mode)               # mkstemp's 0600 otherwise
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _scenario(args, parser):
+    """The scenario's function, or a usage error naming the nearest scenario."""
+    if args.scenario not in SCENARIOS:
+        near = difflib.get_close_matches(args.scenario, SCENARIOS, n=1)
+        if near:
+            parser.error(f"unknown scenario {args.scenario!r}; did you mean {near[0]!r}?")
+        parser.error(f"unknown scenario {args.scenario!r}; choose from "
+                     f"{', '.join(SCENARIOS)}")
+    return SCENARIOS[args.scenario][0]
 
 
 def _workload(args, parser):
     """The scenario's workload at the size asked for: (workload, size name, size)."""
-    if args.scenario not in SCENARIOS:
-        parser.error(f"unknown scenario {args.scenario!r}; choose from "
-                     f"{', '.join(SCENARIOS)}")
-    function = SCENARIOS[args.scenario][0]
+    function = _scenario(args, parser)
     size_name = SIZE_PARAMETERS[args.scenario][0]
     size = _size_default(args.scenario) if args.goroutines is None else args.goroutines
     try:
         return function(**{size_name: size}), size_name, size
     except (TypeError, ValueError) as err:
         parser.error(str(err))
+
+
+def _refused(err, args, parser):
+    """simulate() refused an argument: its message, in one line, in the CLI's terms."""
+    message = str(err)
+    if "record_goroutines" in message and args.records:
+        message += " (on the command line: --no-records)"
+    parser.error(message)
+
+
+def _out_of_memory(args, parser):
+    hint = ("; the per-goroutine records take 64 bytes a goroutine: try --no-records"
+            if args.records else "")
+    parser.fail(f"out of memory{hint}")
 
 
 def _cmd_sweep(args, parser):
@@ -361,7 +538,9 @@ def _cmd_sweep(args, parser):
                                 record_goroutines=args.records,
                                 progress=progress, progress_every=PROGRESS_EVERY)
     except (TypeError, ValueError) as err:
-        parser.error(str(err))
+        _refused(err, args, parser)
+    except MemoryError:
+        _out_of_memory(args, parser)
     except GoFatalError as err:
         print(err, file=sys.stderr)                   # as the Go program would
         return EXIT_USAGE
@@ -384,15 +563,19 @@ def _cmd_sweep(args, parser):
 def _cmd_run(args, parser):
     from gmpcore.simulate import simulate
 
-    # Check optional features before a run that may take minutes.
-    if args.trace is not None:
-        _writable(args.trace, "--trace", parser)
+    # Check everything that can be checked before a run that may take minutes.
+    _scenario(args, parser)
     if not args.records and (args.trace is not None or args.plot is not None):
         parser.error("--trace and --plot need the per-goroutine records; drop --no-records")
+    if args.trace is not None:
+        args.trace = _output_path(args.trace, "--trace", parser, TRACE_SUFFIXES)
     if args.plot is not None:
         if not _have("matplotlib"):
             parser.error("--plot needs matplotlib: pip install 'gmpcore[plot]'")
-        _writable(args.plot, "--plot", parser)
+        if not args.plot.suffix and (args.plot.is_file() or not args.plot.exists()):
+            args.plot = args.plot.with_name(args.plot.name + ".png")   # as savefig does
+        args.plot = _output_path(args.plot, "--plot", parser,
+                                 tuple(f".{ext}" for ext in _image_formats()))
 
     workload, size_name, size = _workload(args, parser)
     progress = _Progress(args.scenario)
@@ -411,7 +594,9 @@ def _cmd_run(args, parser):
     try:
         res = simulate(workload, progress=progress, progress_every=PROGRESS_EVERY, **options)
     except (TypeError, ValueError) as err:
-        parser.error(str(err))
+        _refused(err, args, parser)
+    except MemoryError:
+        _out_of_memory(args, parser)
     except GoFatalError as err:
         # What the Go program would print on stderr; Go exits 2 too.
         print(err, file=sys.stderr)
@@ -427,14 +612,31 @@ def _cmd_run(args, parser):
         print(line)
     if args.trace is not None:
         from gmpcore.trace import to_perfetto
-        to_perfetto(res, args.trace)
+        _write_output(args.trace, "--trace", parser, lambda target: to_perfetto(res, target))
         print(f"wrote {args.trace} (open it in https://ui.perfetto.dev)")
     if args.plot is not None:
         os.environ.setdefault("MPLBACKEND", "Agg")
-        from gmpcore.plots import plot_summary
-        plot_summary(res, args.plot)
+        _write_output(args.plot, "--plot", parser, lambda target: _save_plot(res, target))
         print(f"wrote {args.plot}")
     return 0
+
+
+def _save_plot(res, target):
+    from gmpcore.plots import plot_summary
+
+    if target.suffix:
+        plot_summary(res, target)
+    else:                                 # a device: PNG, without savefig adding ".png"
+        with open(target, "wb") as f:
+            plot_summary(res, f)
+
+
+def _write_output(path, flag, parser, write):
+    try:
+        _write_whole(path, write)
+    except OSError as err:
+        sys.stdout.flush()                # the summary first, then the error
+        parser.fail(f"{flag}: cannot write {str(path)!r}: {err.strerror or err}")
 
 
 def _print_snapshot(res, at):
@@ -458,19 +660,25 @@ def _cmd_scenarios(args, parser):
 def _cmd_demo(args, parser):
     from gmpcore.demo import demo
 
-    if args.procs < 2:
-        parser.error("--procs must be at least 2 for stealing to show")
-    if not 0 <= args.goroutines <= 10_000_000:
-        parser.error("--goroutines must be in [0, 10000000]")
-    if args.rounds < 0:
-        parser.error("--rounds must be at least 0")
-    try:
-        lines = demo(args.procs, args.goroutines, args.seed, args.rounds)
-    except (TypeError, ValueError) as err:
-        parser.error(str(err))
-    for line in lines:
+    # The options' types have checked demo()'s limits already.
+    for line in demo(args.procs, args.goroutines, args.seed, args.rounds):
         print(line)
     return 0
+
+
+def _unrecognized(parser, command, extra):
+    """Unknown arguments, reported by the command's own parser (its --help is the
+    one to read), saying which other command has an option of that name."""
+    message = f"unrecognized arguments: {' '.join(extra)}"
+    for word in extra:
+        option = word.split("=", 1)[0]
+        owners = [f"'gmpcore {name}'" for name, sub in parser.commands.items()
+                  if name != command and any(option in action.option_strings
+                                             for action in sub._actions)]
+        if option.startswith("-") and owners:
+            message += f"; {option} is an option of {' and '.join(owners)}"
+            break
+    parser.commands[command].error(message)
 
 
 _COMMANDS = {"run": _cmd_run, "sweep": _cmd_sweep, "scenarios": _cmd_scenarios,
@@ -484,9 +692,14 @@ def main(argv=None):
     argparse does; ``--help`` raises ``SystemExit(0)``.
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args, extra = parser.parse_known_args(_attach_negative_values(argv, parser))
     if args.command is None:
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
         parser.error(f"choose a command: {', '.join(_COMMANDS)}")
+    if extra:
+        _unrecognized(parser, args.command, extra)
     try:
         return _COMMANDS[args.command](args, parser.commands[args.command])
     except KeyboardInterrupt:

@@ -19,6 +19,22 @@ P2 then 290/4 + 1 = 73, P3 217/4 + 1 = 55: Go's batch rule (§2.9).
 
 from gmpcore._sched import Sched
 
+# Limits on demo()'s inputs (and ``gmpcore demo``'s options).  The idle Ps'
+# search costs about nprocs² steal attempts a round, in Python, and each
+# round prints every P's queue on one line: beyond 64 Ps it is slow and
+# unreadable.
+MAX_PROCS = 64
+MAX_GOROUTINES = 10**6
+MAX_ROUNDS = 100
+MAX_SEED = 2**63 - 1
+
+
+def _check(name, value, lo, hi):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"demo() argument {name} must be an int, got {type(value).__name__}")
+    if not lo <= value <= hi:
+        raise ValueError(f"demo() argument {name} must be in [{lo}, {hi}], got {value}")
+
 
 def _queues(s):
     rings = " ".join(str(s.runqsize(p)) for p in range(s.nprocs))
@@ -27,7 +43,16 @@ def _queues(s):
 
 
 def demo(nprocs=4, goroutines=600, seed=1, rounds=8):
-    """Run the demonstration and return its lines."""
+    """Run the demonstration and return its lines.
+
+    `nprocs` is 2 to :data:`MAX_PROCS`, `goroutines` 1 to
+    :data:`MAX_GOROUTINES`, `rounds` 0 to :data:`MAX_ROUNDS`, `seed` 0 to
+    2**63 - 1; a few seconds at most.
+    """
+    _check("nprocs", nprocs, 2, MAX_PROCS)
+    _check("goroutines", goroutines, 1, MAX_GOROUTINES)
+    _check("seed", seed, 0, MAX_SEED)
+    _check("rounds", rounds, 0, MAX_ROUNDS)
     s = Sched(nprocs, seed=seed)
     spills = 0
     for g in range(goroutines):

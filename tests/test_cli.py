@@ -1,19 +1,30 @@
 """The ``gmpcore`` command: subcommands, output, exit statuses."""
 
 import doctest
+import errno
 import importlib
 import inspect
 import json
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 import gmpcore as gmp
 from gmpcore import cli, scenarios
 from gmpcore.durations import parse_duration
+from gmpcore.events import G_DEAD
+from gmpcore.results import G_DTYPE
 from gmpcore.snapshot import Snapshot
+
+
+# The module (the package's attribute of that name is the function): the CLI
+# imports simulate from it when it runs.
+SIMULATE_MODULE = importlib.import_module("gmpcore.simulate")
 
 
 def run_main(capsys, *argv):
@@ -83,14 +94,38 @@ def test_run_prints_the_summary_table(capsys):
     res = gmp.simulate(scenarios.fanout(n=600), gomaxprocs=3, seed=2)
     for key in ("threads", "steals", "spills", "handoffs", "preemptions", "syscalls"):
         assert rows[key] == str(res.counters[key])
-    assert rows["goroutines"].startswith("601 created: ")
+    assert rows["goroutines"].startswith("601 created, at most ")
     ms = float(rows["makespan"].removesuffix("ms"))
     assert ms == pytest.approx(res.makespan_ns / 1e6, rel=1e-3)
     busy = re.findall(r"P(\d) (\d+\.\d)%", rows["P busy"])
     assert [int(p) for p, _ in busy] == [0, 1, 2]
     for (_, pct), b in zip(busy, res.procs["busy_ns"]):
         assert float(pct) == pytest.approx(100 * b / res.makespan_ns, abs=0.06)
-    assert re.fullmatch(r"mean \S+  p99 \S+  \(first run − created\)", rows["sched latency"])
+    assert rows["stacks"].startswith("0 B in use at the end, ")    # main has exited
+
+
+def latency_figures(row):
+    """``p50 12.4ms  p99 24.9ms  (runnable → running, N times; ...)`` -> (p50, p99, N)."""
+    m = re.fullmatch(r"p50 (\S+)  p99 (\S+)  \(runnable → running, (\d+) times; "
+                     r"Go's /sched/latencies\)", row)
+    assert m, row
+    p50, p99 = (parse_duration(x.replace("µs", "us")) for x in m.group(1, 2))
+    return p50, p99, int(m.group(3))
+
+
+# Needs the engines to fill Result.sched_latencies.
+def test_sched_latency_row_is_gos_sched_latencies(capsys):
+    """Every runnable -> running (Go's /sched/latencies), not first run − created:
+    in a worker pool the jobs wait in the channel, and each wake-up counts."""
+    status, out, err = run_main(capsys, "run", "pool", "--goroutines", "800", "--procs", "2")
+    assert status == 0, err
+    p50, p99, count = latency_figures(summary_rows(out)["sched latency"])
+    res = gmp.simulate(scenarios.worker_pool(jobs=800), gomaxprocs=2, seed=0)
+    hist = gmp.scheduling_latency(res)
+    assert count == hist.count
+    assert count > len(res.goroutines)             # wake-ups, not just first runs
+    assert p50 == pytest.approx(hist.quantile(0.5), rel=5e-3, abs=1)
+    assert p99 == pytest.approx(hist.quantile(0.99), rel=5e-3, abs=1)
 
 
 def test_no_records_same_schedule_fewer_lines(capsys):
@@ -104,7 +139,9 @@ def test_no_records_same_schedule_fewer_lines(capsys):
                 "syscalls", "P busy"):
         assert lean_rows[key] == full_rows[key], key
     assert lean_rows["goroutines"] == "601 created (no per-G records: --no-records)"
-    assert "sched latency" not in lean_rows and "stacks" not in lean_rows
+    assert "stacks" not in lean_rows
+    # The latency histogram needs no per-G records.
+    assert lean_rows["sched latency"] == full_rows["sched latency"]
     status, out, err = run_main(capsys, "sweep", "fanout", "--goroutines", "600",
                                 "--procs", "1,3", "--no-records")
     assert status == 0, err
@@ -113,14 +150,77 @@ def test_no_records_same_schedule_fewer_lines(capsys):
     assert out == with_records
 
 
-def test_summary_latency_and_states():
+def test_summary_states_and_stacks_in_use():
     res = gmp.simulate(scenarios.goroutine_leak(n=20), gomaxprocs=2, seed=0)
     rows = summary_rows("\n".join(cli.summary(res, "t")))
+    assert rows["goroutines"].startswith("21 created, at most 21 alive at once; at the end: ")
     assert "19 waiting (chan send)" in rows["goroutines"]
-    ran = res.goroutines["first_run"] >= 0
-    lat = res.goroutines["first_run"][ran] - res.goroutines["created"][ran]
-    mean = re.match(r"mean (\S+)", rows["sched latency"]).group(1)
-    assert parse_duration(mean.replace("µs", "us")) == pytest.approx(lat.mean(), rel=2e-3)
+    # The 19 leaked searchers still hold their stacks (Go's StackInuse); the
+    # peak had every G alive.
+    assert rows["stacks"] == "38 KiB in use at the end, 42 KiB at the peak"
+
+
+def test_summary_without_latency_histogram_says_na():
+    res = gmp.simulate(scenarios.fanout(n=10), gomaxprocs=2, seed=0)
+    res.sched_latencies = None
+    rows = summary_rows("\n".join(cli.summary(res, "t")))
+    assert rows["sched latency"].startswith("n/a")
+
+
+def records(rows):
+    """A G table from (created, finished, stack) triples; finished -1: still alive."""
+    gs = np.zeros(len(rows), dtype=G_DTYPE)
+    gs["created"], gs["finished"], gs["stack"] = np.array(rows).T
+    gs["state"] = np.where(gs["finished"] >= 0, G_DEAD, 4)
+    return gs
+
+
+def brute_force_peak(gs):
+    """Alive Gs and their stacks at every creation time, the slow way."""
+    best = (0, 0)
+    for t in gs["created"]:
+        alive = (gs["created"] <= t) & ((gs["finished"] < 0) | (gs["finished"] > t))
+        best = (max(best[0], int(alive.sum())), max(best[1], int(gs["stack"][alive].sum())))
+    return best
+
+
+def test_peak_alive():
+    # Three overlap at t=20; a G exiting at the ns another is born is gone.
+    gs = records([(0, 100, 2048), (10, 30, 2048), (20, 40, 2048), (30, -1, 2048),
+                  (200, 210, 2048)])
+    assert cli.peak_alive(gs) == (3, 3 * 2048) == brute_force_peak(gs)
+    # Stacks that grew: the byte peak need not be the count's.
+    gs = records([(0, 50, 2048), (10, 20, 2048), (15, 25, 2048), (60, -1, 65536)])
+    assert cli.peak_alive(gs) == (3, 65536) == brute_force_peak(gs)
+    rows = summary_rows("\n".join(cli.summary(gmp.Result(
+        makespan_ns=100, goroutines=gs, procs=np.zeros(0, dtype=[("p", "i4"), ("busy_ns", "i8")]),
+        counters={"goroutines": 4}))))
+    assert rows["stacks"] == "64 KiB in use at the end, at most 64 KiB at the peak"
+    assert cli.peak_alive(np.zeros(0, dtype=G_DTYPE)) == (0, 0)
+
+
+@pytest.mark.parametrize("name", ["fanout", "unbounded", "pool", "leak", "sleepers"])
+def test_peak_alive_of_real_runs(name):
+    function = scenarios.SCENARIOS[name][0]
+    res = gmp.simulate(function(**{cli.SIZE_PARAMETERS[name][0]: 200}), gomaxprocs=4, seed=1,
+                       monitor="1us")
+    count, stack = cli.peak_alive(res.goroutines)
+    assert (count, stack) == brute_force_peak(res.goroutines)
+    assert res.monitor["goroutines"].max() <= count       # sampled: never above the peak
+    assert res.monitor["stack_inuse"].max() <= stack
+
+
+def test_unbounded_is_not_fanout_on_the_command_line(capsys):
+    _, fanout, _ = run_main(capsys, "run", "fanout", "--goroutines", "2000")
+    status, unbounded, err = run_main(capsys, "run", "unbounded", "--goroutines", "2000")
+    assert status == 0, err
+    f, u = summary_rows(fanout), summary_rows(unbounded)
+    assert f["makespan"] != u["makespan"]
+    peak = lambda rows: int(re.search(r"at most (\d+) alive", rows["goroutines"]).group(1))
+    assert 1000 < peak(u) < peak(f) <= 2001
+    _, pool, _ = run_main(capsys, "run", "pool", "--goroutines", "2000")
+    assert peak(summary_rows(pool)) == 9                   # 8 workers and main
+    assert summary_rows(pool)["stacks"].endswith(" 18 KiB at the peak")
 
 
 @pytest.mark.parametrize("name,size,goroutines", [
@@ -218,11 +318,157 @@ def test_plot_without_matplotlib_is_a_usage_error(capsys, monkeypatch, tmp_path)
     assert "--plot needs matplotlib: pip install 'gmpcore[plot]'" in err
 
 
+@pytest.fixture
+def no_run(monkeypatch):
+    """Fail the test if a simulation starts: the checks must come first."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("simulate() ran before the output path was checked")
+    monkeypatch.setattr(SIMULATE_MODULE, "simulate", refuse)
+
+
+def one_line_error(err):
+    assert len(err.splitlines()) == 1 and err.endswith("\n"), err
+    assert re.match(r"gmpcore run: error: ", err)
+    return err
+
+
+@pytest.mark.parametrize("flag,name,message", [
+    ("--trace", "t.xyz", "unknown extension '.xyz' (use .json or .json.gz)"),
+    ("--trace", "t", "no extension (use .json or .json.gz)"),
+    ("--plot", "p.xyz", "unknown extension '.xyz' (use "),
+    ("--trace", "missing/t.json", "directory '{dir}/missing' does not exist"),
+    ("--plot", "missing/p.png", "directory '{dir}/missing' does not exist"),
+    ("--trace", "file/t.json", "'{dir}/file' is not a directory"),
+    ("--trace", "sub", "'{dir}/sub' is a directory"),
+    ("--plot", "sub", "'{dir}/sub' is a directory"),
+])
+def test_output_paths_are_checked_before_the_run(capsys, tmp_path, no_run, flag, name, message):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "file").write_text("")
+    status, out, err = run_main(capsys, "run", "fanout", flag, str(tmp_path / name))
+    assert status == 2 and out == ""
+    assert message.format(dir=tmp_path) in one_line_error(err)
+
+
+def test_output_in_an_unwritable_directory(capsys, tmp_path, no_run, monkeypatch):
+    # Root writes anywhere, so the refusal is simulated where the probe file is made.
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+    monkeypatch.setattr(cli.tempfile, "mkstemp", refuse)
+    status, out, err = run_main(capsys, "run", "fanout", "--trace", str(tmp_path / "t.json"))
+    assert status == 2 and out == ""
+    assert f"--trace: cannot write in '{tmp_path}': Permission denied" in one_line_error(err)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes in read-only directories")
+def test_output_in_a_read_only_directory(capsys, tmp_path, no_run):
+    tmp_path.chmod(0o555)
+    try:
+        status, out, err = run_main(capsys, "run", "fanout", "--plot", str(tmp_path / "p.png"))
+    finally:
+        tmp_path.chmod(0o755)
+    assert status == 2 and out == ""
+    assert "cannot write in" in one_line_error(err)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+def test_write_failure_at_the_end_is_one_line(capsys):
+    status, out, err = run_main(capsys, "run", "fanout", "--goroutines", "20",
+                                "--trace", "/dev/full")
+    assert status == 2
+    assert out.startswith("fanout (n=20)")                  # the run's summary came first
+    assert one_line_error(err) == ("gmpcore run: error: --trace: cannot write '/dev/full': "
+                                   "No space left on device\n")
+
+
+def test_full_disk_leaves_no_half_written_file(capsys, tmp_path, monkeypatch):
+    import gmpcore.trace
+
+    def write_then_fail(res, path):
+        Path(path).write_text('{"traceEvents": [')
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(gmpcore.trace, "to_perfetto", write_then_fail)
+    old = tmp_path / "t.json"
+    old.write_text("the previous trace")
+    status, out, err = run_main(capsys, "run", "fanout", "--goroutines", "20",
+                                "--trace", str(old))
+    assert status == 2
+    assert "cannot write" in one_line_error(err) and "No space left on device" in err
+    assert "wrote" not in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.json"]
+    assert old.read_text() == "the previous trace"
+
+
+def test_ctrl_c_while_writing_leaves_no_file(capsys, tmp_path, monkeypatch):
+    import gmpcore.trace
+
+    def write_then_interrupt(res, path):
+        Path(path).write_text('{"traceEvents": [')
+        raise KeyboardInterrupt
+    monkeypatch.setattr(gmpcore.trace, "to_perfetto", write_then_interrupt)
+    status, _, err = run_main(capsys, "run", "fanout", "--goroutines", "20",
+                              "--trace", str(tmp_path / "t.json.gz"))
+    assert status == 130 and err == "gmpcore: interrupted\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_outputs_are_renamed_into_place(capsys, tmp_path):
+    trace = tmp_path / "t.json.gz"
+    status, out, err = run_main(capsys, "run", "fanout", "--goroutines", "20",
+                                "--trace", str(trace))
+    assert status == 0, err
+    import gzip
+    with gzip.open(trace, "rt") as f:                     # gzip kept through the temporary name
+        assert json.load(f)["traceEvents"]
+    assert [p.name for p in tmp_path.iterdir()] == ["t.json.gz"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert trace.stat().st_mode & 0o777 == 0o666 & ~umask   # not mkstemp's 0600
+
+
+def test_plot_without_extension_reports_the_png(capsys, tmp_path):
+    if not cli._have("matplotlib"):
+        pytest.skip("needs matplotlib")
+    status, out, err = run_main(capsys, "run", "fanout", "--goroutines", "20",
+                                "--plot", str(tmp_path / "summary"))
+    assert status == 0, err
+    assert out.splitlines()[-1] == f"wrote {tmp_path / 'summary.png'}"
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.png"]
+    assert (tmp_path / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ---------------------------------------------------------------- simulate's refusals
+
+def test_simulate_refusal_is_one_line_with_the_cli_hint(capsys, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise ValueError("go(count=1000000000) with per-G records needs 64 GB;\n"
+                         "use record_goroutines=False")
+    monkeypatch.setattr(SIMULATE_MODULE, "simulate", refuse)
+    status, out, err = run_main(capsys, "run", "fanout")
+    assert status == 2 and out == ""
+    assert err.startswith("gmpcore run: error: go(count=1000000000) with per-G records needs "
+                          "64 GB; use record_goroutines=False (on the command line: --no-records)")
+    assert len(err.splitlines()) == 1
+
+
+def test_out_of_memory_is_one_line(capsys, monkeypatch):
+    def exhaust(*args, **kwargs):
+        raise MemoryError
+    monkeypatch.setattr(SIMULATE_MODULE, "simulate", exhaust)
+    status, out, err = run_main(capsys, "sweep", "fanout")
+    assert status == 2 and out == ""
+    assert err == ("gmpcore sweep: error: out of memory; the per-goroutine records take "
+                   "64 bytes a goroutine: try --no-records\n")
+
+
 def test_go_fatal_error_is_printed_as_go_does(capsys):
     # until="all": the leaked searchers never finish — checkdead's deadlock.
     status, out, err = run_main(capsys, "run", "leak", "--goroutines", "5", "--until", "all")
     assert status == 2
     assert err == "fatal error: all goroutines are asleep - deadlock!\n"
+    status, out, err = run_main(capsys, "sweep", "leak", "--goroutines", "5", "--until", "all")
+    assert status == 2 and out == ""
+    assert err.startswith("fatal error: all goroutines are asleep - deadlock!")
 
 
 # ---------------------------------------------------------------- progress, Ctrl-C
@@ -301,13 +547,85 @@ def test_demo(capsys):
     ["run", "fanout", "--no-records", "--plot", "p.png"],
     ["demo", "--procs", "1"],
     ["demo", "--goroutines", "-1"],
+    ["run", "fanout", "--goroutines", "2000000000"],
+    ["run", "fanout", "--seed", str(2**63)],
+    ["run", "fanout", "--schedtrace=-1ms"],
+    ["run", "fanout", "--monitor", "-5us"],
+    ["run", "fanout", "--snapshot", "-1ms"],
+    ["run", "fanuot"],
+    ["run", "fanout", "--trace", "t.xyz"],
+    ["run", "fanout", "--trace", "."],
+    ["run", "fanout", "--plot", "p.xyz"],
+    ["sweep", "fanout", "--plot", "x.png"],
+    ["sweep", "fanout", "--procs", "1,5000"],
+    ["sweep", "fanout", "--procs", "-1,2"],
+    ["sweep", "fanuot"],
+    ["demo", "--procs", "1048576"],
+    ["demo", "--goroutines", "100000000"],
+    ["demo", "--rounds", "1000000"],
+    ["demo", "--seed", "-1"],
+    ["demo", "--procs", "-3"],
+    ["--bogus"],
 ])
 def test_usage_errors_exit_2_with_one_line(capsys, argv):
     status, out, err = run_main(capsys, *argv)
     assert status == 2
     assert out == ""
     assert len(err.splitlines()) == 1 and err.endswith("\n")
-    assert re.match(r"gmpcore( run| demo)?: error: ", err)
+    assert re.match(r"gmpcore( run| sweep| demo)?: error: ", err)
+
+
+@pytest.mark.parametrize("argv,message", [
+    # In terms of the option, not of go()'s argument.
+    (["run", "fanout", "--goroutines", "2000000000"],
+     "argument --goroutines: must be between 1 and 1,000,000,000, got 2,000,000,000"),
+    (["sweep", "fanout", "--goroutines", "0"],
+     "argument --goroutines: must be between 1 and 1,000,000,000, got 0"),
+    (["run", "fanout", "--procs", "5000"],
+     "argument --procs: must be between 1 and 4,096, got 5,000"),
+    # A negative duration is a value, not an option ("expected one argument").
+    (["run", "fanout", "--schedtrace", "-1ms"],
+     "argument --schedtrace: duration must be positive, got '-1ms'"),
+    (["run", "fanout", "--schedtrace=-1ms"],
+     "argument --schedtrace: duration must be positive, got '-1ms'"),
+    (["run", "fanout", "--sched", "-1ms"],
+     "argument --schedtrace: duration must be positive, got '-1ms'"),
+    (["run", "fanout", "--monitor", "-0.5us"],
+     "argument --monitor: duration must be positive, got '-0.5us'"),
+    (["run", "fanout", "--schedtrace", "0s"],
+     "argument --schedtrace: duration must be positive, got '0s'"),
+    (["run", "fanuot"], "unknown scenario 'fanuot'; did you mean 'fanout'?"),
+    (["sweep", "slepers"], "unknown scenario 'slepers'; did you mean 'sleepers'?"),
+    # demo's limits keep it to seconds (its idle Ps scan every other P).
+    (["demo", "--procs", "1048576"], "argument --procs: must be between 2 and 64, got 1,048,576"),
+    (["demo", "--rounds", "-1"], "argument --rounds: must be between 0 and 100, got -1"),
+])
+def test_error_messages_name_the_option(capsys, argv, message):
+    status, out, err = run_main(capsys, *argv)
+    assert status == 2 and out == ""
+    assert message in err
+    assert "go()" not in err and "expected one argument" not in err
+
+
+def test_sweep_points_at_its_own_help(capsys):
+    status, _, err = run_main(capsys, "sweep", "fanout", "--plot", "x.png")
+    assert status == 2
+    assert err == ("gmpcore sweep: error: unrecognized arguments: --plot x.png; --plot is an "
+                   "option of 'gmpcore run' (see 'gmpcore sweep --help')\n")
+
+
+def test_demo_refuses_sizes_that_take_minutes(capsys):
+    from gmpcore import demo
+
+    with pytest.raises(ValueError, match=r"nprocs must be in \[2, 64\]"):
+        demo.demo(nprocs=1_048_576)
+    with pytest.raises(ValueError, match="rounds"):
+        demo.demo(rounds=10**6)
+    with pytest.raises(TypeError, match="goroutines"):
+        demo.demo(goroutines=1.5)
+    status, out, _ = run_main(capsys, "demo", "--procs", "64", "--goroutines", "1000",
+                              "--rounds", "1")
+    assert status == 0 and out.startswith("spawned 1000 Gs on P0: ")
 
 
 def test_usage_error_names_the_scenarios(capsys):

@@ -182,8 +182,8 @@ def _scenario_options(p):
                    help="the Cython engine (default) or the pure-Python reference model")
     p.add_argument("--no-records", dest="records", action="store_false",
                    help="keep no per-goroutine records (record_goroutines=False): memory "
-                        "follows the goroutines alive at once; same schedule, no latency "
-                        "figures")
+                        "follows the goroutines alive at once; same schedule, no final "
+                        "states, peak or stack figures")
 
 
 def build_parser():
@@ -509,8 +509,11 @@ def _workload(args, parser):
     size = _size_default(args.scenario) if args.goroutines is None else args.goroutines
     try:
         return function(**{size_name: size}), size_name, size
-    except (TypeError, ValueError) as err:
-        parser.error(str(err))
+    except (TypeError, ValueError):
+        # Only the size was given, so it is the culprit; the function's own
+        # message speaks of its parameters, not of the option.
+        parser.error(f"--goroutines {size} does not fit scenario {args.scenario!r}: it sets "
+                     f"{SIZE_PARAMETERS[args.scenario][1]}")
 
 
 def _refused(err, args, parser):

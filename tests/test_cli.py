@@ -609,6 +609,14 @@ def test_error_messages_name_the_option(capsys, argv, message):
     assert "go()" not in err and "expected one argument" not in err
 
 
+def test_scenario_refusing_the_size_is_reported_in_the_options_terms(capsys):
+    status, _, err = run_main(capsys, "run", "pool", "--goroutines", "7")
+    assert status == 2
+    assert ("--goroutines 7 does not fit scenario 'pool': it sets jobs for the pool's 8 "
+            "workers, a multiple of 8") in err
+    assert "worker_pool" not in err
+
+
 def test_sweep_points_at_its_own_help(capsys):
     status, _, err = run_main(capsys, "sweep", "fanout", "--plot", "x.png")
     assert status == 2

@@ -519,13 +519,13 @@ def _workload(args, parser):
 def _refused(err, args, parser):
     """simulate() refused an argument: its message, in one line, in the CLI's terms."""
     message = str(err)
-    if "record_goroutines" in message and args.records:
+    if "record_goroutines" in message and "--no-records" not in message and args.records:
         message += " (on the command line: --no-records)"
     parser.error(message)
 
 
 def _out_of_memory(args, parser):
-    hint = ("; the per-goroutine records take 64 bytes a goroutine: try --no-records"
+    hint = ("; the per-goroutine records grow with every goroutine: try --no-records"
             if args.records else "")
     parser.fail(f"out of memory{hint}")
 
@@ -676,9 +676,8 @@ def _unrecognized(parser, command, extra):
     for word in extra:
         option = word.split("=", 1)[0]
         owners = [f"'gmpcore {name}'" for name, sub in parser.commands.items()
-                  if name != command and any(option in action.option_strings
-                                             for action in sub._actions)]
-        if option.startswith("-") and owners:
+                  if any(option in action.option_strings for action in sub._actions)]
+        if option.startswith("-") and owners and f"'gmpcore {command}'" not in owners:
             message += f"; {option} is an option of {' and '.join(owners)}"
             break
     parser.commands[command].error(message)

@@ -449,6 +449,12 @@ def test_simulate_refusal_is_one_line_with_the_cli_hint(capsys, monkeypatch):
     assert err.startswith("gmpcore run: error: go(count=1000000000) with per-G records needs "
                           "64 GB; use record_goroutines=False (on the command line: --no-records)")
     assert len(err.splitlines()) == 1
+    # A message that already names the option gets no second hint.
+    def refuse_naming_the_option(*args, **kwargs):
+        raise ValueError("too big: pass record_goroutines=False (the CLI's --no-records)")
+    monkeypatch.setattr(SIMULATE_MODULE, "simulate", refuse_naming_the_option)
+    _, _, err = run_main(capsys, "run", "fanout")
+    assert err.count("--no-records") == 1
 
 
 def test_out_of_memory_is_one_line(capsys, monkeypatch):
@@ -457,8 +463,8 @@ def test_out_of_memory_is_one_line(capsys, monkeypatch):
     monkeypatch.setattr(SIMULATE_MODULE, "simulate", exhaust)
     status, out, err = run_main(capsys, "sweep", "fanout")
     assert status == 2 and out == ""
-    assert err == ("gmpcore sweep: error: out of memory; the per-goroutine records take "
-                   "64 bytes a goroutine: try --no-records\n")
+    assert err == ("gmpcore sweep: error: out of memory; the per-goroutine records grow "
+                   "with every goroutine: try --no-records\n")
 
 
 def test_go_fatal_error_is_printed_as_go_does(capsys):
@@ -622,6 +628,11 @@ def test_sweep_points_at_its_own_help(capsys):
     assert status == 2
     assert err == ("gmpcore sweep: error: unrecognized arguments: --plot x.png; --plot is an "
                    "option of 'gmpcore run' (see 'gmpcore sweep --help')\n")
+    # No such hint for an option of the command itself (here after "--").
+    status, _, err = run_main(capsys, "run", "fanout", "--", "--procs")
+    assert status == 2
+    assert err == ("gmpcore run: error: unrecognized arguments: --procs "
+                   "(see 'gmpcore run --help')\n")
 
 
 def test_demo_refuses_sizes_that_take_minutes(capsys):

@@ -214,7 +214,8 @@ def build_parser():
                           "ui.perfetto.dev)")
     run.add_argument("--plot", type=Path, metavar="OUT.png",
                      help="save summary plots; the extension picks the format, .png when "
-                          "there is none (needs matplotlib: pip install 'gmpcore[plot]')")
+                          "there is none (needs matplotlib: pip install matplotlib; in a gmpcore "
+                          "checkout: pip install '.[plot]')")
     run.add_argument("--monitor", type=_duration, default=MONITOR_PERIOD, metavar="PERIOD",
                      help="sampling period of the time series behind --plot and --trace's "
                           "counter tracks (default 50us)")
@@ -574,7 +575,8 @@ def _cmd_run(args, parser):
         args.trace = _output_path(args.trace, "--trace", parser, TRACE_SUFFIXES)
     if args.plot is not None:
         if not _have("matplotlib"):
-            parser.error("--plot needs matplotlib: pip install 'gmpcore[plot]'")
+            parser.error("--plot needs matplotlib: pip install matplotlib "
+                         "(in a gmpcore checkout: pip install '.[plot]')")
         if not args.plot.suffix and (args.plot.is_file() or not args.plot.exists()):
             args.plot = args.plot.with_name(args.plot.name + ".png")   # as savefig does
         args.plot = _output_path(args.plot, "--plot", parser,

@@ -315,7 +315,8 @@ def test_plot_without_matplotlib_is_a_usage_error(capsys, monkeypatch, tmp_path)
     status, out, err = run_main(capsys, "run", "fanout", "--plot", str(tmp_path / "p.png"))
     assert status == 2 and out == ""
     assert err.splitlines() == [err.rstrip("\n")]
-    assert "--plot needs matplotlib: pip install 'gmpcore[plot]'" in err
+    assert ("--plot needs matplotlib: pip install matplotlib "
+            "(in a gmpcore checkout: pip install '.[plot]')") in err
 
 
 @pytest.fixture

@@ -1,0 +1,3 @@
+module gmpcore/schedlat
+
+go 1.22

@@ -12,9 +12,11 @@ an overflow count, 162 counts in all, between the 163 boundaries that
 
 One difference from Go, on purpose: Go samples about one scheduling episode in
 eight (``gTrackingPeriod``) to keep the cost off its hot path and does not scale
-the counts up; the simulator records every episode, so its counts are about
-eight times Go's and its quantiles are the exact distribution that Go's sample
-estimates.
+the counts up (reused goroutines are sampled more often: Go leaves a dead G's
+tracking flag set); the simulator records every episode, so its counts are
+several times Go's and its quantiles are the exact distribution that Go's
+sample estimates.  Compare quantiles, not counts (docs/fidelity.md measures
+both against Go).
 
 >>> import gmpcore as gmp
 >>> wl = gmp.Workload()

@@ -40,7 +40,7 @@ from gmpcore.errors import (
 )
 
 from gmpcore.latency import LatencyHistogram, scheduling_latency
-from gmpcore.results import Result
+from gmpcore.results import Result, load
 from gmpcore.simulate import simulate
 from gmpcore.workload import (
     Chan,
@@ -95,6 +95,7 @@ __all__ = [
     "recv",
     "LatencyHistogram",
     "Result",
+    "load",
     "scheduling_latency",
     "seconds",
     "simulate",

@@ -5,9 +5,11 @@ Field meanings follow Go's runtime where it has a name for them
 prints, ``wait_reason`` indexes :data:`gmpcore.events.WAIT_REASONS`.
 """
 
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.lib.recfunctions as rfn
 
 from gmpcore.events import EVENT_NAMES, G_STATUS_NAMES, WAIT_REASONS
 
@@ -74,15 +76,36 @@ MONITOR_FIELDS = [
 ]
 
 
+def _short(ns):
+    """A duration in ns to three significant digits: 636µs, 1.32ms."""
+    for unit, size in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if ns >= size:
+            return f"{ns / size:.3g}{unit}"
+    return f"{ns:.0f}ns"
+
+
 def monitor_dtype(gomaxprocs):
     """The monitor's dtype: :data:`MONITOR_FIELDS` plus ``local_queues``,
     each P's ring length (runnext not counted, as schedtrace prints it)."""
     return np.dtype(MONITOR_FIELDS + [("local_queues", np.int32, (gomaxprocs,))])
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Result:
     """The outcome of :func:`gmpcore.simulate`.
+
+    ``repr(res)`` is one line, a notebook shows a table; :meth:`summary`
+    gives the figures as a dict, :meth:`equals` (and ``==``) compares two
+    runs bit for bit, :meth:`to_pandas` turns a table into a DataFrame, and
+    :meth:`save` / :func:`load` keep a run in a file.
+
+    >>> import gmpcore as gmp
+    >>> from gmpcore.scenarios import fanout
+    >>> res = gmp.simulate(fanout(n=1000, work="5us"), gomaxprocs=4, seed=1)
+    >>> res
+    <Result GOMAXPROCS=4 makespan=1.32ms goroutines=1,001 threads=5 sched latency p50=636µs p99=1.29ms>
+    >>> res == gmp.simulate(fanout(n=1000, work="5us"), gomaxprocs=4, seed=1)
+    True
 
     Attributes
     ----------
@@ -134,6 +157,152 @@ class Result:
     trace_window: tuple | None = None
     sched_latencies: object = None
 
+    # ------------------------------------------------------------ presenting
+
+    def summary(self):
+        """The run's figures as a flat dict of plain numbers.
+
+        ``makespan_ns``, ``gomaxprocs``, every counter, ``busy`` (the Ps'
+        mean busy fraction) and the scheduling latency's ``latency_mean_ns``
+        and ``latency_p50_ns`` ... ``latency_p999_ns``.
+        """
+        out = {"makespan_ns": int(self.makespan_ns), "gomaxprocs": int(len(self.procs))}
+        out.update({k: int(v) for k, v in self.counters.items()})
+        span = max(int(self.makespan_ns), 1)
+        out["busy"] = float(np.mean(self.procs["busy_ns"]) / span) if len(self.procs) else 0.0
+        lat = self.sched_latencies
+        if lat is not None:
+            out["latency_mean_ns"] = float(lat.mean_ns)
+            for q, v in lat.quantiles().items():
+                out[f"latency_p{str(q * 100).rstrip('0').rstrip('.').replace('.', '')}_ns"] = v
+        return out
+
+    def __repr__(self):
+        parts = [f"GOMAXPROCS={len(self.procs)}", f"makespan={_short(self.makespan_ns)}",
+                 f"goroutines={int(self.counters.get('goroutines', 0)):,}",
+                 f"threads={int(self.counters.get('threads', 0))}"]
+        lat = self.sched_latencies
+        if lat is not None and lat.count:
+            parts.append(f"sched latency p50={_short(lat.quantile(0.5))} "
+                         f"p99={_short(lat.quantile(0.99))}")
+        return f"<Result {' '.join(parts)}>"
+
+    def _repr_html_(self):
+        from html import escape
+        rows = "".join(f"<tr><th style='text-align:left'>{escape(k)}</th><td>{v:,}</td></tr>"
+                       if isinstance(v, int) else
+                       f"<tr><th style='text-align:left'>{escape(k)}</th><td>{v:,.3g}</td></tr>"
+                       for k, v in self.summary().items())
+        procs = "".join(f"<tr><td>{int(p['p'])}</td><td>{int(p['busy_ns']):,}</td>"
+                        f"<td>{int(p['schedticks']):,}</td><td>{int(p['steals']):,}</td>"
+                        f"<td>{int(p['idle_ns']):,}</td></tr>" for p in self.procs)
+        return (f"<div><b>{escape(repr(self))}</b><table>{rows}</table>"
+                f"<table><tr><th>P</th><th>busy ns</th><th>schedticks</th><th>steals</th>"
+                f"<th>idle ns</th></tr>{procs}</table></div>")
+
+    # ------------------------------------------------------------ comparing
+
+    def equals(self, other):
+        """Whether `other` is the same run: every figure and table equal, bit for bit."""
+        if not isinstance(other, Result):
+            return False
+
+        def same(a, b):
+            if a is None or b is None:
+                return a is None and b is None
+            return a.dtype == b.dtype and np.array_equal(a, b)
+
+        snap = (lambda r: None if r.snapshot is None else r.snapshot.as_dict())
+        return (self.makespan_ns == other.makespan_ns and self.counters == other.counters
+                and self.schedtrace == other.schedtrace
+                and same(self.goroutines, other.goroutines) and same(self.procs, other.procs)
+                and same(self.events, other.events) and same(self.monitor, other.monitor)
+                and snap(self) == snap(other) and self.program_names == other.program_names
+                and tuple(self.trace_window or ()) == tuple(other.trace_window or ())
+                and self.sched_latencies == other.sched_latencies)
+
+    def __eq__(self, other):
+        if not isinstance(other, Result):
+            return NotImplemented
+        return self.equals(other)
+
+    __hash__ = None
+
+    # ------------------------------------------------------------ tables out
+
+    def to_pandas(self, which="goroutines"):
+        """One table as a pandas DataFrame (needs pandas).
+
+        Parameters
+        ----------
+        which : {"goroutines", "procs", "monitor", "events", "latency"}
+            ``monitor`` has one ``local_queue_<p>`` column per P instead of
+            the array column (pandas takes flat columns only); ``events``
+            adds the event's name; ``latency`` is the histogram, one row per
+            count with its ``[lo_ns, hi_ns)``.
+        """
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("Result.to_pandas needs pandas: pip install pandas") from None
+        if which == "goroutines":
+            return pd.DataFrame(self.require_goroutines("to_pandas('goroutines')"))
+        if which == "procs":
+            return pd.DataFrame(self.procs)
+        if which == "events":
+            if self.events is None:
+                return pd.DataFrame(np.zeros(0, dtype=EVENT_DTYPE)).assign(name=[])
+            return pd.DataFrame(self.events).assign(name=self.event_names())
+        if which == "monitor":
+            if self.monitor is None:
+                raise ValueError("to_pandas('monitor') needs simulate(..., monitor=period)")
+            cols = {n: self.monitor[n] for n, _ in MONITOR_FIELDS}
+            for p in range(self.monitor["local_queues"].shape[1]):
+                cols[f"local_queue_{p}"] = self.monitor["local_queues"][:, p]
+            return pd.DataFrame(cols)
+        if which == "latency":
+            from gmpcore.latency import BUCKETS_NS
+            lat = self.sched_latencies
+            if lat is None:
+                raise ValueError("this Result has no scheduling-latency histogram")
+            return pd.DataFrame({"lo_ns": BUCKETS_NS[:-1], "hi_ns": BUCKETS_NS[1:],
+                                 "count": lat.counts})
+        raise ValueError(f"to_pandas: which must be one of 'goroutines', 'procs', 'monitor', "
+                         f"'events', 'latency', got {which!r}")
+
+    # ------------------------------------------------------------ files
+
+    def save(self, path):
+        """Write the run to `path` (NumPy ``.npz``; read it back with :func:`load`).
+
+        >>> import os, tempfile
+        >>> import gmpcore as gmp
+        >>> from gmpcore.scenarios import fanout
+        >>> res = gmp.simulate(fanout(n=100), gomaxprocs=2, seed=1)
+        >>> f = os.path.join(tempfile.mkdtemp(), "run.npz")
+        >>> res.save(f)
+        >>> gmp.load(f) == res
+        True
+        """
+        meta = {"format": 1, "makespan_ns": int(self.makespan_ns),
+                "counters": {k: int(v) for k, v in self.counters.items()},
+                "schedtrace": list(self.schedtrace), "program_names": list(self.program_names),
+                "trace_window": None if self.trace_window is None else list(self.trace_window),
+                "snapshot": None if self.snapshot is None else self.snapshot.as_dict(),
+                "latency_sum": (None if self.sched_latencies is None
+                                else self.sched_latencies.total_ns)}
+        arrays = {"meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+                  "procs": self.procs}
+        for name in ("goroutines", "events", "monitor"):
+            if getattr(self, name) is not None:
+                # G_DTYPE's fields overlap the engine's record out of order,
+                # which .npy cannot describe: store a packed copy.
+                arrays[name] = rfn.repack_fields(getattr(self, name))
+        if self.sched_latencies is not None:
+            arrays["sched_latencies"] = self.sched_latencies.counts
+        with open(path, "wb") as f:
+            np.savez_compressed(f, **arrays)
+
     def require_goroutines(self, what):
         """``goroutines``, or a ValueError saying that `what` needs them."""
         if self.goroutines is None:
@@ -155,3 +324,30 @@ class Result:
         if self.events is None:
             return []
         return [EVENT_NAMES[k] for k in self.events["kind"]]
+
+
+def load(path):
+    """A :class:`Result` written by :meth:`Result.save`."""
+    from gmpcore.latency import LatencyHistogram
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(z["meta"].tobytes().decode())
+        if meta.get("format") != 1:
+            raise ValueError(f"{path}: not a gmpcore Result file (format {meta.get('format')!r})")
+        arrays = {k: z[k] for k in z.files if k != "meta"}
+    snapshot = None
+    if meta["snapshot"] is not None:
+        from gmpcore.snapshot import Snapshot
+        snapshot = Snapshot(meta["snapshot"])
+    lat = arrays.get("sched_latencies")
+    if "goroutines" in arrays:
+        packed = arrays["goroutines"]
+        arrays["goroutines"] = np.zeros(len(packed), dtype=G_DTYPE)
+        for name in G_DTYPE.names:
+            arrays["goroutines"][name] = packed[name]
+    return Result(makespan_ns=meta["makespan_ns"], goroutines=arrays.get("goroutines"),
+                  procs=arrays["procs"], counters=meta["counters"],
+                  schedtrace=meta["schedtrace"], events=arrays.get("events"),
+                  monitor=arrays.get("monitor"), snapshot=snapshot,
+                  program_names=tuple(meta["program_names"]),
+                  trace_window=None if meta["trace_window"] is None else tuple(meta["trace_window"]),
+                  sched_latencies=None if lat is None else LatencyHistogram(lat, meta["latency_sum"]))

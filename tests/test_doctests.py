@@ -8,7 +8,8 @@ import pytest
 MODULES = ["gmpcore", "gmpcore._sched", "gmpcore.reference.runq", "gmpcore.__main__",
            "gmpcore.workload", "gmpcore.durations", "gmpcore.costs", "gmpcore.scenarios",
            "gmpcore.simulate", "gmpcore.state", "gmpcore.snapshot", "gmpcore.trace",
-           "gmpcore.leaks", "gmpcore.plots", "gmpcore.cli", "gmpcore.demo"]
+           "gmpcore.leaks", "gmpcore.plots", "gmpcore.cli", "gmpcore.demo", "gmpcore.results",
+           "gmpcore.latency", "gmpcore.errors", "gmpcore.model"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -17,7 +17,17 @@ of docs/reference/go-scheduler.md, our restatement of Go's scheduler;
 are named ("docs/simulator-design.md §1.2").
 """
 
-from gmpcore._sched import MAX_G, MAX_NPROCS, RUNQ_CAPACITY, Op, RandomOrder, Sched
+try:
+    from gmpcore._sched import MAX_G, MAX_NPROCS, RUNQ_CAPACITY, Op, RandomOrder, Sched
+except ModuleNotFoundError as _exc:          # the source folder, not the installed package
+    if _exc.name != "gmpcore._sched":
+        raise
+    import os as _os
+    raise ImportError(
+        f"gmpcore's compiled core is not built in {_os.path.dirname(__file__)}: Python found "
+        "a gmpcore source folder (in a checkout, its gmpcore/ hides the installed package). "
+        "Run Python from another folder, or build the core in place: "
+        "python setup.py build_ext --inplace") from None
 from gmpcore.durations import (
     Distribution,
     constant,

@@ -182,9 +182,11 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
     check : bool
         Verify the scheduler's invariants after every event (every G in
         exactly one place, ``nmspinning`` consistent, ...); slow.
-    progress : callable, optional
-        ``progress(events, now_ns)``, called by the compiled engine at most
-        every `progress_every` events (the reference engine does not call it).
+    progress : bool or callable, optional
+        True shows a progress bar (tqdm, in a terminal or a notebook) for
+        runs longer than a second; a callable is called as
+        ``progress(events, now_ns)`` by the compiled engine at most every
+        `progress_every` events (the reference engine calls neither).
     progress_every : int
         Events between `progress` calls, at least 1.
     record_goroutines : bool
@@ -302,8 +304,12 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
             warnings.warn(f"{name} filters the event log, which is only kept with "
                           f"record_events=True: it has no effect here", UserWarning, stacklevel=2)
     kwargs["snapshot_at"] = -1 if snapshot_at is None else duration_ns(snapshot_at, "snapshot_at")
+    want_bar = progress is True
+    if isinstance(progress, bool):
+        progress = None
     if progress is not None and not callable(progress):
-        raise TypeError(f"progress must be callable or None, got {type(progress).__name__}")
+        raise TypeError(f"progress must be a bool, a callable or None, "
+                        f"got {type(progress).__name__}")
     progress_every = _int(progress_every, "progress_every", 1, 2**62)
     record_goroutines = _bool(record_goroutines, "record_goroutines")
     if not record_goroutines and kwargs["record_events"]:
@@ -311,6 +317,10 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
                          "names Gs by their row in res.goroutines")
     if record_goroutines:
         _refuse_records_beyond_memory(compiled)
+    bar = None
+    if want_bar:
+        from gmpcore.progress import ProgressBar
+        progress = bar = ProgressBar(f"simulate GOMAXPROCS={nprocs}")
     cancel = _Cancel()
     with _RUNNING_LOCK:
         _RUNNING.add(cancel)
@@ -326,6 +336,8 @@ def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, 
     finally:
         with _RUNNING_LOCK:
             _RUNNING.discard(cancel)
+        if bar is not None:
+            bar.close()
     res = _finish(raw, kwargs, compiled, record_goroutines)
     if (res.monitor is not None and len(res.monitor) == kwargs["max_samples"]
             and res.monitor["time"][-1] + kwargs["monitor"] <= raw["now"]):

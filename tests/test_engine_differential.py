@@ -307,7 +307,7 @@ def test_progress_exception_propagates():
 
 
 @pytest.mark.parametrize("kwargs, exc, match", [
-    (dict(progress=42), TypeError, "progress must be callable or None"),
+    (dict(progress=42), TypeError, "progress must be a bool, a callable or None"),
     (dict(progress_every=0), ValueError, r"progress_every must be in \[1, "),
     (dict(progress_every=1.5), TypeError, "progress_every must be an integer"),
     (dict(check="yes"), TypeError, "check must be a bool"),

@@ -85,3 +85,26 @@ def test_load_refuses_other_files(tmp_path):
     np.savez(path, meta=np.frombuffer(b'{"format": 7}', dtype=np.uint8))
     with pytest.raises(ValueError, match="not a gmpcore Result file"):
         gmp.load(path)
+
+
+def test_progress_true_draws_a_bar_and_changes_nothing(capsys):
+    """progress=True: a tqdm bar (shown at once here) counting the engine's events."""
+    from gmpcore import progress as progress_module
+    made = []
+    real = progress_module.ProgressBar
+
+    class Eager(real):
+        def __init__(self, label="simulate", delay=1.0):
+            super().__init__(label, delay=0)
+            made.append(self)
+
+    progress_module.ProgressBar = Eager
+    try:
+        wl = fanout(n=20_000, work="1us")
+        res = gmp.simulate(wl, gomaxprocs=2, seed=1, progress=True, progress_every=10_000)
+    finally:
+        progress_module.ProgressBar = real
+    assert res == gmp.simulate(wl, gomaxprocs=2, seed=1)
+    assert made and 0 < made[0].events <= res.counters["events"]
+    assert made[0].bar.disable or made[0].bar.n == made[0].events
+    assert gmp.simulate(wl, gomaxprocs=2, seed=1, progress=False) == res

@@ -1,10 +1,15 @@
 """``gmpcore.simulate``: check the arguments once, then run one engine."""
 
+from __future__ import annotations
+
+import datetime
 import operator
 import os
 import signal
 import threading
 import warnings
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Literal, Union
 
 import numpy as np
 
@@ -14,6 +19,10 @@ from gmpcore.durations import duration_ns
 from gmpcore.latency import LatencyHistogram
 from gmpcore.results import EVENT_DTYPE, G_DTYPE, P_DTYPE, Result, monitor_dtype
 from gmpcore.workload import CompiledWorkload, Workload
+
+#: What a duration argument accepts: ns as an int, a string such as "1.5ms",
+#: a datetime.timedelta or a numpy.timedelta64 (gmpcore.durations).
+Duration = Union[int, str, datetime.timedelta, "np.timedelta64"]
 
 MAX_GOMAXPROCS = 4096
 ENGINES = ("compiled", "reference")
@@ -112,12 +121,20 @@ def _bool(value, name):
     return bool(value)
 
 
-def simulate(workload, gomaxprocs=1, seed=0, *, costs=None, async_preempt=True, runnext=True,
-             max_threads=10_000, max_stack=1_000_000_000, until="main", schedtrace=None,
-             scheddetail=False, on_schedtrace=None, record_events=False, trace_window=None,
-             trace_goroutines=None, max_trace_events=None, monitor=None, max_samples=None,
-             snapshot_at=None, max_events=None, engine="compiled", check=False,
-             progress=None, progress_every=1_000_000, record_goroutines=True):
+def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int = 1, seed: int = 0, *,
+             costs: CostModel | Mapping[str, int] | None = None, async_preempt: bool = True,
+             runnext: bool = True, max_threads: int = 10_000, max_stack: int = 1_000_000_000,
+             until: Literal["main", "all"] = "main", schedtrace: Duration | None = None,
+             scheddetail: bool = False, on_schedtrace: Callable[[str], Any] | None = None,
+             record_events: bool = False,
+             trace_window: tuple[Duration, Duration] | None = None,
+             trace_goroutines: Iterable[int] | None = None,
+             max_trace_events: int | None = None, monitor: Duration | None = None,
+             max_samples: int | None = None, snapshot_at: Duration | None = None,
+             max_events: int | None = None,
+             engine: Literal["compiled", "reference"] = "compiled", check: bool = False,
+             progress: bool | Callable[[int, int], Any] | None = None,
+             progress_every: int = 1_000_000, record_goroutines: bool = True) -> Result:
     """Run `workload` on Go's scheduler in virtual time.
 
     Parameters

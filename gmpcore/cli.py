@@ -180,6 +180,11 @@ def _scenario_options(p):
                    help="cooperative preemption only (GODEBUG=asyncpreemptoff=1)")
     p.add_argument("--engine", choices=("compiled", "reference"), default="compiled",
                    help="the Cython engine (default) or the pure-Python reference model")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", dest="machine", action="store_const", const="json",
+                     help="print the summary as JSON (Result.summary() and the run's settings)")
+    out.add_argument("--csv", dest="machine", action="store_const", const="csv",
+                     help="print the summary as CSV, a header and a row per run")
     p.add_argument("--no-records", dest="records", action="store_false",
                    help="keep no per-goroutine records (record_goroutines=False): memory "
                         "follows the goroutines alive at once; same schedule, no final "
@@ -550,6 +555,10 @@ def _cmd_sweep(args, parser):
         return EXIT_USAGE
     finally:
         progress.close()
+    if args.machine:
+        _print_machine([_machine_row(args, size_name, size, procs, res) for procs, res in runs],
+                       args.machine, many=True)
+        return 0
     print(f"{args.scenario} ({size_name}={size}), seed {args.seed}, {args.engine} engine")
     print(f"{'GOMAXPROCS':>10}  {'makespan':>10}  {'speed-up':>8}  {'P busy':>6}  "
           f"{'threads':>7}  {'steals':>7}  {'spills':>7}  {'handoffs':>8}")
@@ -569,8 +578,8 @@ def _cmd_run(args, parser):
 
     # Check everything that can be checked before a run that may take minutes.
     _scenario(args, parser)
-    if not args.records and (args.trace is not None or args.plot is not None):
-        parser.error("--trace and --plot need the per-goroutine records; drop --no-records")
+    if not args.records and args.trace is not None:
+        parser.error("--trace needs the per-goroutine records; drop --no-records")
     if args.trace is not None:
         args.trace = _output_path(args.trace, "--trace", parser, TRACE_SUFFIXES)
     if args.plot is not None:
@@ -613,8 +622,12 @@ def _cmd_run(args, parser):
         _print_snapshot(res, args.snapshot)
     title = (f"{args.scenario} ({size_name}={size}), GOMAXPROCS={args.procs}, "
              f"seed {args.seed}, {args.engine} engine")
-    for line in summary(res, title):
-        print(line)
+    if args.machine:
+        _print_machine([_machine_row(args, size_name, size, args.procs, res)], args.machine,
+                       many=False)
+    else:
+        for line in summary(res, title):
+            print(line)
     if args.trace is not None:
         from gmpcore.trace import to_perfetto
         _write_output(args.trace, "--trace", parser, lambda target: to_perfetto(res, target))
@@ -624,6 +637,24 @@ def _cmd_run(args, parser):
         _write_output(args.plot, "--plot", parser, lambda target: _save_plot(res, target))
         print(f"wrote {args.plot}")
     return 0
+
+
+def _machine_row(args, size_name, size, procs, res):
+    """One run's settings and Result.summary(), for --json and --csv."""
+    return {"scenario": args.scenario, size_name: size, "gomaxprocs": procs,
+            "seed": args.seed, "engine": args.engine, "until": args.until,
+            **{k: v for k, v in res.summary().items() if k != "gomaxprocs"}}
+
+
+def _print_machine(rows, form, many):
+    if form == "json":
+        import json
+        print(json.dumps(rows if many else rows[0], indent=2))
+        return
+    import csv
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
 
 
 def _save_plot(res, target):

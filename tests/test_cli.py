@@ -553,7 +553,7 @@ def test_demo(capsys):
     ["run", "leak", "--goroutines", "0"],
     ["run", "fanout", "--bogus"],
     ["run", "fanout", "--no-records", "--trace", "t.json"],
-    ["run", "fanout", "--no-records", "--plot", "p.png"],
+    ["run", "fanout", "--json", "--csv"],
     ["demo", "--procs", "1"],
     ["demo", "--goroutines", "-1"],
     ["run", "fanout", "--goroutines", "2000000000"],
@@ -722,3 +722,36 @@ def test_sweep_usage_errors(capsys, argv):
         cli.main(argv)
     assert info.value.code == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_json_summary_is_the_results_summary(capsys):
+    status, out, err = run_main(capsys, "run", "fanout", "--goroutines", "300", "--procs", "2",
+                                "--seed", "3", "--json")
+    assert status == 0
+    row = json.loads(out)
+    res = gmp.simulate(scenarios.fanout(n=300), gomaxprocs=2, seed=3)
+    assert row == dict(scenario="fanout", n=300, gomaxprocs=2, seed=3, engine="compiled",
+                       until="main", **{k: v for k, v in res.summary().items()
+                                        if k != "gomaxprocs"})
+
+
+def test_csv_sweep_has_a_row_per_gomaxprocs(capsys):
+    import csv
+    import io
+    status, out, err = run_main(capsys, "sweep", "fanout", "--goroutines", "300",
+                                "--procs", "1,2,4", "--csv", "--no-records")
+    assert status == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["gomaxprocs"] for r in rows] == ["1", "2", "4"]
+    for r in rows:
+        res = gmp.simulate(scenarios.fanout(n=300), gomaxprocs=int(r["gomaxprocs"]), seed=0)
+        assert int(r["makespan_ns"]) == res.makespan_ns
+        assert float(r["latency_p99_ns"]) == res.summary()["latency_p99_ns"]
+
+
+def test_plot_works_without_records(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    target = tmp_path / "lean.png"
+    status, out, err = run_main(capsys, "run", "fanout", "--goroutines", "300", "--no-records",
+                                "--plot", str(target))
+    assert status == 0 and target.read_bytes()[:4] == b"\x89PNG"

@@ -52,6 +52,7 @@ from gmpcore.errors import (
 from gmpcore.latency import LatencyHistogram, scheduling_latency
 from gmpcore.results import Result, load
 from gmpcore.simulate import simulate
+from gmpcore.sweep import sweep
 from gmpcore.workload import (
     Chan,
     CompiledWorkload,
@@ -109,6 +110,7 @@ __all__ = [
     "scheduling_latency",
     "seconds",
     "simulate",
+    "sweep",
     "repeat",
     "send",
     "sleep",

@@ -9,7 +9,8 @@ MODULES = ["gmpcore", "gmpcore._sched", "gmpcore.reference.runq", "gmpcore.__mai
            "gmpcore.workload", "gmpcore.durations", "gmpcore.costs", "gmpcore.scenarios",
            "gmpcore.simulate", "gmpcore.state", "gmpcore.snapshot", "gmpcore.trace",
            "gmpcore.leaks", "gmpcore.plots", "gmpcore.cli", "gmpcore.demo", "gmpcore.results",
-           "gmpcore.latency", "gmpcore.errors", "gmpcore.model", "gmpcore.progress"]
+           "gmpcore.latency", "gmpcore.errors", "gmpcore.model", "gmpcore.progress",
+           "gmpcore.sweep"]
 
 
 @pytest.mark.parametrize("name", MODULES)

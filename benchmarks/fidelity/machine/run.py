@@ -267,15 +267,15 @@ def run_once(exe, c, quiet_wait, cg):
 QUIET_CPUS = 0.25
 METRICS = {  # key in a run -> (label, scale to unit)
     "gomaxprocs": ("GOMAXPROCS", 1), "num_cpu": ("NumCPU", 1),
-    "wall_ns": ("wall ms", 1e6), "schedlat_p50_ns": ("schedlat p50 µs", 1e3),
-    "schedlat_p99_ns": ("schedlat p99 µs", 1e3), "threads_end": ("threads", 1),
-    "oversleep_ns.p50": ("oversleep p50 µs", 1e3), "oversleep_ns.p99": ("oversleep p99 µs", 1e3),
-    "oversleep_ns.max": ("oversleep max µs", 1e3),
+    "wall_ns": ("wall", "t"), "schedlat_p50_ns": ("schedlat p50", "t"),
+    "schedlat_p99_ns": ("schedlat p99", "t"), "threads_end": ("threads", 1),
+    "oversleep_ns.p50": ("oversleep p50", "t"), "oversleep_ns.p99": ("oversleep p99", "t"),
+    "oversleep_ns.max": ("oversleep max", "t"),
     "ns_per_hop": ("ns/hand-off", 1), "ns_per_call": ("ns/call", 1),
     "query_ns_per_call": ("query ns/call", 1), "ns_per_round_trip": ("ns/round trip", 1),
-    "change_call_ns": ("change call µs", 1e3),
+    "change_call_ns": ("change call", "t"),
     "cpu_stat.nr_throttled": ("nr_throttled", 1), "cpu_stat.nr_periods": ("nr_periods", 1),
-    "cpu_stat.throttled_usec": ("throttled ms", 1e3),
+    "cpu_stat.throttled_usec": ("throttled ms (summed over CPUs)", 1e3),
     "threads_locked": ("threads while locked", 1), "threads_after_exit": ("threads after exit", 1),
     "threadcreate": ("threadcreate", 1),
     "first_change_ms": ("1st change ms after start", 1), "changes_n": ("changes", 1),
@@ -328,6 +328,10 @@ def is_quiet(r):
 
 
 def fmt(v, scale):
+    if scale == "t":                               # a time in ns: µs or ms
+        scale, unit = (1e6, " ms") if abs(v) >= 1e6 else (1e3, " µs")
+        x = v / scale
+        return (f"{x:.0f}" if abs(x) >= 100 else f"{x:.3g}") + unit
     x = v / scale
     return f"{x:.0f}" if abs(x) >= 100 or x == int(x) else f"{x:.3g}"
 

@@ -33,7 +33,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["sweep"]
+__all__ = ["summarize", "sweep", "t_quantile"]
 
 
 def _simulate_params():
@@ -229,3 +229,110 @@ def _run_one(compiled, sim_args, seed, names, funcs):
             return f"ValueError: metrics {missing} are not in Result.summary() ({', '.join(summary)})"
         return {m: float(summary[m]) for m in names}
     return {m: float(v) for m, v in summary.items()}
+
+
+# ---------------------------------------------------------------- intervals
+
+def _betacf(a, b, x):
+    """The continued fraction of the regularized incomplete beta (Lentz's method)."""
+    tiny, qab, qap, qam = 1e-300, a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 300):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < 1e-15:
+            break
+    return h
+
+
+def _betainc(a, b, x):
+    import math
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    lbeta = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+    front = math.exp(lbeta + a * math.log(x) + b * math.log1p(-x))
+    if x < (a + 1.0) / (a + b + 2.0):
+        return front * _betacf(a, b, x) / a
+    return 1.0 - front * _betacf(b, a, 1.0 - x) / b
+
+
+def t_quantile(p, df):
+    """Student's t quantile (``scipy.stats.t.ppf``) by bisection on its CDF.
+
+    >>> round(t_quantile(0.975, 1), 3), round(t_quantile(0.975, 9), 3), round(t_quantile(0.975, 29), 3)
+    (12.706, 2.262, 2.045)
+    """
+    if not 0.0 < p < 1.0 or df <= 0:
+        raise ValueError(f"t_quantile needs 0 < p < 1 and df > 0, got p={p}, df={df}")
+    if p < 0.5:
+        return -t_quantile(1.0 - p, df)
+
+    def cdf(t):
+        return 1.0 - 0.5 * _betainc(df / 2.0, 0.5, df / (df + t * t))
+
+    lo, hi = 0.0, 1.0
+    while cdf(hi) < p:
+        hi *= 2.0
+    for _ in range(200):
+        mid = (lo + hi) / 2.0
+        if cdf(mid) < p:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2.0
+
+
+def summarize(ds, confidence=0.95, dim="replicate"):
+    """Mean and a Student-t confidence interval of every metric over `dim`.
+
+    Returns a Dataset with, for each metric ``m``, ``m`` (the mean),
+    ``m_low``, ``m_high`` and ``m_std`` over the replicates of each grid
+    point (NaN runs left out; an interval needs two runs).
+
+    >>> import gmpcore as gmp
+    >>> from gmpcore.scenarios import worker_pool
+    >>> ds = gmp.sweep(worker_pool, grid={"gomaxprocs": [1, 4]}, replicates=5, seed=3,
+    ...                metrics=["latency_p99_ns"])
+    >>> s = summarize(ds)
+    >>> sorted(s.data_vars)
+    ['latency_p99_ns', 'latency_p99_ns_high', 'latency_p99_ns_low', 'latency_p99_ns_std']
+    >>> bool((s["latency_p99_ns_low"] <= s["latency_p99_ns"]).all())
+    True
+    """
+    import xarray as xr
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    out = {}
+    for name, var in ds.data_vars.items():
+        if name == "seed" or dim not in var.dims:
+            continue
+        n = var.count(dim)
+        mean = var.mean(dim)
+        std = var.std(dim, ddof=1)
+        tq = xr.apply_ufunc(
+            np.vectorize(lambda k: t_quantile(0.5 + confidence / 2, k - 1) if k >= 2 else np.nan,
+                         otypes=[float]), n)
+        half = tq * std / np.sqrt(n)
+        out[name] = mean
+        out[f"{name}_low"] = mean - half
+        out[f"{name}_high"] = mean + half
+        out[f"{name}_std"] = std
+    res = xr.Dataset(out)
+    res.attrs.update(ds.attrs, confidence=confidence)
+    return res

@@ -96,3 +96,28 @@ def test_bad_input_is_refused_before_any_run(monkeypatch, kwargs, exc, match):
     monkeypatch.setattr(SIMULATE_MODULE, "simulate", no_run)
     with pytest.raises(exc, match=match):
         gmp.sweep(fanout, **kwargs)
+
+
+@pytest.mark.parametrize("p, df, expected", [
+    # Student t tables (two-sided 90/95/99 % at a few df; df large -> the normal's 1.960)
+    (0.975, 1, 12.706), (0.975, 2, 4.303), (0.975, 4, 2.776), (0.95, 4, 2.132),
+    (0.995, 10, 3.169), (0.975, 29, 2.045), (0.975, 10**6, 1.960), (0.025, 4, -2.776),
+])
+def test_t_quantile_matches_the_tables(p, df, expected):
+    from gmpcore.sweep import t_quantile
+    assert round(t_quantile(p, df), 3) == expected
+
+
+def test_summarize_gives_mean_and_t_interval():
+    """Five runs 1..5: mean 3, s = sqrt(2.5) = 1.5811; 95 %: 3 -+ 2.776 * 1.5811 / sqrt(5)."""
+    from gmpcore.sweep import summarize
+    ds = xr.Dataset({"m": (("gomaxprocs", "replicate"),
+                           [[1.0, 2.0, 3.0, 4.0, 5.0], [7.0, 7.0, np.nan, 7.0, 7.0]])},
+                    coords={"gomaxprocs": [1, 2], "replicate": np.arange(5)})
+    s = summarize(ds)
+    assert float(s["m"].sel(gomaxprocs=1)) == 3.0
+    assert round(float(s["m_low"].sel(gomaxprocs=1)), 3) == round(3 - 2.776 * 1.5811 / 5**0.5, 3)
+    assert round(float(s["m_high"].sel(gomaxprocs=1)), 3) == round(3 + 2.776 * 1.5811 / 5**0.5, 3)
+    assert float(s["m_low"].sel(gomaxprocs=2)) == 7.0          # NaN runs left out, no spread
+    with pytest.raises(ValueError, match="confidence must be in"):
+        summarize(ds, confidence=1.5)

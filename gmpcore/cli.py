@@ -135,6 +135,24 @@ def _procs_list(text):
     return [_count(1, MAX_GOMAXPROCS)(part.strip()) for part in text.split(",")]
 
 
+def _set_option(text):
+    """``NAME=V,V,...`` for sweep --set: ints stay ints, true/false are bools."""
+    name, sep, values = text.partition("=")
+    if not sep or not name.isidentifier() or not values:
+        raise argparse.ArgumentTypeError(f"expected NAME=V,V,..., got {text!r}")
+
+    def value(v):
+        v = v.strip()
+        if v.lower() in ("true", "false"):
+            return v.lower() == "true"
+        try:
+            return int(v.replace("_", ""))
+        except ValueError:
+            return v
+
+    return name, [value(v) for v in values.split(",") if v.strip()]
+
+
 def _attach_negative_values(argv, parser):
     """``--schedtrace -1ms`` -> ``--schedtrace=-1ms``.
 
@@ -237,6 +255,13 @@ def build_parser():
     sweep.add_argument("--procs", type=_procs_list, default=[1, 2, 4, 8], metavar="N,N,...",
                        help=f"the GOMAXPROCS values, each 1 to {MAX_GOMAXPROCS} "
                             "(default 1,2,4,8)")
+    sweep.add_argument("--set", dest="sets", action="append", default=[], type=_set_option,
+                       metavar="NAME=V,V,...",
+                       help="also sweep NAME (a simulate() argument or one of the scenario's, "
+                            "e.g. work=5us,20us); repeatable")
+    sweep.add_argument("--replicates", type=_count(1, 10_000), default=1, metavar="R",
+                       help="runs per point, each with its own seed; with R > 1 the table "
+                            "gives means and 95%% intervals (default 1)")
     _scenario_options(sweep)
 
     scenarios = sub.add_parser("scenarios", help="list the built-in scenarios",
@@ -525,7 +550,7 @@ def _workload(args, parser):
 def _refused(err, args, parser):
     """simulate() refused an argument: its message, in one line, in the CLI's terms."""
     message = str(err)
-    if "record_goroutines" in message and "--no-records" not in message and args.records:
+    if "record_goroutines=False" in message and "--no-records" not in message and args.records:
         message += " (on the command line: --no-records)"
     parser.error(message)
 
@@ -539,6 +564,8 @@ def _out_of_memory(args, parser):
 def _cmd_sweep(args, parser):
     from gmpcore.scenarios import gomaxprocs_sweep
 
+    if args.sets or args.replicates > 1:
+        return _cmd_grid_sweep(args, parser)
     workload, size_name, size = _workload(args, parser)
     progress = _Progress(args.scenario)
     try:
@@ -570,6 +597,62 @@ def _cmd_sweep(args, parser):
         speedup = f"{base / span:.2f}x" if span else "-"
         print(f"{procs:>10}  {_short(span):>10}  {speedup:>8}  {busy:>6.1%}  "
               f"{c['threads']:>7}  {c['steals']:>7}  {c['spills']:>7}  {c['handoffs']:>8}")
+    return 0
+
+
+def _cmd_grid_sweep(args, parser):
+    """sweep with --set or --replicates: gmp.sweep over the grid, means and intervals."""
+    from gmpcore.sweep import summarize, sweep
+
+    function = _scenario(args, parser)
+    size_name = SIZE_PARAMETERS[args.scenario][0]
+    size = _size_default(args.scenario) if args.goroutines is None else args.goroutines
+    grid = {size_name: [size], "gomaxprocs": list(args.procs)}
+    for name, values in args.sets:
+        if name in ("gomaxprocs", size_name, "seed"):
+            parser.error(f"--set {name}: use --procs, --goroutines or --seed for it")
+        grid[name] = values
+    metrics = ["makespan_ns", "threads", "steals", "latency_p50_ns", "latency_p99_ns"]
+    options = dict(until=args.until, async_preempt=args.async_preempt, engine=args.engine)
+    try:
+        ds = sweep(function, grid, replicates=args.replicates, seed=args.seed,
+                   metrics=metrics, progress=_isatty(sys.stderr), **options)
+    except (TypeError, ValueError) as err:
+        _refused(err, args, parser)
+    ds = ds.sel({size_name: size})                       # one size: not a dimension here
+    s = summarize(ds) if args.replicates > 1 else None
+    keys = [k for k in grid if k != size_name]
+    rows = []
+    for point in ds["makespan_ns"].isel(replicate=0).stack(p=keys).p.values:
+        sel = dict(zip(keys, point if isinstance(point, tuple) else (point,)))
+        row = {"scenario": args.scenario, size_name: size, **sel, "replicates": args.replicates}
+        for m in metrics:
+            if s is None:
+                row[m] = float(ds[m].sel(**sel).isel(replicate=0))
+            else:
+                row[m] = float(s[m].sel(**sel))
+                row[f"{m}_low"] = float(s[f"{m}_low"].sel(**sel))
+                row[f"{m}_high"] = float(s[f"{m}_high"].sel(**sel))
+        rows.append(row)
+    if args.machine:
+        _print_machine(rows, args.machine, many=True)
+        return 0
+    ci = args.replicates > 1
+    print(f"{args.scenario} ({size_name}={size}), seed {args.seed}, {args.engine} engine, "
+          f"{args.replicates} replicate{'s' if ci else ''} per row"
+          + (" (mean, 95% interval)" if ci else ""))
+    head = "  ".join(f"{k:>10}" for k in keys)
+    print(f"{head}  {'makespan':>22}  {'threads':>7}  {'sched p50':>10}  {'sched p99':>10}")
+    for row in rows:
+        span = _short(row["makespan_ns"])
+        if ci:
+            span += f" ±{_short((row['makespan_ns_high'] - row['makespan_ns_low']) / 2)}"
+        cells = "  ".join(f"{str(row[k]):>10}" for k in keys)
+        print(f"{cells}  {span:>22}  {row['threads']:>7.3g}  "
+              f"{_short(row['latency_p50_ns']):>10}  {_short(row['latency_p99_ns']):>10}")
+    if ds.attrs["failures"]:
+        print(f"{len(ds.attrs['failures'])} runs failed; the first: {ds.attrs['failures'][0]}",
+              file=sys.stderr)
     return 0
 
 

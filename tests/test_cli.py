@@ -755,3 +755,42 @@ def test_plot_works_without_records(capsys, tmp_path):
     status, out, err = run_main(capsys, "run", "fanout", "--goroutines", "300", "--no-records",
                                 "--plot", str(target))
     assert status == 0 and target.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_sweep_with_replicates_and_set_gives_means_and_intervals(capsys):
+    status, out, err = run_main(capsys, "sweep", "pool", "--goroutines", "800", "--procs",
+                                "1,2", "--set", "work=5us,20us", "--replicates", "3", "--seed", "4")
+    assert status == 0, err
+    lines = out.splitlines()
+    assert "3 replicates per row (mean, 95% interval)" in lines[0]
+    assert lines[1].split()[:3] == ["gomaxprocs", "work", "makespan"]
+    assert len(lines) == 2 + 4                                 # 2 GOMAXPROCS x 2 work
+    ds = gmp.sweep(scenarios.worker_pool, {"jobs": [800], "gomaxprocs": [1, 2],
+                                           "work": ["5us", "20us"]},
+                   replicates=3, seed=4, metrics=["makespan_ns"])
+    mean = float(ds["makespan_ns"].sel(jobs=800, gomaxprocs=2, work="20us").mean())
+    assert cli._short(mean) in lines[-1]
+
+
+def test_sweep_csv_rows_have_intervals(capsys):
+    import csv
+    import io
+    status, out, err = run_main(capsys, "sweep", "io", "--goroutines", "300", "--procs", "1,2",
+                                "--replicates", "2", "--csv")
+    assert status == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["gomaxprocs"] for r in rows] == ["1", "2"]
+    for r in rows:
+        assert float(r["makespan_ns_low"]) <= float(r["makespan_ns"]) <= \
+            float(r["makespan_ns_high"])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--set", "bogus=1"], "'bogus' is not an argument"),
+    (["--set", "x"], "expected NAME=V,V,..., got 'x'"),
+    (["--set", "gomaxprocs=1,2"], "use --procs"),
+    (["--replicates", "0"], "--replicates: must be between 1 and"),
+])
+def test_sweep_grid_errors(capsys, argv, message):
+    status, out, err = run_main(capsys, "sweep", "io", *argv)
+    assert status == 2 and message in err and "Traceback" not in err

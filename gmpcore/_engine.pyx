@@ -64,7 +64,11 @@ cnp.import_array()
 
 cdef extern from *:
     """
+    #if defined(_MSC_VER)
+    #define gmp_prefetch(p) ((void)(p))
+    #else
     #define gmp_prefetch(p) __builtin_prefetch((p), 1, 3)
+    #endif
     #define GMP_MAX_SAMPLE 9007199254740992LL
     #define GMP_TIME_LIMIT 4611686018427387904LL
     """

@@ -259,6 +259,9 @@ def build_parser():
                        metavar="NAME=V,V,...",
                        help="also sweep NAME (a simulate() argument or one of the scenario's, "
                             "e.g. work=5us,20us); repeatable")
+    sweep.add_argument("--plot", type=Path, metavar="OUT.png",
+                       help="plot the makespan and p99 latency against GOMAXPROCS, means with "
+                            "95%% intervals (needs matplotlib)")
     sweep.add_argument("--replicates", type=_count(1, 10_000), default=1, metavar="R",
                        help="runs per point, each with its own seed; with R > 1 the table "
                             "gives means and 95%% intervals (default 1)")
@@ -564,7 +567,7 @@ def _out_of_memory(args, parser):
 def _cmd_sweep(args, parser):
     from gmpcore.scenarios import gomaxprocs_sweep
 
-    if args.sets or args.replicates > 1:
+    if args.sets or args.replicates > 1 or args.plot is not None:
         return _cmd_grid_sweep(args, parser)
     workload, size_name, size = _workload(args, parser)
     progress = _Progress(args.scenario)
@@ -605,6 +608,8 @@ def _cmd_grid_sweep(args, parser):
     from gmpcore.sweep import summarize, sweep
 
     function = _scenario(args, parser)
+    if args.plot is not None:
+        args.plot = _plot_path(args.plot, parser)
     size_name = SIZE_PARAMETERS[args.scenario][0]
     size = _size_default(args.scenario) if args.goroutines is None else args.goroutines
     grid = {size_name: [size], "gomaxprocs": list(args.procs)}
@@ -653,6 +658,13 @@ def _cmd_grid_sweep(args, parser):
     if ds.attrs["failures"]:
         print(f"{len(ds.attrs['failures'])} runs failed; the first: {ds.attrs['failures'][0]}",
               file=sys.stderr)
+    if args.plot is not None:
+        from gmpcore.plots import plot_sweep
+        os.environ.setdefault("MPLBACKEND", "Agg")
+        _write_output(args.plot, "--plot", parser,
+                      lambda target: plot_sweep(ds, metrics=["makespan_ns", "latency_p99_ns"],
+                                                path=target))
+        print(f"wrote {args.plot}")
     return 0
 
 
@@ -666,13 +678,7 @@ def _cmd_run(args, parser):
     if args.trace is not None:
         args.trace = _output_path(args.trace, "--trace", parser, TRACE_SUFFIXES)
     if args.plot is not None:
-        if not _have("matplotlib"):
-            parser.error("--plot needs matplotlib: pip install matplotlib "
-                         "(in a gmpcore checkout: pip install '.[plot]')")
-        if not args.plot.suffix and (args.plot.is_file() or not args.plot.exists()):
-            args.plot = args.plot.with_name(args.plot.name + ".png")   # as savefig does
-        args.plot = _output_path(args.plot, "--plot", parser,
-                                 tuple(f".{ext}" for ext in _image_formats()))
+        args.plot = _plot_path(args.plot, parser)
 
     workload, size_name, size = _workload(args, parser)
     progress = _Progress(args.scenario)
@@ -738,6 +744,16 @@ def _print_machine(rows, form, many):
     writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
+
+
+def _plot_path(path, parser):
+    """--plot's checked output path: matplotlib there, NAME -> NAME.png, writable."""
+    if not _have("matplotlib"):
+        parser.error("--plot needs matplotlib: pip install matplotlib "
+                     "(in a gmpcore checkout: pip install '.[plot]')")
+    if not path.suffix and (path.is_file() or not path.exists()):
+        path = path.with_name(path.name + ".png")   # as savefig does
+    return _output_path(path, "--plot", parser, tuple(f".{ext}" for ext in _image_formats()))
 
 
 def _save_plot(res, target):

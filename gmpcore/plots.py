@@ -38,7 +38,7 @@ from gmpcore import latency as _latency
 from gmpcore.latency import BUCKETS_NS
 
 __all__ = ["MAX_LINES", "MAX_STEPS", "goroutine_delays", "plot_goroutine_delays",
-           "plot_latency", "plot_queues", "plot_summary", "plot_utilization"]
+           "plot_latency", "plot_queues", "plot_summary", "plot_sweep", "plot_utilization"]
 
 #: Above this many Ps, the local-queue plot draws the maximum and mean over
 #: the Ps instead of one line per P: more lines than colours in matplotlib's
@@ -580,4 +580,73 @@ def plot_summary(res, path=None):
     fig.suptitle(f"GOMAXPROCS={len(res.procs)}, "
                  + (f"{n:,} goroutines, " if n is not None else "")
                  + f"makespan {_ns(res.makespan_ns)}")
+    return _done(fig, path)
+
+
+def plot_sweep(ds, x="gomaxprocs", metrics=("makespan_ns", "latency_p99_ns"), path=None,
+               confidence=0.95):
+    """A sweep's metrics against one grid key, with confidence intervals.
+
+    One panel per metric (a duration axis in ns/µs/ms), one line per
+    combination of the other grid keys, each point the mean over the
+    replicates with its Student-t interval as an error bar
+    (:func:`gmpcore.sweep.summarize`).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        What :func:`gmpcore.sweep` returned.
+    x : str
+        The grid key on the x axis.
+    metrics : sequence of str
+        Variables of `ds` to draw, one panel each.
+
+    Examples
+    --------
+    >>> import gmpcore as gmp
+    >>> from gmpcore.scenarios import worker_pool
+    >>> ds = gmp.sweep(worker_pool, grid={"gomaxprocs": [1, 2, 4], "workers": [4, 16]},
+    ...                replicates=3, seed=1, metrics=["makespan_ns", "latency_p99_ns"])
+    >>> fig = plot_sweep(ds)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['makespan_ns', 'latency_p99_ns']
+    >>> len(fig.axes[0].containers)          # one errorbar line per workers value
+    2
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    from gmpcore.sweep import summarize
+    if x not in ds.dims:
+        raise ValueError(f"plot_sweep: {x!r} is not a dimension of the sweep "
+                         f"({', '.join(d for d in ds.dims if d != 'replicate')})")
+    missing = [m for m in metrics if m not in ds]
+    if missing:
+        raise ValueError(f"plot_sweep: {missing} are not variables of the sweep")
+    s = summarize(ds[list(metrics)], confidence=confidence)
+    others = [d for d in s.dims if d != x]
+    fig = _mpl()(figsize=(7, 3.2 * len(metrics)), layout="constrained")
+    axes = list(np.ravel(fig.subplots(len(metrics), 1, sharex=True, squeeze=False)))
+    combos = list(s[metrics[0]].stack(_c=others)._c.values) if others else [None]
+    for ax, m in zip(axes, metrics):
+        for combo in combos:
+            sel = {} if combo is None else dict(zip(others, combo if isinstance(combo, tuple)
+                                                    else (combo,)))
+            mean = s[m].sel(**sel)
+            low, high = s[f"{m}_low"].sel(**sel), s[f"{m}_high"].sel(**sel)
+            err = np.nan_to_num(np.vstack([mean - low, high - mean]))
+            label = ", ".join(f"{k}={v}" for k, v in sel.items()) or m
+            ax.errorbar(s[x].values, mean.values, yerr=err, marker="o", capsize=3, label=label)
+        ax.set_title(m)
+        if m.endswith("_ns"):
+            ax.yaxis.set_major_formatter(FuncFormatter(_tick))
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        if others:
+            ax.legend(**_OUTSIDE)
+    axes[-1].set_xlabel(x)
+    if all(isinstance(v, (int, np.integer)) for v in s[x].values):
+        axes[-1].set_xticks(list(s[x].values))
+    reps = int(ds.sizes.get("replicate", 1))
+    fig.suptitle(f"mean of {reps} replicate{'s' if reps > 1 else ''}"
+                 + (f", {confidence:.0%} interval" if reps > 1 else ""))
     return _done(fig, path)

@@ -565,7 +565,8 @@ def test_demo(capsys):
     ["run", "fanout", "--trace", "t.xyz"],
     ["run", "fanout", "--trace", "."],
     ["run", "fanout", "--plot", "p.xyz"],
-    ["sweep", "fanout", "--plot", "x.png"],
+    ["sweep", "fanout", "--trace", "x.json"],
+    ["sweep", "fanout", "--plot", "x.xyz"],
     ["sweep", "fanout", "--procs", "1,5000"],
     ["sweep", "fanout", "--procs", "-1,2"],
     ["sweep", "fanuot"],
@@ -625,9 +626,9 @@ def test_scenario_refusing_the_size_is_reported_in_the_options_terms(capsys):
 
 
 def test_sweep_points_at_its_own_help(capsys):
-    status, _, err = run_main(capsys, "sweep", "fanout", "--plot", "x.png")
+    status, _, err = run_main(capsys, "sweep", "fanout", "--trace", "x.json")
     assert status == 2
-    assert err == ("gmpcore sweep: error: unrecognized arguments: --plot x.png; --plot is an "
+    assert err == ("gmpcore sweep: error: unrecognized arguments: --trace x.json; --trace is an "
                    "option of 'gmpcore run' (see 'gmpcore sweep --help')\n")
     # No such hint for an option of the command itself (here after "--").
     status, _, err = run_main(capsys, "run", "fanout", "--", "--procs")
@@ -794,3 +795,13 @@ def test_sweep_csv_rows_have_intervals(capsys):
 def test_sweep_grid_errors(capsys, argv, message):
     status, out, err = run_main(capsys, "sweep", "io", *argv)
     assert status == 2 and message in err and "Traceback" not in err
+
+
+def test_sweep_plot_draws_the_means_with_intervals(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    target = tmp_path / "sweep"
+    status, out, err = run_main(capsys, "sweep", "pool", "--goroutines", "400", "--procs", "1,2",
+                                "--replicates", "2", "--plot", str(target))
+    assert status == 0, err
+    assert (tmp_path / "sweep.png").read_bytes()[:4] == b"\x89PNG"
+    assert out.splitlines()[-1] == f"wrote {target}.png"

@@ -399,3 +399,24 @@ def test_real_run_every_scenario_plots(tmp_path, name):
         lo, hi = ax.get_ylim()
         assert lo == 0 and hi > 0
     assert sum(b.get_height() for b in fig.axes[-1].patches) == res.sched_latencies.count
+
+
+def test_plot_sweep_draws_means_and_t_intervals():
+    xr = pytest.importorskip("xarray")
+    from gmpcore.plots import plot_sweep
+    ds = xr.Dataset({"makespan_ns": (("gomaxprocs", "replicate"),
+                                     [[1000.0, 2000.0, 3000.0], [4000.0, 4000.0, 4000.0]])},
+                    coords={"gomaxprocs": [1, 2], "replicate": [0, 1, 2]})
+    fig = plot_sweep(ds, metrics=["makespan_ns"])
+    (ax,) = fig.axes
+    (bars,) = ax.containers
+    line = bars.lines[0]
+    assert line.get_xdata().tolist() == [1, 2]
+    assert line.get_ydata().tolist() == [2000.0, 4000.0]
+    # The error bar of the first point: t(0.975, 2) * s / sqrt(3), s = 1000.
+    (segments,) = [c for c in bars.lines[2]]
+    lo, hi = segments.get_segments()[0][:, 1]
+    assert round(hi - 2000.0) == round(4.303 * 1000.0 / 3**0.5)
+    assert ax.get_title() == "makespan_ns" and fig._suptitle.get_text().startswith("mean of 3")
+    with pytest.raises(ValueError, match="'workers' is not a dimension"):
+        plot_sweep(ds, x="workers")

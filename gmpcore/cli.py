@@ -55,7 +55,7 @@ import numpy as np
 
 from gmpcore import __version__
 from gmpcore import demo as _demo
-from gmpcore.durations import parse_duration
+from gmpcore.durations import parse_duration, short_duration
 from gmpcore.errors import GoFatalError
 from gmpcore.events import G_DEAD, G_STATUS_NAMES, WAIT_REASONS
 from gmpcore.scenarios import SCENARIOS
@@ -294,11 +294,7 @@ def build_parser():
 
 def _short(ns, digits=4):
     """A duration rounded for a table: ``25.39ms``, ``12.6µs``, ``2.5s``."""
-    ns = float(ns)
-    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
-        if abs(ns) >= scale:
-            return f"{ns / scale:.{digits}g}{unit}"
-    return f"{ns:.{digits}g}ns"
+    return short_duration(ns, digits)
 
 
 def _bytes(n):

@@ -63,7 +63,7 @@ import numpy as np
 __all__ = [
     "Distribution", "MAX_DURATION", "as_distribution", "constant", "duration_ns",
     "exponential", "format_duration", "lognormal", "microseconds", "milliseconds",
-    "parse_duration", "seconds", "uniform",
+    "parse_duration", "seconds", "short_duration", "uniform",
 ]
 
 MAX_DURATION = 2**53          # ns; the largest integer float64 holds exactly
@@ -203,6 +203,24 @@ def _frac(v, prec):
     """Go's fmtFrac: (digits of v % 10**prec without trailing zeros, v // 10**prec)."""
     digits = str(v % 10**prec).rjust(prec, "0").rstrip("0")
     return ("." + digits if digits else ""), v // 10**prec
+
+
+def short_duration(ns, digits=3):
+    """A duration in ns rounded for display, to `digits` significant digits.
+
+    Unlike :func:`format_duration` (exact, for reading back), this is for
+    tables, plots and reprs: ``636µs``, ``1.29ms``; ns may be a float.
+
+    >>> short_duration(636_295), short_duration(1_294_991.4), short_duration(96.0)
+    ('636µs', '1.29ms', '96ns')
+    >>> short_duration(25_391_000, digits=4)
+    '25.39ms'
+    """
+    ns = float(ns)
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if abs(ns) >= scale:
+            return f"{ns / scale:.{digits}g}{unit}"
+    return f"{ns:.{digits}g}ns"
 
 
 def format_duration(ns):

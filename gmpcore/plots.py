@@ -35,6 +35,7 @@ import warnings
 import numpy as np
 
 from gmpcore import latency as _latency
+from gmpcore.durations import short_duration
 from gmpcore.latency import BUCKETS_NS
 
 __all__ = ["MAX_LINES", "MAX_STEPS", "goroutine_delays", "plot_goroutine_delays",
@@ -128,19 +129,11 @@ def _time_unit(t_ns):
     return 1.0, "ns"
 
 
-def _ns(v):
-    """A duration in ns, to three significant figures: ``'2.51ms'``."""
-    for scale, unit in _UNITS[:-1]:
-        if v >= scale:
-            return f"{v / scale:.3g}{unit}"
-    return f"{v:.3g}ns"
-
-
 def _tick(v, _pos=None):
     """A tick on a log duration axis: ``1µs``, ``10µs``, ``100µs``, ``1ms``."""
     if v <= 0:
         return ""
-    return _ns(v)
+    return short_duration(v)
 
 
 def _duration_axis(ax, lo, hi):
@@ -224,7 +217,7 @@ class _Series:
         ax.set(xlabel=self.xlabel, ylabel=ylabel, title=title)
         ax.set_xlim(0, self.end if self.end > 0 else 1)
         _count_axis(ax, top)
-        caption = f"mean per {_ns(self.width_ns)},\nshaded: min–max" if self.binned else None
+        caption = f"mean per {short_duration(self.width_ns)},\nshaded: min–max" if self.binned else None
         ax.legend(title=caption, **_OUTSIDE)
 
 
@@ -353,7 +346,7 @@ def _utilization_over_time(res, mon, ax):
     ax.set(xlabel=s.xlabel, ylabel="Ps running a G", ylim=(0, 1.05),
            xlim=(0, s.end if s.end > 0 else 1), title="Utilization over time")
     if s.binned:
-        ax.legend(title=f"mean per {_ns(s.width_ns)},\nshaded: min–max", **_OUTSIDE)
+        ax.legend(title=f"mean per {short_duration(s.width_ns)},\nshaded: min–max", **_OUTSIDE)
 
 
 # --- scheduling latency ----------------------------------------------------
@@ -431,7 +424,7 @@ def _latency_bars(ax, hist):
         bars[0].set(hatch="///", facecolor="white", label=f"[0, 64ns): {counts[1]:,.0f}")
     for q, style in ((0.5, "--"), (0.99, ":")):
         v = hist.quantile(q)
-        ax.axvline(max(v, lo[0]), color="black", ls=style, lw=1, label=f"p{q * 100:g} {_ns(v)}")
+        ax.axvline(max(v, lo[0]), color="black", ls=style, lw=1, label=f"p{q * 100:g} {short_duration(v)}")
     _duration_axis(ax, lo[0], hi[-1])
     _count_axis(ax, counts[idx].max())
     ax.set(xlabel=xlabel, ylabel="episodes", title=title)
@@ -519,7 +512,7 @@ def plot_goroutine_delays(res, path=None, ax=None, which="start", bins=30):
     if len(x):
         for q, style in ((50, "--"), (99, ":")):
             v = np.percentile(x, q)
-            ax.axvline(v, color="black", ls=style, lw=1, label=f"p{q} {_ns(v)}")
+            ax.axvline(v, color="black", ls=style, lw=1, label=f"p{q} {short_duration(v)}")
         ax.legend(title=f"{len(x):,} goroutines", **_OUTSIDE)
     _duration_axis(ax, edges[0], edges[-1])
     ax.set(xlabel=label, ylabel="goroutines", title=title)
@@ -579,7 +572,7 @@ def plot_summary(res, path=None):
     n = _n_goroutines(res)
     fig.suptitle(f"GOMAXPROCS={len(res.procs)}, "
                  + (f"{n:,} goroutines, " if n is not None else "")
-                 + f"makespan {_ns(res.makespan_ns)}")
+                 + f"makespan {short_duration(res.makespan_ns)}")
     return _done(fig, path)
 
 

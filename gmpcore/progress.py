@@ -34,9 +34,9 @@ class ProgressBar:
         self.bar = tqdm(desc=label, unit=" events", unit_scale=True, delay=delay, leave=False)
 
     def __call__(self, events, now_ns):
-        from gmpcore.results import _short
+        from gmpcore.durations import short_duration
         self.bar.update(events - self.events)
-        self.bar.set_postfix_str(f"virtual time {_short(now_ns)}", refresh=False)
+        self.bar.set_postfix_str(f"virtual time {short_duration(now_ns)}", refresh=False)
         self.events, self.now_ns = events, now_ns
 
     def close(self):

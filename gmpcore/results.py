@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.lib.recfunctions as rfn
 
+from gmpcore.durations import short_duration
 from gmpcore.events import EVENT_NAMES, G_STATUS_NAMES, WAIT_REASONS
 
 #: One row per goroutine, in creation order (Go's allgs).  Times are virtual ns
@@ -74,14 +75,6 @@ MONITOR_FIELDS = [
     ("idle_procs", np.int64),    # sched.npidle
     ("stack_inuse", np.int64),   # bytes of stack of the Gs not yet exited (MemStats.StackInuse)
 ]
-
-
-def _short(ns):
-    """A duration in ns to three significant digits: 636µs, 1.32ms."""
-    for unit, size in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
-        if ns >= size:
-            return f"{ns / size:.3g}{unit}"
-    return f"{ns:.0f}ns"
 
 
 def monitor_dtype(gomaxprocs):
@@ -178,13 +171,13 @@ class Result:
         return out
 
     def __repr__(self):
-        parts = [f"GOMAXPROCS={len(self.procs)}", f"makespan={_short(self.makespan_ns)}",
+        parts = [f"GOMAXPROCS={len(self.procs)}", f"makespan={short_duration(self.makespan_ns)}",
                  f"goroutines={int(self.counters.get('goroutines', 0)):,}",
                  f"threads={int(self.counters.get('threads', 0))}"]
         lat = self.sched_latencies
         if lat is not None and lat.count:
-            parts.append(f"sched latency p50={_short(lat.quantile(0.5))} "
-                         f"p99={_short(lat.quantile(0.99))}")
+            parts.append(f"sched latency p50={short_duration(lat.quantile(0.5))} "
+                         f"p99={short_duration(lat.quantile(0.99))}")
         return f"<Result {' '.join(parts)}>"
 
     def _repr_html_(self):

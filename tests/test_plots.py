@@ -19,6 +19,7 @@ mpl.use("Agg")
 
 import gmpcore as gmp  # noqa: E402
 from gmpcore import plots, scenarios  # noqa: E402
+from gmpcore.durations import short_duration
 from gmpcore.latency import BUCKETS_NS, N_COUNTS, LatencyHistogram, bucket_index  # noqa: E402
 from gmpcore.plots import (  # noqa: E402
     MAX_LINES, MAX_STEPS, goroutine_delays, plot_goroutine_delays, plot_latency, plot_queues,
@@ -213,7 +214,7 @@ def test_latency_marks_p50_and_p99(known):
     assert p99.get_xdata()[0] == pytest.approx(hist.quantile(0.99))
     legend = ax.get_legend()
     assert [t.get_text() for t in legend.get_texts()] == [
-        f"p50 {plots._ns(hist.quantile(0.5))}", f"p99 {plots._ns(hist.quantile(0.99))}"]
+        f"p50 {short_duration(hist.quantile(0.5))}", f"p99 {short_duration(hist.quantile(0.99))}"]
     assert legend.get_title().get_text() == "52 episodes"
     # Legend and ticks in the same units: p50 sits in the µs decade the ticks say.
     assert legend.get_texts()[0].get_text().endswith("ns") and 896 <= hist.quantile(0.5) < 1024

@@ -40,6 +40,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from hostload import LoadMark, go_env, loadavg, wait_quiet  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 PY = sys.executable
@@ -105,63 +108,6 @@ for unlock in (False, True):
          ["-workload", "lockexit", "-g", "8"] + (["-unlock"] if unlock else []))
 
 
-# --- machine load (as ../schedlat/run.py) ------------------------------------
-
-def _busy_ticks():
-    f = Path("/proc/stat").read_text().split("\n", 1)[0].split()
-    v = [int(x) for x in f[1:]]
-    return sum(v[:3]) + sum(v[5:8]), v[7] if len(v) > 7 else 0
-
-
-def _own_seconds():
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
-
-
-def _proc_seconds(pids):
-    s = 0
-    for pid in pids:
-        try:
-            f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            s += (int(f[11]) + int(f[12])) / 100
-        except (OSError, IndexError):
-            pass
-    return s
-
-
-class LoadMark:
-    """CPU used by other processes (not ours, not the hogs) since now."""
-
-    def __init__(self, hog_pids=()):
-        self.t, self.hogs = time.monotonic(), list(hog_pids)
-        self.busy, self.steal = _busy_ticks()
-        self.own, self.hog = _own_seconds(), _proc_seconds(self.hogs)
-
-    def foreign_cpus(self):
-        busy, _ = _busy_ticks()
-        el = time.monotonic() - self.t
-        return ((busy - self.busy) / 100 - (_own_seconds() - self.own)
-                - (_proc_seconds(self.hogs) - self.hog)) / el
-
-    def steal_cpus(self):
-        return (_busy_ticks()[1] - self.steal) / 100 / (time.monotonic() - self.t)
-
-
-def wait_quiet(max_s):
-    t0 = time.monotonic()
-    while True:
-        m = LoadMark()
-        time.sleep(0.5)
-        f = m.foreign_cpus()
-        if f < 0.1 or time.monotonic() - t0 >= max_s:
-            return {"waited_s": round(time.monotonic() - t0, 1), "quiet": f < 0.1,
-                    "foreign_cpus_before": round(f, 3)}
-
-
-def loadavg():
-    return Path("/proc/loadavg").read_text().split()[:3]
-
-
 # --- cgroups ----------------------------------------------------------------
 
 def cgroup_setup():
@@ -206,18 +152,10 @@ def cgroup_stat(d):
 
 # --- Go ---------------------------------------------------------------------
 
-def go_env(go):
-    env = dict(os.environ, GOFLAGS="-mod=mod", GOPROXY="off", GOTOOLCHAIN="local")
-    env.setdefault("GOCACHE", os.path.join(tempfile.gettempdir(), "gmpcore-machine-gocache"))
-    if Path(go).parent.name == "bin" and (Path(go).parent.parent / "src" / "runtime").is_dir():
-        env.setdefault("GOROOT", str(Path(go).parent.parent))
-    return env
-
-
 def run_once(exe, c, quiet_wait, cg):
     rec = {}
     if c["group"] != "info":
-        rec.update(wait_quiet(quiet_wait))
+        rec.update(wait_quiet(quiet_wait, window=0.5))
     cmd = [exe, *c["flags"]]
     if c["quota"]:
         if cg[0] is None:
@@ -410,7 +348,7 @@ def main(argv=None):
     try:
         with tempfile.TemporaryDirectory() as tmp:
             exe = os.path.join(tmp, "machine")
-            env = go_env(go)
+            env = go_env(go, "gmpcore-machine-gocache")
             subprocess.run([go, "build", "-o", exe, "."], cwd=HERE, env=env, check=True)
             results["go_version"] = subprocess.run([go, "version"], env=env, check=True,
                                                    capture_output=True, text=True).stdout.strip()

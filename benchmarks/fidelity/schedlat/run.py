@@ -42,8 +42,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from hostload import LoadMark, go_env, loadavg, wait_quiet  # noqa: E402
 
 import numpy as np
 
@@ -112,68 +114,10 @@ def summary(runs):
     return out
 
 
-# --- machine load, as benchmarks/go/costs/load.go measures it -----------------
-
-def _cpu_ticks():
-    """(busy ticks of the machine, steal ticks), USER_HZ (100/s)."""
-    f = Path("/proc/stat").read_text().split("\n", 1)[0].split()
-    v = [int(x) for x in f[1:]]
-    # user nice system idle iowait irq softirq steal guest guest_nice;
-    # guest time is already in user and nice.
-    return sum(v[:3]) + sum(v[5:8]), v[7] if len(v) > 7 else 0
-
-
-def _own_seconds():
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
-
-
-class LoadMark:
-    """CPU used by other processes (not this one, not its waited-for children) since now."""
-
-    def __init__(self):
-        self.t = time.monotonic()
-        self.busy, self.steal = _cpu_ticks()
-        self.own = _own_seconds()
-
-    def foreign_cpus(self):
-        busy, _ = _cpu_ticks()
-        el = time.monotonic() - self.t
-        return ((busy - self.busy) / 100 - (_own_seconds() - self.own)) / el
-
-    def steal_cpus(self):
-        _, steal = _cpu_ticks()
-        return (steal - self.steal) / 100 / (time.monotonic() - self.t)
-
-
-def wait_quiet(max_s):
-    """Wait up to max_s until other processes used < 0.1 CPU over one second."""
-    t0 = time.monotonic()
-    while True:
-        m = LoadMark()
-        time.sleep(1)
-        f = m.foreign_cpus()
-        if f < 0.1 or time.monotonic() - t0 >= max_s:
-            return {"waited_s": round(time.monotonic() - t0, 1), "quiet": f < 0.1,
-                    "foreign_cpus_before": round(f, 3)}
-
-
-def loadavg():
-    return Path("/proc/loadavg").read_text().split()[:3]
-
-
 # --- Go ---------------------------------------------------------------------
 
-def go_env(go):
-    env = dict(os.environ, GOFLAGS="-mod=mod", GOPROXY="off", GOTOOLCHAIN="local")
-    env.setdefault("GOCACHE", os.path.join(tempfile.gettempdir(), "gmpcore-schedlat-gocache"))
-    if Path(go).parent.name == "bin" and (Path(go).parent.parent / "src" / "runtime").is_dir():
-        env.setdefault("GOROOT", str(Path(go).parent.parent))
-    return env
-
-
 def build(go, exe, all_tracked=False):
-    env = go_env(go)
+    env = go_env(go, "gmpcore-schedlat-gocache")
     extra = ["-tags", "alltrack", "-ldflags=-checklinkname=0"] if all_tracked else []
     subprocess.run([go, "build", *extra, "-o", exe, "."], cwd=HERE, env=env, check=True)
     return subprocess.run([go, "version"], env=env, check=True, capture_output=True,

@@ -58,6 +58,7 @@ from gmpcore import demo as _demo
 from gmpcore.durations import parse_duration, short_duration
 from gmpcore.errors import GoFatalError
 from gmpcore.events import G_DEAD, G_STATUS_NAMES, WAIT_REASONS
+from gmpcore.progress import ProgressBar
 from gmpcore.scenarios import SCENARIOS
 from gmpcore.simulate import MAX_GOMAXPROCS
 from gmpcore.workload import MAX_GO_COUNT
@@ -402,39 +403,22 @@ def summary(res, title=""):
 
 # ---------------------------------------------------------------- progress
 
-class _Progress:
-    """``simulate(progress=...)``: a tqdm bar on a terminal, after a second.
+class _Progress(ProgressBar):
+    """``simulate(progress=...)``: a bar on stderr when it is a terminal.
 
     It is passed even when no bar is shown: the callback is where a
     KeyboardInterrupt raised by Ctrl-C surfaces in a long compiled run.
     """
 
     def __init__(self, label):
-        self.bar = None
-        self.seen = 0
-        try:
-            from tqdm import tqdm
-        except ImportError:                  # a declared dependency, but run without it
-            return
-        self.bar = tqdm(desc=label, unit=" events", unit_scale=True, delay=1, leave=False,
-                        file=sys.stderr, disable=not _isatty(sys.stderr))
-
-    def __call__(self, events, now_ns):
-        if self.bar is not None:
-            self.bar.update(events - self.seen)
-            self.bar.set_postfix_str(f"virtual time {_short(now_ns)}", refresh=False)
-        self.seen = events
+        super().__init__(label, file=sys.stderr, disable=not _isatty(sys.stderr))
 
     def write(self, text):
         """Print `text` on stdout without tearing the bar (schedtrace lines)."""
-        if self.bar is not None and not self.bar.disable:
+        if not self.bar.disable:
             self.bar.write(text, file=sys.stdout)
         else:
             print(text)
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.close()
 
 
 def _isatty(stream):

@@ -17,6 +17,8 @@ class ProgressBar:
         What the bar says it runs.
     delay : float
         Seconds before the bar appears (short runs show none).
+    **tqdm_options
+        More arguments for ``tqdm`` (``file``, ``disable``, ...).
 
     Examples
     --------
@@ -27,11 +29,12 @@ class ProgressBar:
     >>> bar.close()
     """
 
-    def __init__(self, label="simulate", delay=1.0):
+    def __init__(self, label="simulate", delay=1.0, **tqdm_options):
         from tqdm.auto import tqdm
         self.events = 0
         self.now_ns = 0
-        self.bar = tqdm(desc=label, unit=" events", unit_scale=True, delay=delay, leave=False)
+        self.bar = tqdm(desc=label, unit=" events", unit_scale=True, delay=delay, leave=False,
+                        **tqdm_options)
 
     def __call__(self, events, now_ns):
         from gmpcore.durations import short_duration

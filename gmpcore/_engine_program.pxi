@@ -19,8 +19,9 @@ cdef int execute(Engine* e, int32_t m, gid_t g, bint inherit) noexcept nogil:
     rec.status = G_RUNNING
     rec.runnable_ns += now
     # /sched/latencies (casgstatus): the time runnable, every time (Go samples 1 in 8).
-    e.lat_counts[lat_index(now - e.g.since[g])] += 1
-    e.lat_sum += now - e.g.since[g]
+    cdef int64_t waited = now - e.g.since[g]
+    e.lat_counts[lat_index(waited)] += 1
+    e.lat_sum += waited
     if rec.first_run < 0:
         rec.first_run = now
     mm.run_start = now

@@ -80,6 +80,18 @@ cdef enum EventKind:
     E_PREEMPT = 1       # who = M, gen = the M's gen when pushed
     E_IO = 2            # who = G whose network wait completes
     E_SYSMON = 3        # gen = sysmon gen when pushed
+    E_CPU = 4           # who = CPU, gen = the CPU's gen: its running thread's slice check
+    E_PERIOD = 5        # the quota's period timer, gen = q_pgen
+    E_THROTTLE = 6      # the quota's pool runs dry, gen = q_tgen
+    E_QUOTA = 7         # who = row of the quota schedule taking effect
+
+# What the OS knows of a thread (_engine_cpu.pxi, reference/cpu.py).
+cdef enum:
+    T_OFF = 0           # not runnable: parked, sleeping, in a syscall or netpoll, starting
+    T_WAIT = 1          # runnable, in the CPU wait queue
+    T_ON = 2            # on a CPU
+    T_THROTTLED = 3     # runnable, but its cgroup is out of quota
+    SYSMON_M = 1        # M1 is sysmon
 
 # G status and wait reasons (gmpcore.events, Go's numbering).
 cdef enum:
@@ -298,6 +310,80 @@ cdef struct LoopPool:
     int64_t free_head[MAX_LOOP_DEPTH + 1]  # per depth: first free block, -1 none; a free block's slot 1 links the next
 
 
+cdef struct ThreadRec:
+    # What the OS knows of a thread: an M (tid = its id) or a background
+    # hog (tid = -2 - h).  Used only with the CPU layer (Engine.cpu_on).
+    int32_t tid
+    uint8_t state                # T_*
+    uint8_t fresh                # never placed yet: PLACE_DEADLINE_INITIAL
+    uint8_t is_prog              # in the program's cgroup (hogs are not)
+    int32_t cpu                  # its CPU while T_ON, else -1
+    int64_t v                    # virtual runtime, as of on_since while T_ON
+    int64_t deadline             # virtual deadline
+    int64_t on_since             # when it got its CPU
+    int64_t due                  # when its pending step ends (Ms, sysmon)
+    int64_t left                 # CPU work of that step still to do when descheduled
+    int64_t wait_since           # when it became T_WAIT / T_THROTTLED
+    int64_t desched_at           # when it was last taken off a CPU while runnable
+    int64_t run_delay_ns         # schedstat: time runnable without a CPU
+    int64_t cpu_ns               # schedstat: time on a CPU
+    int64_t nr_switches          # times it got a CPU
+    int64_t nr_involuntary       # times taken off one while runnable
+
+cdef struct CpuLayer:
+    # The machine under the scheduler (_engine_cpu.pxi): CPUs, the wait
+    # queue, EEVDF-lite's sums, the quota.  Arrays are NumPy-owned by _Run.
+    int32_t ncpu
+    int32_t* thread              # per CPU: its thread's tid, -1 idle
+    int64_t* since               # per CPU: when it went idle
+    int64_t* gen                 # per CPU: bumps when its thread changes (E_CPU)
+    uint8_t* armed               # per CPU: an E_CPU slice check is pending
+    int32_t* idle                # idle CPUs, LIFO
+    int32_t nidle
+    int32_t* waitq               # tids waiting for a CPU, in arrival order
+    int32_t nwait
+    int32_t* thrq                # tids stopped by the quota, in order
+    int32_t nthr
+    ThreadRec* hogs              # background hogs
+    int32_t nhogs
+    int64_t sum_base             # sum of (v - on_since) over T_ON and of v over T_WAIT
+    int32_t n_on                 # threads T_ON
+    int32_t nq                   # threads T_ON or T_WAIT
+    int64_t vlast                # V when nobody is runnable
+    int32_t nprog_on             # program threads T_ON
+    int64_t slice                # OS scheduler parameters, ns
+    int64_t tick
+    int64_t ctx
+    int64_t idle_exit
+    int64_t idle_exit_after
+    # the quota (cgroup cpu.max)
+    const int64_t* q_sched       # rows of (time, quota or -1, period)
+    int64_t q_nsched
+    bint q_limit                 # a quota is in force
+    int64_t q_quota
+    int64_t q_period
+    int64_t q_pool               # CPU time left this period
+    int64_t q_last               # pool charged up to here
+    int64_t q_tgen               # E_THROTTLE generation
+    int64_t q_pgen               # E_PERIOD generation
+    bint q_timer                 # the period timer runs
+    int64_t q_anchor             # the period grid's origin (the last expiry)
+    bint q_idle                  # no quota used since the last expiry
+    bint q_throttled
+    int64_t q_thr_start
+    int32_t q_thr_k              # CPUs whose run queues were throttled
+    # counters (result["counters"])
+    int64_t n_run_delay          # program threads' run delay
+    int64_t n_switches
+    int64_t n_involuntary
+    int64_t n_busy               # program threads' CPU time
+    int64_t n_background         # hogs' CPU time
+    int64_t nr_periods
+    int64_t nr_throttled
+    int64_t throttled_ns
+    int64_t throttled_wall_ns
+
+
 cdef struct MRec:
     # One thread.  M0 runs main first; M1 is sysmon and never holds a P.
     int32_t p                    # P held, -1 none
@@ -324,6 +410,8 @@ cdef struct MRec:
     uint32_t st_i                # RandomEnum steps taken
     int32_t st_timers_at         # step whose victim's timers already ran, -1 none
     int32_t st_bo_g              # the victim's runnext G we backed off for, -1 none
+    int64_t created              # when it was created
+    ThreadRec t                  # what the OS knows of it (the CPU layer)
 
 
 cdef struct PRec:
@@ -395,6 +483,9 @@ cdef struct Engine:
     int64_t snap_time            # the time the snapshot shows: snap_at, or the end if earlier
     int64_t stack_inuse          # bytes of stack of Gs not yet exited
     Costs c
+    # ---- the machine (_engine_cpu.pxi); everything else ignores it when off
+    bint cpu_on
+    CpuLayer cl
     # ---- randomness
     bitgen_t* rng                # NumPy PCG64: workload durations
     uint64_t cheaprand           # wyrand state: the steal order

@@ -83,6 +83,10 @@ def run(
     max_trace_events: int | None = None,
     record_goroutines: bool = True,
     cancel: _Cancel | None = None,
+    cpus: int | None = None,
+    background: int = 0,
+    os_sched: dict[str, int] | None = None,
+    cpu_quota: list[tuple[int, int, int]] | None = None,
 ) -> RawResult: ...
 
 def estimate_goroutines(compiled: CompiledWorkload) -> int | None: ...
@@ -98,7 +102,13 @@ class _Run:
               async_preempt: bool, runnext: bool, max_threads: int, max_stack: int,
               until: str, schedtrace: int, record_events: bool, max_events: int | None,
               check: bool, progress: Callable[[int, int], Any] | None,
-              progress_every: int, record_goroutines: bool = True) -> None: ...
+              progress_every: int, record_goroutines: bool = True, cpus: int | None = None,
+              background: int = 0, os_sched: dict[str, int] | None = None,
+              cpu_quota: list[tuple[int, int, int]] | None = None) -> None: ...
+    def setup_machine(self, cpus: int | None, background: int,
+                      os_sched: dict[str, int] | None,
+                      cpu_quota: list[tuple[int, int, int]] | None, max_threads: int) -> None: ...
+    def thread_rows(self) -> npt.NDArray[np.void]: ...
     def observe_options(self, scheddetail: bool, on_schedtrace: Callable[[str], Any] | None,
                         monitor: int, max_samples: int, snapshot_at: int,
                         trace_window: tuple[int, int] | None,

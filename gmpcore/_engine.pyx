@@ -34,7 +34,7 @@ from cpython.pycapsule cimport PyCapsule_GetPointer
 from libc.math cimport exp, floor
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t, INT32_MAX
 from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcpy, memset
+from libc.string cimport memcpy, memmove, memset
 from numpy.random cimport bitgen_t
 from numpy.random.c_distributions cimport (random_standard_exponential, random_standard_normal,
                                            random_standard_uniform)
@@ -47,7 +47,9 @@ from gmpcore._model cimport (FORCE_PREEMPT_NS, GLOBAL_CHECK_PERIOD, GOIDCACHE_BA
                              NETPOLL_RESOLUTION, RETAKE_SYSCALL_NS,
                              REUSE_PROBE, RUNNEXT_BACKOFF, STACK_MIN, SYSMON_DEEP_SLEEP,
                              SYSMON_IDLE_CYCLES, SYSMON_MAX_DELAY, SYSMON_MIN_DELAY,
-                             SYSMON_NETPOLL_PERIOD, ZERO_TIME_BUDGET)
+                             SYSMON_NETPOLL_PERIOD, ZERO_TIME_BUDGET, OS_BASE_SLICE,
+                             OS_SLICE_MAX_CPUS, OS_TICK, OS_CTX_SWITCH, CFS_QUOTA_MIN,
+                             CFS_PERIOD_MAX)
 from gmpcore._rand cimport cheaprand
 from gmpcore._runq cimport (RQ_CORRUPT, RQ_NOMEM, RQ_OVERFLOW, RunQueues, globrunq_batch_size,
                             globrunqgetbatch, globrunqput, globrunqputbatch, ring_of,
@@ -56,7 +58,7 @@ from gmpcore._steal_order cimport random_order_free, random_order_reset
 
 from gmpcore.errors import (Deadlock, GoFatalError, GoThrow, StackOverflow, ThreadExhaustion,
                            WorkloadPanic, goroutine_dump)
-from gmpcore.results import G_DTYPE, MONITOR_FIELDS, P_DTYPE, monitor_dtype
+from gmpcore.results import G_DTYPE, MONITOR_FIELDS, P_DTYPE, THREAD_DTYPE, monitor_dtype
 from gmpcore.state import schedtrace_line
 from gmpcore.workload import CompiledWorkload
 
@@ -185,6 +187,7 @@ cdef int sample(Engine* e, int64_t dist, int64_t* out) noexcept nogil:
 
 include "_engine_heap.pxi"
 include "_engine_gtable.pxi"
+include "_engine_cpu.pxi"
 include "_engine_sched.pxi"
 include "_engine_timers.pxi"
 include "_engine_netpoll.pxi"
@@ -212,7 +215,9 @@ MODEL = dict(
     GLOBAL_CHECK_PERIOD=GLOBAL_CHECK_PERIOD, GOIDCACHE_BATCH=GOIDCACHE_BATCH,
     STACK_MIN=STACK_MIN, NETPOLL_MAX_EVENTS=NETPOLL_MAX_EVENTS,
     NETPOLL_RESOLUTION=NETPOLL_RESOLUTION, ZERO_TIME_BUDGET=ZERO_TIME_BUDGET,
-    REUSE_PROBE=REUSE_PROBE,
+    REUSE_PROBE=REUSE_PROBE, OS_BASE_SLICE=OS_BASE_SLICE, OS_SLICE_MAX_CPUS=OS_SLICE_MAX_CPUS,
+    OS_TICK=OS_TICK, OS_CTX_SWITCH=OS_CTX_SWITCH, CFS_QUOTA_MIN=CFS_QUOTA_MIN,
+    CFS_PERIOD_MAX=CFS_PERIOD_MAX,
 )
 
 #: The codes _engine.pxd declares that gmpcore.events also defines (a test
@@ -354,6 +359,7 @@ cdef class _Run:
     cdef object code, dists, entry, depth     # the workload arrays, kept alive
     cdef object bitgen
     cdef object ms_buf, ps_buf, pidle_buf, midle_buf, chans_buf, wgs_buf
+    cdef object cpu_bufs, quota_rows     # the CPU layer's arrays (setup_machine)
     cdef object log_arr
     cdef object goid_filter_arr          # sorted int64 goids, kept alive for e.goid_filter
     cdef object on_schedtrace
@@ -502,7 +508,8 @@ cdef class _Run:
     def setup(self, compiled, int gomaxprocs, seed, costs, bint async_preempt, bint runnext,
               int64_t max_threads, int64_t max_stack, until, int64_t schedtrace,
               bint record_events, max_events, bint check, progress, int64_t progress_every,
-              bint record_goroutines=True):
+              bint record_goroutines=True, cpus=None, int background=0, os_sched=None,
+              cpu_quota=None):
         cdef Engine* e = &self.e
         cdef int64_t i, nchans, nwg, est
         cdef const int64_t[::1] caps
@@ -581,6 +588,7 @@ cdef class _Run:
         e.ms = <MRec*>cnp.PyArray_DATA(self.ms_buf)
         e.midle = <int32_t*>cnp.PyArray_DATA(self.midle_buf)
         e.cap_m = <int32_t>max_threads
+        self.setup_machine(cpus, background, os_sched, cpu_quota, max_threads)
         # Channels and WaitGroups.
         caps_arr = np.ascontiguousarray(compiled.chan_cap, dtype=np.int64)
         nchans = caps_arr.shape[0]
@@ -627,6 +635,55 @@ cdef class _Run:
         set_next_slow(e)
         e.owner = <void*>self
         self.stage = 1
+
+    @cython.boundscheck(True)
+    @cython.wraparound(True)
+    def setup_machine(self, cpus, int background, os_sched, cpu_quota, int64_t max_threads):
+        """The CPU layer's arrays and parameters (RefEngine.cpu_init)."""
+        cdef Engine* e = &self.e
+        cdef int32_t ncpu, h
+        e.cpu_on = cpus is not None
+        if not e.cpu_on:
+            return
+        ncpu = cpus
+        if not 1 <= ncpu <= 1 << 20 or not 0 <= background <= 1 << 20:
+            raise ValueError("cpus must be in [1, 2**20] and background in [0, 2**20]")
+        self.cpu_bufs = (np.full(ncpu, -1, dtype=np.int32), np.zeros(ncpu, dtype=np.int64),
+                         np.zeros(ncpu, dtype=np.int64), np.zeros(ncpu, dtype=np.uint8),
+                         np.arange(ncpu - 1, -1, -1, dtype=np.int32),
+                         np.zeros(max_threads + background, dtype=np.int32),
+                         np.zeros(max_threads + background, dtype=np.int32),
+                         np.zeros(max(background, 1) * sizeof(ThreadRec), dtype=np.uint8))
+        e.cl.ncpu = ncpu
+        e.cl.thread = <int32_t*>cnp.PyArray_DATA(self.cpu_bufs[0])
+        e.cl.since = <int64_t*>cnp.PyArray_DATA(self.cpu_bufs[1])
+        e.cl.gen = <int64_t*>cnp.PyArray_DATA(self.cpu_bufs[2])
+        e.cl.armed = <uint8_t*>cnp.PyArray_DATA(self.cpu_bufs[3])
+        e.cl.idle = <int32_t*>cnp.PyArray_DATA(self.cpu_bufs[4])
+        e.cl.nidle = ncpu
+        e.cl.waitq = <int32_t*>cnp.PyArray_DATA(self.cpu_bufs[5])
+        e.cl.thrq = <int32_t*>cnp.PyArray_DATA(self.cpu_bufs[6])
+        e.cl.hogs = <ThreadRec*>cnp.PyArray_DATA(self.cpu_bufs[7])
+        e.cl.nhogs = background
+        for h in range(background):
+            init_thread(&e.cl.hogs[h], -2 - h, False)
+        e.cl.slice = os_sched["slice"]
+        e.cl.tick = os_sched["tick"]
+        e.cl.ctx = os_sched["ctx_switch"]
+        e.cl.idle_exit = os_sched["idle_exit"]
+        e.cl.idle_exit_after = os_sched["idle_exit_after"]
+        if e.cl.slice < 1:
+            raise ValueError("os_sched['slice'] must be positive")
+        rows = np.ascontiguousarray(np.asarray(cpu_quota if cpu_quota else np.zeros((0, 3)),
+                                               dtype=np.int64).reshape(-1, 3))
+        if rows.shape[0] and (rows[0, 0] != 0 or np.any(np.diff(rows[:, 0]) <= 0)
+                              or np.any(rows[:, 2] <= 0)
+                              or np.any((rows[:, 1] <= 0) & (rows[:, 1] != -1))):
+            raise ValueError("cpu_quota rows must be (time, quota or -1, period > 0), "
+                             "times ascending from 0")
+        self.quota_rows = rows
+        e.cl.q_sched = <const int64_t*>cnp.PyArray_DATA(rows)
+        e.cl.q_nsched = rows.shape[0]
 
     def go(self):
         cdef int rc
@@ -718,6 +775,7 @@ cdef class _Run:
         if e.g.a == NULL and not e.g.recycle:
             raise RuntimeError("_Run.result: the result was already taken")
         # Close the intervals still open when the run stopped.
+        cpu_close(e)
         for m in range(e.nm):
             g = e.ms[m].curg
             if g >= 0 and e.g.a[g].status == G_RUNNING:
@@ -761,7 +819,13 @@ cdef class _Run:
                              handoffs=e.n_handoffs, preemptions=e.n_preemptions,
                              syscalls=e.n_syscalls, spinning=e.n_spinning,
                              netpolls=e.n_netpolls, timers=e.n_timers, events=e.n_events,
-                             events_dropped=e.n_dropped, goroutines=e.g.n),
+                             events_dropped=e.n_dropped, goroutines=e.g.n,
+                             cpu_run_delay_ns=e.cl.n_run_delay, cpu_switches=e.cl.n_switches,
+                             cpu_involuntary_switches=e.cl.n_involuntary,
+                             cpu_busy_ns=e.cl.n_busy, background_cpu_ns=e.cl.n_background,
+                             nr_periods=e.cl.nr_periods, nr_throttled=e.cl.nr_throttled,
+                             throttled_ns=e.cl.throttled_ns,
+                             throttled_wall_ns=e.cl.throttled_wall_ns),
             "monitor": monitor,
             "snapshot": self.snapshot,
             "goroutines": gs,
@@ -770,7 +834,20 @@ cdef class _Run:
             "sched_latencies": np.array(<uint64_t[:LAT_N_COUNTS]>e.lat_counts, dtype=np.uint64),
             "sched_latency_sum": e.lat_sum,
             "heap_slots": e.heap.b.cap,          # event-heap memory, for tests
+            "threads": self.thread_rows(),
         }
+
+    def thread_rows(self):
+        """One row per M, in results.THREAD_DTYPE (RefEngine's "threads")."""
+        cdef Engine* e = &self.e
+        cdef int32_t m
+        cdef ThreadRec* t
+        out = np.zeros(e.nm, dtype=THREAD_DTYPE)
+        for m in range(e.nm):
+            t = &e.ms[m].t
+            out[m] = (m, e.ms[m].created, t.run_delay_ns, t.cpu_ns, t.nr_switches,
+                      t.nr_involuntary)
+        return out
 
     def g_bytes(self):
         """Bytes per G of the G table in this run (the record, its `since`
@@ -816,7 +893,8 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
         record_events=True, max_events=None, check=False, progress=None,
         progress_every=1_000_000, scheddetail=False, on_schedtrace=None, monitor=0,
         max_samples=1_000_000, snapshot_at=-1, trace_window=None, trace_goroutines=None,
-        max_trace_events=None, record_goroutines=True, cancel=None):
+        max_trace_events=None, record_goroutines=True, cancel=None, cpus=None, background=0,
+        os_sched=None, cpu_quota=None):
     """Run one simulation; returns the dict ``RefEngine.run()`` returns.
 
     ``goroutines`` and ``procs`` are NumPy structured arrays in
@@ -833,7 +911,7 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
     r = _Run()
     r.setup(compiled, gomaxprocs, seed, costs, async_preempt, runnext, max_threads, max_stack,
             until, schedtrace, record_events, max_events, check, progress, progress_every,
-            record_goroutines)
+            record_goroutines, cpus, background, os_sched, cpu_quota)
     r.observe_options(scheddetail, on_schedtrace, monitor, max_samples, snapshot_at,
                       trace_window, trace_goroutines, max_trace_events)
     r.cancel = cancel

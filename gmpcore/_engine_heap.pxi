@@ -72,7 +72,13 @@ cdef inline bint event_live(const Engine* e, const Event* ev) noexcept nogil:
         return ev.gen == e.ms[ev.who].gen
     if ev.kind == E_SYSMON:
         return ev.gen == e.sm_gen
-    return True                                  # E_IO
+    if ev.kind == E_CPU:
+        return ev.gen == e.cl.gen[ev.who]
+    if ev.kind == E_THROTTLE:
+        return ev.gen == e.cl.q_tgen
+    if ev.kind == E_PERIOD:
+        return ev.gen == e.cl.q_pgen
+    return True                                  # E_IO, E_QUOTA
 
 
 cdef void compact_events(Engine* e) noexcept nogil:

@@ -11,10 +11,15 @@
 cdef int start(Engine* e) noexcept nogil:
     """reference run() up to the event loop: m0 runs main on P0; sysmon starts."""
     cdef int32_t p, gmain = -1
+    cdef int rc
     e.nm = 2
     init_m(&e.ms[0])
     init_m(&e.ms[1])
+    init_thread(&e.ms[0].t, 0, True)
+    init_thread(&e.ms[1].t, SYSMON_M, True)
     e.n_threads += 1
+    if e.cpu_on and cpu_start(e) < 0:
+        return -1
     for p in range(e.nprocs - 1, 0, -1):        # procresize: P1 is popped first
         e.q.status[p] = P_IDLE
         e.ps[p].in_pidle = 1
@@ -31,7 +36,33 @@ cdef int start(Engine* e) noexcept nogil:
     log_ev(e, EV_THREAD_CREATE, 1, -1, -1, -1)
     if sysmon_schedule(e, SYSMON_MIN_DELAY, True) < 0:
         return -1
+    if e.cpu_on:
+        rc = cpu_wake(e, &e.ms[0].t)
+        if rc <= 0:
+            e.ms[0].phase = PH_SCHEDULE             # it starts when it gets a CPU
+            return rc
     return schedule(e, 0)
+
+
+cdef inline int on_cpu(Engine* e, ThreadRec* t) noexcept nogil:
+    """The thread whose event fired is on a CPU (1), or wakes onto one now;
+    0: it waits for one (deferred); -1: error."""
+    if t.state == T_ON:
+        return 1
+    if t.state == T_OFF:
+        return cpu_wake(e, t)
+    return 0
+
+
+cdef int machine_event(Engine* e, Event* ev) noexcept nogil:
+    # The CPU layer's events (_engine_cpu.pxi).
+    if ev.kind == E_CPU:
+        return cpu_slice_end(e, ev.who)
+    if ev.kind == E_PERIOD:
+        return quota_period(e)
+    if ev.kind == E_THROTTLE:
+        return quota_exhausted(e)
+    return quota_set(e, ev.who)
 
 
 cdef inline bint finished(Engine* e) noexcept nogil:
@@ -121,13 +152,27 @@ cdef int run_loop(Engine* e) noexcept nogil:
         e.now = ev.when
         e.n_events += 1
         if ev.kind == E_M:
-            rc = dispatch(e, ev.who)
+            if e.cpu_on:
+                rc = on_cpu(e, &e.ms[ev.who].t)
+                if rc > 0:
+                    rc = dispatch(e, ev.who)
+            else:
+                rc = dispatch(e, ev.who)
         elif ev.kind == E_PREEMPT:
             rc = async_preempt_arrives(e, ev.who, ev.gen)
         elif ev.kind == E_IO:
             rc = io_complete(e, ev.who)
+        elif ev.kind == E_SYSMON:
+            if e.cpu_on:
+                rc = on_cpu(e, &e.ms[SYSMON_M].t)
+                if rc > 0:
+                    rc = sysmon_loop(e)
+                    if rc == 0:
+                        rc = cpu_release(e, &e.ms[SYSMON_M].t)   # its loop takes no time
+            else:
+                rc = sysmon_loop(e)
         else:
-            rc = sysmon_loop(e)
+            rc = machine_event(e, &ev)
         heap_pop_done(&e.heap)
         if rc < 0 or e.err != ERR_NONE:
             return -1

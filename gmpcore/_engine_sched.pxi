@@ -66,6 +66,11 @@ cdef inline int resume(Engine* e, int32_t m, int64_t when, int phase) noexcept n
     mm.gen += 1
     when += mm.debt
     mm.debt = 0
+    if e.cpu_on:
+        if when > e.now and phase >= PH_BACKOFF and mm.t.state == T_ON:
+            if cpu_release(e, &mm.t) < 0:          # it sleeps, blocks or waits off-CPU
+                return -1
+        mm.t.due = when
     return push(e, when, E_M, m, mm.gen)
 
 
@@ -89,6 +94,8 @@ cdef int newm(Engine* e, int32_t p, bint spinning) noexcept nogil:
     m = e.nm
     e.nm += 1
     init_m(&e.ms[m])
+    e.ms[m].created = e.now
+    init_thread(&e.ms[m].t, m, True)
     e.n_threads += 1
     e.ms[m].nextp = p
     e.ms[m].spinning = spinning
@@ -127,6 +134,8 @@ cdef int stopm(Engine* e, int32_t m) noexcept nogil:
     mm.phase = PH_IDLE
     mm.gen += 1
     mm.debt = 0                 # poll/timer work before parking delays no later wake
+    if e.cpu_on and cpu_release_m(e, m) < 0:
+        return -1
     e.midle[e.nmidle] = m
     e.nmidle += 1
     log_ev(e, EV_M_PARK, m, -1, -1, -1)
@@ -469,6 +478,8 @@ cdef int drop_p(Engine* e, int32_t m) noexcept nogil:
         mm.phase = PH_NETPOLL
         mm.gen += 1
         mm.debt = 0
+        if e.cpu_on and not e.io_ready.size and cpu_release_m(e, m) < 0:
+            return -1                               # blocked in epoll_wait
         if e.io_ready.size:
             return resume(e, m, e.now, PH_NETPOLL)
         elif poll_until:

@@ -142,6 +142,8 @@ cdef int async_preempt_arrives(Engine* e, int32_t m, int64_t gen) noexcept nogil
         return 0
     if not (e.g.a[g].flags & GF_INBURST) or e.g.a[g].rem <= e.now:   # burst_end <= now
         return 0
+    if e.cpu_on and mm.t.state != T_ON:
+        return 0                     # delivered when its thread runs again (cpu_take)
     e.g.a[g].rem = e.g.a[g].rem - e.now             # remaining = burst_end - now
     e.g.a[g].flags &= ~GF_INBURST                 # burst_end = -1
     mm.gen += 1                                 # cancel the burst's end

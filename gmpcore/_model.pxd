@@ -29,6 +29,16 @@ cdef enum:
     NETPOLL_MAX_EVENTS = 128         # netpoll_epoll.go: events per epoll_wait (§3.9)
     NETPOLL_RESOLUTION = 1000000     # epoll_wait's timeout is in whole ms (Linux)
 
+# Linux's, for the machine under the scheduler (docs/design/machine.md §2):
+# defaults of simulate(os_sched=...) and the bounds of cpu.max.
+cdef enum:
+    OS_BASE_SLICE = 750000           # sysctl_sched_base_slice, scaled by 1 + log2(min(cpus, 8))
+    OS_SLICE_MAX_CPUS = 8            # the slice's log scaling stops at 8 CPUs
+    OS_TICK = 4000000                # a scheduler tick at HZ=250: slices end on ticks
+    OS_CTX_SWITCH = 2000             # a context switch between runnable threads, ns
+    CFS_QUOTA_MIN = 1000000          # cpu.max: the smallest quota and period, 1 ms
+    CFS_PERIOD_MAX = 1000000000      # cpu.max: the longest period, 1 s
+
 # The model's own.
 cdef enum:
     ZERO_TIME_BUDGET = 4096          # instructions per resume before yielding to the event loop

@@ -28,5 +28,11 @@ GOIDCACHE_BATCH = _MODEL["GOIDCACHE_BATCH"]              # _GoidCacheBatch
 STACK_MIN = _MODEL["STACK_MIN"]                          # a new G's stack, bytes
 NETPOLL_MAX_EVENTS = _MODEL["NETPOLL_MAX_EVENTS"]        # events per epoll_wait
 NETPOLL_RESOLUTION = _MODEL["NETPOLL_RESOLUTION"]        # epoll_wait's timeout unit (1 ms)
+OS_BASE_SLICE = _MODEL["OS_BASE_SLICE"]                  # Linux: the base slice, 0.75 ms
+OS_SLICE_MAX_CPUS = _MODEL["OS_SLICE_MAX_CPUS"]          # ... scaled by 1 + log2(min(cpus, 8))
+OS_TICK = _MODEL["OS_TICK"]                              # Linux: a scheduler tick (HZ=250)
+OS_CTX_SWITCH = _MODEL["OS_CTX_SWITCH"]                  # a context switch, ns
+CFS_QUOTA_MIN = _MODEL["CFS_QUOTA_MIN"]                  # cpu.max: smallest quota and period
+CFS_PERIOD_MAX = _MODEL["CFS_PERIOD_MAX"]                # cpu.max: longest period
 ZERO_TIME_BUDGET = _MODEL["ZERO_TIME_BUDGET"]            # the model's: instructions per resume
 REUSE_PROBE = _MODEL["REUSE_PROBE"]                      # the model's: rows newg walks

@@ -54,6 +54,19 @@ P_DTYPE = np.dtype([
     ("idle_ns", np.int64),      # time on the idle P list
 ])
 
+#: One row per thread (M) of the run: what the OS saw of it, as Linux's
+#: ``/proc/<pid>/task/<tid>/schedstat`` reports (CPU time, run delay, time
+#: slices) plus its involuntary switches.  With ``cpus=None`` every M has a
+#: CPU whenever it wants one and only ``m`` and ``created`` are filled in.
+THREAD_DTYPE = np.dtype([
+    ("m", np.int32),                # M id (M0 runs main first, M1 is sysmon)
+    ("created", np.int64),          # ns
+    ("run_delay_ns", np.int64),     # runnable but waiting for a CPU (or stopped by the quota)
+    ("cpu_ns", np.int64),           # on a CPU
+    ("switches", np.int64),         # times it got a CPU
+    ("involuntary", np.int64),      # times it was taken off one while runnable
+])
+
 #: The event log (``record_events=True``), one row per scheduling event.
 EVENT_DTYPE = np.dtype([
     ("time", np.int64), ("kind", np.uint8), ("m", np.int32), ("p", np.int32),
@@ -110,11 +123,21 @@ class Result:
         ``record_goroutines=False``.
     procs : numpy.ndarray
         One row per P, dtype :data:`P_DTYPE`.
+    threads : numpy.ndarray or None
+        One row per M, dtype :data:`THREAD_DTYPE`: its CPU time and the
+        time it waited for a CPU (``simulate(cpus=...)``).
     counters : dict
         ``threads`` (Ms ever created, like Go's threadcreate profile),
         ``steals``, ``spills``, ``handoffs``, ``preemptions``, ``syscalls``,
         ``spinning`` (times an M started spinning), ``goroutines`` (Gs ever
-        created, main included), and engine counts.
+        created, main included), engine counts, and the machine's:
+        ``cpu_run_delay_ns`` (the program's threads' time runnable without
+        a CPU, schedstat's run delay), ``cpu_busy_ns`` (their CPU time),
+        ``cpu_switches`` / ``cpu_involuntary_switches``,
+        ``background_cpu_ns`` (the other processes' hogs), and cgroup
+        ``cpu.stat``'s ``nr_periods``, ``nr_throttled``, ``throttled_ns``
+        (summed over the CPUs whose run queues were throttled) and
+        ``throttled_wall_ns`` (the wall time throttled).
     schedtrace : list of str
         ``GODEBUG=schedtrace`` lines when asked for.
     events : numpy.ndarray or None
@@ -148,6 +171,7 @@ class Result:
     snapshot: object = None
     program_names: tuple = ()
     trace_window: tuple | None = None
+    threads: np.ndarray | None = None
     sched_latencies: object = None
 
     # ------------------------------------------------------------ presenting
@@ -212,6 +236,7 @@ class Result:
                 and same(self.events, other.events) and same(self.monitor, other.monitor)
                 and snap(self) == snap(other) and self.program_names == other.program_names
                 and tuple(self.trace_window or ()) == tuple(other.trace_window or ())
+                and same(self.threads, other.threads)
                 and self.sched_latencies == other.sched_latencies)
 
     def __eq__(self, other):
@@ -228,7 +253,7 @@ class Result:
 
         Parameters
         ----------
-        which : {"goroutines", "procs", "monitor", "events", "latency"}
+        which : {"goroutines", "procs", "threads", "monitor", "events", "latency"}
             ``monitor`` has one ``local_queue_<p>`` column per P instead of
             the array column (pandas takes flat columns only); ``events``
             adds the event's name; ``latency`` is the histogram, one row per
@@ -242,6 +267,9 @@ class Result:
             return pd.DataFrame(self.require_goroutines("to_pandas('goroutines')"))
         if which == "procs":
             return pd.DataFrame(self.procs)
+        if which == "threads":
+            return pd.DataFrame(self.threads if self.threads is not None
+                                else np.zeros(0, dtype=THREAD_DTYPE))
         if which == "events":
             if self.events is None:
                 return pd.DataFrame(np.zeros(0, dtype=EVENT_DTYPE)).assign(name=[])
@@ -260,7 +288,7 @@ class Result:
                 raise ValueError("this Result has no scheduling-latency histogram")
             return pd.DataFrame({"lo_ns": BUCKETS_NS[:-1], "hi_ns": BUCKETS_NS[1:],
                                  "count": lat.counts})
-        raise ValueError(f"to_pandas: which must be one of 'goroutines', 'procs', 'monitor', "
+        raise ValueError(f"to_pandas: which must be one of 'goroutines', 'procs', 'threads', 'monitor', "
                          f"'events', 'latency', got {which!r}")
 
     # ------------------------------------------------------------ files
@@ -286,7 +314,7 @@ class Result:
                                 else self.sched_latencies.total_ns)}
         arrays = {"meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
                   "procs": self.procs}
-        for name in ("goroutines", "events", "monitor"):
+        for name in ("goroutines", "events", "monitor", "threads"):
             if getattr(self, name) is not None:
                 # G_DTYPE's fields overlap the engine's record out of order,
                 # which .npy cannot describe: store a packed copy.
@@ -343,4 +371,5 @@ def load(path):
                   monitor=arrays.get("monitor"), snapshot=snapshot,
                   program_names=tuple(meta["program_names"]),
                   trace_window=None if meta["trace_window"] is None else tuple(meta["trace_window"]),
-                  sched_latencies=None if lat is None else LatencyHistogram(lat, meta["latency_sum"]))
+                  sched_latencies=None if lat is None else LatencyHistogram(lat, meta["latency_sum"]),
+                  threads=arrays.get("threads"))

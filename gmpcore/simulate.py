@@ -17,7 +17,7 @@ from gmpcore.costs import CostModel
 from gmpcore.errors import GoFatalError
 from gmpcore.durations import duration_ns
 from gmpcore.latency import LatencyHistogram
-from gmpcore.results import EVENT_DTYPE, G_DTYPE, P_DTYPE, Result, monitor_dtype
+from gmpcore.results import EVENT_DTYPE, G_DTYPE, P_DTYPE, THREAD_DTYPE, Result, monitor_dtype
 from gmpcore.workload import CompiledWorkload, Workload
 
 #: What a duration argument accepts: ns as an int, a string such as "1.5ms",
@@ -121,7 +121,12 @@ def _bool(value, name):
     return bool(value)
 
 
-def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int = 1, seed: int = 0, *,
+def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = None,
+             seed: int = 0, *, cpus: int | None | Literal["auto"] = "auto",
+             background: int = 0,
+             cpu_quota: tuple | list | None = None,
+             containermaxprocs: bool = True,
+             os_sched: Mapping[str, Duration] | None = None,
              costs: CostModel | Mapping[str, int] | None = None, async_preempt: bool = True,
              runnext: bool = True, max_threads: int = 10_000, max_stack: int = 1_000_000_000,
              until: Literal["main", "all"] = "main", schedtrace: Duration | None = None,
@@ -140,11 +145,37 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int = 1, seed: i
     Parameters
     ----------
     workload : Workload or CompiledWorkload
-    gomaxprocs : int
-        Number of Ps, 1 to 4096.
+    gomaxprocs : int, optional
+        Number of Ps, 1 to 4096.  None (the default): Go 1.25's default,
+        the number of CPUs lowered to max(2, ⌈quota/period⌉) by a CPU quota
+        (:func:`gmpcore.machine.default_gomaxprocs`); 1 when `cpus` is not
+        given.
     seed : int
         Seeds every random choice: the steal order and the workload's
         duration distributions.  The same seed gives the same run, bit for bit.
+    cpus : int, None or "auto"
+        CPUs shared by every thread that wants to run: Ms running Gs,
+        spinning or in the runtime, sysmon, and `background` hogs; an OS
+        scheduler in the style of Linux's EEVDF decides who runs when more
+        want to (docs/machine.md).  "auto" (the default): as many CPUs as
+        GOMAXPROCS, Go's own default.  None: a CPU for every thread at all
+        times (the ideal machine of gmpcore before 0.3).
+    background : int
+        CPU-hog threads of other processes competing for the CPUs.
+    cpu_quota : (quota, period) or list of (time, quota, period), optional
+        A container's CPU limit (cgroup v2 ``cpu.max``): the program's
+        threads may use `quota` of CPU time per `period`, summed over CPUs,
+        and are stopped until the next period when they have.  A list
+        changes it during the run (quota None: no limit).  Reported in
+        ``counters`` as cgroup's ``cpu.stat`` does.  Needs `cpus`.
+    containermaxprocs : bool
+        ``GODEBUG=containermaxprocs``: False makes the default GOMAXPROCS
+        ignore the quota (Go 1.24 and older).
+    os_sched : dict, optional
+        Override the OS scheduler's ``slice`` (Linux's base slice for the
+        CPU count), ``tick`` (4ms, HZ=250), ``ctx_switch`` (2us),
+        ``idle_exit`` and ``idle_exit_after`` (0: waking an idle CPU costs
+        nothing beyond the measured ``thread_wake``).
     costs : CostModel or dict, optional
         Runtime costs in ns (docs/cost-model.md); a dict overrides defaults.
     async_preempt : bool
@@ -247,7 +278,8 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int = 1, seed: i
         compiled = workload
     else:
         raise TypeError(f"workload must be a gmpcore.Workload, got {type(workload).__name__}")
-    nprocs = _int(gomaxprocs, "gomaxprocs", 1, MAX_GOMAXPROCS)
+    machine = _machine(gomaxprocs, cpus, background, cpu_quota, containermaxprocs, os_sched)
+    nprocs = machine.pop("gomaxprocs")
     seed = _int(seed, "seed", 0, 2**63 - 1)
     if costs is None:
         costs = CostModel()
@@ -265,6 +297,7 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int = 1, seed: i
         schedtrace=0 if schedtrace is None else duration_ns(schedtrace, "schedtrace"),
         record_events=_bool(record_events, "record_events"),
         max_events=None if max_events is None else _int(max_events, "max_events", 1, 2**62),
+        **machine,
     )
     if until not in ("main", "all"):
         raise ValueError(f'until must be "main" or "all", got {until!r}')
@@ -365,6 +398,31 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int = 1, seed: i
     return res
 
 
+def _machine(gomaxprocs, cpus, background, cpu_quota, containermaxprocs, os_sched):
+    """The machine's arguments, checked, and GOMAXPROCS (gmpcore.machine)."""
+    from gmpcore import machine
+    quota = machine.parse_quota(cpu_quota)
+    if isinstance(cpus, str):
+        if cpus != "auto":
+            raise ValueError(f'cpus must be an int, None or "auto", got {cpus!r}')
+        if gomaxprocs is None and quota is not None:
+            raise ValueError('cpu_quota needs cpus=N: the default GOMAXPROCS follows the '
+                             'CPU count and the quota')
+        cpus = 1 if gomaxprocs is None else _int(gomaxprocs, "gomaxprocs", 1, MAX_GOMAXPROCS)
+    cpus = machine.check_cpus(cpus)
+    background = _int(background, "background", 0, machine.MAX_BACKGROUND)
+    if cpus is None and (background or quota is not None):
+        raise ValueError(f"{'background' if background else 'cpu_quota'} needs cpus=N: "
+                         f"without a CPU count nothing competes for CPUs")
+    containermaxprocs = _bool(containermaxprocs, "containermaxprocs")
+    if gomaxprocs is None:
+        nprocs = machine.default_gomaxprocs(cpus, quota, containermaxprocs)
+    else:
+        nprocs = _int(gomaxprocs, "gomaxprocs", 1, MAX_GOMAXPROCS)
+    return dict(gomaxprocs=nprocs, cpus=cpus, background=background, cpu_quota=quota,
+                os_sched=None if cpus is None else machine.os_sched_params(cpus, os_sched))
+
+
 def _run_engine(engine, compiled, kwargs, progress, progress_every, record_goroutines, cancel):
     if engine == "compiled":
         from gmpcore import _engine
@@ -378,8 +436,18 @@ def _finish(raw, kwargs, compiled, record_goroutines):
     if not record_goroutines:           # the oracle keeps every G; drop them alike
         raw["goroutines"] = None
     res = _result(raw, kwargs["gomaxprocs"], compiled.program_names)
+    res.threads = _threads(raw["threads"])
     res.trace_window = kwargs["trace_window"]
     return res
+
+
+def _threads(rows):
+    if isinstance(rows, np.ndarray):
+        return rows
+    out = np.zeros(len(rows), dtype=THREAD_DTYPE)
+    for name, column in zip(THREAD_DTYPE.names, zip(*rows)):
+        out[name] = column
+    return out
 
 
 def _refuse_records_beyond_memory(compiled):

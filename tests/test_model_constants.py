@@ -46,6 +46,22 @@ GO_VALUES = dict(
     NETPOLL_RESOLUTION=1000 * 1000,
 )
 MODEL_OWN = {"ZERO_TIME_BUDGET", "REUSE_PROBE"}
+# Linux's, as its documentation and source have them (docs/design/machine.md
+# §2): sched-eevdf's base slice and its log scaling, HZ=250's tick, the cpu.max
+# bounds of sched-bwc.rst; the context-switch cost is the model's estimate.
+LINUX_VALUES = dict(
+    OS_BASE_SLICE=750 * 1000,
+    OS_SLICE_MAX_CPUS=8,
+    OS_TICK=1000 * 1000 * 1000 // 250,
+    CFS_QUOTA_MIN=1000 * 1000,
+    CFS_PERIOD_MAX=1000 * 1000 * 1000,
+)
+MODEL_OWN |= {"OS_CTX_SWITCH"}
+
+
+@pytest.mark.parametrize("name", sorted(LINUX_VALUES))
+def test_linux_constants_are_linuxs(name):
+    assert model.CONSTANTS[name] == LINUX_VALUES[name]
 
 
 @pytest.mark.parametrize("name", sorted(GO_VALUES))
@@ -55,7 +71,7 @@ def test_go_constants_are_gos(name):
 
 
 def test_every_constant_is_go_or_named_as_the_models():
-    assert set(model.CONSTANTS) == set(GO_VALUES) | MODEL_OWN
+    assert set(model.CONSTANTS) == set(GO_VALUES) | set(LINUX_VALUES) | MODEL_OWN
     assert model.CONSTANTS == _engine.MODEL
 
 

@@ -17,5 +17,11 @@ PH_IDLE = "idle"            # parked on midle
 
 # Event kinds in the heap.
 E_M, E_PREEMPT, E_IO, E_SYSMON = 0, 1, 2, 3
+# The CPU layer's (reference/cpu.py): a CPU's slice check (who = CPU), the
+# quota's period timer, its exhaustion, a change of quota (who = schedule row).
+E_CPU, E_PERIOD, E_THROTTLE, E_QUOTA = 4, 5, 6, 7
+
+# Phases in which an M is off-CPU: its step ends in a wake-up (reference/cpu.py).
+OFF_CPU_PHASES = frozenset((PH_BACKOFF, PH_START, PH_SYSCALL, PH_NETPOLL, PH_IDLE))
 
 MAX_SAMPLE = 2**53                   # largest duration a distribution may yield (durations.py)

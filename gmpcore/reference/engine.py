@@ -22,10 +22,16 @@ from gmpcore.events import EV_THREAD_CREATE, G_RUNNABLE, G_RUNNING, P_IDLE
 from gmpcore.latency import N_COUNTS as LAT_N_COUNTS
 from gmpcore.model import SYSMON_MIN_DELAY
 from gmpcore.reference.check import Checks
+from gmpcore.reference.cpu import T_OFF, T_ON, Cpus
 from gmpcore.reference.common import (
+    E_CPU,
     E_IO,
     E_M,
+    E_PERIOD,
     E_PREEMPT,
+    E_QUOTA,
+    E_SYSMON,
+    E_THROTTLE,
     MAX_SAMPLE,
     PH_BACKOFF,
     PH_EXECUTE,
@@ -50,7 +56,7 @@ from gmpcore.reference.timers import Timers
 
 
 class RefEngine(EventHeap, GTable, SchedCore, Timers, NetPoller, Goroutines,
-                SyncObjects, Syscalls, Sysmon, Checks, Observer):
+                SyncObjects, Syscalls, Sysmon, Cpus, Checks, Observer):
     """One simulation run.  ``RefEngine(...).run()`` returns the result dict.
 
     Each base class is one concept, in its own module, the twin of one of
@@ -62,7 +68,8 @@ class RefEngine(EventHeap, GTable, SchedCore, Timers, NetPoller, Goroutines,
                  schedtrace=0, record_events=True, max_events=None, check=False,
                  scheddetail=False, on_schedtrace=None, monitor=0, max_samples=1_000_000,
                  snapshot_at=-1, trace_window=None, trace_goroutines=None,
-                 max_trace_events=None, cancel=None):
+                 max_trace_events=None, cancel=None, cpus=None, background=0,
+                 os_sched=None, cpu_quota=None):
         self.code = np.asarray(compiled.code).tolist()
         self.dists = np.asarray(compiled.dists).tolist()
         self.entry = np.asarray(compiled.entry).tolist()
@@ -118,6 +125,7 @@ class RefEngine(EventHeap, GTable, SchedCore, Timers, NetPoller, Goroutines,
         self.lat_sum = 0
         self.main_done = False
         self.live = 0
+        self.machine = (cpus, background, os_sched, cpu_quota)
 
     def log(self, kind, m=None, p=None, g=None, arg=-1):
         if self.record and self.trace_window[0] <= self.now <= self.trace_window[1] \
@@ -165,6 +173,7 @@ class RefEngine(EventHeap, GTable, SchedCore, Timers, NetPoller, Goroutines,
         m0 = M(0, 0)
         self.ms.append(m0)
         self.counters["threads"] += 1
+        self.cpu_init(*self.machine)
         for p in reversed(self.ps[1:]):              # procresize: P1 is popped first
             p.status = P_IDLE
             self.pidle.append(p)
@@ -177,7 +186,10 @@ class RefEngine(EventHeap, GTable, SchedCore, Timers, NetPoller, Goroutines,
         self.counters["threads"] += 1
         self.log(EV_THREAD_CREATE, m=self.sysmon_m)
         self.sysmon_schedule(SYSMON_MIN_DELAY)
-        self.schedule(m0)
+        if not self.cpu_on or self.cpu_wake(m0.t):
+            self.schedule(m0)
+        else:
+            m0.phase = PH_SCHEDULE                   # it starts when it gets a CPU
         while not self.finished():
             if not self.heap:
                 raise AssertionError("the event heap ran dry")
@@ -188,13 +200,29 @@ class RefEngine(EventHeap, GTable, SchedCore, Timers, NetPoller, Goroutines,
             self.now = when
             self.counters["events"] += 1
             if kind == E_M:
-                self.dispatch(self.ms[who])
+                if self.cpu_on and not self.on_cpu(self.ms[who].t):
+                    pass                               # waits for a CPU: deferred
+                else:
+                    self.dispatch(self.ms[who])
             elif kind == E_PREEMPT:
                 self.async_preempt_arrives(self.ms[who], gen)
             elif kind == E_IO:
                 self.io_complete(self.gs[who])
+            elif kind == E_SYSMON:
+                if not self.cpu_on:
+                    self.sysmon_loop()
+                elif self.on_cpu(self.sysmon_m.t):
+                    self.sysmon_loop()
+                    self.cpu_release(self.sysmon_m.t)  # its loop takes no time
+            elif kind == E_CPU:
+                self.cpu_slice_end(who)
+            elif kind == E_PERIOD:
+                self.quota_period()
+            elif kind == E_THROTTLE:
+                self.quota_exhausted()
             else:
-                self.sysmon_loop()
+                assert kind == E_QUOTA
+                self.quota_set(who)
             if self.check:
                 self.check_invariants()
             if self.max_events is not None and self.counters["events"] >= self.max_events:
@@ -203,6 +231,12 @@ class RefEngine(EventHeap, GTable, SchedCore, Timers, NetPoller, Goroutines,
                 raise KeyboardInterrupt("simulation interrupted (Ctrl-C in the main thread)")
         self.observe(self.now, final=True)
         return self.result()
+
+    def on_cpu(self, t):
+        """The thread whose event fired is on a CPU, or wakes onto one now."""
+        if t.state == T_ON:
+            return True
+        return t.state == T_OFF and self.cpu_wake(t)
 
     def finished(self):
         if self.until == "main":
@@ -231,6 +265,7 @@ class RefEngine(EventHeap, GTable, SchedCore, Timers, NetPoller, Goroutines,
             self.netpoll_return(m)
 
     def result(self):
+        self.cpu_close()
         for m in self.ms:
             g = m.curg
             if g is not None and g.status == G_RUNNING:
@@ -261,4 +296,7 @@ class RefEngine(EventHeap, GTable, SchedCore, Timers, NetPoller, Goroutines,
             "sched_latencies": np.array(self.lat_counts, dtype=np.uint64),
             "sched_latency_sum": self.lat_sum,
             "heap_slots": self.heap_cap,             # event-heap memory, for tests
+            # per M: id, created, run delay, CPU time, switches, involuntary ones
+            "threads": [(m.id, m.created, m.t.run_delay_ns, m.t.cpu_ns, m.t.nr_switches,
+                         m.t.nr_involuntary) for m in self.ms],
         }

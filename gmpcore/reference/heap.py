@@ -8,7 +8,7 @@ grows and are never dispatched or counted.
 
 import heapq
 
-from gmpcore.reference.common import E_M, E_PREEMPT, E_SYSMON
+from gmpcore.reference.common import E_CPU, E_M, E_PERIOD, E_PREEMPT, E_SYSMON, E_THROTTLE
 
 
 class EventHeap:
@@ -27,7 +27,13 @@ class EventHeap:
             return gen == self.ms[who].gen
         if kind == E_SYSMON:
             return gen == self.sysmon["gen"]
-        return True                                   # E_IO
+        if kind == E_CPU:
+            return gen == self.cpu_gen[who]
+        if kind == E_THROTTLE:
+            return gen == self.q_tgen
+        if kind == E_PERIOD:
+            return gen == self.q_pgen
+        return True                                   # E_IO, E_QUOTA
 
     def compact_events(self):
         """Drop cancelled events before the heap grows, so that preempting a long

@@ -31,6 +31,7 @@ from gmpcore.events import (
 from gmpcore.model import GLOBAL_CHECK_PERIOD, NETPOLL_RESOLUTION, RUNNEXT_BACKOFF
 from gmpcore.reference.common import (
     E_M,
+    OFF_CPU_PHASES,
     PH_BACKOFF,
     PH_EXECUTE,
     PH_IDLE,
@@ -39,13 +40,14 @@ from gmpcore.reference.common import (
     PH_START,
     PH_STEAL,
 )
+from gmpcore.reference.cpu import T_ON, Thread
 from gmpcore.results import COUNTER_MAX
 
 
 class M:
     __slots__ = ("id", "p", "curg", "spinning", "phase", "nextp", "oldp", "syscalltick",
                  "gen", "nextg", "next_inherit", "steal", "was_spinning", "poll_until",
-                 "created", "debt")
+                 "created", "debt", "t")
 
     def __init__(self, mid, now):
         self.id = mid
@@ -58,6 +60,7 @@ class M:
         self.poll_until = 0
         self.created = now
         self.debt = 0                # ns of timer/netpoll work to add to its next step
+        self.t = Thread(mid)         # what the OS knows of it (reference/cpu.py)
 
 
 class P:
@@ -118,6 +121,9 @@ class SchedCore:
         m.gen += 1
         when += m.debt
         m.debt = 0
+        if self.cpu_on and when > self.now and phase in OFF_CPU_PHASES and m.t.state == T_ON:
+            self.cpu_release(m.t)                  # it sleeps, blocks or waits off-CPU
+        m.t.due = when
         self.push(when, E_M, m.id, m.gen)
 
     def newm(self, p, spinning):
@@ -155,6 +161,8 @@ class SchedCore:
         m.phase = PH_IDLE
         m.gen += 1
         m.debt = 0                  # poll/timer work before parking delays no later wake
+        if self.cpu_on:
+            self.cpu_release_m(m)
         self.midle.append(m)
         self.log(EV_M_PARK, m=m)
         self.checkdead()
@@ -406,6 +414,8 @@ class SchedCore:
             m.phase = PH_NETPOLL
             m.gen += 1
             m.debt = 0
+            if self.cpu_on and not self.io_ready:
+                self.cpu_release_m(m)              # blocked in epoll_wait
             if self.io_ready:
                 self.resume(m, self.now, PH_NETPOLL)
             elif poll_until:

@@ -14,6 +14,7 @@ from gmpcore.model import (
     SYSMON_NETPOLL_PERIOD,
 )
 from gmpcore.reference.common import E_PREEMPT, E_SYSMON, PH_RUN
+from gmpcore.reference.cpu import T_ON
 from gmpcore.state import scheddetail
 
 
@@ -121,6 +122,8 @@ class Sysmon:
         g = m.curg
         if gen != m.gen or g is None or not g.preempt or m.phase != PH_RUN or g.burst_end <= self.now:
             return
+        if self.cpu_on and m.t.state != T_ON:
+            return                       # delivered when its thread runs again (cpu_take)
         g.remaining = g.burst_end - self.now
         g.burst_end = -1
         m.gen += 1                                        # cancel the burst's end

@@ -137,4 +137,6 @@ cdef int check_invariants(Engine* e) noexcept nogil:
         j += e.ps[p].in_pidle
     if j != e.npidle:
         return chk_fail(e, CHK_COUNTS, -1)
+    if e.cpu_on:
+        return cpu_check(e)
     return 0

@@ -520,3 +520,65 @@ cdef void cpu_close(Engine* e) noexcept nogil:
         e.cl.throttled_ns += <int64_t>e.cl.q_thr_k * (e.now - e.cl.q_thr_start)
         e.cl.throttled_wall_ns += e.now - e.cl.q_thr_start
         e.cl.q_thr_start = e.now
+
+
+# ---------------------------------------------------------------- checking
+
+cdef int check_one_thread(Engine* e, ThreadRec* t, int64_t* counts) noexcept nogil:
+    # counts: T_ON, T_WAIT + T_THROTTLED, program T_ON, sum_base
+    if t.state == T_ON:
+        if t.cpu < 0 or e.cl.thread[t.cpu] != t.tid:
+            return fail(e, ERR_ASSERT, "cpu layer: a CPU's thread is not on it")
+        counts[0] += 1
+        counts[2] += t.is_prog
+        counts[3] += t.v - t.on_since
+    elif t.state == T_WAIT:
+        counts[1] += 1
+        counts[3] += t.v
+    elif t.state == T_THROTTLED:
+        counts[1] += 1
+    if e.cl.q_throttled and t.is_prog and (t.state == T_ON or t.state == T_WAIT):
+        return fail(e, ERR_ASSERT, "cpu layer: a throttled thread runs")
+    return 0
+
+
+cdef int cpu_check(Engine* e) noexcept nogil:
+    """The CPU layer's invariants (machine.md §6), after every event."""
+    cdef int32_t c, i, nfree = 0
+    cdef int64_t counts[4]
+    cdef ThreadRec* t
+    for c in range(e.cl.ncpu):
+        if e.cl.thread[c] == -1:
+            nfree += 1
+        else:
+            t = thread_of(e, e.cl.thread[c])
+            if t.state != T_ON or t.cpu != c:
+                return fail(e, ERR_ASSERT, "cpu layer: a CPU's thread is not on it")
+    if nfree != e.cl.nidle:
+        return fail(e, ERR_ASSERT, "cpu layer: the idle CPU list")
+    for i in range(e.cl.nidle):
+        if e.cl.thread[e.cl.idle[i]] != -1:
+            return fail(e, ERR_ASSERT, "cpu layer: the idle CPU list")
+    if e.cl.nwait and e.cl.nidle:
+        return fail(e, ERR_ASSERT, "cpu layer: a CPU idles while a thread waits")
+    for i in range(e.cl.nwait):
+        if thread_of(e, e.cl.waitq[i]).state != T_WAIT:
+            return fail(e, ERR_ASSERT, "cpu layer: the wait queue")
+    for i in range(e.cl.nthr):
+        if thread_of(e, e.cl.thrq[i]).state != T_THROTTLED:
+            return fail(e, ERR_ASSERT, "cpu layer: the throttled list")
+    if not e.cl.q_throttled and e.cl.nthr:
+        return fail(e, ERR_ASSERT, "cpu layer: throttled threads without a throttle")
+    counts[0] = counts[1] = counts[2] = counts[3] = 0
+    for i in range(e.nm):
+        if check_one_thread(e, &e.ms[i].t, counts) < 0:
+            return -1
+    for i in range(e.cl.nhogs):
+        if check_one_thread(e, &e.cl.hogs[i], counts) < 0:
+            return -1
+    if counts[1] != e.cl.nwait + e.cl.nthr:
+        return fail(e, ERR_ASSERT, "cpu layer: the wait queue")
+    if (counts[0] != e.cl.n_on or counts[0] + e.cl.nwait != e.cl.nq
+            or counts[2] != e.cl.nprog_on or counts[3] != e.cl.sum_base):
+        return fail(e, ERR_ASSERT, "cpu layer: its sums")
+    return 0

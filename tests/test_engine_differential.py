@@ -57,6 +57,7 @@ def assert_same_result(ref, cmp):
     assert ref.goroutines.dtype == cmp.goroutines.dtype
     assert np.array_equal(ref.goroutines, cmp.goroutines)
     assert np.array_equal(ref.procs, cmp.procs)
+    assert np.array_equal(ref.threads, cmp.threads)
     assert (ref.monitor is None) == (cmp.monitor is None)
     if ref.monitor is not None:
         assert ref.monitor.dtype == cmp.monitor.dtype

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "gmpcore"
 CONCEPTS = ["heap", "gtable", "sched", "timers", "netpoll", "program", "sync", "syscalls",
-            "sysmon", "check", "observe"]
+            "sysmon", "cpu", "check", "observe"]
 
 # Functions named after Go's runtime (or the design's step names), by concept.
 GO_NAMED = {
@@ -30,6 +30,10 @@ GO_NAMED = {
     "syscalls": ["entersyscall", "exitsyscall", "exitsyscall0"],
     "sysmon": ["sysmon_schedule", "sysmon_wake", "sysmon_loop", "retake", "preemptone",
                "async_preempt_arrives"],
+    "cpu": ["place", "pick", "cpu_wake", "wakeup_preempt", "cpu_take", "cpu_fill",
+            "deschedule", "cpu_release", "cpu_arm", "cpu_slice_end", "quota_charge",
+            "quota_rearm", "period_timer_start", "quota_period", "quota_exhausted",
+            "unthrottle", "quota_set", "cpu_check"],
     "check": ["check_invariants"],
     "observe": ["observe"],
 }

@@ -242,7 +242,41 @@ def run_options(draw):
             steal_attempt=draw(st.integers(0, 1_000)),
             schedule=draw(st.integers(0, 100)),
         )
+    opts.update(draw(machines(procs)))
     return opts
+
+
+@st.composite
+def machines(draw, procs):
+    """The machine under the scheduler: the ideal one (a CPU per thread), a
+    CPU per P (the default), fewer CPUs than Ps, hogs, a CPU quota that
+    binds or changes, and the OS scheduler's knobs, at small scales so
+    that every path (wake-up preemption, slice ends, throttling) is hit."""
+    kind = draw(st.sampled_from(["ideal", "auto", "few", "few", "hogs", "quota"]))
+    if kind == "ideal":
+        return dict(cpus=None)
+    if kind == "auto":
+        return {}
+    cpus = draw(st.integers(1, max(1, min(procs, 4))))
+    out = dict(cpus=cpus)
+    if kind == "hogs" or draw(st.integers(0, 3)) == 0:
+        out["background"] = draw(st.integers(0, 3))
+    if kind == "quota":
+        period = draw(st.sampled_from([1, 2, 5])) * MS
+        rows = [(0, draw(st.integers(1, 3 * cpus)) * MS // 2 + MS, period)]
+        t = 0
+        for _ in range(draw(st.integers(0, 3))):
+            t += draw(st.integers(1, 3 * MS))
+            quota = draw(st.one_of(st.none(), st.integers(MS, 4 * cpus * MS)))
+            rows.append((t, quota, draw(st.sampled_from([1, 2, 5])) * MS))
+        out["cpu_quota"] = rows
+    if draw(st.booleans()):
+        out["os_sched"] = dict(slice=draw(st.integers(1000, 400_000)),
+                               tick=draw(st.sampled_from([0, 10_000, 250_000])),
+                               ctx_switch=draw(st.integers(0, 5_000)),
+                               idle_exit=draw(st.sampled_from([0, 0, 3_000])),
+                               idle_exit_after=draw(st.sampled_from([0, 50_000])))
+    return out
 
 
 #: What each stress group forces, as the counter that shows it happened.

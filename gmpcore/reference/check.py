@@ -55,3 +55,5 @@ class Checks:
         for p in self.ps:
             if p.status == P_RUNNING:
                 assert p.m is not None and p.m.p is p, f"P{p.id} running without its M"
+        if self.cpu_on:
+            self.cpu_check()

@@ -490,3 +490,34 @@ class Cpus:
             self.counters["throttled_ns"] += self.q_thr_k * (self.now - self.q_thr_start)
             self.counters["throttled_wall_ns"] += self.now - self.q_thr_start
             self.q_thr_start = self.now
+
+    # ---------------------------------------------------------------- checking
+
+    def cpu_check(self):
+        """The CPU layer's invariants (machine.md §6), after every event."""
+        threads = [m.t for m in self.ms] + self.hogs
+        for c in range(self.ncpu):
+            tid = self.cpu_thread[c]
+            if tid != -1:
+                t = self.thread(tid)
+                assert t.state == T_ON and t.cpu == c, "cpu layer: a CPU's thread is not on it"
+        assert sorted(self.cpu_idle) == [c for c in range(self.ncpu)
+                                         if self.cpu_thread[c] == -1], \
+            "cpu layer: the idle CPU list"
+        assert not (self.waitq and self.cpu_idle), "cpu layer: a CPU idles while a thread waits"
+        assert all(self.thread(tid).state == T_WAIT for tid in self.waitq), \
+            "cpu layer: the wait queue"
+        assert all(self.thread(tid).state == T_THROTTLED for tid in self.throttledq), \
+            "cpu layer: the throttled list"
+        assert len(self.waitq) + len(self.throttledq) == sum(
+            t.state in (T_WAIT, T_THROTTLED) for t in threads), "cpu layer: the wait queue"
+        if self.q_throttled:
+            assert not any(t.is_prog and t.state in (T_ON, T_WAIT) for t in threads), \
+                "cpu layer: a throttled thread runs"
+        else:
+            assert not self.throttledq, "cpu layer: throttled threads without a throttle"
+        on = [t for t in threads if t.state == T_ON]
+        assert self.n_on == len(on) and self.nq == len(on) + len(self.waitq) \
+            and self.nprog_on == sum(t.is_prog for t in on) \
+            and self.sum_base == sum(t.v - t.on_since for t in on) + sum(
+                self.thread(tid).v for tid in self.waitq), "cpu layer: its sums"

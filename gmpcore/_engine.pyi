@@ -24,6 +24,7 @@ COST_OFFSETS: dict[str, int]
 COSTS_BYTES: int
 G_DTYPE: np.dtype
 P_DTYPE: np.dtype
+THREAD_DTYPE: np.dtype
 MONITOR_FIELDS: list[tuple[str, type]]
 
 class _Cancel(Protocol):
@@ -42,6 +43,15 @@ class Counters(TypedDict):
     events: int
     events_dropped: int
     goroutines: int
+    cpu_run_delay_ns: int
+    cpu_switches: int
+    cpu_involuntary_switches: int
+    cpu_busy_ns: int
+    background_cpu_ns: int
+    nr_periods: int
+    nr_throttled: int
+    throttled_ns: int
+    throttled_wall_ns: int
 
 class RawResult(TypedDict):
     makespan_ns: int
@@ -56,6 +66,7 @@ class RawResult(TypedDict):
     sched_latencies: npt.NDArray[np.uint64]  # 162 counts, gmpcore.latency's layout
     sched_latency_sum: int
     heap_slots: int                        # event-heap memory, for tests
+    threads: np.ndarray                    # results.THREAD_DTYPE, one row per M
 
 def run(
     compiled: CompiledWorkload,

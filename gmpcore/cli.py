@@ -131,6 +131,25 @@ def _count(lo, hi):
     return convert
 
 
+def _cpus(text):
+    """``--cpus``: a CPU count, ``auto`` (one per P) or ``none`` (a CPU per thread)."""
+    if text in ("auto", "none"):
+        return None if text == "none" else "auto"
+    return _count(1, 4096)(text)
+
+
+def _quota(text):
+    """``--quota 150ms/100ms``: a cgroup v2 cpu.max (quota, period)."""
+    quota, sep, period = text.partition("/")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected QUOTA/PERIOD such as 150ms/100ms, got {text!r}")
+    from gmpcore.machine import parse_quota
+    try:
+        return parse_quota((quota, period))
+    except (TypeError, ValueError) as err:
+        raise argparse.ArgumentTypeError(str(err).replace("cpu_quota[0] ", "")) from None
+
+
 def _procs_list(text):
     """``1,2,4,8`` -> [1, 2, 4, 8] (each a valid GOMAXPROCS)."""
     return [_count(1, MAX_GOMAXPROCS)(part.strip()) for part in text.split(",")]
@@ -199,6 +218,14 @@ def _scenario_options(p):
                    help="cooperative preemption only (GODEBUG=asyncpreemptoff=1)")
     p.add_argument("--engine", choices=("compiled", "reference"), default="compiled",
                    help="the Cython engine (default) or the pure-Python reference model")
+    p.add_argument("--cpus", type=_cpus, default="auto", metavar="N|auto|none",
+                   help="CPUs of the machine (default auto: one per P; none: a CPU for "
+                        "every thread)")
+    p.add_argument("--background", type=_count(0, 4096), default=0, metavar="K",
+                   help="CPU hogs of other processes sharing the CPUs (needs --cpus)")
+    p.add_argument("--quota", type=_quota, metavar="QUOTA/PERIOD",
+                   help="a container CPU limit, cgroup v2 cpu.max, e.g. 150ms/100ms "
+                        "(needs --cpus N)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", dest="machine", action="store_const", const="json",
                      help="print the summary as JSON (Result.summary() and the run's settings)")
@@ -394,6 +421,14 @@ def summary(res, title=""):
     for i in range(0, len(busy), 8):
         rows.append(("P busy" if i == 0 else "", "  ".join(busy[i:i + 8])))
     rows.append(("sched latency", _latency_row(res)))
+    if c.get("cpu_switches"):
+        rows.append(("CPU", f"busy {_short(c['cpu_busy_ns'])}, waited for a CPU "
+                            f"{_short(c['cpu_run_delay_ns'])} (all threads)"
+                            + (f", hogs {_short(c['background_cpu_ns'])}"
+                               if c.get("background_cpu_ns") else "")))
+    if c.get("nr_periods"):
+        rows.append(("CPU quota", f"throttled in {c['nr_throttled']} of {c['nr_periods']} "
+                                  f"periods, {_short(c['throttled_wall_ns'])} in all"))
     if gs is not None:
         rows.append(("stacks", _stacks_row(gs, peak[1])))
     lines = [title] if title else []
@@ -544,6 +579,11 @@ def _out_of_memory(args, parser):
     parser.fail(f"out of memory{hint}")
 
 
+def _machine_options(args):
+    """simulate()'s machine arguments from --cpus, --background, --quota."""
+    return dict(cpus=args.cpus, background=args.background, cpu_quota=args.quota)
+
+
 def _cmd_sweep(args, parser):
     from gmpcore.scenarios import gomaxprocs_sweep
 
@@ -554,7 +594,7 @@ def _cmd_sweep(args, parser):
     try:
         runs = gomaxprocs_sweep(workload, procs=args.procs, seed=args.seed, until=args.until,
                                 async_preempt=args.async_preempt, engine=args.engine,
-                                record_goroutines=args.records,
+                                record_goroutines=args.records, **_machine_options(args),
                                 progress=progress, progress_every=PROGRESS_EVERY)
     except (TypeError, ValueError) as err:
         _refused(err, args, parser)
@@ -598,7 +638,8 @@ def _cmd_grid_sweep(args, parser):
             parser.error(f"--set {name}: use --procs, --goroutines or --seed for it")
         grid[name] = values
     metrics = ["makespan_ns", "threads", "steals", "latency_p50_ns", "latency_p99_ns"]
-    options = dict(until=args.until, async_preempt=args.async_preempt, engine=args.engine)
+    options = dict(until=args.until, async_preempt=args.async_preempt, engine=args.engine,
+                   **_machine_options(args))
     try:
         ds = sweep(function, grid, replicates=args.replicates, seed=args.seed,
                    metrics=metrics, progress=_isatty(sys.stderr), **options)
@@ -664,7 +705,7 @@ def _cmd_run(args, parser):
     progress = _Progress(args.scenario)
     options = dict(gomaxprocs=args.procs, seed=args.seed, until=args.until,
                    async_preempt=args.async_preempt, engine=args.engine,
-                   record_goroutines=args.records)
+                   record_goroutines=args.records, **_machine_options(args))
     if args.schedtrace is not None:
         options["schedtrace"] = args.schedtrace
         options["on_schedtrace"] = progress.write    # as the run goes, like Go's sysmon

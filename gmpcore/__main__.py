@@ -3,7 +3,7 @@
 >>> main(["scenarios"])              # doctest: +ELLIPSIS
 fanout     10,000 compute goroutines and a WaitGroup: spills, global batches, stealing
 ...
-leak       main keeps the first of many results: the rest leak, blocked on send
+container  a service needing ~1.5 CPUs in bursts: try --cpus 8 --quota 150ms/100ms
 0
 """
 

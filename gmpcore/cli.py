@@ -78,6 +78,7 @@ SIZE_PARAMETERS = {
     "pool": ("jobs", "jobs for the pool's 8 workers, a multiple of 8"),
     "unbounded": ("jobs", "requests, one goroutine each"),
     "leak": ("n", "searchers, all but one of which leak"),
+    "container": ("conns", "client connections, one handler goroutine each"),
 }
 
 MONITOR_PERIOD = 50_000       # ns: 1,000 samples for a 50 ms run, 400,000 for 20 s
@@ -610,8 +611,10 @@ def _cmd_sweep(args, parser):
                        args.machine, many=True)
         return 0
     print(f"{args.scenario} ({size_name}={size}), seed {args.seed}, {args.engine} engine")
+    quota = args.quota is not None
     print(f"{'GOMAXPROCS':>10}  {'makespan':>10}  {'speed-up':>8}  {'P busy':>6}  "
-          f"{'threads':>7}  {'steals':>7}  {'spills':>7}  {'handoffs':>8}")
+          f"{'threads':>7}  {'steals':>7}  {'spills':>7}  {'handoffs':>8}"
+          + (f"  {'throttled':>9}  {'for':>8}" if quota else ""))
     base = runs[0][1].makespan_ns
     for procs, res in runs:
         span = res.makespan_ns
@@ -619,7 +622,9 @@ def _cmd_sweep(args, parser):
         c = res.counters
         speedup = f"{base / span:.2f}x" if span else "-"
         print(f"{procs:>10}  {_short(span):>10}  {speedup:>8}  {busy:>6.1%}  "
-              f"{c['threads']:>7}  {c['steals']:>7}  {c['spills']:>7}  {c['handoffs']:>8}")
+              f"{c['threads']:>7}  {c['steals']:>7}  {c['spills']:>7}  {c['handoffs']:>8}"
+              + (f"  {c['nr_throttled']:>4}/{c['nr_periods']:<4}  "
+                 f"{_short(c['throttled_wall_ns']):>8}" if quota else ""))
     return 0
 
 

@@ -12,7 +12,7 @@ a name to ``(function, one-line summary)`` for the command line.
 201
 """
 
-from gmpcore.durations import CONSTANT, UNIFORM, as_distribution
+from gmpcore.durations import CONSTANT, UNIFORM, as_distribution, exponential
 from gmpcore.workload import (
     Workload, add, cpu, done, go, netwait, recv, repeat, send, sleep, syscall, wait,
 )
@@ -261,6 +261,41 @@ def gomaxprocs_sweep(workload=None, procs=(1, 2, 4, 8), seed=0, **options):
     return [(p, simulate(workload, gomaxprocs=p, seed=seed, **options)) for p in procs]
 
 
+def container(conns=32, requests=300, think="20ms", work="1ms"):
+    """A latency-sensitive service in a CPU-limited container.
+
+    `conns` client connections each send `requests` requests: the handler
+    waits on the network for the next one (exponential gaps of mean
+    `think`), then spends exponentially distributed CPU (mean `work`) on
+    it.  With the defaults the service needs about 1.5 CPUs on average
+    (32 × 1 ms per 21 ms) in bursts that can use every CPU.  Run it on
+    a machine with more CPUs than its quota, e.g.
+    ``simulate(container(), cpus=8, cpu_quota=("150ms", "100ms"),
+    gomaxprocs=G)``: with G = 8 the bursts drain the quota early in each
+    period and every thread stops for the rest of it (``nr_throttled``,
+    ``throttled_wall_ns``), which is what the tail of the scheduling
+    latency shows; Go 1.25's default (``gomaxprocs=None``: max(2,
+    ⌈1.5⌉) = 2) caps the bursts instead (docs/machine.md).
+
+    Parameters
+    ----------
+    conns : int
+        The size: connections, one handler goroutine each.
+    requests : int
+        Requests per connection.
+    think : duration
+        Mean gap between a connection's requests (exponential).
+    work : duration
+        Mean CPU per request (exponential).
+    """
+    wl = Workload()
+    wg = wl.waitgroup()
+    handler = wl.program(repeat(requests, netwait(exponential(think)), cpu(exponential(work))),
+                         done(wg), name="handler")
+    wl.main(add(wg, conns), go(handler, count=conns), wait(wg))
+    return wl
+
+
 SCENARIOS = {
     "fanout": (fanout, "10,000 compute goroutines and a WaitGroup: spills, global batches, stealing"),
     "io": (io_bound, "goroutines waiting on the network: parked in the netpoller, few threads"),
@@ -270,4 +305,5 @@ SCENARIOS = {
     "pool": (worker_pool, "a worker pool fed through a buffered channel"),
     "unbounded": (unbounded, "a goroutine per request, started faster than they finish: they pile up"),
     "leak": (goroutine_leak, "main keeps the first of many results: the rest leak, blocked on send"),
+    "container": (container, "a service needing ~1.5 CPUs in bursts: try --cpus 8 --quota 150ms/100ms"),
 }

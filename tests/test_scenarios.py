@@ -40,6 +40,7 @@ SMALL = {
     "fanout": dict(n=300), "io": dict(n=100), "sleepers": dict(n=300, duration="1ms"),
     "syscalls": dict(n=8, duration="1ms"), "pingpong": dict(rounds=50),
     "pool": dict(jobs=80), "unbounded": dict(jobs=80), "leak": dict(n=10),
+    "container": dict(conns=4, requests=5),
 }
 
 
@@ -311,3 +312,21 @@ def test_gomaxprocs_sweep_passes_options():
     sweep = scenarios.gomaxprocs_sweep(scenarios.fanout(n=50), procs=(2,), seed=5,
                                        schedtrace="100us")
     assert sweep[0][1].schedtrace
+
+
+# ---------------------------------------------------------------- container
+
+def test_container_more_ps_throttle_longer_fewer_queue_longer():
+    """The docstring's claims: on 8 CPUs with a 1.5-CPU quota, GOMAXPROCS=8
+    spends longer throttled than Go 1.25's default of 2, which throttles
+    less than 8 but queues requests for a P; one P never throttles."""
+    wl = scenarios.container(requests=150)
+    runs = {p: gmp.simulate(wl, gomaxprocs=p, cpus=8, cpu_quota=("150ms", "100ms"), seed=3)
+            for p in (1, 2, 8, None)}
+    assert len(runs[None].procs) == 2
+    assert runs[None] == runs[2]
+    c = {p: r.counters for p, r in runs.items()}
+    assert c[1]["nr_throttled"] == 0
+    assert c[8]["throttled_wall_ns"] > c[2]["throttled_wall_ns"] > 0
+    waited = {p: r.goroutines["runnable_ns"][1:].sum() for p, r in runs.items()}
+    assert waited[1] > waited[2] > waited[8]

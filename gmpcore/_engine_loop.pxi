@@ -152,25 +152,20 @@ cdef int run_loop(Engine* e) noexcept nogil:
         e.now = ev.when
         e.n_events += 1
         if ev.kind == E_M:
-            if e.cpu_on:
-                rc = on_cpu(e, &e.ms[ev.who].t)
-                if rc > 0:
-                    rc = dispatch(e, ev.who)
-            else:
+            # One call site each, so that the C compiler inlines dispatch.
+            rc = on_cpu(e, &e.ms[ev.who].t) if e.cpu_on else 1
+            if rc > 0:
                 rc = dispatch(e, ev.who)
         elif ev.kind == E_PREEMPT:
             rc = async_preempt_arrives(e, ev.who, ev.gen)
         elif ev.kind == E_IO:
             rc = io_complete(e, ev.who)
         elif ev.kind == E_SYSMON:
-            if e.cpu_on:
-                rc = on_cpu(e, &e.ms[SYSMON_M].t)
-                if rc > 0:
-                    rc = sysmon_loop(e)
-                    if rc == 0:
-                        rc = cpu_release(e, &e.ms[SYSMON_M].t)   # its loop takes no time
-            else:
+            rc = on_cpu(e, &e.ms[SYSMON_M].t) if e.cpu_on else 1
+            if rc > 0:
                 rc = sysmon_loop(e)
+                if rc == 0 and e.cpu_on:
+                    rc = cpu_release(e, &e.ms[SYSMON_M].t)   # its loop takes no time
         else:
             rc = machine_event(e, &ev)
         heap_pop_done(&e.heap)

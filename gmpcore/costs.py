@@ -77,6 +77,13 @@ class CostModel:
     paid after the G's work stops, before its M schedules again."""
     sysmon_tick: int = 100_000
     """Latency: sysmon's shortest loop, usleep(20) -- ~100 µs with timer slack."""
+    stw_stop: int = 5_000
+    """CPU, STW caller: stopTheWorld before the Ps stop (gcsema, lock, preemptall
+    signals); see docs/cost-model.md for how it was measured."""
+    stw_start: int = 5_000
+    """CPU, STW caller: startTheWorld besides procresize (netpoll, wake-ups)."""
+    procresize_p: int = 500
+    """CPU, STW caller: procresize's work per P it touches (max of old and new count)."""
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

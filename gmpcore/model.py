@@ -28,5 +28,6 @@ GOIDCACHE_BATCH = _MODEL["GOIDCACHE_BATCH"]              # _GoidCacheBatch
 STACK_MIN = _MODEL["STACK_MIN"]                          # a new G's stack, bytes
 NETPOLL_MAX_EVENTS = _MODEL["NETPOLL_MAX_EVENTS"]        # events per epoll_wait
 NETPOLL_RESOLUTION = _MODEL["NETPOLL_RESOLUTION"]        # epoll_wait's timeout unit (1 ms)
+STW_PREEMPT_PERIOD = _MODEL["STW_PREEMPT_PERIOD"]        # a STW re-preempts every 100 µs until all Ps stop
 ZERO_TIME_BUDGET = _MODEL["ZERO_TIME_BUDGET"]            # the model's: instructions per resume
 REUSE_PROBE = _MODEL["REUSE_PROBE"]                      # the model's: rows newg walks

@@ -109,12 +109,19 @@ class Result:
         One row per G, dtype :data:`G_DTYPE`; None with
         ``record_goroutines=False``.
     procs : numpy.ndarray
-        One row per P, dtype :data:`P_DTYPE`.
+        One row per P, dtype :data:`P_DTYPE`: every P that existed at some
+        time (``gomaxprocs(n)`` can add Ps; a P removed keeps its row and
+        figures, and a P added later starts from them again, as Go reuses
+        the P).
     counters : dict
         ``threads`` (Ms ever created, like Go's threadcreate profile),
         ``steals``, ``spills``, ``handoffs``, ``preemptions``, ``syscalls``,
         ``spinning`` (times an M started spinning), ``goroutines`` (Gs ever
-        created, main included), and engine counts.
+        created, main included), ``gomaxprocs_changes``, ``stw_count``
+        (stops of the world), ``stw_stopping_ns`` and ``stw_total_ns`` (their
+        summed stopping and total pauses: Go's
+        ``/sched/pauses/stopping/other`` and ``/sched/pauses/total/other``),
+        and engine counts.
     schedtrace : list of str
         ``GODEBUG=schedtrace`` lines when asked for.
     events : numpy.ndarray or None
@@ -131,6 +138,9 @@ class Result:
         Names of the workload's programs, indexed by ``goroutines["program"]``.
     trace_window : (int, int) or None
         The ``trace_window`` the event log was filtered with, in ns.
+    gomaxprocs_history : list of (int, int, int, str)
+        Each change of GOMAXPROCS while running: ``(time_ns, old, new,
+        cause)``, cause ``"user"`` for the workload's ``gomaxprocs(n)``.
     sched_latencies : gmpcore.latency.LatencyHistogram or None
         Go's ``/sched/latencies:seconds``: the time each G spent runnable
         before running, every time it became runnable (after ``go``, a
@@ -149,6 +159,14 @@ class Result:
     program_names: tuple = ()
     trace_window: tuple | None = None
     sched_latencies: object = None
+    gomaxprocs_history: list = field(default_factory=list)
+
+    @property
+    def gomaxprocs(self):
+        """GOMAXPROCS at the start (``gomaxprocs_history`` has the changes)."""
+        if self.gomaxprocs_history:
+            return int(self.gomaxprocs_history[0][1])
+        return len(self.procs)
 
     # ------------------------------------------------------------ presenting
 
@@ -159,7 +177,7 @@ class Result:
         mean busy fraction) and the scheduling latency's ``latency_mean_ns``
         and ``latency_p50_ns`` ... ``latency_p999_ns``.
         """
-        out = {"makespan_ns": int(self.makespan_ns), "gomaxprocs": int(len(self.procs))}
+        out = {"makespan_ns": int(self.makespan_ns), "gomaxprocs": self.gomaxprocs}
         out.update({k: int(v) for k, v in self.counters.items()})
         span = max(int(self.makespan_ns), 1)
         out["busy"] = float(np.mean(self.procs["busy_ns"]) / span) if len(self.procs) else 0.0
@@ -171,7 +189,7 @@ class Result:
         return out
 
     def __repr__(self):
-        parts = [f"GOMAXPROCS={len(self.procs)}", f"makespan={short_duration(self.makespan_ns)}",
+        parts = [f"GOMAXPROCS={self.gomaxprocs}", f"makespan={short_duration(self.makespan_ns)}",
                  f"goroutines={int(self.counters.get('goroutines', 0)):,}",
                  f"threads={int(self.counters.get('threads', 0))}"]
         lat = self.sched_latencies
@@ -212,6 +230,8 @@ class Result:
                 and same(self.events, other.events) and same(self.monitor, other.monitor)
                 and snap(self) == snap(other) and self.program_names == other.program_names
                 and tuple(self.trace_window or ()) == tuple(other.trace_window or ())
+                and [tuple(r) for r in self.gomaxprocs_history]
+                == [tuple(r) for r in other.gomaxprocs_history]
                 and self.sched_latencies == other.sched_latencies)
 
     def __eq__(self, other):
@@ -282,6 +302,8 @@ class Result:
                 "schedtrace": list(self.schedtrace), "program_names": list(self.program_names),
                 "trace_window": None if self.trace_window is None else list(self.trace_window),
                 "snapshot": None if self.snapshot is None else self.snapshot.as_dict(),
+                "gomaxprocs_history": [[int(t), int(o), int(n), str(c)]
+                                       for t, o, n, c in self.gomaxprocs_history],
                 "latency_sum": (None if self.sched_latencies is None
                                 else self.sched_latencies.total_ns)}
         arrays = {"meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
@@ -343,4 +365,5 @@ def load(path):
                   monitor=arrays.get("monitor"), snapshot=snapshot,
                   program_names=tuple(meta["program_names"]),
                   trace_window=None if meta["trace_window"] is None else tuple(meta["trace_window"]),
+                  gomaxprocs_history=[tuple(r) for r in meta.get("gomaxprocs_history", [])],
                   sched_latencies=None if lat is None else LatencyHistogram(lat, meta["latency_sum"]))

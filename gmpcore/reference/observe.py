@@ -27,7 +27,7 @@ class Observer:
         return (t, len(live), sum(g.status == G_RUNNABLE for g in live),
                 sum(g.status == G_RUNNING for g in live), self.q.globrunqsize(), len(self.ms),
                 len(self.midle), self.nmspinning, self.npidle(), sum(g.stack for g in live),
-                tuple(self.q.runqsize(p.id) for p in self.ps))
+                tuple(self.q.runqsize(p.id) for p in self.allp))   # dead Ps hold 0
 
     def view(self):
         """The scheduler's state now, as gmpcore.state describes it."""

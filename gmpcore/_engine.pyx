@@ -465,7 +465,7 @@ cdef class _Run:
                            timers=e.ps[p].timers.n, idle=bool(e.ps[p].in_pidle)))
         ms = [dict(id=i, p=e.ms[i].p, curg=e.ms[i].curg, nextp=e.ms[i].nextp,
                    spinning=bool(e.ms[i].spinning), idle=i in idle, poller=e.poller == i,
-                   sysmon=i == 1) for i in range(e.nm)]
+                   sysmon=i == 1, stw=i == e.stw_m) for i in range(e.nm)]
         gs = self.g_rows(False)
         return dict(
             time=e.now, since_start=e.now - e.sm_starttime, gomaxprocs=e.nprocs,
@@ -793,12 +793,12 @@ cdef class _Run:
                              events_dropped=e.n_dropped, goroutines=e.g.n,
                              gomaxprocs_changes=e.n_gomaxprocs_changes, stw_count=e.n_stw,
                              stw_stopping_ns=e.stw_stopping_ns, stw_total_ns=e.stw_total_ns),
-            "gomaxprocs_history": [(e.hist[4 * i], e.hist[4 * i + 1], e.hist[4 * i + 2],
-                                    CAUSES[e.hist[4 * i + 3]]) for i in range(e.hist_n)],
             "monitor": monitor,
             "snapshot": self.snapshot,
             "goroutines": gs,
             "procs": procs,
+            "gomaxprocs_history": [(e.hist[4 * i], e.hist[4 * i + 1], e.hist[4 * i + 2],
+                                    CAUSES[e.hist[4 * i + 3]]) for i in range(e.hist_n)],
             "schedtrace": lines,
             "sched_latencies": np.array(<uint64_t[:LAT_N_COUNTS]>e.lat_counts, dtype=np.uint64),
             "sched_latency_sum": e.lat_sum,

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "gmpcore"
 CONCEPTS = ["heap", "gtable", "sched", "timers", "netpoll", "program", "sync", "syscalls",
-            "sysmon", "check", "observe"]
+            "sysmon", "stw", "check", "observe"]
 
 # Functions named after Go's runtime (or the design's step names), by concept.
 GO_NAMED = {
@@ -30,6 +30,9 @@ GO_NAMED = {
     "syscalls": ["entersyscall", "exitsyscall", "exitsyscall0"],
     "sysmon": ["sysmon_schedule", "sysmon_wake", "sysmon_loop", "retake", "preemptone",
                "async_preempt_arrives"],
+    "stw": ["gomaxprocs_stw", "stw_begin", "stw_step", "stopTheWorldWithSema", "preemptall",
+            "p_gcstopped", "gcstopm", "entersyscall_gcwait", "stw_stopped", "stw_end",
+            "startTheWorldWithSema", "mget", "procresize", "pdestroy"],
     "check": ["check_invariants"],
     "observe": ["observe"],
 }

@@ -56,7 +56,7 @@ from gmpcore._runq cimport (RQ_CORRUPT, RQ_NOMEM, RQ_OVERFLOW, RunQueues, globru
                             runqempty, runqget, runqput, runqputbatch, runqsize, runqsteal)
 from gmpcore._steal_order cimport random_order_free, random_order_reset
 
-from gmpcore.events import CAUSES
+from gmpcore.events import CAUSES as _CAUSES
 from gmpcore.errors import (Deadlock, GoFatalError, GoThrow, StackOverflow, ThreadExhaustion,
                            WorkloadPanic, goroutine_dump)
 from gmpcore.results import G_DTYPE, MONITOR_FIELDS, P_DTYPE, monitor_dtype
@@ -287,7 +287,7 @@ _PLACES = {
 }
 
 #: check_invariants' stop-the-world failures (CHK_STW, chk_g), worded as the reference's.
-STW_CHECKS = ("stopwait < 0", "stopwait disagrees with the Ps not stopped",
+_STW_CHECKS = ("stopwait < 0", "stopwait disagrees with the Ps not stopped",
               "a P is _Pgcstop outside a stop-the-world",
               "a P beyond gomaxprocs is not dead and empty")
 
@@ -732,7 +732,7 @@ cdef class _Run:
         if code == CHK_P_NO_M:
             return f"P{e.chk_g} running without its M"
         if code == CHK_STW:
-            return STW_CHECKS[e.chk_g]
+            return _STW_CHECKS[e.chk_g]
         return "compiled engine: G or P bookkeeping counts disagree with the tables"
 
     @cython.boundscheck(True)
@@ -798,7 +798,7 @@ cdef class _Run:
             "goroutines": gs,
             "procs": procs,
             "gomaxprocs_history": [(e.hist[4 * i], e.hist[4 * i + 1], e.hist[4 * i + 2],
-                                    CAUSES[e.hist[4 * i + 3]]) for i in range(e.hist_n)],
+                                    _CAUSES[e.hist[4 * i + 3]]) for i in range(e.hist_n)],
             "schedtrace": lines,
             "sched_latencies": np.array(<uint64_t[:LAT_N_COUNTS]>e.lat_counts, dtype=np.uint64),
             "sched_latency_sum": e.lat_sum,

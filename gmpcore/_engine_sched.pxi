@@ -133,7 +133,7 @@ cdef int stopm(Engine* e, int32_t m) noexcept nogil:
     return checkdead(e)
 
 
-cdef int wakep(Engine* e) noexcept nogil:
+cdef inline int wakep(Engine* e) noexcept nogil:
     """wakep (§3.5): start one more spinning M if there is an idle P and none spins."""
     cdef int32_t p
     if e.nmspinning != 0:

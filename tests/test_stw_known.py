@@ -319,3 +319,27 @@ def test_random_stw_workloads_identical_and_checked(wl, opts):
     assert ref.counters["gomaxprocs_changes"] == len(hist) <= ref.counters["stw_count"]
     assert ref.counters["stw_stopping_ns"] <= ref.counters["stw_total_ns"]
     assert len(ref.procs) == max([opts["gomaxprocs"]] + [n for _, _, n, _ in hist])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_caller_on_a_removed_p_moves_to_p0(engine):
+    # w is stolen onto P1 at 3 µs and at once calls GOMAXPROCS(1).  main's
+    # preemptible burst on P0 is stopped by the first preemptall's signal
+    # (to the global queue, its M stops P0), which wakes w's M: 3 + 5 = 8 µs.
+    # procresize(1): w's P1 is not kept, so its M takes P0 (§1.5 step 3) and
+    # P1 is destroyed.  w's 10 µs run on P0: it exits at 18 µs on P0.
+    costs = dict(ZERO, thread_wake=5 * US)
+    wl = gmp.Workload()
+    w = wl.program(gmp.gomaxprocs(1), gmp.cpu("10us"), name="w")
+    wl.main(gmp.go(w), gmp.cpu("100us"))
+    res = run(wl, engine, costs=costs, gomaxprocs=2, snapshot_at=5 * US)
+    start, done = rows(res, EV_STW_START), rows(res, EV_STW_DONE)
+    assert start["p"].tolist() == [1] and start["time"].tolist() == [3 * US]
+    assert done["p"].tolist() == [0] and done["time"].tolist() == [8 * US]
+    wg = res.goroutines["goid"].tolist().index(goid_of(res, "w"))
+    assert res.goroutines["finished"][wg] == 18 * US
+    # During the pause: w's M waits; P0 (stopped by main's M) and P1 (the
+    # caller's own, step 3) are both _Pgcstop.
+    snap = res.snapshot
+    assert "stw-wait" in [m["state"] for m in snap.ms]
+    assert [p["status"] for p in snap.ps] == ["gcstop", "gcstop"]

@@ -32,6 +32,10 @@
 #     its gen equals the M's gen at pop time (lazy cancellation);
 #   * n_waiting / n_dead count the Gs in _Gwaiting / _Gdead (checkdead); with
 #     rows reused, the table holds n_dead - (g.n - g.rows) dead rows.
+#   * stop the world (_engine_stw.pxi): stopwait >= 0; while gcwaiting,
+#     stopwait == the Ps below nprocs not _Pgcstop; otherwise none is
+#     _Pgcstop; Ps nprocs..np_alloc-1 are _Pdead, empty, timer-free, off the
+#     idle list; a G waiting for gcsema is on stw_sema.
 
 from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from numpy.random cimport bitgen_t

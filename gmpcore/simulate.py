@@ -302,7 +302,8 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int = 1, seed: i
     if monitor is not None and monitor_ns <= 0:
         raise ValueError("monitor must be a positive duration")
     kwargs["monitor"] = monitor_ns
-    row_bytes = 8 * (10 + nprocs) + 4 * nprocs   # the engine's row and the result's
+    np_alloc = max(nprocs, compiled.max_gomaxprocs)    # a queue column per P allocated
+    row_bytes = 8 * (10 + np_alloc) + 4 * np_alloc    # the engine's row and the result's
     if max_samples is None:
         kwargs["max_samples"] = max(1, min(MAX_SAMPLES_DEFAULT, MONITOR_BUDGET // row_bytes))
     else:

@@ -32,6 +32,10 @@
 #     its gen equals the M's gen at pop time (lazy cancellation);
 #   * n_waiting / n_dead count the Gs in _Gwaiting / _Gdead (checkdead); with
 #     rows reused, the table holds n_dead - (g.n - g.rows) dead rows.
+#   * stop the world (_engine_stw.pxi): stopwait >= 0; while gcwaiting,
+#     stopwait == the Ps below nprocs not _Pgcstop; otherwise none is
+#     _Pgcstop; Ps nprocs..np_alloc-1 are _Pdead, empty, timer-free, off the
+#     idle list; a G waiting for gcsema is on stw_sema.
 
 from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from numpy.random cimport bitgen_t
@@ -60,7 +64,8 @@ cdef enum Opcode:
     OP_LOOP = 11
     OP_ENDLOOP = 12
     OP_STACK = 13
-    N_OPCODES = 14
+    OP_GOMAXPROCS = 14  # runtime.GOMAXPROCS(a) (docs/design/machine.md §3.7)
+    N_OPCODES = 15
 
 # What an M does when its pending event fires (reference PH_*).
 cdef enum Phase:
@@ -73,6 +78,7 @@ cdef enum Phase:
     PH_SYSCALL = 6      # its system call returns
     PH_NETPOLL = 7      # blocked in netpoll
     PH_IDLE = 8         # parked on midle
+    PH_STW_WAIT = 9     # the M stopping/starting the world (Engine.stw_state says which step)
 
 # Event kinds in the heap (reference E_*).
 cdef enum EventKind:
@@ -106,6 +112,8 @@ cdef enum:
     WAIT_SLEEP = 3
     WAIT_IO = 4
     WAIT_WAITGROUP = 5
+    WAIT_STOPPING_THE_WORLD = 7   # the STW caller's G for the whole pause
+    WAIT_SEMACQUIRE = 8           # a G waiting for another G's STW to end (gcsema)
 
 # Event log kinds (gmpcore.events EV_*) and EV_STOP reasons; _engine.CODES and
 # tests/test_engine_layout.py keep these equal to gmpcore.events.
@@ -128,11 +136,25 @@ cdef enum:
     EV_PREEMPT = 15
     EV_IO_READY = 16
     EV_WAIT = 17
+    EV_PROCS = 18
+    EV_STW_START = 19
+    EV_STW_DONE = 20
     STOP_EXIT = 0
     STOP_PARK = 1
     STOP_GOSCHED = 2
     STOP_PREEMPT = 3
     STOP_SYSCALL = 4
+    STW_GOMAXPROCS = 9  # Go's stwReason stwGOMAXPROCS (EV_STW_START's arg)
+    CAUSE_USER = 0      # a gomaxprocs_history row's cause: the workload's gomaxprocs(n)
+
+# Where a stop-the-world is (Engine.stw_state); the caller's M is in
+# PH_STW_WAIT from STW_STOPPING to the end.
+cdef enum:
+    STW_NONE = 0        # no stop-the-world
+    STW_STOPPING = 1    # the caller pays stw_stop before stopping the Ps
+    STW_WAITING = 2     # gcwaiting: asleep on stopnote, re-preempting every 100 us
+    STW_WOKEN = 3       # the last P stopped; the caller is waking up
+    STW_STARTING = 4    # stopped: the caller pays stw_start + procresize before the restart
 
 # G flag bits (GTable.flags).
 cdef enum:
@@ -184,6 +206,7 @@ cdef enum Place:
     PL_CHAN = 7         # "a channel queue"
     PL_WG = 8           # "a WaitGroup"
     PL_IOREADY = 9      # "the netpoller's ready list"
+    PL_SEMA = 10        # "the stop-the-world semaphore"
 
 # check_invariants failures (Engine.chk_code).
 cdef enum:
@@ -197,6 +220,7 @@ cdef enum:
     CHK_PIDLE_TWICE = 8   # "a P is on the idle list twice"
     CHK_P_NO_M = 9      # "P{p} running without its M"
     CHK_COUNTS = 10     # compiled-engine only: n_waiting / n_dead disagree with the table
+    CHK_STW = 11        # a stop-the-world invariant (machine.md §6 item 6); chk_g = which
 
 
 cdef struct Costs:
@@ -220,6 +244,9 @@ cdef struct Costs:
     int64_t timer_fire           # CPU of running one expired timer
     int64_t netpoll              # CPU of one netpoll (epoll_wait) call
     int64_t sysmon_tick          # a 20 us sysmon sleep, measured: usleep's slack
+    int64_t stw_stop             # CPU of the STW caller before it stops the Ps
+    int64_t stw_start            # CPU of the STW caller restarting the world
+    int64_t procresize_p         # CPU of procresize per P it touches
 
 
 cdef struct Event:
@@ -453,7 +480,9 @@ cdef struct Engine:
     const int64_t* depth         # loop levels of each program
     int64_t n_programs
     # ---- options
-    int32_t nprocs               # gomaxprocs
+    int32_t nprocs               # gomaxprocs now (Ps nprocs..np_alloc-1 are _Pdead)
+    int32_t np_alloc             # Ps allocated: max(starting gomaxprocs, largest gomaxprocs(n))
+    int32_t np_seen              # most Ps that ever existed (res.procs rows)
     bint async_preempt
     bint use_runnext
     bint until_all               # until="all"
@@ -535,6 +564,21 @@ cdef struct Engine:
     int64_t sm_lasttrace         # -1 before the first schedtrace line
     int64_t sm_starttime         # schedtrace's origin: the first line reads SCHED 0ms
     bint sm_woken                # woken by sysmon_wake: finish the loop iteration
+    # ---- stop the world (_engine_stw.pxi); all zero/false outside one
+    bint gcwaiting               # sched.gcwaiting: every M with a P must stop (gcstopm)
+    int32_t stopwait             # sched.stopwait: Ps not yet stopped
+    int32_t stw_state            # STW_* step of the caller
+    int32_t stw_m                # the M stopping the world, -1 none
+    int32_t stw_reason           # Go's stwReason of the STW under way
+    int32_t newprocs             # newprocs: procresize's n at the restart, 0 = keep
+    int32_t newprocs_cause       # CAUSE_* of newprocs (gomaxprocs_history)
+    int64_t stw_t0               # when the STW began (the op ran)
+    gid_t stw_owner              # the G holding gcsema/worldsema, -1 none
+    GQueue stw_sema              # Gs waiting for gcsema, FIFO
+    bint custom                  # sched.customGOMAXPROCS
+    int64_t* hist                # gomaxprocs_history rows (time, old, new, cause), malloc'd
+    int64_t hist_n
+    int64_t hist_cap
     # ---- counters (result["counters"])
     int64_t n_threads
     int64_t n_steals
@@ -546,6 +590,10 @@ cdef struct Engine:
     int64_t n_netpolls
     int64_t n_timers
     int64_t n_events             # events dispatched (cancelled ones are not counted)
+    int64_t n_gomaxprocs_changes
+    int64_t n_stw
+    int64_t stw_stopping_ns      # /sched/pauses/stopping/other: op to all Ps stopped
+    int64_t stw_total_ns         # /sched/pauses/total/other: op to the world restarted
     # ---- /sched/latencies (gmpcore/_latency.pxd): runnable -> running, every time
     uint64_t lat_counts[LAT_N_COUNTS]
     int64_t lat_sum              # their exact sum, ns

@@ -52,6 +52,10 @@ class Counters(TypedDict):
     nr_throttled: int
     throttled_ns: int
     throttled_wall_ns: int
+    gomaxprocs_changes: int
+    stw_count: int
+    stw_stopping_ns: int
+    stw_total_ns: int
 
 class RawResult(TypedDict):
     makespan_ns: int
@@ -59,9 +63,10 @@ class RawResult(TypedDict):
     events: npt.NDArray[np.int64]          # shape (n, 6): time, kind, m, p, g, arg
     counters: Counters
     goroutines: np.ndarray | None          # results.G_DTYPE (parent = creator's goid, 0 for main); None without records
-    procs: np.ndarray                      # results.P_DTYPE
+    procs: np.ndarray                      # results.P_DTYPE, one row per P that ever existed
+    gomaxprocs_history: list[tuple[int, int, int, str]]  # (time, old, new, cause)
     schedtrace: list[str]
-    monitor: np.ndarray | None             # results.monitor_dtype(gomaxprocs)
+    monitor: np.ndarray | None             # results.monitor_dtype(P count allocated)
     snapshot: dict[str, Any] | None        # a gmpcore.state view
     sched_latencies: npt.NDArray[np.uint64]  # 162 counts, gmpcore.latency's layout
     sched_latency_sum: int

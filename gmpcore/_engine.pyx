@@ -39,23 +39,26 @@ from numpy.random cimport bitgen_t
 from numpy.random.c_distributions cimport (random_standard_exponential, random_standard_normal,
                                            random_standard_uniform)
 
-from gmpcore._defs cimport (gid_t, MAX_GID, NIL_G, P_IDLE, P_RUNNING, P_SYSCALL, RUNQ_HALF,
-                            RUNQ_MASK, RUNQ_SIZE)
+from gmpcore._defs cimport (gid_t, MAX_GID, NIL_G, P_DEAD, P_GCSTOP, P_IDLE, P_RUNNING,
+                            P_SYSCALL, RUNQ_HALF, RUNQ_MASK, RUNQ_SIZE)
 from gmpcore._gqueue cimport GQueue, gq_at, gq_free, gq_init, gq_pop_front, gq_push_back
 from gmpcore._latency cimport LAT_N_COUNTS, lat_index
 from gmpcore._model cimport (FORCE_PREEMPT_NS, GLOBAL_CHECK_PERIOD, GOIDCACHE_BATCH,
                              NETPOLL_RESOLUTION, RETAKE_SYSCALL_NS,
-                             REUSE_PROBE, RUNNEXT_BACKOFF, STACK_MIN, SYSMON_DEEP_SLEEP,
+                             REUSE_PROBE, RUNNEXT_BACKOFF, STACK_MIN, STW_PREEMPT_PERIOD,
+                             SYSMON_DEEP_SLEEP,
                              SYSMON_IDLE_CYCLES, SYSMON_MAX_DELAY, SYSMON_MIN_DELAY,
                              SYSMON_NETPOLL_PERIOD, ZERO_TIME_BUDGET, OS_BASE_SLICE,
                              OS_SLICE_MAX_CPUS, OS_TICK, OS_CTX_SWITCH, CFS_QUOTA_MIN,
                              CFS_PERIOD_MAX)
 from gmpcore._rand cimport cheaprand
 from gmpcore._runq cimport (RQ_CORRUPT, RQ_NOMEM, RQ_OVERFLOW, RunQueues, globrunq_batch_size,
-                            globrunqgetbatch, globrunqput, globrunqputbatch, ring_of,
+                            globrunqgetbatch, globrunqput, globrunqputbatch, globrunqputhead,
+                            ring_of,
                             runqempty, runqget, runqput, runqputbatch, runqsize, runqsteal)
 from gmpcore._steal_order cimport random_order_free, random_order_reset
 
+from gmpcore.events import CAUSES as _CAUSES
 from gmpcore.errors import (Deadlock, GoFatalError, GoThrow, StackOverflow, ThreadExhaustion,
                            WorkloadPanic, goroutine_dump)
 from gmpcore.results import G_DTYPE, MONITOR_FIELDS, P_DTYPE, THREAD_DTYPE, monitor_dtype
@@ -195,6 +198,7 @@ include "_engine_program.pxi"
 include "_engine_sync.pxi"
 include "_engine_syscalls.pxi"
 include "_engine_sysmon.pxi"
+include "_engine_stw.pxi"
 include "_engine_check.pxi"
 include "_engine_observe.pxi"
 include "_engine_loop.pxi"
@@ -217,7 +221,7 @@ MODEL = dict(
     NETPOLL_RESOLUTION=NETPOLL_RESOLUTION, ZERO_TIME_BUDGET=ZERO_TIME_BUDGET,
     REUSE_PROBE=REUSE_PROBE, OS_BASE_SLICE=OS_BASE_SLICE, OS_SLICE_MAX_CPUS=OS_SLICE_MAX_CPUS,
     OS_TICK=OS_TICK, OS_CTX_SWITCH=OS_CTX_SWITCH, CFS_QUOTA_MIN=CFS_QUOTA_MIN,
-    CFS_PERIOD_MAX=CFS_PERIOD_MAX,
+    CFS_PERIOD_MAX=CFS_PERIOD_MAX, STW_PREEMPT_PERIOD=STW_PREEMPT_PERIOD,
 )
 
 #: The codes _engine.pxd declares that gmpcore.events also defines (a test
@@ -226,14 +230,17 @@ CODES = dict(
     G_RUNNABLE=G_RUNNABLE, G_RUNNING=G_RUNNING, G_SYSCALL=G_SYSCALL, G_WAITING=G_WAITING,
     G_DEAD=G_DEAD, WAIT_NONE=WAIT_NONE, WAIT_CHAN_RECEIVE=WAIT_CHAN_RECEIVE,
     WAIT_CHAN_SEND=WAIT_CHAN_SEND, WAIT_SLEEP=WAIT_SLEEP, WAIT_IO=WAIT_IO,
-    WAIT_WAITGROUP=WAIT_WAITGROUP, EV_CREATE=EV_CREATE, EV_RUN=EV_RUN, EV_STOP=EV_STOP,
+    WAIT_WAITGROUP=WAIT_WAITGROUP, WAIT_STOPPING_THE_WORLD=WAIT_STOPPING_THE_WORLD,
+    WAIT_SEMACQUIRE=WAIT_SEMACQUIRE, EV_CREATE=EV_CREATE, EV_RUN=EV_RUN, EV_STOP=EV_STOP,
     EV_READY=EV_READY, EV_STEAL=EV_STEAL, EV_SPILL=EV_SPILL, EV_SYSCALL_ENTER=EV_SYSCALL_ENTER,
     EV_SYSCALL_EXIT=EV_SYSCALL_EXIT, EV_HANDOFF=EV_HANDOFF, EV_THREAD_CREATE=EV_THREAD_CREATE,
     EV_M_PARK=EV_M_PARK, EV_M_WAKE=EV_M_WAKE, EV_SPIN=EV_SPIN, EV_TIMER=EV_TIMER,
     EV_NETPOLL=EV_NETPOLL, EV_PREEMPT=EV_PREEMPT, EV_IO_READY=EV_IO_READY, EV_WAIT=EV_WAIT,
+    EV_PROCS=EV_PROCS, EV_STW_START=EV_STW_START, EV_STW_DONE=EV_STW_DONE,
+    STW_GOMAXPROCS=STW_GOMAXPROCS, CAUSE_USER=CAUSE_USER,
     STOP_EXIT=STOP_EXIT, STOP_PARK=STOP_PARK, STOP_GOSCHED=STOP_GOSCHED,
     STOP_PREEMPT=STOP_PREEMPT, STOP_SYSCALL=STOP_SYSCALL,
-    P_IDLE=P_IDLE, P_RUNNING=P_RUNNING, P_SYSCALL=P_SYSCALL,
+    P_IDLE=P_IDLE, P_RUNNING=P_RUNNING, P_SYSCALL=P_SYSCALL, P_GCSTOP=P_GCSTOP, P_DEAD=P_DEAD,
 )
 
 #: GRec field offsets, for the test that results.G_DTYPE views GRec exactly.
@@ -271,6 +278,9 @@ COST_OFFSETS = dict(
     timer_fire=<Py_ssize_t>&(<Costs*>NULL).timer_fire,
     netpoll=<Py_ssize_t>&(<Costs*>NULL).netpoll,
     sysmon_tick=<Py_ssize_t>&(<Costs*>NULL).sysmon_tick,
+    stw_stop=<Py_ssize_t>&(<Costs*>NULL).stw_stop,
+    stw_start=<Py_ssize_t>&(<Costs*>NULL).stw_start,
+    procresize_p=<Py_ssize_t>&(<Costs*>NULL).procresize_p,
 )
 COSTS_BYTES = sizeof(Costs)
 
@@ -278,7 +288,13 @@ _PLACES = {
     PL_RUNQ: "runq of P{}", PL_RUNNEXT: "runnext of P{}", PL_TIMER: "a timer of P{}",
     PL_GLOBAL: "the global queue", PL_RUNNING: "running on M{}", PL_HAND: "in M{}'s hand",
     PL_CHAN: "a channel queue", PL_WG: "a WaitGroup", PL_IOREADY: "the netpoller's ready list",
+    PL_SEMA: "the stop-the-world semaphore",
 }
+
+#: check_invariants' stop-the-world failures (CHK_STW, chk_g), worded as the reference's.
+_STW_CHECKS = ("stopwait < 0", "stopwait disagrees with the Ps not stopped",
+              "a P is _Pgcstop outside a stop-the-world",
+              "a P beyond gomaxprocs is not dead and empty")
 
 _MAX_INITIAL_G = 1 << 25
 
@@ -376,12 +392,15 @@ cdef class _Run:
         memset(&self.e, 0, sizeof(Engine))
         gq_init(&self.e.q.globrunq)
         gq_init(&self.e.io_ready)
+        gq_init(&self.e.stw_sema)
 
     def __dealloc__(self):
         cdef int64_t i
         cdef Engine* e = &self.e
         gq_free(&e.q.globrunq)
         gq_free(&e.io_ready)
+        gq_free(&e.stw_sema)
+        free(e.hist)
         random_order_free(&e.order)
         free(e.heap.b.a)
         free(e.pool.slots)
@@ -393,7 +412,7 @@ cdef class _Run:
         free(e.where)
         free(e.where_id)
         if e.ps != NULL:
-            for i in range(e.nprocs):
+            for i in range(e.np_alloc):
                 free(e.ps[i].timers.a)
         if e.chans != NULL:
             for i in range(e.nchans):
@@ -452,7 +471,7 @@ cdef class _Run:
                            timers=e.ps[p].timers.n, idle=bool(e.ps[p].in_pidle)))
         ms = [dict(id=i, p=e.ms[i].p, curg=e.ms[i].curg, nextp=e.ms[i].nextp,
                    spinning=bool(e.ms[i].spinning), idle=i in idle, poller=e.poller == i,
-                   sysmon=i == 1) for i in range(e.nm)]
+                   sysmon=i == 1, stw=i == e.stw_m) for i in range(e.nm)]
         gs = self.g_rows(False)
         return dict(
             time=e.now, since_start=e.now - e.sm_starttime, gomaxprocs=e.nprocs,
@@ -543,7 +562,13 @@ cdef class _Run:
         e.entry = <const int64_t*>cnp.PyArray_DATA(self.entry)
         e.depth = <const int64_t*>cnp.PyArray_DATA(self.depth)
         e.n_programs = self.entry.shape[0]
+        # P arrays for the most Ps the run can have; those past gomaxprocs are _Pdead.
+        np_alloc = max(gomaxprocs, int(compiled.max_gomaxprocs))
         e.nprocs = gomaxprocs
+        e.np_alloc = np_alloc
+        e.np_seen = gomaxprocs
+        e.stw_m = -1
+        e.stw_owner = -1
         e.async_preempt = async_preempt
         e.use_runnext = runnext
         e.until_all = until == "all"
@@ -560,14 +585,15 @@ cdef class _Run:
         e.rng = <bitgen_t*>PyCapsule_GetPointer(self.bitgen.capsule, "BitGenerator")
         e.cheaprand = int(np.random.SeedSequence(seed).generate_state(1, np.uint64)[0])
         # Queues: RunQueues over NumPy tables, as Sched builds them.
-        self.ps_buf = np.zeros(gomaxprocs * sizeof(PRec), dtype=np.uint8)
+        self.ps_buf = np.zeros(np_alloc * sizeof(PRec), dtype=np.uint8)
         e.ps = <PRec*>cnp.PyArray_DATA(self.ps_buf)
-        qrunq = np.full(gomaxprocs * RUNQ_SIZE, NIL_G, dtype=np.int32)
-        qhead = np.zeros(gomaxprocs, dtype=np.uint32)
-        qtail = np.zeros(gomaxprocs, dtype=np.uint32)
-        qnext = np.full(gomaxprocs, NIL_G, dtype=np.int32)
-        qstatus = np.full(gomaxprocs, P_IDLE, dtype=np.uint8)
-        self.pidle_buf = (qrunq, qhead, qtail, qnext, qstatus, np.zeros(gomaxprocs, dtype=np.int32))
+        qrunq = np.full(np_alloc * RUNQ_SIZE, NIL_G, dtype=np.int32)
+        qhead = np.zeros(np_alloc, dtype=np.uint32)
+        qtail = np.zeros(np_alloc, dtype=np.uint32)
+        qnext = np.full(np_alloc, NIL_G, dtype=np.int32)
+        qstatus = np.full(np_alloc, P_IDLE, dtype=np.uint8)
+        qstatus[gomaxprocs:] = P_DEAD
+        self.pidle_buf = (qrunq, qhead, qtail, qnext, qstatus, np.zeros(np_alloc, dtype=np.int32))
         e.q.nprocs = gomaxprocs
         e.q.runq = <gid_t*>cnp.PyArray_DATA(qrunq)
         e.q.runqhead = <uint32_t*>cnp.PyArray_DATA(qhead)
@@ -577,7 +603,7 @@ cdef class _Run:
         e.q.randomize = False
         e.q.have_sysmon = runnext            # RefSched(..., sysmon=runnext)
         e.pidle = <int32_t*>cnp.PyArray_DATA(self.pidle_buf[5])
-        for i in range(gomaxprocs):
+        for i in range(np_alloc):
             e.ps[i].m = -1
         if random_order_reset(&e.order, <uint32_t>gomaxprocs) < 0:
             raise MemoryError("cannot allocate the steal order")
@@ -762,6 +788,8 @@ cdef class _Run:
             return "a P is on the idle list twice"
         if code == CHK_P_NO_M:
             return f"P{e.chk_g} running without its M"
+        if code == CHK_STW:
+            return _STW_CHECKS[e.chk_g]
         return "compiled engine: G or P bookkeeping counts disagree with the tables"
 
     @cython.boundscheck(True)
@@ -789,24 +817,25 @@ cdef class _Run:
             e.ps[p].idle_ns += e.now - e.ps[p].idle_since
             e.ps[p].idle_since = e.now
         gs = None if e.g.recycle else self.g_rows(True)
-        procs = np.zeros(e.nprocs, dtype=P_DTYPE)
-        for i in range(e.nprocs):
+        procs = np.zeros(e.np_seen, dtype=P_DTYPE)           # every P that ever existed
+        for i in range(e.np_seen):
             procs[i] = (i, e.ps[i].busy_ns, e.ps[i].schedtick, e.ps[i].steals, e.ps[i].idle_ns)
         if self.log_arr is not None:
             events = self.log_arr[:e.log_n]
         else:
             events = np.zeros((0, LOG_COLS), dtype=np.int64)
         lines = list(self.py_lines)
-        rec = 7 + 2 * <int64_t>e.nprocs
+        rec = 8 + 2 * <int64_t>e.np_alloc
         for i in range(e.trace_n):
             row = [e.trace[i * rec + k] for k in range(rec)]
-            lines.append(schedtrace_line(row[0], e.nprocs, *row[1:7], row[7:7 + e.nprocs],
-                                         row[7 + e.nprocs:]))
+            n = row[7]                                    # gomaxprocs then
+            lines.append(schedtrace_line(row[0], n, *row[1:7], row[8:8 + n],
+                                         row[8 + e.np_alloc:8 + e.np_alloc + n]))
         monitor = None
         if e.mon_n:
-            rec = MON_COLS + <int64_t>e.nprocs
+            rec = MON_COLS + <int64_t>e.np_alloc
             flat = np.array(<int64_t[:e.mon_n * rec]>e.mon).reshape(e.mon_n, rec)
-            monitor = np.zeros(e.mon_n, dtype=monitor_dtype(e.nprocs))
+            monitor = np.zeros(e.mon_n, dtype=monitor_dtype(e.np_alloc))
             for i, name in enumerate(MONITOR_FIELDS):
                 monitor[name[0]] = flat[:, i]
             monitor["local_queues"] = flat[:, MON_COLS:]
@@ -820,6 +849,8 @@ cdef class _Run:
                              syscalls=e.n_syscalls, spinning=e.n_spinning,
                              netpolls=e.n_netpolls, timers=e.n_timers, events=e.n_events,
                              events_dropped=e.n_dropped, goroutines=e.g.n,
+                             gomaxprocs_changes=e.n_gomaxprocs_changes, stw_count=e.n_stw,
+                             stw_stopping_ns=e.stw_stopping_ns, stw_total_ns=e.stw_total_ns,
                              cpu_run_delay_ns=e.cl.n_run_delay, cpu_switches=e.cl.n_switches,
                              cpu_involuntary_switches=e.cl.n_involuntary,
                              cpu_busy_ns=e.cl.n_busy, background_cpu_ns=e.cl.n_background,
@@ -830,6 +861,8 @@ cdef class _Run:
             "snapshot": self.snapshot,
             "goroutines": gs,
             "procs": procs,
+            "gomaxprocs_history": [(e.hist[4 * i], e.hist[4 * i + 1], e.hist[4 * i + 2],
+                                    _CAUSES[e.hist[4 * i + 3]]) for i in range(e.hist_n)],
             "schedtrace": lines,
             "sched_latencies": np.array(<uint64_t[:LAT_N_COUNTS]>e.lat_counts, dtype=np.uint64),
             "sched_latency_sum": e.lat_sum,

@@ -94,6 +94,9 @@ cdef int check_invariants(Engine* e) noexcept nogil:
     for j in range(<int64_t>e.io_ready.size):
         if chk_put(e, gq_at(&e.io_ready, j), PL_IOREADY, 0) < 0:
             return -1
+    for j in range(<int64_t>e.stw_sema.size):
+        if chk_put(e, gq_at(&e.stw_sema, j), PL_SEMA, 0) < 0:
+            return -1
     for i in range(n):
         if e.g.a[i].status == G_WAITING and e.g.a[i].waitreason == WAIT_IO:
             io_pending += 1
@@ -127,6 +130,20 @@ cdef int check_invariants(Engine* e) noexcept nogil:
             m = e.ps[p].m
             if m < 0 or e.ms[m].p != p:
                 return chk_fail(e, CHK_P_NO_M, p)
+    # Stop the world (docs/design/machine.md §6 item 6); chk_g: STW_CHECKS index.
+    if e.stopwait < 0:
+        return chk_fail(e, CHK_STW, 0)
+    j = 0
+    for p in range(e.nprocs):
+        j += e.q.status[p] != P_GCSTOP
+    if e.gcwaiting and j != e.stopwait:
+        return chk_fail(e, CHK_STW, 1)
+    if not e.gcwaiting and j != e.nprocs:
+        return chk_fail(e, CHK_STW, 2)
+    for p in range(e.nprocs, e.np_alloc):
+        if (e.q.status[p] != P_DEAD or e.ps[p].m >= 0 or not runqempty(&e.q, p)
+                or e.ps[p].timers.n or e.ps[p].in_pidle):
+            return chk_fail(e, CHK_STW, 3)
     # The compiled engine's own bookkeeping (no reference counterpart).
     # Recycling: each reuse took a dead row, so the table holds n_dead - (n - rows) dead Gs.
     if (waiting != e.n_waiting or dead != e.n_dead - (e.g.n - e.g.rows)

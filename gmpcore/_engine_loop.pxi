@@ -95,6 +95,8 @@ cdef int dispatch(Engine* e, int32_t m) noexcept nogil:
         return exitsyscall(e, m)
     elif phase == PH_NETPOLL:
         return netpoll_return(e, m)
+    elif phase == PH_STW_WAIT:
+        return stw_step(e, m)
     return 0
 
 

@@ -36,11 +36,13 @@ cdef int64_t* append_row(int64_t** buf, int64_t* n, int64_t* cap, int64_t rec) n
 
 cdef int schedtrace_snap(Engine* e) noexcept nogil:
     # The numbers of schedtrace_line() (§6.2, §6.3); Python formats them.
-    cdef int64_t rec = 7 + 2 * <int64_t>e.nprocs
+    # A fixed-width row for the most Ps the run can have; row[7] is gomaxprocs then.
+    cdef int64_t rec = 8 + 2 * <int64_t>e.np_alloc
     cdef int64_t* row = append_row(&e.trace, &e.trace_n, &e.trace_cap, rec)
     cdef int32_t i
     if row == NULL:
         return nomem(e)
+    row[7] = e.nprocs
     row[0] = e.now - e.sm_starttime
     row[1] = e.npidle
     row[2] = e.nm
@@ -49,15 +51,15 @@ cdef int schedtrace_snap(Engine* e) noexcept nogil:
     row[5] = e.nmidle
     row[6] = <int64_t>e.q.globrunq.size
     for i in range(e.nprocs):
-        row[7 + i] = runqsize(&e.q, i)
-        row[7 + e.nprocs + i] = e.ps[i].schedtick
+        row[8 + i] = runqsize(&e.q, i)
+        row[8 + e.np_alloc + i] = e.ps[i].schedtick
     return 0
 
 
 cdef int monitor_sample(Engine* e, int64_t t) noexcept nogil:
     # One row of res.monitor (results.MONITOR_FIELDS): the state now, at time t.
     cdef int64_t running = 0, syscall = 0
-    cdef int64_t* row = append_row(&e.mon, &e.mon_n, &e.mon_cap, MON_COLS + <int64_t>e.nprocs)
+    cdef int64_t* row = append_row(&e.mon, &e.mon_n, &e.mon_cap, MON_COLS + <int64_t>e.np_alloc)
     cdef int32_t i
     cdef gid_t g
     if row == NULL:
@@ -77,7 +79,7 @@ cdef int monitor_sample(Engine* e, int64_t t) noexcept nogil:
     row[7] = e.nmspinning
     row[8] = e.npidle
     row[9] = e.stack_inuse
-    for i in range(e.nprocs):
+    for i in range(e.np_alloc):                   # a column per P allocated; dead Ps hold 0
         row[MON_COLS + i] = runqsize(&e.q, i)
     return 0
 

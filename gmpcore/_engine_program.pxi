@@ -169,6 +169,17 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
             if sample(e, a, &d) < 0:
                 return -1
             return entersyscall(e, m, g, d, b != 0)
+        if op == OP_GOMAXPROCS:
+            # runtime.GOMAXPROCS(a) (§1.3): a <= 0 only reads it; otherwise
+            # custom from now on, and a STW unless a is the current value
+            # (rem >= 0: woken from gcsema, the check was done).
+            if a <= 0:
+                continue
+            if rec.rem < 0:
+                e.custom = True
+                if a == e.nprocs:
+                    continue
+            return gomaxprocs_stw(e, m, g, a)
         e.err_arg = op
         return fail(e, ERR_OPCODE, NULL)
 

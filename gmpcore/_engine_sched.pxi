@@ -67,7 +67,10 @@ cdef inline int resume(Engine* e, int32_t m, int64_t when, int phase) noexcept n
     when += mm.debt
     mm.debt = 0
     if e.cpu_on:
-        if when > e.now and phase >= PH_BACKOFF and mm.t.state == T_ON:
+        # Off-CPU phases end in a wake-up; a stop-the-world's steps are CPU
+        # work, its sleeps on stopnote release the CPU themselves.
+        if (when > e.now and phase >= PH_BACKOFF and phase != PH_STW_WAIT
+                and mm.t.state == T_ON):
             if cpu_release(e, &mm.t) < 0:          # it sleeps, blocks or waits off-CPU
                 return -1
         mm.t.due = when
@@ -142,7 +145,7 @@ cdef int stopm(Engine* e, int32_t m) noexcept nogil:
     return checkdead(e)
 
 
-cdef int wakep(Engine* e) noexcept nogil:
+cdef inline int wakep(Engine* e) noexcept nogil:
     """wakep (§3.5): start one more spinning M if there is an idle P and none spins."""
     cdef int32_t p
     if e.nmspinning != 0:
@@ -185,6 +188,8 @@ cdef int handoffp(Engine* e, int32_t p) noexcept nogil:
         e.needspinning = 0
         e.n_spinning += 1
         return startm(e, p, True)
+    if e.gcwaiting:                             # the STW takes the P (§1.4)
+        return p_gcstopped(e, p)
     if e.npidle == e.nprocs - 1 and e.lastpoll != 0:
         return startm(e, p, False)
     if pidleput(e, p) < 0:
@@ -283,6 +288,8 @@ cdef int find_runnable(Engine* e, int32_t m) noexcept nogil:
     cdef gid_t g = NIL_G
     cdef bint inherit = False
     cdef int64_t n, search
+    if e.gcwaiting:                             # top: a STW wants our P (§1.4)
+        return gcstopm(e, m)
     # 3. This P's expired timers (they ready Gs into our runnext).
     if e.ps[p].timers.n and check_timers(e, m, p, p) < 0:
         return -1
@@ -348,6 +355,8 @@ cdef int steal_work_continue(Engine* e, int32_t m) noexcept nogil:
             mm.st_i = 0
             mm.st_enum_valid = 1
         while mm.st_i < n:
+            if e.gcwaiting and mm.st_bo_g < 0:
+                return find_runnable(e, m)     # newWork: back to the top, which stops (§1.4)
             victim = <int32_t>mm.st_pos
             if victim != p:
                 if last and e.ps[victim].timers.n and mm.st_timers_at != <int32_t>mm.st_i:
@@ -424,6 +433,8 @@ cdef int drop_p(Engine* e, int32_t m) noexcept nogil:
     cdef bint was_spinning
     cdef gid_t g = NIL_G
     mm.poll_until = 0
+    if e.gcwaiting:                             # the re-check under sched.lock (§1.4)
+        return find_runnable(e, m)
     if e.ps[p].timers.n and (poll_until == 0 or e.ps[p].timers.a[0].when < poll_until):
         poll_until = e.ps[p].timers.a[0].when
     if e.q.globrunq.size:

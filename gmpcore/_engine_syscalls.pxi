@@ -29,6 +29,8 @@ cdef int entersyscall(Engine* e, int32_t m, gid_t g, int64_t duration, bint bloc
         mm.oldp = p
         mm.p = -1
         e.q.status[p] = P_SYSCALL
+        if e.gcwaiting and entersyscall_gcwait(e, p) < 0:
+            return -1
     return resume(e, m, e.now + e.c.syscall_enter + duration, PH_SYSCALL)
 
 

@@ -35,8 +35,9 @@ cdef int sysmon_loop(Engine* e) noexcept nogil:
     cdef bint from_deep_sleep = e.sm_wait or e.sm_woken
     e.sm_woken = False
     e.sm_wait = False
-    if e.schedtrace_ns <= 0 and e.npidle == e.nprocs and not from_deep_sleep:
-        # Deep sleep until the next timer (or 60 s) unless woken (§4.5 step 2).
+    if e.schedtrace_ns <= 0 and (e.gcwaiting or e.npidle == e.nprocs) and not from_deep_sleep:
+        # Deep sleep until the next timer (or 60 s) unless woken (§4.5 step 2);
+        # during a STW too (startTheWorld wakes it).
         for i in range(e.nprocs):
             if e.ps[i].timers.n:
                 w = e.ps[i].timers.a[0].when

@@ -77,6 +77,14 @@ class CostModel:
     paid after the G's work stops, before its M schedules again."""
     sysmon_tick: int = 100_000
     """Latency: sysmon's shortest loop, usleep(20) -- ~100 µs with timer slack."""
+    stw_stop: int = 2_000
+    """CPU, STW caller: GOMAXPROCS(n) up to the stopped world when nothing must
+    be waited for (gcsema, worldsema, stopTheWorldWithSema); call median minus restart."""
+    stw_start: int = 400
+    """CPU, STW caller: startTheWorld besides procresize's per-P work; pause split."""
+    procresize_p: int = 300
+    """CPU, STW caller: procresize per P it touches (the larger of the old and new
+    count); slope of the restart pause over GOMAXPROCS 2..128."""
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -19,8 +19,10 @@ WAIT_SLEEP = 3
 WAIT_IO = 4
 WAIT_WAITGROUP = 5
 WAIT_PREEMPTED = 6
+WAIT_STOPPING_THE_WORLD = 7     # the G calling GOMAXPROCS(n), for the whole pause
+WAIT_SEMACQUIRE = 8             # a G waiting for another G's stop-the-world (gcsema)
 WAIT_REASONS = ("", "chan receive", "chan send", "sleep", "IO wait",
-                "sync.WaitGroup.Wait", "preempted")
+                "sync.WaitGroup.Wait", "preempted", "stopping the world", "semacquire")
 
 # P status (§1.4).
 P_IDLE, P_RUNNING, P_SYSCALL, P_GCSTOP, P_DEAD = 0, 1, 2, 3, 4
@@ -44,10 +46,22 @@ EV_NETPOLL = 14      # m polled the network; arg = Gs made ready
 EV_PREEMPT = 15      # sysmon asked g on p to stop; arg = 1 async signal
 EV_IO_READY = 16     # g's network wait completed (the fd is ready)
 EV_WAIT = 17         # g parked (right after its EV_STOP park); arg = its wait reason
+EV_PROCS = 18        # procresize changed GOMAXPROCS to arg (m: the STW caller)
+EV_STW_START = 19    # g on m (P p) starts stopping the world; arg = Go's stwReason
+EV_STW_DONE = 20     # the world restarted; arg = the pause, ns (m, p, g: the caller)
 EVENT_NAMES = ("create", "run", "stop", "ready", "steal", "spill", "syscall_enter",
                "syscall_exit", "handoff", "thread_create", "m_park", "m_wake", "spin",
-               "timer", "netpoll", "preempt", "io_ready", "wait")
+               "timer", "netpoll", "preempt", "io_ready", "wait", "procs", "stw_start",
+               "stw_done")
 
 # EV_STOP reasons.
 STOP_EXIT, STOP_PARK, STOP_GOSCHED, STOP_PREEMPT, STOP_SYSCALL = 0, 1, 2, 3, 4
 STOP_REASONS = ("exit", "park", "gosched", "preempt", "syscall")
+
+# Go's stwReason (proc.go), EV_STW_START's arg: only GOMAXPROCS so far.
+STW_GOMAXPROCS = 9
+STW_REASONS = {STW_GOMAXPROCS: "GOMAXPROCS"}
+
+# Why GOMAXPROCS changed (res.gomaxprocs_history's cause column).
+CAUSE_USER = 0                   # the workload's gomaxprocs(n)
+CAUSES = ("user",)

@@ -122,7 +122,10 @@ class Result:
         One row per G, dtype :data:`G_DTYPE`; None with
         ``record_goroutines=False``.
     procs : numpy.ndarray
-        One row per P, dtype :data:`P_DTYPE`.
+        One row per P, dtype :data:`P_DTYPE`: every P that existed at some
+        time (``gomaxprocs(n)`` can add Ps; a P removed keeps its row and
+        figures, and a P added later starts from them again, as Go reuses
+        the P).
     threads : numpy.ndarray or None
         One row per M, dtype :data:`THREAD_DTYPE`: its CPU time and the
         time it waited for a CPU (``simulate(cpus=...)``).
@@ -130,7 +133,11 @@ class Result:
         ``threads`` (Ms ever created, like Go's threadcreate profile),
         ``steals``, ``spills``, ``handoffs``, ``preemptions``, ``syscalls``,
         ``spinning`` (times an M started spinning), ``goroutines`` (Gs ever
-        created, main included), engine counts, and the machine's:
+        created, main included), engine counts, ``gomaxprocs_changes``,
+        ``stw_count`` (stops of the world), ``stw_stopping_ns`` and
+        ``stw_total_ns`` (their summed stopping and total pauses: Go's
+        ``/sched/pauses/stopping/other`` and ``/sched/pauses/total/other``),
+        and the machine's:
         ``cpu_run_delay_ns`` (the program's threads' time runnable without
         a CPU, schedstat's run delay), ``cpu_busy_ns`` (their CPU time),
         ``cpu_switches`` / ``cpu_involuntary_switches``,
@@ -154,6 +161,9 @@ class Result:
         Names of the workload's programs, indexed by ``goroutines["program"]``.
     trace_window : (int, int) or None
         The ``trace_window`` the event log was filtered with, in ns.
+    gomaxprocs_history : list of (int, int, int, str)
+        Each change of GOMAXPROCS while running: ``(time_ns, old, new,
+        cause)``, cause ``"user"`` for the workload's ``gomaxprocs(n)``.
     sched_latencies : gmpcore.latency.LatencyHistogram or None
         Go's ``/sched/latencies:seconds``: the time each G spent runnable
         before running, every time it became runnable (after ``go``, a
@@ -173,6 +183,14 @@ class Result:
     trace_window: tuple | None = None
     threads: np.ndarray | None = None
     sched_latencies: object = None
+    gomaxprocs_history: list = field(default_factory=list)
+
+    @property
+    def gomaxprocs(self):
+        """GOMAXPROCS at the start (``gomaxprocs_history`` has the changes)."""
+        if self.gomaxprocs_history:
+            return int(self.gomaxprocs_history[0][1])
+        return len(self.procs)
 
     # ------------------------------------------------------------ presenting
 
@@ -183,7 +201,7 @@ class Result:
         mean busy fraction) and the scheduling latency's ``latency_mean_ns``
         and ``latency_p50_ns`` ... ``latency_p999_ns``.
         """
-        out = {"makespan_ns": int(self.makespan_ns), "gomaxprocs": int(len(self.procs))}
+        out = {"makespan_ns": int(self.makespan_ns), "gomaxprocs": self.gomaxprocs}
         out.update({k: int(v) for k, v in self.counters.items()})
         span = max(int(self.makespan_ns), 1)
         out["busy"] = float(np.mean(self.procs["busy_ns"]) / span) if len(self.procs) else 0.0
@@ -195,7 +213,7 @@ class Result:
         return out
 
     def __repr__(self):
-        parts = [f"GOMAXPROCS={len(self.procs)}", f"makespan={short_duration(self.makespan_ns)}",
+        parts = [f"GOMAXPROCS={self.gomaxprocs}", f"makespan={short_duration(self.makespan_ns)}",
                  f"goroutines={int(self.counters.get('goroutines', 0)):,}",
                  f"threads={int(self.counters.get('threads', 0))}"]
         lat = self.sched_latencies
@@ -237,6 +255,8 @@ class Result:
                 and snap(self) == snap(other) and self.program_names == other.program_names
                 and tuple(self.trace_window or ()) == tuple(other.trace_window or ())
                 and same(self.threads, other.threads)
+                and [tuple(r) for r in self.gomaxprocs_history]
+                == [tuple(r) for r in other.gomaxprocs_history]
                 and self.sched_latencies == other.sched_latencies)
 
     def __eq__(self, other):
@@ -310,6 +330,8 @@ class Result:
                 "schedtrace": list(self.schedtrace), "program_names": list(self.program_names),
                 "trace_window": None if self.trace_window is None else list(self.trace_window),
                 "snapshot": None if self.snapshot is None else self.snapshot.as_dict(),
+                "gomaxprocs_history": [[int(t), int(o), int(n), str(c)]
+                                       for t, o, n, c in self.gomaxprocs_history],
                 "latency_sum": (None if self.sched_latencies is None
                                 else self.sched_latencies.total_ns)}
         arrays = {"meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
@@ -371,5 +393,6 @@ def load(path):
                   monitor=arrays.get("monitor"), snapshot=snapshot,
                   program_names=tuple(meta["program_names"]),
                   trace_window=None if meta["trace_window"] is None else tuple(meta["trace_window"]),
+                  gomaxprocs_history=[tuple(r) for r in meta.get("gomaxprocs_history", [])],
                   sched_latencies=None if lat is None else LatencyHistogram(lat, meta["latency_sum"]),
                   threads=arrays.get("threads"))

@@ -18,13 +18,12 @@ from gmpcore.errors import GoFatalError
 from gmpcore.durations import duration_ns
 from gmpcore.latency import LatencyHistogram
 from gmpcore.results import EVENT_DTYPE, G_DTYPE, P_DTYPE, THREAD_DTYPE, Result, monitor_dtype
-from gmpcore.workload import CompiledWorkload, Workload
+from gmpcore.workload import MAX_GOMAXPROCS, CompiledWorkload, Workload
 
 #: What a duration argument accepts: ns as an int, a string such as "1.5ms",
 #: a datetime.timedelta or a numpy.timedelta64 (gmpcore.durations).
 Duration = Union[int, str, datetime.timedelta, "np.timedelta64"]
 
-MAX_GOMAXPROCS = 4096
 ENGINES = ("compiled", "reference")
 #: Memory the monitor may use when max_samples is not given (its rows grow
 #: with GOMAXPROCS: 8 bytes per P per sample).
@@ -336,7 +335,8 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
     if monitor is not None and monitor_ns <= 0:
         raise ValueError("monitor must be a positive duration")
     kwargs["monitor"] = monitor_ns
-    row_bytes = 8 * (10 + nprocs) + 4 * nprocs   # the engine's row and the result's
+    np_alloc = max(nprocs, compiled.max_gomaxprocs)    # a queue column per P allocated
+    row_bytes = 8 * (10 + np_alloc) + 4 * np_alloc    # the engine's row and the result's
     if max_samples is None:
         kwargs["max_samples"] = max(1, min(MAX_SAMPLES_DEFAULT, MONITOR_BUDGET // row_bytes))
     else:
@@ -491,11 +491,13 @@ def _result(raw, nprocs, program_names):
     monitor = None
     if raw["monitor"] is not None and len(raw["monitor"]):
         samples = raw["monitor"]
-        if isinstance(samples, np.ndarray) and samples.dtype == monitor_dtype(nprocs):
+        if isinstance(samples, np.ndarray):
             monitor = samples
         else:
+            # A local-queue column per P allocated (more than gomaxprocs when
+            # the workload calls gomaxprocs(n) with a larger n).
             monitor = np.array([tuple(r) for r in samples],
-                               dtype=monitor_dtype(nprocs))
+                               dtype=monitor_dtype(len(samples[0][-1])))
     snapshot = None
     if raw["snapshot"] is not None:
         from gmpcore.snapshot import Snapshot
@@ -504,5 +506,6 @@ def _result(raw, nprocs, program_names):
     return Result(makespan_ns=int(raw["makespan_ns"]), goroutines=rows, procs=procs,
                   counters=raw["counters"], schedtrace=raw["schedtrace"], events=events,
                   monitor=monitor, snapshot=snapshot, program_names=tuple(program_names),
+                  gomaxprocs_history=[tuple(r) for r in raw["gomaxprocs_history"]],
                   sched_latencies=LatencyHistogram(raw["sched_latencies"],
                                                    raw["sched_latency_sum"]))

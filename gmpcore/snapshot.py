@@ -12,9 +12,11 @@ The dict (lists head first; ``-1`` where there is none)::
     {"time": ns, "gomaxprocs": int,
      "ms": [{"id", "p", "curg", "state"}, ...],        # state: running, spinning,
                                                        # syscall, idle, netpoll, sysmon,
-                                                       # stealing, starting, scheduling
+                                                       # stealing, starting, scheduling,
+                                                       # stw-wait
      "ps": [{"id", "status", "m", "runq", "runnext", "timers"}, ...],
-                                                       # status: idle, running, syscall
+                                                       # status: idle, running, syscall,
+                                                       # gcstop (during a stop-the-world)
      "global_queue": [goid, ...], "idle_ms": [id, ...], "idle_ps": [id, ...],
      "syscalls": [(goid, m), ...], "netpoll_waiting": int, "sleeping": int,
      "goroutines": int}
@@ -61,9 +63,9 @@ __all__ = ["Snapshot", "M_STATES", "P_STATUSES"]
 
 #: M states the engines report; others are drawn as given.
 M_STATES = ("running", "spinning", "syscall", "idle", "netpoll", "sysmon", "stealing",
-            "starting", "scheduling")
+            "starting", "scheduling", "stw-wait")
 #: P statuses the engines report; others are drawn as given.
-P_STATUSES = ("idle", "running", "syscall")
+P_STATUSES = ("idle", "running", "syscall", "gcstop")
 _REQUIRED = ("time", "gomaxprocs", "ms", "ps")
 _INDENT = 5           # where a P's queues start, under the "P" of "M0 ─ P0"
 

@@ -29,9 +29,10 @@ and ``sleeping`` (Gs parked in the netpoller and on timers).
 
 import numpy as np
 
-from gmpcore.events import G_DEAD, G_RUNNING, G_SYSCALL, P_IDLE, P_RUNNING, P_SYSCALL, WAIT_REASONS
+from gmpcore.events import (G_DEAD, G_RUNNING, G_SYSCALL, P_GCSTOP, P_IDLE, P_RUNNING, P_SYSCALL,
+                            WAIT_REASONS)
 
-_P_STATUS = {P_IDLE: "idle", P_RUNNING: "running", P_SYSCALL: "syscall"}
+_P_STATUS = {P_IDLE: "idle", P_RUNNING: "running", P_SYSCALL: "syscall", P_GCSTOP: "gcstop"}
 
 
 def schedtrace_line(since_start_ns, gomaxprocs, idleprocs, threads, spinning, needspinning,
@@ -99,6 +100,8 @@ def _m_state(m, g_status):
         return "sysmon"
     if m["idle"]:
         return "idle"
+    if m.get("stw"):
+        return "stw-wait"          # stopping or restarting the world for its G
     if m["curg"] >= 0:
         return "syscall" if g_status[m["curg"]] == G_SYSCALL else "running"
     if m["poller"]:

@@ -31,8 +31,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from gmpcore.events import (
-    EV_HANDOFF, EV_PREEMPT, EV_RUN, EV_SPILL, EV_STEAL, EV_STOP, EV_SYSCALL_ENTER,
-    EV_SYSCALL_EXIT, EV_THREAD_CREATE, EV_WAIT, STOP_REASONS, WAIT_REASONS,
+    EV_HANDOFF, EV_PREEMPT, EV_PROCS, EV_RUN, EV_SPILL, EV_STEAL, EV_STOP, EV_STW_DONE,
+    EV_STW_START, EV_SYSCALL_ENTER, EV_SYSCALL_EXIT, EV_THREAD_CREATE, EV_WAIT, STOP_PARK,
+    STOP_REASONS, WAIT_REASONS, WAIT_STOPPING_THE_WORLD,
 )
 
 PID_PS, PID_MS = 1, 2
@@ -158,6 +159,16 @@ def _scan(res):
                 del syscall_p[held]
             if arg in (0, 1):                        # fast path: g runs on at once
                 open_run(t, m, p, g, False, True)
+        elif kind == EV_STW_START:
+            # The G stops the world: it waits, off its slice, until the restart.
+            close_run(t, g, STOP_PARK, m, p)
+            runs[last_run[g]] = runs[last_run[g]][:-1] + (WAIT_STOPPING_THE_WORLD,)
+            instants.append(("stop the world", p_tid(p), t, {"goid": goid[g]}))
+        elif kind == EV_STW_DONE:
+            open_run(t, m, p, g, False)
+            instants.append(("start the world", p_tid(p), t, {"pause ns": arg}))
+        elif kind == EV_PROCS:
+            instants.append(("GOMAXPROCS", m_tid(m), t, {"gomaxprocs": arg}))
         elif kind == EV_STEAL:
             stealing[g] = (arg, t)
         elif kind == EV_HANDOFF:

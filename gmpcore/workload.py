@@ -96,7 +96,8 @@ from gmpcore.durations import (
 __all__ = [
     "Chan", "CompiledWorkload", "GoroutineLeakWarning", "Opcode", "Operation", "Program",
     "WaitGroup", "Workload",
-    "add", "cpu", "done", "exit", "go", "gosched", "netwait", "recv", "repeat", "send",
+    "add", "cpu", "done", "exit", "go", "gomaxprocs", "gosched", "netwait", "recv", "repeat",
+    "send",
     "sleep", "stack", "syscall", "wait",
 ]
 
@@ -109,6 +110,7 @@ MAX_CHAN_CAP = 2**31
 MAX_STACK = 2**40
 MAX_CHANNELS = 10**7
 MAX_WAITGROUPS = 10**7
+MAX_GOMAXPROCS = 4096        # simulate(gomaxprocs=...)'s bound, and gomaxprocs(n)'s
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
@@ -138,6 +140,8 @@ class Opcode(enum.IntEnum):
     LOOP = 11
     ENDLOOP = 12
     STACK = 13
+    GOMAXPROCS = 14
+    # 15 and 16 are reserved (LockOSThread / UnlockOSThread, docs/design/machine.md §4.2).
 
 
 # ---------------------------------------------------------------- handles
@@ -375,6 +379,38 @@ def gosched():
     return Operation("gosched", Opcode.GOSCHED, text="gosched()")
 
 
+def gomaxprocs(n):
+    """``runtime.GOMAXPROCS(n)``: set the number of Ps while the program runs.
+
+    ``n <= 0`` only reads the value: nothing changes, at no cost.  ``n > 0``
+    stops automatic updates for good (Go's ``customGOMAXPROCS``); if `n`
+    differs from the current count the goroutine stops the world (every P
+    stops; a goroutine that does not reach a safe point holds everyone up),
+    ``procresize`` runs, and the world restarts with `n` Ps
+    (docs/design/machine.md §1.3-§1.5).  ``res.gomaxprocs_history`` lists the
+    changes and ``res.counters["stw_total_ns"]`` the pauses.
+
+    Parameters
+    ----------
+    n : int
+        At most 4096 (``MAX_GOMAXPROCS``).
+
+    Examples
+    --------
+    >>> import gmpcore as gmp
+    >>> wl = gmp.Workload()
+    >>> _ = wl.main(gmp.cpu("1ms"), gmp.gomaxprocs(2), gmp.cpu("1ms"))
+    >>> res = gmp.simulate(wl, gomaxprocs=4)
+    >>> [(old, new, cause) for _, old, new, cause in res.gomaxprocs_history]
+    [(4, 2, 'user')]
+    >>> res.counters["stw_count"], len(res.procs)
+    (1, 4)
+    """
+    n = _int_arg(n, "gomaxprocs() argument n", -2**63, MAX_GOMAXPROCS,
+                 f"[-2**63, {MAX_GOMAXPROCS}] (n <= 0 changes nothing)")
+    return Operation("gomaxprocs", Opcode.GOMAXPROCS, (n,), text=f"gomaxprocs({n})")
+
+
 def exit():  # noqa: A001 - the workload op, not the builtin
     """The goroutine's function returns here: the goroutine ends.
 
@@ -490,7 +526,7 @@ def stack(nbytes):
     return Operation("stack", Opcode.STACK, (n,), text=f"stack({n})")
 
 
-_BUILDERS = frozenset(["cpu", "syscall", "sleep", "netwait", "go", "gosched", "exit",
+_BUILDERS = frozenset(["cpu", "syscall", "sleep", "netwait", "go", "gosched", "gomaxprocs", "exit",
                        "send", "recv", "add", "done", "wait", "repeat", "stack"])
 
 
@@ -626,6 +662,7 @@ class Workload:
             n_waitgroups=self._n_waitgroups,
             loop_depth=np.array(depth, dtype=np.int64),
             program_names=tuple(p.name or "" for p in self._programs),
+            max_gomaxprocs=asm.max_gomaxprocs,
         )
 
 
@@ -663,6 +700,7 @@ class _Assembler:
         self.code = array("q")            # 4 ints per row; compact for large workloads
         self.dists, self._dist_ids = [], {}
         self.sent, self.received = set(), set()
+        self.max_gomaxprocs = 0           # the largest gomaxprocs(n) operand (0: none > 0)
 
     @property
     def pc(self):
@@ -698,6 +736,8 @@ class _Assembler:
                 self.sent.add(a)
             elif op.opcode == Opcode.RECV:
                 self.received.add(a)
+            elif op.opcode == Opcode.GOMAXPROCS:
+                self.max_gomaxprocs = max(self.max_gomaxprocs, a)
         return used
 
 
@@ -762,6 +802,7 @@ _OPERANDS = {
                   ("exit pc", 0, "code")),
     Opcode.ENDLOOP: (("body pc", 0, "code"), ("depth", 0, MAX_LOOP_DEPTH - 1), None),
     Opcode.STACK: (("bytes", 1, MAX_STACK), None, None),
+    Opcode.GOMAXPROCS: (("n", -2**63, MAX_GOMAXPROCS), None, None),
 }
 _COUNTED = {"dists": "len(dists)", "chans": "len(chan_cap)", "wgs": "n_waitgroups",
             "programs": "len(entry)", "code": "len(code)"}
@@ -901,6 +942,12 @@ def _check_compiled(cw):
     if (i := _first(depth != used)) is not None:
         _bad(f"loop_depth[{i}] must be {used[i]}, the deepest LOOP nesting in program {i}, "
              f"got {depth[i]}")
+    # ---- the P arrays an engine allocates: the largest GOMAXPROCS operand
+    ops = a[op == Opcode.GOMAXPROCS]
+    want = max(0, int(ops.max())) if len(ops) else 0
+    if cw.max_gomaxprocs != want:
+        _bad(f"max_gomaxprocs must be {want}, the largest GOMAXPROCS operand (0 if none is "
+             f"positive), got {cw.max_gomaxprocs}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -919,7 +966,9 @@ class CompiledWorkload:
       ``dists`` row for CPU/SYSCALL/SLEEP/NETWAIT, flags 0 or 1, a program
       and ``0 <= count <= 10**9`` for GO, a channel for SEND/RECV, a
       WaitGroup for WG_ADD/WG_WAIT (any int64 delta), ``1 <= bytes <= 2**40``
-      for STACK, ``0 <= count <= 2**62`` for LOOP; unused operands are 0;
+      for STACK, ``0 <= count <= 2**62`` for LOOP, ``n <= 4096`` for
+      GOMAXPROCS; unused operands are 0; ``max_gomaxprocs`` is the largest
+      GOMAXPROCS operand (0 if none is positive);
     * every ``LOOP`` has its ``ENDLOOP`` later in the same program, properly
       nested, with a non-empty body: both carry the nesting depth in b,
       ``ENDLOOP``'s a is the pc after its ``LOOP``, ``LOOP``'s c the pc after
@@ -949,6 +998,9 @@ class CompiledWorkload:
         goroutine running it needs.
     program_names : tuple of str
         ``"main"`` for program 0, the ``name=`` given to the others or ``""``.
+    max_gomaxprocs : int
+        The largest ``gomaxprocs(n)`` operand, 0 if none is positive: engines
+        allocate their P arrays once for it.
     """
 
     code: np.ndarray
@@ -958,6 +1010,7 @@ class CompiledWorkload:
     n_waitgroups: int
     loop_depth: np.ndarray
     program_names: tuple = ()
+    max_gomaxprocs: int = 0
 
     def __post_init__(self):
         set_ = object.__setattr__                 # frozen: assign once, here
@@ -977,12 +1030,18 @@ class CompiledWorkload:
                             f"got {type(names).__name__}")
         names = tuple(names) or ("",) * len(self.entry)
         set_(self, "program_names", names)
+        mg = self.max_gomaxprocs
+        if isinstance(mg, (bool, np.bool_)) or not hasattr(mg, "__index__"):
+            raise TypeError(f"CompiledWorkload: max_gomaxprocs must be an int, "
+                            f"got {type(mg).__name__} {mg!r}")
+        set_(self, "max_gomaxprocs", operator.index(mg))
         _check_compiled(self)
 
     def __reduce__(self):
         # copy, deepcopy and pickle go through the constructor and its checks.
         return (CompiledWorkload, (self.code, self.dists, self.entry, self.chan_cap,
-                                   self.n_waitgroups, self.loop_depth, self.program_names))
+                                   self.n_waitgroups, self.loop_depth, self.program_names,
+                                   self.max_gomaxprocs))
 
     @property
     def n_programs(self):
@@ -1045,6 +1104,8 @@ class CompiledWorkload:
             return f"count={a} depth={b} exit={c}"
         if op == Opcode.ENDLOOP:
             return f"body={a} depth={b}"
+        if op == Opcode.GOMAXPROCS:
+            return f"n={a}"
         if op == Opcode.STACK:
             return f"bytes={a}"
         return ""                                 # EXIT, GOSCHED

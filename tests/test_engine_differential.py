@@ -52,6 +52,7 @@ def assert_same_result(ref, cmp):
                                  f" cmp {cmp.events[max(0, i - 3):i + 2]}")
     assert ref.makespan_ns == cmp.makespan_ns
     assert ref.counters == cmp.counters
+    assert ref.gomaxprocs_history == cmp.gomaxprocs_history
     assert ref.schedtrace == cmp.schedtrace
     assert ref.sched_latencies == cmp.sched_latencies
     assert ref.goroutines.dtype == cmp.goroutines.dtype

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "gmpcore"
 CONCEPTS = ["heap", "gtable", "sched", "timers", "netpoll", "program", "sync", "syscalls",
-            "sysmon", "cpu", "check", "observe"]
+            "sysmon", "cpu", "stw", "check", "observe"]
 
 # Functions named after Go's runtime (or the design's step names), by concept.
 GO_NAMED = {
@@ -34,6 +34,9 @@ GO_NAMED = {
             "deschedule", "cpu_release", "cpu_arm", "cpu_slice_end", "quota_charge",
             "quota_rearm", "period_timer_start", "quota_period", "quota_exhausted",
             "unthrottle", "quota_set", "cpu_check"],
+    "stw": ["gomaxprocs_stw", "stw_begin", "stw_step", "stopTheWorldWithSema", "preemptall",
+            "p_gcstopped", "gcstopm", "entersyscall_gcwait", "stw_stopped", "stw_end",
+            "startTheWorldWithSema", "mget", "procresize", "pdestroy"],
     "check": ["check_invariants"],
     "observe": ["observe"],
 }

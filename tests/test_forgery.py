@@ -297,7 +297,8 @@ def parts(c):
     """The fields of `c` as fresh writable arrays, ready to break."""
     return dict(code=np.array(c.code), dists=np.array(c.dists), entry=np.array(c.entry),
                 chan_cap=np.array(c.chan_cap), n_waitgroups=c.n_waitgroups,
-                loop_depth=np.array(c.loop_depth), program_names=c.program_names)
+                loop_depth=np.array(c.loop_depth), program_names=c.program_names,
+                max_gomaxprocs=c.max_gomaxprocs)
 
 
 def rows(p, *opcodes):
@@ -359,9 +360,23 @@ def no_exit_at_end(p):
     p["code"][ends(p)[0]] = (O.GOSCHED, 0, 0, 0)
 
 
-@mutation(r"unknown opcode 14 \(opcodes are 0 to 13\)")
+@mutation(r"unknown opcode 15 \(opcodes are 0 to 14\)")
 def opcode_too_big(p):
-    p["code"][0, 0] = 14
+    p["code"][0, 0] = 15
+
+
+@mutation(r"GOMAXPROCS: operand a \(n\) must be in \[-9223372036854775808, 4096\]")
+def gomaxprocs_too_big(p):
+    r = rows(p, O.GOMAXPROCS)
+    if not len(r):
+        return False
+    p["code"][r[0], 1] = 4097
+    p["max_gomaxprocs"] = 4097
+
+
+@mutation(r"max_gomaxprocs must be \d+, the largest GOMAXPROCS operand")
+def max_gomaxprocs_wrong(p):
+    p["max_gomaxprocs"] += 1
 
 
 @mutation(r"unknown opcode -1")
@@ -663,7 +678,7 @@ def rich():
             gmp.syscall("1us", blocking=True), gmp.syscall("2us"),
             gmp.sleep(gmp.lognormal(1000, 0.5)), gmp.netwait(gmp.exponential(100)),
             gmp.gosched(), gmp.repeat(6, gmp.recv(ch)), gmp.wait(wg), gmp.stack("8KiB"),
-            gmp.cpu(7, preemptible=False))
+            gmp.cpu(7, preemptible=False), gmp.gomaxprocs(3), gmp.gomaxprocs(0))
     return wl
 
 

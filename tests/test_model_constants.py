@@ -20,6 +20,7 @@ GOIDCACHE_BATCH        16           proc.go ``_GoidCacheBatch = 16``
 STACK_MIN              2048 B       stack.go ``fixedStack`` on linux/amd64 (stackMin 2048)
 NETPOLL_MAX_EVENTS     128          netpoll_epoll.go netpoll: ``var events [128]syscallx.EpollEvent``
 NETPOLL_RESOLUTION     1 ms         netpoll_epoll.go: epoll_wait takes a timeout in whole ms
+STW_PREEMPT_PERIOD     100 µs       proc.go stopTheWorldWithSema: ``notetsleep(&sched.stopnote, 100*1000)``
 =====================  ===========  ============================================
 """
 
@@ -44,6 +45,7 @@ GO_VALUES = dict(
     STACK_MIN=2048,
     NETPOLL_MAX_EVENTS=128,
     NETPOLL_RESOLUTION=1000 * 1000,
+    STW_PREEMPT_PERIOD=100 * 1000,
 )
 MODEL_OWN = {"ZERO_TIME_BUDGET", "REUSE_PROBE"}
 # Linux's, as its documentation and source have them (docs/design/machine.md
@@ -89,7 +91,7 @@ def test_reference_engine_uses_the_shared_values():
 
 # Go's literals as they would appear if copied into an engine's code again.
 BARE = [r"%\s*61\b", r"\b10_?000_?000\b", r"\b20_?000\b", r"\b60_?000_?000_?000\b",
-        r">\s*50\b", r"\b2048\b", r"\b3_?000\b"]
+        r">\s*50\b", r"\b2048\b", r"\b3_?000\b", r"\b100_?000\b"]
 _ROOT = pathlib.Path(__file__).resolve().parent.parent
 REFERENCE = sorted(str(p.relative_to(_ROOT)) for p in (_ROOT / "gmpcore/reference").glob("*.py")
                    if p.name not in ("__init__.py", "runq.py"))

@@ -46,7 +46,8 @@ def durations(draw, max_ns=40 * US):
 @st.composite
 def leaf_op(draw, depth=0):
     """Operations that cannot block forever (they may park for a while): a list."""
-    kinds = ["cpu", "cpu", "cpu", "sleep", "netwait", "syscall", "gosched", "stack"]
+    kinds = ["cpu", "cpu", "cpu", "sleep", "netwait", "syscall", "gosched", "stack",
+             "gomaxprocs"]
     if depth < 2:
         kinds.append("repeat")
     kind = draw(st.sampled_from(kinds))
@@ -68,6 +69,9 @@ def leaf_op(draw, depth=0):
         return [gmp.gosched()]
     if kind == "stack":
         return [gmp.stack(draw(st.integers(1, 64 * 1024)))]
+    if kind == "gomaxprocs":
+        # mostly a change (a stop-the-world); sometimes 0 (a query) or the same value
+        return [gmp.gomaxprocs(draw(st.sampled_from([0, 1, 1, 2, 2, 3, 4, 6])))]
     body = draw(leaf_ops(3, depth=depth + 1))
     return [gmp.repeat(draw(st.integers(0, 3)), *body)]
 

@@ -3,7 +3,7 @@
 Compiled twin: gmpcore/_engine_check.pxi.
 """
 
-from gmpcore.events import G_DEAD, G_WAITING, P_IDLE, P_RUNNING, WAIT_IO
+from gmpcore.events import G_DEAD, G_WAITING, P_DEAD, P_GCSTOP, P_IDLE, P_RUNNING, WAIT_IO
 
 
 class Checks:
@@ -41,6 +41,8 @@ class Checks:
                 put(g.idx, "a WaitGroup")
         for g in self.io_ready:
             put(g.idx, "the netpoller's ready list")
+        for g in self.stw_sema:
+            put(g.idx, "the stop-the-world semaphore")
         io_pending = sum(1 for g in self.gs if g.status == G_WAITING and g.waitreason == WAIT_IO)
         assert io_pending == self.io_waiters, "netpoll waiter count"
         for g in self.gs:
@@ -55,5 +57,17 @@ class Checks:
         for p in self.ps:
             if p.status == P_RUNNING:
                 assert p.m is not None and p.m.p is p, f"P{p.id} running without its M"
+        # Stop the world (docs/design/machine.md §6 item 6).
+        assert self.stopwait >= 0, "stopwait < 0"
+        if self.gcwaiting:
+            assert self.stopwait == sum(p.status != P_GCSTOP for p in self.ps), \
+                "stopwait disagrees with the Ps not stopped"
+        else:
+            assert all(p.status != P_GCSTOP for p in self.ps), \
+                "a P is _Pgcstop outside a stop-the-world"
+        for p in self.allp[self.nprocs:]:
+            assert (p.status == P_DEAD and p.m is None and self.q.runqempty(p.id)
+                    and not p.timers and p not in self.pidle), \
+                "a P beyond gomaxprocs is not dead and empty"
         if self.cpu_on:
             self.cpu_check()

@@ -2,7 +2,7 @@
 
 # Opcodes (docs/simulator-design.md §1.1).
 (OP_EXIT, OP_CPU, OP_SYSCALL, OP_SLEEP, OP_NETWAIT, OP_GO, OP_GOSCHED, OP_SEND,
- OP_RECV, OP_WG_ADD, OP_WG_WAIT, OP_LOOP, OP_ENDLOOP, OP_STACK) = range(14)
+ OP_RECV, OP_WG_ADD, OP_WG_WAIT, OP_LOOP, OP_ENDLOOP, OP_STACK, OP_GOMAXPROCS) = range(15)
 
 # What an M does when its pending event fires.
 PH_RUN = "run"              # continue its G's program
@@ -14,6 +14,14 @@ PH_START = "start"          # a woken or new M takes its nextp
 PH_SYSCALL = "syscall"      # its system call returns
 PH_NETPOLL = "netpoll"      # blocked in netpoll
 PH_IDLE = "idle"            # parked on midle
+PH_STW_WAIT = "stw_wait"    # stopping/starting the world (RefEngine.stw_state says which step)
+
+# Where a stop-the-world is (RefEngine.stw_state).
+STW_NONE = 0                # no stop-the-world
+STW_STOPPING = 1            # the caller pays stw_stop before stopping the Ps
+STW_WAITING = 2             # gcwaiting: asleep on stopnote, re-preempting every 100 µs
+STW_WOKEN = 3               # the last P stopped; the caller is waking up
+STW_STARTING = 4            # stopped: the caller pays stw_start + procresize, then restarts
 
 # Event kinds in the heap.
 E_M, E_PREEMPT, E_IO, E_SYSMON = 0, 1, 2, 3

@@ -18,7 +18,7 @@ import numpy as np
 
 from gmpcore.costs import CostModel
 from gmpcore.errors import GoFatalError
-from gmpcore.events import EV_THREAD_CREATE, G_RUNNABLE, G_RUNNING, P_IDLE
+from gmpcore.events import CAUSE_USER, CAUSES, EV_THREAD_CREATE, G_RUNNABLE, G_RUNNING, P_DEAD, P_IDLE
 from gmpcore.latency import N_COUNTS as LAT_N_COUNTS
 from gmpcore.model import SYSMON_MIN_DELAY
 from gmpcore.reference.check import Checks
@@ -40,7 +40,9 @@ from gmpcore.reference.common import (
     PH_SCHEDULE,
     PH_START,
     PH_STEAL,
+    PH_STW_WAIT,
     PH_SYSCALL,
+    STW_NONE,
 )
 from gmpcore.reference.gtable import GTable
 from gmpcore.reference.heap import EventHeap
@@ -50,13 +52,14 @@ from gmpcore.reference.program import Goroutines
 from gmpcore.reference.runq import RefSched, _cheaprand, _seed_state
 from gmpcore.reference.sched import M, P, SchedCore
 from gmpcore.reference.sync import Chan, SyncObjects, WaitGroup
+from gmpcore.reference.stw import StopTheWorld, steal_order
 from gmpcore.reference.syscalls import Syscalls
 from gmpcore.reference.sysmon import Sysmon
 from gmpcore.reference.timers import Timers
 
 
 class RefEngine(EventHeap, GTable, SchedCore, Timers, NetPoller, Goroutines,
-                SyncObjects, Syscalls, Sysmon, Cpus, Checks, Observer):
+                SyncObjects, Syscalls, Sysmon, Cpus, StopTheWorld, Checks, Observer):
     """One simulation run.  ``RefEngine(...).run()`` returns the result dict.
 
     Each base class is one concept, in its own module, the twin of one of
@@ -95,14 +98,28 @@ class RefEngine(EventHeap, GTable, SchedCore, Timers, NetPoller, Goroutines,
         self.rng = np.random.Generator(np.random.PCG64(seed))     # workload durations
         self.cheaprand = _seed_state(seed)                         # scheduler randomness
         # Queues: the reference model of §2.  A G is queued by its index.
-        self.q = RefSched(gomaxprocs, seed=seed, sysmon=runnext)
-        self.order = [i for i in range(1, gomaxprocs + 1) if math.gcd(i, gomaxprocs) == 1]
+        # P arrays for the most Ps the run can have; those past gomaxprocs are _Pdead.
+        np_alloc = max(gomaxprocs, int(getattr(compiled, "max_gomaxprocs", 0)))
+        self.q = RefSched(np_alloc, seed=seed, sysmon=runnext)
+        self.q.nprocs = gomaxprocs
+        self.order = steal_order(gomaxprocs)
         self.now = 0
         self.heap, self.seq = [], 0
         self.heap_cap = 64                        # compact_events when the heap reaches it
         self.events = []
         self.gs, self.ms = [], []
-        self.ps = [P(i) for i in range(gomaxprocs)]
+        self.allp = [P(i) for i in range(np_alloc)]
+        for p in self.allp[gomaxprocs:]:
+            p.status = P_DEAD
+        self.ps = self.allp[:gomaxprocs]          # Go's allp: the Ps that exist now
+        self.np_seen = gomaxprocs
+        # Stop the world (reference/stw.py).
+        self.gcwaiting, self.stopwait = False, 0
+        self.stw_state, self.stw_m, self.stw_reason, self.stw_t0 = STW_NONE, None, 0, 0
+        self.newprocs, self.newprocs_cause = 0, CAUSE_USER
+        self.stw_owner, self.stw_sema = None, []
+        self.custom = False
+        self.gomaxprocs_history = []
         self.chans = [Chan(int(c)) for c in np.asarray(compiled.chan_cap).tolist()]
         self.wgs = [WaitGroup() for _ in range(int(compiled.n_waitgroups))]
         self.pidle, self.midle = [], []          # LIFO stacks (§3.6)
@@ -119,7 +136,8 @@ class RefEngine(EventHeap, GTable, SchedCore, Timers, NetPoller, Goroutines,
                        "lasttrace": None, "starttime": 0}
         self.counters = dict(threads=0, steals=0, spills=0, handoffs=0, preemptions=0,
                              syscalls=0, spinning=0, netpolls=0, timers=0, events=0,
-                             events_dropped=0, goroutines=0)
+                             events_dropped=0, goroutines=0, gomaxprocs_changes=0,
+                             stw_count=0, stw_stopping_ns=0, stw_total_ns=0)
         self.schedtrace = []
         self.lat_counts = [0] * LAT_N_COUNTS      # /sched/latencies, gmpcore.latency's layout
         self.lat_sum = 0
@@ -263,6 +281,8 @@ class RefEngine(EventHeap, GTable, SchedCore, Timers, NetPoller, Goroutines,
             self.exitsyscall(m)
         elif phase == PH_NETPOLL:
             self.netpoll_return(m)
+        elif phase == PH_STW_WAIT:
+            self.stw_step(m)
 
     def result(self):
         self.cpu_close()
@@ -291,7 +311,10 @@ class RefEngine(EventHeap, GTable, SchedCore, Timers, NetPoller, Goroutines,
                             g.created, g.first_run, g.finished,
                             g.runnable_ns, g.running_ns, g.preemptions, g.steals,
                             g.status, g.waitreason, g.stack) for g in self.gs],
-            "procs": [(p.id, p.busy_ns, p.schedtick, p.steals, p.idle_ns) for p in self.ps],
+            "procs": [(p.id, p.busy_ns, p.schedtick, p.steals, p.idle_ns)
+                      for p in self.allp[:self.np_seen]],
+            "gomaxprocs_history": [(t, old, new, CAUSES[c])
+                                   for t, old, new, c in self.gomaxprocs_history],
             "schedtrace": list(self.schedtrace),
             "sched_latencies": np.array(self.lat_counts, dtype=np.uint64),
             "sched_latency_sum": self.lat_sum,

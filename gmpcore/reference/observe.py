@@ -27,7 +27,7 @@ class Observer:
         return (t, len(live), sum(g.status == G_RUNNABLE for g in live),
                 sum(g.status == G_RUNNING for g in live), self.q.globrunqsize(), len(self.ms),
                 len(self.midle), self.nmspinning, self.npidle(), sum(g.stack for g in live),
-                tuple(self.q.runqsize(p.id) for p in self.ps))
+                tuple(self.q.runqsize(p.id) for p in self.allp))   # dead Ps hold 0
 
     def view(self):
         """The scheduler's state now, as gmpcore.state describes it."""
@@ -46,7 +46,8 @@ class Observer:
                      idle=any(p is q for q in self.pidle)) for p in self.ps],
             ms=[dict(id=m.id, p=nil(m.p), curg=-1 if m.curg is None else m.curg.idx,
                      nextp=nil(m.nextp), spinning=bool(m.spinning), idle=id(m) in midle,
-                     poller=m is self.poller, sysmon=m is self.sysmon_m) for m in self.ms],
+                     poller=m is self.poller, sysmon=m is self.sysmon_m, stw=m is self.stw_m)
+                for m in self.ms],
             goid=np.array([g.goid for g in self.gs], dtype=np.int64),
             g_status=np.array([g.status for g in self.gs], dtype=np.uint8),
             g_waitreason=np.array([g.waitreason for g in self.gs], dtype=np.uint8),

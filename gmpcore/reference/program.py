@@ -25,6 +25,7 @@ from gmpcore.reference.common import (
     OP_ENDLOOP,
     OP_EXIT,
     OP_GO,
+    OP_GOMAXPROCS,
     OP_GOSCHED,
     OP_LOOP,
     OP_NETWAIT,
@@ -149,6 +150,17 @@ class Goroutines:
                 return self.park(m, g, WAIT_IO)
             if op == OP_SYSCALL:
                 return self.entersyscall(m, g, self.sample(a), bool(b))
+            if op == OP_GOMAXPROCS:
+                # runtime.GOMAXPROCS(a) (§1.3): a <= 0 only reads it; otherwise
+                # custom from now on, and a STW unless a is the current value
+                # (remaining >= 0: woken from gcsema, the check was done).
+                if a <= 0:
+                    continue
+                if g.remaining < 0:
+                    self.custom = True
+                    if a == self.nprocs:
+                        continue
+                return self.gomaxprocs_stw(m, g, a)
             raise AssertionError(f"unknown opcode {op}")
 
     def newproc(self, p, parent, program):

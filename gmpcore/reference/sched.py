@@ -207,6 +207,9 @@ class SchedCore:
             self.counters["spinning"] += 1
             self.startm(p, True)
             return
+        if self.gcwaiting:                       # the STW takes the P (§1.4)
+            self.p_gcstopped(p)
+            return
         if self.npidle() == self.nprocs - 1 and self.lastpoll != 0:
             self.startm(p, False)
             return
@@ -259,6 +262,8 @@ class SchedCore:
         self.resume(m, self.now + self.costs.schedule, PH_EXECUTE)
 
     def find_runnable(self, m):
+        if self.gcwaiting:                       # top: a STW wants our P (§1.4)
+            return self.gcstopm(m)
         p = m.p
         # 3. This P's expired timers (they ready Gs into our runnext).
         self.check_timers(m, p, p)
@@ -307,6 +312,9 @@ class SchedCore:
                               self.order[(r // self.nprocs) % len(self.order)], 0]
             enum = st["enum"]
             while enum[2] < self.nprocs:
+                if self.gcwaiting and st["backed_off"] is None:
+                    m.steal = None
+                    return self.find_runnable(m)  # newWork: back to the top, which stops (§1.4)
                 victim = self.ps[enum[0]]
                 if victim is not p:
                     if last and victim.timers and st["timers_at"] != enum[2]:
@@ -369,6 +377,8 @@ class SchedCore:
         p = m.p
         poll_until = m.poll_until
         m.poll_until = 0
+        if self.gcwaiting:                       # the re-check under sched.lock (§1.4)
+            return self.find_runnable(m)
         if p.timers and (poll_until == 0 or p.timers[0][0] < poll_until):
             poll_until = p.timers[0][0]
         if self.q.globrunqsize():

@@ -38,6 +38,8 @@ class Syscalls:
                 self.sysmon_wake()
             p.m, m.oldp, m.p = None, p, None
             p.status = P_SYSCALL
+            if self.gcwaiting:
+                self.entersyscall_gcwait(p)
         self.resume(m, self.now + self.costs.syscall_enter + duration, PH_SYSCALL)
 
     def exitsyscall(self, m):

@@ -44,8 +44,10 @@ class Sysmon:
         # rather than checking for idleness again (§4.5 step 2).
         from_deep_sleep = sm["wait"] or sm.pop("woken", False)
         sm["wait"] = False
-        if self.schedtrace_ns <= 0 and self.npidle() == self.nprocs and not from_deep_sleep:
-            # Deep sleep until the next timer (or 60 s) unless woken (§4.5 step 2).
+        if self.schedtrace_ns <= 0 and (self.gcwaiting or self.npidle() == self.nprocs) \
+                and not from_deep_sleep:
+            # Deep sleep until the next timer (or 60 s) unless woken (§4.5 step 2);
+            # during a STW too (startTheWorld wakes it).
             nxt = min((p.timers[0][0] for p in self.ps if p.timers), default=None)
             if nxt is None or nxt > self.now:
                 sleep = SYSMON_DEEP_SLEEP if nxt is None else min(nxt - self.now, SYSMON_DEEP_SLEEP)

@@ -1,0 +1,3 @@
+module gmpcore/stwflip
+
+go 1.22

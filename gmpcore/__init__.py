@@ -68,6 +68,7 @@ from gmpcore.workload import (
     exit,
     go,
     gosched,
+    lock_os_thread,
     netwait,
     recv,
     repeat,
@@ -75,6 +76,7 @@ from gmpcore.workload import (
     sleep,
     stack,
     syscall,
+    unlock_os_thread,
     wait,
 )
 
@@ -98,6 +100,7 @@ __all__ = [
     "format_duration",
     "go",
     "gosched",
+    "lock_os_thread",
     "lognormal",
     "microseconds",
     "milliseconds",
@@ -117,6 +120,7 @@ __all__ = [
     "stack",
     "syscall",
     "uniform",
+    "unlock_os_thread",
     "wait",
     "Deadlock",
     "GoFatalError",

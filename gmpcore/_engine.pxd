@@ -60,7 +60,10 @@ cdef enum Opcode:
     OP_LOOP = 11
     OP_ENDLOOP = 12
     OP_STACK = 13
-    N_OPCODES = 14
+    # 14 is reserved for GOMAXPROCS (docs/design/machine.md §4.2)
+    OP_LOCKOSTHREAD = 15
+    OP_UNLOCKOSTHREAD = 16
+    N_OPCODES = 17
 
 # What an M does when its pending event fires (reference PH_*).
 cdef enum Phase:
@@ -73,6 +76,9 @@ cdef enum Phase:
     PH_SYSCALL = 6      # its system call returns
     PH_NETPOLL = 7      # blocked in netpoll
     PH_IDLE = 8         # parked on midle
+    # 9 is reserved for PH_STW_WAIT (docs/design/machine.md §3.7)
+    PH_LOCKED = 10      # parked in stoplockedm (off midle) until its G is picked
+    PH_DEAD = 11        # after mexit: never runs again
 
 # Event kinds in the heap (reference E_*).
 cdef enum EventKind:
@@ -128,6 +134,12 @@ cdef enum:
     GF_PREEMPTIBLE = 2  # the current CPU burst has safe points
     GF_INBURST = 4      # a CPU burst is under way: rem holds its end time (burst_end)
     GF_SLOWSYSCALL = 8  # left a syscall by exitsyscall0: execute bumps its P's syscalltick (§4.3)
+    GF_LOCKED = 16      # g.lockedm != 0: wired to the M whose lockedg names it (LockOSThread)
+
+# MRec.lockedg besides a G index.
+cdef enum:
+    LOCKEDG_NONE = -1   # not locked
+    LOCKEDG_EXIT = -2   # its locked G exited: the M leaves through mexit at its next step
 
 # Layout constants (Go's and the model's timing constants: _model.pxd).
 cdef enum:
@@ -185,6 +197,10 @@ cdef enum:
     CHK_PIDLE_TWICE = 8   # "a P is on the idle list twice"
     CHK_P_NO_M = 9      # "P{p} running without its M"
     CHK_COUNTS = 10     # compiled-engine only: n_waiting / n_dead disagree with the table
+    CHK_NMIDLELOCKED = 11  # "nmidlelocked"
+    CHK_LOCK_LINK = 12  # "lockedg/lockedm link of M{m}"
+    CHK_DEAD_M = 13     # "dead M{m} holds a P, a G or a nextp"
+    CHK_RUN = 14        # "checkdead: inconsistent counts"
 
 
 cdef struct Costs:
@@ -324,6 +340,9 @@ cdef struct MRec:
     uint32_t st_i                # RandomEnum steps taken
     int32_t st_timers_at         # step whose victim's timers already ran, -1 none
     int32_t st_bo_g              # the victim's runnext G we backed off for, -1 none
+    # LockOSThread (lockedm.pxi): the G wired to this M and the nesting count.
+    int32_t lockedg              # G index, LOCKEDG_NONE, or LOCKEDG_EXIT
+    uint32_t locked_ext          # m.lockedExt
 
 
 cdef struct PRec:
@@ -431,6 +450,12 @@ cdef struct Engine:
     GQueue io_ready              # their fds became ready, not yet polled
     gid_t ready_buf[NETPOLL_MAX_EVENTS]  # netpoll's result (one epoll_wait's worth)
     int32_t poller               # the M blocked in netpoll, -1 none
+    # ---- locked threads (lockedm.pxi)
+    int32_t cur_m                # the M whose step is being run, -1 (sysmon, I/O): newm's caller
+    int32_t template_m           # the template thread, -1 before the first LockOSThread
+    int64_t nmidlelocked         # Ms parked in stoplockedm
+    int64_t nmsys                # system Ms: sysmon, the template thread
+    int64_t nmfreed              # Ms that exited (mexit); mcount = nm - nmfreed
     int64_t n_waiting            # Gs in _Gwaiting
     int64_t n_dead               # Gs in _Gdead
     int64_t live                 # Gs not yet exited

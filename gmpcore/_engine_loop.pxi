@@ -28,6 +28,7 @@ cdef int start(Engine* e) noexcept nogil:
         return nomem(e)
     # runtime.main starts sysmon on a new M without a P (§4.5, §5.5).
     e.n_threads += 1
+    e.nmsys += 1
     log_ev(e, EV_THREAD_CREATE, 1, -1, -1, -1)
     if sysmon_schedule(e, SYSMON_MIN_DELAY, True) < 0:
         return -1
@@ -59,6 +60,8 @@ cdef int dispatch(Engine* e, int32_t m) noexcept nogil:
         mm.nextp = -1
         if acquirep(e, m, p) < 0:
             return -1
+        if mm.lockedg >= 0:                     # woken by startlockedm: run its G
+            return execute(e, m, mm.nextg, False)
         return schedule(e, m)
     elif phase == PH_SYSCALL:
         return exitsyscall(e, m)
@@ -120,13 +123,18 @@ cdef int run_loop(Engine* e) noexcept nogil:
             continue
         e.now = ev.when
         e.n_events += 1
+        # cur_m: whose step this is (newm on a locked M goes through the template thread).
         if ev.kind == E_M:
+            e.cur_m = ev.who
             rc = dispatch(e, ev.who)
         elif ev.kind == E_PREEMPT:
+            e.cur_m = ev.who
             rc = async_preempt_arrives(e, ev.who, ev.gen)
         elif ev.kind == E_IO:
+            e.cur_m = -1
             rc = io_complete(e, ev.who)
         else:
+            e.cur_m = -1
             rc = sysmon_loop(e)
         heap_pop_done(&e.heap)
         if rc < 0 or e.err != ERR_NONE:

@@ -359,9 +359,14 @@ def no_exit_at_end(p):
     p["code"][ends(p)[0]] = (O.GOSCHED, 0, 0, 0)
 
 
-@mutation(r"unknown opcode 14 \(opcodes are 0 to 13\)")
-def opcode_too_big(p):
+@mutation(r"unknown opcode 14 \(opcodes are 0 to 13, 15, 16\)")
+def opcode_reserved(p):
     p["code"][0, 0] = 14
+
+
+@mutation(r"unknown opcode 17 \(opcodes are 0 to 13, 15, 16\)")
+def opcode_too_big(p):
+    p["code"][0, 0] = 17
 
 
 @mutation(r"unknown opcode -1")

@@ -3,6 +3,8 @@
 # Opcodes (docs/simulator-design.md §1.1).
 (OP_EXIT, OP_CPU, OP_SYSCALL, OP_SLEEP, OP_NETWAIT, OP_GO, OP_GOSCHED, OP_SEND,
  OP_RECV, OP_WG_ADD, OP_WG_WAIT, OP_LOOP, OP_ENDLOOP, OP_STACK) = range(14)
+# 14 is reserved for GOMAXPROCS (docs/design/machine.md §4.2).
+OP_LOCKOSTHREAD, OP_UNLOCKOSTHREAD = 15, 16
 
 # What an M does when its pending event fires.
 PH_RUN = "run"              # continue its G's program
@@ -14,6 +16,12 @@ PH_START = "start"          # a woken or new M takes its nextp
 PH_SYSCALL = "syscall"      # its system call returns
 PH_NETPOLL = "netpoll"      # blocked in netpoll
 PH_IDLE = "idle"            # parked on midle
+# (PH_STW_WAIT, docs/design/machine.md §3.7, is reserved)
+PH_LOCKED = "locked"        # parked in stoplockedm (off midle) until its G is picked
+PH_DEAD = "dead"            # after mexit: never runs again
+
+# M.lockedg besides a G: its locked G exited; the M leaves through mexit at its next step.
+LOCKEDG_EXIT = "exit"
 
 # Event kinds in the heap.
 E_M, E_PREEMPT, E_IO, E_SYSMON = 0, 1, 2, 3

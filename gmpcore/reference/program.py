@@ -21,11 +21,13 @@ from gmpcore.latency import bucket_index
 from gmpcore.model import ZERO_TIME_BUDGET
 from gmpcore.reference.common import (
     E_IO,
+    LOCKEDG_EXIT,
     OP_CPU,
     OP_ENDLOOP,
     OP_EXIT,
     OP_GO,
     OP_GOSCHED,
+    OP_LOCKOSTHREAD,
     OP_LOOP,
     OP_NETWAIT,
     OP_RECV,
@@ -33,6 +35,7 @@ from gmpcore.reference.common import (
     OP_SLEEP,
     OP_STACK,
     OP_SYSCALL,
+    OP_UNLOCKOSTHREAD,
     OP_WG_ADD,
     OP_WG_WAIT,
     PH_RUN,
@@ -46,6 +49,8 @@ class Goroutines:
 
     def execute(self, m, g, inherit):
         """execute (§3.4): a new time slice unless inheritTime."""
+        if g.lockedm is not None and g.lockedm is not m:
+            return self.startlockedm(m, g)           # wired to another M: hand it our P
         p = m.p
         m.nextg = None
         m.curg, g.m = g, m
@@ -149,6 +154,12 @@ class Goroutines:
                 return self.park(m, g, WAIT_IO)
             if op == OP_SYSCALL:
                 return self.entersyscall(m, g, self.sample(a), bool(b))
+            if op == OP_LOCKOSTHREAD:
+                self.LockOSThread(m, g)
+                continue
+            if op == OP_UNLOCKOSTHREAD:
+                self.UnlockOSThread(m, g)
+                continue
             raise AssertionError(f"unknown opcode {op}")
 
     def newproc(self, p, parent, program):
@@ -160,6 +171,10 @@ class Goroutines:
     def goexit(self, m, g):
         """goexit0 (§5.2)."""
         self.dropg(m, g, STOP_EXIT)
+        if g.lockedm is not None:
+            # gdestroy: unwire; the thread exits (mexit) instead of scheduling.
+            g.lockedm = None
+            m.lockedg = LOCKEDG_EXIT
         g.status = G_DEAD
         g.finished = self.now
         self.live -= 1

@@ -14,7 +14,7 @@ import pytest
 
 import gmpcore as gmp
 from gmpcore.costs import FIELDS
-from gmpcore.events import EV_M_PARK, EV_THREAD_CREATE
+from gmpcore.events import EV_M_PARK, EV_M_WAKE, EV_RUN, EV_THREAD_CREATE
 
 US = 1_000
 W, C = 1 * US, 5 * US
@@ -203,3 +203,31 @@ def test_scheddetail_shows_the_wiring(engine):
     assert " nmidlelocked=1 " in text.splitlines()[0]
     assert "  M0: p=nil curg=nil" in text and "blocked=true lockedg=1" in text
     assert "  G1: status=4(sleep) m=nil lockedm=0" in text
+
+
+def test_picked_before_its_m_parked(engine):
+    """startlockedm can run before the locked M reaches stoplockedm (Go:
+    notewakeup before mPark, and mPark returns at once).  P=3, gosched
+    costs 10 µs, the worker locks then yields.
+
+    t=0 go(worker): runnext of P0, wakep -> newm M2 for P1 (at C=5).  t=5 M2
+    backs off 3 µs for P0's runnext; t=8 steals the worker, resetspinning ->
+    wakep -> newm M3 for P2 (at 13); the worker locks M2 (template M4) and
+    yields: global queue; M2 is busy in gosched until 18.  t=13 M3 takes
+    the worker from the global queue (schedtick 0 % 61), sees it locked:
+    startlockedm gives P2 to M2 (M2 not parked yet: no wake event), M3
+    stopm.  t=18 M2's schedule -> stoplockedm: hands off P1 (nothing to do,
+    no spinning M, no idle P -> startm(spinning) wakes M3, W), then finds
+    nextp set: acquirep(P2) and runs the worker at once, on P2.
+    """
+    wl = gmp.Workload()
+    worker = wl.program(gmp.lock_os_thread(), gmp.gosched(), gmp.cpu("1us"), name="worker")
+    wl.main(gmp.go(worker), gmp.cpu("100us"))
+    res = gmp.simulate(wl, gomaxprocs=3, seed=1, engine=engine, record_events=True, check=True,
+                       costs=_costs(thread_wake=W, thread_create=C, gosched=10 * US))
+    runs = [(t, m, p) for t, m, p, g in _rows(res, EV_RUN, "time", "m", "p", "g") if g == 1]
+    assert runs == [(8 * US, 2, 1), (18 * US, 2, 2)]
+    assert (13 * US, 2, 2, 1) in _rows(res, EV_M_WAKE, "time", "m", "p", "g")
+    assert (18 * US, 3, 1, -1) in _rows(res, EV_M_WAKE, "time", "m", "p", "g")
+    assert not [r for r in _rows(res, EV_M_PARK, "m", "arg") if r == (2, 1)]
+    assert res.counters["threads_exited"] == 1

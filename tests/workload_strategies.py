@@ -46,7 +46,7 @@ def durations(draw, max_ns=40 * US):
 @st.composite
 def leaf_op(draw, depth=0):
     """Operations that cannot block forever (they may park for a while): a list."""
-    kinds = ["cpu", "cpu", "cpu", "sleep", "netwait", "syscall", "gosched", "stack"]
+    kinds = ["cpu", "cpu", "cpu", "sleep", "netwait", "syscall", "gosched", "stack", "lock"]
     if depth < 2:
         kinds.append("repeat")
     kind = draw(st.sampled_from(kinds))
@@ -68,6 +68,8 @@ def leaf_op(draw, depth=0):
         return [gmp.gosched()]
     if kind == "stack":
         return [gmp.stack(draw(st.integers(1, 64 * 1024)))]
+    if kind == "lock":                           # LockOSThread, or an unlock (maybe a no-op)
+        return [draw(st.sampled_from([gmp.lock_os_thread, gmp.unlock_os_thread]))()]
     body = draw(leaf_ops(3, depth=depth + 1))
     return [gmp.repeat(draw(st.integers(0, 3)), *body)]
 
@@ -333,7 +335,7 @@ def random_workload(rng):
         return gmp.lognormal(rng.randint(0, mx), rng.uniform(0, 1.5))
 
     def leaf(depth):
-        kinds = ["cpu"] * 4 + ["sleep", "netwait", "syscall", "gosched", "stack"]
+        kinds = ["cpu"] * 4 + ["sleep", "netwait", "syscall", "gosched", "stack", "lock"]
         kind = rng.choice(kinds + (["repeat"] if depth < 2 else []))
         if kind == "cpu":
             d = rng.randint(5 * MS, 30 * MS) if rng.random() < .03 else dur(50 * US)
@@ -349,6 +351,8 @@ def random_workload(rng):
             return [gmp.gosched()]
         if kind == "stack":
             return [gmp.stack(rng.randint(1, 200_000))]
+        if kind == "lock":
+            return [gmp.lock_os_thread() if rng.random() < .6 else gmp.unlock_os_thread()]
         return [gmp.repeat(rng.randint(0, 6), *leaves(3, depth + 1))]
 
     def leaves(n, depth=0):

@@ -7,7 +7,17 @@
 # that M never looks for other work: it runs its G or parks in PH_LOCKED
 # (counted in nmidlelocked) until an M that picked the G hands it a P.  A
 # workload without the ops never reaches this file: the hot paths test
-# only GF_LOCKED (execute, goexit) and MRec.lockedg (schedule).
+# only GF_LOCKED (execute, goexit) and MRec.lockedg (schedule), and call
+# in here through the pointers below, so that the C compiler keeps these
+# functions out of execute and schedule (it inlines those two into the
+# event loop only while they stay small: a direct call to a function used
+# once would be inlined into them).
+
+
+ctypedef int (*m_step_fn)(Engine*, int32_t) noexcept nogil
+ctypedef int (*m_g_step_fn)(Engine*, int32_t, gid_t) noexcept nogil
+cdef m_step_fn schedule_locked_p = schedule_locked
+cdef m_g_step_fn startlockedm_p = startlockedm
 
 
 cdef int startTemplateThread(Engine* e) noexcept nogil:
@@ -62,7 +72,7 @@ cdef int32_t lockedm_of(Engine* e, gid_t g) noexcept nogil:
 
 cdef int run_locked(Engine* e, int32_t m) noexcept nogil:
     # The end of stoplockedm once woken: acquirep(nextp), then schedule's
-    # execute(lockedg, inheritTime=false).
+    # execute(lockedg, inheritTime=false), as a step at once (PH_EXECUTE).
     cdef MRec* mm = &e.ms[m]
     cdef int32_t p = mm.nextp
     mm.nextp = -1
@@ -70,7 +80,15 @@ cdef int run_locked(Engine* e, int32_t m) noexcept nogil:
         return -1
     if e.g.a[mm.nextg].status != G_RUNNABLE:
         return fail(e, ERR_THROW, "stoplockedm: not runnable")
-    return execute(e, m, mm.nextg, False)
+    mm.next_inherit = 0
+    return resume(e, m, e.now, PH_EXECUTE)
+
+
+cdef int schedule_locked(Engine* e, int32_t m) noexcept nogil:
+    # schedule on a locked M: it runs only its G (stoplockedm), or exits after it.
+    if e.ms[m].lockedg == LOCKEDG_EXIT:
+        return mexit(e, m)
+    return stoplockedm(e, m)
 
 
 cdef int stoplockedm(Engine* e, int32_t m) noexcept nogil:

@@ -61,7 +61,7 @@ cdef int dispatch(Engine* e, int32_t m) noexcept nogil:
         if acquirep(e, m, p) < 0:
             return -1
         if mm.lockedg >= 0:                     # woken by startlockedm: run its G
-            return execute(e, m, mm.nextg, False)
+            return resume(e, m, e.now, PH_EXECUTE)
         return schedule(e, m)
     elif phase == PH_SYSCALL:
         return exitsyscall(e, m)

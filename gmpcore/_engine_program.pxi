@@ -15,7 +15,7 @@ cdef int execute(Engine* e, int32_t m, gid_t g, bint inherit) noexcept nogil:
     cdef int64_t now = e.now
     cdef uint8_t flags = rec.flags
     if flags & GF_LOCKED and mm.lockedg != g:
-        return startlockedm(e, m, g)            # wired to another M: hand it our P
+        return startlockedm_p(e, m, g)          # wired to another M: hand it our P
     mm.nextg = -1
     mm.curg = g
     rec.status = G_RUNNING

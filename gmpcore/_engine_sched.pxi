@@ -257,12 +257,9 @@ cdef int park(Engine* e, int32_t m, gid_t g, int reason, int64_t extra) noexcept
     return resume(e, m, e.now + extra + e.c.park, PH_SCHEDULE)
 
 
-cdef int schedule(Engine* e, int32_t m) noexcept nogil:
+cdef inline int schedule(Engine* e, int32_t m) noexcept nogil:
     if e.ms[m].lockedg != LOCKEDG_NONE:
-        # A locked M runs only its G (stoplockedm), or exits after it.
-        if e.ms[m].lockedg == LOCKEDG_EXIT:
-            return mexit(e, m)
-        return stoplockedm(e, m)
+        return schedule_locked_p(e, m)           # stoplockedm, or mexit after its G
     if e.ms[m].spinning and not runqempty(&e.q, e.ms[m].p):
         return fail(e, ERR_ASSERT, "schedule: spinning with local work")
     return find_runnable(e, m)

@@ -239,7 +239,7 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
             p, m.nextp = m.nextp, None
             self.acquirep(m, p)
             if m.lockedg is not None:                # woken by startlockedm: run its G
-                self.execute(m, m.nextg, False)
+                self.resume(m, self.now, PH_EXECUTE)
             else:
                 self.schedule(m)
         elif phase == PH_SYSCALL:

@@ -9,7 +9,7 @@ PH_LOCKED (counted in nmidlelocked) until an M that picked the G hands it a P.
 
 from gmpcore.errors import GoThrow, ThreadExhaustion, WorkloadPanic
 from gmpcore.events import EV_M_PARK, EV_M_WAKE, EV_THREAD_CREATE, G_RUNNABLE
-from gmpcore.reference.common import PH_DEAD, PH_LOCKED, PH_START
+from gmpcore.reference.common import LOCKEDG_EXIT, PH_DEAD, PH_EXECUTE, PH_LOCKED, PH_START
 from gmpcore.reference.sched import M
 
 LOCKED_EXT_MAX = 2**32 - 1           # m.lockedExt is a uint32
@@ -49,12 +49,19 @@ class LockedThreads:
 
     def run_locked(self, m):
         """The end of stoplockedm once woken: acquirep(nextp), then schedule's
-        execute(lockedg, inheritTime=false)."""
+        execute(lockedg, inheritTime=false), as a step at once (PH_EXECUTE)."""
         p, m.nextp = m.nextp, None
         self.acquirep(m, p)
         if m.nextg.status != G_RUNNABLE:
             raise GoThrow("stoplockedm: not runnable")
-        self.execute(m, m.nextg, False)
+        m.next_inherit = False
+        self.resume(m, self.now, PH_EXECUTE)
+
+    def schedule_locked(self, m):
+        """schedule on a locked M: it runs only its G (stoplockedm), or exits after it."""
+        if m.lockedg == LOCKEDG_EXIT:
+            return self.mexit(m)
+        return self.stoplockedm(m)
 
     def stoplockedm(self, m):
         """stoplockedm: the M's G cannot run; hand off the P and park until an

@@ -31,7 +31,6 @@ from gmpcore.events import (
 from gmpcore.model import GLOBAL_CHECK_PERIOD, NETPOLL_RESOLUTION, RUNNEXT_BACKOFF
 from gmpcore.reference.common import (
     E_M,
-    LOCKEDG_EXIT,
     PH_BACKOFF,
     PH_EXECUTE,
     PH_IDLE,
@@ -246,10 +245,7 @@ class SchedCore:
 
     def schedule(self, m):
         if m.lockedg is not None:
-            # A locked M runs only its G (stoplockedm), or exits after it.
-            if m.lockedg == LOCKEDG_EXIT:
-                return self.mexit(m)
-            return self.stoplockedm(m)
+            return self.schedule_locked(m)           # stoplockedm, or mexit after its G
         p = m.p
         if m.spinning:
             assert self.q.runqempty(p.id), "schedule: spinning with local work"

@@ -31,7 +31,10 @@
 #   * heap events are unique by seq; an E_M or E_PREEMPT event is live only if
 #     its gen equals the M's gen at pop time (lazy cancellation);
 #   * n_waiting / n_dead count the Gs in _Gwaiting / _Gdead (checkdead); with
-#     rows reused, the table holds n_dead - (g.n - g.rows) dead rows.
+#     rows reused, the table holds n_dead - (g.n - g.rows) dead rows;
+#   * locked threads (docs/design/machine.md §6 item 6): nmidlelocked == Ms
+#     in PH_LOCKED; a G has GF_LOCKED iff exactly one M's lockedg names it;
+#     a PH_DEAD M holds no P, G or nextp; checkdead's run >= 0.
 
 from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from numpy.random cimport bitgen_t
@@ -315,7 +318,9 @@ cdef struct LoopPool:
 
 
 cdef struct MRec:
-    # One thread.  M0 runs main first; M1 is sysmon and never holds a P.
+    # One thread.  M0 runs main first; M1 is sysmon and never holds a P;
+    # the template thread (Engine.template_m) never holds one either.  M
+    # indices are never reused: an M that exited (PH_DEAD) keeps its row.
     int32_t p                    # P held, -1 none
     int32_t curg                 # G it runs (or is in a syscall with), -1 none
     int32_t nextp                # P a waking M will acquire (startm), -1 none

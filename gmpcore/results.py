@@ -69,7 +69,7 @@ MONITOR_FIELDS = [
     ("runnable", np.int64),      # Gs in _Grunnable (queued, or chosen and not yet running)
     ("running", np.int64),       # Gs in _Grunning
     ("global_queue", np.int64),  # sched.runq size
-    ("threads", np.int64),       # Ms created (schedtrace's threads=)
+    ("threads", np.int64),       # Ms alive: created minus exited (schedtrace's threads=, mcount)
     ("idle_threads", np.int64),  # Ms parked on sched.midle
     ("spinning", np.int64),      # sched.nmspinning
     ("idle_procs", np.int64),    # sched.npidle
@@ -111,8 +111,10 @@ class Result:
     procs : numpy.ndarray
         One row per P, dtype :data:`P_DTYPE`.
     counters : dict
-        ``threads`` (Ms ever created, like Go's threadcreate profile),
-        ``steals``, ``spills``, ``handoffs``, ``preemptions``, ``syscalls``,
+        ``threads`` (Go's ``mcount()``: Ms created minus the ones that
+        exited; without ``lock_os_thread`` every M ever created, like Go's
+        threadcreate profile), ``threads_exited`` (Ms killed by a goroutine
+        exiting while locked to them), ``steals``, ``spills``, ``handoffs``, ``preemptions``, ``syscalls``,
         ``spinning`` (times an M started spinning), ``goroutines`` (Gs ever
         created, main included), and engine counts.
     schedtrace : list of str

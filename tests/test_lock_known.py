@@ -231,3 +231,41 @@ def test_picked_before_its_m_parked(engine):
     assert (18 * US, 3, 1, -1) in _rows(res, EV_M_WAKE, "time", "m", "p", "g")
     assert not [r for r in _rows(res, EV_M_PARK, "m", "arg") if r == (2, 1)]
     assert res.counters["threads_exited"] == 1
+
+
+@pytest.mark.parametrize("breakage, message", [
+    ("nmidlelocked", "nmidlelocked"),
+    ("link", "lockedg/lockedm link"),
+    ("dead", "dead M2 holds a P, a G or a nextp"),
+])
+def test_check_mode_catches_broken_lock_bookkeeping(engine, breakage, message):
+    """The lock invariants of machine.md §6 item 6, in the reference's
+    check mode (the compiled engine's twin is held to the same runs by the
+    differential tests): a miscount or a one-sided link is reported."""
+    if engine == "compiled":
+        pytest.skip("the compiled engine's state cannot be broken from Python")
+    from gmpcore.reference.engine import RefEngine
+
+    class Broken(RefEngine):
+        def stoplockedm(self, m):
+            super().stoplockedm(m)
+            if breakage == "nmidlelocked":
+                self.nmidlelocked += 1
+            elif breakage == "link" and m.lockedg is not None:
+                m.lockedg.lockedm = None
+
+        def mexit(self, m):
+            p = m.p
+            super().mexit(m)
+            if breakage == "dead":
+                m.nextp = p
+
+    exiter = _exiter(LOCK)                 # the worker's M (M2) exits
+    wl = gmp.Workload()
+    ping = wl.chan()
+    peer = wl.program(gmp.lock_os_thread(), gmp.recv(ping), name="peer")
+    wl.main(gmp.go(peer), gmp.sleep("1us"), gmp.send(ping), gmp.sleep("50us"))
+    program = exiter if breakage == "dead" else wl
+    with pytest.raises(AssertionError, match=message):
+        Broken(program.compile(), gomaxprocs=2, check=True,
+               costs=gmp.costs.CostModel(**_costs(thread_wake=W, thread_create=C))).run()

@@ -268,9 +268,7 @@ class Snapshot:
         others = [m for m in self.ms if m["id"] not in shown_ms and m["id"] not in in_lists]
         row("other Ms", ", ".join(f"M{m['id']} {m['state']}"
                                   + (f" G{m['curg']}" if m["curg"] >= 0 else "")
-                                  + (f" P{m['p']}" if m["p"] >= 0 else "")
-                                  + (f" (locked to G{m['lockedg']})" if m["lockedg"] >= 0 else "")
-                                  for m in others))
+                                  + (f" P{m['p']}" if m["p"] >= 0 else "") for m in others))
         locked = [m for m in self.ms if m["lockedg"] >= 0]
         row("locked", ", ".join(f"G{m['lockedg']} to M{m['id']}" for m in locked))
         row("waiting", f"{self.sleeping} sleeping, {self.netpoll_waiting} in netpoll")

@@ -269,3 +269,19 @@ def test_check_mode_catches_broken_lock_bookkeeping(engine, breakage, message):
     with pytest.raises(AssertionError, match=message):
         Broken(program.compile(), gomaxprocs=2, check=True,
                costs=gmp.costs.CostModel(**_costs(thread_wake=W, thread_create=C))).run()
+
+
+def test_snapshot_draws_the_wiring(engine):
+    """P=1: main starts the worker (runnext; no idle P to wake), locks m0
+    and burns 100 µs.  At 50 µs m0 runs main (goid 1) locked to it, the
+    worker waits in P0's runnext, and the only other Ms are sysmon and the
+    template thread (M2), made by the lock."""
+    wl = gmp.Workload()
+    worker = wl.program(gmp.cpu("1us"), name="worker")
+    wl.main(gmp.go(worker), gmp.lock_os_thread(), gmp.cpu("100us"))
+    res = _run(engine, wl, snapshot_at=50 * US)
+    snap = res.snapshot
+    assert [(m["id"], m["state"], m["lockedg"]) for m in snap.ms] == [
+        (0, "running", 1), (1, "sysmon", -1), (2, "template", -1)]
+    text = str(snap)
+    assert "locked       G1 to M0" in text and "M2 template" in text

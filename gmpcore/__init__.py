@@ -69,6 +69,7 @@ from gmpcore.workload import (
     go,
     gomaxprocs,
     gosched,
+    lock_os_thread,
     netwait,
     recv,
     repeat,
@@ -76,6 +77,7 @@ from gmpcore.workload import (
     sleep,
     stack,
     syscall,
+    unlock_os_thread,
     wait,
 )
 
@@ -100,6 +102,7 @@ __all__ = [
     "go",
     "gomaxprocs",
     "gosched",
+    "lock_os_thread",
     "lognormal",
     "microseconds",
     "milliseconds",
@@ -119,6 +122,7 @@ __all__ = [
     "stack",
     "syscall",
     "uniform",
+    "unlock_os_thread",
     "wait",
     "Deadlock",
     "GoFatalError",

@@ -31,11 +31,14 @@
 #   * heap events are unique by seq; an E_M or E_PREEMPT event is live only if
 #     its gen equals the M's gen at pop time (lazy cancellation);
 #   * n_waiting / n_dead count the Gs in _Gwaiting / _Gdead (checkdead); with
-#     rows reused, the table holds n_dead - (g.n - g.rows) dead rows.
+#     rows reused, the table holds n_dead - (g.n - g.rows) dead rows;
 #   * stop the world (_engine_stw.pxi): stopwait >= 0; while gcwaiting,
 #     stopwait == the Ps below nprocs not _Pgcstop; otherwise none is
 #     _Pgcstop; Ps nprocs..np_alloc-1 are _Pdead, empty, timer-free, off the
 #     idle list; a G waiting for gcsema is on stw_sema.
+#   * locked threads (docs/design/machine.md §6 item 6): nmidlelocked == Ms
+#     in PH_LOCKED; a G has GF_LOCKED iff exactly one M's lockedg names it;
+#     a PH_DEAD M holds no P, G or nextp; checkdead's run >= 0.
 
 from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from numpy.random cimport bitgen_t
@@ -65,7 +68,9 @@ cdef enum Opcode:
     OP_ENDLOOP = 12
     OP_STACK = 13
     OP_GOMAXPROCS = 14  # runtime.GOMAXPROCS(a) (docs/design/machine.md §3.7)
-    N_OPCODES = 15
+    OP_LOCKOSTHREAD = 15
+    OP_UNLOCKOSTHREAD = 16
+    N_OPCODES = 17
 
 # What an M does when its pending event fires (reference PH_*).
 cdef enum Phase:
@@ -79,6 +84,8 @@ cdef enum Phase:
     PH_NETPOLL = 7      # blocked in netpoll
     PH_IDLE = 8         # parked on midle
     PH_STW_WAIT = 9     # the M stopping/starting the world (Engine.stw_state says which step)
+    PH_LOCKED = 10      # parked in stoplockedm (off midle) until its G is picked
+    PH_DEAD = 11        # after mexit: never runs again
 
 # Event kinds in the heap (reference E_*).
 cdef enum EventKind:
@@ -162,6 +169,12 @@ cdef enum:
     GF_PREEMPTIBLE = 2  # the current CPU burst has safe points
     GF_INBURST = 4      # a CPU burst is under way: rem holds its end time (burst_end)
     GF_SLOWSYSCALL = 8  # left a syscall by exitsyscall0: execute bumps its P's syscalltick (§4.3)
+    GF_LOCKED = 16      # g.lockedm != 0: wired to the M whose lockedg names it (LockOSThread)
+
+# MRec.lockedg besides a G index.
+cdef enum:
+    LOCKEDG_NONE = -1   # not locked
+    LOCKEDG_EXIT = -2   # its locked G exited: the M leaves through mexit at its next step
 
 # Layout constants (Go's and the model's timing constants: _model.pxd).
 cdef enum:
@@ -221,6 +234,10 @@ cdef enum:
     CHK_P_NO_M = 9      # "P{p} running without its M"
     CHK_COUNTS = 10     # compiled-engine only: n_waiting / n_dead disagree with the table
     CHK_STW = 11        # a stop-the-world invariant (machine.md §6 item 6); chk_g = which
+    CHK_NMIDLELOCKED = 12  # "nmidlelocked"
+    CHK_LOCK_LINK = 13  # "lockedg/lockedm link of M{m}"
+    CHK_DEAD_M = 14     # "dead M{m} holds a P, a G or a nextp"
+    CHK_RUN = 15        # "checkdead: inconsistent counts"
 
 
 cdef struct Costs:
@@ -412,7 +429,9 @@ cdef struct CpuLayer:
 
 
 cdef struct MRec:
-    # One thread.  M0 runs main first; M1 is sysmon and never holds a P.
+    # One thread.  M0 runs main first; M1 is sysmon and never holds a P;
+    # the template thread (Engine.template_m) never holds one either.  M
+    # indices are never reused: an M that exited (PH_DEAD) keeps its row.
     int32_t p                    # P held, -1 none
     int32_t curg                 # G it runs (or is in a syscall with), -1 none
     int32_t nextp                # P a waking M will acquire (startm), -1 none
@@ -439,6 +458,9 @@ cdef struct MRec:
     int32_t st_bo_g              # the victim's runnext G we backed off for, -1 none
     int64_t created              # when it was created
     ThreadRec t                  # what the OS knows of it (the CPU layer)
+    # LockOSThread (lockedm.pxi): the G wired to this M and the nesting count.
+    int32_t lockedg              # G index, LOCKEDG_NONE, or LOCKEDG_EXIT
+    uint32_t locked_ext          # m.lockedExt
 
 
 cdef struct PRec:
@@ -551,6 +573,12 @@ cdef struct Engine:
     GQueue io_ready              # their fds became ready, not yet polled
     gid_t ready_buf[NETPOLL_MAX_EVENTS]  # netpoll's result (one epoll_wait's worth)
     int32_t poller               # the M blocked in netpoll, -1 none
+    # ---- locked threads (lockedm.pxi)
+    int32_t cur_m                # the M whose step is being run, -1 (sysmon, I/O): newm's caller
+    int32_t template_m           # the template thread, -1 before the first LockOSThread
+    int64_t nmidlelocked         # Ms parked in stoplockedm
+    int64_t nmsys                # system Ms: sysmon, the template thread
+    int64_t nmfreed              # Ms that exited (mexit); mcount = nm - nmfreed
     int64_t n_waiting            # Gs in _Gwaiting
     int64_t n_dead               # Gs in _Gdead
     int64_t live                 # Gs not yet exited

@@ -31,7 +31,8 @@ class _Cancel(Protocol):
     cancelled: bool
 
 class Counters(TypedDict):
-    threads: int
+    threads: int                           # mcount(): created minus exited
+    threads_exited: int
     steals: int
     spills: int
     handoffs: int

@@ -32,7 +32,7 @@ from cpython.exc cimport PyErr_CheckSignals
 from cython.view cimport array as cvarray
 from cpython.pycapsule cimport PyCapsule_GetPointer
 from libc.math cimport exp, floor
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t, INT32_MAX
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t, INT32_MAX, UINT32_MAX
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memmove, memset
 from numpy.random cimport bitgen_t
@@ -192,6 +192,7 @@ include "_engine_heap.pxi"
 include "_engine_gtable.pxi"
 include "_engine_cpu.pxi"
 include "_engine_sched.pxi"
+include "_engine_lockedm.pxi"
 include "_engine_timers.pxi"
 include "_engine_netpoll.pxi"
 include "_engine_program.pxi"
@@ -471,12 +472,16 @@ cdef class _Run:
                            timers=e.ps[p].timers.n, idle=bool(e.ps[p].in_pidle)))
         ms = [dict(id=i, p=e.ms[i].p, curg=e.ms[i].curg, nextp=e.ms[i].nextp,
                    spinning=bool(e.ms[i].spinning), idle=i in idle, poller=e.poller == i,
-                   sysmon=i == 1, stw=i == e.stw_m) for i in range(e.nm)]
+                   sysmon=i == 1, stw=i == e.stw_m, template=i == e.template_m,
+                   lockedg=e.ms[i].lockedg if e.ms[i].lockedg >= 0 else -1,
+                   locked=e.ms[i].phase == PH_LOCKED, dead=e.ms[i].phase == PH_DEAD)
+              for i in range(e.nm)]
         gs = self.g_rows(False)
         return dict(
             time=e.now, since_start=e.now - e.sm_starttime, gomaxprocs=e.nprocs,
-            npidle=e.npidle, threads=e.nm, nmspinning=e.nmspinning,
-            needspinning=e.needspinning, nmidle=e.nmidle, sysmonwait=bool(e.sm_wait),
+            npidle=e.npidle, threads=e.nm - e.nmfreed, nmspinning=e.nmspinning,
+            needspinning=e.needspinning, nmidle=e.nmidle, nmidlelocked=e.nmidlelocked,
+            sysmonwait=bool(e.sm_wait),
             global_queue=[gq_at(&e.q.globrunq, k) for k in range(<int64_t>e.q.globrunq.size)],
             ps=ps, ms=ms,
             goid=gs["goid"].astype(np.int64),
@@ -648,6 +653,7 @@ cdef class _Run:
         # Scheduler globals.
         e.lastpoll = 1
         e.poller = -1
+        e.template_m = -1
         e.makespan = -1
         e.sm_delay = SYSMON_MIN_DELAY
         e.sm_lasttrace = -1
@@ -790,6 +796,14 @@ cdef class _Run:
             return f"P{e.chk_g} running without its M"
         if code == CHK_STW:
             return _STW_CHECKS[e.chk_g]
+        if code == CHK_NMIDLELOCKED:
+            return "nmidlelocked"
+        if code == CHK_LOCK_LINK:
+            return f"lockedg/lockedm link of M{e.chk_g}"
+        if code == CHK_DEAD_M:
+            return f"dead M{e.chk_g} holds a P, a G or a nextp"
+        if code == CHK_RUN:
+            return "checkdead: inconsistent counts"
         return "compiled engine: G or P bookkeeping counts disagree with the tables"
 
     @cython.boundscheck(True)
@@ -844,7 +858,7 @@ cdef class _Run:
             "makespan_ns": e.makespan if e.main_done and not e.until_all else e.now,
             "now": e.now,
             "events": events,
-            "counters": dict(threads=e.n_threads, steals=e.n_steals, spills=e.n_spills,
+            "counters": dict(threads=e.n_threads - e.nmfreed, threads_exited=e.nmfreed, steals=e.n_steals, spills=e.n_spills,
                              handoffs=e.n_handoffs, preemptions=e.n_preemptions,
                              syscalls=e.n_syscalls, spinning=e.n_spinning,
                              netpolls=e.n_netpolls, timers=e.n_timers, events=e.n_events,

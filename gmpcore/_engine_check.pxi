@@ -32,7 +32,8 @@ cdef inline int chk_fail(Engine* e, int code, int64_t g) noexcept nogil:
 cdef int check_invariants(Engine* e) noexcept nogil:
     """Every G is in exactly one place; the scheduler's own assertions hold (§9)."""
     cdef int64_t n = e.g.rows, i, j, io_pending = 0, spinning = 0, waiting = 0, dead = 0, ncap
-    cdef int64_t stack = 0
+    cdef int64_t stack = 0, nlocked = 0, nlinks = 0
+    cdef MRec* mm
     cdef int32_t p, m, k
     cdef uint32_t h
     cdef int32_t* nw
@@ -104,6 +105,7 @@ cdef int check_invariants(Engine* e) noexcept nogil:
         return fail(e, ERR_ASSERT, "netpoll waiter count")
     for i in range(n):
         st = e.g.a[i].status
+        nlocked += (e.g.a[i].flags & GF_LOCKED) != 0
         inw = e.where[i] != PL_NOWHERE
         waiting += st == G_WAITING
         dead += st == G_DEAD
@@ -144,6 +146,26 @@ cdef int check_invariants(Engine* e) noexcept nogil:
         if (e.q.status[p] != P_DEAD or e.ps[p].m >= 0 or not runqempty(&e.q, p)
                 or e.ps[p].timers.n or e.ps[p].in_pidle):
             return chk_fail(e, CHK_STW, 3)
+    # Locked threads (machine.md §6 item 6).
+    j = 0
+    for m in range(e.nm):
+        mm = &e.ms[m]
+        j += mm.phase == PH_LOCKED
+        if mm.phase == PH_DEAD and (mm.p >= 0 or mm.curg >= 0 or mm.nextp >= 0 or mm.nextg >= 0):
+            return chk_fail(e, CHK_DEAD_M, m)
+        if mm.lockedg >= 0:
+            nlinks += 1
+            if not e.g.a[mm.lockedg].flags & GF_LOCKED:
+                return chk_fail(e, CHK_LOCK_LINK, m)
+            for k in range(m):
+                if e.ms[k].lockedg == mm.lockedg:
+                    return chk_fail(e, CHK_LOCK_LINK, m)
+    if j != e.nmidlelocked:
+        return chk_fail(e, CHK_NMIDLELOCKED, -1)
+    if nlinks != nlocked:
+        return chk_fail(e, CHK_LOCK_LINK, -1)
+    if (e.nm - e.nmfreed) - e.nmidle - e.nmidlelocked - e.nmsys < 0:
+        return chk_fail(e, CHK_RUN, -1)
     # The compiled engine's own bookkeeping (no reference counterpart).
     # Recycling: each reuse took a dead row, so the table holds n_dead - (n - rows) dead Gs.
     if (waiting != e.n_waiting or dead != e.n_dead - (e.g.n - e.g.rows)

@@ -33,6 +33,7 @@ cdef int start(Engine* e) noexcept nogil:
         return nomem(e)
     # runtime.main starts sysmon on a new M without a P (§4.5, §5.5).
     e.n_threads += 1
+    e.nmsys += 1
     log_ev(e, EV_THREAD_CREATE, 1, -1, -1, -1)
     if sysmon_schedule(e, SYSMON_MIN_DELAY, True) < 0:
         return -1
@@ -90,6 +91,8 @@ cdef int dispatch(Engine* e, int32_t m) noexcept nogil:
         mm.nextp = -1
         if acquirep(e, m, p) < 0:
             return -1
+        if mm.lockedg >= 0:                     # woken by startlockedm: run its G
+            return resume(e, m, e.now, PH_EXECUTE)
         return schedule(e, m)
     elif phase == PH_SYSCALL:
         return exitsyscall(e, m)
@@ -153,22 +156,28 @@ cdef int run_loop(Engine* e) noexcept nogil:
             continue
         e.now = ev.when
         e.n_events += 1
+        # cur_m: whose step this is (newm on a locked M goes through the template thread).
         if ev.kind == E_M:
+            e.cur_m = ev.who
             # One call site each, so that the C compiler inlines dispatch.
             rc = on_cpu(e, &e.ms[ev.who].t) if e.cpu_on else 1
             if rc > 0:
                 rc = dispatch(e, ev.who)
         elif ev.kind == E_PREEMPT:
+            e.cur_m = ev.who
             rc = async_preempt_arrives(e, ev.who, ev.gen)
         elif ev.kind == E_IO:
+            e.cur_m = -1
             rc = io_complete(e, ev.who)
         elif ev.kind == E_SYSMON:
+            e.cur_m = -1
             rc = on_cpu(e, &e.ms[SYSMON_M].t) if e.cpu_on else 1
             if rc > 0:
                 rc = sysmon_loop(e)
                 if rc == 0 and e.cpu_on:
                     rc = cpu_release(e, &e.ms[SYSMON_M].t)   # its loop takes no time
         else:
+            e.cur_m = -1
             rc = machine_event(e, &ev)
         heap_pop_done(&e.heap)
         if rc < 0 or e.err != ERR_NONE:

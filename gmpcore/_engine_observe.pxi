@@ -45,7 +45,7 @@ cdef int schedtrace_snap(Engine* e) noexcept nogil:
     row[7] = e.nprocs
     row[0] = e.now - e.sm_starttime
     row[1] = e.npidle
-    row[2] = e.nm
+    row[2] = e.nm - e.nmfreed                   # mcount
     row[3] = e.nmspinning
     row[4] = e.needspinning
     row[5] = e.nmidle
@@ -74,7 +74,7 @@ cdef int monitor_sample(Engine* e, int64_t t) noexcept nogil:
     row[2] = e.g.n - e.n_dead - e.n_waiting - running - syscall
     row[3] = running
     row[4] = <int64_t>e.q.globrunq.size
-    row[5] = e.nm
+    row[5] = e.nm - e.nmfreed
     row[6] = e.nmidle
     row[7] = e.nmspinning
     row[8] = e.npidle

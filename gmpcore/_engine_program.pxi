@@ -14,6 +14,8 @@ cdef int execute(Engine* e, int32_t m, gid_t g, bint inherit) noexcept nogil:
     cdef GRec* rec = &e.g.a[g]
     cdef int64_t now = e.now
     cdef uint8_t flags = rec.flags
+    if flags & GF_LOCKED and mm.lockedg != g:
+        return startlockedm_p(e, m, g)          # wired to another M: hand it our P
     mm.nextg = -1
     mm.curg = g
     rec.status = G_RUNNING
@@ -180,6 +182,13 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
                 if a == e.nprocs:
                     continue
             return gomaxprocs_stw(e, m, g, a)
+        if op == OP_LOCKOSTHREAD:
+            if LockOSThread(e, m, g) < 0:
+                return -1
+            continue
+        if op == OP_UNLOCKOSTHREAD:
+            UnlockOSThread(e, m, g)
+            continue
         e.err_arg = op
         return fail(e, ERR_OPCODE, NULL)
 
@@ -198,6 +207,10 @@ cdef int goexit(Engine* e, int32_t m, gid_t g) noexcept nogil:
     """goexit0 (§5.2)."""
     cdef GRec* rec = &e.g.a[g]
     dropg(e, m, g, STOP_EXIT)
+    if rec.flags & GF_LOCKED:
+        # gdestroy: unwire; the thread exits (mexit) instead of scheduling.
+        rec.flags &= ~GF_LOCKED
+        e.ms[m].lockedg = LOCKEDG_EXIT
     rec.status = G_DEAD                      # gfput: when recycling, newg may reuse the row
     rec.rem = e.now                          # finished
     e.n_dead += 1

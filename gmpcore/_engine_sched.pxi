@@ -87,11 +87,16 @@ cdef void init_m(MRec* mm) noexcept nogil:
     mm.phase = PH_IDLE
     mm.st_timers_at = -1
     mm.st_bo_g = -1
+    mm.lockedg = LOCKEDG_NONE
 
 
 cdef int newm(Engine* e, int32_t p, bint spinning) noexcept nogil:
-    """newm (§3.6): a new thread that will start with nextp = p."""
+    """newm (§3.6): a new thread that will start with nextp = p.  Asked
+    for on a locked M, the template thread clones it: it wakes first."""
     cdef int32_t m
+    cdef int64_t delay = e.c.thread_create
+    if e.cur_m >= 0 and e.ms[e.cur_m].locked_ext != 0:
+        delay += e.c.thread_wake
     if e.nm >= e.max_threads:
         return fail(e, ERR_THREADS, NULL)
     m = e.nm
@@ -103,7 +108,7 @@ cdef int newm(Engine* e, int32_t p, bint spinning) noexcept nogil:
     e.ms[m].nextp = p
     e.ms[m].spinning = spinning
     log_ev(e, EV_THREAD_CREATE, m, p, -1, -1)
-    return resume(e, m, e.now + e.c.thread_create, PH_START)
+    return resume(e, m, e.now + delay, PH_START)
 
 
 cdef int startm(Engine* e, int32_t p, bint spinning) noexcept nogil:
@@ -266,7 +271,9 @@ cdef int park(Engine* e, int32_t m, gid_t g, int reason, int64_t extra) noexcept
     return resume(e, m, e.now + extra + e.c.park, PH_SCHEDULE)
 
 
-cdef int schedule(Engine* e, int32_t m) noexcept nogil:
+cdef inline int schedule(Engine* e, int32_t m) noexcept nogil:
+    if e.ms[m].lockedg != LOCKEDG_NONE:
+        return schedule_locked_p(e, m)           # stoplockedm, or mexit after its G
     if e.ms[m].spinning and not runqempty(&e.q, e.ms[m].p):
         return fail(e, ERR_ASSERT, "schedule: spinning with local work")
     return find_runnable(e, m)
@@ -508,10 +515,13 @@ cdef int drop_p(Engine* e, int32_t m) noexcept nogil:
 
 
 cdef int checkdead(Engine* e) noexcept nogil:
-    cdef int64_t run = e.nm - e.nmidle - 1          # sysmon is nmsys
+    # mcount - nmidle - nmidlelocked - nmsys (sysmon, the template thread)
+    cdef int64_t run = (e.nm - e.nmfreed) - e.nmidle - e.nmidlelocked - e.nmsys
     cdef int32_t i
     if run > 0:
         return 0
+    if run < 0:
+        return fail(e, ERR_THROW, "checkdead: inconsistent counts")
     if e.until_all and e.live == 0:
         return 0
     if e.g.n - e.n_waiting - e.n_dead > 0:

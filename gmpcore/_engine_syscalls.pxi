@@ -88,4 +88,6 @@ cdef int exitsyscall0(Engine* e, int32_t m, gid_t g) noexcept nogil:
         mm.nextg = g
         mm.next_inherit = 0
         return resume(e, m, e.now + e.c.syscall_exit_slow, PH_EXECUTE)
+    if mm.lockedg >= 0:
+        return stoplockedm(e, m)                # until an M picks g and hands us a P
     return stopm(e, m)

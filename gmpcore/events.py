@@ -38,8 +38,8 @@ EV_SYSCALL_ENTER = 6
 EV_SYSCALL_EXIT = 7  # arg = 0 fast path (same P), 1 fast path (idle P), 2 slow path
 EV_HANDOFF = 8       # handoffp(p): p lost its M (syscall retake or a known-blocking syscall)
 EV_THREAD_CREATE = 9
-EV_M_PARK = 10       # stopm
-EV_M_WAKE = 11       # startm woke m for p; arg = 1 if spinning
+EV_M_PARK = 10       # arg -1: stopm; 1: stoplockedm (g = its locked G); 2: mexit (m exits)
+EV_M_WAKE = 11       # startm woke m for p; arg = 1 if spinning; g >= 0: startlockedm for g
 EV_SPIN = 12         # arg = 1 becomes spinning, 0 stops
 EV_TIMER = 13        # a timer of p fired and readied g
 EV_NETPOLL = 14      # m polled the network; arg = Gs made ready

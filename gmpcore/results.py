@@ -82,7 +82,7 @@ MONITOR_FIELDS = [
     ("runnable", np.int64),      # Gs in _Grunnable (queued, or chosen and not yet running)
     ("running", np.int64),       # Gs in _Grunning
     ("global_queue", np.int64),  # sched.runq size
-    ("threads", np.int64),       # Ms created (schedtrace's threads=)
+    ("threads", np.int64),       # Ms alive: created minus exited (schedtrace's threads=, mcount)
     ("idle_threads", np.int64),  # Ms parked on sched.midle
     ("spinning", np.int64),      # sched.nmspinning
     ("idle_procs", np.int64),    # sched.npidle
@@ -130,8 +130,10 @@ class Result:
         One row per M, dtype :data:`THREAD_DTYPE`: its CPU time and the
         time it waited for a CPU (``simulate(cpus=...)``).
     counters : dict
-        ``threads`` (Ms ever created, like Go's threadcreate profile),
-        ``steals``, ``spills``, ``handoffs``, ``preemptions``, ``syscalls``,
+        ``threads`` (Go's ``mcount()``: Ms created minus the ones that
+        exited; without ``lock_os_thread`` every M ever created, like Go's
+        threadcreate profile), ``threads_exited`` (Ms killed by a goroutine
+        exiting while locked to them), ``steals``, ``spills``, ``handoffs``, ``preemptions``, ``syscalls``,
         ``spinning`` (times an M started spinning), ``goroutines`` (Gs ever
         created, main included), engine counts, ``gomaxprocs_changes``,
         ``stw_count`` (stops of the world), ``stw_stopping_ns`` and

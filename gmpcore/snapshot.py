@@ -10,10 +10,11 @@ in system calls with their Ms, and counts of sleeping and netpoll-waiting Gs.
 The dict (lists head first; ``-1`` where there is none)::
 
     {"time": ns, "gomaxprocs": int,
-     "ms": [{"id", "p", "curg", "state"}, ...],        # state: running, spinning,
+     "ms": [{"id", "p", "curg", "state", "lockedg"}, ...],  # state: running, spinning,
                                                        # syscall, idle, netpoll, sysmon,
                                                        # stealing, starting, scheduling,
-                                                       # stw-wait
+                                                       # stw-wait, locked, template, dead;
+                                                       # lockedg: goid wired by LockOSThread
      "ps": [{"id", "status", "m", "runq", "runnext", "timers"}, ...],
                                                        # status: idle, running, syscall,
                                                        # gcstop (during a stop-the-world)
@@ -63,7 +64,7 @@ __all__ = ["Snapshot", "M_STATES", "P_STATUSES"]
 
 #: M states the engines report; others are drawn as given.
 M_STATES = ("running", "spinning", "syscall", "idle", "netpoll", "sysmon", "stealing",
-            "starting", "scheduling", "stw-wait")
+            "starting", "scheduling", "stw-wait", "locked", "template", "dead")
 #: P statuses the engines report; others are drawn as given.
 P_STATUSES = ("idle", "running", "syscall", "gcstop")
 _REQUIRED = ("time", "gomaxprocs", "ms", "ps")
@@ -144,7 +145,8 @@ class Snapshot:
             raise TypeError(f"snapshot M state must be a str such as {M_STATES[:3]}, "
                             f"got {type(state).__name__} {state!r}")
         return {"id": _int(m["id"], "M id"), "p": _int(m.get("p", -1), "M p"),
-                "curg": _int(m.get("curg", -1), "M curg"), "state": state}
+                "curg": _int(m.get("curg", -1), "M curg"), "state": state,
+                "lockedg": _int(m.get("lockedg", -1), "M lockedg")}
 
     @staticmethod
     def _p(p):
@@ -214,7 +216,7 @@ class Snapshot:
         ms_by_id = {m["id"]: m for m in self.ms}
         count = "" if self.goroutines is None else f" goroutines={self.goroutines}"
         lines = [f"SNAPSHOT {format_duration(self.time)}: gomaxprocs={self.gomaxprocs}"
-                 f"{count} threads={len(self.ms)}", ""]
+                 f"{count} threads={sum(m['state'] != 'dead' for m in self.ms)}", ""]
         shown_ms = set()
         idle_ps = set(self.idle_ps)
         for p in self.ps:
@@ -268,6 +270,8 @@ class Snapshot:
         row("other Ms", ", ".join(f"M{m['id']} {m['state']}"
                                   + (f" G{m['curg']}" if m["curg"] >= 0 else "")
                                   + (f" P{m['p']}" if m["p"] >= 0 else "") for m in others))
+        locked = [m for m in self.ms if m["lockedg"] >= 0]
+        row("locked", ", ".join(f"G{m['lockedg']} to M{m['id']}" for m in locked))
         row("waiting", f"{self.sleeping} sleeping, {self.netpoll_waiting} in netpoll")
         return "\n".join(lines)
 

@@ -13,10 +13,13 @@ module turns a view into what people read:
 The view's keys (both engines fill all of them):
 
 ``time``, ``since_start`` (ns since schedtrace's first line), ``gomaxprocs``,
-``npidle``, ``threads``, ``nmspinning``, ``needspinning``, ``nmidle``,
+``npidle``, ``threads`` (Go's ``mcount()``: Ms that exited are not counted),
+``nmspinning``, ``needspinning``, ``nmidle``, ``nmidlelocked``,
 ``sysmonwait``, ``global_queue`` (G indices, head first), ``ps`` (per P:
 ``id, status, schedtick, syscalltick, m, runq, runnext, timers, idle``), ``ms`` (per
-M in creation order: ``id, p, curg, nextp, spinning, idle, poller, sysmon``;
+M in creation order: ``id, p, curg, nextp, spinning, idle, poller, sysmon,
+template, lockedg`` (the G index wired to it by LockOSThread, or -1),
+``locked`` (parked in stoplockedm), ``dead`` (exited: mexit);
 ``idle`` of a P means it is on the idle list: a P handed to a starting M
 keeps ``_Pidle`` status until that M acquires it),
 ``goid``, ``g_status``, ``g_waitreason`` (arrays over all Gs), ``io_waiting``
@@ -66,38 +69,52 @@ def scheddetail(view):
     """The ``scheddetail=1`` block for a view (§6.4), lines joined by newlines.
 
     Header, then one line per P, per M (most recently created first, as Go
-    walks ``allm``) and per G (creation order, as ``allgs``).  Fields the
+    walks ``allm``; an M that exited is gone from it, except M0, which Go
+    parks forever) and per G (creation order, as ``allgs``).  Fields the
     model has no counterpart for print Go's idle values: ``gcwaiting=false``,
-    ``gfreecnt=0``, ``mallocing=0``, ``lockedg=nil`` ...
+    ``gfreecnt=0``, ``mallocing=0`` ...
     """
     goid = view["goid"]
-    lines = [_header(view) + " gcwaiting=false nmidlelocked=0 stopwait=0 "
-             f"sysmonwait={'true' if view['sysmonwait'] else 'false'}"]
+    lines = [_header(view) + f" gcwaiting=false nmidlelocked={view.get('nmidlelocked', 0)} "
+             f"stopwait=0 sysmonwait={'true' if view['sysmonwait'] else 'false'}"]
     for p in view["ps"]:
         m = "nil" if p["m"] < 0 else p["m"]
         lines.append(f"  P{p['id']}: status={p['status']} schedtick={p['schedtick']} "
                      f"syscalltick={p['syscalltick']} m={m} runqsize={len(p['runq'])} "
                      f"gfreecnt=0 timerslen={p['timers']}")
-    g_m = {}
+    g_m, g_lockedm = {}, {}
     for m in reversed(view["ms"]):
-        curg = m["curg"]
+        if m.get("dead") and m["id"] != 0:
+            continue                          # unlinked from allm (m0 stays, wedged)
+        curg, lockedg = m["curg"], m.get("lockedg", -1)
         if curg >= 0:
             g_m[curg] = m["id"]
+        if lockedg >= 0:
+            g_lockedm[lockedg] = m["id"]
+        blocked = m["idle"] or m.get("locked") or m.get("template") or m.get("dead")
         lines.append(f"  M{m['id']}: p={'nil' if m['p'] < 0 else m['p']} "
                      f"curg={'nil' if curg < 0 else int(goid[curg])} mallocing=0 throwing=0 "
                      f"preemptoff= locks=0 dying=0 spinning={'true' if m['spinning'] else 'false'} "
-                     f"blocked={'true' if m['idle'] else 'false'} lockedg=nil")
+                     f"blocked={'true' if blocked else 'false'} "
+                     f"lockedg={'nil' if lockedg < 0 else int(goid[lockedg])}")
     status, reason = view["g_status"], view["g_waitreason"]
     for i in range(len(goid)):
         st = int(status[i])
         why = WAIT_REASONS[reason[i]] if st not in (G_RUNNING, G_DEAD) and reason[i] else ""
-        lines.append(f"  G{int(goid[i])}: status={st}({why}) m={g_m.get(i, 'nil')} lockedm=nil")
+        lines.append(f"  G{int(goid[i])}: status={st}({why}) m={g_m.get(i, 'nil')} "
+                     f"lockedm={g_lockedm.get(i, 'nil')}")
     return "\n".join(lines)
 
 
 def _m_state(m, g_status):
     if m["sysmon"]:
         return "sysmon"
+    if m.get("template"):
+        return "template"          # Go's template thread: clones Ms for locked ones
+    if m.get("dead"):
+        return "dead"              # its locked G exited (mexit)
+    if m.get("locked"):
+        return "locked"            # parked in stoplockedm until its G is picked
     if m["idle"]:
         return "idle"
     if m.get("stw"):
@@ -122,7 +139,9 @@ def snapshot_dict(view):
 
     ms = [{"id": m["id"], "p": m["p"] if m["p"] >= 0 else m["nextp"],
            "curg": int(goid[m["curg"]]) if m["curg"] >= 0 else -1,
-           "state": _m_state(m, view["g_status"])} for m in view["ms"]]
+           "state": _m_state(m, view["g_status"]),
+           "lockedg": int(goid[m["lockedg"]]) if m.get("lockedg", -1) >= 0 else -1}
+          for m in view["ms"]]
     ps = [{"id": p["id"], "status": _P_STATUS.get(p["status"], str(p["status"])), "m": p["m"],
            "runq": ids(p["runq"]), "runnext": int(goid[p["runnext"]]) if p["runnext"] >= 0 else -1,
            "timers": p["timers"]} for p in view["ps"]]

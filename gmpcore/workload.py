@@ -96,9 +96,9 @@ from gmpcore.durations import (
 __all__ = [
     "Chan", "CompiledWorkload", "GoroutineLeakWarning", "Opcode", "Operation", "Program",
     "WaitGroup", "Workload",
-    "add", "cpu", "done", "exit", "go", "gomaxprocs", "gosched", "netwait", "recv", "repeat",
-    "send",
-    "sleep", "stack", "syscall", "wait",
+    "add", "cpu", "done", "exit", "go", "gomaxprocs", "gosched", "lock_os_thread",
+    "netwait", "recv", "repeat", "send", "sleep", "stack", "syscall", "unlock_os_thread",
+    "wait",
 ]
 
 MAX_INSTRUCTIONS = 10**7     # a larger workload is a mistake, and slow to compile
@@ -141,7 +141,8 @@ class Opcode(enum.IntEnum):
     ENDLOOP = 12
     STACK = 13
     GOMAXPROCS = 14
-    # 15 and 16 are reserved (LockOSThread / UnlockOSThread, docs/design/machine.md §4.2).
+    LOCKOSTHREAD = 15
+    UNLOCKOSTHREAD = 16
 
 
 # ---------------------------------------------------------------- handles
@@ -411,6 +412,46 @@ def gomaxprocs(n):
     return Operation("gomaxprocs", Opcode.GOMAXPROCS, (n,), text=f"gomaxprocs({n})")
 
 
+def lock_os_thread():
+    """``runtime.LockOSThread()``: wire the goroutine to its thread (M).
+
+    Takes no time.  Until as many :func:`unlock_os_thread` calls, the
+    goroutine runs only on this M, and the M runs nothing else: when the
+    goroutine blocks, the M parks and gives up its P; whichever M later
+    picks the goroutine hands its P over and stops, so each wake-up costs
+    two thread switches.  The first call in a run starts Go's template
+    thread (one more thread, never running goroutines).  A goroutine that
+    exits while locked takes its thread with it (``counters["threads_exited"]``).
+
+    >>> wl = Workload(); c = wl.chan()
+    >>> pinned = wl.program(lock_os_thread(), recv(c), cpu("1us"), name="pinned")
+    >>> _ = wl.main(go(pinned), send(c))
+    >>> print(wl.compile().disassemble())
+    program 0 (main):
+      0  GO         program=1 (pinned) count=1
+      1  SEND       chan=0
+      2  EXIT
+    program 1 (pinned):
+      3  LOCKOSTHREAD
+      4  RECV       chan=0
+      5  CPU        dist=0 (1µs) preemptible=1
+      6  EXIT
+    """
+    return Operation("lock_os_thread", Opcode.LOCKOSTHREAD, text="lock_os_thread()")
+
+
+def unlock_os_thread():
+    """``runtime.UnlockOSThread()``: undo one :func:`lock_os_thread`.
+
+    Takes no time; calls nest, and the last one unwires the goroutine from
+    its thread.  Without a lock it does nothing (as in Go).
+
+    >>> unlock_os_thread()
+    unlock_os_thread()
+    """
+    return Operation("unlock_os_thread", Opcode.UNLOCKOSTHREAD, text="unlock_os_thread()")
+
+
 def exit():  # noqa: A001 - the workload op, not the builtin
     """The goroutine's function returns here: the goroutine ends.
 
@@ -527,7 +568,8 @@ def stack(nbytes):
 
 
 _BUILDERS = frozenset(["cpu", "syscall", "sleep", "netwait", "go", "gosched", "gomaxprocs", "exit",
-                       "send", "recv", "add", "done", "wait", "repeat", "stack"])
+                       "send", "recv", "add", "done", "wait", "repeat", "stack",
+                       "lock_os_thread", "unlock_os_thread"])
 
 
 def _check_ops(ops, where, first=0):
@@ -803,9 +845,28 @@ _OPERANDS = {
     Opcode.ENDLOOP: (("body pc", 0, "code"), ("depth", 0, MAX_LOOP_DEPTH - 1), None),
     Opcode.STACK: (("bytes", 1, MAX_STACK), None, None),
     Opcode.GOMAXPROCS: (("n", -2**63, MAX_GOMAXPROCS), None, None),
+    Opcode.LOCKOSTHREAD: (None, None, None),
+    Opcode.UNLOCKOSTHREAD: (None, None, None),
 }
 _COUNTED = {"dists": "len(dists)", "chans": "len(chan_cap)", "wgs": "n_waitgroups",
             "programs": "len(entry)", "code": "len(code)"}
+
+
+def _ranges(values):
+    """'0 to 13, 15, 16': sorted ints with runs of three or more as ranges."""
+    runs = []
+    for v in sorted(values):
+        if runs and v == runs[-1][1] + 1:
+            runs[-1][1] = v
+        else:
+            runs.append([v, v])
+    parts = []
+    for lo, hi in runs:
+        parts += [f"{lo} to {hi}"] if hi - lo >= 2 else [str(v) for v in range(lo, hi + 1)]
+    return ", ".join(parts)
+
+
+_OPCODE_RANGES = _ranges(int(o) for o in Opcode)
 
 
 def _bad(what):
@@ -851,8 +912,8 @@ def _check_compiled(cw):
     ends = np.append(entry[1:], n) - 1
     op, a, b, c = code[:, 0], code[:, 1], code[:, 2], code[:, 3]
     # ---- opcodes and operands
-    if (pc := _first((op < 0) | (op > max(Opcode)))) is not None:
-        _bad(f"code[{pc}]: unknown opcode {op[pc]} (opcodes are 0 to {int(max(Opcode))})")
+    if (pc := _first(~np.isin(op, np.array(list(Opcode), dtype=op.dtype)))) is not None:
+        _bad(f"code[{pc}]: unknown opcode {op[pc]} (opcodes are {_OPCODE_RANGES})")
     if (i := _first(op[ends] != Opcode.EXIT)) is not None:
         _bad(f"code[{ends[i]}]: program {i} must end with EXIT, got "
              f"{Opcode(op[ends[i]]).name}")
@@ -1108,4 +1169,4 @@ class CompiledWorkload:
             return f"n={a}"
         if op == Opcode.STACK:
             return f"bytes={a}"
-        return ""                                 # EXIT, GOSCHED
+        return ""                                 # EXIT, GOSCHED, LOCKOSTHREAD, UNLOCKOSTHREAD

@@ -24,7 +24,7 @@ from gmpcore import _engine
 from gmpcore.costs import CostModel
 from gmpcore.events import EV_NETPOLL, EV_SPILL, G_DEAD
 from gmpcore.results import EVENT_DTYPE
-from workload_strategies import (STRESS_COUNTERS, examples, random_options, random_workload,
+from workload_strategies import (MS, STRESS_COUNTERS, US, examples, random_options, random_workload,
                                  run_options, stress_workloads, wild_run_options, wild_workloads,
                                  workloads)
 
@@ -393,3 +393,74 @@ def test_runs_in_threads_are_independent():
         assert a.makespan_ns == b.makespan_ns and a.counters == b.counters
         assert a.schedtrace == b.schedtrace
         assert np.array_equal(a.goroutines, b.goroutines) and np.array_equal(a.procs, b.procs)
+
+
+# ---------------------------------------------------------------- locked threads
+
+def locked_workload(rng):
+    """A workload where many goroutines lock their threads: locked workers
+    that block, yield, make syscalls, start goroutines and exit locked (or
+    unlock first), locked ping-pong pairs, and sometimes a locked main."""
+    def body():
+        ops = []
+        for _ in range(rng.randint(1, 4)):
+            k = rng.random()
+            if k < .25:
+                ops.append(gmp.cpu(rng.randint(0, 30 * US), preemptible=rng.random() < .7))
+            elif k < .4:
+                ops.append(gmp.sleep(rng.randint(0, 50 * US)))
+            elif k < .5:
+                ops.append(gmp.syscall(rng.choice([rng.randint(0, 40 * US), 11 * MS]),
+                                       blocking=rng.random() < .4))
+            elif k < .6:
+                ops.append(gmp.gosched())
+            elif k < .7:
+                ops.append(gmp.netwait(rng.randint(0, 50 * US)))
+            elif k < .8:
+                ops.append(gmp.lock_os_thread())
+            elif k < .9:
+                ops.append(gmp.unlock_os_thread())
+            else:
+                ops.append(gmp.cpu(rng.randint(5 * MS, 12 * MS), preemptible=rng.random() < .8))
+        return ops
+
+    wl = gmp.Workload()
+    wg = wl.waitgroup()
+    main_ops, n = [], 0
+    if rng.random() < .3:
+        main_ops.append(gmp.lock_os_thread())
+    fire = wl.program(gmp.lock_os_thread(), gmp.go(wl.program(*body()), count=rng.randint(0, 3)),
+                      *body())
+    for _ in range(rng.randint(1, 4)):
+        k = rng.random()
+        if k < .5:
+            count = rng.randint(1, 12)
+            lock = [gmp.lock_os_thread()] * rng.randint(0, 2)
+            unlock = [gmp.unlock_os_thread()] * rng.randint(0, 2)
+            worker = wl.program(*lock, *body(), *unlock, gmp.done(wg))
+            main_ops += [gmp.go(worker, count=count)]
+            n += count
+        elif k < .8:
+            ping, pong = wl.chan(rng.choice([0, 0, 1])), wl.chan()
+            rounds = rng.randint(1, 8)
+            peer = wl.program(gmp.lock_os_thread(),
+                              gmp.repeat(rounds, gmp.recv(ping), *body()[:1], gmp.send(pong)),
+                              gmp.done(wg))
+            main_ops += [gmp.go(peer), gmp.repeat(rounds, gmp.send(ping), gmp.recv(pong))]
+            n += 1
+        else:
+            main_ops += [gmp.go(fire, count=rng.randint(1, 3))]
+    wl.main(gmp.add(wg, n), *main_ops, *body(), gmp.wait(wg))
+    return wl
+
+
+@pytest.mark.parametrize("seed", range(examples(120)))
+def test_locked_workloads_identical(seed):
+    """LockOSThread-heavy workloads: the same run in both engines, checked."""
+    rng = random.Random(seed)
+    wl = locked_workload(rng)
+    opts = dict(gomaxprocs=rng.choice([1, 2, 3, 4, 8]), seed=seed, check=True,
+                async_preempt=rng.random() < .8, until=rng.choice(["main", "all"]),
+                max_threads=rng.choice([10_000, 10_000, 12]))
+    kind, *rest = assert_same_outcome(wl, **opts)
+    assert kind == "ok" or rest[0] is gmp.ThreadExhaustion, rest

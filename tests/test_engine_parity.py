@@ -11,8 +11,8 @@ import re
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "gmpcore"
-CONCEPTS = ["heap", "gtable", "sched", "timers", "netpoll", "program", "sync", "syscalls",
-            "sysmon", "cpu", "stw", "check", "observe"]
+CONCEPTS = ["heap", "gtable", "sched", "lockedm", "timers", "netpoll", "program", "sync",
+            "syscalls", "sysmon", "cpu", "stw", "check", "observe"]
 
 # Functions named after Go's runtime (or the design's step names), by concept.
 GO_NAMED = {
@@ -22,6 +22,8 @@ GO_NAMED = {
               "newm", "startm", "stopm", "wakep", "become_spinning", "reset_spinning",
               "handoffp", "ready", "dropg", "park", "schedule", "found", "find_runnable",
               "find_after_spin", "steal_work_continue", "stolen", "drop_p", "checkdead"],
+    "lockedm": ["startTemplateThread", "LockOSThread", "UnlockOSThread", "stoplockedm",
+                "startlockedm", "mexit"],
     "timers": ["add_timer", "check_timers", "wake_net_poller"],
     "netpoll": ["netpoll_break", "netpoll", "injectglist", "start_idle", "netpoll_return",
                 "io_complete"],

@@ -360,11 +360,6 @@ def no_exit_at_end(p):
     p["code"][ends(p)[0]] = (O.GOSCHED, 0, 0, 0)
 
 
-@mutation(r"unknown opcode 15 \(opcodes are 0 to 14\)")
-def opcode_too_big(p):
-    p["code"][0, 0] = 15
-
-
 @mutation(r"GOMAXPROCS: operand a \(n\) must be in \[-9223372036854775808, 4096\]")
 def gomaxprocs_too_big(p):
     r = rows(p, O.GOMAXPROCS)
@@ -377,6 +372,11 @@ def gomaxprocs_too_big(p):
 @mutation(r"max_gomaxprocs must be \d+, the largest GOMAXPROCS operand")
 def max_gomaxprocs_wrong(p):
     p["max_gomaxprocs"] += 1
+
+
+@mutation(r"unknown opcode 17 \(opcodes are 0 to 16\)")
+def opcode_too_big(p):
+    p["code"][0, 0] = 17
 
 
 @mutation(r"unknown opcode -1")

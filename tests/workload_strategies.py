@@ -47,7 +47,7 @@ def durations(draw, max_ns=40 * US):
 def leaf_op(draw, depth=0):
     """Operations that cannot block forever (they may park for a while): a list."""
     kinds = ["cpu", "cpu", "cpu", "sleep", "netwait", "syscall", "gosched", "stack",
-             "gomaxprocs"]
+             "gomaxprocs", "lock"]
     if depth < 2:
         kinds.append("repeat")
     kind = draw(st.sampled_from(kinds))
@@ -72,6 +72,8 @@ def leaf_op(draw, depth=0):
     if kind == "gomaxprocs":
         # mostly a change (a stop-the-world); sometimes 0 (a query) or the same value
         return [gmp.gomaxprocs(draw(st.sampled_from([0, 1, 1, 2, 2, 3, 4, 6])))]
+    if kind == "lock":                           # LockOSThread, or an unlock (maybe a no-op)
+        return [draw(st.sampled_from([gmp.lock_os_thread, gmp.unlock_os_thread]))()]
     body = draw(leaf_ops(3, depth=depth + 1))
     return [gmp.repeat(draw(st.integers(0, 3)), *body)]
 
@@ -275,8 +277,11 @@ def machines(draw, procs):
             rows.append((t, quota, draw(st.sampled_from([1, 2, 5])) * MS))
         out["cpu_quota"] = rows
     if draw(st.booleans()):
-        out["os_sched"] = dict(slice=draw(st.integers(1000, 400_000)),
-                               tick=draw(st.sampled_from([0, 10_000, 250_000])),
+        # Slices of at least 100 us: hogs always have someone waiting, so every
+        # CPU checks its slice each slice; shorter ones make long runs crawl
+        # in the reference engine without reaching any new path.
+        out["os_sched"] = dict(slice=draw(st.integers(100_000, 3_000_000)),
+                               tick=draw(st.sampled_from([0, 250_000, 1_000_000, 4_000_000])),
                                ctx_switch=draw(st.integers(0, 5_000)),
                                idle_exit=draw(st.sampled_from([0, 0, 3_000])),
                                idle_exit_after=draw(st.sampled_from([0, 50_000])))
@@ -371,7 +376,7 @@ def random_workload(rng):
         return gmp.lognormal(rng.randint(0, mx), rng.uniform(0, 1.5))
 
     def leaf(depth):
-        kinds = ["cpu"] * 4 + ["sleep", "netwait", "syscall", "gosched", "stack"]
+        kinds = ["cpu"] * 4 + ["sleep", "netwait", "syscall", "gosched", "stack", "lock"]
         kind = rng.choice(kinds + (["repeat"] if depth < 2 else []))
         if kind == "cpu":
             d = rng.randint(5 * MS, 30 * MS) if rng.random() < .03 else dur(50 * US)
@@ -387,6 +392,8 @@ def random_workload(rng):
             return [gmp.gosched()]
         if kind == "stack":
             return [gmp.stack(rng.randint(1, 200_000))]
+        if kind == "lock":
+            return [gmp.lock_os_thread() if rng.random() < .6 else gmp.unlock_os_thread()]
         return [gmp.repeat(rng.randint(0, 6), *leaves(3, depth + 1))]
 
     def leaves(n, depth=0):

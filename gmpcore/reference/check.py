@@ -4,6 +4,8 @@ Compiled twin: gmpcore/_engine_check.pxi.
 """
 
 from gmpcore.events import G_DEAD, G_WAITING, P_DEAD, P_GCSTOP, P_IDLE, P_RUNNING, WAIT_IO
+from gmpcore.reference.common import PH_DEAD, PH_LOCKED
+from gmpcore.reference.gtable import G
 
 
 class Checks:
@@ -69,5 +71,20 @@ class Checks:
             assert (p.status == P_DEAD and p.m is None and self.q.runqempty(p.id)
                     and not p.timers and p not in self.pidle), \
                 "a P beyond gomaxprocs is not dead and empty"
+        # Locked threads (machine.md §6 item 6).
+        locked = 0
+        for m in self.ms:
+            locked += m.phase == PH_LOCKED
+            if m.phase == PH_DEAD:
+                assert (m.p, m.curg, m.nextp, m.nextg) == (None,) * 4, \
+                    f"dead M{m.id} holds a P, a G or a nextp"
+            if isinstance(m.lockedg, G):
+                assert m.lockedg.lockedm is m, f"lockedg/lockedm link of M{m.id}"
+        assert locked == self.nmidlelocked, "nmidlelocked"
+        for g in self.gs:
+            if g.lockedm is not None:
+                assert g.lockedm.lockedg is g, "lockedg/lockedm link of M-1"
+        run = (len(self.ms) - self.nmfreed) - len(self.midle) - self.nmidlelocked - self.nmsys
+        assert run >= 0, "checkdead: inconsistent counts"
         if self.cpu_on:
             self.cpu_check()

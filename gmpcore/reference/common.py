@@ -2,7 +2,8 @@
 
 # Opcodes (docs/simulator-design.md §1.1).
 (OP_EXIT, OP_CPU, OP_SYSCALL, OP_SLEEP, OP_NETWAIT, OP_GO, OP_GOSCHED, OP_SEND,
- OP_RECV, OP_WG_ADD, OP_WG_WAIT, OP_LOOP, OP_ENDLOOP, OP_STACK, OP_GOMAXPROCS) = range(15)
+ OP_RECV, OP_WG_ADD, OP_WG_WAIT, OP_LOOP, OP_ENDLOOP, OP_STACK, OP_GOMAXPROCS,
+ OP_LOCKOSTHREAD, OP_UNLOCKOSTHREAD) = range(17)
 
 # What an M does when its pending event fires.
 PH_RUN = "run"              # continue its G's program
@@ -22,6 +23,11 @@ STW_STOPPING = 1            # the caller pays stw_stop before stopping the Ps
 STW_WAITING = 2             # gcwaiting: asleep on stopnote, re-preempting every 100 µs
 STW_WOKEN = 3               # the last P stopped; the caller is waking up
 STW_STARTING = 4            # stopped: the caller pays stw_start + procresize, then restarts
+PH_LOCKED = "locked"        # parked in stoplockedm (off midle) until its G is picked
+PH_DEAD = "dead"            # after mexit: never runs again
+
+# M.lockedg besides a G: its locked G exited; the M leaves through mexit at its next step.
+LOCKEDG_EXIT = "exit"
 
 # Event kinds in the heap.
 E_M, E_PREEMPT, E_IO, E_SYSMON = 0, 1, 2, 3
@@ -30,6 +36,7 @@ E_M, E_PREEMPT, E_IO, E_SYSMON = 0, 1, 2, 3
 E_CPU, E_PERIOD, E_THROTTLE, E_QUOTA = 4, 5, 6, 7
 
 # Phases in which an M is off-CPU: its step ends in a wake-up (reference/cpu.py).
-OFF_CPU_PHASES = frozenset((PH_BACKOFF, PH_START, PH_SYSCALL, PH_NETPOLL, PH_IDLE))
+OFF_CPU_PHASES = frozenset((PH_BACKOFF, PH_START, PH_SYSCALL, PH_NETPOLL, PH_IDLE, PH_LOCKED,
+                            PH_DEAD))
 
 MAX_SAMPLE = 2**53                   # largest duration a distribution may yield (durations.py)

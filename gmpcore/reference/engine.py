@@ -46,6 +46,7 @@ from gmpcore.reference.common import (
 )
 from gmpcore.reference.gtable import GTable
 from gmpcore.reference.heap import EventHeap
+from gmpcore.reference.lockedm import LockedThreads
 from gmpcore.reference.netpoll import NetPoller
 from gmpcore.reference.observe import Observer
 from gmpcore.reference.program import Goroutines
@@ -58,7 +59,7 @@ from gmpcore.reference.sysmon import Sysmon
 from gmpcore.reference.timers import Timers
 
 
-class RefEngine(EventHeap, GTable, SchedCore, Timers, NetPoller, Goroutines,
+class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, Goroutines,
                 SyncObjects, Syscalls, Sysmon, Cpus, StopTheWorld, Checks, Observer):
     """One simulation run.  ``RefEngine(...).run()`` returns the result dict.
 
@@ -132,9 +133,15 @@ class RefEngine(EventHeap, GTable, SchedCore, Timers, NetPoller, Goroutines,
         self.io_waiters = 0                       # Gs parked in the netpoller
         self.io_ready = []                        # their fds became ready, not yet polled
         self.poller = None                        # the M blocked in netpoll
+        # Locked threads (lockedm.py).
+        self.cur_m = None                         # whose step this is: newm's caller
+        self.template_m = None                    # created by the first LockOSThread
+        self.nmidlelocked = 0                     # Ms parked in stoplockedm
+        self.nmsys = 0                            # sysmon, the template thread
+        self.nmfreed = 0                          # Ms that exited; mcount = len(ms) - nmfreed
         self.sysmon = {"idle": 0, "delay": SYSMON_MIN_DELAY, "gen": 0, "wait": False,
                        "lasttrace": None, "starttime": 0}
-        self.counters = dict(threads=0, steals=0, spills=0, handoffs=0, preemptions=0,
+        self.counters = dict(threads=0, threads_exited=0, steals=0, spills=0, handoffs=0, preemptions=0,
                              syscalls=0, spinning=0, netpolls=0, timers=0, events=0,
                              events_dropped=0, goroutines=0, gomaxprocs_changes=0,
                              stw_count=0, stw_stopping_ns=0, stw_total_ns=0)
@@ -202,6 +209,8 @@ class RefEngine(EventHeap, GTable, SchedCore, Timers, NetPoller, Goroutines,
         self.sysmon_m = M(1, 0)
         self.ms.append(self.sysmon_m)
         self.counters["threads"] += 1
+        self.nmsys += 1
+        self.cur_m = m0
         self.log(EV_THREAD_CREATE, m=self.sysmon_m)
         self.sysmon_schedule(SYSMON_MIN_DELAY)
         if not self.cpu_on or self.cpu_wake(m0.t):
@@ -217,29 +226,38 @@ class RefEngine(EventHeap, GTable, SchedCore, Timers, NetPoller, Goroutines,
                 continue                              # cancelled: as if never pushed
             self.now = when
             self.counters["events"] += 1
+            # cur_m: whose step this is (newm on a locked M goes through the template thread).
             if kind == E_M:
+                self.cur_m = self.ms[who]
                 if self.cpu_on and not self.on_cpu(self.ms[who].t):
                     pass                               # waits for a CPU: deferred
                 else:
                     self.dispatch(self.ms[who])
             elif kind == E_PREEMPT:
+                self.cur_m = self.ms[who]
                 self.async_preempt_arrives(self.ms[who], gen)
             elif kind == E_IO:
+                self.cur_m = None
                 self.io_complete(self.gs[who])
             elif kind == E_SYSMON:
+                self.cur_m = None
                 if not self.cpu_on:
                     self.sysmon_loop()
                 elif self.on_cpu(self.sysmon_m.t):
                     self.sysmon_loop()
                     self.cpu_release(self.sysmon_m.t)  # its loop takes no time
             elif kind == E_CPU:
+                self.cur_m = None
                 self.cpu_slice_end(who)
             elif kind == E_PERIOD:
+                self.cur_m = None
                 self.quota_period()
             elif kind == E_THROTTLE:
+                self.cur_m = None
                 self.quota_exhausted()
             else:
                 assert kind == E_QUOTA
+                self.cur_m = None
                 self.quota_set(who)
             if self.check:
                 self.check_invariants()
@@ -276,7 +294,10 @@ class RefEngine(EventHeap, GTable, SchedCore, Timers, NetPoller, Goroutines,
         elif phase == PH_START:
             p, m.nextp = m.nextp, None
             self.acquirep(m, p)
-            self.schedule(m)
+            if m.lockedg is not None:                # woken by startlockedm: run its G
+                self.resume(m, self.now, PH_EXECUTE)
+            else:
+                self.schedule(m)
         elif phase == PH_SYSCALL:
             self.exitsyscall(m)
         elif phase == PH_NETPOLL:
@@ -304,7 +325,8 @@ class RefEngine(EventHeap, GTable, SchedCore, Timers, NetPoller, Goroutines,
             "makespan_ns": self.now if self.until == "all" else getattr(self, "makespan", self.now),
             "now": self.now,
             "events": np.array(self.events, dtype=np.int64).reshape(-1, 6),
-            "counters": dict(self.counters),
+            "counters": dict(self.counters, threads=self.counters["threads"] - self.nmfreed,
+                             threads_exited=self.nmfreed),
             "monitor": self.samples,
             "snapshot": self.snapshot,
             "goroutines": [(g.goid, 0 if g.parent < 0 else self.gs[g.parent].goid, g.program,

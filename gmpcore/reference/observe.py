@@ -7,6 +7,8 @@ Compiled twin: gmpcore/_engine_observe.pxi.
 import numpy as np
 
 from gmpcore.events import G_DEAD, G_RUNNABLE, G_RUNNING
+from gmpcore.reference.common import PH_DEAD, PH_LOCKED
+from gmpcore.reference.gtable import G
 
 
 class Observer:
@@ -25,7 +27,8 @@ class Observer:
     def monitor_row(self, t):
         live = [g for g in self.gs if g.status != G_DEAD]
         return (t, len(live), sum(g.status == G_RUNNABLE for g in live),
-                sum(g.status == G_RUNNING for g in live), self.q.globrunqsize(), len(self.ms),
+                sum(g.status == G_RUNNING for g in live), self.q.globrunqsize(),
+                len(self.ms) - self.nmfreed,
                 len(self.midle), self.nmspinning, self.npidle(), sum(g.stack for g in live),
                 tuple(self.q.runqsize(p.id) for p in self.allp))   # dead Ps hold 0
 
@@ -36,8 +39,9 @@ class Observer:
         midle = set(id(m) for m in self.midle)
         return dict(
             time=self.now, since_start=self.now - self.sysmon["starttime"],
-            gomaxprocs=self.nprocs, npidle=self.npidle(), threads=len(self.ms),
+            gomaxprocs=self.nprocs, npidle=self.npidle(), threads=len(self.ms) - self.nmfreed,
             nmspinning=self.nmspinning, needspinning=self.needspinning, nmidle=len(self.midle),
+            nmidlelocked=self.nmidlelocked,
             sysmonwait=self.sysmon["wait"],
             global_queue=list(self.q.global_runq()),
             ps=[dict(id=p.id, status=p.status, schedtick=p.schedtick, syscalltick=p.syscalltick,
@@ -46,8 +50,10 @@ class Observer:
                      idle=any(p is q for q in self.pidle)) for p in self.ps],
             ms=[dict(id=m.id, p=nil(m.p), curg=-1 if m.curg is None else m.curg.idx,
                      nextp=nil(m.nextp), spinning=bool(m.spinning), idle=id(m) in midle,
-                     poller=m is self.poller, sysmon=m is self.sysmon_m, stw=m is self.stw_m)
-                for m in self.ms],
+                     poller=m is self.poller, sysmon=m is self.sysmon_m, stw=m is self.stw_m,
+                     template=m is self.template_m,
+                     lockedg=m.lockedg.idx if isinstance(m.lockedg, G) else -1,
+                     locked=m.phase == PH_LOCKED, dead=m.phase == PH_DEAD) for m in self.ms],
             goid=np.array([g.goid for g in self.gs], dtype=np.int64),
             g_status=np.array([g.status for g in self.gs], dtype=np.uint8),
             g_waitreason=np.array([g.waitreason for g in self.gs], dtype=np.uint8),
@@ -61,7 +67,7 @@ class Observer:
         idle_ms = len(self.midle)
         return (f"SCHED {(self.now - self.sysmon['starttime']) // 1_000_000}ms: "
                 f"gomaxprocs={self.nprocs} "
-                f"idleprocs={self.npidle()} threads={len(self.ms)} "
+                f"idleprocs={self.npidle()} threads={len(self.ms) - self.nmfreed} "
                 f"spinningthreads={self.nmspinning} needspinning={self.needspinning} "
                 f"idlethreads={idle_ms} runqueue={self.q.globrunqsize()} [ {rings} ] "
                 f"schedticks=[ {ticks}]")

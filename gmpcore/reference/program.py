@@ -21,12 +21,14 @@ from gmpcore.latency import bucket_index
 from gmpcore.model import ZERO_TIME_BUDGET
 from gmpcore.reference.common import (
     E_IO,
+    LOCKEDG_EXIT,
     OP_CPU,
     OP_ENDLOOP,
     OP_EXIT,
     OP_GO,
     OP_GOMAXPROCS,
     OP_GOSCHED,
+    OP_LOCKOSTHREAD,
     OP_LOOP,
     OP_NETWAIT,
     OP_RECV,
@@ -34,6 +36,7 @@ from gmpcore.reference.common import (
     OP_SLEEP,
     OP_STACK,
     OP_SYSCALL,
+    OP_UNLOCKOSTHREAD,
     OP_WG_ADD,
     OP_WG_WAIT,
     PH_RUN,
@@ -47,6 +50,8 @@ class Goroutines:
 
     def execute(self, m, g, inherit):
         """execute (§3.4): a new time slice unless inheritTime."""
+        if g.lockedm is not None and g.lockedm is not m:
+            return self.startlockedm(m, g)           # wired to another M: hand it our P
         p = m.p
         m.nextg = None
         m.curg, g.m = g, m
@@ -161,6 +166,12 @@ class Goroutines:
                     if a == self.nprocs:
                         continue
                 return self.gomaxprocs_stw(m, g, a)
+            if op == OP_LOCKOSTHREAD:
+                self.LockOSThread(m, g)
+                continue
+            if op == OP_UNLOCKOSTHREAD:
+                self.UnlockOSThread(m, g)
+                continue
             raise AssertionError(f"unknown opcode {op}")
 
     def newproc(self, p, parent, program):
@@ -172,6 +183,10 @@ class Goroutines:
     def goexit(self, m, g):
         """goexit0 (§5.2)."""
         self.dropg(m, g, STOP_EXIT)
+        if g.lockedm is not None:
+            # gdestroy: unwire; the thread exits (mexit) instead of scheduling.
+            g.lockedm = None
+            m.lockedg = LOCKEDG_EXIT
         g.status = G_DEAD
         g.finished = self.now
         self.live -= 1

@@ -5,7 +5,7 @@ Compiled twin: gmpcore/_engine_sched.pxi.  Every M step ends in resume()
 (a future event) or with the M parked on midle.
 """
 
-from gmpcore.errors import Deadlock, ThreadExhaustion, goroutine_dump
+from gmpcore.errors import Deadlock, GoThrow, ThreadExhaustion, goroutine_dump
 from gmpcore.events import (
     EV_HANDOFF,
     EV_M_PARK,
@@ -47,7 +47,7 @@ from gmpcore.results import COUNTER_MAX
 class M:
     __slots__ = ("id", "p", "curg", "spinning", "phase", "nextp", "oldp", "syscalltick",
                  "gen", "nextg", "next_inherit", "steal", "was_spinning", "poll_until",
-                 "created", "debt", "t")
+                 "created", "debt", "t", "lockedg", "locked_ext")
 
     def __init__(self, mid, now):
         self.id = mid
@@ -61,6 +61,8 @@ class M:
         self.created = now
         self.debt = 0                # ns of timer/netpoll work to add to its next step
         self.t = Thread(mid)         # what the OS knows of it (reference/cpu.py)
+        self.lockedg = None          # the G wired to it (LockOSThread), or LOCKEDG_EXIT
+        self.locked_ext = 0          # m.lockedExt
 
 
 class P:
@@ -127,7 +129,11 @@ class SchedCore:
         self.push(when, E_M, m.id, m.gen)
 
     def newm(self, p, spinning):
-        """newm (§3.6): a new thread that will start with nextp = p."""
+        """newm (§3.6): a new thread that will start with nextp = p.  Asked
+        for on a locked M, the template thread clones it: it wakes first."""
+        delay = self.costs.thread_create
+        if self.cur_m is not None and self.cur_m.locked_ext != 0:
+            delay += self.costs.thread_wake
         if len(self.ms) >= self.max_threads:
             raise ThreadExhaustion(self.max_threads)
         m = M(len(self.ms), self.now)
@@ -135,7 +141,7 @@ class SchedCore:
         self.counters["threads"] += 1
         m.nextp, m.spinning = p, spinning
         self.log(EV_THREAD_CREATE, m=m, p=p)
-        self.resume(m, self.now + self.costs.thread_create, PH_START)
+        self.resume(m, self.now + delay, PH_START)
         return m
 
     def startm(self, p, spinning):
@@ -249,6 +255,8 @@ class SchedCore:
         self.resume(m, self.now + extra + self.costs.park, PH_SCHEDULE)
 
     def schedule(self, m):
+        if m.lockedg is not None:
+            return self.schedule_locked(m)           # stoplockedm, or mexit after its G
         p = m.p
         if m.spinning:
             assert self.q.runqempty(p.id), "schedule: spinning with local work"
@@ -442,9 +450,12 @@ class SchedCore:
         self.stopm(m)
 
     def checkdead(self):
-        run = len(self.ms) - len(self.midle) - 1          # sysmon is nmsys
+        # mcount - nmidle - nmidlelocked - nmsys (sysmon, the template thread)
+        run = (len(self.ms) - self.nmfreed) - len(self.midle) - self.nmidlelocked - self.nmsys
         if run > 0:
             return
+        if run < 0:
+            raise GoThrow("checkdead: inconsistent counts")
         if self.until == "all" and self.live == 0:
             return
         waiting = 0

@@ -84,4 +84,6 @@ class Syscalls:
             m.nextg, m.next_inherit = g, False
             self.resume(m, self.now + self.costs.syscall_exit_slow, PH_EXECUTE)
             return
+        if m.lockedg is not None:
+            return self.stoplockedm(m)               # until an M picks g and hands us a P
         self.stopm(m)

@@ -71,6 +71,7 @@ cdef enum Opcode:
     OP_LOCKOSTHREAD = 15
     OP_UNLOCKOSTHREAD = 16
     N_OPCODES = 17
+    OP_UPDATE_PROCS = 17  # internal, never in a user workload: the GOMAXPROCS updater's step
 
 # What an M does when its pending event fires (reference PH_*).
 cdef enum Phase:
@@ -153,6 +154,7 @@ cdef enum:
     STOP_SYSCALL = 4
     STW_GOMAXPROCS = 9  # Go's stwReason stwGOMAXPROCS (EV_STW_START's arg)
     CAUSE_USER = 0      # a gomaxprocs_history row's cause: the workload's gomaxprocs(n)
+    CAUSE_UPDATE = 1    # ... the runtime's periodic update (updatemaxprocs)
 
 # Where a stop-the-world is (Engine.stw_state); the caller's M is in
 # PH_STW_WAIT from STW_STOPPING to the end.
@@ -604,6 +606,13 @@ cdef struct Engine:
     gid_t stw_owner              # the G holding gcsema/worldsema, -1 none
     GQueue stw_sema              # Gs waiting for gcsema, FIFO
     bint custom                  # sched.customGOMAXPROCS
+    # the periodic GOMAXPROCS update (Go 1.25 updatemaxprocs; _engine_stw.pxi)
+    bint upd_on                  # the updater runs: cpus given, GOMAXPROCS not set, updatemaxprocs
+    bint containermaxprocs       # the default follows the quota
+    int64_t upd_program          # the updater's internal program (appended to the code)
+    int64_t upd_last             # sysmon's lastgomaxprocs, -1 before its first check
+    int32_t upd_procs            # the value sysmon asked the updater for
+    gid_t upd_g                  # the updater G while it lives, -1 none (the helper is idle)
     int64_t* hist                # gomaxprocs_history rows (time, old, new, cause), malloc'd
     int64_t hist_n
     int64_t hist_cap

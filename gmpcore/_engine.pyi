@@ -25,6 +25,7 @@ COSTS_BYTES: int
 G_DTYPE: np.dtype
 P_DTYPE: np.dtype
 THREAD_DTYPE: np.dtype
+UPDATER_PROGRAM: str
 MONITOR_FIELDS: list[tuple[str, type]]
 
 class _Cancel(Protocol):
@@ -104,6 +105,8 @@ def run(
     background: int = 0,
     os_sched: dict[str, int] | None = None,
     cpu_quota: list[tuple[int, int, int]] | None = None,
+    updater: bool = False,
+    containermaxprocs: bool = True,
 ) -> RawResult: ...
 
 def estimate_goroutines(compiled: CompiledWorkload) -> int | None: ...
@@ -121,7 +124,8 @@ class _Run:
               check: bool, progress: Callable[[int, int], Any] | None,
               progress_every: int, record_goroutines: bool = True, cpus: int | None = None,
               background: int = 0, os_sched: dict[str, int] | None = None,
-              cpu_quota: list[tuple[int, int, int]] | None = None) -> None: ...
+              cpu_quota: list[tuple[int, int, int]] | None = None, updater: bool = False,
+              containermaxprocs: bool = True) -> None: ...
     def setup_machine(self, cpus: int | None, background: int,
                       os_sched: dict[str, int] | None,
                       cpu_quota: list[tuple[int, int, int]] | None, max_threads: int) -> None: ...

@@ -46,6 +46,7 @@ from gmpcore._latency cimport LAT_N_COUNTS, lat_index
 from gmpcore._model cimport (FORCE_PREEMPT_NS, GLOBAL_CHECK_PERIOD, GOIDCACHE_BATCH,
                              NETPOLL_RESOLUTION, RETAKE_SYSCALL_NS,
                              REUSE_PROBE, RUNNEXT_BACKOFF, STACK_MIN, STW_PREEMPT_PERIOD,
+                             UPDATE_MAXPROCS_PERIOD,
                              SYSMON_DEEP_SLEEP,
                              SYSMON_IDLE_CYCLES, SYSMON_MAX_DELAY, SYSMON_MIN_DELAY,
                              SYSMON_NETPOLL_PERIOD, ZERO_TIME_BUDGET, OS_BASE_SLICE,
@@ -58,7 +59,7 @@ from gmpcore._runq cimport (RQ_CORRUPT, RQ_NOMEM, RQ_OVERFLOW, RunQueues, globru
                             runqempty, runqget, runqput, runqputbatch, runqsize, runqsteal)
 from gmpcore._steal_order cimport random_order_free, random_order_reset
 
-from gmpcore.events import CAUSES as _CAUSES
+from gmpcore.events import CAUSES as _CAUSES, UPDATER_PROGRAM
 from gmpcore.errors import (Deadlock, GoFatalError, GoThrow, StackOverflow, ThreadExhaustion,
                            WorkloadPanic, goroutine_dump)
 from gmpcore.results import G_DTYPE, MONITOR_FIELDS, P_DTYPE, THREAD_DTYPE, monitor_dtype
@@ -223,6 +224,7 @@ MODEL = dict(
     REUSE_PROBE=REUSE_PROBE, OS_BASE_SLICE=OS_BASE_SLICE, OS_SLICE_MAX_CPUS=OS_SLICE_MAX_CPUS,
     OS_TICK=OS_TICK, OS_CTX_SWITCH=OS_CTX_SWITCH, CFS_QUOTA_MIN=CFS_QUOTA_MIN,
     CFS_PERIOD_MAX=CFS_PERIOD_MAX, STW_PREEMPT_PERIOD=STW_PREEMPT_PERIOD,
+    UPDATE_MAXPROCS_PERIOD=UPDATE_MAXPROCS_PERIOD,
 )
 
 #: The codes _engine.pxd declares that gmpcore.events also defines (a test
@@ -238,7 +240,7 @@ CODES = dict(
     EV_M_PARK=EV_M_PARK, EV_M_WAKE=EV_M_WAKE, EV_SPIN=EV_SPIN, EV_TIMER=EV_TIMER,
     EV_NETPOLL=EV_NETPOLL, EV_PREEMPT=EV_PREEMPT, EV_IO_READY=EV_IO_READY, EV_WAIT=EV_WAIT,
     EV_PROCS=EV_PROCS, EV_STW_START=EV_STW_START, EV_STW_DONE=EV_STW_DONE,
-    STW_GOMAXPROCS=STW_GOMAXPROCS, CAUSE_USER=CAUSE_USER,
+    STW_GOMAXPROCS=STW_GOMAXPROCS, CAUSE_USER=CAUSE_USER, CAUSE_UPDATE=CAUSE_UPDATE,
     STOP_EXIT=STOP_EXIT, STOP_PARK=STOP_PARK, STOP_GOSCHED=STOP_GOSCHED,
     STOP_PREEMPT=STOP_PREEMPT, STOP_SYSCALL=STOP_SYSCALL,
     P_IDLE=P_IDLE, P_RUNNING=P_RUNNING, P_SYSCALL=P_SYSCALL, P_GCSTOP=P_GCSTOP, P_DEAD=P_DEAD,
@@ -533,7 +535,7 @@ cdef class _Run:
               int64_t max_threads, int64_t max_stack, until, int64_t schedtrace,
               bint record_events, max_events, bint check, progress, int64_t progress_every,
               bint record_goroutines=True, cpus=None, int background=0, os_sched=None,
-              cpu_quota=None):
+              cpu_quota=None, bint updater=False, bint containermaxprocs=True):
         cdef Engine* e = &self.e
         cdef int64_t i, nchans, nwg, est
         cdef const int64_t[::1] caps
@@ -556,11 +558,25 @@ cdef class _Run:
         if not record_goroutines and record_events:
             raise ValueError("record_events needs record_goroutines=True: the event log names "
                              "Gs by their row in res.goroutines")
+        if updater and cpus is None:
+            raise ValueError("the GOMAXPROCS updater needs cpus")
         self.code = np.ascontiguousarray(compiled.code, dtype=np.int64)
         self.program_names = tuple(compiled.program_names)
         self.dists = np.ascontiguousarray(compiled.dists, dtype=np.float64).reshape(-1)
         self.entry = np.ascontiguousarray(compiled.entry, dtype=np.int64)
         self.depth = np.ascontiguousarray(compiled.loop_depth, dtype=np.int64)
+        e.upd_program = self.entry.shape[0]
+        e.upd_on = updater
+        e.upd_last = -1
+        e.upd_g = -1
+        e.containermaxprocs = containermaxprocs
+        if updater:
+            # The updater's program, after the workload's (RefEngine does the same).
+            self.code = np.concatenate([self.code, np.array(
+                [[OP_UPDATE_PROCS, 0, 0, 0], [OP_EXIT, 0, 0, 0]], dtype=np.int64)])
+            self.entry = np.append(self.entry, self.code.shape[0] - 2)
+            self.depth = np.append(self.depth, 0)
+            self.program_names += (UPDATER_PROGRAM,)
         e.code = <const int64_t*>cnp.PyArray_DATA(self.code)
         e.n_code = self.code.shape[0]
         e.dists = <const double*>cnp.PyArray_DATA(self.dists)
@@ -568,7 +584,7 @@ cdef class _Run:
         e.depth = <const int64_t*>cnp.PyArray_DATA(self.depth)
         e.n_programs = self.entry.shape[0]
         # P arrays for the most Ps the run can have; those past gomaxprocs are _Pdead.
-        np_alloc = max(gomaxprocs, int(compiled.max_gomaxprocs))
+        np_alloc = max(gomaxprocs, int(compiled.max_gomaxprocs), cpus if updater else 0)
         e.nprocs = gomaxprocs
         e.np_alloc = np_alloc
         e.np_seen = gomaxprocs
@@ -941,7 +957,7 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
         progress_every=1_000_000, scheddetail=False, on_schedtrace=None, monitor=0,
         max_samples=1_000_000, snapshot_at=-1, trace_window=None, trace_goroutines=None,
         max_trace_events=None, record_goroutines=True, cancel=None, cpus=None, background=0,
-        os_sched=None, cpu_quota=None):
+        os_sched=None, cpu_quota=None, updater=False, containermaxprocs=True):
     """Run one simulation; returns the dict ``RefEngine.run()`` returns.
 
     ``goroutines`` and ``procs`` are NumPy structured arrays in
@@ -958,7 +974,7 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
     r = _Run()
     r.setup(compiled, gomaxprocs, seed, costs, async_preempt, runnext, max_threads, max_stack,
             until, schedtrace, record_events, max_events, check, progress, progress_every,
-            record_goroutines, cpus, background, os_sched, cpu_quota)
+            record_goroutines, cpus, background, os_sched, cpu_quota, updater, containermaxprocs)
     r.observe_options(scheddetail, on_schedtrace, monitor, max_samples, snapshot_at,
                       trace_window, trace_goroutines, max_trace_events)
     r.cancel = cancel

@@ -181,7 +181,13 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
                 e.custom = True
                 if a == e.nprocs:
                     continue
-            return gomaxprocs_stw(e, m, g, a)
+            return gomaxprocs_stw(e, m, g, a, CAUSE_USER)
+        if op == OP_UPDATE_PROCS:
+            # updateMaxProcsGoroutine: stop the world with sysmon's value,
+            # unless the program has set GOMAXPROCS since (then it exits).
+            if e.custom:
+                continue
+            return gomaxprocs_stw(e, m, g, e.upd_procs, CAUSE_UPDATE)
         if op == OP_LOCKOSTHREAD:
             if LockOSThread(e, m, g) < 0:
                 return -1
@@ -207,6 +213,8 @@ cdef int goexit(Engine* e, int32_t m, gid_t g) noexcept nogil:
     """goexit0 (§5.2)."""
     cdef GRec* rec = &e.g.a[g]
     dropg(e, m, g, STOP_EXIT)
+    if g == e.upd_g:
+        e.upd_g = -1                               # the updater is idle again
     if rec.flags & GF_LOCKED:
         # gdestroy: unwire; the thread exits (mexit) instead of scheduling.
         rec.flags &= ~GF_LOCKED

@@ -10,7 +10,7 @@
 # e.gcwaiting once.
 
 
-cdef int gomaxprocs_stw(Engine* e, int32_t m, gid_t g, int64_t n) noexcept nogil:
+cdef int gomaxprocs_stw(Engine* e, int32_t m, gid_t g, int64_t n, int32_t cause) noexcept nogil:
     """runtime.GOMAXPROCS(n) past its checks (§1.3): take gcsema, stop the
     world; newprocs = n is applied when it starts again."""
     cdef GRec* rec = &e.g.a[g]
@@ -25,8 +25,39 @@ cdef int gomaxprocs_stw(Engine* e, int32_t m, gid_t g, int64_t n) noexcept nogil
     rec.rem = -1
     e.stw_owner = g
     e.newprocs = <int32_t>n
-    e.newprocs_cause = CAUSE_USER
+    e.newprocs_cause = cause
     return stw_begin(e, m, STW_GOMAXPROCS)
+
+
+cdef inline int32_t default_gomaxprocs(Engine* e) noexcept nogil:
+    """defaultGOMAXPROCS (machine.md §1.1): the CPUs, lowered to
+    max(2, ceil(quota/period)) by the quota in force."""
+    cdef int32_t procs = e.cl.ncpu
+    cdef int64_t limit
+    if e.containermaxprocs and e.cl.q_limit:
+        limit = (e.cl.q_quota + e.cl.q_period - 1) // e.cl.q_period
+        if limit < 2:
+            limit = 2
+        if limit < procs:
+            procs = <int32_t>limit
+    return procs
+
+
+cdef int sysmonUpdateGOMAXPROCS(Engine* e) noexcept nogil:
+    """sysmonUpdateGOMAXPROCS (§1.2): if the default moved and the program
+    never set GOMAXPROCS, wake the updater: a G that stops the world with
+    the new count.  Go starts that G at start-up and parks it between
+    updates; here it is made when needed (taking the next goid of P0's
+    cache) and exits when done (docs/fidelity.md)."""
+    cdef int32_t n = default_gomaxprocs(e)
+    cdef gid_t g = NIL_G
+    if e.custom or n == e.nprocs or e.upd_g >= 0:
+        return 0
+    e.upd_procs = n
+    if newg(e, -1, e.upd_program, 0, &g) < 0:
+        return -1
+    e.upd_g = g
+    return injectglist(e, &g, 1, -1)      # sysmon has no P: the global queue, an idle P
 
 
 cdef int stw_begin(Engine* e, int32_t m, int32_t reason) noexcept nogil:

@@ -58,6 +58,11 @@ cdef int sysmon_loop(Engine* e) noexcept nogil:
             log_ev(e, EV_NETPOLL, 1, -1, -1, n)
             if injectglist(e, e.ready_buf, n, -1) < 0:
                 return -1
+    # Go 1.25's GOMAXPROCS update: at the first loop, then at most once a second.
+    if e.upd_on and (e.upd_last < 0 or e.upd_last + UPDATE_MAXPROCS_PERIOD <= e.now):
+        e.upd_last = e.now
+        if sysmonUpdateGOMAXPROCS(e) < 0:
+            return -1
     ret = retake(e)
     if ret < 0:
         return -1

@@ -28,6 +28,7 @@ cdef enum:
     STACK_MIN = 2048                 # fixedStack: a new G's stack (§5.4)
     NETPOLL_MAX_EVENTS = 128         # netpoll_epoll.go: events per epoll_wait (§3.9)
     NETPOLL_RESOLUTION = 1000000     # epoll_wait's timeout is in whole ms (Linux)
+    UPDATE_MAXPROCS_PERIOD = 1000000000  # sysmon: lastgomaxprocs+1e9 <= now, at most once a second (machine.md §1.2)
     STW_PREEMPT_PERIOD = 100000      # stopTheWorldWithSema: notetsleep(&stopnote, 100*1000), then preemptall again (machine.md §1.4)
 
 # Linux's, for the machine under the scheduler (docs/design/machine.md §2):

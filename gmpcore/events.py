@@ -64,4 +64,7 @@ STW_REASONS = {STW_GOMAXPROCS: "GOMAXPROCS"}
 
 # Why GOMAXPROCS changed (res.gomaxprocs_history's cause column).
 CAUSE_USER = 0                   # the workload's gomaxprocs(n)
-CAUSES = ("user",)
+CAUSE_UPDATE = 1                 # the runtime's periodic update (Go 1.25 updatemaxprocs)
+CAUSES = ("user", "update")
+#: The program name of the runtime's GOMAXPROCS updater goroutine (res.program_names).
+UPDATER_PROGRAM = "runtime.updateMaxProcsGoroutine"

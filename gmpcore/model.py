@@ -34,6 +34,7 @@ OS_TICK = _MODEL["OS_TICK"]                              # Linux: a scheduler ti
 OS_CTX_SWITCH = _MODEL["OS_CTX_SWITCH"]                  # a context switch, ns
 CFS_QUOTA_MIN = _MODEL["CFS_QUOTA_MIN"]                  # cpu.max: smallest quota and period
 CFS_PERIOD_MAX = _MODEL["CFS_PERIOD_MAX"]                # cpu.max: longest period
+UPDATE_MAXPROCS_PERIOD = _MODEL["UPDATE_MAXPROCS_PERIOD"]  # sysmon checks the default at most once a second
 STW_PREEMPT_PERIOD = _MODEL["STW_PREEMPT_PERIOD"]        # a STW re-preempts every 100 µs until all Ps stop
 ZERO_TIME_BUDGET = _MODEL["ZERO_TIME_BUDGET"]            # the model's: instructions per resume
 REUSE_PROBE = _MODEL["REUSE_PROBE"]                      # the model's: rows newg walks

@@ -124,7 +124,7 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
              seed: int = 0, *, cpus: int | None | Literal["auto"] = "auto",
              background: int = 0,
              cpu_quota: tuple | list | None = None,
-             containermaxprocs: bool = True,
+             containermaxprocs: bool = True, updatemaxprocs: bool = True,
              os_sched: Mapping[str, Duration] | None = None,
              costs: CostModel | Mapping[str, int] | None = None, async_preempt: bool = True,
              runnext: bool = True, max_threads: int = 10_000, max_stack: int = 1_000_000_000,
@@ -170,6 +170,13 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
     containermaxprocs : bool
         ``GODEBUG=containermaxprocs``: False makes the default GOMAXPROCS
         ignore the quota (Go 1.24 and older).
+    updatemaxprocs : bool
+        ``GODEBUG=updatemaxprocs``: with the default GOMAXPROCS
+        (``gomaxprocs=None``) and `cpus`, sysmon re-derives the default at
+        its first loop and then at most once a second, and when a quota
+        change moved it a runtime goroutine stops the world and resizes
+        (``res.gomaxprocs_history`` rows with cause ``"update"``).  False
+        turns that off (Go 1.24 and older).
     os_sched : dict, optional
         Override the OS scheduler's ``slice`` (Linux's base slice for the
         CPU count), ``tick`` (4ms, HZ=250), ``ctx_switch`` (2us),
@@ -277,7 +284,8 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
         compiled = workload
     else:
         raise TypeError(f"workload must be a gmpcore.Workload, got {type(workload).__name__}")
-    machine = _machine(gomaxprocs, cpus, background, cpu_quota, containermaxprocs, os_sched)
+    machine = _machine(gomaxprocs, cpus, background, cpu_quota, containermaxprocs, os_sched,
+                       updatemaxprocs)
     nprocs = machine.pop("gomaxprocs")
     seed = _int(seed, "seed", 0, 2**63 - 1)
     if costs is None:
@@ -398,7 +406,8 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
     return res
 
 
-def _machine(gomaxprocs, cpus, background, cpu_quota, containermaxprocs, os_sched):
+def _machine(gomaxprocs, cpus, background, cpu_quota, containermaxprocs, os_sched,
+             updatemaxprocs=True):
     """The machine's arguments, checked, and GOMAXPROCS (gmpcore.machine)."""
     from gmpcore import machine
     quota = machine.parse_quota(cpu_quota)
@@ -419,8 +428,12 @@ def _machine(gomaxprocs, cpus, background, cpu_quota, containermaxprocs, os_sche
         nprocs = machine.default_gomaxprocs(cpus, quota, containermaxprocs)
     else:
         nprocs = _int(gomaxprocs, "gomaxprocs", 1, MAX_GOMAXPROCS)
+    updatemaxprocs = _bool(updatemaxprocs, "updatemaxprocs")
     return dict(gomaxprocs=nprocs, cpus=cpus, background=background, cpu_quota=quota,
-                os_sched=None if cpus is None else machine.os_sched_params(cpus, os_sched))
+                os_sched=None if cpus is None else machine.os_sched_params(cpus, os_sched),
+                # GOMAXPROCS given is Go's GOMAXPROCS variable: never updated
+                updater=updatemaxprocs and gomaxprocs is None and cpus is not None,
+                containermaxprocs=containermaxprocs)
 
 
 def _run_engine(engine, compiled, kwargs, progress, progress_every, record_goroutines, cancel):
@@ -435,7 +448,11 @@ def _run_engine(engine, compiled, kwargs, progress, progress_every, record_gorou
 def _finish(raw, kwargs, compiled, record_goroutines):
     if not record_goroutines:           # the oracle keeps every G; drop them alike
         raw["goroutines"] = None
-    res = _result(raw, kwargs["gomaxprocs"], compiled.program_names)
+    names = tuple(compiled.program_names)
+    if kwargs.get("updater"):
+        from gmpcore.events import UPDATER_PROGRAM
+        names += (UPDATER_PROGRAM,)
+    res = _result(raw, kwargs["gomaxprocs"], names)
     res.threads = _threads(raw["threads"])
     res.trace_window = kwargs["trace_window"]
     return res

@@ -464,3 +464,30 @@ def test_locked_workloads_identical(seed):
                 max_threads=rng.choice([10_000, 10_000, 12]))
     kind, *rest = assert_same_outcome(wl, **opts)
     assert kind == "ok" or rest[0] is gmp.ThreadExhaustion, rest
+
+
+def test_gomaxprocs_updates_identical():
+    """Go 1.25's periodic GOMAXPROCS update (sysmon's check, the updater
+    goroutine, its stop-the-world), event for event in both engines, on
+    runs long enough for sysmon to see a quota change; most of them must
+    really update, so the path is exercised."""
+    import random
+    updated = 0
+    for seed in range(12):
+        rnd = random.Random(seed)
+        cpus = rnd.randint(2, 6)
+        period = rnd.choice([1, 2]) * 1_000_000
+        rows = [(0, None, period), (rnd.randint(1_000, 15_000), rnd.randint(2, 2 * cpus) * 500_000
+                                    + 1_000_000, period)]
+        if rnd.random() < 0.5:
+            rows.append((rnd.randint(3, 6) * 1_000_000, None, period))
+        wl = gmp.Workload()
+        wg = wl.waitgroup()
+        work = wl.program(gmp.repeat(rnd.randint(2, 6), gmp.cpu(gmp.exponential("300us")),
+                                     gmp.sleep("50us")), gmp.done(wg))
+        n = rnd.randint(4, 40)
+        wl.main(gmp.add(wg, n), gmp.go(work, count=n), gmp.wait(wg))
+        kind, res = assert_same_outcome(wl, seed=seed, cpus=cpus, cpu_quota=rows, check=True)
+        assert kind == "ok"
+        updated += any(cause == "update" for *_, cause in res.gomaxprocs_history)
+    assert updated >= 6, updated

@@ -197,3 +197,49 @@ def test_bad_machine_arguments_are_named(kw, words):
     with pytest.raises((ValueError, TypeError)) as info:
         gmp.simulate(wl, **kw)
     assert words in str(info.value)
+
+
+# ---------------------------------------------------------------- Go 1.25's periodic update
+
+QUOTA_DROP = [(0, "800ms", "100ms"), ("2.5s", "200ms", "100ms")]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_update_follows_a_quota_change(engine):
+    # 8 CPUs, 8 CPUs' worth of quota: Go's default is 8.  At 2.5 s the quota
+    # drops to 2 CPUs' worth: the default becomes max(2, ceil(200/100)) = 2.
+    # sysmon checks at its first loop (~20 us) and then when a second has
+    # passed since the last check, so the change is seen at the check that
+    # is >= 3 s (checks at >= 1 s and >= 2 s came before 2.5 s); each loop can
+    # be late by sysmon's sleep (at most 10 ms) plus its wait for a CPU.
+    wl = fanout(8, "4s", preemptible=False)         # still running at 3 s
+    res = gmp.simulate(wl, cpus=8, cpu_quota=QUOTA_DROP, seed=1, engine=engine,
+                       check=engine == "compiled")
+    (t, old, new, cause), = res.gomaxprocs_history
+    assert (old, new, cause) == (8, 2, "update")
+    assert 3_000 * MS <= t <= 3_100 * MS
+    assert res.counters["stw_count"] == 1
+    updater = res.program_names.index("runtime.updateMaxProcsGoroutine")
+    g = res.goroutines[res.goroutines["program"] == updater]
+    assert len(g) == 1 and g["state"][0] == 6 and g["finished"][0] == t   # made, ran, exited
+
+
+def test_no_update_when_gomaxprocs_is_set_or_updates_are_off():
+    wl = fanout(8, "4s", preemptible=False)
+    for kw in (dict(updatemaxprocs=False), dict(gomaxprocs=8)):
+        res = gmp.simulate(wl, cpus=8, cpu_quota=QUOTA_DROP, seed=1, **kw)
+        assert res.gomaxprocs_history == []
+        assert "runtime.updateMaxProcsGoroutine" not in res.program_names
+
+
+def test_a_program_that_sets_gomaxprocs_stops_the_updates():
+    # runtime.GOMAXPROCS(4) at ~1 s marks the value as the program's own
+    # (customGOMAXPROCS): the quota drop at 2.5 s changes nothing after it.
+    wl = gmp.Workload()
+    wg = wl.waitgroup()
+    worker = wl.program(gmp.cpu("4s", preemptible=False), gmp.done(wg))
+    wl.main(gmp.add(wg, 8), gmp.go(worker, count=8), gmp.sleep("1s"), gmp.gomaxprocs(4),
+            gmp.wait(wg))
+    res = gmp.simulate(wl, cpus=8, cpu_quota=QUOTA_DROP, seed=1)
+    assert [(old, new, cause) for _, old, new, cause in res.gomaxprocs_history] == \
+        [(8, 4, "user")]

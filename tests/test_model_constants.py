@@ -21,6 +21,7 @@ STACK_MIN              2048 B       stack.go ``fixedStack`` on linux/amd64 (stac
 NETPOLL_MAX_EVENTS     128          netpoll_epoll.go netpoll: ``var events [128]syscallx.EpollEvent``
 NETPOLL_RESOLUTION     1 ms         netpoll_epoll.go: epoll_wait takes a timeout in whole ms
 STW_PREEMPT_PERIOD     100 µs       proc.go stopTheWorldWithSema: ``notetsleep(&sched.stopnote, 100*1000)``
+UPDATE_MAXPROCS_PERIOD 1 s          proc.go sysmon: ``lastgomaxprocs+1e9 <= now``
 =====================  ===========  ============================================
 """
 
@@ -46,6 +47,7 @@ GO_VALUES = dict(
     NETPOLL_MAX_EVENTS=128,
     NETPOLL_RESOLUTION=1000 * 1000,
     STW_PREEMPT_PERIOD=100 * 1000,
+    UPDATE_MAXPROCS_PERIOD=1000 * 1000 * 1000,
 )
 MODEL_OWN = {"ZERO_TIME_BUDGET", "REUSE_PROBE"}
 # Linux's, as its documentation and source have them (docs/design/machine.md

@@ -258,11 +258,25 @@ def machines(draw, procs):
     CPU per P (the default), fewer CPUs than Ps, hogs, a CPU quota that
     binds or changes, and the OS scheduler's knobs, at small scales so
     that every path (wake-up preemption, slice ends, throttling) is hit."""
-    kind = draw(st.sampled_from(["ideal", "auto", "few", "few", "hogs", "quota"]))
+    kind = draw(st.sampled_from(["ideal", "auto", "few", "few", "hogs", "quota", "update"]))
     if kind == "ideal":
         return dict(cpus=None)
     if kind == "auto":
         return {}
+    if kind == "update":
+        # Go's default GOMAXPROCS and its periodic update: a quota change
+        # before sysmon's first loop (about 20 us in) moves the default, so
+        # the first check already runs the updater goroutine and a STW.
+        cpus = draw(st.integers(2, 6))
+        period = draw(st.sampled_from([1, 2])) * MS
+        rows = [(0, None, period),
+                (draw(st.integers(1_000, 15_000)), draw(st.integers(1, 2 * cpus)) * MS // 2 + MS,
+                 period)]
+        if draw(st.booleans()):
+            rows.append((draw(st.integers(2 * MS, 4 * MS)), None, period))
+        return dict(cpus=cpus, gomaxprocs=None, cpu_quota=rows,
+                    updatemaxprocs=draw(st.sampled_from([True, True, False])),
+                    containermaxprocs=draw(st.sampled_from([True, True, False])))
     cpus = draw(st.integers(1, max(1, min(procs, 4))))
     out = dict(cpus=cpus)
     if kind == "hogs" or draw(st.integers(0, 3)) == 0:

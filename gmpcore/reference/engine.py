@@ -18,12 +18,14 @@ import numpy as np
 
 from gmpcore.costs import CostModel
 from gmpcore.errors import GoFatalError
-from gmpcore.events import CAUSE_USER, CAUSES, EV_THREAD_CREATE, G_RUNNABLE, G_RUNNING, P_DEAD, P_IDLE
+from gmpcore.events import UPDATER_PROGRAM, CAUSE_USER, CAUSES, EV_THREAD_CREATE, G_RUNNABLE, G_RUNNING, P_DEAD, P_IDLE
 from gmpcore.latency import N_COUNTS as LAT_N_COUNTS
 from gmpcore.model import SYSMON_MIN_DELAY
 from gmpcore.reference.check import Checks
 from gmpcore.reference.cpu import T_OFF, T_ON, Cpus
 from gmpcore.reference.common import (
+    OP_EXIT,
+    OP_UPDATE_PROCS,
     E_CPU,
     E_IO,
     E_M,
@@ -73,12 +75,21 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
                  scheddetail=False, on_schedtrace=None, monitor=0, max_samples=1_000_000,
                  snapshot_at=-1, trace_window=None, trace_goroutines=None,
                  max_trace_events=None, cancel=None, cpus=None, background=0,
-                 os_sched=None, cpu_quota=None):
+                 os_sched=None, cpu_quota=None, updater=False, containermaxprocs=True):
         self.code = np.asarray(compiled.code).tolist()
         self.dists = np.asarray(compiled.dists).tolist()
         self.entry = np.asarray(compiled.entry).tolist()
         self.depth = np.asarray(compiled.loop_depth).tolist()
-        self.program_names = tuple(compiled.program_names)
+        # The periodic GOMAXPROCS update (reference/stw.py): the updater's
+        # program comes after the workload's.
+        assert not updater or cpus is not None, "the GOMAXPROCS updater needs cpus"
+        self.upd_on, self.containermaxprocs = updater, containermaxprocs
+        self.upd_program, self.upd_last, self.upd_procs, self.upd_g = len(self.entry), None, 0, None
+        if updater:
+            self.entry.append(len(self.code))
+            self.code += [[OP_UPDATE_PROCS, 0, 0, 0], [OP_EXIT, 0, 0, 0]]
+            self.depth.append(0)
+        self.program_names = tuple(compiled.program_names) + ((UPDATER_PROGRAM,) if updater else ())
         self.costs = costs or CostModel()
         self.nprocs = gomaxprocs
         self.async_preempt, self.use_runnext = async_preempt, runnext
@@ -100,7 +111,8 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         self.cheaprand = _seed_state(seed)                         # scheduler randomness
         # Queues: the reference model of §2.  A G is queued by its index.
         # P arrays for the most Ps the run can have; those past gomaxprocs are _Pdead.
-        np_alloc = max(gomaxprocs, int(getattr(compiled, "max_gomaxprocs", 0)))
+        np_alloc = max(gomaxprocs, int(getattr(compiled, "max_gomaxprocs", 0)),
+                       cpus if updater else 0)
         self.q = RefSched(np_alloc, seed=seed, sysmon=runnext)
         self.q.nprocs = gomaxprocs
         self.order = steal_order(gomaxprocs)

@@ -6,6 +6,8 @@ Compiled twin: gmpcore/_engine_program.pxi.
 
 from gmpcore.errors import StackOverflow
 from gmpcore.events import (
+    CAUSE_UPDATE,
+    CAUSE_USER,
     EV_RUN,
     G_DEAD,
     G_RUNNABLE,
@@ -37,6 +39,7 @@ from gmpcore.reference.common import (
     OP_STACK,
     OP_SYSCALL,
     OP_UNLOCKOSTHREAD,
+    OP_UPDATE_PROCS,
     OP_WG_ADD,
     OP_WG_WAIT,
     PH_RUN,
@@ -165,7 +168,13 @@ class Goroutines:
                     self.custom = True
                     if a == self.nprocs:
                         continue
-                return self.gomaxprocs_stw(m, g, a)
+                return self.gomaxprocs_stw(m, g, a, CAUSE_USER)
+            if op == OP_UPDATE_PROCS:
+                # updateMaxProcsGoroutine: stop the world with sysmon's value,
+                # unless the program has set GOMAXPROCS since (then it exits).
+                if self.custom:
+                    continue
+                return self.gomaxprocs_stw(m, g, self.upd_procs, CAUSE_UPDATE)
             if op == OP_LOCKOSTHREAD:
                 self.LockOSThread(m, g)
                 continue
@@ -183,6 +192,8 @@ class Goroutines:
     def goexit(self, m, g):
         """goexit0 (§5.2)."""
         self.dropg(m, g, STOP_EXIT)
+        if g is self.upd_g:
+            self.upd_g = None                          # the updater is idle again
         if g.lockedm is not None:
             # gdestroy: unwire; the thread exits (mexit) instead of scheduling.
             g.lockedm = None

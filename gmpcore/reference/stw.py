@@ -27,7 +27,6 @@ from gmpcore.events import (
     P_IDLE,
     P_RUNNING,
     P_SYSCALL,
-    CAUSE_USER,
     STW_GOMAXPROCS,
     WAIT_NONE,
     WAIT_SEMACQUIRE,
@@ -49,7 +48,7 @@ from gmpcore.reference.runq import RUNQ_SIZE, U32
 class StopTheWorld:
     """RefEngine's stop-the-world: GOMAXPROCS(n), stop/start the world, procresize."""
 
-    def gomaxprocs_stw(self, m, g, n):
+    def gomaxprocs_stw(self, m, g, n, cause):
         """runtime.GOMAXPROCS(n) past its checks (§1.3): take gcsema, stop the
         world; newprocs = n is applied when it starts again."""
         if self.stw_owner is not None and self.stw_owner is not g:
@@ -61,8 +60,29 @@ class StopTheWorld:
             return self.park(m, g, WAIT_SEMACQUIRE)
         g.remaining = -1
         self.stw_owner = g
-        self.newprocs, self.newprocs_cause = n, CAUSE_USER
+        self.newprocs, self.newprocs_cause = n, cause
         self.stw_begin(m, STW_GOMAXPROCS)
+
+    def default_gomaxprocs(self):
+        """defaultGOMAXPROCS (machine.md §1.1): the CPUs, lowered to
+        max(2, ceil(quota/period)) by the quota in force."""
+        procs = self.ncpu
+        if self.containermaxprocs and self.q_limit:
+            procs = min(procs, max(-(-self.q_quota // self.q_period), 2))
+        return procs
+
+    def sysmonUpdateGOMAXPROCS(self):
+        """sysmonUpdateGOMAXPROCS (§1.2): if the default moved and the program
+        never set GOMAXPROCS, wake the updater: a G that stops the world with
+        the new count.  Go starts that G at start-up and parks it between
+        updates; here it is made when needed (taking the next goid of P0's
+        cache) and exits when done (docs/fidelity.md)."""
+        n = self.default_gomaxprocs()
+        if self.custom or n == self.nprocs or self.upd_g is not None:
+            return
+        self.upd_procs = n
+        self.upd_g = self.newg(None, self.upd_program, self.allp[0])
+        self.injectglist([self.upd_g], None)   # sysmon has no P: the global queue, an idle P
 
     def stw_begin(self, m, reason):
         """stopTheWorld's entry: the caller's G waits for the whole pause

@@ -12,6 +12,7 @@ from gmpcore.model import (
     SYSMON_MAX_DELAY,
     SYSMON_MIN_DELAY,
     SYSMON_NETPOLL_PERIOD,
+    UPDATE_MAXPROCS_PERIOD,
 )
 from gmpcore.reference.common import E_PREEMPT, E_SYSMON, PH_RUN
 from gmpcore.reference.cpu import T_ON
@@ -61,6 +62,11 @@ class Sysmon:
             if ready:
                 self.log(EV_NETPOLL, m=self.sysmon_m, arg=len(ready))
                 self.injectglist(ready, None)
+        # Go 1.25's GOMAXPROCS update: at the first loop, then at most once a second.
+        if self.upd_on and (self.upd_last is None
+                            or self.upd_last + UPDATE_MAXPROCS_PERIOD <= self.now):
+            self.upd_last = self.now
+            self.sysmonUpdateGOMAXPROCS()
         if self.retake():
             sm["idle"] = 0
         else:

@@ -573,8 +573,9 @@ cdef class _Run:
         if updater:
             # The updater's program, after the workload's (RefEngine does the same).
             self.code = np.concatenate([self.code, np.array(
-                [[OP_UPDATE_PROCS, 0, 0, 0], [OP_EXIT, 0, 0, 0]], dtype=np.int64)])
-            self.entry = np.append(self.entry, self.code.shape[0] - 2)
+                [[OP_UPDATE_PROCS, 0, 0, 0], [OP_UPDATE_DONE, 0, 0, 0], [OP_EXIT, 0, 0, 0]],
+                dtype=np.int64)])
+            self.entry = np.append(self.entry, self.code.shape[0] - 3)
             self.depth = np.append(self.depth, 0)
             self.program_names += (UPDATER_PROGRAM,)
         e.code = <const int64_t*>cnp.PyArray_DATA(self.code)

@@ -188,6 +188,9 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
             if e.custom:
                 continue
             return gomaxprocs_stw(e, m, g, e.upd_procs, CAUSE_UPDATE)
+        if op == OP_UPDATE_DONE:
+            e.upd_g = -1                           # the updater is idle again
+            continue
         if op == OP_LOCKOSTHREAD:
             if LockOSThread(e, m, g) < 0:
                 return -1
@@ -213,8 +216,6 @@ cdef int goexit(Engine* e, int32_t m, gid_t g) noexcept nogil:
     """goexit0 (§5.2)."""
     cdef GRec* rec = &e.g.a[g]
     dropg(e, m, g, STOP_EXIT)
-    if g == e.upd_g:
-        e.upd_g = -1                               # the updater is idle again
     if rec.flags & GF_LOCKED:
         # gdestroy: unwire; the thread exits (mexit) instead of scheduling.
         rec.flags &= ~GF_LOCKED

@@ -66,14 +66,15 @@ cdef inline int resume(Engine* e, int32_t m, int64_t when, int phase) noexcept n
     mm.gen += 1
     when += mm.debt
     mm.debt = 0
-    if e.cpu_on:
-        # Off-CPU phases end in a wake-up; a stop-the-world's steps are CPU
-        # work, its sleeps on stopnote release the CPU themselves.
-        if (when > e.now and phase >= PH_BACKOFF and phase != PH_STW_WAIT
-                and mm.t.state == T_ON):
-            if cpu_release(e, &mm.t) < 0:          # it sleeps, blocks or waits off-CPU
-                return -1
-        mm.t.due = when
+    # Off-CPU phases end in a wake-up; a stop-the-world's steps are CPU work,
+    # its sleeps on stopnote release the CPU themselves.  The phase tests come
+    # first: resume is inlined with a constant phase almost everywhere, so for
+    # the CPU phases the whole test folds away.
+    if (phase >= PH_BACKOFF and phase != PH_STW_WAIT and e.cpu_on and when > e.now
+            and mm.t.state == T_ON):
+        if cpu_release(e, &mm.t) < 0:              # it sleeps, blocks or waits off-CPU
+            return -1
+    mm.t.due = when                                # a store beats a test of cpu_on
     return push(e, when, E_M, m, mm.gen)
 
 

@@ -318,7 +318,7 @@ def test_random_stw_workloads_identical_and_checked(wl, opts):
     assert all(a[2] == b[1] for a, b in zip(hist, hist[1:]))
     assert ref.counters["gomaxprocs_changes"] == len(hist) <= ref.counters["stw_count"]
     assert ref.counters["stw_stopping_ns"] <= ref.counters["stw_total_ns"]
-    assert len(ref.procs) == max([opts["gomaxprocs"]] + [n for _, _, n, _ in hist])
+    assert len(ref.procs) == max([ref.gomaxprocs] + [n for _, _, n, _ in hist])
 
 
 @pytest.mark.parametrize("engine", ENGINES)

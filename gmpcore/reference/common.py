@@ -5,6 +5,7 @@
  OP_RECV, OP_WG_ADD, OP_WG_WAIT, OP_LOOP, OP_ENDLOOP, OP_STACK, OP_GOMAXPROCS,
  OP_LOCKOSTHREAD, OP_UNLOCKOSTHREAD) = range(17)
 OP_UPDATE_PROCS = 17        # internal, never in a user workload: the GOMAXPROCS updater's step
+OP_UPDATE_DONE = 18         # internal: the updater is idle again (then EXIT)
 
 # What an M does when its pending event fires.
 PH_RUN = "run"              # continue its G's program

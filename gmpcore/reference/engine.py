@@ -25,6 +25,7 @@ from gmpcore.reference.check import Checks
 from gmpcore.reference.cpu import T_OFF, T_ON, Cpus
 from gmpcore.reference.common import (
     OP_EXIT,
+    OP_UPDATE_DONE,
     OP_UPDATE_PROCS,
     E_CPU,
     E_IO,
@@ -87,7 +88,7 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         self.upd_program, self.upd_last, self.upd_procs, self.upd_g = len(self.entry), None, 0, None
         if updater:
             self.entry.append(len(self.code))
-            self.code += [[OP_UPDATE_PROCS, 0, 0, 0], [OP_EXIT, 0, 0, 0]]
+            self.code += [[OP_UPDATE_PROCS, 0, 0, 0], [OP_UPDATE_DONE, 0, 0, 0], [OP_EXIT, 0, 0, 0]]
             self.depth.append(0)
         self.program_names = tuple(compiled.program_names) + ((UPDATER_PROGRAM,) if updater else ())
         self.costs = costs or CostModel()

@@ -39,6 +39,7 @@ from gmpcore.reference.common import (
     OP_STACK,
     OP_SYSCALL,
     OP_UNLOCKOSTHREAD,
+    OP_UPDATE_DONE,
     OP_UPDATE_PROCS,
     OP_WG_ADD,
     OP_WG_WAIT,
@@ -175,6 +176,9 @@ class Goroutines:
                 if self.custom:
                     continue
                 return self.gomaxprocs_stw(m, g, self.upd_procs, CAUSE_UPDATE)
+            if op == OP_UPDATE_DONE:
+                self.upd_g = None                      # the updater is idle again
+                continue
             if op == OP_LOCKOSTHREAD:
                 self.LockOSThread(m, g)
                 continue
@@ -192,8 +196,6 @@ class Goroutines:
     def goexit(self, m, g):
         """goexit0 (§5.2)."""
         self.dropg(m, g, STOP_EXIT)
-        if g is self.upd_g:
-            self.upd_g = None                          # the updater is idle again
         if g.lockedm is not None:
             # gdestroy: unwire; the thread exits (mexit) instead of scheduling.
             g.lockedm = None

@@ -71,8 +71,8 @@ cdef enum Opcode:
     OP_LOCKOSTHREAD = 15
     OP_UNLOCKOSTHREAD = 16
     N_OPCODES = 17
-    OP_UPDATE_PROCS = 17  # internal, never in a user workload: the GOMAXPROCS updater's step
-    OP_UPDATE_DONE = 18   # internal: the updater is idle again (then EXIT)
+    OP_UPDATE_PROCS = 62  # internal, never in a user workload: the GOMAXPROCS updater's step
+    OP_UPDATE_DONE = 63   # internal: the updater is idle again (then EXIT)
 
 # What an M does when its pending event fires (reference PH_*).
 cdef enum Phase:

@@ -4,8 +4,8 @@
 (OP_EXIT, OP_CPU, OP_SYSCALL, OP_SLEEP, OP_NETWAIT, OP_GO, OP_GOSCHED, OP_SEND,
  OP_RECV, OP_WG_ADD, OP_WG_WAIT, OP_LOOP, OP_ENDLOOP, OP_STACK, OP_GOMAXPROCS,
  OP_LOCKOSTHREAD, OP_UNLOCKOSTHREAD) = range(17)
-OP_UPDATE_PROCS = 17        # internal, never in a user workload: the GOMAXPROCS updater's step
-OP_UPDATE_DONE = 18         # internal: the updater is idle again (then EXIT)
+OP_UPDATE_PROCS = 62        # internal, never in a user workload: the GOMAXPROCS updater's step
+OP_UPDATE_DONE = 63         # internal: the updater is idle again (then EXIT)
 
 # What an M does when its pending event fires.
 PH_RUN = "run"              # continue its G's program

@@ -316,7 +316,14 @@ class Result:
     # ------------------------------------------------------------ files
 
     def save(self, path):
-        """Write the run to `path` (NumPy ``.npz``; read it back with :func:`load`).
+        """Write the run to `path`; read it back with :func:`load`.
+
+        A path ending in ``.parquet`` writes a folder of Parquet files (needs
+        pyarrow): one per table (``goroutines.parquet``, ``procs.parquet``,
+        ``threads.parquet``, ``events.parquet``, ``monitor.parquet`` with a
+        ``local_queue_<p>`` column per P, ``latency.parquet``) and
+        ``meta.json``, so that pandas, Polars or DuckDB read each table
+        directly.  Any other path writes one NumPy ``.npz`` file.
 
         >>> import os, tempfile
         >>> import gmpcore as gmp
@@ -327,16 +334,9 @@ class Result:
         >>> gmp.load(f) == res
         True
         """
-        meta = {"format": 1, "makespan_ns": int(self.makespan_ns),
-                "counters": {k: int(v) for k, v in self.counters.items()},
-                "schedtrace": list(self.schedtrace), "program_names": list(self.program_names),
-                "trace_window": None if self.trace_window is None else list(self.trace_window),
-                "snapshot": None if self.snapshot is None else self.snapshot.as_dict(),
-                "gomaxprocs_history": [[int(t), int(o), int(n), str(c)]
-                                       for t, o, n, c in self.gomaxprocs_history],
-                "latency_sum": (None if self.sched_latencies is None
-                                else self.sched_latencies.total_ns)}
-        arrays = {"meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+        if str(path).endswith(".parquet"):
+            return _save_parquet(self, path, self._meta())
+        arrays = {"meta": np.frombuffer(json.dumps(self._meta()).encode(), dtype=np.uint8),
                   "procs": self.procs}
         for name in ("goroutines", "events", "monitor", "threads"):
             if getattr(self, name) is not None:
@@ -347,6 +347,18 @@ class Result:
             arrays["sched_latencies"] = self.sched_latencies.counts
         with open(path, "wb") as f:
             np.savez_compressed(f, **arrays)
+
+    def _meta(self):
+        """The figures that are not tables, as JSON-ready values."""
+        return {"format": 1, "makespan_ns": int(self.makespan_ns),
+                "counters": {k: int(v) for k, v in self.counters.items()},
+                "schedtrace": list(self.schedtrace), "program_names": list(self.program_names),
+                "trace_window": None if self.trace_window is None else list(self.trace_window),
+                "snapshot": None if self.snapshot is None else self.snapshot.as_dict(),
+                "gomaxprocs_history": [[int(t), int(o), int(n), str(c)]
+                                       for t, o, n, c in self.gomaxprocs_history],
+                "latency_sum": (None if self.sched_latencies is None
+                                else self.sched_latencies.total_ns)}
 
     def require_goroutines(self, what):
         """``goroutines``, or a ValueError saying that `what` needs them."""
@@ -371,14 +383,91 @@ class Result:
         return [EVENT_NAMES[k] for k in self.events["kind"]]
 
 
+_PARQUET_TABLES = ("goroutines", "procs", "threads", "events", "monitor")
+
+
+def _parquet():
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError:
+        raise ImportError("Parquet files need pyarrow: pip install pyarrow "
+                          "(or save to a .npz path)") from None
+    return pyarrow, pyarrow.parquet
+
+
+def _save_parquet(res, path, meta):
+    """Result.save for a ``.parquet`` folder: a Parquet file per table."""
+    import os
+    pa, pq = _parquet()
+    os.makedirs(path, exist_ok=True)
+    for name in _PARQUET_TABLES:
+        table = getattr(res, name)
+        if table is None:
+            continue
+        cols = {}
+        for field in table.dtype.names:
+            column = table[field]
+            if column.ndim == 2:                      # monitor's local_queues
+                for p in range(column.shape[1]):
+                    cols[f"local_queue_{p}"] = np.ascontiguousarray(column[:, p])
+            else:
+                cols[field] = np.ascontiguousarray(column)
+        pq.write_table(pa.table(cols), os.path.join(path, f"{name}.parquet"))
+    if res.sched_latencies is not None:
+        pq.write_table(pa.table({"count": res.sched_latencies.counts}),
+                       os.path.join(path, "latency.parquet"))
+    with open(os.path.join(path, "meta.json"), "w") as f:
+        json.dump(meta, f)
+
+
+def _load_parquet(path):
+    """The tables and meta of a ``.parquet`` folder (inverse of _save_parquet)."""
+    import os
+    _, pq = _parquet()
+    with open(os.path.join(path, "meta.json")) as f:
+        meta = json.load(f)
+    arrays = {}
+    dtypes = {"goroutines": G_DTYPE, "procs": P_DTYPE, "threads": THREAD_DTYPE,
+              "events": EVENT_DTYPE}
+    for name in _PARQUET_TABLES:
+        file = os.path.join(path, f"{name}.parquet")
+        if not os.path.exists(file):
+            continue
+        table = pq.read_table(file)
+        cols = {c: table.column(c).to_numpy() for c in table.column_names}
+        n = table.num_rows
+        if name == "monitor":
+            nprocs = sum(c.startswith("local_queue_") for c in cols)
+            out = np.zeros(n, dtype=monitor_dtype(nprocs))
+            for field, _ in MONITOR_FIELDS:
+                out[field] = cols[field]
+            for p in range(nprocs):
+                out["local_queues"][:, p] = cols[f"local_queue_{p}"]
+        else:
+            out = np.zeros(n, dtype=dtypes[name])
+            for field in dtypes[name].names:
+                out[field] = cols[field]
+        arrays[name] = out
+    file = os.path.join(path, "latency.parquet")
+    if os.path.exists(file):
+        arrays["sched_latencies"] = pq.read_table(file).column("count").to_numpy()
+    return meta, arrays
+
+
 def load(path):
-    """A :class:`Result` written by :meth:`Result.save`."""
+    """A :class:`Result` written by :meth:`Result.save` (a ``.npz`` file or a
+    ``.parquet`` folder)."""
+    import os
     from gmpcore.latency import LatencyHistogram
-    with np.load(path, allow_pickle=False) as z:
-        meta = json.loads(z["meta"].tobytes().decode())
-        if meta.get("format") != 1:
-            raise ValueError(f"{path}: not a gmpcore Result file (format {meta.get('format')!r})")
-        arrays = {k: z[k] for k in z.files if k != "meta"}
+    if os.path.isdir(path):
+        meta, arrays = _load_parquet(path)
+    else:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(z["meta"].tobytes().decode())
+            arrays = {k: z[k] for k in z.files if k != "meta"}
+    if meta.get("format") != 1:
+        raise ValueError(f"{path}: not a gmpcore Result file (format {meta.get('format')!r})")
     snapshot = None
     if meta["snapshot"] is not None:
         from gmpcore.snapshot import Snapshot

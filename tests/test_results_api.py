@@ -73,6 +73,23 @@ def test_save_and_load_round_trip(res, tmp_path):
     assert back.goroutines.dtype == G_DTYPE and back.snapshot.as_dict() == res.snapshot.as_dict()
 
 
+def test_save_and_load_parquet(res, tmp_path):
+    """A .parquet path: one Parquet file per table, each readable alone."""
+    pytest.importorskip("pyarrow")
+    pd = pytest.importorskip("pandas")
+    path = tmp_path / "run.parquet"
+    res.save(path)
+    assert gmp.load(path) == res
+    goroutines = pd.read_parquet(path / "goroutines.parquet")
+    assert list(goroutines.columns) == list(G_DTYPE.names) and len(goroutines) == 501
+    monitor = pd.read_parquet(path / "monitor.parquet")
+    assert (monitor["local_queue_2"].to_numpy() == res.monitor["local_queues"][:, 2]).all()
+    machine = gmp.simulate(fanout(n=50), gomaxprocs=2, cpus=1, background=1, seed=1)
+    machine.save(tmp_path / "machine.parquet")
+    back = gmp.load(tmp_path / "machine.parquet")
+    assert back == machine and back.threads is not None and back.events is None
+
+
 def test_save_and_load_without_records(tmp_path):
     lean = gmp.simulate(io_bound(n=50), gomaxprocs=2, seed=1, record_goroutines=False)
     lean.save(tmp_path / "lean.npz")

@@ -41,6 +41,33 @@ def _simulate_params():
     return [p for p in inspect.signature(simulate).parameters if p not in ("workload", "seed")]
 
 
+class RayExecutor(concurrent.futures.Executor):
+    """A ``concurrent.futures`` face for Ray: each ``submit`` is one Ray task
+    (``ray.remote``), its ``ObjectRef`` turned into a ``Future``.  Ray is
+    imported (and ``ray.init()`` called, unless it was) when it is made;
+    pass ``ray.init`` your cluster's address first to run on a cluster.
+
+    >>> RayExecutor.__mro__[1].__name__
+    'Executor'
+    """
+
+    def __init__(self):
+        try:
+            import ray
+        except ImportError:
+            raise ImportError("executor='ray' needs Ray: pip install ray") from None
+        if not ray.is_initialized():
+            ray.init(include_dashboard=False, log_to_driver=False)
+        self._ray = ray
+        self._tasks = {}
+
+    def submit(self, fn, /, *args, **kwargs):
+        task = self._tasks.get(fn)
+        if task is None:
+            task = self._tasks[fn] = self._ray.remote(fn)
+        return task.remote(*args, **kwargs).future()
+
+
 def sweep(workload, grid, replicates=1, seed=0, *, executor=None, metrics=None,
           progress=False, **options):
     """Run `workload` at every point of `grid`, `replicates` times each.
@@ -58,8 +85,10 @@ def sweep(workload, grid, replicates=1, seed=0, *, executor=None, metrics=None,
     seed : int
         Seeds ``numpy.random.SeedSequence(seed)``, whose ``spawn`` gives
         every run its seed (recorded in the result's ``seed`` variable).
-    executor : concurrent.futures.Executor or dask.distributed.Client, optional
+    executor : concurrent.futures.Executor, dask.distributed.Client or "ray", optional
         Where runs go; a thread pool with one thread per CPU by default.
+        ``"ray"`` (or the ``ray`` module) sends each run to Ray as a task
+        (:class:`RayExecutor`; ``ray.init`` is called if it was not).
     metrics : list of str, or dict of name to callable, optional
         Names of :meth:`Result.summary` figures (default: all of them), or
         ``{name: f}`` with ``f(result) -> float``.
@@ -135,6 +164,8 @@ def sweep(workload, grid, replicates=1, seed=0, *, executor=None, metrics=None,
     else:
         raise TypeError(f"metrics must be a list of summary names or a dict of callables, "
                         f"got {type(metrics).__name__}")
+    if executor == "ray" or getattr(executor, "__name__", None) == "ray":
+        executor = RayExecutor()
     if executor is not None and hasattr(executor, "get_executor") \
             and not isinstance(executor, concurrent.futures.Executor):
         executor = executor.get_executor()             # a dask.distributed Client

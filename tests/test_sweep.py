@@ -65,6 +65,21 @@ def test_dask_cluster_gives_the_same_result():
     assert local.identical(remote)
 
 
+def test_ray_gives_the_same_result():
+    """Ray where installed (not in the test extras: a large install): the
+    same sweep as Ray tasks on a local Ray instance, bit for bit."""
+    ray = pytest.importorskip("ray")
+    kw = dict(grid={"n": [200, 300], "gomaxprocs": [1, 3]}, replicates=2, seed=5,
+              metrics=["makespan_ns", "spills"])
+    local = gmp.sweep(fanout, **kw)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        remote = gmp.sweep(fanout, executor="ray", **kw)
+    finally:
+        ray.shutdown()
+    assert local.identical(remote)
+
+
 def test_a_failing_run_is_reported_and_the_rest_kept():
     def wl(stuck):
         w = gmp.Workload()

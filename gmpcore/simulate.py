@@ -176,7 +176,9 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
         its first loop and then at most once a second, and when a quota
         change moved it a runtime goroutine stops the world and resizes
         (``res.gomaxprocs_history`` rows with cause ``"update"``).  False
-        turns that off (Go 1.24 and older).
+        turns that off (Go 1.24 and older).  The CPUs never change in a
+        run, so only a `cpu_quota` schedule with changes can move the
+        default; without one there is no updater.
     os_sched : dict, optional
         Override the OS scheduler's ``slice`` (Linux's base slice for the
         CPU count), ``tick`` (4ms, HZ=250), ``ctx_switch`` (2us),
@@ -431,8 +433,11 @@ def _machine(gomaxprocs, cpus, background, cpu_quota, containermaxprocs, os_sche
     updatemaxprocs = _bool(updatemaxprocs, "updatemaxprocs")
     return dict(gomaxprocs=nprocs, cpus=cpus, background=background, cpu_quota=quota,
                 os_sched=None if cpus is None else machine.os_sched_params(cpus, os_sched),
-                # GOMAXPROCS given is Go's GOMAXPROCS variable: never updated
-                updater=updatemaxprocs and gomaxprocs is None and cpus is not None,
+                # GOMAXPROCS given is Go's GOMAXPROCS variable: never updated.
+                # The CPUs never change in a run, so only a quota change can
+                # move the default: without one the updater is left out.
+                updater=(updatemaxprocs and gomaxprocs is None and cpus is not None
+                         and quota is not None and len(quota) > 1),
                 containermaxprocs=containermaxprocs)
 
 

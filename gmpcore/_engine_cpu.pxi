@@ -371,7 +371,10 @@ cdef int quota_period(Engine* e) noexcept nogil:
     e.cl.nr_periods += 1
     e.cl.q_pool = e.cl.q_quota
     throttled = e.cl.q_throttled
-    if e.cl.q_idle and not throttled:
+    if e.cl.q_idle and not throttled and not e.cl.nprog_on:
+        # Idle for a whole period with nobody running: the timer stops (a
+        # thread that got its CPU at this very instant has not used any
+        # quota yet, but the group is active: the timer runs on).
         e.cl.q_timer = False
         e.cl.q_pgen += 1
         return quota_rearm(e)
@@ -397,6 +400,8 @@ cdef int quota_exhausted(Engine* e) noexcept nogil:
         return quota_rearm(e)
     e.cl.q_throttled = True
     e.cl.q_thr_start = e.now
+    if not e.cl.q_timer and period_timer_start(e) < 0:   # only the timer unthrottles
+        return -1
     k = e.cl.nprog_on
     for i in range(e.cl.nwait):
         if thread_of(e, e.cl.waitq[i]).is_prog:
@@ -569,6 +574,8 @@ cdef int cpu_check(Engine* e) noexcept nogil:
             return fail(e, ERR_ASSERT, "cpu layer: the throttled list")
     if not e.cl.q_throttled and e.cl.nthr:
         return fail(e, ERR_ASSERT, "cpu layer: throttled threads without a throttle")
+    if e.cl.q_throttled and not e.cl.q_timer:
+        return fail(e, ERR_ASSERT, "cpu layer: throttled with no period timer to end it")
     counts[0] = counts[1] = counts[2] = counts[3] = 0
     for i in range(e.nm):
         if check_one_thread(e, &e.ms[i].t, counts) < 0:

@@ -243,3 +243,30 @@ def test_a_program_that_sets_gomaxprocs_stops_the_updates():
     res = gmp.simulate(wl, cpus=8, cpu_quota=QUOTA_DROP, seed=1)
     assert [(old, new, cause) for _, old, new, cause in res.gomaxprocs_history] == \
         [(8, 4, "user")]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_thread_on_a_cpu_at_a_period_end_keeps_the_timer_running(engine):
+    """Found by the thorough Hypothesis profile: a program thread that got its
+    CPU at the very instant a period ended had used no quota yet, the timer
+    took the period for idle and stopped, and the throttle that followed was
+    never lifted (the event heap ran dry).  The group is active whenever a
+    program thread runs: the timer must run on."""
+    wl = gmp.Workload()
+    ch = wl.chan()
+    wg0, wg1 = wl.waitgroup(), wl.waitgroup()
+    spin = wl.program(gmp.cpu(11_491_444, preemptible=False), gmp.done(wg0))
+    quick = wl.program(gmp.done(wg1))
+    sender = wl.program(gmp.repeat(4, gmp.send(ch)))
+    wl.main(gmp.add(wg0, 1), gmp.go(spin), gmp.add(wg1, 1), gmp.go(quick), gmp.go(sender),
+            gmp.repeat(4, gmp.recv(ch), gmp.sleep(438)), gmp.wait(wg0), gmp.wait(wg1))
+    res = gmp.simulate(wl, gomaxprocs=3, seed=0, async_preempt=False, runnext=False,
+                       schedtrace="50us", cpus=2, background=2,
+                       cpu_quota=[(0, "1.5ms", "1ms")], engine=engine, check=True)
+    # The spinning G's thread never gets more than one CPU, less than the
+    # 1.5 CPUs' quota, and two hogs and the program's other threads share
+    # the rest: the pool, refilled every period, never runs dry, and the
+    # 11.5 ms burst ends after 11.5 ms and before twice that (a fair share
+    # of at least half a CPU), with a slice of slack.
+    assert res.counters["nr_throttled"] == 0 and res.counters["nr_periods"] > 0
+    assert 11_491_444 < res.makespan_ns <= 2 * 11_491_444 + 4 * MS

@@ -393,7 +393,10 @@ class Cpus:
         self.counters["nr_periods"] += 1
         self.q_pool = self.q_quota
         throttled = self.q_throttled
-        if self.q_idle and not throttled:
+        if self.q_idle and not throttled and not self.nprog_on:
+            # Idle for a whole period with nobody running: the timer stops
+            # (a thread that got its CPU at this very instant has not used
+            # any quota yet, but the group is active: the timer runs on).
             self.q_timer = False
             self.q_pgen += 1
             self.quota_rearm()
@@ -416,6 +419,8 @@ class Cpus:
             return
         self.q_throttled = True
         self.q_thr_start = self.now
+        if not self.q_timer:
+            self.period_timer_start()                 # only the timer unthrottles
         k = self.nprog_on + sum(1 for tid in self.waitq if self.thread(tid).is_prog)
         self.q_thr_k = min(self.ncpu, k)
         for tid in list(self.waitq):
@@ -514,6 +519,7 @@ class Cpus:
         if self.q_throttled:
             assert not any(t.is_prog and t.state in (T_ON, T_WAIT) for t in threads), \
                 "cpu layer: a throttled thread runs"
+            assert self.q_timer, "cpu layer: throttled with no period timer to end it"
         else:
             assert not self.throttledq, "cpu layer: throttled threads without a throttle"
         on = [t for t in threads if t.state == T_ON]

@@ -36,6 +36,10 @@ Decisions where the design contract (§1) is silent or differs:
   followed by its implicit ``EXIT``.  ``dists`` rows are numbered in order of
   first use in the code and deduplicated by value, so ``cpu(1000)`` and
   ``cpu("1us")`` share a row.  Unused columns are 0.
+* ``each(ch, ...)`` compiles to ``RANGE`` (a receive; c is the pc right
+  after its ``ENDRANGE``, where the loop goes once ``ch`` is closed and
+  drained), the body, and ``ENDRANGE`` (a is the pc of its ``RANGE``).  It
+  needs no loop counter, so it adds no loop level.
 * ``LOOP``/``ENDLOOP`` depth (column b) is the 0-based nesting level of the
   ``repeat`` within its program; ``loop_depth[p]`` is the number of levels
   program ``p`` uses, so counters ``0 .. loop_depth[p] - 1`` suffice.
@@ -45,8 +49,9 @@ Decisions where the design contract (§1) is silent or differs:
   nested empty repeats) emits nothing: as bytecode it would loop without
   doing anything, up to 2**62 times.  ``repeat(0, ...)`` is emitted as §1
   says.
-* A channel that appears in some ``send`` but in no ``recv`` anywhere in the
-  workload (or the reverse) compiles, as Go compiles it, with a
+* A channel that appears in some ``send`` but in no ``recv`` (or ``each``)
+  anywhere in the workload, or the reverse unless some program closes it
+  (a close satisfies every receive), compiles, as Go compiles it, with a
   :class:`GoroutineLeakWarning`: at run time each such operation that cannot
   complete blocks its goroutine forever.  A goroutine left blocked when main
   returns is a leak (the run ends with main; the G stays waiting on

@@ -237,6 +237,31 @@ def test_worker_pool_with_default_costs_is_checked(engine):
     assert res.makespan_ns >= 100 * 10 * US // 3
 
 
+# ------------------------------------------------------------- check mode
+
+def test_check_mode_catches_a_closed_channel_with_waiters(engine):
+    """The invariant both engines check: a closed channel has no parked
+    goroutines.  A close that forgets to wake one (here: a reference engine
+    whose closechan puts a receiver back) is reported."""
+    if engine == "compiled":
+        pytest.skip("the compiled engine's state cannot be broken from Python")
+    from gmpcore.reference.engine import RefEngine
+
+    class Broken(RefEngine):
+        def closechan(self, m, g, ch):
+            parked = list(ch.recvq)
+            super().closechan(m, g, ch)
+            ch.recvq.extend(parked[:1])
+
+    wl = gmp.Workload()
+    ch = wl.chan()
+    r = wl.program(gmp.recv(ch))
+    wl.main(gmp.go(r), gmp.sleep("1us"), gmp.close(ch))
+    with pytest.raises(AssertionError, match="a closed channel has parked goroutines"):
+        Broken(wl.compile(), gomaxprocs=1, check=True,
+               costs=gmp.costs.CostModel(**_costs())).run()
+
+
 # ------------------------------------------------------------- the static side
 
 def test_a_closed_channel_satisfies_its_receivers(engine):

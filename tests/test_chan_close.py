@@ -192,6 +192,21 @@ def test_parked_sender_panics_when_it_runs(engine):
     assert exc.value.goid == 2
 
 
+def test_first_parked_sender_panics_first(engine):
+    """Senders s1..s3 (goids 2..4, from P0's goid cache after main's 1) park
+    in that order.  closechan readies them off its LIFO list: s3, s2, s1,
+    each into runnext, so s1 runs first when main sleeps, and panics."""
+    wl = gmp.Workload()
+    ch = wl.chan()
+    s = wl.program(gmp.send(ch))
+    wl.main(gmp.repeat(3, gmp.go(s), gmp.sleep("1us")), gmp.close(ch), gmp.sleep("1ms"))
+    with pytest.warns(gmp.GoroutineLeakWarning):
+        cw = wl.compile()
+    with pytest.raises(WorkloadPanic, match="^panic: send on closed channel") as exc:
+        _run(engine, cw)
+    assert exc.value.goid == 2
+
+
 def test_parked_sender_that_never_runs_does_not_panic(engine):
     """As in Go: main returns right after the close, so the program ends
     before the readied sender runs; it is left runnable."""
@@ -309,3 +324,39 @@ def test_forged_ranges_are_refused(engine, pc, col, value, message):
         "SEND", "RANGE", "CPU", "CLOSE", "ENDRANGE", "EXIT"]
     with pytest.raises(ValueError, match=message):
         _run(engine, _forge(cw, pc, col, value))
+
+
+# ------------------------------------------------------------- both engines, one answer
+
+def _pipeline(producers, per_producer, consumers, cap):
+    """Go's fan-in: producers send, a closer waits for them and closes, and
+    consumers range until the close; main waits for the consumers."""
+    wl = gmp.Workload()
+    ch, sent, done = wl.chan(cap=cap), wl.waitgroup(), wl.waitgroup()
+    prod = wl.program(gmp.repeat(per_producer, gmp.cpu(gmp.uniform("1us", "3us")),
+                                 gmp.send(ch)), gmp.done(sent), name="producer")
+    closer = wl.program(gmp.wait(sent), gmp.close(ch), name="closer")
+    cons = wl.program(gmp.each(ch, gmp.cpu("10us")), gmp.done(done), name="consumer")
+    wl.main(gmp.add(sent, producers), gmp.add(done, consumers),
+            gmp.go(cons, count=consumers), gmp.go(prod, count=producers), gmp.go(closer),
+            gmp.wait(done))
+    return wl, cons
+
+
+@pytest.mark.parametrize("gomaxprocs, cap, seed", [
+    (1, 0, 1), (2, 0, 2), (4, 0, 3), (4, 3, 4), (8, 1, 5), (3, 16, 6)])
+def test_fan_in_pipeline_engines_agree(engine, gomaxprocs, cap, seed):
+    """5 producers x 7 values, 4 consumers: the consumers' bodies run exactly
+    35 times between them (350 µs of CPU with zero costs), and both engines
+    give the very same run, event for event."""
+    wl, cons = _pipeline(5, 7, 4, cap)
+    kw = dict(gomaxprocs=gomaxprocs, seed=seed, record_events=True)
+    res = _run(engine, wl, **kw)
+    rows = _rows(res, cons)
+    assert rows["running_ns"].sum() == 35 * 10 * US
+    assert (rows["state"] == G_DEAD).all()
+    other = _run("reference" if engine == "compiled" else "compiled", wl, **kw)
+    assert res.equals(other)
+    with_costs = [gmp.simulate(wl, gomaxprocs=gomaxprocs, seed=seed, engine=e, check=True,
+                               record_events=True) for e in ("compiled", "reference")]
+    assert with_costs[0].equals(with_costs[1])

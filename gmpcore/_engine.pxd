@@ -70,6 +70,9 @@ cdef enum Opcode:
     OP_GOMAXPROCS = 14  # runtime.GOMAXPROCS(a) (docs/design/machine.md §3.7)
     OP_LOCKOSTHREAD = 15
     OP_UNLOCKOSTHREAD = 16
+    OP_CLOSE = 17       # close(ch)
+    OP_RANGE = 18       # for range ch: receive, or leave the loop (to c) once closed and drained
+    OP_ENDRANGE = 19    # back to the RANGE at a
     N_OPCODES = 17
     OP_UPDATE_PROCS = 62  # internal, never in a user workload: the GOMAXPROCS updater's step
     OP_UPDATE_DONE = 63   # internal: the updater is idle again (then EXIT)
@@ -490,6 +493,7 @@ cdef struct Chan:
     int64_t count                # values buffered
     GQueue recvq                 # parked receivers, FIFO
     GQueue sendq                 # parked senders, FIFO
+    bint closed                  # close(ch) ran: both queues stay empty from then on
 
 cdef struct WaitGroup:
     int64_t counter              # Add's running sum, wrapped to int32 as Go's state word does

@@ -79,6 +79,8 @@ cdef int check_invariants(Engine* e) noexcept nogil:
             if e.ms[m].p < 0 and e.ms[m].nextp < 0:
                 return chk_fail(e, CHK_SPIN_NO_P, -1)
     for i in range(e.nchans):
+        if e.chans[i].closed and (e.chans[i].recvq.size or e.chans[i].sendq.size):
+            return fail(e, ERR_ASSERT, "a closed channel has parked goroutines")
         gq = &e.chans[i].recvq
         for j in range(<int64_t>gq.size):
             if chk_put(e, gq_at(gq, j), PL_CHAN, 0) < 0:

@@ -198,6 +198,17 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
         if op == OP_UNLOCKOSTHREAD:
             UnlockOSThread(e, m, g)
             continue
+        if op == OP_CLOSE:
+            return closechan(e, m, g, &e.chans[a])
+        if op == OP_RANGE:
+            # v, ok := <-ch; if !ok, leave the loop (closed and drained).
+            if e.chans[a].closed and e.chans[a].count == 0:
+                rec.pc = <int32_t>c
+                return resume(e, m, e.now + e.c.chan_op, PH_RUN)
+            return chanrecv(e, m, g, &e.chans[a])
+        if op == OP_ENDRANGE:
+            rec.pc = <int32_t>a
+            continue
         e.err_arg = op
         return fail(e, ERR_OPCODE, NULL)
 

@@ -1,18 +1,21 @@
 # Synchronisation objects: channels and WaitGroups (Go's chan.go and
 # sync.WaitGroup).  Reference: gmpcore/reference/sync.py.
-# (close, select, mutexes, RWMutexes and Conds join this file.)
+# (select, mutexes, RWMutexes and Conds join this file.)
 #
 # Contract: a blocked G waits in exactly one FIFO (a channel's recvq or
 # sendq, a WaitGroup's waiters) and is released with ready() into the
-# releaser's P's runnext.
+# releaser's P's runnext.  A closed channel's queues stay empty.
 
 
 cdef int chansend(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
     cdef int64_t cost = e.c.chan_op
-    if ch.recvq.size:
+    if ch.recvq.size:                            # (never on a closed channel)
         if ready(e, gq_pop_front(&ch.recvq), e.ms[m].p) < 0:    # hand the value over
             return -1
         cost += e.c.ready
+    elif ch.closed:
+        e.err_goid = e.g.a[g].goid
+        return fail(e, ERR_PANIC, "send on closed channel")
     elif ch.count < ch.cap:
         ch.count += 1
     else:
@@ -32,10 +35,44 @@ cdef int chanrecv(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
         cost += e.c.ready
     elif ch.count:
         ch.count -= 1
+    elif ch.closed:
+        pass                                     # drained: the zero value, ok == false
     else:
         if gq_push_back(&ch.recvq, g) < 0:
             return nomem(e)
         return park(e, m, g, WAIT_CHAN_RECEIVE, e.c.chan_op)
+    return resume(e, m, e.now + cost, PH_RUN)
+
+
+cdef int closechan(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
+    # closechan: gathers every parked receiver, then every parked sender, on
+    # a gList (a LIFO) and goready's them off it into this P's runnext: the
+    # last sender first, the first receiver last, so it ends in runnext.
+    cdef int64_t cost = e.c.chan_op
+    cdef gid_t w
+    cdef GRec* wrec
+    cdef const int64_t* ins
+    if ch.closed:
+        e.err_goid = e.g.a[g].goid
+        return fail(e, ERR_PANIC, "close of closed channel")
+    ch.closed = True
+    while ch.sendq.size:
+        ch.sendq.size -= 1
+        w = gq_at(&ch.sendq, ch.sendq.size)
+        e.g.a[w].pc -= 1             # back to its SEND, which panics when it runs
+        if ready(e, w, e.ms[m].p) < 0:
+            return -1
+        cost += e.c.ready
+    while ch.recvq.size:
+        ch.recvq.size -= 1
+        w = gq_at(&ch.recvq, ch.recvq.size)
+        wrec = &e.g.a[w]
+        ins = e.code + 4 * (<int64_t>wrec.pc - 1)
+        if ins[0] == OP_RANGE:       # ok == false ends a for-range loop
+            wrec.pc = <int32_t>ins[3]
+        if ready(e, w, e.ms[m].p) < 0:
+            return -1
+        cost += e.c.ready
     return resume(e, m, e.now + cost, PH_RUN)
 
 

@@ -36,6 +36,10 @@ Decisions where the design contract (§1) is silent or differs:
   followed by its implicit ``EXIT``.  ``dists`` rows are numbered in order of
   first use in the code and deduplicated by value, so ``cpu(1000)`` and
   ``cpu("1us")`` share a row.  Unused columns are 0.
+* ``each(ch, ...)`` compiles to ``RANGE`` (a receive; c is the pc right
+  after its ``ENDRANGE``, where the loop goes once ``ch`` is closed and
+  drained), the body, and ``ENDRANGE`` (a is the pc of its ``RANGE``).  It
+  needs no loop counter, so it adds no loop level.
 * ``LOOP``/``ENDLOOP`` depth (column b) is the 0-based nesting level of the
   ``repeat`` within its program; ``loop_depth[p]`` is the number of levels
   program ``p`` uses, so counters ``0 .. loop_depth[p] - 1`` suffice.
@@ -45,8 +49,9 @@ Decisions where the design contract (§1) is silent or differs:
   nested empty repeats) emits nothing: as bytecode it would loop without
   doing anything, up to 2**62 times.  ``repeat(0, ...)`` is emitted as §1
   says.
-* A channel that appears in some ``send`` but in no ``recv`` anywhere in the
-  workload (or the reverse) compiles, as Go compiles it, with a
+* A channel that appears in some ``send`` but in no ``recv`` (or ``each``)
+  anywhere in the workload, or the reverse unless some program closes it
+  (a close satisfies every receive), compiles, as Go compiles it, with a
   :class:`GoroutineLeakWarning`: at run time each such operation that cannot
   complete blocks its goroutine forever.  A goroutine left blocked when main
   returns is a leak (the run ends with main; the G stays waiting on
@@ -96,7 +101,7 @@ from gmpcore.durations import (
 __all__ = [
     "Chan", "CompiledWorkload", "GoroutineLeakWarning", "Opcode", "Operation", "Program",
     "WaitGroup", "Workload",
-    "add", "cpu", "done", "exit", "go", "gomaxprocs", "gosched", "lock_os_thread",
+    "add", "close", "cpu", "done", "each", "exit", "go", "gomaxprocs", "gosched", "lock_os_thread",
     "netwait", "recv", "repeat", "send", "sleep", "stack", "syscall", "unlock_os_thread",
     "wait",
 ]
@@ -143,6 +148,9 @@ class Opcode(enum.IntEnum):
     GOMAXPROCS = 14
     LOCKOSTHREAD = 15
     UNLOCKOSTHREAD = 16
+    CLOSE = 17
+    RANGE = 18
+    ENDRANGE = 19
 
 
 # ---------------------------------------------------------------- handles
@@ -472,9 +480,58 @@ def send(ch):
 
 
 def recv(ch):
-    """``<-ch``."""
+    """``<-ch``: on a closed channel, the buffered values first, then the zero
+    value at once."""
     ch = _handle_arg(ch, Chan, "recv() argument ch", "chan")
     return Operation("recv", Opcode.RECV, (ch,), text=f"recv({ch.label})")
+
+
+def close(ch):
+    """``close(ch)``: every goroutine parked in a receive wakes with the zero
+    value; later receives drain the buffer, then return at once.
+
+    A goroutine parked in a send on `ch`, a later send, and a second close
+    end the run with :class:`~gmpcore.errors.WorkloadPanic` (``send on
+    closed channel``, ``close of closed channel``), as in Go.
+
+    >>> wl = Workload(); ch = wl.chan(cap=2)
+    >>> _ = wl.main(send(ch), close(ch), each(ch, cpu("1us")), recv(ch))
+    >>> print(wl.compile().disassemble())
+    program 0 (main):
+      0  SEND       chan=0
+      1  CLOSE      chan=0
+      2  RANGE      chan=0 exit=5
+      3  CPU        dist=0 (1µs) preemptible=1
+      4  ENDRANGE   range=2
+      5  RECV       chan=0
+      6  EXIT
+    """
+    ch = _handle_arg(ch, Chan, "close() argument ch", "chan")
+    return Operation("close", Opcode.CLOSE, (ch,), text=f"close({ch.label})")
+
+
+def each(ch, *ops):
+    """``for range ch { ops }``: receive, run `ops`, repeat; leave the loop
+    once `ch` is closed and drained.
+
+    Needs no loop counter: it nests in :func:`repeat` and the other way
+    round without adding a loop level.
+
+    >>> e = each(Workload().chan(), cpu("1us"), repeat(2, gosched()))
+    >>> e
+    each(chan0, cpu(1µs), repeat(2, gosched()))
+    >>> e.size, e.depth            # RANGE, CPU, LOOP, GOSCHED, ENDLOOP, ENDRANGE
+    (6, 1)
+    """
+    ch = _handle_arg(ch, Chan, "each() argument ch", "chan")
+    ops = _check_ops(ops, "each()", first=1)
+    size = sum(op.size for op in ops) + 2             # an empty body still drains ch
+    if size > MAX_INSTRUCTIONS:
+        raise ValueError(f"each(): {size} instructions; a workload may have at most "
+                         f"MAX_INSTRUCTIONS = {MAX_INSTRUCTIONS}")
+    depth = max((op.depth for op in ops), default=0)
+    text = f"each({', '.join([ch.label, *map(repr, ops)])})"
+    return Operation("each", Opcode.RANGE, (ch,), ops, size, depth, text)
 
 
 def add(wg, n):
@@ -568,7 +625,7 @@ def stack(nbytes):
 
 
 _BUILDERS = frozenset(["cpu", "syscall", "sleep", "netwait", "go", "gosched", "gomaxprocs", "exit",
-                       "send", "recv", "add", "done", "wait", "repeat", "stack",
+                       "send", "recv", "close", "each", "add", "done", "wait", "repeat", "stack",
                        "lock_os_thread", "unlock_os_thread"])
 
 
@@ -695,7 +752,8 @@ class Workload:
             depth.append(asm.emit(p._ops, 0))
             asm.code.extend((Opcode.EXIT, 0, 0, 0))
         for ch in range(len(self._chan_caps)):
-            _check_chan(ch, self._chan_caps[ch], ch in asm.sent, ch in asm.received)
+            _check_chan(ch, self._chan_caps[ch], ch in asm.sent, ch in asm.received,
+                        ch in asm.closed)
         return CompiledWorkload(
             code=np.frombuffer(asm.code, dtype=np.int64).reshape(-1, 4),
             dists=np.array(asm.dists, dtype=np.float64).reshape(-1, 3),
@@ -708,8 +766,9 @@ class Workload:
         )
 
 
-def _check_chan(index, cap, sent, received):
-    if sent == received:
+def _check_chan(index, cap, sent, received, closed):
+    # A close satisfies every receive (each ends, recv returns the zero value).
+    if sent == received or (received and closed):
         return
     if sent:
         what = "sent to but never received from: every send"
@@ -741,7 +800,7 @@ class _Assembler:
     def __init__(self):
         self.code = array("q")            # 4 ints per row; compact for large workloads
         self.dists, self._dist_ids = [], {}
-        self.sent, self.received = set(), set()
+        self.sent, self.received, self.closed = set(), set(), set()
         self.max_gomaxprocs = 0           # the largest gomaxprocs(n) operand (0: none > 0)
 
     @property
@@ -772,12 +831,22 @@ class _Assembler:
                 self.code.extend((Opcode.ENDLOOP, loop + 1, level, 0))
                 self.code[4 * loop + 3] = self.pc          # exit pc: past the ENDLOOP
                 continue
+            if op.opcode == Opcode.RANGE:
+                head, ch = self.pc, self.operand(op.args[0])
+                self.received.add(ch)
+                self.code.extend((Opcode.RANGE, ch, 0, 0))
+                used = max(used, self.emit(op.body, level))   # no counter: same level
+                self.code.extend((Opcode.ENDRANGE, head, 0, 0))
+                self.code[4 * head + 3] = self.pc          # exit pc: past the ENDRANGE
+                continue
             a, b = (list(map(self.operand, op.args)) + [0, 0])[:2]
             self.code.extend((op.opcode, a, b, 0))
             if op.opcode == Opcode.SEND:
                 self.sent.add(a)
             elif op.opcode == Opcode.RECV:
                 self.received.add(a)
+            elif op.opcode == Opcode.CLOSE:
+                self.closed.add(a)
             elif op.opcode == Opcode.GOMAXPROCS:
                 self.max_gomaxprocs = max(self.max_gomaxprocs, a)
         return used
@@ -847,6 +916,9 @@ _OPERANDS = {
     Opcode.GOMAXPROCS: (("n", -2**63, MAX_GOMAXPROCS), None, None),
     Opcode.LOCKOSTHREAD: (None, None, None),
     Opcode.UNLOCKOSTHREAD: (None, None, None),
+    Opcode.CLOSE: (_CHAN, None, None),
+    Opcode.RANGE: (_CHAN, None, ("exit pc", 0, "code")),
+    Opcode.ENDRANGE: (("range pc", 0, "code"), None, None),
 }
 _COUNTED = {"dists": "len(dists)", "chans": "len(chan_cap)", "wgs": "n_waitgroups",
             "programs": "len(entry)", "code": "len(code)"}
@@ -871,6 +943,42 @@ _OPCODE_RANGES = _ranges(int(o) for o in Opcode)
 
 def _bad(what):
     raise ValueError(f"CompiledWorkload: {what}")
+
+
+def _check_ranges(op, a, c, entry, ends):
+    """RANGE/ENDRANGE pairs as each() emits them: within one program, nested
+    properly with each other and with LOOP/ENDLOOP, pointing at each other."""
+    kinds = (Opcode.LOOP, Opcode.ENDLOOP, Opcode.RANGE, Opcode.ENDRANGE)
+    pcs = np.flatnonzero(np.isin(op, np.array(kinds, dtype=op.dtype)))
+    if not (op[pcs] >= Opcode.RANGE).any():
+        return
+    progs = np.searchsorted(entry, pcs, side="right") - 1
+    open_, prog = [], -1
+    for pc, o, p in zip(pcs.tolist(), op[pcs].tolist(), progs.tolist()):
+        if p != prog:
+            if open_:
+                _bad(f"code[{open_[-1]}] {Opcode(op[open_[-1]]).name} is not closed in "
+                     f"program {prog} (it ends at code[{ends[prog]}])")
+            prog = p
+        if o in (Opcode.LOOP, Opcode.RANGE):
+            open_.append(pc)
+            continue
+        head = open_.pop() if open_ else None   # (the loop pass refuses a stray ENDLOOP)
+        want = Opcode.RANGE if o == Opcode.ENDRANGE else Opcode.LOOP
+        if head is None or op[head] != want:
+            _bad(f"code[{pc}] {Opcode(o).name} does not close "
+                 f"{'nothing' if head is None else f'the {Opcode(op[head]).name} at code[{head}]'}"
+                 f" in program {p}")
+        if o == Opcode.ENDRANGE:
+            if a[pc] != head:
+                _bad(f"code[{pc}] ENDRANGE: operand a (range pc) must be {head}, its RANGE, "
+                     f"got {a[pc]}")
+            if c[head] != pc + 1:
+                _bad(f"code[{head}] RANGE: operand c (exit pc) must be {pc + 1}, just after "
+                     f"its ENDRANGE at code[{pc}], got {c[head]}")
+    if open_:
+        _bad(f"code[{open_[-1]}] {Opcode(op[open_[-1]]).name} is not closed in program "
+             f"{prog} (it ends at code[{ends[prog]}])")
 
 
 def _check_compiled(cw):
@@ -1000,6 +1108,7 @@ def _check_compiled(cw):
         if open_:
             _bad(f"code[{open_[-1]}] LOOP has no ENDLOOP in program {prog} (it ends at "
                  f"code[{ends[prog]}])")
+    _check_ranges(op, a, c, entry, ends)
     if (i := _first(depth != used)) is not None:
         _bad(f"loop_depth[{i}] must be {used[i]}, the deepest LOOP nesting in program {i}, "
              f"got {depth[i]}")
@@ -1155,8 +1264,12 @@ class CompiledWorkload:
             return f"dist={a} ({self._dist_text(a)})"
         if op == Opcode.GO:
             return f"program={self._program_text(a)} count={b}"
-        if op in (Opcode.SEND, Opcode.RECV):
+        if op in (Opcode.SEND, Opcode.RECV, Opcode.CLOSE):
             return f"chan={a}"
+        if op == Opcode.RANGE:
+            return f"chan={a} exit={c}"
+        if op == Opcode.ENDRANGE:
+            return f"range={a}"
         if op == Opcode.WG_ADD:
             return f"wg={a} delta={b}"
         if op == Opcode.WG_WAIT:

@@ -28,7 +28,7 @@ GO_NAMED = {
     "netpoll": ["netpoll_break", "netpoll", "injectglist", "start_idle", "netpoll_return",
                 "io_complete"],
     "program": ["execute", "run_g", "newproc", "goexit", "gosched", "gopreempt", "grow_stack"],
-    "sync": ["chansend", "chanrecv", "wg_add"],
+    "sync": ["chansend", "chanrecv", "closechan", "wg_add"],
     "syscalls": ["entersyscall", "exitsyscall", "exitsyscall0"],
     "sysmon": ["sysmon_schedule", "sysmon_wake", "sysmon_loop", "retake", "preemptone",
                "async_preempt_arrives"],

@@ -374,9 +374,9 @@ def max_gomaxprocs_wrong(p):
     p["max_gomaxprocs"] += 1
 
 
-@mutation(r"unknown opcode 17 \(opcodes are 0 to 16\)")
+@mutation(r"unknown opcode 61 \(opcodes are 0 to \d+")
 def opcode_too_big(p):
-    p["code"][0, 0] = 17
+    p["code"][0, 0] = 61                       # below the internal 62/63
 
 
 @mutation(r"unknown opcode -1")
@@ -429,11 +429,45 @@ def chan_index(p):
 
 
 @mutation(r"(SEND|RECV): operand a \(channel index\) has no valid value; "
-          r"len\(chan_cap\) = 0, got 0")
+          r"len\(chan_cap\) = 0, got \d+")
 def no_channels(p):
     if not len(rows(p, O.SEND, O.RECV)):
         return False
     p["chan_cap"] = p["chan_cap"][:0]
+
+
+@mutation(r"CLOSE: operand a \(channel index\) must be in \[0, \d+\]; len\(chan_cap\) = \d+")
+def close_chan_index(p):
+    return _set(p, O.CLOSE, 1, lambda p: len(p["chan_cap"]))
+
+
+@mutation(r"RANGE: operand a \(channel index\) must be in \[0, \d+\]; len\(chan_cap\) = \d+")
+def range_chan_index(p):
+    return _set(p, O.RANGE, 1, lambda p: len(p["chan_cap"]))
+
+
+@mutation(r"RANGE: operand c \(exit pc\) must be \d+, just after its ENDRANGE")
+def range_exit_pc(p):
+    return _set(p, O.RANGE, 3, lambda p: p["code"][rows(p, O.RANGE)[0], 3] - 1)
+
+
+@mutation(r"ENDRANGE: operand a \(range pc\) must be \d+, its RANGE")
+def endrange_range_pc(p):
+    return _set(p, O.ENDRANGE, 1, lambda p: p["code"][rows(p, O.ENDRANGE)[0], 1] + 1)
+
+
+@mutation(r"(RANGE is not closed in program|ENDLOOP does not close the RANGE)")
+def range_without_endrange(p):
+    return _set(p, O.ENDRANGE, slice(None), (O.GOSCHED, 0, 0, 0))
+
+
+@mutation(r"(ENDRANGE does not close the LOOP|LOOP: operand c \(exit pc\) must be)")
+def endrange_closes_a_loop(p):
+    # swap the ENDLOOP inside a range body with the ENDRANGE after it
+    r = rows(p, O.ENDRANGE)
+    if not len(r) or p["code"][r[0] - 1, 0] != O.ENDLOOP:
+        return False
+    p["code"][[r[0] - 1, r[0]]] = p["code"][[r[0], r[0] - 1]]
 
 
 @mutation(r"(WG_ADD|WG_WAIT): operand a \(waitgroup index\) "
@@ -538,6 +572,11 @@ def exit_operand(p):
 def unused_operand(p):
     return any(_set(p, op, 2, 7) for op in (O.GOSCHED, O.SEND, O.RECV, O.WG_WAIT,
                                             O.SLEEP, O.NETWAIT))
+
+
+@mutation(r"(CLOSE|RANGE|ENDRANGE): operand b is unused and must be 0")
+def unused_chan_operand(p):
+    return any(_set(p, op, 2, 7) for op in (O.CLOSE, O.RANGE, O.ENDRANGE))
 
 
 def _dist(p, kinds, col, value):
@@ -674,11 +713,15 @@ def rich():
                         gmp.done(wg), name="worker")
     del repeat
     helper = wl.program(gmp.repeat(6, gmp.send(ch2)), gmp.exit(), gmp.gosched())
+    jobs = wl.chan(cap=1)
+    ranger = wl.program(gmp.repeat(1, gmp.each(jobs, gmp.cpu(1), gmp.repeat(2, gmp.gosched()))),
+                        name="ranger")
     wl.main(gmp.add(wg, 1), gmp.go(worker), gmp.go(helper, count=1),
             gmp.syscall("1us", blocking=True), gmp.syscall("2us"),
             gmp.sleep(gmp.lognormal(1000, 0.5)), gmp.netwait(gmp.exponential(100)),
             gmp.gosched(), gmp.repeat(6, gmp.recv(ch)), gmp.wait(wg), gmp.stack("8KiB"),
-            gmp.cpu(7, preemptible=False), gmp.gomaxprocs(3), gmp.gomaxprocs(0))
+            gmp.cpu(7, preemptible=False), gmp.gomaxprocs(3), gmp.gomaxprocs(0),
+            gmp.go(ranger), gmp.send(jobs), gmp.close(jobs))
     return wl
 
 

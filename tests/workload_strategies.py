@@ -5,6 +5,8 @@ every goroutine main waits for is certainly started, every channel is used
 by matched producer/consumer pairs (sends == receives), and every WaitGroup
 ``add`` comes before the goroutines whose ``done`` balance it.  Fire-and-forget
 goroutines (never waited for) only run operations that cannot block forever.
+A worker pool ranges (``each``) over a jobs channel that its producer closes
+after its last send, so every worker's loop ends.
 
 ``wild_workloads()`` drops those guarantees (unmatched channels, stray
 ``done``, big stacks, blocking syscalls galore): a run may deadlock, panic or
@@ -115,7 +117,7 @@ def workloads(draw, max_goroutines=200, min_groups=0, max_groups=4):
         if budget <= 0:
             break
         kind = draw(st.sampled_from(["workers", "workers", "pair", "main_consumer", "nested",
-                                     "fire", "loop_spawn"]))
+                                     "fire", "loop_spawn", "pool"]))
         if kind == "workers":
             wg = wl.waitgroup()
             n = draw(st.integers(1, min(budget, 60)))
@@ -144,6 +146,23 @@ def workloads(draw, max_goroutines=200, min_groups=0, max_groups=4):
             first, second = (prod, cons) if draw(st.booleans()) else (cons, prod)
             ops.extend([gmp.add(wg, 2 * p), gmp.go(first, count=p), gmp.go(second, count=p)])
             budget -= 2 * p
+            waited([gmp.wait(wg)])
+        elif kind == "pool":
+            # w workers range over jobs; a producer (main or its own goroutine)
+            # sends n jobs, then closes the channel, which ends every range.
+            if budget < 2:
+                continue
+            wg, jobs = wl.waitgroup(), wl.chan(cap=draw(st.sampled_from([0, 0, 1, 3])))
+            w, n = draw(st.integers(1, min(budget - 1, 6))), draw(st.integers(0, 12))
+            worker = program(wl, gmp.each(jobs, *draw(leaf_ops(2))), *draw(leaf_ops(1)),
+                             gmp.done(wg))
+            produce = [gmp.repeat(n, *draw(leaf_ops(1)), gmp.send(jobs)), gmp.close(jobs)]
+            ops.extend([gmp.add(wg, w), gmp.go(worker, count=w)])
+            if draw(st.booleans()):
+                ops.extend(produce)
+            else:
+                ops.append(gmp.go(program(wl, *produce)))
+            budget -= w + 1
             waited([gmp.wait(wg)])
         elif kind == "main_consumer":
             ch = wl.chan(cap=draw(st.sampled_from([0, 2])))
@@ -188,6 +207,9 @@ def wild_workloads(draw, max_goroutines=60):
             leaf_op(depth=2).map(lambda ops: ops[0]),
             st.builds(gmp.send, st.sampled_from(chans)),
             st.builds(gmp.recv, st.sampled_from(chans)),
+            st.builds(gmp.close, st.sampled_from(chans)),
+            st.builds(lambda ch, d: gmp.each(ch, gmp.cpu(d)), st.sampled_from(chans),
+                      st.integers(0, 20 * US)),
             st.builds(gmp.add, st.sampled_from(wgs), st.integers(-2, 3)),
             st.builds(gmp.done, st.sampled_from(wgs)),
             st.builds(gmp.wait, st.sampled_from(wgs)),
@@ -416,7 +438,7 @@ def random_workload(rng):
     wl = gmp.Workload()
     ops, tail = leaves(2), []
     for _ in range(rng.randint(2, 8)):
-        kind = rng.choice(["workers", "pair", "nested", "fire"])
+        kind = rng.choice(["workers", "pair", "nested", "fire", "pool"])
         if kind == "workers":
             wg, n = wl.waitgroup(), rng.randint(1, 400)
             worker = program(wl, *leaves(4), gmp.done(wg))
@@ -436,6 +458,14 @@ def random_workload(rng):
             worker = program(wl, *leaves(2), gmp.add(wg2, k), gmp.go(child, count=k),
                              gmp.wait(wg2), gmp.done(wg))
             ops += [gmp.add(wg, n), gmp.go(worker, count=n)]
+            tail.append(gmp.wait(wg))
+        elif kind == "pool":
+            # workers range over jobs until the producer closes it after n sends
+            wg, jobs = wl.waitgroup(), wl.chan(cap=rng.choice([0, 0, 1, 4]))
+            w, n = rng.randint(1, 40), rng.randint(0, 200)
+            worker = program(wl, gmp.each(jobs, *leaves(2)), gmp.done(wg))
+            prod = program(wl, gmp.repeat(n, *leaves(1), gmp.send(jobs)), gmp.close(jobs))
+            ops += [gmp.add(wg, w), gmp.go(worker, count=w), gmp.go(prod)]
             tail.append(gmp.wait(wg))
         else:
             ops.append(gmp.go(program(wl, *leaves(3)), count=rng.randint(1, 50)))

@@ -36,6 +36,8 @@ class Checks:
             if m.spinning:
                 assert (m.p or m.nextp) is not None, "a spinning M holds a P (or is about to)"
         for ch in self.chans:
+            assert not (ch.closed and (ch.recvq or ch.sendq)), \
+                "a closed channel has parked goroutines"
             for g in list(ch.recvq) + list(ch.sendq):
                 put(g.idx, "a channel queue")
         for wg in self.wgs:

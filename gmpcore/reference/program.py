@@ -24,8 +24,10 @@ from gmpcore.model import ZERO_TIME_BUDGET
 from gmpcore.reference.common import (
     E_IO,
     LOCKEDG_EXIT,
+    OP_CLOSE,
     OP_CPU,
     OP_ENDLOOP,
+    OP_ENDRANGE,
     OP_EXIT,
     OP_GO,
     OP_GOMAXPROCS,
@@ -33,6 +35,7 @@ from gmpcore.reference.common import (
     OP_LOCKOSTHREAD,
     OP_LOOP,
     OP_NETWAIT,
+    OP_RANGE,
     OP_RECV,
     OP_SEND,
     OP_SLEEP,
@@ -184,6 +187,19 @@ class Goroutines:
                 continue
             if op == OP_UNLOCKOSTHREAD:
                 self.UnlockOSThread(m, g)
+                continue
+            if op == OP_CLOSE:
+                return self.closechan(m, g, self.chans[a])
+            if op == OP_RANGE:
+                # v, ok := <-ch; if !ok, leave the loop (closed and drained).
+                ch = self.chans[a]
+                if ch.closed and ch.count == 0:
+                    g.pc = c
+                    self.resume(m, self.now + self.costs.chan_op, PH_RUN)
+                    return
+                return self.chanrecv(m, g, ch)
+            if op == OP_ENDRANGE:
+                g.pc = a
                 continue
             raise AssertionError(f"unknown opcode {op}")
 

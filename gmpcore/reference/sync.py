@@ -1,5 +1,6 @@
 """Channels and WaitGroups (chan.go, sync.WaitGroup): FIFO wait queues,
-released with ready() into the releaser's P's runnext.
+released with ready() into the releaser's P's runnext.  A closed channel's
+queues stay empty.
 
 Compiled twin: gmpcore/_engine_sync.pxi.
 """
@@ -8,14 +9,14 @@ from collections import deque
 
 from gmpcore.errors import WorkloadPanic
 from gmpcore.events import WAIT_CHAN_RECEIVE, WAIT_CHAN_SEND
-from gmpcore.reference.common import PH_RUN
+from gmpcore.reference.common import OP_RANGE, PH_RUN
 
 
 class Chan:
-    __slots__ = ("cap", "count", "recvq", "sendq")
+    __slots__ = ("cap", "closed", "count", "recvq", "sendq")
 
     def __init__(self, cap):
-        self.cap, self.count = cap, 0
+        self.cap, self.count, self.closed = cap, 0, False
         self.recvq, self.sendq = deque(), deque()
 
 
@@ -31,9 +32,11 @@ class SyncObjects:
 
     def chansend(self, m, g, ch):
         cost = self.costs.chan_op
-        if ch.recvq:
+        if ch.recvq:                                     # (never on a closed channel)
             self.ready(ch.recvq.popleft(), m.p)          # hand the value over
             cost += self.costs.ready
+        elif ch.closed:
+            raise WorkloadPanic("send on closed channel", g.goid)
         elif ch.count < ch.cap:
             ch.count += 1
         else:
@@ -50,9 +53,34 @@ class SyncObjects:
             cost += self.costs.ready
         elif ch.count:
             ch.count -= 1
+        elif ch.closed:
+            pass                                         # drained: the zero value, ok == false
         else:
             ch.recvq.append(g)
             return self.park(m, g, WAIT_CHAN_RECEIVE, self.costs.chan_op)
+        self.resume(m, self.now + cost, PH_RUN)
+
+    def closechan(self, m, g, ch):
+        # closechan: gathers every parked receiver, then every parked sender, on
+        # a gList (a LIFO) and goready's them off it into this P's runnext: the
+        # last sender first, the first receiver last, so it ends in runnext.
+        if ch.closed:
+            raise WorkloadPanic("close of closed channel", g.goid)
+        ch.closed = True
+        glist = []
+        for w in ch.recvq:
+            if self.code[w.pc - 1][0] == OP_RANGE:       # ok == false ends a for-range loop
+                w.pc = self.code[w.pc - 1][3]
+            glist.append(w)
+        for w in ch.sendq:
+            w.pc -= 1                # back to its SEND, which panics when it runs
+            glist.append(w)
+        ch.recvq.clear()
+        ch.sendq.clear()
+        cost = self.costs.chan_op
+        while glist:
+            self.ready(glist.pop(), m.p)
+            cost += self.costs.ready
         self.resume(m, self.now + cost, PH_RUN)
 
     def wg_add(self, m, g, wg, delta):

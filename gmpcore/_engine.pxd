@@ -511,15 +511,16 @@ cdef struct Mutex:
     GQueue semq                  # Gs parked in semacquire: new waiters at the tail, old ones at the head
 
 cdef struct MuLocal:
-    # lockSlow's locals of a G inside Lock (across spins and parks), by G row.
+    # lockSlow's locals of a G inside Lock (across spins and parks), by G
+    # row: 16 bytes, grown only as far as the rows that ever contend.
     int64_t wait_start           # waitStartTime (valid once `waited`)
-    int32_t step                 # MU_* below: where Lock resumes
-    int32_t iter                 # spins so far (canSpin's i)
-    bint awoke                   # woken from the semaphore: clears MUTEX_WOKEN at its CAS
-    bint starving                # waited more than STARVATION_THRESHOLD_NS
-    bint waited                  # waitStartTime != 0: queue at the head (LIFO)
-    bint lifo                    # semacquire's lifo, for queueing again after a lost wake-up
-    bint ticket                  # semrelease handed the count over (handoff)
+    uint8_t step                 # MU_* below: where Lock resumes
+    uint8_t iter                 # spins so far (canSpin's i, <= ACTIVE_SPIN)
+    uint8_t awoke                # woken from the semaphore: clears MUTEX_WOKEN at its CAS
+    uint8_t starving             # waited more than STARVATION_THRESHOLD_NS
+    uint8_t waited               # waitStartTime != 0: queue at the head (LIFO)
+    uint8_t lifo                 # semacquire's lifo, for queueing again after a lost wake-up
+    uint8_t ticket               # semrelease handed the count over (handoff)
 
 cdef enum:
     MUTEX_LOCKED = 1

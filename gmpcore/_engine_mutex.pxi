@@ -83,7 +83,7 @@ cdef int lockSlow(Engine* e, int32_t m, gid_t g, Mutex* mu, MuLocal* loc) noexce
     return semacquire(e, m, g, mu, loc, lifo)
 
 
-cdef bint canSpin(Engine* e, int32_t m, int32_t i) noexcept nogil:
+cdef bint canSpin(Engine* e, int32_t m, int64_t i) noexcept nogil:
     """sync_runtime_canSpin: few spins, a multicore machine, another P
     running and nothing in our P's run queue.  The ideal machine (no CPU
     layer) has a CPU per thread: multicore."""

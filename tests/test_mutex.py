@@ -12,7 +12,7 @@ import gmpcore as gmp
 from gmpcore.costs import CostModel
 from gmpcore.events import (EV_READY, EV_RUN, EV_STOP, EV_WAIT, STOP_GOSCHED, WAIT_REASONS,
                             WAIT_SYNC_MUTEX_LOCK, WAIT_WAITGROUP)
-from gmpcore.model import ACTIVE_SPIN, STARVATION_THRESHOLD_NS
+from gmpcore.model import ACTIVE_SPIN, NETPOLL_RESOLUTION, STARVATION_THRESHOLD_NS
 
 US, MS = 1_000, 1_000_000
 COSTS = CostModel(mutex_lock=7, mutex_unlock=11, mutex_spin=10 * US)
@@ -193,3 +193,28 @@ def test_contended_counter_is_identical_on_both_engines(procs):
     assert (ref.events == cmp.events).all() and ref.makespan_ns == cmp.makespan_ns
     # The lock serialises the critical sections: at least their sum.
     assert ref.makespan_ns > 0
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_go_mutex_fairness(engine, procs):
+    # Go's sync TestMutexFairness: one goroutine holds the mutex in a loop
+    # (Lock, Sleep(100µs), Unlock); another wants it 10 times, each after
+    # Sleep(100µs), and must get it within 10 s.  With everyone asleep the
+    # M waits in epoll, whose timeout is whole ms: each sleep lasts about
+    # NETPOLL_RESOLUTION (1 ms), and so does each hold H.  Woken in normal
+    # mode the waiter loses every race to the hog, which relocks as soon as
+    # it unlocks; the first time it wakes having waited > 1 ms (after at
+    # most 2 holds) it starves the mutex, and the hog's next Unlock (one more
+    # hold) hands it over.  A round is at most its sleep plus 3 holds.
+    wl = gmp.Workload()
+    mu, wg = wl.mutex(), wl.waitgroup()
+    hog = wl.program(gmp.repeat(100_000, gmp.lock(mu), gmp.sleep(100 * US), gmp.unlock(mu)))
+    other = wl.program(gmp.repeat(10, gmp.sleep(100 * US), gmp.lock(mu), gmp.unlock(mu)),
+                       gmp.done(wg))
+    wl.main(gmp.add(wg, 1), gmp.go(hog), gmp.go(other), gmp.wait(wg))
+    res = run(wl, engine, gomaxprocs=procs, costs=None)
+    hold = NETPOLL_RESOLUTION + 100 * US                # a sleep, with slack for the costs
+    assert STARVATION_THRESHOLD_NS <= 2 * hold
+    assert res.makespan_ns < 10 * (hold + 3 * hold) < 10 * 10**9
+    # and it did wait: starvation mode, not luck, let it in
+    assert len(events(res, EV_WAIT, g=2, arg=WAIT_SYNC_MUTEX_LOCK)) >= 10

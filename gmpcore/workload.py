@@ -541,6 +541,13 @@ def unlock(mu):
     head waiter in starvation mode.  Unlocking an unlocked mutex is Go's
     unrecoverable ``fatal error: sync: unlock of unlocked mutex``
     (:class:`~gmpcore.errors.SyncFatal`).  Any goroutine may unlock, as in Go.
+
+    >>> wl = Workload(); mu = wl.mutex()
+    >>> helper = wl.program(unlock(mu))            # unlocks what main locked
+    >>> _ = wl.main(lock(mu), go(helper), lock(mu), unlock(mu))
+    >>> import gmpcore as gmp
+    >>> gmp.simulate(wl).state_names()
+    ['dead', 'dead']
     """
     mu = _handle_arg(mu, Mutex, "unlock() argument mu", "mutex")
     return Operation("unlock", Opcode.UNLOCK, (mu,), text=f"unlock({mu.label})")

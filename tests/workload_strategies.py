@@ -194,6 +194,7 @@ def wild_workloads(draw, max_goroutines=60):
     wl = gmp.Workload()
     chans = [wl.chan(cap=draw(st.sampled_from([0, 1, 2]))) for _ in range(draw(st.integers(1, 2)))]
     wgs = [wl.waitgroup() for _ in range(draw(st.integers(1, 2)))]
+    mus = [wl.mutex() for _ in range(draw(st.integers(1, 2)))]
 
     def op():
         return st.one_of(
@@ -205,6 +206,8 @@ def wild_workloads(draw, max_goroutines=60):
             st.builds(gmp.wait, st.sampled_from(wgs)),
             st.builds(gmp.stack, st.integers(1, 4 * 1024 * 1024)),
             st.builds(gmp.syscall, st.integers(0, 2 * MS), st.booleans()),
+            st.builds(gmp.lock, st.sampled_from(mus)),           # may deadlock
+            st.builds(gmp.unlock, st.sampled_from(mus)),         # may be fatal
         )
 
     progs = [program(wl, *draw(st.lists(op(), max_size=5))) for _ in range(draw(st.integers(1, 3)))]

@@ -218,3 +218,24 @@ def test_go_mutex_fairness(engine, procs):
     assert res.makespan_ns < 10 * (hold + 3 * hold) < 10 * 10**9
     # and it did wait: starvation mode, not luck, let it in
     assert len(events(res, EV_WAIT, g=2, arg=WAIT_SYNC_MUTEX_LOCK)) >= 10
+
+
+def test_starvation_mode_ends_with_a_waiter_that_waited_less_than_1ms(engine):
+    # As test_starvation_mode_hands_off_in_fifo_order, but after its 2 ms
+    # main also starts G4 and G5 (runnext G5, run queue G4; main's Unlock
+    # then readies G3 into runnext, pushing G5 behind G4).  They queue
+    # behind G3, G1, G2, which have waited > 1 ms; the hand-offs G3 -> G1 ->
+    # G2 -> G4 take microseconds, so G4 has waited < 1 ms: taking the mutex
+    # it leaves starvation mode although G5 still waits.  G4's Unlock is
+    # then normal mode: it wakes G5 (no hand-off, no goyield).
+    wl = gmp.Workload()
+    mu, wg = wl.mutex(), wl.waitgroup()
+    w = wl.program(gmp.lock(mu), gmp.unlock(mu), gmp.done(wg))
+    wl.main(gmp.add(wg, 5), gmp.lock(mu), gmp.go(w, count=3), gmp.sleep(10 * US),
+            gmp.cpu(2 * MS), gmp.go(w, count=2), gmp.unlock(mu), gmp.lock(mu), gmp.gosched(),
+            gmp.unlock(mu), gmp.wait(wg))
+    res = run(wl, engine, gomaxprocs=1)
+    assert [g for g in events(res, EV_READY)["g"].tolist() if g != 0] == [3, 3, 1, 2, 4, 5]
+    # G3, G1, G2 before main's 2 ms; then G3 again (at the head), G4, G5
+    assert events(res, EV_WAIT, arg=WAIT_SYNC_MUTEX_LOCK)["g"].tolist() == [3, 1, 2, 3, 4, 5]
+    assert events(res, EV_STOP, arg=STOP_GOSCHED)["g"].tolist() == [0, 0, 3, 1, 2]

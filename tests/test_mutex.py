@@ -239,3 +239,26 @@ def test_starvation_mode_ends_with_a_waiter_that_waited_less_than_1ms(engine):
     # G3, G1, G2 before main's 2 ms; then G3 again (at the head), G4, G5
     assert events(res, EV_WAIT, arg=WAIT_SYNC_MUTEX_LOCK)["g"].tolist() == [3, 1, 2, 3, 4, 5]
     assert events(res, EV_STOP, arg=STOP_GOSCHED)["g"].tolist() == [0, 0, 3, 1, 2]
+
+
+def test_a_newcomer_takes_the_count_of_a_woken_waiter_who_queues_again(engine):
+    # semacquire1's loop.  GOMAXPROCS=1.  G1 parks on the locked mutex.
+    # main unlocks: the semaphore's count is 1 and G1 is readied into
+    # runnext.  main relocks at once (barging), starts G2 (runnext; G1 to
+    # the run queue) and sleeps.  G2 finds the mutex locked, counts itself
+    # as a waiter and, in semacquire, takes the count (no park); it has
+    # been woken as far as lockSlow knows: it clears mutexWoken, counts
+    # itself again and, having "waited" before, queues at the head.  G1 then
+    # runs, finds no count and queues again at the tail (its first wait).
+    # main's next Unlock wakes G2 first; G2's Unlock wakes G1.
+    wl = gmp.Workload()
+    mu, wg = wl.mutex(), wl.waitgroup()
+    w = wl.program(gmp.lock(mu), gmp.unlock(mu), gmp.done(wg))
+    wl.main(gmp.add(wg, 2), gmp.lock(mu), gmp.go(w), gmp.sleep(10 * US), gmp.unlock(mu),
+            gmp.lock(mu), gmp.go(w), gmp.sleep(10 * US), gmp.unlock(mu), gmp.wait(wg))
+    res = run(wl, engine, gomaxprocs=1)
+    assert [g for g in events(res, EV_READY)["g"].tolist() if g != 0] == [1, 2, 1]
+    assert events(res, EV_WAIT, arg=WAIT_SYNC_MUTEX_LOCK)["g"].tolist() == [1, 2, 1]
+    # G2 parked without ever being readied before: it took G1's count
+    g2 = res.events[res.events["g"] == 2]
+    assert g2["kind"].tolist().index(EV_WAIT) < g2["kind"].tolist().index(EV_READY)

@@ -84,7 +84,7 @@ def test_one_p_never_spins(engine):
     assert (slow.events == fast.events).all() and slow.makespan_ns == fast.makespan_ns
 
 
-def two_ps(engine, hold, **costs):
+def two_ps(engine, hold, cpus=None, **costs):
     # main holds the mutex for `hold` while w, on the other P, tries to lock it.
     wl = gmp.Workload()
     mu, wg = wl.mutex(), wl.waitgroup()
@@ -92,7 +92,7 @@ def two_ps(engine, hold, **costs):
     wl.main(gmp.add(wg, 1), gmp.lock(mu), gmp.go(w), gmp.cpu(hold), gmp.unlock(mu),
             gmp.wait(wg))
     c = COSTS.replace(thread_create=0, thread_wake=0, **costs)
-    return run(wl, engine, gomaxprocs=2, costs=c), c
+    return run(wl, engine, gomaxprocs=2, costs=c, cpus=cpus), c
 
 
 def test_spins_four_times_then_parks(engine):
@@ -262,3 +262,17 @@ def test_a_newcomer_takes_the_count_of_a_woken_waiter_who_queues_again(engine):
     # G2 parked without ever being readied before: it took G1's count
     g2 = res.events[res.events["g"] == 2]
     assert g2["kind"].tolist().index(EV_WAIT) < g2["kind"].tolist().index(EV_READY)
+
+
+def test_one_cpu_never_spins(engine):
+    # canSpin's numCPUStartup > 1: on a one-CPU machine (cpus=1) w parks at
+    # once, even with two Ps running (the OS shares the CPU: w's M only gets
+    # it after a few ms, so main holds the mutex for 50 ms).  With two CPUs
+    # it spins four times first.
+    res, c = two_ps(engine, 50 * MS, cpus=1)
+    w_run = events(res, EV_RUN, g=1)["time"][0]
+    park = events(res, EV_WAIT, g=1)
+    assert park["arg"].tolist() == [WAIT_SYNC_MUTEX_LOCK] and park["time"][0] == w_run
+    res2, _ = two_ps(engine, 50 * MS, cpus=2)
+    park2 = events(res2, EV_WAIT, g=1)
+    assert park2["time"][0] - events(res2, EV_RUN, g=1)["time"][0] == ACTIVE_SPIN * c.mutex_spin

@@ -12,6 +12,11 @@ Workloads (:func:`build`)
     a token back and forth 4 times over two unbuffered channels.  About 10
     engine events per goroutine against the fan-out's 5: the issue's "mixed
     workloads at ≥ 10 million scheduling events per second".
+``mutex``
+    N goroutines in groups of 64 (at most 64 groups), each group contending for its own
+    ``sync.Mutex``: ``lock``, ``cpu("200ns")``, ``unlock``, ``cpu("1us")``, 4
+    times, then ``done(wg)``: spinning, parking on the semaphore, wake-ups
+    and, past 1 ms of waiting, starvation-mode hand-offs (issue 13).
 
 Grids: ``GMPCORE_BENCH=quick|large``
 ------------------------------------
@@ -82,7 +87,7 @@ PROFILES = {
         "gomaxprocs": [1, 2, 8, 64, 256],
     },
 }
-WORKLOADS = ["fanout", "mixed"]
+WORKLOADS = ["fanout", "mixed", "mutex"]
 # "full": one record per G (res.goroutines, the default); "none":
 # record_goroutines=False, dead Gs' rows reused (memory follows live Gs).
 RECORDS = ["full", "none"]
@@ -100,12 +105,22 @@ BIG = 10**7                       # from here on a process caps its address spac
 
 
 def build(kind, n):
-    """The benchmark workload `kind` ("fanout" or "mixed") with `n` goroutines."""
+    """The benchmark workload `kind` ("fanout", "mixed" or "mutex") with `n` goroutines."""
     wl = gmp.Workload()
     wg = wl.waitgroup()
     if kind == "fanout":
         worker = wl.program(gmp.cpu("1us"), gmp.done(wg), name="worker")
         wl.main(gmp.add(wg, n), gmp.go(worker, count=n), gmp.wait(wg))
+        return wl
+    if kind == "mutex":
+        groups = min(64, max(1, n // 64))         # at most 64 mutexes (and programs)
+        ops = [gmp.add(wg, n)]
+        for i in range(groups):
+            mu = wl.mutex()
+            worker = wl.program(gmp.repeat(4, gmp.lock(mu), gmp.cpu("200ns"), gmp.unlock(mu),
+                                           gmp.cpu("1us")), gmp.done(wg), name="worker")
+            ops.append(gmp.go(worker, count=n // groups + (i < n % groups)))
+        wl.main(*ops, gmp.wait(wg))
         return wl
     if kind != "mixed":
         raise ValueError(f"unknown workload {kind!r}; expected one of {WORKLOADS}")

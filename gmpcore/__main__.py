@@ -3,7 +3,7 @@
 >>> main(["scenarios"])              # doctest: +ELLIPSIS
 fanout     10,000 compute goroutines and a WaitGroup: spills, global batches, stealing
 ...
-container  a service needing ~1.5 CPUs in bursts: try --cpus 8 --quota 150ms/100ms
+mutex      a counter behind one sync.Mutex: long holds starve it into hand-offs
 0
 """
 

@@ -22,7 +22,7 @@
 # RefEngine.check_invariants does):
 #   * every row in [0, g.rows) is in exactly one place: a P's ring or
 #     runnext, a P's timer heap, the global queue, an M's curg or nextg, a
-#     channel or WaitGroup FIFO, the netpoll ready list; or it is dead; or it
+#     channel, WaitGroup or mutex semaphore FIFO, the netpoll ready list; or it is dead; or it
 #     waits for network I/O (an E_IO event is pending for it);
 #   * nmspinning == number of Ms with spinning set; a spinning M holds a P or
 #     is about to (nextp);
@@ -73,7 +73,9 @@ cdef enum Opcode:
     OP_CLOSE = 17       # close(ch)
     OP_RANGE = 18       # for range ch: receive, or leave the loop (to c) once closed and drained
     OP_ENDRANGE = 19    # back to the RANGE at a
-    N_OPCODES = 17
+    OP_LOCK = 20        # sync.Mutex.Lock (_engine_mutex.pxi)
+    OP_UNLOCK = 21      # sync.Mutex.Unlock
+    N_OPCODES = 22
     OP_UPDATE_PROCS = 62  # internal, never in a user workload: the GOMAXPROCS updater's step
     OP_UPDATE_DONE = 63   # internal: the updater is idle again (then EXIT)
 
@@ -126,6 +128,7 @@ cdef enum:
     WAIT_WAITGROUP = 5
     WAIT_STOPPING_THE_WORLD = 7   # the STW caller's G for the whole pause
     WAIT_SEMACQUIRE = 8           # a G waiting for another G's STW to end (gcsema)
+    WAIT_SYNC_MUTEX_LOCK = 9      # waitReasonSyncMutexLock: parked in lockSlow's semacquire
 
 # Event log kinds (gmpcore.events EV_*) and EV_STOP reasons; _engine.CODES and
 # tests/test_engine_layout.py keep these equal to gmpcore.events.
@@ -212,6 +215,7 @@ cdef enum ErrKind:
     ERR_OPCODE = 10     # AssertionError("unknown opcode {err_arg}")
     ERR_CHECK = 11      # a check_invariants failure (chk_* fields)
     ERR_PYEXC = 12      # a Python exception raised under the GIL (progress, Ctrl-C)
+    ERR_FATAL = 13      # SyncFatal(err_msg, err_goid): Go's unrecoverable fatal()
 
 # Places a G can be, for check_invariants messages (reference wording).
 cdef enum Place:
@@ -226,6 +230,7 @@ cdef enum Place:
     PL_WG = 8           # "a WaitGroup"
     PL_IOREADY = 9      # "the netpoller's ready list"
     PL_SEMA = 10        # "the stop-the-world semaphore"
+    PL_MUTEX = 11       # "a mutex's semaphore"
 
 # check_invariants failures (Engine.chk_code).
 cdef enum:
@@ -270,6 +275,9 @@ cdef struct Costs:
     int64_t stw_stop             # CPU of the STW caller before it stops the Ps
     int64_t stw_start            # CPU of the STW caller restarting the world
     int64_t procresize_p         # CPU of procresize per P it touches
+    int64_t mutex_lock           # CPU of an uncontended Lock (and of each acquiring step of lockSlow)
+    int64_t mutex_unlock         # CPU of an Unlock
+    int64_t mutex_spin           # CPU of one lockSlow spin: procyield(ACTIVE_SPIN_CNT)
 
 
 cdef struct Event:
@@ -499,6 +507,33 @@ cdef struct WaitGroup:
     int64_t counter              # Add's running sum, wrapped to int32 as Go's state word does
     GQueue waiters               # Gs parked in Wait, FIFO
 
+cdef struct Mutex:
+    # sync.Mutex (_engine_mutex.pxi): Go's state word and its semaphore.
+    int64_t state                # MUTEX_LOCKED | MUTEX_WOKEN | MUTEX_STARVING | waiters << MUTEX_WAITER_SHIFT
+    int64_t sema                 # the semaphore's count (uint32 in Go)
+    GQueue semq                  # Gs parked in semacquire: new waiters at the tail, old ones at the head
+
+cdef struct MuLocal:
+    # lockSlow's locals of a G inside Lock (across spins and parks), by G
+    # row: 16 bytes, grown only as far as the rows that ever contend.
+    int64_t wait_start           # waitStartTime (valid once `waited`)
+    uint8_t step                 # MU_* below: where Lock resumes
+    uint8_t iter                 # spins so far (canSpin's i, <= ACTIVE_SPIN)
+    uint8_t awoke                # woken from the semaphore: clears MUTEX_WOKEN at its CAS
+    uint8_t starving             # waited more than STARVATION_THRESHOLD_NS
+    uint8_t waited               # waitStartTime != 0: queue at the head (LIFO)
+    uint8_t lifo                 # semacquire's lifo, for queueing again after a lost wake-up
+    uint8_t ticket               # semrelease handed the count over (handoff)
+
+cdef enum:
+    MUTEX_LOCKED = 1
+    MUTEX_WOKEN = 2
+    MUTEX_STARVING = 4
+    MUTEX_WAITER_SHIFT = 3
+    MU_NONE = 0                  # not in Lock
+    MU_LOOP = 1                  # in lockSlow's loop (after a spin): re-read the state
+    MU_SEMA = 2                  # parked in semacquire: on waking, take the count or queue again
+
 
 cdef struct Engine:
     # ---- the workload (read-only views of CompiledWorkload)
@@ -569,6 +604,10 @@ cdef struct Engine:
     int64_t nchans
     WaitGroup* wgs
     int64_t nwgs
+    Mutex* mus
+    int64_t nmus
+    MuLocal* mul                 # lockSlow locals per G row, grown on first use (mutex_local)
+    int64_t mul_cap
     # ---- scheduler globals
     int64_t nmspinning
     int64_t needspinning

@@ -41,12 +41,13 @@ from numpy.random.c_distributions cimport (random_standard_exponential, random_s
 
 from gmpcore._defs cimport (gid_t, MAX_GID, NIL_G, P_DEAD, P_GCSTOP, P_IDLE, P_RUNNING,
                             P_SYSCALL, RUNQ_HALF, RUNQ_MASK, RUNQ_SIZE)
-from gmpcore._gqueue cimport GQueue, gq_at, gq_free, gq_init, gq_pop_front, gq_push_back
+from gmpcore._gqueue cimport GQueue, gq_at, gq_free, gq_init, gq_pop_front, gq_push_back, gq_push_front
 from gmpcore._latency cimport LAT_N_COUNTS, lat_index
 from gmpcore._model cimport (FORCE_PREEMPT_NS, GLOBAL_CHECK_PERIOD, GOIDCACHE_BATCH,
                              NETPOLL_RESOLUTION, RETAKE_SYSCALL_NS,
                              REUSE_PROBE, RUNNEXT_BACKOFF, STACK_MIN, STW_PREEMPT_PERIOD,
-                             UPDATE_MAXPROCS_PERIOD,
+                             UPDATE_MAXPROCS_PERIOD, STARVATION_THRESHOLD_NS, ACTIVE_SPIN,
+                             ACTIVE_SPIN_CNT,
                              SYSMON_DEEP_SLEEP,
                              SYSMON_IDLE_CYCLES, SYSMON_MAX_DELAY, SYSMON_MIN_DELAY,
                              SYSMON_NETPOLL_PERIOD, ZERO_TIME_BUDGET, OS_BASE_SLICE,
@@ -60,7 +61,7 @@ from gmpcore._runq cimport (RQ_CORRUPT, RQ_NOMEM, RQ_OVERFLOW, RunQueues, globru
 from gmpcore._steal_order cimport random_order_free, random_order_reset
 
 from gmpcore.events import CAUSES as _CAUSES, UPDATER_PROGRAM
-from gmpcore.errors import (Deadlock, GoFatalError, GoThrow, StackOverflow, ThreadExhaustion,
+from gmpcore.errors import (Deadlock, GoFatalError, GoThrow, StackOverflow, SyncFatal, ThreadExhaustion,
                            WorkloadPanic, goroutine_dump)
 from gmpcore.results import G_DTYPE, MONITOR_FIELDS, P_DTYPE, THREAD_DTYPE, monitor_dtype
 from gmpcore.state import schedtrace_line
@@ -198,6 +199,7 @@ include "_engine_timers.pxi"
 include "_engine_netpoll.pxi"
 include "_engine_program.pxi"
 include "_engine_sync.pxi"
+include "_engine_mutex.pxi"
 include "_engine_syscalls.pxi"
 include "_engine_sysmon.pxi"
 include "_engine_stw.pxi"
@@ -225,6 +227,8 @@ MODEL = dict(
     OS_TICK=OS_TICK, OS_CTX_SWITCH=OS_CTX_SWITCH, CFS_QUOTA_MIN=CFS_QUOTA_MIN,
     CFS_PERIOD_MAX=CFS_PERIOD_MAX, STW_PREEMPT_PERIOD=STW_PREEMPT_PERIOD,
     UPDATE_MAXPROCS_PERIOD=UPDATE_MAXPROCS_PERIOD,
+    STARVATION_THRESHOLD_NS=STARVATION_THRESHOLD_NS, ACTIVE_SPIN=ACTIVE_SPIN,
+    ACTIVE_SPIN_CNT=ACTIVE_SPIN_CNT,
 )
 
 #: The codes _engine.pxd declares that gmpcore.events also defines (a test
@@ -234,7 +238,7 @@ CODES = dict(
     G_DEAD=G_DEAD, WAIT_NONE=WAIT_NONE, WAIT_CHAN_RECEIVE=WAIT_CHAN_RECEIVE,
     WAIT_CHAN_SEND=WAIT_CHAN_SEND, WAIT_SLEEP=WAIT_SLEEP, WAIT_IO=WAIT_IO,
     WAIT_WAITGROUP=WAIT_WAITGROUP, WAIT_STOPPING_THE_WORLD=WAIT_STOPPING_THE_WORLD,
-    WAIT_SEMACQUIRE=WAIT_SEMACQUIRE, EV_CREATE=EV_CREATE, EV_RUN=EV_RUN, EV_STOP=EV_STOP,
+    WAIT_SEMACQUIRE=WAIT_SEMACQUIRE, WAIT_SYNC_MUTEX_LOCK=WAIT_SYNC_MUTEX_LOCK, EV_CREATE=EV_CREATE, EV_RUN=EV_RUN, EV_STOP=EV_STOP,
     EV_READY=EV_READY, EV_STEAL=EV_STEAL, EV_SPILL=EV_SPILL, EV_SYSCALL_ENTER=EV_SYSCALL_ENTER,
     EV_SYSCALL_EXIT=EV_SYSCALL_EXIT, EV_HANDOFF=EV_HANDOFF, EV_THREAD_CREATE=EV_THREAD_CREATE,
     EV_M_PARK=EV_M_PARK, EV_M_WAKE=EV_M_WAKE, EV_SPIN=EV_SPIN, EV_TIMER=EV_TIMER,
@@ -284,6 +288,9 @@ COST_OFFSETS = dict(
     stw_stop=<Py_ssize_t>&(<Costs*>NULL).stw_stop,
     stw_start=<Py_ssize_t>&(<Costs*>NULL).stw_start,
     procresize_p=<Py_ssize_t>&(<Costs*>NULL).procresize_p,
+    mutex_lock=<Py_ssize_t>&(<Costs*>NULL).mutex_lock,
+    mutex_unlock=<Py_ssize_t>&(<Costs*>NULL).mutex_unlock,
+    mutex_spin=<Py_ssize_t>&(<Costs*>NULL).mutex_spin,
 )
 COSTS_BYTES = sizeof(Costs)
 
@@ -291,7 +298,7 @@ _PLACES = {
     PL_RUNQ: "runq of P{}", PL_RUNNEXT: "runnext of P{}", PL_TIMER: "a timer of P{}",
     PL_GLOBAL: "the global queue", PL_RUNNING: "running on M{}", PL_HAND: "in M{}'s hand",
     PL_CHAN: "a channel queue", PL_WG: "a WaitGroup", PL_IOREADY: "the netpoller's ready list",
-    PL_SEMA: "the stop-the-world semaphore",
+    PL_SEMA: "the stop-the-world semaphore", PL_MUTEX: "a mutex's semaphore",
 }
 
 #: check_invariants' stop-the-world failures (CHK_STW, chk_g), worded as the reference's.
@@ -377,7 +384,7 @@ cdef class _Run:
     cdef Engine e
     cdef object code, dists, entry, depth     # the workload arrays, kept alive
     cdef object bitgen
-    cdef object ms_buf, ps_buf, pidle_buf, midle_buf, chans_buf, wgs_buf
+    cdef object ms_buf, ps_buf, pidle_buf, midle_buf, chans_buf, wgs_buf, mus_buf
     cdef object cpu_bufs, quota_rows     # the CPU layer's arrays (setup_machine)
     cdef object log_arr
     cdef object goid_filter_arr          # sorted int64 goids, kept alive for e.goid_filter
@@ -424,6 +431,10 @@ cdef class _Run:
         if e.wgs != NULL:
             for i in range(e.nwgs):
                 gq_free(&e.wgs[i].waiters)
+        if e.mus != NULL:
+            for i in range(e.nmus):
+                gq_free(&e.mus[i].semq)
+        free(e.mul)
 
     cdef need(self, int stage, str what):
         # _Run is built only by run(); a hand-made one must not reach the C code.
@@ -647,6 +658,10 @@ cdef class _Run:
         e.wgs = <WaitGroup*>cnp.PyArray_DATA(self.wgs_buf)
         e.nchans = nchans
         e.nwgs = nwg
+        nmu = int(compiled.n_mutexes)
+        self.mus_buf = np.zeros(max(nmu, 1) * sizeof(Mutex), dtype=np.uint8)
+        e.mus = <Mutex*>cnp.PyArray_DATA(self.mus_buf)
+        e.nmus = nmu
         if nchans:
             caps = caps_arr
             for i in range(nchans):
@@ -767,6 +782,8 @@ cdef class _Run:
             raise WorkloadPanic(msg, e.err_goid)
         if err == ERR_THROW:
             raise GoThrow(msg)
+        if err == ERR_FATAL:
+            raise SyncFatal(msg, e.err_goid)
         if err == ERR_OVERFLOW:
             raise OverflowError(msg)
         if err == ERR_INDEX:

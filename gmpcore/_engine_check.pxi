@@ -100,6 +100,18 @@ cdef int check_invariants(Engine* e) noexcept nogil:
     for j in range(<int64_t>e.stw_sema.size):
         if chk_put(e, gq_at(&e.stw_sema, j), PL_SEMA, 0) < 0:
             return -1
+    for i in range(e.nmus):
+        gq = &e.mus[i].semq
+        for j in range(<int64_t>gq.size):
+            k = <int32_t>gq_at(gq, j)
+            if chk_put(e, k, PL_MUTEX, 0) < 0:
+                return -1
+            if e.g.a[k].status != G_WAITING or e.g.a[k].waitreason != WAIT_SYNC_MUTEX_LOCK:
+                return fail(e, ERR_ASSERT, "a mutex's semaphore holds a G not parked in sync.Mutex.Lock")
+        if e.mus[i].sema < 0 or e.mus[i].state < 0:
+            return fail(e, ERR_ASSERT, "a mutex's state or count is negative")
+        if gq.size and not e.mus[i].state >> MUTEX_WAITER_SHIFT:
+            return fail(e, ERR_ASSERT, "a mutex's semaphore has waiters the mutex does not count")
     for i in range(n):
         if e.g.a[i].status == G_WAITING and e.g.a[i].waitreason == WAIT_IO:
             io_pending += 1

@@ -209,6 +209,10 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
         if op == OP_ENDRANGE:
             rec.pc = <int32_t>a
             continue
+        if op == OP_LOCK:
+            return Lock(e, m, g, &e.mus[a])
+        if op == OP_UNLOCK:
+            return Unlock(e, m, g, &e.mus[a])
         e.err_arg = op
         return fail(e, ERR_OPCODE, NULL)
 

@@ -220,7 +220,7 @@ cdef int ready(Engine* e, gid_t g, int32_t p) noexcept nogil:
     return wakep(e)
 
 
-cdef int eng_runqput(Engine* e, int32_t p, gid_t g, bint next_) noexcept nogil:
+cdef inline int eng_runqput(Engine* e, int32_t p, gid_t g, bint next_) noexcept nogil:
     # reference runqput(): runqput (§2.1), counting a spill by the global
     # queue's growth as the reference does.
     cdef uint64_t before = e.q.globrunq.size

@@ -30,6 +30,9 @@ cdef enum:
     NETPOLL_RESOLUTION = 1000000     # epoll_wait's timeout is in whole ms (Linux)
     UPDATE_MAXPROCS_PERIOD = 1000000000  # sysmon: lastgomaxprocs+1e9 <= now, at most once a second (machine.md §1.2)
     STW_PREEMPT_PERIOD = 100000      # stopTheWorldWithSema: notetsleep(&stopnote, 100*1000), then preemptall again (machine.md §1.4)
+    STARVATION_THRESHOLD_NS = 1000000  # internal/sync mutex.go starvationThresholdNs: a waiter past 1 ms starves the mutex
+    ACTIVE_SPIN = 4                  # proc.go active_spin: lockSlow spins at most 4 times (canSpin)
+    ACTIVE_SPIN_CNT = 30             # proc.go active_spin_cnt: procyield(30) per spin (the mutex_spin cost's unit)
 
 # Linux's, for the machine under the scheduler (docs/design/machine.md §2):
 # defaults of simulate(os_sched=...) and the bounds of cpu.max.

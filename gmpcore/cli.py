@@ -79,6 +79,7 @@ SIZE_PARAMETERS = {
     "unbounded": ("jobs", "requests, one goroutine each"),
     "leak": ("n", "searchers, all but one of which leak"),
     "container": ("conns", "client connections, one handler goroutine each"),
+    "mutex": ("workers", "goroutines contending for one sync.Mutex"),
 }
 
 MONITOR_PERIOD = 50_000       # ns: 1,000 samples for a 50 ms run, 400,000 for 20 s

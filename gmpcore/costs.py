@@ -85,6 +85,12 @@ class CostModel:
     procresize_p: int = 300
     """CPU, STW caller: procresize per P it touches (the larger of the old and new
     count); slope of the restart pause over GOMAXPROCS 2..128."""
+    mutex_lock: int = 6
+    """CPU, caller: one uncontended sync.Mutex.Lock (a CAS); half a Lock+Unlock pair."""
+    mutex_unlock: int = 6
+    """CPU, caller: one sync.Mutex.Unlock (an atomic add); the other half."""
+    mutex_spin: int = 370
+    """CPU, spinning G: one lockSlow spin, runtime_doSpin's procyield(30) (30 PAUSEs); direct."""
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -112,6 +112,22 @@ class StackOverflow(GoFatalError):
                          "fatal error: stack overflow")
 
 
+class SyncFatal(GoFatalError):
+    """Go's ``fatal``: an unrecoverable error a program made, e.g.
+    ``fatal error: sync: unlock of unlocked mutex`` (no recover, unlike a panic).
+
+    >>> print(SyncFatal("sync: unlock of unlocked mutex", 1))
+    fatal error: sync: unlock of unlocked mutex
+    <BLANKLINE>
+    goroutine 1 [running]
+    """
+
+    def __init__(self, message, goid=None):
+        self.goid = goid
+        where = f"\n\ngoroutine {goid} [running]" if goid is not None else ""
+        super().__init__(f"fatal error: {message}{where}")
+
+
 class WorkloadPanic(GoFatalError):
     """A goroutine panicked, e.g. ``sync: negative WaitGroup counter``."""
 

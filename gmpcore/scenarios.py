@@ -14,7 +14,7 @@ a name to ``(function, one-line summary)`` for the command line.
 
 from gmpcore.durations import CONSTANT, UNIFORM, as_distribution, exponential
 from gmpcore.workload import (
-    Workload, add, cpu, done, go, netwait, recv, repeat, send, sleep, syscall, wait,
+    Workload, add, cpu, done, go, lock, netwait, recv, repeat, send, sleep, syscall, unlock, wait,
 )
 
 
@@ -296,6 +296,47 @@ def container(conns=32, requests=300, think="20ms", work="1ms"):
     return wl
 
 
+def mutex_counter(workers=8, increments=100, hold="1us", work="1us"):
+    """A counter behind one ``sync.Mutex``: normal against starvation mode.
+
+    Each worker increments it `increments` times: ``Lock``, `hold` of CPU,
+    ``Unlock``, then `work` outside the lock.  The critical sections cannot
+    overlap, so the run lasts at least ``workers * increments * hold`` at any
+    GOMAXPROCS.  With short holds (1 µs) contenders spin or win the race
+    after a wake-up and the mutex stays in normal mode: no hand-offs.  With
+    long holds (300 µs) and 8 workers a waiter queues behind the others for
+    more than 1 ms: the mutex starves, and nearly every ``Unlock`` hands it
+    to the head waiter and yields (``goyield``, an ``EV_STOP`` with reason
+    ``STOP_GOSCHED`` in the event log).
+
+    >>> import gmpcore as gmp
+    >>> from gmpcore.events import EV_STOP, STOP_GOSCHED
+    >>> for hold in ("1us", "300us"):
+    ...     ev = gmp.simulate(mutex_counter(hold=hold, increments=20), gomaxprocs=4,
+    ...                       record_events=True, seed=3).events
+    ...     print(hold, int(((ev["kind"] == EV_STOP) & (ev["arg"] == STOP_GOSCHED)).sum()))
+    1us 0
+    300us 156
+
+    Parameters
+    ----------
+    workers : int
+        The size: goroutines contending for the mutex.
+    increments : int
+        Critical sections per worker.
+    hold : duration or Distribution
+        CPU time inside the lock.
+    work : duration or Distribution
+        CPU time outside it, per increment.
+    """
+    wl = Workload()
+    wg, mu = wl.waitgroup(), wl.mutex()
+    worker = wl.program(repeat(increments, lock(mu), cpu(hold), unlock(mu), cpu(work)),
+                        done(wg), name="worker")
+    wl.main(add(wg, workers), go(worker, count=workers), wait(wg))
+    return wl
+
+
 SCENARIOS = {
     "fanout": (fanout, "10,000 compute goroutines and a WaitGroup: spills, global batches, stealing"),
     "io": (io_bound, "goroutines waiting on the network: parked in the netpoller, few threads"),
@@ -306,4 +347,5 @@ SCENARIOS = {
     "unbounded": (unbounded, "a goroutine per request, started faster than they finish: they pile up"),
     "leak": (goroutine_leak, "main keeps the first of many results: the rest leak, blocked on send"),
     "container": (container, "a service needing ~1.5 CPUs in bursts: try --cpus 8 --quota 150ms/100ms"),
+    "mutex": (mutex_counter, "a counter behind one sync.Mutex: long holds starve it into hand-offs"),
 }

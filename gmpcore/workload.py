@@ -100,10 +100,10 @@ from gmpcore.durations import (
 
 __all__ = [
     "Chan", "CompiledWorkload", "GoroutineLeakWarning", "Opcode", "Operation", "Program",
-    "WaitGroup", "Workload",
-    "add", "close", "cpu", "done", "each", "exit", "go", "gomaxprocs", "gosched", "lock_os_thread",
-    "netwait", "recv", "repeat", "send", "sleep", "stack", "syscall", "unlock_os_thread",
-    "wait",
+    "Mutex", "WaitGroup", "Workload",
+    "add", "close", "cpu", "done", "each", "exit", "go", "gomaxprocs", "gosched", "lock",
+    "lock_os_thread", "netwait", "recv", "repeat", "send", "sleep", "stack", "syscall",
+    "unlock", "unlock_os_thread", "wait",
 ]
 
 MAX_INSTRUCTIONS = 10**7     # a larger workload is a mistake, and slow to compile
@@ -115,6 +115,7 @@ MAX_CHAN_CAP = 2**31
 MAX_STACK = 2**40
 MAX_CHANNELS = 10**7
 MAX_WAITGROUPS = 10**7
+MAX_MUTEXES = 10**7
 MAX_GOMAXPROCS = 4096        # simulate(gomaxprocs=...)'s bound, and gomaxprocs(n)'s
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -151,6 +152,8 @@ class Opcode(enum.IntEnum):
     CLOSE = 17
     RANGE = 18
     ENDRANGE = 19
+    LOCK = 20
+    UNLOCK = 21
 
 
 # ---------------------------------------------------------------- handles
@@ -257,6 +260,20 @@ class WaitGroup(_Handle):
 
     def __repr__(self):
         return f"<WaitGroup {self.index}>"
+
+
+class Mutex(_Handle):
+    """A ``sync.Mutex``, unlocked.  Made by :meth:`Workload.mutex`."""
+
+    __slots__ = ()
+    kind = "mutex"
+
+    @property
+    def label(self):
+        return f"mu{self.index}"
+
+    def __repr__(self):
+        return f"<Mutex {self.index}>"
 
 
 # ---------------------------------------------------------------- operations
@@ -559,6 +576,39 @@ def done(wg):
     return Operation("done", Opcode.WG_ADD, (wg, -1), text=f"done({wg.label})")
 
 
+def lock(mu):
+    """``mu.Lock()``, with Go 1.25's semantics (docs/model.md): a CAS when the
+    mutex is free; else lockSlow: up to 4 spins of ``mutex_spin`` each when
+    Go's canSpin allows (GOMAXPROCS > 1, another P running, an empty local
+    run queue), then a park on the mutex's semaphore (wait reason
+    ``sync.Mutex.Lock``): FIFO, but a waiter that has waited before goes to
+    the head.  A woken waiter competes with newcomers, unless a waiter has
+    waited more than 1 ms: then the mutex starves and Unlock hands it over.
+
+    >>> wl = Workload(); mu = wl.mutex(); lock(mu), unlock(mu)
+    (lock(mu0), unlock(mu0))
+    """
+    mu = _handle_arg(mu, Mutex, "lock() argument mu", "mutex")
+    return Operation("lock", Opcode.LOCK, (mu,), text=f"lock({mu.label})")
+
+
+def unlock(mu):
+    """``mu.Unlock()``: wakes one waiter in normal mode, hands the lock to the
+    head waiter in starvation mode.  Unlocking an unlocked mutex is Go's
+    unrecoverable ``fatal error: sync: unlock of unlocked mutex``
+    (:class:`~gmpcore.errors.SyncFatal`).  Any goroutine may unlock, as in Go.
+
+    >>> wl = Workload(); mu = wl.mutex()
+    >>> helper = wl.program(unlock(mu))            # unlocks what main locked
+    >>> _ = wl.main(lock(mu), go(helper), lock(mu), unlock(mu))
+    >>> import gmpcore as gmp
+    >>> gmp.simulate(wl).state_names()
+    ['dead', 'dead']
+    """
+    mu = _handle_arg(mu, Mutex, "unlock() argument mu", "mutex")
+    return Operation("unlock", Opcode.UNLOCK, (mu,), text=f"unlock({mu.label})")
+
+
 def wait(wg):
     """``wg.Wait()``: park until the counter is 0 (returns at once if it is)."""
     wg = _handle_arg(wg, WaitGroup, "wait() argument wg", "waitgroup")
@@ -626,7 +676,7 @@ def stack(nbytes):
 
 _BUILDERS = frozenset(["cpu", "syscall", "sleep", "netwait", "go", "gosched", "gomaxprocs", "exit",
                        "send", "recv", "close", "each", "add", "done", "wait", "repeat", "stack",
-                       "lock_os_thread", "unlock_os_thread"])
+                       "lock_os_thread", "unlock_os_thread", "lock", "unlock"])
 
 
 def _check_ops(ops, where, first=0):
@@ -676,6 +726,7 @@ class Workload:
         self._programs = [Program(self, 0, "main")]
         self._chan_caps = []
         self._n_waitgroups = 0
+        self._n_mutexes = 0
 
     def main(self, *ops):
         """Define program 0, ``runtime.main`` (goroutine 1); once only.  Returns its handle."""
@@ -712,6 +763,24 @@ class Workload:
                              f"MAX_WAITGROUPS = {MAX_WAITGROUPS} WaitGroups")
         self._n_waitgroups += 1
         return WaitGroup(self, self._n_waitgroups - 1)
+
+    def mutex(self):
+        """A new ``sync.Mutex``, unlocked; use it with :func:`lock` and :func:`unlock`.
+
+        >>> wl = Workload(); mu = wl.mutex()
+        >>> _ = wl.main(lock(mu), cpu("1us"), unlock(mu))
+        >>> print(wl.compile().disassemble())
+        program 0 (main):
+          0  LOCK       mu=0
+          1  CPU        dist=0 (1µs) preemptible=1
+          2  UNLOCK     mu=0
+          3  EXIT
+        """
+        if self._n_mutexes >= MAX_MUTEXES:
+            raise ValueError(f"Workload.mutex(): a workload may have at most "
+                             f"MAX_MUTEXES = {MAX_MUTEXES} mutexes")
+        self._n_mutexes += 1
+        return Mutex(self, self._n_mutexes - 1)
 
     def compile(self):
         """Compile to the arrays of docs/simulator-design.md §1.
@@ -763,6 +832,7 @@ class Workload:
             loop_depth=np.array(depth, dtype=np.int64),
             program_names=tuple(p.name or "" for p in self._programs),
             max_gomaxprocs=asm.max_gomaxprocs,
+            n_mutexes=self._n_mutexes,
         )
 
 
@@ -897,6 +967,7 @@ def _first(mask):
 _DIST = ("dist index", 0, "dists")
 _CHAN = ("channel index", 0, "chans")
 _WG = ("waitgroup index", 0, "wgs")
+_MU = ("mutex index", 0, "mutexes")
 _OPERANDS = {
     Opcode.EXIT: (None, None, None),
     Opcode.CPU: (_DIST, ("preemptible flag", 0, 1), None),
@@ -919,8 +990,11 @@ _OPERANDS = {
     Opcode.CLOSE: (_CHAN, None, None),
     Opcode.RANGE: (_CHAN, None, ("exit pc", 0, "code")),
     Opcode.ENDRANGE: (("range pc", 0, "code"), None, None),
+    Opcode.LOCK: (_MU, None, None),
+    Opcode.UNLOCK: (_MU, None, None),
 }
 _COUNTED = {"dists": "len(dists)", "chans": "len(chan_cap)", "wgs": "n_waitgroups",
+            "mutexes": "n_mutexes",
             "programs": "len(entry)", "code": "len(code)"}
 
 
@@ -1004,6 +1078,8 @@ def _check_compiled(cw):
                             f"got {type(name).__name__} {name!r}")
     if not 0 <= nwg <= MAX_WAITGROUPS:
         _bad(f"n_waitgroups must be in [0, MAX_WAITGROUPS = {MAX_WAITGROUPS}], got {nwg}")
+    if not 0 <= cw.n_mutexes <= MAX_MUTEXES:
+        _bad(f"n_mutexes must be in [0, MAX_MUTEXES = {MAX_MUTEXES}], got {cw.n_mutexes}")
     if len(caps) > MAX_CHANNELS:
         _bad(f"chan_cap has {len(caps)} channels; at most MAX_CHANNELS = {MAX_CHANNELS}")
     if (i := _first((caps < 0) | (caps > MAX_CHAN_CAP))) is not None:
@@ -1026,6 +1102,7 @@ def _check_compiled(cw):
         _bad(f"code[{ends[i]}]: program {i} must end with EXIT, got "
              f"{Opcode(op[ends[i]]).name}")
     bounds = {"dists": len(dists) - 1, "chans": len(caps) - 1, "wgs": nwg - 1,
+              "mutexes": cw.n_mutexes - 1,
               "programs": nprog - 1, "code": n - 1}
     for opcode, spec in _OPERANDS.items():
         rows = op == opcode
@@ -1168,6 +1245,8 @@ class CompiledWorkload:
         goroutine running it needs.
     program_names : tuple of str
         ``"main"`` for program 0, the ``name=`` given to the others or ``""``.
+    n_mutexes : int
+        Number of ``sync.Mutex`` es (LOCK/UNLOCK's operand a is one), default 0.
     max_gomaxprocs : int
         The largest ``gomaxprocs(n)`` operand, 0 if none is positive: engines
         allocate their P arrays once for it.
@@ -1181,6 +1260,7 @@ class CompiledWorkload:
     loop_depth: np.ndarray
     program_names: tuple = ()
     max_gomaxprocs: int = 0
+    n_mutexes: int = 0
 
     def __post_init__(self):
         set_ = object.__setattr__                 # frozen: assign once, here
@@ -1205,13 +1285,18 @@ class CompiledWorkload:
             raise TypeError(f"CompiledWorkload: max_gomaxprocs must be an int, "
                             f"got {type(mg).__name__} {mg!r}")
         set_(self, "max_gomaxprocs", operator.index(mg))
+        nmu = self.n_mutexes
+        if isinstance(nmu, (bool, np.bool_)) or not hasattr(nmu, "__index__"):
+            raise TypeError(f"CompiledWorkload: n_mutexes must be an int, "
+                            f"got {type(nmu).__name__} {nmu!r}")
+        set_(self, "n_mutexes", operator.index(nmu))
         _check_compiled(self)
 
     def __reduce__(self):
         # copy, deepcopy and pickle go through the constructor and its checks.
         return (CompiledWorkload, (self.code, self.dists, self.entry, self.chan_cap,
                                    self.n_waitgroups, self.loop_depth, self.program_names,
-                                   self.max_gomaxprocs))
+                                   self.max_gomaxprocs, self.n_mutexes))
 
     @property
     def n_programs(self):
@@ -1274,6 +1359,8 @@ class CompiledWorkload:
             return f"wg={a} delta={b}"
         if op == Opcode.WG_WAIT:
             return f"wg={a}"
+        if op in (Opcode.LOCK, Opcode.UNLOCK):
+            return f"mu={a}"
         if op == Opcode.LOOP:
             return f"count={a} depth={b} exit={c}"
         if op == Opcode.ENDLOOP:

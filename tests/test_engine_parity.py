@@ -11,7 +11,7 @@ import re
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "gmpcore"
-CONCEPTS = ["heap", "gtable", "sched", "lockedm", "timers", "netpoll", "program", "sync",
+CONCEPTS = ["heap", "gtable", "sched", "lockedm", "timers", "netpoll", "program", "sync", "mutex",
             "syscalls", "sysmon", "cpu", "stw", "check", "observe"]
 
 # Functions named after Go's runtime (or the design's step names), by concept.
@@ -29,6 +29,8 @@ GO_NAMED = {
                 "io_complete"],
     "program": ["execute", "run_g", "newproc", "goexit", "gosched", "gopreempt", "grow_stack"],
     "sync": ["chansend", "chanrecv", "closechan", "wg_add"],
+    "mutex": ["Lock", "lockSlow", "canSpin", "semacquire", "semacquire_woken", "lockSlow_woken",
+              "Unlock", "unlockSlow", "semrelease", "goyield"],
     "syscalls": ["entersyscall", "exitsyscall", "exitsyscall0"],
     "sysmon": ["sysmon_schedule", "sysmon_wake", "sysmon_loop", "retake", "preemptone",
                "async_preempt_arrives"],

@@ -298,7 +298,7 @@ def parts(c):
     return dict(code=np.array(c.code), dists=np.array(c.dists), entry=np.array(c.entry),
                 chan_cap=np.array(c.chan_cap), n_waitgroups=c.n_waitgroups,
                 loop_depth=np.array(c.loop_depth), program_names=c.program_names,
-                max_gomaxprocs=c.max_gomaxprocs)
+                max_gomaxprocs=c.max_gomaxprocs, n_mutexes=c.n_mutexes)
 
 
 def rows(p, *opcodes):
@@ -477,6 +477,25 @@ def wg_index(p):
     if not len(r):
         return False
     p["n_waitgroups"] = int(p["code"][r, 1].max())          # one too few
+
+
+@mutation(r"(LOCK|UNLOCK): operand a \(mutex index\) "
+          r"(must be in \[0, \d+\]|has no valid value); n_mutexes = \d+")
+def mutex_index(p):
+    r = rows(p, O.LOCK, O.UNLOCK)
+    if not len(r):
+        return False
+    p["n_mutexes"] = int(p["code"][r, 1].max())             # one too few
+
+
+@mutation(r"UNLOCK: operand b is unused and must be 0, got 1")
+def unlock_operand_b(p):
+    return _set(p, O.UNLOCK, 2, 1)
+
+
+@mutation(r"n_mutexes must be in \[0, MAX_MUTEXES = 10000000\], got -1")
+def n_mutexes_negative(p):
+    p["n_mutexes"] = -1
 
 
 @mutation(r"LOOP: operand a \(count\) must be in \[0, 4611686018427387904\], got -1")
@@ -707,7 +726,7 @@ def no_code(p):
 def rich():
     """A workload with every opcode, nested loops and every distribution kind."""
     wl = gmp.Workload()
-    ch, ch2, wg = wl.chan(cap=2), wl.chan(), wl.waitgroup()
+    ch, ch2, wg, mu = wl.chan(cap=2), wl.chan(), wl.waitgroup(), wl.mutex()
     worker = wl.program(repeat := gmp.repeat(2, gmp.cpu(gmp.uniform(1, 5)),
                                              gmp.repeat(3, gmp.send(ch), gmp.recv(ch2))),
                         gmp.done(wg), name="worker")
@@ -721,7 +740,8 @@ def rich():
             gmp.sleep(gmp.lognormal(1000, 0.5)), gmp.netwait(gmp.exponential(100)),
             gmp.gosched(), gmp.repeat(6, gmp.recv(ch)), gmp.wait(wg), gmp.stack("8KiB"),
             gmp.cpu(7, preemptible=False), gmp.gomaxprocs(3), gmp.gomaxprocs(0),
-            gmp.go(ranger), gmp.send(jobs), gmp.close(jobs))
+            gmp.go(ranger), gmp.send(jobs), gmp.close(jobs),
+            gmp.lock(mu), gmp.unlock(mu))
     return wl
 
 
@@ -800,6 +820,7 @@ def test_empty_loop_body_is_refused():
     ("entry", [[0]], ValueError, r"entry: expected shape \(n,\), got \(1, 1\)"),
     ("n_waitgroups", 1.0, TypeError, r"n_waitgroups must be an int, got float"),
     ("n_waitgroups", True, TypeError, r"n_waitgroups must be an int, got bool"),
+    ("n_mutexes", 1.0, TypeError, r"n_mutexes must be an int, got float"),
     ("program_names", "main", TypeError, r"program_names must be a sequence of str"),
     ("program_names", (3,), TypeError, r"program_names\[0\] must be a str, got int"),
 ])

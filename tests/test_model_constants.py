@@ -22,6 +22,9 @@ NETPOLL_MAX_EVENTS     128          netpoll_epoll.go netpoll: ``var events [128]
 NETPOLL_RESOLUTION     1 ms         netpoll_epoll.go: epoll_wait takes a timeout in whole ms
 STW_PREEMPT_PERIOD     100 µs       proc.go stopTheWorldWithSema: ``notetsleep(&sched.stopnote, 100*1000)``
 UPDATE_MAXPROCS_PERIOD 1 s          proc.go sysmon: ``lastgomaxprocs+1e9 <= now``
+STARVATION_THRESHOLD_NS 1 ms        internal/sync/mutex.go ``starvationThresholdNs = 1e6``
+ACTIVE_SPIN            4            proc.go ``active_spin = 4`` (internal_sync_runtime_canSpin)
+ACTIVE_SPIN_CNT        30           proc.go ``active_spin_cnt = 30`` (procyield in runtime_doSpin)
 =====================  ===========  ============================================
 """
 
@@ -48,6 +51,9 @@ GO_VALUES = dict(
     NETPOLL_RESOLUTION=1000 * 1000,
     STW_PREEMPT_PERIOD=100 * 1000,
     UPDATE_MAXPROCS_PERIOD=1000 * 1000 * 1000,
+    STARVATION_THRESHOLD_NS=1000 * 1000,
+    ACTIVE_SPIN=4,
+    ACTIVE_SPIN_CNT=30,
 )
 MODEL_OWN = {"ZERO_TIME_BUDGET", "REUSE_PROBE"}
 # Linux's, as its documentation and source have them (docs/design/machine.md

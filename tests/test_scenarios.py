@@ -40,7 +40,7 @@ SMALL = {
     "fanout": dict(n=300), "io": dict(n=100), "sleepers": dict(n=300, duration="1ms"),
     "syscalls": dict(n=8, duration="1ms"), "pingpong": dict(rounds=50),
     "pool": dict(jobs=80), "unbounded": dict(jobs=80), "leak": dict(n=10),
-    "container": dict(conns=4, requests=5),
+    "container": dict(conns=4, requests=5), "mutex": dict(workers=4, increments=5),
 }
 
 
@@ -333,3 +333,22 @@ def test_container_more_ps_throttle_longer_fewer_queue_longer():
     assert c[8]["throttled_wall_ns"] > c[2]["throttled_wall_ns"] > 0
     waited = {p: r.goroutines["runnable_ns"][1:].sum() for p, r in runs.items()}
     assert waited[1] > waited[2] > waited[8]
+
+
+@pytest.mark.parametrize("procs", [1, 4])
+def test_mutex_counter_claims(procs):
+    from gmpcore.events import EV_STOP, STOP_GOSCHED
+
+    def handoffs(hold):
+        res = run(scenarios.mutex_counter(workers=8, increments=20, hold=hold), procs,
+                  record_events=True)
+        ev = res.events
+        # the critical sections are serialised
+        assert res.makespan_ns >= 8 * 20 * gmp.parse_duration(hold)
+        return int(((ev["kind"] == EV_STOP) & (ev["arg"] == STOP_GOSCHED)).sum())
+
+    assert handoffs("1us") == 0                     # normal mode throughout
+    if procs > 1:
+        # long holds: 7 holds ahead of a waiter exceed 1 ms: nearly every
+        # Unlock of the 160 hands off
+        assert handoffs("300us") >= 0.75 * 8 * 20

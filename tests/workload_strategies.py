@@ -117,12 +117,24 @@ def workloads(draw, max_goroutines=200, min_groups=0, max_groups=4):
         if budget <= 0:
             break
         kind = draw(st.sampled_from(["workers", "workers", "pair", "main_consumer", "nested",
-                                     "fire", "loop_spawn", "pool"]))
+                                     "fire", "loop_spawn", "pool", "mutex"]))
         if kind == "workers":
             wg = wl.waitgroup()
             n = draw(st.integers(1, min(budget, 60)))
             worker = program(wl, *draw(leaf_ops()), gmp.done(wg))
             ops.extend([gmp.add(wg, n), gmp.go(worker, count=n)])
+            budget -= n
+            waited([gmp.wait(wg)])
+        elif kind == "mutex":
+            # workers contending for one sync.Mutex: lock, a body, unlock, k times
+            wg, mu = wl.waitgroup(), wl.mutex()
+            n = draw(st.integers(1, min(budget, 12)))
+            body = draw(leaf_ops(2))
+            worker = program(wl, gmp.repeat(draw(st.integers(1, 4)), gmp.lock(mu), *body,
+                                            gmp.unlock(mu), *draw(leaf_ops(1))), gmp.done(wg))
+            ops.extend([gmp.add(wg, n), gmp.go(worker, count=n)])
+            if draw(st.booleans()):                   # main takes its turn too
+                ops.extend([gmp.lock(mu), *draw(leaf_ops(1)), gmp.unlock(mu)])
             budget -= n
             waited([gmp.wait(wg)])
         elif kind == "loop_spawn":
@@ -201,6 +213,7 @@ def wild_workloads(draw, max_goroutines=60):
     wl = gmp.Workload()
     chans = [wl.chan(cap=draw(st.sampled_from([0, 1, 2]))) for _ in range(draw(st.integers(1, 2)))]
     wgs = [wl.waitgroup() for _ in range(draw(st.integers(1, 2)))]
+    mus = [wl.mutex() for _ in range(draw(st.integers(1, 2)))]
 
     def op():
         return st.one_of(
@@ -215,6 +228,8 @@ def wild_workloads(draw, max_goroutines=60):
             st.builds(gmp.wait, st.sampled_from(wgs)),
             st.builds(gmp.stack, st.integers(1, 4 * 1024 * 1024)),
             st.builds(gmp.syscall, st.integers(0, 2 * MS), st.booleans()),
+            st.builds(gmp.lock, st.sampled_from(mus)),           # may deadlock
+            st.builds(gmp.unlock, st.sampled_from(mus)),         # may be fatal
         )
 
     progs = [program(wl, *draw(st.lists(op(), max_size=5))) for _ in range(draw(st.integers(1, 3)))]
@@ -438,7 +453,7 @@ def random_workload(rng):
     wl = gmp.Workload()
     ops, tail = leaves(2), []
     for _ in range(rng.randint(2, 8)):
-        kind = rng.choice(["workers", "pair", "nested", "fire", "pool"])
+        kind = rng.choice(["workers", "pair", "nested", "fire", "pool", "mutex"])
         if kind == "workers":
             wg, n = wl.waitgroup(), rng.randint(1, 400)
             worker = program(wl, *leaves(4), gmp.done(wg))
@@ -467,6 +482,13 @@ def random_workload(rng):
             prod = program(wl, gmp.repeat(n, *leaves(1), gmp.send(jobs)), gmp.close(jobs))
             ops += [gmp.add(wg, w), gmp.go(worker, count=w), gmp.go(prod)]
             tail.append(gmp.wait(wg))
+        elif kind == "mutex":
+            # contended sync.Mutex: critical sections around random bodies
+            wg, mu, n = wl.waitgroup(), wl.mutex(), rng.randint(1, 100)
+            worker = program(wl, gmp.repeat(rng.randint(1, 20), gmp.lock(mu), *leaves(2),
+                                            gmp.unlock(mu), *leaves(1)), gmp.done(wg))
+            ops += [gmp.add(wg, n), gmp.go(worker, count=n)]
+            (ops if rng.random() < .5 else tail).append(gmp.wait(wg))
         else:
             ops.append(gmp.go(program(wl, *leaves(3)), count=rng.randint(1, 50)))
         ops += leaves(1)

@@ -3,7 +3,8 @@
 Compiled twin: gmpcore/_engine_check.pxi.
 """
 
-from gmpcore.events import G_DEAD, G_WAITING, P_DEAD, P_GCSTOP, P_IDLE, P_RUNNING, WAIT_IO
+from gmpcore.events import (G_DEAD, G_WAITING, P_DEAD, P_GCSTOP, P_IDLE, P_RUNNING, WAIT_IO,
+                            WAIT_SYNC_MUTEX_LOCK)
 from gmpcore.reference.common import PH_DEAD, PH_LOCKED
 from gmpcore.reference.gtable import G
 
@@ -47,6 +48,13 @@ class Checks:
             put(g.idx, "the netpoller's ready list")
         for g in self.stw_sema:
             put(g.idx, "the stop-the-world semaphore")
+        for mu in self.mutexes:
+            for g in mu.semq:
+                put(g.idx, "a mutex's semaphore")
+                assert g.status == G_WAITING and g.waitreason == WAIT_SYNC_MUTEX_LOCK, \
+                    "a mutex's semaphore holds a G not parked in sync.Mutex.Lock"
+            assert mu.sema >= 0 and mu.state >= 0, "a mutex's state or count is negative"
+            assert not mu.semq or mu.state >> 3, "a mutex's semaphore has waiters the mutex does not count"
         io_pending = sum(1 for g in self.gs if g.status == G_WAITING and g.waitreason == WAIT_IO)
         assert io_pending == self.io_waiters, "netpoll waiter count"
         for g in self.gs:

@@ -4,6 +4,7 @@
 (OP_EXIT, OP_CPU, OP_SYSCALL, OP_SLEEP, OP_NETWAIT, OP_GO, OP_GOSCHED, OP_SEND,
  OP_RECV, OP_WG_ADD, OP_WG_WAIT, OP_LOOP, OP_ENDLOOP, OP_STACK, OP_GOMAXPROCS,
  OP_LOCKOSTHREAD, OP_UNLOCKOSTHREAD, OP_CLOSE, OP_RANGE, OP_ENDRANGE) = range(20)
+OP_LOCK, OP_UNLOCK = 20, 21  # sync.Mutex (reference/mutex.py)
 OP_UPDATE_PROCS = 62        # internal, never in a user workload: the GOMAXPROCS updater's step
 OP_UPDATE_DONE = 63         # internal: the updater is idle again (then EXIT)
 

@@ -50,6 +50,7 @@ from gmpcore.reference.common import (
 from gmpcore.reference.gtable import GTable
 from gmpcore.reference.heap import EventHeap
 from gmpcore.reference.lockedm import LockedThreads
+from gmpcore.reference.mutex import Mutex, Mutexes
 from gmpcore.reference.netpoll import NetPoller
 from gmpcore.reference.observe import Observer
 from gmpcore.reference.program import Goroutines
@@ -63,7 +64,7 @@ from gmpcore.reference.timers import Timers
 
 
 class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, Goroutines,
-                SyncObjects, Syscalls, Sysmon, Cpus, StopTheWorld, Checks, Observer):
+                SyncObjects, Mutexes, Syscalls, Sysmon, Cpus, StopTheWorld, Checks, Observer):
     """One simulation run.  ``RefEngine(...).run()`` returns the result dict.
 
     Each base class is one concept, in its own module, the twin of one of
@@ -136,6 +137,8 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         self.gomaxprocs_history = []
         self.chans = [Chan(int(c)) for c in np.asarray(compiled.chan_cap).tolist()]
         self.wgs = [WaitGroup() for _ in range(int(compiled.n_waitgroups))]
+        self.mutexes = [Mutex() for _ in range(int(compiled.n_mutexes))]
+        self.mu_locals = {}                       # G index -> lockSlow's locals (reference/mutex.py)
         self.pidle, self.midle = [], []          # LIFO stacks (§3.6)
         self.nmspinning = 0
         self.needspinning = 0

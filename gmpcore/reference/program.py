@@ -32,6 +32,7 @@ from gmpcore.reference.common import (
     OP_GO,
     OP_GOMAXPROCS,
     OP_GOSCHED,
+    OP_LOCK,
     OP_LOCKOSTHREAD,
     OP_LOOP,
     OP_NETWAIT,
@@ -41,6 +42,7 @@ from gmpcore.reference.common import (
     OP_SLEEP,
     OP_STACK,
     OP_SYSCALL,
+    OP_UNLOCK,
     OP_UNLOCKOSTHREAD,
     OP_UPDATE_DONE,
     OP_UPDATE_PROCS,
@@ -201,6 +203,10 @@ class Goroutines:
             if op == OP_ENDRANGE:
                 g.pc = a
                 continue
+            if op == OP_LOCK:
+                return self.Lock(m, g, self.mutexes[a])
+            if op == OP_UNLOCK:
+                return self.Unlock(m, g, self.mutexes[a])
             raise AssertionError(f"unknown opcode {op}")
 
     def newproc(self, p, parent, program):

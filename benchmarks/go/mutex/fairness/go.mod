@@ -1,0 +1,3 @@
+module gmpcore/mutexfairness
+
+go 1.22

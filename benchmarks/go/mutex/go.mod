@@ -1,0 +1,3 @@
+module gmpcore/mutex
+
+go 1.22

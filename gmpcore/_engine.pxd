@@ -75,7 +75,11 @@ cdef enum Opcode:
     OP_ENDRANGE = 19    # back to the RANGE at a
     OP_LOCK = 20        # sync.Mutex.Lock (_engine_mutex.pxi)
     OP_UNLOCK = 21      # sync.Mutex.Unlock
-    N_OPCODES = 22
+    OP_CHOICE = 22      # fall through with probability a / 2**53, else jump to c
+    OP_LOOPDRAW = 23    # OP_LOOP with its count drawn from dists[a]
+    OP_GOEXIT = 24      # runtime.Goexit
+    OP_PANIC = 25       # panic(panic_messages[a])
+    N_OPCODES = 26
     OP_UPDATE_PROCS = 62  # internal, never in a user workload: the GOMAXPROCS updater's step
     OP_UPDATE_DONE = 63   # internal: the updater is idle again (then EXIT)
 
@@ -629,6 +633,7 @@ cdef struct Engine:
     int64_t n_dead               # Gs in _Gdead
     int64_t live                 # Gs not yet exited
     bint main_done
+    bint main_goexit    # main called runtime.Goexit: the run ends in checkdead
     int64_t makespan             # -1 until main exits
     # ---- sysmon (§4.5)
     int64_t sm_idle

@@ -390,6 +390,7 @@ cdef class _Run:
     cdef object goid_filter_arr          # sorted int64 goids, kept alive for e.goid_filter
     cdef object on_schedtrace
     cdef tuple program_names             # for the deadlock dump
+    cdef tuple panic_messages            # OP_PANIC's operand indexes them
     cdef bint scheddetail
     cdef list py_lines                   # schedtrace text made under the GIL
     cdef public object snapshot          # the view at snapshot_at
@@ -573,6 +574,7 @@ cdef class _Run:
             raise ValueError("the GOMAXPROCS updater needs cpus")
         self.code = np.ascontiguousarray(compiled.code, dtype=np.int64)
         self.program_names = tuple(compiled.program_names)
+        self.panic_messages = tuple(compiled.panic_messages)
         self.dists = np.ascontiguousarray(compiled.dists, dtype=np.float64).reshape(-1)
         self.entry = np.ascontiguousarray(compiled.entry, dtype=np.int64)
         self.depth = np.ascontiguousarray(compiled.loop_depth, dtype=np.int64)
@@ -779,6 +781,8 @@ cdef class _Run:
         if err == ERR_STACK:
             raise StackOverflow(e.max_stack, e.err_goid)
         if err == ERR_PANIC:
+            if msg is None:                           # OP_PANIC: the workload's message
+                msg = self.panic_messages[e.err_arg]
             raise WorkloadPanic(msg, e.err_goid)
         if err == ERR_THROW:
             raise GoThrow(msg)

@@ -68,7 +68,7 @@ cdef int machine_event(Engine* e, Event* ev) noexcept nogil:
 
 cdef inline bint finished(Engine* e) noexcept nogil:
     if e.until_all:
-        return e.live == 0
+        return e.live == 0 and not e.main_goexit   # after main's Goexit, checkdead ends it
     return e.main_done
 
 

@@ -213,6 +213,35 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
             return Lock(e, m, g, &e.mus[a])
         if op == OP_UNLOCK:
             return Unlock(e, m, g, &e.mus[a])
+        if op == OP_CHOICE:
+            # A zero-time test: a == 0 jumps and a == 2**53 falls through without
+            # a draw; otherwise random() = k / 2**53 exactly, so k < a is exact.
+            if a == 0:
+                rec.pc = <int32_t>c
+            elif a < (<int64_t>1 << 53):               # workload.CHOICE_ONE
+                if <int64_t>(random_standard_uniform(e.rng) * 9007199254740992.0) >= a:
+                    rec.pc = <int32_t>c
+            continue
+        if op == OP_LOOPDRAW:
+            # OP_LOOP with the count drawn when the loop starts.
+            if sample(e, a, &d) < 0:
+                return -1
+            if d == 0:
+                rec.pc = <int32_t>c
+            else:
+                slot = loop_slot(e, g, b)
+                if slot == NULL:
+                    return fail(e, ERR_INDEX, "list assignment index out of range")
+                slot[0] = d
+            continue
+        if op == OP_GOEXIT:
+            if g == 0:
+                e.main_goexit = True
+            return goexit(e, m, g)
+        if op == OP_PANIC:
+            e.err_goid = rec.goid
+            e.err_arg = a
+            return fail(e, ERR_PANIC, NULL)
         e.err_arg = op
         return fail(e, ERR_OPCODE, NULL)
 
@@ -243,7 +272,7 @@ cdef int goexit(Engine* e, int32_t m, gid_t g) noexcept nogil:
         loops_free(e, e.g.loops[g])
         e.g.loops[g] = -1
     e.live -= 1
-    if g == 0:
+    if g == 0 and not e.main_goexit:
         e.main_done = True
         e.makespan = e.now
     return resume(e, m, e.now + e.c.goexit, PH_SCHEDULE)

@@ -523,7 +523,7 @@ cdef int checkdead(Engine* e) noexcept nogil:
         return 0
     if run < 0:
         return fail(e, ERR_THROW, "checkdead: inconsistent counts")
-    if e.until_all and e.live == 0:
+    if e.until_all and e.live == 0 and not e.main_goexit:
         return 0
     if e.g.n - e.n_waiting - e.n_dead > 0:
         return fail(e, ERR_ASSERT, "checkdead: runnable g")

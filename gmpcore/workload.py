@@ -81,6 +81,7 @@ Decisions where the design contract (§1) is silent or differs:
 """
 
 import enum
+import math
 import numbers
 import operator
 import os
@@ -101,15 +102,16 @@ from gmpcore.durations import (
 __all__ = [
     "Chan", "CompiledWorkload", "GoroutineLeakWarning", "Opcode", "Operation", "Program",
     "Mutex", "WaitGroup", "Workload",
-    "add", "close", "cpu", "done", "each", "exit", "go", "gomaxprocs", "gosched", "lock",
-    "lock_os_thread", "netwait", "recv", "repeat", "send", "sleep", "stack", "syscall",
-    "unlock", "unlock_os_thread", "wait",
+    "add", "arrivals", "choice", "close", "cpu", "done", "each", "exit", "go", "goexit",
+    "gomaxprocs", "gosched", "lock", "lock_os_thread", "netwait", "panic", "recv", "repeat",
+    "send", "sleep", "stack", "syscall", "unlock", "unlock_os_thread", "wait",
 ]
 
 MAX_INSTRUCTIONS = 10**7     # a larger workload is a mistake, and slow to compile
 MAX_LOOP_DEPTH = 64          # per-goroutine loop counters an engine must allocate
 MAX_GO_COUNT = 10**9
 MAX_REPEAT = 2**62
+CHOICE_ONE = 2**53           # CHOICE's a for probability 1: random() is k / 2**53
 MIN_WG_DELTA, MAX_WG_DELTA = -2**63, 2**63 - 1    # Go's Add(delta int): any int64
 MAX_CHAN_CAP = 2**31
 MAX_STACK = 2**40
@@ -154,6 +156,10 @@ class Opcode(enum.IntEnum):
     ENDRANGE = 19
     LOCK = 20
     UNLOCK = 21
+    CHOICE = 22     # a: P(fall through) * 2**53; else jump to c (a == 0: always jump, no draw)
+    LOOPDRAW = 23   # LOOP whose count is drawn from dists[a] when it starts
+    GOEXIT = 24     # runtime.Goexit
+    PANIC = 25      # panic(panic_messages[a])
 
 
 # ---------------------------------------------------------------- handles
@@ -618,6 +624,11 @@ def wait(wg):
 def repeat(n, *ops):
     """Run `ops` `n` times (``0 <= n <= 2**62``); repeats nest up to 64 deep.
 
+    `n` may be a distribution (:func:`~gmpcore.durations.uniform`, ...): the
+    count is drawn from the run's seeded generator each time the loop
+    starts, its value in ns read as a count (``uniform(1, 10)`` runs the body
+    1 to 10 times).
+
     Examples
     --------
     >>> r = repeat(3, cpu("1us"), repeat(2, gosched()))
@@ -625,8 +636,17 @@ def repeat(n, *ops):
     repeat(3, cpu(1µs), repeat(2, gosched()))
     >>> r.size, r.depth            # LOOP, CPU, LOOP, GOSCHED, ENDLOOP, ENDLOOP
     (6, 2)
+    >>> repeat(uniform(1, 10), cpu("1us"))
+    repeat(uniform(1ns, 10ns), cpu(1µs))
     """
-    n = _int_arg(n, "repeat() argument n", 0, MAX_REPEAT, "[0, 2**62]")
+    if isinstance(n, Distribution):
+        # Drawn once each time the loop starts (a distribution's ns value as a count).
+        if n.kind == CONSTANT:
+            n = int(n.p1)
+        shown = str(n)
+    else:
+        n = _int_arg(n, "repeat() argument n", 0, MAX_REPEAT, "[0, 2**62]")
+        shown = str(n)
     ops = _check_ops(ops, "repeat()", first=1)
     inner = sum(op.size for op in ops)
     size = inner + 2 if inner else 0                  # an empty body emits nothing
@@ -637,8 +657,104 @@ def repeat(n, *ops):
     if size > MAX_INSTRUCTIONS:
         raise ValueError(f"repeat(): {size} instructions; a workload may have at most "
                          f"MAX_INSTRUCTIONS = {MAX_INSTRUCTIONS}")
-    text = f"repeat({', '.join([str(n), *map(repr, ops)])})"
-    return Operation("repeat", Opcode.LOOP, (n,), ops, size, depth, text)
+    text = f"repeat({', '.join([shown, *map(repr, ops)])})"
+    opcode = Opcode.LOOPDRAW if isinstance(n, Distribution) else Opcode.LOOP
+    return Operation("repeat", opcode, (n,), ops, size, depth, text)
+
+
+def choice(*branches):
+    """One branch, chosen at random with the given weights: ``(weight, [ops...])``
+    pairs; weights >= 0 (normalised), at least one > 0.
+
+    The draws come from the run's seeded generator (the one durations are
+    drawn from), so a seed gives the same choices in both engines.  Taking
+    a branch takes no time.
+
+    Examples
+    --------
+    >>> c = choice((0.9, [cpu("1us")]), (0.1, [cpu("5us"), gosched()]))
+    >>> c
+    choice((0.9, [cpu(1µs)]), (0.1, [cpu(5µs), gosched()]))
+    >>> c.size                     # two tests, a jump to the end, three ops
+    6
+    >>> choice((0, [cpu("1us")]))
+    Traceback (most recent call last):
+    ...
+    ValueError: choice(): at least one weight must be > 0, got (0,)
+    """
+    if not branches:
+        raise ValueError("choice(): needs at least one (weight, [ops...]) branch")
+    weights, bodies = [], []
+    for i, br in enumerate(branches):
+        if not isinstance(br, tuple) or len(br) != 2 or not isinstance(br[1], (list, tuple)):
+            raise TypeError(f"choice(): branch {i} must be a (weight, [ops...]) pair, "
+                            f"got {type(br).__name__} {br!r}")
+        w, ops = br
+        if isinstance(w, bool) or not isinstance(w, numbers.Real) or not math.isfinite(w) \
+                or w < 0:
+            raise ValueError(f"choice(): branch {i}'s weight must be a finite number >= 0, "
+                             f"got {w!r}")
+        weights.append(w)
+        bodies.append(_check_ops(ops, f"choice() branch {i}"))
+    if not any(w > 0 for w in weights):
+        raise ValueError(f"choice(): at least one weight must be > 0, got {tuple(weights)}")
+    # P(branch i | no earlier branch) = w_i / (w_i + ... + w_n), exactly, as k / 2**53.
+    fr = [Fraction(w) for w in weights]
+    thr = []
+    for i in range(len(fr)):
+        rest = sum(fr[i:])
+        thr.append(0 if rest == 0 else math.floor(fr[i] / rest * CHOICE_ONE))
+    size = sum(op.size for b in bodies for op in b) + 2 * len(bodies) - 1
+    if size > MAX_INSTRUCTIONS:
+        raise ValueError(f"choice(): {size} instructions; a workload may have at most "
+                         f"MAX_INSTRUCTIONS = {MAX_INSTRUCTIONS}")
+    depth = max((op.depth for b in bodies for op in b), default=0)
+    text = "choice(" + ", ".join(f"({w!r}, {list(b)!r})" for w, b in zip(weights, bodies)) + ")"
+    return Operation("choice", Opcode.CHOICE, (tuple(thr), tuple(bodies)),
+                     tuple(op for b in bodies for op in b), size, depth, text)
+
+
+def goexit():
+    """``runtime.Goexit()``: the goroutine ends at once (there are no deferred calls).
+
+    In main, the other goroutines run on, and once none is left the program
+    dies as Go's does: ``no goroutines (main called runtime.Goexit) - deadlock!``.
+
+    >>> goexit()
+    goexit()
+    """
+    return Operation("goexit", Opcode.GOEXIT, text="goexit()")
+
+
+def panic(msg):
+    """``panic(msg)``: the program dies with Go's ``panic: msg`` and
+    ``goroutine N [running]`` (:class:`~gmpcore.errors.WorkloadPanic`).
+
+    >>> panic("boom")
+    panic('boom')
+    """
+    if not isinstance(msg, str):
+        raise TypeError(f"panic() argument msg must be a str, got {type(msg).__name__} {msg!r}")
+    return Operation("panic", Opcode.PANIC, (msg,), text=f"panic({msg!r})")
+
+
+def arrivals(handler, interarrival, count):
+    """An open-loop accept loop: `count` times, wait `interarrival` in the
+    netpoller, then start a `handler` goroutine, i.e.
+    ``repeat(count, netwait(interarrival), go(handler))``.
+
+    With ``interarrival=exponential(mean)`` requests arrive as a Poisson
+    process; the handlers' own speed does not slow the arrivals.
+
+    Examples
+    --------
+    >>> from gmpcore.durations import exponential
+    >>> wl = Workload()
+    >>> handler = wl.program(cpu("50us"), name="handler")
+    >>> arrivals(handler, exponential("100us"), 1000)
+    repeat(1000, netwait(exponential(100µs)), go(handler))
+    """
+    return repeat(count, netwait(interarrival), go(handler))
 
 
 _SIZE_UNITS = {"B": 1, "kB": 10**3, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
@@ -676,7 +792,8 @@ def stack(nbytes):
 
 _BUILDERS = frozenset(["cpu", "syscall", "sleep", "netwait", "go", "gosched", "gomaxprocs", "exit",
                        "send", "recv", "close", "each", "add", "done", "wait", "repeat", "stack",
-                       "lock_os_thread", "unlock_os_thread", "lock", "unlock"])
+                       "lock_os_thread", "unlock_os_thread", "lock", "unlock",
+                       "choice", "goexit", "panic", "arrivals"])
 
 
 def _check_ops(ops, where, first=0):
@@ -833,6 +950,7 @@ class Workload:
             program_names=tuple(p.name or "" for p in self._programs),
             max_gomaxprocs=asm.max_gomaxprocs,
             n_mutexes=self._n_mutexes,
+            panic_messages=tuple(asm.panics),
         )
 
 
@@ -872,6 +990,7 @@ class _Assembler:
         self.dists, self._dist_ids = [], {}
         self.sent, self.received, self.closed = set(), set(), set()
         self.max_gomaxprocs = 0           # the largest gomaxprocs(n) operand (0: none > 0)
+        self.panics, self._panic_ids = [], {}
 
     @property
     def pc(self):
@@ -892,14 +1011,37 @@ class _Assembler:
         """Append `ops` at loop nesting `level`; return the loop levels used."""
         used = level
         for op in ops:
-            if op.opcode == Opcode.LOOP:
+            if op.opcode in (Opcode.LOOP, Opcode.LOOPDRAW):
                 if op.size == 0:
                     continue                  # empty body: nothing to run
                 loop = self.pc
-                self.code.extend((Opcode.LOOP, op.args[0], level, 0))
+                self.code.extend((op.opcode, self.operand(op.args[0]), level, 0))
                 used = max(used, self.emit(op.body, level + 1))
                 self.code.extend((Opcode.ENDLOOP, loop + 1, level, 0))
                 self.code[4 * loop + 3] = self.pc          # exit pc: past the ENDLOOP
+                continue
+            if op.opcode == Opcode.CHOICE:
+                # A chain of tests: each falls into its branch with the branch's
+                # probability given that no earlier one was taken, or jumps to the
+                # next test; each branch but the last then jumps to the end.
+                jumps = []
+                for i, (thr, body) in enumerate(zip(op.args[0], op.args[1])):
+                    test = self.pc
+                    self.code.extend((Opcode.CHOICE, thr, 0, 0))
+                    used = max(used, self.emit(body, level))
+                    if i < len(op.args[0]) - 1:
+                        jumps.append(self.pc)
+                        self.code.extend((Opcode.CHOICE, 0, 0, 0))
+                    self.code[4 * test + 3] = self.pc
+                for pc in jumps:
+                    self.code[4 * pc + 3] = self.pc
+                continue
+            if op.opcode == Opcode.PANIC:
+                msg = op.args[0]
+                if msg not in self._panic_ids:
+                    self._panic_ids[msg] = len(self.panics)
+                    self.panics.append(msg)
+                self.code.extend((Opcode.PANIC, self._panic_ids[msg], 0, 0))
                 continue
             if op.opcode == Opcode.RANGE:
                 head, ch = self.pc, self.operand(op.args[0])
@@ -992,9 +1134,13 @@ _OPERANDS = {
     Opcode.ENDRANGE: (("range pc", 0, "code"), None, None),
     Opcode.LOCK: (_MU, None, None),
     Opcode.UNLOCK: (_MU, None, None),
+    Opcode.CHOICE: (("probability * 2**53", 0, CHOICE_ONE), None, ("jump pc", 0, "code")),
+    Opcode.LOOPDRAW: (_DIST, ("depth", 0, MAX_LOOP_DEPTH - 1), ("exit pc", 0, "code")),
+    Opcode.GOEXIT: (None, None, None),
+    Opcode.PANIC: (("message index", 0, "panics"), None, None),
 }
 _COUNTED = {"dists": "len(dists)", "chans": "len(chan_cap)", "wgs": "n_waitgroups",
-            "mutexes": "n_mutexes",
+            "mutexes": "n_mutexes", "panics": "len(panic_messages)",
             "programs": "len(entry)", "code": "len(code)"}
 
 
@@ -1022,9 +1168,9 @@ def _bad(what):
 def _check_ranges(op, a, c, entry, ends):
     """RANGE/ENDRANGE pairs as each() emits them: within one program, nested
     properly with each other and with LOOP/ENDLOOP, pointing at each other."""
-    kinds = (Opcode.LOOP, Opcode.ENDLOOP, Opcode.RANGE, Opcode.ENDRANGE)
+    kinds = (Opcode.LOOP, Opcode.LOOPDRAW, Opcode.ENDLOOP, Opcode.RANGE, Opcode.ENDRANGE)
     pcs = np.flatnonzero(np.isin(op, np.array(kinds, dtype=op.dtype)))
-    if not (op[pcs] >= Opcode.RANGE).any():
+    if not ((op[pcs] == Opcode.RANGE) | (op[pcs] == Opcode.ENDRANGE)).any():
         return
     progs = np.searchsorted(entry, pcs, side="right") - 1
     open_, prog = [], -1
@@ -1034,12 +1180,12 @@ def _check_ranges(op, a, c, entry, ends):
                 _bad(f"code[{open_[-1]}] {Opcode(op[open_[-1]]).name} is not closed in "
                      f"program {prog} (it ends at code[{ends[prog]}])")
             prog = p
-        if o in (Opcode.LOOP, Opcode.RANGE):
+        if o in (Opcode.LOOP, Opcode.LOOPDRAW, Opcode.RANGE):
             open_.append(pc)
             continue
         head = open_.pop() if open_ else None   # (the loop pass refuses a stray ENDLOOP)
-        want = Opcode.RANGE if o == Opcode.ENDRANGE else Opcode.LOOP
-        if head is None or op[head] != want:
+        want = (Opcode.RANGE,) if o == Opcode.ENDRANGE else (Opcode.LOOP, Opcode.LOOPDRAW)
+        if head is None or op[head] not in want:
             _bad(f"code[{pc}] {Opcode(o).name} does not close "
                  f"{'nothing' if head is None else f'the {Opcode(op[head]).name} at code[{head}]'}"
                  f" in program {p}")
@@ -1072,10 +1218,12 @@ def _check_compiled(cw):
     if len(depth) != nprog or len(cw.program_names) != nprog:
         _bad(f"entry, loop_depth and program_names need one entry per program, got "
              f"{nprog}, {len(depth)} and {len(cw.program_names)}")
-    for i, name in enumerate(cw.program_names):
-        if not isinstance(name, str):
-            raise TypeError(f"CompiledWorkload: program_names[{i}] must be a str, "
-                            f"got {type(name).__name__} {name!r}")
+    for field_, names in (("program_names", cw.program_names),
+                          ("panic_messages", cw.panic_messages)):
+        for i, name in enumerate(names):
+            if not isinstance(name, str):
+                raise TypeError(f"CompiledWorkload: {field_}[{i}] must be a str, "
+                                f"got {type(name).__name__} {name!r}")
     if not 0 <= nwg <= MAX_WAITGROUPS:
         _bad(f"n_waitgroups must be in [0, MAX_WAITGROUPS = {MAX_WAITGROUPS}], got {nwg}")
     if not 0 <= cw.n_mutexes <= MAX_MUTEXES:
@@ -1102,7 +1250,7 @@ def _check_compiled(cw):
         _bad(f"code[{ends[i]}]: program {i} must end with EXIT, got "
              f"{Opcode(op[ends[i]]).name}")
     bounds = {"dists": len(dists) - 1, "chans": len(caps) - 1, "wgs": nwg - 1,
-              "mutexes": cw.n_mutexes - 1,
+              "mutexes": cw.n_mutexes - 1, "panics": len(cw.panic_messages) - 1,
               "programs": nprog - 1, "code": n - 1}
     for opcode, spec in _OPERANDS.items():
         rows = op == opcode
@@ -1149,7 +1297,7 @@ def _check_compiled(cw):
         _bad(f"loop_depth[{i}] must be in [0, MAX_LOOP_DEPTH = {MAX_LOOP_DEPTH}], "
              f"got {depth[i]}")
     used = np.zeros(nprog, dtype=np.int64)
-    loops = np.flatnonzero((op == Opcode.LOOP) | (op == Opcode.ENDLOOP))
+    loops = np.flatnonzero((op == Opcode.LOOP) | (op == Opcode.LOOPDRAW) | (op == Opcode.ENDLOOP))
     if len(loops):
         progs = np.searchsorted(entry, loops, side="right") - 1
         open_, prog = [], -1
@@ -1160,7 +1308,7 @@ def _check_compiled(cw):
                     _bad(f"code[{open_[-1]}] LOOP has no ENDLOOP in program {prog} (it ends "
                          f"at code[{ends[prog]}])")
                 prog = p
-            if o == Opcode.LOOP:
+            if o != Opcode.ENDLOOP:                  # LOOP or LOOPDRAW
                 if pb != len(open_):
                     _bad(f"code[{pc}] LOOP: operand b (depth) must be {len(open_)}, the "
                          f"number of loops open around it, got {pb}")
@@ -1186,6 +1334,14 @@ def _check_compiled(cw):
             _bad(f"code[{open_[-1]}] LOOP has no ENDLOOP in program {prog} (it ends at "
                  f"code[{ends[prog]}])")
     _check_ranges(op, a, c, entry, ends)
+    # ---- CHOICE jumps forward within its program (no loop can come of it)
+    choices = np.flatnonzero(op == Opcode.CHOICE)
+    if len(choices):
+        last = ends[np.searchsorted(entry, choices, side="right") - 1]
+        if (i := _first((c[choices] <= choices) | (c[choices] > last))) is not None:
+            _bad(f"code[{choices[i]}] CHOICE: operand c (jump pc) must be in "
+                 f"[{choices[i] + 1}, {last[i]}], forward within its program, "
+                 f"got {c[choices[i]]}")
     if (i := _first(depth != used)) is not None:
         _bad(f"loop_depth[{i}] must be {used[i]}, the deepest LOOP nesting in program {i}, "
              f"got {depth[i]}")
@@ -1247,6 +1403,8 @@ class CompiledWorkload:
         ``"main"`` for program 0, the ``name=`` given to the others or ``""``.
     n_mutexes : int
         Number of ``sync.Mutex`` es (LOCK/UNLOCK's operand a is one), default 0.
+    panic_messages : tuple of str
+        The messages of :func:`panic` ops (PANIC's operand a is an index), default ().
     max_gomaxprocs : int
         The largest ``gomaxprocs(n)`` operand, 0 if none is positive: engines
         allocate their P arrays once for it.
@@ -1261,6 +1419,7 @@ class CompiledWorkload:
     program_names: tuple = ()
     max_gomaxprocs: int = 0
     n_mutexes: int = 0
+    panic_messages: tuple = ()
 
     def __post_init__(self):
         set_ = object.__setattr__                 # frozen: assign once, here
@@ -1290,13 +1449,18 @@ class CompiledWorkload:
             raise TypeError(f"CompiledWorkload: n_mutexes must be an int, "
                             f"got {type(nmu).__name__} {nmu!r}")
         set_(self, "n_mutexes", operator.index(nmu))
+        msgs = self.panic_messages
+        if isinstance(msgs, str) or not hasattr(msgs, "__iter__"):
+            raise TypeError(f"CompiledWorkload: panic_messages must be a sequence of str, "
+                            f"got {type(msgs).__name__}")
+        set_(self, "panic_messages", tuple(msgs))
         _check_compiled(self)
 
     def __reduce__(self):
         # copy, deepcopy and pickle go through the constructor and its checks.
         return (CompiledWorkload, (self.code, self.dists, self.entry, self.chan_cap,
                                    self.n_waitgroups, self.loop_depth, self.program_names,
-                                   self.max_gomaxprocs, self.n_mutexes))
+                                   self.max_gomaxprocs, self.n_mutexes, self.panic_messages))
 
     @property
     def n_programs(self):

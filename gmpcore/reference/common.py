@@ -5,6 +5,8 @@
  OP_RECV, OP_WG_ADD, OP_WG_WAIT, OP_LOOP, OP_ENDLOOP, OP_STACK, OP_GOMAXPROCS,
  OP_LOCKOSTHREAD, OP_UNLOCKOSTHREAD, OP_CLOSE, OP_RANGE, OP_ENDRANGE) = range(20)
 OP_LOCK, OP_UNLOCK = 20, 21  # sync.Mutex (reference/mutex.py)
+OP_CHOICE, OP_LOOPDRAW, OP_GOEXIT, OP_PANIC = 22, 23, 24, 25   # control flow (program.py)
+CHOICE_ONE = 2**53          # workload.CHOICE_ONE: CHOICE's probability 1
 OP_UPDATE_PROCS = 62        # internal, never in a user workload: the GOMAXPROCS updater's step
 OP_UPDATE_DONE = 63         # internal: the updater is idle again (then EXIT)
 

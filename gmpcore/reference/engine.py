@@ -91,6 +91,7 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
             self.entry.append(len(self.code))
             self.code += [[OP_UPDATE_PROCS, 0, 0, 0], [OP_UPDATE_DONE, 0, 0, 0], [OP_EXIT, 0, 0, 0]]
             self.depth.append(0)
+        self.panic_messages = tuple(compiled.panic_messages)
         self.program_names = tuple(compiled.program_names) + ((UPDATER_PROGRAM,) if updater else ())
         self.costs = costs or CostModel()
         self.nprocs = gomaxprocs
@@ -165,6 +166,7 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         self.lat_counts = [0] * LAT_N_COUNTS      # /sched/latencies, gmpcore.latency's layout
         self.lat_sum = 0
         self.main_done = False
+        self.main_goexit = False        # main called runtime.Goexit: the run ends in checkdead
         self.live = 0
         self.machine = (cpus, background, os_sched, cpu_quota)
 
@@ -293,7 +295,7 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
     def finished(self):
         if self.until == "main":
             return self.main_done
-        return self.live == 0
+        return self.live == 0 and not self.main_goexit   # after main's Goexit, checkdead ends it
 
     def dispatch(self, m):
         phase = m.phase

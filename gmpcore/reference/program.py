@@ -4,7 +4,7 @@ its M (goexit, gosched, gopreempt) or grows its stack.
 Compiled twin: gmpcore/_engine_program.pxi.
 """
 
-from gmpcore.errors import StackOverflow
+from gmpcore.errors import StackOverflow, WorkloadPanic
 from gmpcore.events import (
     CAUSE_UPDATE,
     CAUSE_USER,
@@ -22,6 +22,11 @@ from gmpcore.events import (
 from gmpcore.latency import bucket_index
 from gmpcore.model import ZERO_TIME_BUDGET
 from gmpcore.reference.common import (
+    CHOICE_ONE,
+    OP_CHOICE,
+    OP_GOEXIT,
+    OP_LOOPDRAW,
+    OP_PANIC,
     E_IO,
     LOCKEDG_EXIT,
     OP_CLOSE,
@@ -207,6 +212,28 @@ class Goroutines:
                 return self.Lock(m, g, self.mutexes[a])
             if op == OP_UNLOCK:
                 return self.Unlock(m, g, self.mutexes[a])
+            if op == OP_CHOICE:
+                # A zero-time test: a == 0 jumps and a == 2**53 falls through without
+                # a draw; otherwise random() = k / 2**53 exactly, so k < a is exact.
+                if a == 0:
+                    g.pc = c
+                elif a < CHOICE_ONE and int(self.rng.random() * CHOICE_ONE) >= a:
+                    g.pc = c
+                continue
+            if op == OP_LOOPDRAW:
+                # OP_LOOP with the count drawn when the loop starts.
+                n = self.sample(a)
+                if n == 0:
+                    g.pc = c
+                else:
+                    g.loops[b] = n
+                continue
+            if op == OP_GOEXIT:
+                if g.idx == 0:
+                    self.main_goexit = True
+                return self.goexit(m, g)
+            if op == OP_PANIC:
+                raise WorkloadPanic(self.panic_messages[a], g.goid)
             raise AssertionError(f"unknown opcode {op}")
 
     def newproc(self, p, parent, program):
@@ -225,7 +252,7 @@ class Goroutines:
         g.status = G_DEAD
         g.finished = self.now
         self.live -= 1
-        if g.idx == 0:
+        if g.idx == 0 and not self.main_goexit:
             self.main_done = True
             self.makespan = self.now
         self.resume(m, self.now + self.costs.goexit, PH_SCHEDULE)

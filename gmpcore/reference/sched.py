@@ -456,7 +456,7 @@ class SchedCore:
             return
         if run < 0:
             raise GoThrow("checkdead: inconsistent counts")
-        if self.until == "all" and self.live == 0:
+        if self.until == "all" and self.live == 0 and not self.main_goexit:
             return
         waiting = 0
         for g in self.gs:

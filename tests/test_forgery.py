@@ -298,7 +298,8 @@ def parts(c):
     return dict(code=np.array(c.code), dists=np.array(c.dists), entry=np.array(c.entry),
                 chan_cap=np.array(c.chan_cap), n_waitgroups=c.n_waitgroups,
                 loop_depth=np.array(c.loop_depth), program_names=c.program_names,
-                max_gomaxprocs=c.max_gomaxprocs, n_mutexes=c.n_mutexes)
+                max_gomaxprocs=c.max_gomaxprocs, n_mutexes=c.n_mutexes,
+                panic_messages=c.panic_messages)
 
 
 def rows(p, *opcodes):
@@ -723,6 +724,52 @@ def no_code(p):
     p["program_names"] = p["program_names"][:1]
 
 
+@mutation(r"CHOICE: operand a \(probability \* 2\*\*53\) must be in \[0, 9007199254740992\], "
+          r"got 9007199254740993")
+def choice_probability_too_big(p):
+    return _set(p, O.CHOICE, 1, 2**53 + 1)
+
+
+@mutation(r"CHOICE: operand c \(jump pc\) must be in \[\d+, \d+\], forward within its program")
+def choice_jumps_back(p):
+    return _set(p, O.CHOICE, 3, lambda p: rows(p, O.CHOICE)[0])
+
+
+@mutation(r"CHOICE: operand c \(jump pc\) must be in \[\d+, \d+\], forward within its program")
+def choice_jumps_out_of_its_program(p):
+    r = rows(p, O.CHOICE)
+    if not len(r):
+        return False
+    p["code"][r[-1], 3] = ends(p)[np.searchsorted(p["entry"], r[-1], side="right") - 1] + 1
+
+
+@mutation(r"LOOPDRAW: operand a \(dist index\) must be in \[0, \d+\]; len\(dists\)")
+def loopdraw_dist_index(p):
+    return _set(p, O.LOOPDRAW, 1, lambda p: len(p["dists"]))
+
+
+@mutation(r"LOOPDRAW: operand c \(exit pc\) must be in \[0, \d+\]; len\(code\)")
+def loopdraw_exit_beyond_code(p):
+    return _set(p, O.LOOPDRAW, 3, lambda p: len(p["code"]) + 1)
+
+
+@mutation(r"LOOP: operand c \(exit pc\) must be \d+, just after its ENDLOOP")
+def loopdraw_exit_pc(p):
+    return _set(p, O.LOOPDRAW, 3, lambda p: p["code"][rows(p, O.LOOPDRAW)[0], 3] - 1)
+
+
+@mutation(r"GOEXIT: operand a is unused and must be 0, got 1")
+def goexit_operand(p):
+    return _set(p, O.GOEXIT, 1, 1)
+
+
+@mutation(r"PANIC: operand a \(message index\) has no valid value; len\(panic_messages\) = 0")
+def panic_messages_missing(p):
+    if not len(rows(p, O.PANIC)):
+        return False
+    p["panic_messages"] = ()
+
+
 def rich():
     """A workload with every opcode, nested loops and every distribution kind."""
     wl = gmp.Workload()
@@ -735,13 +782,17 @@ def rich():
     jobs = wl.chan(cap=1)
     ranger = wl.program(gmp.repeat(1, gmp.each(jobs, gmp.cpu(1), gmp.repeat(2, gmp.gosched()))),
                         name="ranger")
+    flow = wl.program(gmp.choice((1, [gmp.cpu(1)]), (0, []),
+                                 (3, [gmp.repeat(gmp.uniform(0, 3), gmp.gosched())])),
+                      gmp.goexit(), gmp.cpu(5), name="flow")
+    wl.program(gmp.panic("never started"), name="panicky")
     wl.main(gmp.add(wg, 1), gmp.go(worker), gmp.go(helper, count=1),
             gmp.syscall("1us", blocking=True), gmp.syscall("2us"),
             gmp.sleep(gmp.lognormal(1000, 0.5)), gmp.netwait(gmp.exponential(100)),
             gmp.gosched(), gmp.repeat(6, gmp.recv(ch)), gmp.wait(wg), gmp.stack("8KiB"),
             gmp.cpu(7, preemptible=False), gmp.gomaxprocs(3), gmp.gomaxprocs(0),
             gmp.go(ranger), gmp.send(jobs), gmp.close(jobs),
-            gmp.lock(mu), gmp.unlock(mu))
+            gmp.lock(mu), gmp.unlock(mu), gmp.go(flow))
     return wl
 
 

@@ -636,6 +636,7 @@ def repeat(n, *ops):
     repeat(3, cpu(1µs), repeat(2, gosched()))
     >>> r.size, r.depth            # LOOP, CPU, LOOP, GOSCHED, ENDLOOP, ENDLOOP
     (6, 2)
+    >>> from gmpcore.durations import uniform
     >>> repeat(uniform(1, 10), cpu("1us"))
     repeat(uniform(1ns, 10ns), cpu(1µs))
     """

@@ -51,7 +51,7 @@ def leaf_op(draw, depth=0):
     kinds = ["cpu", "cpu", "cpu", "sleep", "netwait", "syscall", "gosched", "stack",
              "gomaxprocs", "lock"]
     if depth < 2:
-        kinds.append("repeat")
+        kinds += ["repeat", "choice"]
     kind = draw(st.sampled_from(kinds))
     if kind == "cpu":
         if draw(st.integers(0, 19)) == 0:        # now and then a burst sysmon must preempt
@@ -76,7 +76,16 @@ def leaf_op(draw, depth=0):
         return [gmp.gomaxprocs(draw(st.sampled_from([0, 1, 1, 2, 2, 3, 4, 6])))]
     if kind == "lock":                           # LockOSThread, or an unlock (maybe a no-op)
         return [draw(st.sampled_from([gmp.lock_os_thread, gmp.unlock_os_thread]))()]
+    if kind == "choice":                         # seeded branches, a weight may be 0
+        n = draw(st.integers(1, 3))
+        weights = draw(st.lists(st.sampled_from([0, 0.1, 0.5, 1, 3]), min_size=n, max_size=n))
+        if not any(weights):
+            weights[0] = 1
+        return [gmp.choice(*[(w, draw(leaf_ops(2, depth=depth + 1))) for w in weights])]
     body = draw(leaf_ops(3, depth=depth + 1))
+    if draw(st.booleans()):                      # a count drawn when the loop starts
+        lo = draw(st.integers(0, 3))
+        return [gmp.repeat(gmp.uniform(lo, draw(st.integers(lo, 4))), *body)]
     return [gmp.repeat(draw(st.integers(0, 3)), *body)]
 
 
@@ -197,7 +206,8 @@ def workloads(draw, max_goroutines=200, min_groups=0, max_groups=4):
             waited([gmp.wait(wg)])
         else:
             n = draw(st.integers(1, min(budget, 10)))
-            tail = [gmp.exit()] if draw(st.booleans()) else []
+            # exit, or runtime.Goexit with ops after it that never run
+            tail = draw(st.sampled_from([[], [gmp.exit()], [gmp.goexit(), gmp.cpu(MS)]]))
             prog = program(wl, *draw(leaf_ops()), *tail)
             fire.append(prog)
             ops.append(gmp.go(prog, count=n))
@@ -230,6 +240,8 @@ def wild_workloads(draw, max_goroutines=60):
             st.builds(gmp.syscall, st.integers(0, 2 * MS), st.booleans()),
             st.builds(gmp.lock, st.sampled_from(mus)),           # may deadlock
             st.builds(gmp.unlock, st.sampled_from(mus)),         # may be fatal
+            st.builds(gmp.goexit),                   # in main: dies once the others finish
+            st.builds(gmp.panic, st.sampled_from(["boom", "index out of range"])),
         )
 
     progs = [program(wl, *draw(st.lists(op(), max_size=5))) for _ in range(draw(st.integers(1, 3)))]
@@ -428,7 +440,7 @@ def random_workload(rng):
 
     def leaf(depth):
         kinds = ["cpu"] * 4 + ["sleep", "netwait", "syscall", "gosched", "stack", "lock"]
-        kind = rng.choice(kinds + (["repeat"] if depth < 2 else []))
+        kind = rng.choice(kinds + (["repeat", "repeat", "choice"] if depth < 2 else []))
         if kind == "cpu":
             d = rng.randint(5 * MS, 30 * MS) if rng.random() < .03 else dur(50 * US)
             return [gmp.cpu(d, preemptible=rng.random() < .7)]
@@ -445,6 +457,12 @@ def random_workload(rng):
             return [gmp.stack(rng.randint(1, 200_000))]
         if kind == "lock":
             return [gmp.lock_os_thread() if rng.random() < .6 else gmp.unlock_os_thread()]
+        if kind == "choice":
+            return [gmp.choice(*[(rng.choice([0, .2, 1, 2.5]) if i else 1, leaves(2, depth + 1))
+                                 for i in range(rng.randint(1, 3))])]
+        if rng.random() < .5:                        # a count drawn when the loop starts
+            lo = rng.randint(0, 4)
+            return [gmp.repeat(gmp.uniform(lo, rng.randint(lo, 6)), *leaves(3, depth + 1))]
         return [gmp.repeat(rng.randint(0, 6), *leaves(3, depth + 1))]
 
     def leaves(n, depth=0):
@@ -456,7 +474,9 @@ def random_workload(rng):
         kind = rng.choice(["workers", "pair", "nested", "fire", "pool", "mutex"])
         if kind == "workers":
             wg, n = wl.waitgroup(), rng.randint(1, 400)
-            worker = program(wl, *leaves(4), gmp.done(wg))
+            # now and then runtime.Goexit after done: what follows never runs
+            end = [gmp.goexit(), *leaves(2)] if rng.random() < .3 else []
+            worker = program(wl, *leaves(4), gmp.done(wg), *end)
             ops += [gmp.add(wg, n), gmp.go(worker, count=n)]
             (ops if rng.random() < .5 else tail).append(gmp.wait(wg))
         elif kind == "pair":

@@ -331,6 +331,10 @@ def estimate_goroutines(compiled):
     cdef double mults[MAX_LOOP_DEPTH + 1]
     entry = [int(x) for x in np.asarray(compiled.entry)]
     nprog = len(entry)
+    # Each distribution's mean, for a repeat whose count is drawn (sample()'s kinds).
+    draw_means = [p1 if kind in (0, 2) else (p1 + p2) / 2 if kind == 1
+                  else p1 * exp(min(p2 * p2 / 2, 700.0))
+                  for kind, p1, p2 in np.asarray(compiled.dists).tolist()]
     order = sorted(range(nprog), key=entry.__getitem__)
     direct = {}
     for k in range(nprog):
@@ -348,7 +352,12 @@ def estimate_goroutines(compiled):
             a = code[pc, 1]
             b = code[pc, 2]
             c = code[pc, 3]
-            if op == OP_LOOP and a > 0 and c > pc and top < MAX_LOOP_DEPTH:
+            if op == OP_LOOPDRAW and c > pc and top < MAX_LOOP_DEPTH:
+                mult *= draw_means[a]             # a drawn count: its mean
+                ends[top] = c
+                mults[top] = mult
+                top += 1
+            elif op == OP_LOOP and a > 0 and c > pc and top < MAX_LOOP_DEPTH:
                 mult *= <double>a
                 ends[top] = c
                 mults[top] = mult

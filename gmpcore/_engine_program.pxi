@@ -256,7 +256,7 @@ cdef int newproc(Engine* e, int32_t p, gid_t parent, int64_t program) noexcept n
     return wakep(e)
 
 
-cdef int goexit(Engine* e, int32_t m, gid_t g) noexcept nogil:
+cdef inline int goexit(Engine* e, int32_t m, gid_t g) noexcept nogil:
     """goexit0 (§5.2)."""
     cdef GRec* rec = &e.g.a[g]
     dropg(e, m, g, STOP_EXIT)

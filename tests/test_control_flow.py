@@ -220,3 +220,11 @@ def test_poisson_arrivals_start_one_handler_each_at_the_given_rate(engine):
     assert 0.93 * mean < gaps.mean() < 1.12 * mean
     # memoryless: about 1 - 1/e of the gaps are shorter than the mean
     assert 0.55 < (gaps < mean).mean() < 0.70
+
+
+def test_goroutine_estimate_takes_a_drawn_count_at_its_mean():
+    from gmpcore import _engine
+    wl = gmp.Workload()
+    w = wl.program(gmp.cpu(1))
+    wl.main(gmp.repeat(gmp.uniform(2, 4), gmp.go(w, count=5)))
+    assert _engine.estimate_goroutines(wl.compile()) == 1 + 3 * 5     # main + mean 3 x 5

@@ -1371,9 +1371,11 @@ class CompiledWorkload:
       and ``0 <= count <= 10**9`` for GO, a channel for SEND/RECV, a
       WaitGroup for WG_ADD/WG_WAIT (any int64 delta), ``1 <= bytes <= 2**40``
       for STACK, ``0 <= count <= 2**62`` for LOOP, ``n <= 4096`` for
-      GOMAXPROCS; unused operands are 0; ``max_gomaxprocs`` is the largest
+      GOMAXPROCS, a ``dists`` row for LOOPDRAW, ``0 <= a <= 2**53`` and a
+      forward jump within its program for CHOICE, a ``panic_messages``
+      index for PANIC; unused operands are 0; ``max_gomaxprocs`` is the largest
       GOMAXPROCS operand (0 if none is positive);
-    * every ``LOOP`` has its ``ENDLOOP`` later in the same program, properly
+    * every ``LOOP`` (or ``LOOPDRAW``) has its ``ENDLOOP`` later in the same program, properly
       nested, with a non-empty body: both carry the nesting depth in b,
       ``ENDLOOP``'s a is the pc after its ``LOOP``, ``LOOP``'s c the pc after
       its ``ENDLOOP``; ``loop_depth[p]`` is the deepest nesting of program

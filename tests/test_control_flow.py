@@ -228,3 +228,15 @@ def test_goroutine_estimate_takes_a_drawn_count_at_its_mean():
     w = wl.program(gmp.cpu(1))
     wl.main(gmp.repeat(gmp.uniform(2, 4), gmp.go(w, count=5)))
     assert _engine.estimate_goroutines(wl.compile()) == 1 + 3 * 5     # main + mean 3 x 5
+
+
+def test_panic_messages_must_be_strs():
+    wl = gmp.Workload()
+    wl.main(gmp.panic("a"))
+    c = wl.compile()
+    with pytest.raises(TypeError, match=r"panic_messages\[0\] must be a str, got int 3"):
+        gmp.CompiledWorkload(c.code, c.dists, c.entry, c.chan_cap, c.n_waitgroups,
+                             c.loop_depth, c.program_names, panic_messages=(3,))
+    with pytest.raises(TypeError, match=r"panic_messages must be a sequence of str"):
+        gmp.CompiledWorkload(c.code, c.dists, c.entry, c.chan_cap, c.n_waitgroups,
+                             c.loop_depth, c.program_names, panic_messages="a")

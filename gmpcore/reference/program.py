@@ -23,24 +23,24 @@ from gmpcore.latency import bucket_index
 from gmpcore.model import ZERO_TIME_BUDGET
 from gmpcore.reference.common import (
     CHOICE_ONE,
-    OP_CHOICE,
-    OP_GOEXIT,
-    OP_LOOPDRAW,
-    OP_PANIC,
     E_IO,
     LOCKEDG_EXIT,
+    OP_CHOICE,
     OP_CLOSE,
     OP_CPU,
     OP_ENDLOOP,
     OP_ENDRANGE,
     OP_EXIT,
     OP_GO,
+    OP_GOEXIT,
     OP_GOMAXPROCS,
     OP_GOSCHED,
     OP_LOCK,
     OP_LOCKOSTHREAD,
     OP_LOOP,
+    OP_LOOPDRAW,
     OP_NETWAIT,
+    OP_PANIC,
     OP_RANGE,
     OP_RECV,
     OP_SEND,
@@ -215,9 +215,7 @@ class Goroutines:
             if op == OP_CHOICE:
                 # A zero-time test: a == 0 jumps and a == 2**53 falls through without
                 # a draw; otherwise random() = k / 2**53 exactly, so k < a is exact.
-                if a == 0:
-                    g.pc = c
-                elif a < CHOICE_ONE and int(self.rng.random() * CHOICE_ONE) >= a:
+                if a == 0 or (a < CHOICE_ONE and int(self.rng.random() * CHOICE_ONE) >= a):
                     g.pc = c
                 continue
             if op == OP_LOOPDRAW:

@@ -391,6 +391,7 @@ cdef class _Run:
     cdef object on_schedtrace
     cdef tuple program_names             # for the deadlock dump
     cdef bint scheddetail
+    cdef bint has_spans                  # the workload has spans: res.spans is an array
     cdef list py_lines                   # schedtrace text made under the GIL
     cdef public object snapshot          # the view at snapshot_at
     cdef public object progress
@@ -415,6 +416,7 @@ cdef class _Run:
         free(e.heap.b.a)
         free(e.pool.slots)
         free(e.trace)
+        free(e.spans)
         free(e.mon)
         free(e.g.a)
         free(e.g.since)
@@ -443,7 +445,8 @@ cdef class _Run:
                                f"this run object is {('new', 'set up', 'finished')[self.stage]}")
 
     def observe_options(self, scheddetail, on_schedtrace, int64_t monitor, int64_t max_samples,
-                        int64_t snapshot_at, trace_window, trace_goroutines, max_trace_events):
+                        int64_t snapshot_at, trace_window, trace_goroutines, max_trace_events,
+                        int64_t max_spans=10**7):
         """The options that watch a run without changing it (simulate checks them)."""
         cdef Engine* e = &self.e
         self.need(1, "observe_options")
@@ -456,6 +459,7 @@ cdef class _Run:
         e.snap_at = snapshot_at
         e.tw_start, e.tw_end = trace_window if trace_window is not None else (0, TIME_LIMIT)
         e.max_log = -1 if max_trace_events is None else max_trace_events
+        e.max_spans = max_spans
         if trace_goroutines is not None:
             goids = np.asarray(trace_goroutines, dtype=np.int64)
             self.goid_filter_arr = np.unique(goids) if goids.size else np.zeros(1, np.int64)
@@ -576,6 +580,7 @@ cdef class _Run:
         self.dists = np.ascontiguousarray(compiled.dists, dtype=np.float64).reshape(-1)
         self.entry = np.ascontiguousarray(compiled.entry, dtype=np.int64)
         self.depth = np.ascontiguousarray(compiled.loop_depth, dtype=np.int64)
+        self.has_spans = bool(compiled.span_names)
         e.upd_program = self.entry.shape[0]
         e.upd_on = updater
         e.upd_last = -1
@@ -887,12 +892,7 @@ cdef class _Run:
             for i, name in enumerate(MONITOR_FIELDS):
                 monitor[name[0]] = flat[:, i]
             monitor["local_queues"] = flat[:, MON_COLS:]
-        return {
-            # until main exits; with until="all", until the last G exits
-            "makespan_ns": e.makespan if e.main_done and not e.until_all else e.now,
-            "now": e.now,
-            "events": events,
-            "counters": dict(threads=e.n_threads - e.nmfreed, threads_exited=e.nmfreed, steals=e.n_steals, spills=e.n_spills,
+        counters = dict(threads=e.n_threads - e.nmfreed, threads_exited=e.nmfreed, steals=e.n_steals, spills=e.n_spills,
                              handoffs=e.n_handoffs, preemptions=e.n_preemptions,
                              syscalls=e.n_syscalls, spinning=e.n_spinning,
                              netpolls=e.n_netpolls, timers=e.n_timers, events=e.n_events,
@@ -904,7 +904,19 @@ cdef class _Run:
                              cpu_busy_ns=e.cl.n_busy, background_cpu_ns=e.cl.n_background,
                              nr_periods=e.cl.nr_periods, nr_throttled=e.cl.nr_throttled,
                              throttled_ns=e.cl.throttled_ns,
-                             throttled_wall_ns=e.cl.throttled_wall_ns),
+                             throttled_wall_ns=e.cl.throttled_wall_ns)
+        spans = None
+        if self.has_spans:                       # rows (name, goid, start, end), copied out
+            counters["spans_dropped"] = e.n_spans_dropped
+            spans = (np.array(<int64_t[:e.spans_n * 4]>e.spans).reshape(-1, 4) if e.spans_n
+                     else np.zeros((0, 4), dtype=np.int64))
+        return {
+            "spans": spans,
+            # until main exits; with until="all", until the last G exits
+            "makespan_ns": e.makespan if e.main_done and not e.until_all else e.now,
+            "now": e.now,
+            "events": events,
+            "counters": counters,
             "monitor": monitor,
             "snapshot": self.snapshot,
             "goroutines": gs,
@@ -975,7 +987,7 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
         progress_every=1_000_000, scheddetail=False, on_schedtrace=None, monitor=0,
         max_samples=1_000_000, snapshot_at=-1, trace_window=None, trace_goroutines=None,
         max_trace_events=None, record_goroutines=True, cancel=None, cpus=None, background=0,
-        os_sched=None, cpu_quota=None, updater=False, containermaxprocs=True):
+        os_sched=None, cpu_quota=None, updater=False, containermaxprocs=True, max_spans=10**7):
     """Run one simulation; returns the dict ``RefEngine.run()`` returns.
 
     ``goroutines`` and ``procs`` are NumPy structured arrays in
@@ -994,7 +1006,7 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
             until, schedtrace, record_events, max_events, check, progress, progress_every,
             record_goroutines, cpus, background, os_sched, cpu_quota, updater, containermaxprocs)
     r.observe_options(scheddetail, on_schedtrace, monitor, max_samples, snapshot_at,
-                      trace_window, trace_goroutines, max_trace_events)
+                      trace_window, trace_goroutines, max_trace_events, max_spans)
     r.cancel = cancel
     try:
         r.go()

@@ -213,8 +213,38 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
             return Lock(e, m, g, &e.mus[a])
         if op == OP_UNLOCK:
             return Unlock(e, m, g, &e.mus[a])
+        if op == OP_SPAN_BEGIN:
+            # The start time sits in the G's loop slot b (a span takes a level).
+            slot = loop_slot(e, g, b)
+            if slot == NULL:
+                return fail(e, ERR_INDEX, "list assignment index out of range")
+            slot[0] = e.now
+            continue
+        if op == OP_SPAN_END:
+            slot = loop_slot(e, g, b)
+            if slot == NULL:
+                return fail(e, ERR_INDEX, "list index out of range")
+            if span_row(e, a, rec.goid, slot[0]) < 0:
+                return -1
+            continue
         e.err_arg = op
         return fail(e, ERR_OPCODE, NULL)
+
+
+cdef int span_row(Engine* e, int64_t name, int32_t goid, int64_t start) noexcept nogil:
+    # reference span_row(): one row, or counted as dropped past max_spans.
+    cdef int64_t* row
+    if e.spans_n >= e.max_spans:
+        e.n_spans_dropped += 1
+        return 0
+    row = append_row(&e.spans, &e.spans_n, &e.spans_cap, 4)
+    if row == NULL:
+        return nomem(e)
+    row[0] = name
+    row[1] = goid
+    row[2] = start
+    row[3] = e.now
+    return 0
 
 
 cdef int newproc(Engine* e, int32_t p, gid_t parent, int64_t program) noexcept nogil:

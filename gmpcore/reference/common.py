@@ -5,6 +5,7 @@
  OP_RECV, OP_WG_ADD, OP_WG_WAIT, OP_LOOP, OP_ENDLOOP, OP_STACK, OP_GOMAXPROCS,
  OP_LOCKOSTHREAD, OP_UNLOCKOSTHREAD, OP_CLOSE, OP_RANGE, OP_ENDRANGE) = range(20)
 OP_LOCK, OP_UNLOCK = 20, 21  # sync.Mutex (reference/mutex.py)
+OP_SPAN_BEGIN, OP_SPAN_END = 26, 27  # gmp.span: start time to loop slot b; a row at the end
 OP_UPDATE_PROCS = 62        # internal, never in a user workload: the GOMAXPROCS updater's step
 OP_UPDATE_DONE = 63         # internal: the updater is idle again (then EXIT)
 

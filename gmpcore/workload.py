@@ -1108,6 +1108,10 @@ def _check_ranges(op, a, c, entry, ends):
              f"{prog} (it ends at code[{ends[prog]}])")
 
 
+def _unclosed(o):
+    return "LOOP has no ENDLOOP" if o == Opcode.LOOP else "SPAN_BEGIN has no SPAN_END"
+
+
 def _check_compiled(cw):
     """Every invariant both engines rely on (docs/simulator-design.md §1), or a ValueError.
 
@@ -1212,19 +1216,22 @@ def _check_compiled(cw):
                                     b[loops].tolist(), progs.tolist()):
             if p != prog:
                 if open_:
-                    _bad(f"code[{open_[-1]}] {Opcode(op[open_[-1]]).name} is not closed in "
-                         f"program {prog} (it ends at code[{ends[prog]}])")
+                    _bad(f"code[{open_[-1]}] {_unclosed(op[open_[-1]])} in program {prog} "
+                         f"(it ends at code[{ends[prog]}])")
                 prog = p
             if o in (Opcode.LOOP, Opcode.SPAN_BEGIN):
                 if pb != len(open_):
                     _bad(f"code[{pc}] {Opcode(o).name}: operand b (depth) must be {len(open_)}, "
-                         f"the number of loops and spans open around it, got {pb}")
+                         f"the number of loops open around it (spans count too), got {pb}")
                 open_.append(pc)
                 continue
             head = Opcode.LOOP if o == Opcode.ENDLOOP else Opcode.SPAN_BEGIN
-            if not open_ or op[open_[-1]] != head:
-                _bad(f"code[{pc}] {Opcode(o).name} has no {head.name} open just before it in "
+            if not open_:
+                _bad(f"code[{pc}] {Opcode(o).name} has no {head.name} open before it in "
                      f"program {p}")
+            if op[open_[-1]] != head:
+                _bad(f"code[{pc}] {Opcode(o).name} does not close the "
+                     f"{Opcode(op[open_[-1]]).name} at code[{open_[-1]}] in program {p}")
             loop = open_.pop()
             if o == Opcode.SPAN_END:
                 if pb != len(open_):
@@ -1249,11 +1256,12 @@ def _check_compiled(cw):
                      f"its ENDLOOP at code[{pc}], got {c[loop]}")
             used[p] = max(used[p], pb + 1)
         if open_:
-            _bad(f"code[{open_[-1]}] {Opcode(op[open_[-1]]).name} is not closed in program "
-                 f"{prog} (it ends at code[{ends[prog]}])")
+            _bad(f"code[{open_[-1]}] {_unclosed(op[open_[-1]])} in program {prog} (it ends at "
+                 f"code[{ends[prog]}])")
     _check_ranges(op, a, c, entry, ends)
     if (i := _first(depth != used)) is not None:
-        _bad(f"loop_depth[{i}] must be {used[i]}, the deepest LOOP/SPAN nesting in program {i}, "
+        _bad(f"loop_depth[{i}] must be {used[i]}, the deepest LOOP nesting in program {i} "
+             f"(spans count as levels too), "
              f"got {depth[i]}")
     # ---- the P arrays an engine allocates: the largest GOMAXPROCS operand
     ops = a[op == Opcode.GOMAXPROCS]

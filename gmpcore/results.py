@@ -219,7 +219,7 @@ class Result:
         mean busy fraction) and the scheduling latency's ``latency_mean_ns``
         and ``latency_p50_ns`` ... ``latency_p999_ns``; with spans,
         ``span_<name>_p50_ns`` and ``span_<name>_p99_ns`` for each span name
-        with at least one row (:func:`gmpcore.spans.quantiles`).
+        (:func:`gmpcore.spans.quantiles`; NaN for a span that ended no row).
         """
         out = {"makespan_ns": int(self.makespan_ns), "gomaxprocs": self.gomaxprocs}
         out.update({k: int(v) for k, v in self.counters.items()})
@@ -232,9 +232,11 @@ class Result:
                 out[f"latency_p{str(q * 100).rstrip('0').rstrip('.').replace('.', '')}_ns"] = v
         if self.spans is not None:
             from gmpcore.spans import quantiles
-            for name, qs in quantiles(self, (0.5, 0.99)).items():
-                out[f"span_{name}_p50_ns"] = qs[0.5]
-                out[f"span_{name}_p99_ns"] = qs[0.99]
+            qs = quantiles(self, (0.5, 0.99))
+            for name in self.span_names:      # NaN for a span with no row, so sweeps can name it
+                got = qs.get(name, {})
+                out[f"span_{name}_p50_ns"] = got.get(0.5, float("nan"))
+                out[f"span_{name}_p99_ns"] = got.get(0.99, float("nan"))
         return out
 
     def __repr__(self):

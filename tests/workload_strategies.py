@@ -51,7 +51,7 @@ def leaf_op(draw, depth=0):
     kinds = ["cpu", "cpu", "cpu", "sleep", "netwait", "syscall", "gosched", "stack",
              "gomaxprocs", "lock"]
     if depth < 2:
-        kinds.append("repeat")
+        kinds += ["repeat", "span"]
     kind = draw(st.sampled_from(kinds))
     if kind == "cpu":
         if draw(st.integers(0, 19)) == 0:        # now and then a burst sysmon must preempt
@@ -77,6 +77,8 @@ def leaf_op(draw, depth=0):
     if kind == "lock":                           # LockOSThread, or an unlock (maybe a no-op)
         return [draw(st.sampled_from([gmp.lock_os_thread, gmp.unlock_os_thread]))()]
     body = draw(leaf_ops(3, depth=depth + 1))
+    if kind == "span":                           # two names, so rows of both interleave
+        return [gmp.span(draw(st.sampled_from(["a", "b"])), *body)]
     return [gmp.repeat(draw(st.integers(0, 3)), *body)]
 
 

@@ -313,3 +313,17 @@ def test_random_workloads_with_spans_agree(wl, opts):
         assert a == b
     else:
         assert out[0] == out[1]
+
+
+def test_cli_summary_has_a_spans_row():
+    from gmpcore.cli import summary
+    wl = gmp.Workload()
+    wl.main(gmp.repeat(3, gmp.span("it", gmp.cpu("2us"))), gmp.span("never", gmp.exit()))
+    lines = summary(run(wl, "compiled", max_spans=2))
+    rows = [line for line in lines if "it:" in line or "never" in line or "max_spans" in line]
+    assert rows == ["  spans            it: p50 2µs  p99 2µs  (2 ended)",
+                    "                   never: none ended",
+                    "                   1 more not kept (max_spans)"]
+    wl = gmp.Workload()
+    wl.main(gmp.cpu(1))
+    assert not any("spans" in line for line in summary(run(wl, "compiled")))

@@ -52,6 +52,7 @@ from gmpcore.errors import (
 
 from gmpcore.latency import LatencyHistogram, scheduling_latency
 from gmpcore.results import Result, load
+from gmpcore import spans  # noqa: E402  (gmp.spans.quantiles)
 from gmpcore.simulate import simulate
 from gmpcore.sweep import sweep
 from gmpcore.workload import (

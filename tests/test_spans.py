@@ -327,3 +327,17 @@ def test_cli_summary_has_a_spans_row():
     wl = gmp.Workload()
     wl.main(gmp.cpu(1))
     assert not any("spans" in line for line in summary(run(wl, "compiled")))
+
+
+def test_sweep_can_name_span_metrics():
+    # Each job is cpu(10us) alone on its P with zero costs: p50 = p99 = 10 us
+    # whatever GOMAXPROCS.
+    pytest.importorskip("xarray")
+    wl = gmp.Workload()
+    wg = wl.waitgroup()
+    worker = wl.program(gmp.span("job", gmp.cpu("10us")), gmp.done(wg))
+    wl.main(gmp.add(wg, 4), gmp.go(worker, count=4), gmp.wait(wg))
+    ds = gmp.sweep(wl, {"gomaxprocs": [1, 2]}, metrics=["span_job_p50_ns", "span_job_p99_ns"],
+                   costs=ZERO, cpus=None)
+    assert ds["span_job_p50_ns"].values.ravel().tolist() == [10 * US, 10 * US]
+    assert ds["span_job_p99_ns"].values.ravel().tolist() == [10 * US, 10 * US]

@@ -312,6 +312,15 @@ cdef struct EventHeap:
     bint root_taken
 
 
+cdef struct SpanRow:
+    # One res.spans row, laid out as results.SPAN_DTYPE, so the result
+    # takes the buffer over without a copy.
+    int32_t name
+    int32_t goid
+    int64_t start
+    int64_t end
+
+
 cdef struct GRec:
     # One goroutine: engine state and its result row in one 64-byte cache
     # line.  The run's result is this very table, viewed through
@@ -686,7 +695,7 @@ cdef struct Engine:
     int64_t* log                 # event log rows (LOG_COLS int64 each), NumPy-owned
     int64_t log_n
     int64_t log_cap
-    int64_t* spans               # span rows (name, goid, start, end), malloc'd; NULL if none ended
+    SpanRow* spans               # span rows, malloc'd, grown by doubling; NULL if none ended
     int64_t spans_n
     int64_t spans_cap
     int64_t max_spans            # span rows kept at most

@@ -12,6 +12,7 @@ from gmpcore.workload import CompiledWorkload
 
 #: Bytes per G of the G table (plus 4 when some program uses ``repeat``).
 G_BYTES: int
+SPAN_BYTES: int
 #: Codes shared with gmpcore.events (a test checks they agree).
 CODES: dict[str, int]
 #: Offsets of the engine's G record fields, by results.G_DTYPE name.
@@ -75,7 +76,7 @@ class RawResult(TypedDict):
     sched_latency_sum: int
     heap_slots: int                        # event-heap memory, for tests
     threads: np.ndarray                    # results.THREAD_DTYPE, one row per M
-    spans: npt.NDArray[np.int64] | None     # shape (n, 4): name, goid, start, end; None without spans
+    spans: np.ndarray | None               # results.SPAN_DTYPE; None without spans
 
 def run(
     compiled: CompiledWorkload,

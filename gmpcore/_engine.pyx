@@ -63,7 +63,9 @@ from gmpcore._steal_order cimport random_order_free, random_order_reset
 from gmpcore.events import CAUSES as _CAUSES, UPDATER_PROGRAM
 from gmpcore.errors import (Deadlock, GoFatalError, GoThrow, StackOverflow, SyncFatal, ThreadExhaustion,
                            WorkloadPanic, goroutine_dump)
-from gmpcore.results import G_DTYPE, MONITOR_FIELDS, P_DTYPE, THREAD_DTYPE, monitor_dtype
+from gmpcore.results import (
+    G_DTYPE, MONITOR_FIELDS, P_DTYPE, SPAN_DTYPE, THREAD_DTYPE, monitor_dtype,
+)
 from gmpcore.state import schedtrace_line
 from gmpcore.workload import CompiledWorkload
 
@@ -213,6 +215,8 @@ include "_engine_loop.pxi"
 #: Bytes per G of the G table (GRec, the rows of results.G_DTYPE), plus 4
 #: for loop counters when some program uses ``repeat``.
 G_BYTES = sizeof(GRec)
+#: Bytes per span row (SpanRow, the rows of results.SPAN_DTYPE).
+SPAN_BYTES = sizeof(SpanRow)
 
 #: The model's constants (_model.pxd), for gmpcore.model.
 MODEL = dict(
@@ -906,10 +910,9 @@ cdef class _Run:
                              throttled_ns=e.cl.throttled_ns,
                              throttled_wall_ns=e.cl.throttled_wall_ns)
         spans = None
-        if self.has_spans:                       # rows (name, goid, start, end), copied out
+        if self.has_spans:
             counters["spans_dropped"] = e.n_spans_dropped
-            spans = (np.array(<int64_t[:e.spans_n * 4]>e.spans).reshape(-1, 4) if e.spans_n
-                     else np.zeros((0, 4), dtype=np.int64))
+            spans = self.span_rows()
         return {
             "spans": spans,
             # until main exits; with until="all", until the last G exits
@@ -929,6 +932,25 @@ cdef class _Run:
             "heap_slots": e.heap.b.cap,          # event-heap memory, for tests
             "threads": self.thread_rows(),
         }
+
+    cdef object span_rows(self):
+        """The span rows as a SPAN_DTYPE array that takes the buffer over
+        (no copy: a run may keep 10**7 rows)."""
+        cdef Engine* e = &self.e
+        cdef cvarray buf
+        cdef SpanRow* shrunk
+        if e.spans_n == 0:
+            return np.zeros(0, dtype=SPAN_DTYPE)
+        shrunk = <SpanRow*>realloc(e.spans, <size_t>e.spans_n * sizeof(SpanRow))
+        if shrunk != NULL:                        # give back the rows never used
+            e.spans = shrunk
+        buf = <char[:e.spans_n * sizeof(SpanRow)]> <char*> e.spans
+        buf.callback_free_data = free
+        e.spans = NULL
+        e.spans_cap = 0
+        out = np.frombuffer(buf, dtype=SPAN_DTYPE, count=e.spans_n)
+        e.spans_n = 0
+        return out
 
     def thread_rows(self):
         """One row per M, in results.THREAD_DTYPE (RefEngine's "threads")."""

@@ -233,17 +233,24 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
 
 cdef int span_row(Engine* e, int64_t name, int32_t goid, int64_t start) noexcept nogil:
     # reference span_row(): one row, or counted as dropped past max_spans.
-    cdef int64_t* row
+    cdef SpanRow* nb
+    cdef int64_t ncap
     if e.spans_n >= e.max_spans:
         e.n_spans_dropped += 1
         return 0
-    row = append_row(&e.spans, &e.spans_n, &e.spans_cap, 4)
-    if row == NULL:
-        return nomem(e)
-    row[0] = name
-    row[1] = goid
-    row[2] = start
-    row[3] = e.now
+    if e.spans_n == e.spans_cap:
+        ncap = e.spans_cap * 2 if e.spans_cap else 64
+        nb = <SpanRow*>realloc(e.spans, <size_t>ncap * sizeof(SpanRow))
+        if nb == NULL:
+            return nomem(e)
+        e.spans = nb
+        e.spans_cap = ncap
+    nb = &e.spans[e.spans_n]
+    nb.name = <int32_t>name
+    nb.goid = goid
+    nb.start = start
+    nb.end = e.now
+    e.spans_n += 1
     return 0
 
 

@@ -253,6 +253,7 @@ def pool():
 
 
 def test_to_pandas_spans():
+    pytest.importorskip("pandas")
     res = gmp.simulate(pool(), gomaxprocs=2, seed=3)
     df = res.to_pandas("spans")
     assert list(df.columns) == ["name", "name_index", "goid", "start_ns", "end_ns",
@@ -267,6 +268,8 @@ def test_to_pandas_spans():
 
 @pytest.mark.parametrize("suffix", [".npz", ".parquet"])
 def test_save_load_round_trip(tmp_path, suffix):
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow")
     res = gmp.simulate(pool(), gomaxprocs=2, seed=3)
     path = os.path.join(tmp_path, "run" + suffix)
     res.save(path)

@@ -26,6 +26,7 @@ COSTS_BYTES: int
 G_DTYPE: np.dtype
 P_DTYPE: np.dtype
 THREAD_DTYPE: np.dtype
+SPAN_DTYPE: np.dtype
 UPDATER_PROGRAM: str
 MONITOR_FIELDS: list[tuple[str, type]]
 

@@ -52,6 +52,7 @@ from gmpcore.errors import (
 
 from gmpcore.latency import LatencyHistogram, scheduling_latency
 from gmpcore.results import Result, load
+from gmpcore import spans  # noqa: E402  (gmp.spans.quantiles)
 from gmpcore.simulate import simulate
 from gmpcore.sweep import sweep
 from gmpcore.workload import (
@@ -84,6 +85,7 @@ from gmpcore.workload import (
     repeat,
     send,
     sleep,
+    span,
     stack,
     syscall,
     unlock,
@@ -127,6 +129,7 @@ __all__ = [
     "panic",
     "parse_duration",
     "recv",
+    "span",
     "LatencyHistogram",
     "Result",
     "load",

@@ -15,7 +15,8 @@
 #     `MRec` / `PRec`; P run queues are the queue core's `RunQueues`
 #     (_runq.pxd), the same inline algorithms `Sched` uses;
 #   * heaps, channel and WaitGroup FIFOs, the netpoll ready list, the loop
-#     counter pool, the event log and schedtrace snapshots are malloc'd and
+#     counter pool (loop counters and span start times), the event log, span
+#     rows and schedtrace snapshots are malloc'd and
 #     freed by the run object's __dealloc__, whatever way the run ends.
 #
 # Invariants (checked after every event with check=True, as
@@ -79,7 +80,9 @@ cdef enum Opcode:
     OP_LOOPDRAW = 23    # OP_LOOP with its count drawn from dists[a]
     OP_GOEXIT = 24      # runtime.Goexit
     OP_PANIC = 25       # panic(panic_messages[a])
-    N_OPCODES = 26
+    OP_SPAN_BEGIN = 26  # a span starts: its start time to loop slot b (a = span name)
+    OP_SPAN_END = 27    # a span ends: a row (a, goid, slot b, now) to Engine.spans
+    N_OPCODES = 28
     OP_UPDATE_PROCS = 62  # internal, never in a user workload: the GOMAXPROCS updater's step
     OP_UPDATE_DONE = 63   # internal: the updater is idle again (then EXIT)
 
@@ -310,6 +313,15 @@ cdef struct EventHeap:
     Event front
     bint has_front
     bint root_taken
+
+
+cdef struct SpanRow:
+    # One res.spans row, laid out as results.SPAN_DTYPE, so the result
+    # takes the buffer over without a copy.
+    int32_t name
+    int32_t goid
+    int64_t start
+    int64_t end
 
 
 cdef struct GRec:
@@ -687,6 +699,11 @@ cdef struct Engine:
     int64_t* log                 # event log rows (LOG_COLS int64 each), NumPy-owned
     int64_t log_n
     int64_t log_cap
+    SpanRow* spans               # span rows, malloc'd, grown by doubling; NULL if none ended
+    int64_t spans_n
+    int64_t spans_cap
+    int64_t max_spans            # span rows kept at most
+    int64_t n_spans_dropped      # rows not kept because of max_spans
     int64_t* trace               # schedtrace snapshots, 7 + 2*nprocs int64 each, malloc'd
     int64_t trace_n
     int64_t trace_cap

@@ -1,6 +1,6 @@
 """Type stubs for the compiled simulation engine (gmpcore/_engine.pyx)."""
 
-from typing import Any, Callable, Literal, Protocol, TypedDict
+from typing import Any, Callable, Literal, NotRequired, Protocol, TypedDict
 
 from typing_extensions import disjoint_base
 
@@ -12,6 +12,7 @@ from gmpcore.workload import CompiledWorkload
 
 #: Bytes per G of the G table (plus 4 when some program uses ``repeat``).
 G_BYTES: int
+SPAN_BYTES: int
 #: Codes shared with gmpcore.events (a test checks they agree).
 CODES: dict[str, int]
 #: Offsets of the engine's G record fields, by results.G_DTYPE name.
@@ -25,6 +26,7 @@ COSTS_BYTES: int
 G_DTYPE: np.dtype
 P_DTYPE: np.dtype
 THREAD_DTYPE: np.dtype
+SPAN_DTYPE: np.dtype
 UPDATER_PROGRAM: str
 MONITOR_FIELDS: list[tuple[str, type]]
 
@@ -44,6 +46,7 @@ class Counters(TypedDict):
     timers: int
     events: int
     events_dropped: int
+    spans_dropped: NotRequired[int]        # only when the workload has spans
     goroutines: int
     cpu_run_delay_ns: int
     cpu_switches: int
@@ -74,6 +77,7 @@ class RawResult(TypedDict):
     sched_latency_sum: int
     heap_slots: int                        # event-heap memory, for tests
     threads: np.ndarray                    # results.THREAD_DTYPE, one row per M
+    spans: np.ndarray | None               # results.SPAN_DTYPE; None without spans
 
 def run(
     compiled: CompiledWorkload,
@@ -107,6 +111,7 @@ def run(
     cpu_quota: list[tuple[int, int, int]] | None = None,
     updater: bool = False,
     containermaxprocs: bool = True,
+    max_spans: int = 10**7,
 ) -> RawResult: ...
 
 def estimate_goroutines(compiled: CompiledWorkload) -> int | None: ...
@@ -134,7 +139,7 @@ class _Run:
                         monitor: int, max_samples: int, snapshot_at: int,
                         trace_window: tuple[int, int] | None,
                         trace_goroutines: npt.NDArray[np.int64] | None,
-                        max_trace_events: int | None) -> None: ...
+                        max_trace_events: int | None, max_spans: int = 10**7) -> None: ...
     def view(self) -> dict[str, Any]: ...
     def trace_py(self) -> None: ...
     def go(self) -> None: ...

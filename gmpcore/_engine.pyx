@@ -63,7 +63,9 @@ from gmpcore._steal_order cimport random_order_free, random_order_reset
 from gmpcore.events import CAUSES as _CAUSES, UPDATER_PROGRAM
 from gmpcore.errors import (Deadlock, GoFatalError, GoThrow, StackOverflow, SyncFatal, ThreadExhaustion,
                            WorkloadPanic, goroutine_dump)
-from gmpcore.results import G_DTYPE, MONITOR_FIELDS, P_DTYPE, THREAD_DTYPE, monitor_dtype
+from gmpcore.results import (
+    G_DTYPE, MONITOR_FIELDS, P_DTYPE, SPAN_DTYPE, THREAD_DTYPE, monitor_dtype,
+)
 from gmpcore.state import schedtrace_line
 from gmpcore.workload import CompiledWorkload
 
@@ -213,6 +215,8 @@ include "_engine_loop.pxi"
 #: Bytes per G of the G table (GRec, the rows of results.G_DTYPE), plus 4
 #: for loop counters when some program uses ``repeat``.
 G_BYTES = sizeof(GRec)
+#: Bytes per span row (SpanRow, the rows of results.SPAN_DTYPE).
+SPAN_BYTES = sizeof(SpanRow)
 
 #: The model's constants (_model.pxd), for gmpcore.model.
 MODEL = dict(
@@ -401,6 +405,7 @@ cdef class _Run:
     cdef tuple program_names             # for the deadlock dump
     cdef tuple panic_messages            # OP_PANIC's operand indexes them
     cdef bint scheddetail
+    cdef bint has_spans                  # the workload has spans: res.spans is an array
     cdef list py_lines                   # schedtrace text made under the GIL
     cdef public object snapshot          # the view at snapshot_at
     cdef public object progress
@@ -425,6 +430,7 @@ cdef class _Run:
         free(e.heap.b.a)
         free(e.pool.slots)
         free(e.trace)
+        free(e.spans)
         free(e.mon)
         free(e.g.a)
         free(e.g.since)
@@ -453,7 +459,8 @@ cdef class _Run:
                                f"this run object is {('new', 'set up', 'finished')[self.stage]}")
 
     def observe_options(self, scheddetail, on_schedtrace, int64_t monitor, int64_t max_samples,
-                        int64_t snapshot_at, trace_window, trace_goroutines, max_trace_events):
+                        int64_t snapshot_at, trace_window, trace_goroutines, max_trace_events,
+                        int64_t max_spans=10**7):
         """The options that watch a run without changing it (simulate checks them)."""
         cdef Engine* e = &self.e
         self.need(1, "observe_options")
@@ -466,6 +473,7 @@ cdef class _Run:
         e.snap_at = snapshot_at
         e.tw_start, e.tw_end = trace_window if trace_window is not None else (0, TIME_LIMIT)
         e.max_log = -1 if max_trace_events is None else max_trace_events
+        e.max_spans = max_spans
         if trace_goroutines is not None:
             goids = np.asarray(trace_goroutines, dtype=np.int64)
             self.goid_filter_arr = np.unique(goids) if goids.size else np.zeros(1, np.int64)
@@ -587,6 +595,7 @@ cdef class _Run:
         self.dists = np.ascontiguousarray(compiled.dists, dtype=np.float64).reshape(-1)
         self.entry = np.ascontiguousarray(compiled.entry, dtype=np.int64)
         self.depth = np.ascontiguousarray(compiled.loop_depth, dtype=np.int64)
+        self.has_spans = bool(compiled.span_names)
         e.upd_program = self.entry.shape[0]
         e.upd_on = updater
         e.upd_last = -1
@@ -900,12 +909,7 @@ cdef class _Run:
             for i, name in enumerate(MONITOR_FIELDS):
                 monitor[name[0]] = flat[:, i]
             monitor["local_queues"] = flat[:, MON_COLS:]
-        return {
-            # until main exits; with until="all", until the last G exits
-            "makespan_ns": e.makespan if e.main_done and not e.until_all else e.now,
-            "now": e.now,
-            "events": events,
-            "counters": dict(threads=e.n_threads - e.nmfreed, threads_exited=e.nmfreed, steals=e.n_steals, spills=e.n_spills,
+        counters = dict(threads=e.n_threads - e.nmfreed, threads_exited=e.nmfreed, steals=e.n_steals, spills=e.n_spills,
                              handoffs=e.n_handoffs, preemptions=e.n_preemptions,
                              syscalls=e.n_syscalls, spinning=e.n_spinning,
                              netpolls=e.n_netpolls, timers=e.n_timers, events=e.n_events,
@@ -917,7 +921,18 @@ cdef class _Run:
                              cpu_busy_ns=e.cl.n_busy, background_cpu_ns=e.cl.n_background,
                              nr_periods=e.cl.nr_periods, nr_throttled=e.cl.nr_throttled,
                              throttled_ns=e.cl.throttled_ns,
-                             throttled_wall_ns=e.cl.throttled_wall_ns),
+                             throttled_wall_ns=e.cl.throttled_wall_ns)
+        spans = None
+        if self.has_spans:
+            counters["spans_dropped"] = e.n_spans_dropped
+            spans = self.span_rows()
+        return {
+            "spans": spans,
+            # until main exits; with until="all", until the last G exits
+            "makespan_ns": e.makespan if e.main_done and not e.until_all else e.now,
+            "now": e.now,
+            "events": events,
+            "counters": counters,
             "monitor": monitor,
             "snapshot": self.snapshot,
             "goroutines": gs,
@@ -930,6 +945,25 @@ cdef class _Run:
             "heap_slots": e.heap.b.cap,          # event-heap memory, for tests
             "threads": self.thread_rows(),
         }
+
+    cdef object span_rows(self):
+        """The span rows as a SPAN_DTYPE array that takes the buffer over
+        (no copy: a run may keep 10**7 rows)."""
+        cdef Engine* e = &self.e
+        cdef cvarray buf
+        cdef SpanRow* shrunk
+        if e.spans_n == 0:
+            return np.zeros(0, dtype=SPAN_DTYPE)
+        shrunk = <SpanRow*>realloc(e.spans, <size_t>e.spans_n * sizeof(SpanRow))
+        if shrunk != NULL:                        # give back the rows never used
+            e.spans = shrunk
+        buf = <char[:e.spans_n * sizeof(SpanRow)]> <char*> e.spans
+        buf.callback_free_data = free
+        e.spans = NULL
+        e.spans_cap = 0
+        out = np.frombuffer(buf, dtype=SPAN_DTYPE, count=e.spans_n)
+        e.spans_n = 0
+        return out
 
     def thread_rows(self):
         """One row per M, in results.THREAD_DTYPE (RefEngine's "threads")."""
@@ -988,7 +1022,7 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
         progress_every=1_000_000, scheddetail=False, on_schedtrace=None, monitor=0,
         max_samples=1_000_000, snapshot_at=-1, trace_window=None, trace_goroutines=None,
         max_trace_events=None, record_goroutines=True, cancel=None, cpus=None, background=0,
-        os_sched=None, cpu_quota=None, updater=False, containermaxprocs=True):
+        os_sched=None, cpu_quota=None, updater=False, containermaxprocs=True, max_spans=10**7):
     """Run one simulation; returns the dict ``RefEngine.run()`` returns.
 
     ``goroutines`` and ``procs`` are NumPy structured arrays in
@@ -1007,7 +1041,7 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
             until, schedtrace, record_events, max_events, check, progress, progress_every,
             record_goroutines, cpus, background, os_sched, cpu_quota, updater, containermaxprocs)
     r.observe_options(scheddetail, on_schedtrace, monitor, max_samples, snapshot_at,
-                      trace_window, trace_goroutines, max_trace_events)
+                      trace_window, trace_goroutines, max_trace_events, max_spans)
     r.cancel = cancel
     try:
         r.go()

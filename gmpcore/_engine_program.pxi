@@ -242,8 +242,45 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
             e.err_goid = rec.goid
             e.err_arg = a
             return fail(e, ERR_PANIC, NULL)
+        if op == OP_SPAN_BEGIN:
+            # The start time sits in the G's loop slot b (a span takes a level).
+            slot = loop_slot(e, g, b)
+            if slot == NULL:
+                return fail(e, ERR_INDEX, "list assignment index out of range")
+            slot[0] = e.now
+            continue
+        if op == OP_SPAN_END:
+            slot = loop_slot(e, g, b)
+            if slot == NULL:
+                return fail(e, ERR_INDEX, "list index out of range")
+            if span_row(e, a, rec.goid, slot[0]) < 0:
+                return -1
+            continue
         e.err_arg = op
         return fail(e, ERR_OPCODE, NULL)
+
+
+cdef int span_row(Engine* e, int64_t name, int32_t goid, int64_t start) noexcept nogil:
+    # reference span_row(): one row, or counted as dropped past max_spans.
+    cdef SpanRow* nb
+    cdef int64_t ncap
+    if e.spans_n >= e.max_spans:
+        e.n_spans_dropped += 1
+        return 0
+    if e.spans_n == e.spans_cap:
+        ncap = e.spans_cap * 2 if e.spans_cap else 64
+        nb = <SpanRow*>realloc(e.spans, <size_t>ncap * sizeof(SpanRow))
+        if nb == NULL:
+            return nomem(e)
+        e.spans = nb
+        e.spans_cap = ncap
+    nb = &e.spans[e.spans_n]
+    nb.name = <int32_t>name
+    nb.goid = goid
+    nb.start = start
+    nb.end = e.now
+    e.spans_n += 1
+    return 0
 
 
 cdef int newproc(Engine* e, int32_t p, gid_t parent, int64_t program) noexcept nogil:

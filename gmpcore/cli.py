@@ -393,6 +393,23 @@ def _latency_row(res):
             f"(runnable → running, {hist.count} times; Go's /sched/latencies)")
 
 
+def _span_rows(res):
+    """A `spans` row per span name: exact p50/p99 of its rows (gmpcore.spans)."""
+    if getattr(res, "spans", None) is None:
+        return []
+    from gmpcore.spans import durations, quantiles
+    qs = quantiles(res, (0.5, 0.99))
+    out = []
+    for name in res.span_names:
+        n = len(durations(res, name))
+        text = (f"{name}: p50 {_short(qs[name][0.5])}  p99 {_short(qs[name][0.99])}  ({n} ended)"
+                if n else f"{name}: none ended")
+        out.append(("spans" if not out else "", text))
+    if res.counters.get("spans_dropped"):
+        out.append(("", f"{res.counters['spans_dropped']} more not kept (max_spans)"))
+    return out
+
+
 def _stacks_row(gs, peak_stack):
     """Stack memory in use (Go's MemStats.StackInuse: Gs not yet exited) at the end and peak."""
     at_end = int(gs["stack"][gs["state"] != G_DEAD].sum(dtype=np.int64))
@@ -423,6 +440,7 @@ def summary(res, title=""):
     for i in range(0, len(busy), 8):
         rows.append(("P busy" if i == 0 else "", "  ".join(busy[i:i + 8])))
     rows.append(("sched latency", _latency_row(res)))
+    rows += _span_rows(res)
     if c.get("cpu_switches"):
         rows.append(("CPU", f"busy {_short(c['cpu_busy_ns'])}, waited for a CPU "
                             f"{_short(c['cpu_run_delay_ns'])} (all threads)"

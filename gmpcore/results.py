@@ -73,6 +73,12 @@ EVENT_DTYPE = np.dtype([
     ("g", np.int32), ("arg", np.int64),
 ])
 
+#: Spans (``gmp.span``): one row per execution that ended, in the order they
+#: ended.  ``name`` indexes :attr:`Result.span_names`; times are virtual ns.
+SPAN_DTYPE = np.dtype([
+    ("name", np.int32), ("goid", np.int32), ("start_ns", np.int64), ("end_ns", np.int64),
+])
+
 
 #: Monitor samples (``simulate(monitor=period)``) without the per-P column;
 #: :func:`monitor_dtype` adds ``local_queues`` for a given GOMAXPROCS.
@@ -166,6 +172,14 @@ class Result:
     gomaxprocs_history : list of (int, int, int, str)
         Each change of GOMAXPROCS while running: ``(time_ns, old, new,
         cause)``, cause ``"user"`` for the workload's ``gomaxprocs(n)``.
+    spans : numpy.ndarray or None
+        One row per :func:`~gmpcore.span` execution that ended, dtype
+        :data:`SPAN_DTYPE`, in the order they ended; None when the workload
+        has no spans.  At most ``simulate(max_spans=...)`` rows; the rest
+        are counted in ``counters["spans_dropped"]`` (a counter present only
+        when the workload has spans).
+    span_names : tuple of str
+        Names of the workload's spans, indexed by ``spans["name"]``.
     sched_latencies : gmpcore.latency.LatencyHistogram or None
         Go's ``/sched/latencies:seconds``: the time each G spent runnable
         before running, every time it became runnable (after ``go``, a
@@ -186,6 +200,8 @@ class Result:
     threads: np.ndarray | None = None
     sched_latencies: object = None
     gomaxprocs_history: list = field(default_factory=list)
+    spans: np.ndarray | None = None
+    span_names: tuple = ()
 
     @property
     def gomaxprocs(self):
@@ -201,7 +217,9 @@ class Result:
 
         ``makespan_ns``, ``gomaxprocs``, every counter, ``busy`` (the Ps'
         mean busy fraction) and the scheduling latency's ``latency_mean_ns``
-        and ``latency_p50_ns`` ... ``latency_p999_ns``.
+        and ``latency_p50_ns`` ... ``latency_p999_ns``; with spans,
+        ``span_<name>_p50_ns`` and ``span_<name>_p99_ns`` for each span name
+        (:func:`gmpcore.spans.quantiles`; NaN for a span that ended no row).
         """
         out = {"makespan_ns": int(self.makespan_ns), "gomaxprocs": self.gomaxprocs}
         out.update({k: int(v) for k, v in self.counters.items()})
@@ -212,6 +230,13 @@ class Result:
             out["latency_mean_ns"] = float(lat.mean_ns)
             for q, v in lat.quantiles().items():
                 out[f"latency_p{str(q * 100).rstrip('0').rstrip('.').replace('.', '')}_ns"] = v
+        if self.spans is not None:
+            from gmpcore.spans import quantiles
+            qs = quantiles(self, (0.5, 0.99))
+            for name in self.span_names:      # NaN for a span with no row, so sweeps can name it
+                got = qs.get(name, {})
+                out[f"span_{name}_p50_ns"] = got.get(0.5, float("nan"))
+                out[f"span_{name}_p99_ns"] = got.get(0.99, float("nan"))
         return out
 
     def __repr__(self):
@@ -259,7 +284,8 @@ class Result:
                 and same(self.threads, other.threads)
                 and [tuple(r) for r in self.gomaxprocs_history]
                 == [tuple(r) for r in other.gomaxprocs_history]
-                and self.sched_latencies == other.sched_latencies)
+                and self.sched_latencies == other.sched_latencies
+                and same(self.spans, other.spans) and self.span_names == other.span_names)
 
     def __eq__(self, other):
         if not isinstance(other, Result):
@@ -275,11 +301,13 @@ class Result:
 
         Parameters
         ----------
-        which : {"goroutines", "procs", "threads", "monitor", "events", "latency"}
+        which : {"goroutines", "procs", "threads", "monitor", "events", "latency", "spans"}
             ``monitor`` has one ``local_queue_<p>`` column per P instead of
             the array column (pandas takes flat columns only); ``events``
             adds the event's name; ``latency`` is the histogram, one row per
-            count with its ``[lo_ns, hi_ns)``.
+            count with its ``[lo_ns, hi_ns)``; ``spans`` has the span's name
+            as a string column ``name`` (its index is ``name_index``) and its
+            ``duration_ns``.
         """
         try:
             import pandas as pd
@@ -310,8 +338,17 @@ class Result:
                 raise ValueError("this Result has no scheduling-latency histogram")
             return pd.DataFrame({"lo_ns": BUCKETS_NS[:-1], "hi_ns": BUCKETS_NS[1:],
                                  "count": lat.counts})
+        if which == "spans":
+            if self.spans is None:
+                raise ValueError("to_pandas('spans') needs a workload with gmp.span(...)")
+            names = np.array(self.span_names, dtype=object)
+            return pd.DataFrame({"name": names[self.spans["name"]] if len(names) else [],
+                                 "name_index": self.spans["name"],
+                                 "goid": self.spans["goid"], "start_ns": self.spans["start_ns"],
+                                 "end_ns": self.spans["end_ns"],
+                                 "duration_ns": self.spans["end_ns"] - self.spans["start_ns"]})
         raise ValueError(f"to_pandas: which must be one of 'goroutines', 'procs', 'threads', 'monitor', "
-                         f"'events', 'latency', got {which!r}")
+                         f"'events', 'latency', 'spans', got {which!r}")
 
     # ------------------------------------------------------------ files
 
@@ -321,7 +358,8 @@ class Result:
         A path ending in ``.parquet`` writes a folder of Parquet files (needs
         pyarrow): one per table (``goroutines.parquet``, ``procs.parquet``,
         ``threads.parquet``, ``events.parquet``, ``monitor.parquet`` with a
-        ``local_queue_<p>`` column per P, ``latency.parquet``) and
+        ``local_queue_<p>`` column per P, ``latency.parquet``,
+        ``spans.parquet``) and
         ``meta.json``, so that pandas, Polars or DuckDB read each table
         directly.  Any other path writes one NumPy ``.npz`` file.
 
@@ -338,7 +376,7 @@ class Result:
             return _save_parquet(self, path, self._meta())
         arrays = {"meta": np.frombuffer(json.dumps(self._meta()).encode(), dtype=np.uint8),
                   "procs": self.procs}
-        for name in ("goroutines", "events", "monitor", "threads"):
+        for name in ("goroutines", "events", "monitor", "threads", "spans"):
             if getattr(self, name) is not None:
                 # G_DTYPE's fields overlap the engine's record out of order,
                 # which .npy cannot describe: store a packed copy.
@@ -357,6 +395,7 @@ class Result:
                 "snapshot": None if self.snapshot is None else self.snapshot.as_dict(),
                 "gomaxprocs_history": [[int(t), int(o), int(n), str(c)]
                                        for t, o, n, c in self.gomaxprocs_history],
+                "span_names": list(self.span_names),
                 "latency_sum": (None if self.sched_latencies is None
                                 else self.sched_latencies.total_ns)}
 
@@ -383,7 +422,7 @@ class Result:
         return [EVENT_NAMES[k] for k in self.events["kind"]]
 
 
-_PARQUET_TABLES = ("goroutines", "procs", "threads", "events", "monitor")
+_PARQUET_TABLES = ("goroutines", "procs", "threads", "events", "monitor", "spans")
 
 
 def _parquet():
@@ -429,7 +468,7 @@ def _load_parquet(path):
         meta = json.load(f)
     arrays = {}
     dtypes = {"goroutines": G_DTYPE, "procs": P_DTYPE, "threads": THREAD_DTYPE,
-              "events": EVENT_DTYPE}
+              "events": EVENT_DTYPE, "spans": SPAN_DTYPE}
     for name in _PARQUET_TABLES:
         file = os.path.join(path, f"{name}.parquet")
         if not os.path.exists(file):
@@ -486,4 +525,5 @@ def load(path):
                   trace_window=None if meta["trace_window"] is None else tuple(meta["trace_window"]),
                   gomaxprocs_history=[tuple(r) for r in meta.get("gomaxprocs_history", [])],
                   sched_latencies=None if lat is None else LatencyHistogram(lat, meta["latency_sum"]),
-                  threads=arrays.get("threads"))
+                  threads=arrays.get("threads"), spans=arrays.get("spans"),
+                  span_names=tuple(meta.get("span_names", ())))

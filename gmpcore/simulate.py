@@ -17,7 +17,9 @@ from gmpcore.costs import CostModel
 from gmpcore.errors import GoFatalError
 from gmpcore.durations import duration_ns
 from gmpcore.latency import LatencyHistogram
-from gmpcore.results import EVENT_DTYPE, G_DTYPE, P_DTYPE, THREAD_DTYPE, Result, monitor_dtype
+from gmpcore.results import (
+    EVENT_DTYPE, G_DTYPE, P_DTYPE, SPAN_DTYPE, THREAD_DTYPE, Result, monitor_dtype,
+)
 from gmpcore.workload import MAX_GOMAXPROCS, CompiledWorkload, Workload
 
 #: What a duration argument accepts: ns as an int, a string such as "1.5ms",
@@ -135,7 +137,7 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
              trace_goroutines: Iterable[int] | None = None,
              max_trace_events: int | None = None, monitor: Duration | None = None,
              max_samples: int | None = None, snapshot_at: Duration | None = None,
-             max_events: int | None = None,
+             max_events: int | None = None, max_spans: int = 10**7,
              engine: Literal["compiled", "reference"] = "compiled", check: bool = False,
              progress: bool | Callable[[int, int], Any] | None = None,
              progress_every: int = 1_000_000, record_goroutines: bool = True) -> Result:
@@ -218,6 +220,9 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
     max_trace_events : int, optional
         Keep at most this many log rows; the rest are counted in
         ``counters["events_dropped"]``.
+    max_spans : int
+        Keep at most this many ``res.spans`` rows (default 10**7, 24 bytes
+        each); the rest are counted in ``counters["spans_dropped"]``.
     monitor : duration, optional
         Sample queue lengths, goroutine, thread and stack figures every
         `monitor` of virtual time into ``res.monitor``.
@@ -341,6 +346,7 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
     kwargs["trace_goroutines"] = trace_goroutines
     kwargs["max_trace_events"] = (None if max_trace_events is None
                                   else _int(max_trace_events, "max_trace_events", 0, 2**62))
+    kwargs["max_spans"] = _int(max_spans, "max_spans", 0, 2**62)
     monitor_ns = 0 if monitor is None else duration_ns(monitor, "monitor")
     if monitor is not None and monitor_ns <= 0:
         raise ValueError("monitor must be a positive duration")
@@ -460,6 +466,14 @@ def _finish(raw, kwargs, compiled, record_goroutines):
     res = _result(raw, kwargs["gomaxprocs"], names)
     res.threads = _threads(raw["threads"])
     res.trace_window = kwargs["trace_window"]
+    res.span_names = tuple(compiled.span_names)
+    rows = raw.get("spans")
+    if rows is not None and rows.dtype == SPAN_DTYPE:
+        res.spans = rows                          # the compiled engine's own buffer
+    elif rows is not None:                        # the reference's (n, 4) int64 rows
+        res.spans = np.zeros(len(rows), dtype=SPAN_DTYPE)
+        for i, name in enumerate(SPAN_DTYPE.names):
+            res.spans[name] = rows[:, i]
     return res
 
 

@@ -40,6 +40,11 @@ Decisions where the design contract (§1) is silent or differs:
   after its ``ENDRANGE``, where the loop goes once ``ch`` is closed and
   drained), the body, and ``ENDRANGE`` (a is the pc of its ``RANGE``).  It
   needs no loop counter, so it adds no loop level.
+* ``span(name, ...)`` compiles to ``SPAN_BEGIN`` (a = the name's index in
+  ``span_names``, b = its level), the body, and ``SPAN_END`` (same a and
+  b).  A span's start time lives in a per-goroutine slot like a loop
+  counter, so a span takes a level as ``repeat`` does: ``loop_depth``
+  counts both, and both nest at most ``MAX_LOOP_DEPTH`` deep together.
 * ``LOOP``/``ENDLOOP`` depth (column b) is the 0-based nesting level of the
   ``repeat`` within its program; ``loop_depth[p]`` is the number of levels
   program ``p`` uses, so counters ``0 .. loop_depth[p] - 1`` suffice.
@@ -104,11 +109,12 @@ __all__ = [
     "Mutex", "WaitGroup", "Workload",
     "add", "arrivals", "choice", "close", "cpu", "done", "each", "exit", "go", "goexit",
     "gomaxprocs", "gosched", "lock", "lock_os_thread", "netwait", "panic", "recv", "repeat",
-    "send", "sleep", "stack", "syscall", "unlock", "unlock_os_thread", "wait",
+    "send", "sleep", "span", "stack", "syscall", "unlock", "unlock_os_thread", "wait",
 ]
 
 MAX_INSTRUCTIONS = 10**7     # a larger workload is a mistake, and slow to compile
 MAX_LOOP_DEPTH = 64          # per-goroutine loop counters an engine must allocate
+MAX_SPAN_NAMES = 2**31 - 1   # a span name's index is int32 in res.spans
 MAX_GO_COUNT = 10**9
 MAX_REPEAT = 2**62
 CHOICE_ONE = 2**53           # CHOICE's a for probability 1: random() is k / 2**53
@@ -160,6 +166,8 @@ class Opcode(enum.IntEnum):
     LOOPDRAW = 23   # LOOP whose count is drawn from dists[a] when it starts
     GOEXIT = 24     # runtime.Goexit
     PANIC = 25      # panic(panic_messages[a])
+    SPAN_BEGIN = 26
+    SPAN_END = 27
 
 
 # ---------------------------------------------------------------- handles
@@ -758,6 +766,36 @@ def arrivals(handler, interarrival, count):
     return repeat(count, netwait(interarrival), go(handler))
 
 
+def span(name, *ops):
+    """Run `ops` as a span: each execution appends a row ``(name, goid,
+    start_ns, end_ns)`` to ``res.spans``; start is when the goroutine
+    reaches the span, end when it finishes the body's last op (virtual time,
+    waiting included).  Spans nest (with ``repeat``, at most 64 levels in
+    all); a goroutine that exits inside a span, or a run that ends inside
+    one, records no row for it.
+
+    >>> s = span("job", cpu("1us"), repeat(2, gosched()))
+    >>> s
+    span('job', cpu(1µs), repeat(2, gosched()))
+    >>> s.size, s.depth            # SPAN_BEGIN, CPU, LOOP, GOSCHED, ENDLOOP, SPAN_END
+    (6, 2)
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"span() argument name must be a non-empty str, got "
+                        f"{type(name).__name__} {name!r}")
+    ops = _check_ops(ops, "span()", first=1)
+    size = sum(op.size for op in ops) + 2             # an empty body still records a row
+    depth = 1 + max((op.depth for op in ops), default=0)
+    if depth > MAX_LOOP_DEPTH:
+        raise ValueError(f"span(): nesting depth {depth} (spans and repeats) exceeds "
+                         f"MAX_LOOP_DEPTH = {MAX_LOOP_DEPTH}")
+    if size > MAX_INSTRUCTIONS:
+        raise ValueError(f"span(): {size} instructions; a workload may have at most "
+                         f"MAX_INSTRUCTIONS = {MAX_INSTRUCTIONS}")
+    text = f"span({', '.join([repr(name), *map(repr, ops)])})"
+    return Operation("span", Opcode.SPAN_BEGIN, (name,), ops, size, depth, text)
+
+
 _SIZE_UNITS = {"B": 1, "kB": 10**3, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
                "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
 _SIZE_RE = re.compile(r"(\d+(?:\.\d+)?) ?([A-Za-z]+)")
@@ -794,7 +832,7 @@ def stack(nbytes):
 _BUILDERS = frozenset(["cpu", "syscall", "sleep", "netwait", "go", "gosched", "gomaxprocs", "exit",
                        "send", "recv", "close", "each", "add", "done", "wait", "repeat", "stack",
                        "lock_os_thread", "unlock_os_thread", "lock", "unlock",
-                       "choice", "goexit", "panic", "arrivals"])
+                       "choice", "goexit", "panic", "arrivals", "span"])
 
 
 def _check_ops(ops, where, first=0):
@@ -952,6 +990,7 @@ class Workload:
             max_gomaxprocs=asm.max_gomaxprocs,
             n_mutexes=self._n_mutexes,
             panic_messages=tuple(asm.panics),
+            span_names=tuple(asm.span_names),
         )
 
 
@@ -992,6 +1031,7 @@ class _Assembler:
         self.sent, self.received, self.closed = set(), set(), set()
         self.max_gomaxprocs = 0           # the largest gomaxprocs(n) operand (0: none > 0)
         self.panics, self._panic_ids = [], {}
+        self.span_names, self._span_ids = [], {}   # numbered in order of first use
 
     @property
     def pc(self):
@@ -1043,6 +1083,14 @@ class _Assembler:
                     self._panic_ids[msg] = len(self.panics)
                     self.panics.append(msg)
                 self.code.extend((Opcode.PANIC, self._panic_ids[msg], 0, 0))
+                continue
+            if op.opcode == Opcode.SPAN_BEGIN:
+                name = self._span_ids.setdefault(op.args[0], len(self.span_names))
+                if name == len(self.span_names):
+                    self.span_names.append(op.args[0])
+                self.code.extend((Opcode.SPAN_BEGIN, name, level, 0))
+                used = max(used, level + 1, self.emit(op.body, level + 1))
+                self.code.extend((Opcode.SPAN_END, name, level, 0))
                 continue
             if op.opcode == Opcode.RANGE:
                 head, ch = self.pc, self.operand(op.args[0])
@@ -1139,9 +1187,11 @@ _OPERANDS = {
     Opcode.LOOPDRAW: (_DIST, ("depth", 0, MAX_LOOP_DEPTH - 1), ("exit pc", 0, "code")),
     Opcode.GOEXIT: (None, None, None),
     Opcode.PANIC: (("message index", 0, "panics"), None, None),
+    Opcode.SPAN_BEGIN: (("span name index", 0, "spans"), ("depth", 0, MAX_LOOP_DEPTH - 1), None),
+    Opcode.SPAN_END: (("span name index", 0, "spans"), ("depth", 0, MAX_LOOP_DEPTH - 1), None),
 }
 _COUNTED = {"dists": "len(dists)", "chans": "len(chan_cap)", "wgs": "n_waitgroups",
-            "mutexes": "n_mutexes", "panics": "len(panic_messages)",
+            "mutexes": "n_mutexes", "panics": "len(panic_messages)", "spans": "len(span_names)",
             "programs": "len(entry)", "code": "len(code)"}
 
 
@@ -1169,10 +1219,11 @@ def _bad(what):
 def _check_ranges(op, a, c, entry, ends):
     """RANGE/ENDRANGE pairs as each() emits them: within one program, nested
     properly with each other and with LOOP/ENDLOOP, pointing at each other."""
-    kinds = (Opcode.LOOP, Opcode.LOOPDRAW, Opcode.ENDLOOP, Opcode.RANGE, Opcode.ENDRANGE)
+    kinds = (Opcode.LOOP, Opcode.LOOPDRAW, Opcode.ENDLOOP, Opcode.RANGE, Opcode.ENDRANGE,
+             Opcode.SPAN_BEGIN, Opcode.SPAN_END)
     pcs = np.flatnonzero(np.isin(op, np.array(kinds, dtype=op.dtype)))
-    if not ((op[pcs] == Opcode.RANGE) | (op[pcs] == Opcode.ENDRANGE)).any():
-        return
+    if not np.isin(op[pcs], (Opcode.RANGE, Opcode.ENDRANGE)).any():
+        return                                  # the loop pass checks LOOP and SPAN nesting
     progs = np.searchsorted(entry, pcs, side="right") - 1
     open_, prog = [], -1
     for pc, o, p in zip(pcs.tolist(), op[pcs].tolist(), progs.tolist()):
@@ -1181,11 +1232,12 @@ def _check_ranges(op, a, c, entry, ends):
                 _bad(f"code[{open_[-1]}] {Opcode(op[open_[-1]]).name} is not closed in "
                      f"program {prog} (it ends at code[{ends[prog]}])")
             prog = p
-        if o in (Opcode.LOOP, Opcode.LOOPDRAW, Opcode.RANGE):
+        if o in (Opcode.LOOP, Opcode.LOOPDRAW, Opcode.RANGE, Opcode.SPAN_BEGIN):
             open_.append(pc)
             continue
         head = open_.pop() if open_ else None   # (the loop pass refuses a stray ENDLOOP)
-        want = (Opcode.RANGE,) if o == Opcode.ENDRANGE else (Opcode.LOOP, Opcode.LOOPDRAW)
+        want = {Opcode.ENDRANGE: (Opcode.RANGE,), Opcode.ENDLOOP: (Opcode.LOOP, Opcode.LOOPDRAW),
+                Opcode.SPAN_END: (Opcode.SPAN_BEGIN,)}[o]
         if head is None or op[head] not in want:
             _bad(f"code[{pc}] {Opcode(o).name} does not close "
                  f"{'nothing' if head is None else f'the {Opcode(op[head]).name} at code[{head}]'}"
@@ -1200,6 +1252,10 @@ def _check_ranges(op, a, c, entry, ends):
     if open_:
         _bad(f"code[{open_[-1]}] {Opcode(op[open_[-1]]).name} is not closed in program "
              f"{prog} (it ends at code[{ends[prog]}])")
+
+
+def _unclosed(o):
+    return "LOOP has no ENDLOOP" if o == Opcode.LOOP else "SPAN_BEGIN has no SPAN_END"
 
 
 def _check_compiled(cw):
@@ -1252,6 +1308,7 @@ def _check_compiled(cw):
              f"{Opcode(op[ends[i]]).name}")
     bounds = {"dists": len(dists) - 1, "chans": len(caps) - 1, "wgs": nwg - 1,
               "mutexes": cw.n_mutexes - 1, "panics": len(cw.panic_messages) - 1,
+              "spans": len(cw.span_names) - 1,
               "programs": nprog - 1, "code": n - 1}
     for opcode, spec in _OPERANDS.items():
         rows = op == opcode
@@ -1298,7 +1355,10 @@ def _check_compiled(cw):
         _bad(f"loop_depth[{i}] must be in [0, MAX_LOOP_DEPTH = {MAX_LOOP_DEPTH}], "
              f"got {depth[i]}")
     used = np.zeros(nprog, dtype=np.int64)
-    loops = np.flatnonzero((op == Opcode.LOOP) | (op == Opcode.LOOPDRAW) | (op == Opcode.ENDLOOP))
+    # SPAN_BEGIN/SPAN_END take a level too (a start-time slot): the same pass.
+    loops = np.flatnonzero(np.isin(op, np.array((Opcode.LOOP, Opcode.LOOPDRAW, Opcode.ENDLOOP,
+                                                 Opcode.SPAN_BEGIN, Opcode.SPAN_END),
+                                                dtype=op.dtype)))
     if len(loops):
         progs = np.searchsorted(entry, loops, side="right") - 1
         open_, prog = [], -1
@@ -1306,18 +1366,32 @@ def _check_compiled(cw):
                                     b[loops].tolist(), progs.tolist()):
             if p != prog:
                 if open_:
-                    _bad(f"code[{open_[-1]}] LOOP has no ENDLOOP in program {prog} (it ends "
-                         f"at code[{ends[prog]}])")
+                    _bad(f"code[{open_[-1]}] {_unclosed(op[open_[-1]])} in program {prog} "
+                         f"(it ends at code[{ends[prog]}])")
                 prog = p
-            if o != Opcode.ENDLOOP:                  # LOOP or LOOPDRAW
+            if o in (Opcode.LOOP, Opcode.LOOPDRAW, Opcode.SPAN_BEGIN):
                 if pb != len(open_):
-                    _bad(f"code[{pc}] LOOP: operand b (depth) must be {len(open_)}, the "
-                         f"number of loops open around it, got {pb}")
+                    _bad(f"code[{pc}] {Opcode(o).name}: operand b (depth) must be {len(open_)}, "
+                         f"the number of loops open around it (spans count too), got {pb}")
                 open_.append(pc)
                 continue
+            heads = (Opcode.LOOP, Opcode.LOOPDRAW) if o == Opcode.ENDLOOP else (Opcode.SPAN_BEGIN,)
             if not open_:
-                _bad(f"code[{pc}] ENDLOOP has no LOOP open before it in program {p}")
+                _bad(f"code[{pc}] {Opcode(o).name} has no {heads[0].name} open before it in "
+                     f"program {p}")
+            if op[open_[-1]] not in heads:
+                _bad(f"code[{pc}] {Opcode(o).name} does not close the "
+                     f"{Opcode(op[open_[-1]]).name} at code[{open_[-1]}] in program {p}")
             loop = open_.pop()
+            if o == Opcode.SPAN_END:
+                if pb != len(open_):
+                    _bad(f"code[{pc}] SPAN_END: operand b (depth) must be {len(open_)}, the "
+                         f"depth of its SPAN_BEGIN at code[{loop}], got {pb}")
+                if pa != a[loop]:
+                    _bad(f"code[{pc}] SPAN_END: operand a (span name index) must be {a[loop]}, "
+                         f"its SPAN_BEGIN's at code[{loop}], got {pa}")
+                used[p] = max(used[p], pb + 1)
+                continue
             if pb != len(open_):
                 _bad(f"code[{pc}] ENDLOOP: operand b (depth) must be {len(open_)}, the depth "
                      f"of its LOOP at code[{loop}], got {pb}")
@@ -1332,7 +1406,7 @@ def _check_compiled(cw):
                      f"its ENDLOOP at code[{pc}], got {c[loop]}")
             used[p] = max(used[p], pb + 1)
         if open_:
-            _bad(f"code[{open_[-1]}] LOOP has no ENDLOOP in program {prog} (it ends at "
+            _bad(f"code[{open_[-1]}] {_unclosed(op[open_[-1]])} in program {prog} (it ends at "
                  f"code[{ends[prog]}])")
     _check_ranges(op, a, c, entry, ends)
     # ---- CHOICE jumps forward within its program (no loop can come of it)
@@ -1344,7 +1418,8 @@ def _check_compiled(cw):
                  f"[{choices[i] + 1}, {last[i]}], forward within its program, "
                  f"got {c[choices[i]]}")
     if (i := _first(depth != used)) is not None:
-        _bad(f"loop_depth[{i}] must be {used[i]}, the deepest LOOP nesting in program {i}, "
+        _bad(f"loop_depth[{i}] must be {used[i]}, the deepest LOOP nesting in program {i} "
+             f"(spans count as levels too), "
              f"got {depth[i]}")
     # ---- the P arrays an engine allocates: the largest GOMAXPROCS operand
     ops = a[op == Opcode.GOMAXPROCS]
@@ -1378,8 +1453,10 @@ class CompiledWorkload:
     * every ``LOOP`` (or ``LOOPDRAW``) has its ``ENDLOOP`` later in the same program, properly
       nested, with a non-empty body: both carry the nesting depth in b,
       ``ENDLOOP``'s a is the pc after its ``LOOP``, ``LOOP``'s c the pc after
-      its ``ENDLOOP``; ``loop_depth[p]`` is the deepest nesting of program
-      ``p`` (at most ``MAX_LOOP_DEPTH``);
+      its ``ENDLOOP``; ``SPAN_BEGIN``/``SPAN_END`` pairs nest the same way
+      (a is a ``span_names`` index, equal in both; b the depth; the body
+      may be empty); ``loop_depth[p]`` is the deepest nesting of loops and
+      spans in program ``p`` (at most ``MAX_LOOP_DEPTH``);
     * ``dists`` rows are what :class:`~gmpcore.durations.Distribution`
       allows; ``0 <= chan_cap <= 2**31``; at most 10**7 channels, 10**7
       WaitGroups and ``MAX_INSTRUCTIONS`` instructions.
@@ -1411,6 +1488,9 @@ class CompiledWorkload:
     max_gomaxprocs : int
         The largest ``gomaxprocs(n)`` operand, 0 if none is positive: engines
         allocate their P arrays once for it.
+    span_names : tuple of str
+        The names of :func:`span` s, indexed by SPAN_BEGIN/SPAN_END's operand
+        a (and by ``res.spans["name"]``), in order of first use; default ().
     """
 
     code: np.ndarray
@@ -1423,6 +1503,7 @@ class CompiledWorkload:
     max_gomaxprocs: int = 0
     n_mutexes: int = 0
     panic_messages: tuple = ()
+    span_names: tuple = ()
 
     def __post_init__(self):
         set_ = object.__setattr__                 # frozen: assign once, here
@@ -1457,13 +1538,26 @@ class CompiledWorkload:
             raise TypeError(f"CompiledWorkload: panic_messages must be a sequence of str, "
                             f"got {type(msgs).__name__}")
         set_(self, "panic_messages", tuple(msgs))
+        spans = self.span_names
+        if isinstance(spans, str) or not hasattr(spans, "__iter__"):
+            raise TypeError(f"CompiledWorkload: span_names must be a sequence of str, "
+                            f"got {type(spans).__name__}")
+        spans = tuple(spans)
+        for i, name in enumerate(spans):
+            if not isinstance(name, str):
+                raise TypeError(f"CompiledWorkload: span_names[{i}] must be a str, "
+                                f"got {type(name).__name__} {name!r}")
+        if len(spans) > MAX_SPAN_NAMES:
+            _bad(f"span_names has {len(spans)} names; at most {MAX_SPAN_NAMES}")
+        set_(self, "span_names", spans)
         _check_compiled(self)
 
     def __reduce__(self):
         # copy, deepcopy and pickle go through the constructor and its checks.
         return (CompiledWorkload, (self.code, self.dists, self.entry, self.chan_cap,
                                    self.n_waitgroups, self.loop_depth, self.program_names,
-                                   self.max_gomaxprocs, self.n_mutexes, self.panic_messages))
+                                   self.max_gomaxprocs, self.n_mutexes, self.panic_messages,
+                                   self.span_names))
 
     @property
     def n_programs(self):
@@ -1534,6 +1628,9 @@ class CompiledWorkload:
             return f"body={a} depth={b}"
         if op == Opcode.GOMAXPROCS:
             return f"n={a}"
+        if op in (Opcode.SPAN_BEGIN, Opcode.SPAN_END):
+            name = self.span_names[a] if 0 <= a < len(self.span_names) else "?"
+            return f"span={a} ({name}) depth={b}"
         if op == Opcode.STACK:
             return f"bytes={a}"
         return ""                                 # EXIT, GOSCHED, LOCKOSTHREAD, UNLOCKOSTHREAD

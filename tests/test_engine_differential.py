@@ -67,6 +67,11 @@ def assert_same_result(ref, cmp):
     if ref.snapshot is not None:
         assert ref.snapshot.as_dict() == cmp.snapshot.as_dict()
     assert ref.program_names == cmp.program_names
+    assert ref.span_names == cmp.span_names
+    assert (ref.spans is None) == (cmp.spans is None)
+    if ref.spans is not None:
+        assert ref.spans.dtype == cmp.spans.dtype
+        assert np.array_equal(ref.spans, cmp.spans)
 
 
 def assert_same_outcome(wl, **opts):

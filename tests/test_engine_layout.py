@@ -30,3 +30,16 @@ def test_result_rows_are_the_engine_table_not_a_copy():
     rows = res.goroutines
     assert rows.dtype == G_DTYPE and rows.base is not None      # a view of the engine's table
     assert np.all(rows["stack"] == 2048) and rows["parent"][0] == 0
+
+
+def test_span_dtype_views_the_engine_row_exactly():
+    # SpanRow {int32 name; int32 goid; int64 start; int64 end}: no padding.
+    from gmpcore.results import SPAN_DTYPE
+    assert SPAN_DTYPE.itemsize == _engine.SPAN_BYTES == 24
+    assert [SPAN_DTYPE.fields[n][1] for n in SPAN_DTYPE.names] == [0, 4, 8, 16]
+    import gmpcore as gmp
+    wl = gmp.Workload()
+    wl.main(gmp.repeat(100, gmp.span("s", gmp.cpu(1))))
+    res = gmp.simulate(wl)
+    assert res.spans.dtype == SPAN_DTYPE and res.spans.base is not None   # the engine's buffer
+    assert len(res.spans) == 100

@@ -299,7 +299,7 @@ def parts(c):
                 chan_cap=np.array(c.chan_cap), n_waitgroups=c.n_waitgroups,
                 loop_depth=np.array(c.loop_depth), program_names=c.program_names,
                 max_gomaxprocs=c.max_gomaxprocs, n_mutexes=c.n_mutexes,
-                panic_messages=c.panic_messages)
+                panic_messages=c.panic_messages, span_names=c.span_names)
 
 
 def rows(p, *opcodes):
@@ -328,6 +328,33 @@ def _set(p, opcode, col, value, last=False):
         return False
     p["code"][r[-1] if last else r[0], col] = value(p) if callable(value) else value
     return True
+
+
+@mutation(r"SPAN_END: operand a \(span name index\) must be \d+, its SPAN_BEGIN's")
+def span_end_other_name(p):
+    r = rows(p, O.SPAN_END)
+    if len(p["span_names"]) < 2 or not len(r):
+        return False
+    p["code"][r[0], 1] = 1 - p["code"][r[0], 1] if p["code"][r[0], 1] < 2 else 0
+
+
+@mutation(r"SPAN_BEGIN: operand a \(span name index\) must be in \[0, \d+\]; "
+          r"len\(span_names\)")
+def span_name_out_of_range(p):
+    return _set(p, O.SPAN_BEGIN, 1, lambda p: len(p["span_names"]))
+
+
+@mutation(r"SPAN_END: operand b \(depth\) must be \d+, the depth of its SPAN_BEGIN")
+def span_end_depth_column(p):
+    return _set(p, O.SPAN_END, 2, lambda p: p["code"][rows(p, O.SPAN_END)[0], 2] + 1)
+
+
+@mutation(r"SPAN_BEGIN has no SPAN_END in program 0")
+def span_without_end(p):
+    r = [pc for pc in rows(p, O.SPAN_END) if p["code"][pc + 1, 0] == O.EXIT]  # outermost
+    if not r:
+        return False
+    p["code"][r[0]] = (O.GOSCHED, 0, 0, 0)
 
 
 @mutation(r"entry\[0\] must be 0")
@@ -509,7 +536,7 @@ def loop_count_too_big(p):
     return _set(p, O.LOOP, 1, 2**62 + 1, last=True)
 
 
-@mutation(r"LOOP has no ENDLOOP in program \d+")
+@mutation(r"(LOOP has no ENDLOOP|SPAN_BEGIN has no SPAN_END) in program \d+")
 def loop_without_endloop(p):
     return _set(p, O.ENDLOOP, slice(None), (O.GOSCHED, 0, 0, 0), last=True)
 
@@ -780,7 +807,8 @@ def rich():
     del repeat
     helper = wl.program(gmp.repeat(6, gmp.send(ch2)), gmp.exit(), gmp.gosched())
     jobs = wl.chan(cap=1)
-    ranger = wl.program(gmp.repeat(1, gmp.each(jobs, gmp.cpu(1), gmp.repeat(2, gmp.gosched()))),
+    ranger = wl.program(gmp.repeat(1, gmp.each(jobs, gmp.span("job", gmp.cpu(1)),
+                                                gmp.repeat(2, gmp.gosched()))),
                         name="ranger")
     flow = wl.program(gmp.choice((1, [gmp.cpu(1)]), (0, []),
                                  (3, [gmp.repeat(gmp.uniform(0, 3), gmp.gosched())])),
@@ -792,7 +820,8 @@ def rich():
             gmp.gosched(), gmp.repeat(6, gmp.recv(ch)), gmp.wait(wg), gmp.stack("8KiB"),
             gmp.cpu(7, preemptible=False), gmp.gomaxprocs(3), gmp.gomaxprocs(0),
             gmp.go(ranger), gmp.send(jobs), gmp.close(jobs),
-            gmp.lock(mu), gmp.unlock(mu), gmp.go(flow))
+            gmp.lock(mu), gmp.unlock(mu), gmp.go(flow),
+            gmp.span("locked", gmp.lock(mu), gmp.span("job"), gmp.unlock(mu)))
     return wl
 
 

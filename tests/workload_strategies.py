@@ -51,7 +51,7 @@ def leaf_op(draw, depth=0):
     kinds = ["cpu", "cpu", "cpu", "sleep", "netwait", "syscall", "gosched", "stack",
              "gomaxprocs", "lock"]
     if depth < 2:
-        kinds += ["repeat", "choice"]
+        kinds += ["repeat", "choice", "span"]
     kind = draw(st.sampled_from(kinds))
     if kind == "cpu":
         if draw(st.integers(0, 19)) == 0:        # now and then a burst sysmon must preempt
@@ -83,6 +83,8 @@ def leaf_op(draw, depth=0):
             weights[0] = 1
         return [gmp.choice(*[(w, draw(leaf_ops(2, depth=depth + 1))) for w in weights])]
     body = draw(leaf_ops(3, depth=depth + 1))
+    if kind == "span":                           # two names, so rows of both interleave
+        return [gmp.span(draw(st.sampled_from(["a", "b"])), *body)]
     if draw(st.booleans()):                      # a count drawn when the loop starts
         lo = draw(st.integers(0, 3))
         return [gmp.repeat(gmp.uniform(lo, draw(st.integers(lo, 4))), *body)]

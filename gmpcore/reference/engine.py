@@ -77,7 +77,8 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
                  scheddetail=False, on_schedtrace=None, monitor=0, max_samples=1_000_000,
                  snapshot_at=-1, trace_window=None, trace_goroutines=None,
                  max_trace_events=None, cancel=None, cpus=None, background=0,
-                 os_sched=None, cpu_quota=None, updater=False, containermaxprocs=True):
+                 os_sched=None, cpu_quota=None, updater=False, containermaxprocs=True,
+                 max_spans=10**7):
         self.code = np.asarray(compiled.code).tolist()
         self.dists = np.asarray(compiled.dists).tolist()
         self.entry = np.asarray(compiled.entry).tolist()
@@ -163,6 +164,9 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
                              events_dropped=0, goroutines=0, gomaxprocs_changes=0,
                              stw_count=0, stw_stopping_ns=0, stw_total_ns=0)
         self.schedtrace = []
+        self.has_spans = bool(getattr(compiled, "span_names", ()))
+        self.spans, self.max_spans = [], max_spans   # (name, goid, start, end) rows
+        self.spans_dropped = 0
         self.lat_counts = [0] * LAT_N_COUNTS      # /sched/latencies, gmpcore.latency's layout
         self.lat_sum = 0
         self.main_done = False
@@ -339,12 +343,15 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
             p.idle_ns += self.now - p.idle_since
             p.idle_since = self.now
         return {
+            "spans": (np.array(self.spans, dtype=np.int64).reshape(-1, 4) if self.has_spans
+                      else None),
             # until main exits; with until="all", until the last G exits
             "makespan_ns": self.now if self.until == "all" else getattr(self, "makespan", self.now),
             "now": self.now,
             "events": np.array(self.events, dtype=np.int64).reshape(-1, 6),
             "counters": dict(self.counters, threads=self.counters["threads"] - self.nmfreed,
-                             threads_exited=self.nmfreed),
+                             threads_exited=self.nmfreed,
+                             **({"spans_dropped": self.spans_dropped} if self.has_spans else {})),
             "monitor": self.samples,
             "snapshot": self.snapshot,
             "goroutines": [(g.goid, 0 if g.parent < 0 else self.gs[g.parent].goid, g.program,

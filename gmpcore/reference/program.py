@@ -45,6 +45,8 @@ from gmpcore.reference.common import (
     OP_RECV,
     OP_SEND,
     OP_SLEEP,
+    OP_SPAN_BEGIN,
+    OP_SPAN_END,
     OP_STACK,
     OP_SYSCALL,
     OP_UNLOCK,
@@ -232,7 +234,20 @@ class Goroutines:
                 return self.goexit(m, g)
             if op == OP_PANIC:
                 raise WorkloadPanic(self.panic_messages[a], g.goid)
+            if op == OP_SPAN_BEGIN:
+                g.loops[b] = self.now                # a span takes a level: its start time
+                continue
+            if op == OP_SPAN_END:
+                self.span_row(a, g.goid, g.loops[b])
+                continue
             raise AssertionError(f"unknown opcode {op}")
+
+    def span_row(self, name, goid, start):
+        """A span ended now: one row, or counted as dropped past max_spans."""
+        if len(self.spans) >= self.max_spans:
+            self.spans_dropped += 1
+            return
+        self.spans.append((name, goid, start, self.now))
 
     def newproc(self, p, parent, program):
         """newproc (§5.1): the new G takes runnext; wakep."""

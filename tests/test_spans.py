@@ -1,0 +1,346 @@
+"""gmp.span: each execution's (name, goid, start, end) in res.spans.
+
+Expected values are derived by hand from the workload and a cost model with
+every cost 0 (no CPU layer: cpus=None), so virtual time moves only for the
+workload's own durations; both engines run with check=True.
+"""
+
+import dataclasses
+import math
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, note, settings
+
+import gmpcore as gmp
+from gmpcore.costs import CostModel
+from gmpcore.results import P_DTYPE, SPAN_DTYPE, Result
+from gmpcore.spans import durations, quantiles
+from workload_strategies import examples, run_options, workloads
+
+ZERO = CostModel(**{f.name: 0 for f in dataclasses.fields(CostModel)})
+US, MS = 1_000, 1_000_000
+
+
+@pytest.fixture(params=["compiled", "reference"])
+def engine(request):
+    return request.param
+
+
+def run(wl, engine, **kw):
+    kw = {"gomaxprocs": 1, "cpus": None, "costs": ZERO, "check": True, **kw}
+    return gmp.simulate(wl, engine=engine, **kw)
+
+
+def rows(res):
+    """(name, goid, start, end) tuples, names as strings, in the order they ended."""
+    return [(res.span_names[n], g, s, e) for n, g, s, e in res.spans.tolist()]
+
+
+def test_span_around_cpu_lasts_the_burst(engine):
+    # Main starts at 0 and runs its 10 us burst without a stop: one row [0, 10 us].
+    wl = gmp.Workload()
+    wl.main(gmp.span("work", gmp.cpu("10us")))
+    res = run(wl, engine)
+    assert res.spans.dtype == SPAN_DTYPE
+    assert rows(res) == [("work", 1, 0, 10 * US)]
+    assert res.counters["spans_dropped"] == 0
+
+
+def test_span_around_sleep_is_the_sleep_plus_the_wake_up(engine):
+    # cpu(3us), then the span: the timer is due at 3 us + 1 ms.  Main's M,
+    # the only one with work, blocks in netpoll until the timer (its wake-up
+    # costs thread_wake + netpoll-related costs, all 0 here), runs the timer,
+    # readies main and executes it at the same instant: the span lasts exactly
+    # the sleep.
+    wl = gmp.Workload()
+    wl.main(gmp.cpu("3us"), gmp.span("nap", gmp.sleep("1ms")))
+    res = run(wl, engine)
+    assert rows(res) == [("nap", 1, 3 * US, 3 * US + MS)]
+
+
+def test_span_includes_waiting_for_a_channel(engine):
+    # Main starts the producer (runnext), opens the span at 0 and parks on the
+    # receive; the producer runs 50 us and sends, readying main, then exits;
+    # main runs at 50 us.  The span holds the whole wait.
+    wl = gmp.Workload()
+    ch = wl.chan()
+    prod = wl.program(gmp.cpu("50us"), gmp.send(ch), name="producer")
+    wl.main(gmp.go(prod), gmp.span("recv", gmp.recv(ch)))
+    res = run(wl, engine)
+    assert rows(res) == [("recv", 1, 0, 50 * US)]
+
+
+def test_nested_spans(engine):
+    # outer [0, 17 us] holds cpu 10 us, inner [10 us, 15 us], cpu 2 us; the
+    # inner one ends first, so its row comes first.
+    wl = gmp.Workload()
+    wl.main(gmp.span("outer", gmp.cpu("10us"), gmp.span("inner", gmp.cpu("5us")),
+                     gmp.cpu("2us")))
+    res = run(wl, engine)
+    assert res.span_names == ("outer", "inner")
+    assert rows(res) == [("inner", 1, 10 * US, 15 * US), ("outer", 1, 0, 17 * US)]
+
+
+def test_span_in_repeat_gives_one_row_per_iteration(engine):
+    wl = gmp.Workload()
+    wl.main(gmp.repeat(3, gmp.span("it", gmp.cpu("1us")), gmp.cpu("1us")))
+    res = run(wl, engine)
+    assert rows(res) == [("it", 1, 0, 1 * US), ("it", 1, 2 * US, 3 * US),
+                         ("it", 1, 4 * US, 5 * US)]
+
+
+def test_repeat_in_span_and_empty_span(engine):
+    # An empty span records a zero-length row; a repeat inside a span is one row.
+    wl = gmp.Workload()
+    wl.main(gmp.span("all", gmp.repeat(4, gmp.cpu("2us")), gmp.span("empty")))
+    res = run(wl, engine)
+    assert rows(res) == [("empty", 1, 8 * US, 8 * US), ("all", 1, 0, 8 * US)]
+
+
+def test_goids_are_the_goroutines_that_ran_the_span(engine):
+    # One P: main (goid 1) starts workers 2, 3, 4 and waits.  Each worker's
+    # span is its own 10 us burst; with zero costs they run back to back.
+    # runnext takes the newest worker first: 4, then the run queue's 2, 3.
+    wl = gmp.Workload()
+    wg = wl.waitgroup()
+    worker = wl.program(gmp.span("job", gmp.cpu("10us")), gmp.done(wg), name="worker")
+    wl.main(gmp.add(wg, 3), gmp.go(worker, count=3), gmp.wait(wg))
+    res = run(wl, engine)
+    assert rows(res) == [("job", 4, 0, 10 * US), ("job", 2, 10 * US, 20 * US),
+                         ("job", 3, 20 * US, 30 * US)]
+    assert sorted(res.goroutines["goid"][1:].tolist()) == [2, 3, 4]
+
+
+def test_two_procs_overlap(engine):
+    # Two Ps, two workers of 10 us each: main opens the span at 0, both run
+    # in parallel after the other P's M starts; each row lasts exactly 10 us.
+    wl = gmp.Workload()
+    wg = wl.waitgroup()
+    worker = wl.program(gmp.span("job", gmp.cpu("10us")), gmp.done(wg))
+    wl.main(gmp.add(wg, 2), gmp.go(worker, count=2), gmp.span("wait", gmp.wait(wg)))
+    res = run(wl, engine, gomaxprocs=2)
+    d = durations(res, "job")
+    assert d.tolist() == [10 * US, 10 * US]
+    jobs = res.spans[res.spans["name"] == 1]
+    assert sorted(jobs["goid"].tolist()) == [2, 3]
+    (wait,) = res.spans[res.spans["name"] == 0].tolist()
+    assert wait[2] == 0 and wait[3] == jobs["end_ns"].max()
+
+
+def test_exit_or_end_inside_a_span_records_nothing(engine):
+    # The helper exits inside its span; the sleeper is still inside its span
+    # when main returns at 1 us: neither ends a row.  Main's own span does.
+    wl = gmp.Workload()
+    quitter = wl.program(gmp.span("quit", gmp.cpu("1us"), gmp.exit()))
+    sleeper = wl.program(gmp.span("nap", gmp.sleep("1ms")))
+    wl.main(gmp.go(quitter), gmp.go(sleeper), gmp.span("main", gmp.cpu("5us")))
+    res = run(wl, engine)
+    assert [r[0] for r in rows(res)] == ["main"]
+
+
+def test_max_spans_counts_the_rest(engine):
+    wl = gmp.Workload()
+    wl.main(gmp.repeat(5, gmp.span("it", gmp.cpu("1us"))))
+    res = run(wl, engine, max_spans=2)
+    assert rows(res) == [("it", 1, 0, 1 * US), ("it", 1, 1 * US, 2 * US)]
+    assert res.counters["spans_dropped"] == 3
+    assert len(run(wl, engine, max_spans=0).spans) == 0
+
+
+def test_no_spans_means_none(engine):
+    wl = gmp.Workload()
+    wl.main(gmp.cpu("1us"))
+    res = run(wl, engine)
+    assert res.spans is None and res.span_names == ()
+    assert "spans_dropped" not in res.counters
+    assert not any(k.startswith("span_") for k in res.summary())
+
+
+def test_engines_agree_with_default_costs():
+    wl = gmp.Workload()
+    ch = wl.chan(cap=4)
+    wg = wl.waitgroup()
+    worker = wl.program(gmp.each(ch, gmp.span("job", gmp.cpu(gmp.exponential("20us")),
+                                              gmp.sleep("30us"))), gmp.done(wg))
+    wl.main(gmp.add(wg, 4), gmp.go(worker, count=4),
+            gmp.repeat(200, gmp.span("enqueue", gmp.send(ch))), gmp.close(ch), gmp.wait(wg))
+    a = gmp.simulate(wl, gomaxprocs=2, seed=5, engine="compiled", check=True)
+    b = gmp.simulate(wl, gomaxprocs=2, seed=5, engine="reference", check=True)
+    assert a == b
+    assert len(durations(a, "job")) == 200 and len(durations(a, "enqueue")) == 200
+
+
+# ---------------------------------------------------------------- building
+
+def test_span_checks_its_arguments():
+    with pytest.raises(TypeError, match="non-empty str"):
+        gmp.span("", gmp.cpu(1))
+    with pytest.raises(TypeError, match="non-empty str"):
+        gmp.span(3, gmp.cpu(1))
+    with pytest.raises(TypeError, match="argument 1"):
+        gmp.span("x", [gmp.cpu(1)])
+
+
+def test_nesting_is_bounded():
+    op = gmp.cpu(1)
+    for _ in range(64):
+        op = gmp.span("s", op)
+    with pytest.raises(ValueError, match="nesting depth 65 .* MAX_LOOP_DEPTH = 64"):
+        gmp.span("s", op)
+    with pytest.raises(ValueError, match="nesting depth 65"):
+        gmp.repeat(2, op)
+
+
+def test_names_are_shared_and_disassembled():
+    wl = gmp.Workload()
+    w = wl.program(gmp.span("b", gmp.gosched()), gmp.span("a"))
+    wl.main(gmp.span("a", gmp.go(w)))
+    c = wl.compile()
+    assert c.span_names == ("a", "b")
+    assert c.loop_depth.tolist() == [1, 1]
+    text = c.disassemble()
+    assert "SPAN_BEGIN span=0 (a) depth=0" in text and "SPAN_END   span=1 (b) depth=0" in text
+
+
+# ---------------------------------------------------------------- quantiles
+
+def made(durs, names=("job",), name_of=None):
+    n = len(durs)
+    spans = np.zeros(n, dtype=SPAN_DTYPE)
+    spans["name"] = 0 if name_of is None else name_of
+    spans["goid"] = 1
+    spans["start_ns"] = np.arange(n) * 1000
+    spans["end_ns"] = spans["start_ns"] + np.asarray(durs)
+    return Result(0, None, np.zeros(0, P_DTYPE), {}, spans=spans, span_names=names)
+
+
+def test_quantiles_on_known_rows():
+    # 0, 1, ..., 100 ns (shuffled): the q-quantile sits at rank 100 q; 99.9
+    # lies between 99 and 100 and rounds to 100.
+    durs = np.random.default_rng(1).permutation(101)
+    assert quantiles(made(durs)) == {"job": {0.5: 50, 0.9: 90, 0.99: 99, 0.999: 100}}
+    # Two names: each over its own rows; a name without rows is left out.
+    res = made([5, 100, 7, 200, 9], names=("a", "b", "none"), name_of=[0, 1, 0, 1, 0])
+    assert quantiles(res, qs=(0.5, 1.0)) == {"a": {0.5: 7, 1.0: 9}, "b": {0.5: 150, 1.0: 200}}
+    s = res.summary()
+    assert s["span_a_p50_ns"] == 7 and s["span_b_p50_ns"] == 150
+    assert s["span_b_p99_ns"] == 199                    # 100 + 0.99 * 100
+    assert math.isnan(s["span_none_p50_ns"])
+
+
+def test_quantiles_refuse_bad_input():
+    with pytest.raises(ValueError, match="in \\[0, 1\\]"):
+        quantiles(made([1]), qs=(1.5,))
+    with pytest.raises(KeyError, match="no span named 'x'"):
+        durations(made([1]), "x")
+    with pytest.raises(ValueError, match="no spans"):
+        quantiles(Result(0, None, np.zeros(0, P_DTYPE), {}))
+
+
+# ---------------------------------------------------------------- tables and files
+
+def pool():
+    wl = gmp.Workload()
+    ch = wl.chan(cap=8)
+    wg = wl.waitgroup()
+    worker = wl.program(gmp.each(ch, gmp.span("job", gmp.cpu(gmp.exponential("10us")))),
+                        gmp.done(wg))
+    wl.main(gmp.add(wg, 3), gmp.go(worker, count=3), gmp.repeat(50, gmp.send(ch)),
+            gmp.close(ch), gmp.wait(wg))
+    return wl
+
+
+def test_to_pandas_spans():
+    pytest.importorskip("pandas")
+    res = gmp.simulate(pool(), gomaxprocs=2, seed=3)
+    df = res.to_pandas("spans")
+    assert list(df.columns) == ["name", "name_index", "goid", "start_ns", "end_ns",
+                                "duration_ns"]
+    assert (df["name"] == "job").all() and len(df) == 50
+    assert (df["duration_ns"] == df["end_ns"] - df["start_ns"]).all()
+    wl = gmp.Workload()
+    wl.main(gmp.cpu(1))
+    with pytest.raises(ValueError, match="gmp.span"):
+        gmp.simulate(wl).to_pandas("spans")
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".parquet"])
+def test_save_load_round_trip(tmp_path, suffix):
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow")
+    res = gmp.simulate(pool(), gomaxprocs=2, seed=3)
+    path = os.path.join(tmp_path, "run" + suffix)
+    res.save(path)
+    back = gmp.load(path)
+    assert back == res
+    assert back.span_names == ("job",) and back.spans.dtype == SPAN_DTYPE
+    assert np.array_equal(back.spans, res.spans)
+
+
+def test_equals_sees_spans():
+    res = gmp.simulate(pool(), gomaxprocs=2, seed=3)
+    other = gmp.simulate(pool(), gomaxprocs=2, seed=3)
+    assert res == other
+    other.spans = other.spans.copy()
+    other.spans["end_ns"][0] += 1
+    assert res != other
+
+
+# ---------------------------------------------------------------- random, both engines
+
+@pytest.mark.filterwarnings("ignore:the monitor kept")
+@settings(max_examples=examples(60), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(wl=workloads(), opts=run_options())
+def test_random_workloads_with_spans_agree(wl, opts):
+    """Random workloads (their leaf ops include nested spans) give identical spans."""
+    note(wl.compile().disassemble())
+    opts = {k: v for k, v in opts.items()
+            if k not in ("trace_window", "trace_goroutines", "max_trace_events")}
+    out = []
+    for engine in ("reference", "compiled"):
+        try:
+            out.append(gmp.simulate(wl, engine=engine, **opts))
+        except gmp.GoFatalError as exc:
+            out.append((type(exc), str(exc)))
+    assert type(out[0]) is type(out[1])
+    if isinstance(out[0], Result):
+        a, b = out
+        assert a.span_names == b.span_names
+        assert (a.spans is None) == (b.spans is None)
+        if a.spans is not None:
+            assert np.array_equal(a.spans, b.spans)
+            assert (a.spans["end_ns"] >= a.spans["start_ns"]).all()
+        assert a == b
+    else:
+        assert out[0] == out[1]
+
+
+def test_cli_summary_has_a_spans_row():
+    from gmpcore.cli import summary
+    wl = gmp.Workload()
+    wl.main(gmp.repeat(3, gmp.span("it", gmp.cpu("2us"))), gmp.span("never", gmp.exit()))
+    lines = summary(run(wl, "compiled", max_spans=2))
+    rows = [line for line in lines if "it:" in line or "never" in line or "max_spans" in line]
+    assert rows == ["  spans            it: p50 2µs  p99 2µs  (2 ended)",
+                    "                   never: none ended",
+                    "                   1 more not kept (max_spans)"]
+    wl = gmp.Workload()
+    wl.main(gmp.cpu(1))
+    assert not any("spans" in line for line in summary(run(wl, "compiled")))
+
+
+def test_sweep_can_name_span_metrics():
+    # Each job is cpu(10us) alone on its P with zero costs: p50 = p99 = 10 us
+    # whatever GOMAXPROCS.
+    pytest.importorskip("xarray")
+    wl = gmp.Workload()
+    wg = wl.waitgroup()
+    worker = wl.program(gmp.span("job", gmp.cpu("10us")), gmp.done(wg))
+    wl.main(gmp.add(wg, 4), gmp.go(worker, count=4), gmp.wait(wg))
+    ds = gmp.sweep(wl, {"gomaxprocs": [1, 2]}, metrics=["span_job_p50_ns", "span_job_p99_ns"],
+                   costs=ZERO, cpus=None)
+    assert ds["span_job_p50_ns"].values.ravel().tolist() == [10 * US, 10 * US]
+    assert ds["span_job_p99_ns"].values.ravel().tolist() == [10 * US, 10 * US]

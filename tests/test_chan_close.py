@@ -12,9 +12,9 @@ new G in runnext and ``gosched`` puts main on the global queue, so
 
 import numpy as np
 import pytest
+from zero_costs import zero_costs
 
 import gmpcore as gmp
-from gmpcore.costs import FIELDS
 from gmpcore.errors import WorkloadPanic
 from gmpcore.events import G_DEAD, G_RUNNABLE
 from gmpcore.workload import CompiledWorkload, Opcode
@@ -24,10 +24,7 @@ US = 1_000
 pytestmark = pytest.mark.parametrize("engine", ["compiled", "reference"])
 
 
-def _costs(**nonzero):
-    costs = {f: 0 for f in FIELDS}
-    costs.update(nonzero)
-    return costs
+_costs = zero_costs                  # every runtime cost zero but those named
 
 
 def _run(engine, wl, gomaxprocs=1, costs=None, **kw):

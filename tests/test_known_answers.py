@@ -47,9 +47,9 @@ mutant                                             failing tests (both engines u
 """
 
 import pytest
+from zero_costs import zero_costs
 
 import gmpcore as gmp
-from gmpcore.costs import FIELDS
 from gmpcore.events import (
     EV_HANDOFF, EV_NETPOLL, EV_PREEMPT, EV_READY, EV_RUN, EV_SPILL, EV_STEAL, EV_STOP,
     EV_SYSCALL_EXIT, EV_TIMER, EV_WAIT, STOP_PREEMPT, WAIT_CHAN_RECEIVE, WAIT_CHAN_SEND,
@@ -60,10 +60,7 @@ US, MS = 1_000, 1_000_000
 pytestmark = pytest.mark.parametrize("engine", ["compiled", "reference"])
 
 
-def _costs(**nonzero):
-    costs = {f: 0 for f in FIELDS}
-    costs.update(nonzero)
-    return costs
+_costs = zero_costs                  # every runtime cost zero but those named
 
 
 def _run(engine, wl, gomaxprocs=1, costs=None, **kw):

@@ -11,9 +11,9 @@ C = thread_create.
 """
 
 import pytest
+from zero_costs import zero_costs
 
 import gmpcore as gmp
-from gmpcore.costs import FIELDS
 from gmpcore.events import EV_M_PARK, EV_M_WAKE, EV_RUN, EV_THREAD_CREATE
 
 US = 1_000
@@ -22,10 +22,7 @@ W, C = 1 * US, 5 * US
 pytestmark = pytest.mark.parametrize("engine", ["compiled", "reference"])
 
 
-def _costs(**nonzero):
-    costs = {f: 0 for f in FIELDS}
-    costs.update(nonzero)
-    return costs
+_costs = zero_costs                  # every runtime cost zero but those named
 
 
 def _run(engine, wl, gomaxprocs=1, **kw):

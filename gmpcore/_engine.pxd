@@ -285,6 +285,7 @@ cdef struct Costs:
     int64_t mutex_lock           # CPU of an uncontended Lock (and of each acquiring step of lockSlow)
     int64_t mutex_unlock         # CPU of an Unlock
     int64_t mutex_spin           # CPU of one lockSlow spin: procyield(ACTIVE_SPIN_CNT)
+    int64_t timer_wake           # latency of a timed sleep's expiry (epoll_wait, futex): slack + wake-up
 
 
 cdef struct Event:
@@ -598,6 +599,9 @@ cdef struct Engine:
     # ---- randomness
     bitgen_t* rng                # NumPy PCG64: workload durations
     uint64_t cheaprand           # wyrand state: the steal order
+    bint noise_on                # costs are draws (gmpcore.noise), not constants
+    uint64_t noise_rng           # wyrand state of the noise stream
+    const int64_t* noise_tab     # QUANTILES multipliers (16.16) per int64 slot of Costs
     # ---- queues and the steal order
     RunQueues q
     RandomOrder order

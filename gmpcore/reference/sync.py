@@ -31,33 +31,33 @@ class SyncObjects:
     """RefEngine's channels and WaitGroups (chan.go, sync.WaitGroup): FIFO wait queues,"""
 
     def chansend(self, m, g, ch):
-        cost = self.costs.chan_op
+        cost = self.draw_cost("chan_op")
         if ch.recvq:                                     # (never on a closed channel)
             self.ready(ch.recvq.popleft(), m.p)          # hand the value over
-            cost += self.costs.ready
+            cost += self.draw_cost("ready")
         elif ch.closed:
             raise WorkloadPanic("send on closed channel", g.goid)
         elif ch.count < ch.cap:
             ch.count += 1
         else:
             ch.sendq.append(g)
-            return self.park(m, g, WAIT_CHAN_SEND, self.costs.chan_op)
+            return self.park(m, g, WAIT_CHAN_SEND, self.draw_cost("chan_op"))
         self.resume(m, self.now + cost, PH_RUN)
 
     def chanrecv(self, m, g, ch):
-        cost = self.costs.chan_op
+        cost = self.draw_cost("chan_op")
         if ch.sendq:
             # Unbuffered: take the sender's value.  Buffered and full: take the
             # head; the sender's value fills the freed slot.
             self.ready(ch.sendq.popleft(), m.p)
-            cost += self.costs.ready
+            cost += self.draw_cost("ready")
         elif ch.count:
             ch.count -= 1
         elif ch.closed:
             pass                                         # drained: the zero value, ok == false
         else:
             ch.recvq.append(g)
-            return self.park(m, g, WAIT_CHAN_RECEIVE, self.costs.chan_op)
+            return self.park(m, g, WAIT_CHAN_RECEIVE, self.draw_cost("chan_op"))
         self.resume(m, self.now + cost, PH_RUN)
 
     def closechan(self, m, g, ch):
@@ -77,10 +77,10 @@ class SyncObjects:
             glist.append(w)
         ch.recvq.clear()
         ch.sendq.clear()
-        cost = self.costs.chan_op
+        cost = self.draw_cost("chan_op")
         while glist:
             self.ready(glist.pop(), m.p)
-            cost += self.costs.ready
+            cost += self.draw_cost("ready")
         self.resume(m, self.now + cost, PH_RUN)
 
     def wg_add(self, m, g, wg, delta):
@@ -89,9 +89,9 @@ class SyncObjects:
         wg.counter = (wg.counter + delta + 2**31) % 2**32 - 2**31
         if wg.counter < 0:
             raise WorkloadPanic("sync: negative WaitGroup counter", g.goid)
-        cost = self.costs.wg_op
+        cost = self.draw_cost("wg_op")
         if wg.counter == 0:
             while wg.waiters:                            # semrelease, FIFO
                 self.ready(wg.waiters.popleft(), m.p)
-                cost += self.costs.ready
+                cost += self.draw_cost("ready")
         self.resume(m, self.now + cost, PH_RUN)

@@ -286,6 +286,10 @@ cdef struct Costs:
     int64_t mutex_unlock         # CPU of an Unlock
     int64_t mutex_spin           # CPU of one lockSlow spin: procyield(ACTIVE_SPIN_CNT)
     int64_t timer_wake           # latency of a timed sleep's expiry (epoll_wait, futex): slack + wake-up
+    int64_t newproc_fresh        # CPU of newproc beyond newproc when no free G exists (malg)
+    int64_t stackalloc           # CPU of newproc beyond newproc for a free G without a stack
+    int64_t cold_switch          # CPU of switching to a G whose state is out of the cache
+    int64_t cache_bytes          # bytes of cache the live Gs' state competes for (not ns)
 
 
 cdef struct Event:
@@ -506,6 +510,8 @@ cdef struct PRec:
     int64_t sm_syscallwhen       # sysmontick.syscallwhen
     BinHeap timers               # its timers (time.Sleep): who = the sleeping G
     int64_t goidcache            # next goid to hand out
+    int32_t gfree_n              # gFree: dead Gs kept for reuse (<= GFREE_TRIM)
+    uint64_t gfree_bits          # bit i: the i-th from the bottom still has its stack
     int64_t goidcacheend         # end of the cached batch
     int64_t busy_ns              # time its Ms ran Gs on it
     int64_t idle_ns              # time on the idle list
@@ -592,6 +598,8 @@ cdef struct Engine:
     bint snap_taken
     int64_t snap_time            # the time the snapshot shows: snap_at, or the end if earlier
     int64_t stack_inuse          # bytes of stack of Gs not yet exited
+    int64_t gfree_stack          # sched.gFree.stack: global free Gs with a stack
+    int64_t gfree_nostack        # sched.gFree.noStack: global free Gs without one
     Costs c
     # ---- the machine (_engine_cpu.pxi); everything else ignores it when off
     bint cpu_on

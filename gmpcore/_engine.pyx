@@ -45,7 +45,7 @@ from gmpcore._gqueue cimport GQueue, gq_at, gq_free, gq_init, gq_pop_front, gq_p
 from gmpcore._latency cimport LAT_N_COUNTS, lat_index
 from gmpcore._model cimport (FORCE_PREEMPT_NS, GLOBAL_CHECK_PERIOD, GOIDCACHE_BATCH,
                              NETPOLL_RESOLUTION, RETAKE_SYSCALL_NS,
-                             REUSE_PROBE, NOISE_QUANTILES, RUNNEXT_BACKOFF, STACK_MIN, STW_PREEMPT_PERIOD,
+                             REUSE_PROBE, NOISE_QUANTILES, G_STATE_BYTES, GFREE_TRIM, GFREE_BATCH, RUNNEXT_BACKOFF, STACK_MIN, STW_PREEMPT_PERIOD,
                              UPDATE_MAXPROCS_PERIOD, STARVATION_THRESHOLD_NS, ACTIVE_SPIN,
                              ACTIVE_SPIN_CNT,
                              SYSMON_DEEP_SLEEP,
@@ -240,7 +240,8 @@ MODEL = dict(
     GLOBAL_CHECK_PERIOD=GLOBAL_CHECK_PERIOD, GOIDCACHE_BATCH=GOIDCACHE_BATCH,
     STACK_MIN=STACK_MIN, NETPOLL_MAX_EVENTS=NETPOLL_MAX_EVENTS,
     NETPOLL_RESOLUTION=NETPOLL_RESOLUTION, ZERO_TIME_BUDGET=ZERO_TIME_BUDGET,
-    REUSE_PROBE=REUSE_PROBE, NOISE_QUANTILES=NOISE_QUANTILES, OS_BASE_SLICE=OS_BASE_SLICE, OS_SLICE_MAX_CPUS=OS_SLICE_MAX_CPUS,
+    REUSE_PROBE=REUSE_PROBE, NOISE_QUANTILES=NOISE_QUANTILES, G_STATE_BYTES=G_STATE_BYTES,
+    GFREE_TRIM=GFREE_TRIM, GFREE_BATCH=GFREE_BATCH, OS_BASE_SLICE=OS_BASE_SLICE, OS_SLICE_MAX_CPUS=OS_SLICE_MAX_CPUS,
     OS_TICK=OS_TICK, OS_CTX_SWITCH=OS_CTX_SWITCH, CFS_QUOTA_MIN=CFS_QUOTA_MIN,
     CFS_PERIOD_MAX=CFS_PERIOD_MAX, STW_PREEMPT_PERIOD=STW_PREEMPT_PERIOD,
     UPDATE_MAXPROCS_PERIOD=UPDATE_MAXPROCS_PERIOD,
@@ -309,6 +310,10 @@ COST_OFFSETS = dict(
     mutex_unlock=<Py_ssize_t>&(<Costs*>NULL).mutex_unlock,
     mutex_spin=<Py_ssize_t>&(<Costs*>NULL).mutex_spin,
     timer_wake=<Py_ssize_t>&(<Costs*>NULL).timer_wake,
+    newproc_fresh=<Py_ssize_t>&(<Costs*>NULL).newproc_fresh,
+    stackalloc=<Py_ssize_t>&(<Costs*>NULL).stackalloc,
+    cold_switch=<Py_ssize_t>&(<Costs*>NULL).cold_switch,
+    cache_bytes=<Py_ssize_t>&(<Costs*>NULL).cache_bytes,
 )
 COSTS_BYTES = sizeof(Costs)
 

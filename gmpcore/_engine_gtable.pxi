@@ -89,6 +89,72 @@ cdef inline int64_t reuse_row(GTable* t, int64_t live) noexcept nogil:
             return -1
 
 
+cdef inline int64_t gfget(Engine* e, int32_t p) noexcept nogil:
+    """gfget (§5.1) for newproc: the P's gFree, an empty one refilled from
+    the global lists (Gs with stacks first) up to GFREE_BATCH.  Returns the
+    CPU the creator pays beyond newproc: 0 for a free G with its stack,
+    stackalloc for one without, newproc_fresh (malg) when there is none.
+    Only the kinds are kept (the model's rows are reused by newg)."""
+    cdef PRec* pp = &e.ps[p]
+    if pp.gfree_n == 0 and (e.gfree_stack or e.gfree_nostack):
+        while pp.gfree_n < GFREE_BATCH:
+            if e.gfree_stack:
+                e.gfree_stack -= 1
+                pp.gfree_bits |= (<uint64_t>1) << pp.gfree_n
+            elif e.gfree_nostack:
+                e.gfree_nostack -= 1
+                pp.gfree_bits &= ~((<uint64_t>1) << pp.gfree_n)
+            else:
+                break
+            pp.gfree_n += 1
+    if pp.gfree_n == 0:
+        return drawn(e, &e.c.newproc_fresh)
+    pp.gfree_n -= 1
+    if (pp.gfree_bits >> pp.gfree_n) & 1:
+        return 0
+    return drawn(e, &e.c.stackalloc)
+
+
+cdef inline void gfput(Engine* e, int32_t p, bint has_stack) noexcept nogil:
+    """gfput (§5.2): a dead G onto the P's gFree (its stack freed if it had
+    grown); at GFREE_TRIM, the top ones go to the global lists until
+    GFREE_BATCH - 1 are left."""
+    cdef PRec* pp = &e.ps[p]
+    if has_stack:
+        pp.gfree_bits |= (<uint64_t>1) << pp.gfree_n
+    else:
+        pp.gfree_bits &= ~((<uint64_t>1) << pp.gfree_n)
+    pp.gfree_n += 1
+    if pp.gfree_n >= GFREE_TRIM:
+        while pp.gfree_n >= GFREE_BATCH:
+            pp.gfree_n -= 1
+            if (pp.gfree_bits >> pp.gfree_n) & 1:
+                e.gfree_stack += 1
+            else:
+                e.gfree_nostack += 1
+
+
+cdef inline void gfpurge(Engine* e, int32_t p) noexcept nogil:
+    """gfpurge: a destroyed P's free Gs to the global lists."""
+    cdef PRec* pp = &e.ps[p]
+    while pp.gfree_n:
+        pp.gfree_n -= 1
+        if (pp.gfree_bits >> pp.gfree_n) & 1:
+            e.gfree_stack += 1
+        else:
+            e.gfree_nostack += 1
+
+
+cdef inline int64_t cold_switch_ns(Engine* e) noexcept nogil:
+    """The working-set model: a switch pays cold_switch times the chance
+    that the G's stack and state left the cache, 1 - cache / working set,
+    where the working set is every live G's stack and state."""
+    cdef int64_t ws = e.stack_inuse + e.live * G_STATE_BYTES
+    if ws <= e.c.cache_bytes:
+        return 0
+    return drawn(e, &e.c.cold_switch) * (ws - e.c.cache_bytes) // ws
+
+
 cdef int newg(Engine* e, int32_t parent, int64_t program, int32_t p, int32_t* out) noexcept nogil:
     """newproc1 (§5.1): a fresh G with the next goid of `p`'s cache."""
     cdef PRec* pp = &e.ps[p]

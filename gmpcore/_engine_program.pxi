@@ -53,7 +53,7 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
     cdef gid_t g = mm.curg
     cdef int32_t p = mm.p
     cdef const int64_t* ins
-    cdef int64_t op, a, b, c, d = 0
+    cdef int64_t op, a, b, c, d = 0, cost
     cdef int64_t* slot
     # Only OP_GO can grow (move) the G table, and it returns at once.
     cdef GRec* rec = &e.g.a[g]
@@ -112,9 +112,11 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
                 rec.pc += 1
                 continue
             rec.rem -= 1
+            cost = gfget(e, p)
             if newproc(e, p, g, a) < 0:
                 return -1
-            return resume(e, m, e.now + drawn(e, &e.c.newproc), PH_RUN)
+            cost += drawn(e, &e.c.newproc)
+            return resume(e, m, e.now + cost, PH_RUN)
         rec.pc += 1
         if op == OP_LOOP:
             if a == 0:
@@ -301,8 +303,9 @@ cdef inline int goexit(Engine* e, int32_t m, gid_t g) noexcept nogil:
         # gdestroy: unwire; the thread exits (mexit) instead of scheduling.
         rec.flags &= ~GF_LOCKED
         e.ms[m].lockedg = LOCKEDG_EXIT
-    rec.status = G_DEAD                      # gfput: when recycling, newg may reuse the row
+    rec.status = G_DEAD                      # when recycling, newg may reuse the row
     rec.rem = e.now                          # finished
+    gfput(e, e.ms[m].p, rec.stack == STACK_MIN)
     e.n_dead += 1
     e.stack_inuse -= rec.stack
     if e.g.loops != NULL and e.g.loops[g] >= 0:

@@ -287,7 +287,9 @@ cdef int found(Engine* e, int32_t m, gid_t g, bint inherit) noexcept nogil:
     e.ms[m].nextg = g
     e.ms[m].next_inherit = inherit
     prefetch(&e.g.a[g])                          # execute touches it next; long queues evict it
-    return resume(e, m, e.now + drawn(e, &e.c.schedule), PH_EXECUTE)
+    cdef int64_t cost = drawn(e, &e.c.schedule)
+    cost += cold_switch_ns(e)
+    return resume(e, m, e.now + cost, PH_EXECUTE)
 
 
 cdef int find_runnable(Engine* e, int32_t m) noexcept nogil:

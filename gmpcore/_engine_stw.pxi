@@ -326,5 +326,6 @@ cdef int pdestroy(Engine* e, int32_t p, int32_t to) noexcept nogil:
         bheap_pop(&e.ps[p].timers, &t)
         if bheap_push(&e.ps[to].timers, &t) < 0:
             return nomem(e)
+    gfpurge(e, p)
     e.q.status[p] = P_DEAD
     return 0

@@ -33,6 +33,8 @@ cdef enum:
     STARVATION_THRESHOLD_NS = 1000000  # internal/sync mutex.go starvationThresholdNs: a waiter past 1 ms starves the mutex
     ACTIVE_SPIN = 4                  # proc.go active_spin: lockSlow spins at most 4 times (canSpin)
     ACTIVE_SPIN_CNT = 30             # proc.go active_spin_cnt: procyield(30) per spin (the mutex_spin cost's unit)
+    GFREE_TRIM = 64                  # proc.go gfput: a P's gFree of 64 goes to the global lists ...
+    GFREE_BATCH = 32                 # ... down to 31; gfget refills an empty one up to 32
 
 # Linux's, for the machine under the scheduler (docs/design/machine.md §2):
 # defaults of simulate(os_sched=...) and the bounds of cpu.max.
@@ -49,3 +51,4 @@ cdef enum:
     ZERO_TIME_BUDGET = 4096          # instructions per resume before yielding to the event loop
     REUSE_PROBE = 8                  # rows newg walks before it may add a row (GTable.cursor)
     NOISE_QUANTILES = 256            # quantiles per cost's noise table: a draw's top 8 bits (gmpcore.noise)
+    G_STATE_BYTES = 512              # a G's state besides its stack (runtime.g, ~450 B, in whole cache lines)

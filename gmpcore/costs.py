@@ -60,6 +60,8 @@ DEFAULT_SPREAD: Mapping[str, tuple[float, float]] = MappingProxyType({
     # Sleep(1ms) and AfterFunc lateness on an idle program (estimate of the spread
     # until benchmarks/go/costs measures it; gmpcore calibrate does).
     "timer_wake": (0.60, 1.30),
+    # Estimates until measured on a quiet machine; cache_bytes is a size, never drawn.
+    "newproc_fresh": (0.6, 1.8), "stackalloc": (0.8, 1.3), "cold_switch": (0.5, 1.6),
 })
 
 #: Largest accepted cost (1000 s), so that sums stay far inside int64.
@@ -127,6 +129,20 @@ class CostModel:
     """Latency: an M sleeping with a timeout (epoll_wait in the blocking netpoll, a futex
     wait) runs again this long after the timeout: the 50 µs timer slack plus the idle
     CPU's wake-up; Sleep(1ms) on an idle program took 1.094-1.097 ms."""
+    newproc_fresh: int = 400
+    """CPU, creator: a `go` with no free G (gfget finds none): malg allocates a g and a
+    2 KiB stack whose pages are touched for the first time; beyond `newproc`.
+    Provisional (benchmarks/go/workingset, a loaded machine)."""
+    stackalloc: int = 150
+    """CPU, creator: a `go` whose free G lost its stack (it had grown: gfput freed it);
+    stackalloc from the P's stack cache; beyond `newproc`.  Estimate."""
+    cold_switch: int = 200
+    """CPU, M: switching to a G whose stack and g are no longer in the cache; charged
+    as its expectation, cold_switch x (1 - cache_bytes / working set), when the live
+    Gs' stacks and state outgrow `cache_bytes`.  Provisional (benchmarks/go/workingset)."""
+    cache_bytes: int = 2_621_440
+    """Not a time: the bytes of cache the live goroutines' state competes for (this
+    VM's 2.5 MiB L2 per core); a working set beyond it makes switches cold."""
     spread: Mapping[str, tuple[float, float]] = dataclasses.field(
         default_factory=lambda: DEFAULT_SPREAD)
     """Each field's spread as its (p10, p90) over its median (1.0, 1.0: no spread); the
@@ -235,7 +251,7 @@ def _checked_spread(spread: Any) -> MappingProxyType[str, tuple[float, float]]:
     if not isinstance(spread, Mapping):
         raise TypeError(f"CostModel.spread must be a mapping of field -> (p10, p90), "
                         f"got {type(spread).__name__}")
-    out = dict(DEFAULT_SPREAD)
+    out = {name: DEFAULT_SPREAD.get(name, (1.0, 1.0)) for name in FIELDS}
     for name, pair in spread.items():
         if name not in FIELDS:
             raise ValueError(f"CostModel.spread: {name!r} is not a cost field "

@@ -42,3 +42,6 @@ ACTIVE_SPIN_CNT = _MODEL["ACTIVE_SPIN_CNT"]              # ... each procyield(30
 ZERO_TIME_BUDGET = _MODEL["ZERO_TIME_BUDGET"]            # the model's: instructions per resume
 REUSE_PROBE = _MODEL["REUSE_PROBE"]                      # the model's: rows newg walks
 NOISE_QUANTILES = _MODEL["NOISE_QUANTILES"]              # the model's: quantiles per noise table
+G_STATE_BYTES = _MODEL["G_STATE_BYTES"]                  # the model's: a G's state besides its stack
+GFREE_TRIM = _MODEL["GFREE_TRIM"]                        # gfput trims a P's gFree at 64 ...
+GFREE_BATCH = _MODEL["GFREE_BATCH"]                      # ... to 31; gfget refills 32

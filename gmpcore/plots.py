@@ -286,7 +286,7 @@ def plot_queues(res, path=None, ax=None):
     --------
     >>> import gmpcore as gmp
     >>> from gmpcore.scenarios import fanout
-    >>> res = gmp.simulate(fanout(n=2000, work="5us"), gomaxprocs=4, seed=1, monitor="100us")
+    >>> res = gmp.simulate(fanout(n=4000, work="5us"), gomaxprocs=4, seed=1, monitor="100us")
     >>> g, local = plot_queues(res).axes
     >>> bool(g.get_ylim()[1] > 1000), bool(local.get_ylim()[1] <= 256 * 1.08)   # own scales
     (True, True)

@@ -713,7 +713,9 @@ def test_sweep_prints_a_row_per_gomaxprocs(capsys):
     rows = [line.split() for line in lines[2:]]
     assert [int(r[0]) for r in rows] == [1, 2, 4] and rows[0][2] == "1.00x"
     speedups = [float(r[2].rstrip("x")) for r in rows]
-    assert speedups[0] < speedups[1] < speedups[2] <= 4.0     # compute-bound: scales with Ps
+    # Compute-bound: scales with Ps; a little beyond 4x at 4 Ps is possible, as
+    # at P=1 more goroutines pile up and more switches find them out of the cache.
+    assert speedups[0] < speedups[1] < speedups[2] <= 4.2
 
 
 @pytest.mark.parametrize("argv", [["sweep", "fanout", "--procs", "0,2"],

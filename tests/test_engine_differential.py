@@ -31,6 +31,12 @@ from workload_strategies import (MS, STRESS_COUNTERS, US, examples, random_optio
 
 SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
 
+#: The machine the stress groups were built for: every thread has a CPU, costs
+#: are exact and the same whatever the state (hot caches, free Gs at hand), so
+#: Go's own timing forces each path they are there for.
+STRESS_MACHINE = dict(cpus=None, noise=False,
+                      costs=CostModel(newproc_fresh=0, stackalloc=0, cold_switch=0))
+
 
 def outcome(wl, engine, **opts):
     """("ok", Result) or ("error", type, message) of one run."""
@@ -125,7 +131,7 @@ def test_stress_workloads_identical(case, seed, async_preempt, runnext):
     # each path (a 12 ms burst meets sysmon's 10 ms check), which a CPU-limited
     # machine, where sysmon waits for a CPU, or a jittery one may miss.
     kind, res = assert_same_outcome(wl, gomaxprocs=procs, seed=seed, runnext=runnext,
-                                    async_preempt=async_preempt, cpus=None, noise=False)
+                                    async_preempt=async_preempt, **STRESS_MACHINE)
     assert kind == "ok"
     counter = STRESS_COUNTERS[group]
     assert res.counters[counter] > 0, (group, res.counters)
@@ -146,7 +152,8 @@ def test_stress_groups_reach_their_limits(group):
     def run(case, seed):
         nonlocal hits
         _, wl, procs = case
-        res = gmp.simulate(wl, gomaxprocs=procs, seed=seed, record_events=True, cpus=None)
+        res = gmp.simulate(wl, gomaxprocs=procs, seed=seed, record_events=True,
+                           **STRESS_MACHINE)
         ev = res.events
         if group == "spill":
             hits += int(((ev["kind"] == EV_SPILL) & (ev["arg"] == 129)).any())

@@ -25,6 +25,8 @@ UPDATE_MAXPROCS_PERIOD 1 s          proc.go sysmon: ``lastgomaxprocs+1e9 <= now`
 STARVATION_THRESHOLD_NS 1 ms        internal/sync/mutex.go ``starvationThresholdNs = 1e6``
 ACTIVE_SPIN            4            proc.go ``active_spin = 4`` (internal_sync_runtime_canSpin)
 ACTIVE_SPIN_CNT        30           proc.go ``active_spin_cnt = 30`` (procyield in runtime_doSpin)
+GFREE_TRIM             64           proc.go gfput: ``if pp.gFree.size >= 64``
+GFREE_BATCH            32           proc.go gfput: ``for pp.gFree.size >= 32``; gfget: ``for pp.gFree.size < 32``
 =====================  ===========  ============================================
 """
 
@@ -54,8 +56,10 @@ GO_VALUES = dict(
     STARVATION_THRESHOLD_NS=1000 * 1000,
     ACTIVE_SPIN=4,
     ACTIVE_SPIN_CNT=30,
+    GFREE_TRIM=64,
+    GFREE_BATCH=32,
 )
-MODEL_OWN = {"ZERO_TIME_BUDGET", "REUSE_PROBE", "NOISE_QUANTILES"}
+MODEL_OWN = {"ZERO_TIME_BUDGET", "REUSE_PROBE", "NOISE_QUANTILES", "G_STATE_BYTES"}
 # Linux's, as its documentation and source have them (docs/design/machine.md
 # §2): sched-eevdf's base slice and its log scaling, HZ=250's tick, the cpu.max
 # bounds of sched-bwc.rst; the context-switch cost is the model's estimate.

@@ -101,9 +101,10 @@ def test_unbounded_goroutines_pile_up_when_requests_outpace_the_ps():
     assert all_dead(res) and len(res.goroutines) == jobs + 1
     # Main's accept loop holds its P; the other PROCS - 1 Ps finish at most
     # one request per `work` each.  By the time the last request is accepted,
-    # (accept + newproc) × jobs later, at most that many are done: the rest
-    # are alive at once, each with its 2 KiB stack.
-    accepting = jobs * (parse_duration(accept) + CostModel().newproc)
+    # at most (accept + newproc + newproc_fresh) × jobs later (a `go` costs
+    # newproc_fresh more when no free G is at hand), at most that many are
+    # done: the rest are alive at once, each with its 2 KiB stack.
+    accepting = jobs * (parse_duration(accept) + CostModel().newproc + CostModel().newproc_fresh)
     done_by_then = (PROCS - 1) * accepting / parse_duration(work)
     assert peak(res) >= jobs - done_by_then - PROCS
     assert peak(res) >= jobs // 2                       # "about two thirds" at the defaults

@@ -176,6 +176,8 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         self.main_done = False
         self.main_goexit = False        # main called runtime.Goexit: the run ends in checkdead
         self.live = 0
+        self.stack_inuse = 0                      # bytes of stack of Gs not yet exited
+        self.gfree_stack = self.gfree_nostack = 0  # sched.gFree's two lists, by count
         self.machine = (cpus, background, os_sched, cpu_quota)
 
     def log(self, kind, m=None, p=None, g=None, arg=-1):

@@ -5,7 +5,7 @@ a table that reuses dead rows without per-G records).
 """
 
 from gmpcore.events import EV_CREATE, G_RUNNABLE, WAIT_NONE
-from gmpcore.model import GOIDCACHE_BATCH, STACK_MIN
+from gmpcore.model import G_STATE_BYTES, GFREE_BATCH, GFREE_TRIM, GOIDCACHE_BATCH, STACK_MIN
 
 
 class G:
@@ -37,6 +37,56 @@ class G:
 class GTable:
     """RefEngine's goroutines as records: the G a run creates (newproc1, §5.1)."""
 
+    def gfget(self, p):
+        """gfget (§5.1) for newproc: the P's gFree, an empty one refilled from
+        the global lists (Gs with stacks first) up to GFREE_BATCH.  Returns the
+        CPU the creator pays beyond newproc: 0 for a free G with its stack,
+        stackalloc for one without, newproc_fresh (malg) when there is none.
+        Only the kinds are kept (p.gfree: True = has its stack, top last)."""
+        if not p.gfree and (self.gfree_stack or self.gfree_nostack):
+            while len(p.gfree) < GFREE_BATCH:
+                if self.gfree_stack:
+                    self.gfree_stack -= 1
+                    p.gfree.append(True)
+                elif self.gfree_nostack:
+                    self.gfree_nostack -= 1
+                    p.gfree.append(False)
+                else:
+                    break
+        if not p.gfree:
+            return self.draw_cost("newproc_fresh")
+        return 0 if p.gfree.pop() else self.draw_cost("stackalloc")
+
+    def gfput(self, p, has_stack):
+        """gfput (§5.2): a dead G onto the P's gFree (its stack freed if it had
+        grown); at GFREE_TRIM, the top ones go to the global lists until
+        GFREE_BATCH - 1 are left."""
+        p.gfree.append(has_stack)
+        if len(p.gfree) >= GFREE_TRIM:
+            while len(p.gfree) >= GFREE_BATCH:
+                self.gfpurge_one(p)
+
+    def gfpurge(self, p):
+        """gfpurge: a destroyed P's free Gs to the global lists."""
+        while p.gfree:
+            self.gfpurge_one(p)
+
+    def gfpurge_one(self, p):
+        if p.gfree.pop():
+            self.gfree_stack += 1
+        else:
+            self.gfree_nostack += 1
+
+    def cold_switch_ns(self):
+        """The working-set model: a switch pays cold_switch times the chance
+        that the G's stack and state left the cache, 1 - cache / working set,
+        where the working set is every live G's stack and state."""
+        ws = self.stack_inuse + self.live * G_STATE_BYTES
+        cache = self.costs.cache_bytes
+        if ws <= cache:
+            return 0
+        return self.draw_cost("cold_switch") * (ws - cache) // ws
+
     def newg(self, parent, program, p):
         """newproc1 (§5.1): a fresh G with the next goid of `p`'s cache."""
         if p.goidcache == p.goidcacheend:
@@ -48,6 +98,7 @@ class GTable:
         p.goidcache += 1
         self.gs.append(g)
         self.live += 1
+        self.stack_inuse += STACK_MIN
         self.counters["goroutines"] += 1
         self.log(EV_CREATE, p=p, g=g, arg=-1 if parent is None else parent.idx)
         return g

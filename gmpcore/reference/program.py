@@ -20,7 +20,7 @@ from gmpcore.events import (
     WAIT_WAITGROUP,
 )
 from gmpcore.latency import bucket_index
-from gmpcore.model import ZERO_TIME_BUDGET
+from gmpcore.model import STACK_MIN, ZERO_TIME_BUDGET
 from gmpcore.reference.common import (
     CHOICE_ONE,
     E_IO,
@@ -124,8 +124,10 @@ class Goroutines:
                     g.pc += 1
                     continue
                 g.remaining -= 1
+                cost = self.gfget(p)
                 self.newproc(p, g, a)
-                self.resume(m, self.now + self.draw_cost("newproc"), PH_RUN)
+                cost += self.draw_cost("newproc")
+                self.resume(m, self.now + cost, PH_RUN)
                 return
             g.pc += 1
             if op == OP_LOOP:
@@ -264,6 +266,8 @@ class Goroutines:
             m.lockedg = LOCKEDG_EXIT
         g.status = G_DEAD
         g.finished = self.now
+        self.gfput(m.p, g.stack == STACK_MIN)
+        self.stack_inuse -= g.stack
         self.live -= 1
         if g.idx == 0 and not self.main_goexit:
             self.main_done = True
@@ -294,4 +298,5 @@ class Goroutines:
             size *= 2
             if size > self.max_stack:
                 raise StackOverflow(self.max_stack, g.goid)
+        self.stack_inuse += size - g.stack
         g.stack = size

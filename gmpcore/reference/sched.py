@@ -67,7 +67,8 @@ class M:
 
 class P:
     __slots__ = ("id", "status", "m", "schedtick", "syscalltick", "sysmon", "timers",
-                 "goidcache", "goidcacheend", "busy_ns", "idle_ns", "idle_since", "steals")
+                 "goidcache", "goidcacheend", "busy_ns", "idle_ns", "idle_since", "steals",
+                 "gfree")
 
     def __init__(self, pid):
         self.id = pid
@@ -79,6 +80,7 @@ class P:
         self.busy_ns = self.idle_ns = 0
         self.idle_since = 0
         self.steals = 0
+        self.gfree = []              # gFree: dead Gs kept for reuse, True = with its stack
 
 
 class SchedCore:
@@ -267,7 +269,9 @@ class SchedCore:
         if m.spinning:
             self.reset_spinning(m)
         m.nextg, m.next_inherit = g, inherit
-        self.resume(m, self.now + self.draw_cost("schedule"), PH_EXECUTE)
+        cost = self.draw_cost("schedule")
+        cost += self.cold_switch_ns()
+        self.resume(m, self.now + cost, PH_EXECUTE)
 
     def find_runnable(self, m):
         if self.gcwaiting:                       # top: a STW wants our P (§1.4)

@@ -283,6 +283,7 @@ class StopTheWorld:
         for t in p.timers:
             heapq.heappush(to.timers, t)
         p.timers = []
+        self.gfpurge(p)
         p.status = P_DEAD
 
 

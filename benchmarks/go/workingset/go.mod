@@ -1,0 +1,3 @@
+module workingset
+
+go 1.25

@@ -91,13 +91,16 @@ class CostModel:
     """CPU, caller: one sync.Mutex.Unlock (an atomic add); the other half."""
     mutex_spin: int = 370
     """CPU, spinning G: one lockSlow spin, runtime_doSpin's procyield(30) (30 PAUSEs); direct."""
-    select_base: int = 2
-    """CPU, G: selectgo's fixed part (a select of 2+ cases); intercept of the 2- and 4-case fit."""
-    select_case: int = 32
-    """CPU, G: selectgo per case (shuffle, sort, lock, poll; enqueue if it blocks); slope."""
-    select_wake: int = 10
+    select_base: int = 0
+    """CPU, G: selectgo's fixed part (a select of 2+ cases); the 2- and 4-case fit's
+    intercept, 0 within noise."""
+    select_case: int = 33
+    """CPU, G: selectgo per case (shuffle, sort, lock, poll; enqueue if it blocks); the
+    fit's slope (66 ns for 2 cases, 131 ns for 4)."""
+    select_wake: int = 9
     """CPU, G: selectgo's pass 3 per case after a wake-up (relock, dequeue the other
-    sudogs); a blocking select's round trip minus a plain receive's, less pass 1."""
+    sudogs): a ping-pong round with a 2-case select minus one with a plain receive
+    (69 ns), less pass 1's excess over chan_op (52 ns), over 2 cases."""
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -1491,6 +1491,17 @@ def _check_selects(op, a, b, c, entry, ends, nchans, ndists):
         if not 0 <= b[r] <= hi:
             _bad(f"code[{r}] SELCASE: operand b ({what} = {hi + 1}) must be in [0, {hi}], "
                  f"got {b[r]}")
+    # No jump lands on a case row (a select's data, never run).
+    for src, col, what in ((Opcode.CHOICE, c, "operand c (jump pc)"),
+                           (Opcode.SELECT, c, "operand c (end pc)"),
+                           (Opcode.SELCASE, c, "operand c (body pc)"),
+                           (Opcode.SELEND, a, "operand a (end pc)")):
+        pcs = np.flatnonzero(op == src)
+        tgt = col[pcs]
+        ok = (tgt >= 0) & (tgt < len(op))
+        if (i := _first(ok & (op[np.where(ok, tgt, 0)] == Opcode.SELCASE))) is not None:
+            _bad(f"code[{pcs[i]}] {src.name}: {what} {tgt[i]} is a SELCASE row, a select's "
+                 f"data, never run")
     jumps = np.flatnonzero(op == Opcode.SELEND)
     if len(jumps):
         last = ends[np.searchsorted(entry, jumps, side="right") - 1]

@@ -62,9 +62,10 @@ cdef int closechan(Engine* e, int32_t m, gid_t g, int64_t chi) noexcept nogil:
         ch.recvq.size -= 1
         w = gq_at(&ch.recvq, ch.recvq.size)
         wrec = &e.g.a[w]
-        ins = e.code + 4 * (<int64_t>wrec.pc - 1)
-        if sel_state(e, w) == SEL_NONE and ins[0] == OP_RANGE:   # ok == false ends a for-range loop
-            wrec.pc = <int32_t>ins[3]
+        if sel_state(e, w) == SEL_NONE:     # (a select's G resumes at its SELECT: pass 3)
+            ins = e.code + 4 * (<int64_t>wrec.pc - 1)
+            if ins[0] == OP_RANGE:           # ok == false ends a for-range loop
+                wrec.pc = <int32_t>ins[3]
         if ready(e, w, e.ms[m].p) < 0:
             return -1
         cost += e.c.ready

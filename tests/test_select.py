@@ -394,3 +394,33 @@ def test_lowering_follows_walk_select_cases(engine):
     ops = [Opcode(o).name for o in wl.compile().code[:, 0]]
     assert ops == ["SEND", "RECV", "SELECT", "SELCASE", "SELEND", "SELEND", "GOSCHED", "EXIT"]
     assert _run(engine, wl).makespan_ns == 0
+
+
+# ------------------------------------------------------------------ the API's checks
+
+def test_select_arguments_are_checked(engine):
+    wl = gmp.Workload()
+    a = wl.chan()
+    with pytest.raises(TypeError, match=r"select\(\): argument 0 must be a case"):
+        gmp.select(gmp.recv(a))
+    with pytest.raises(ValueError, match=r"at most one case_default\(\), got 2"):
+        gmp.select(gmp.case_default(), gmp.case_default())
+    with pytest.raises(TypeError, match=r"case_recv\(\) argument ch must be a Chan"):
+        gmp.case_recv(wl.waitgroup())
+    with pytest.raises(TypeError, match=r"case_send\(\): argument 1 is"):
+        gmp.case_send(a, gmp.cpu)
+    with pytest.raises(ValueError, match="case_after"):
+        gmp.case_after(-5)
+
+
+def test_select_cases_count_for_the_leak_check(engine):
+    """A channel received from only in a select case and sent to only in
+    another select's case is matched: no GoroutineLeakWarning."""
+    import warnings
+    wl = gmp.Workload()
+    a = wl.chan()
+    wl.program(gmp.select(gmp.case_send(a), gmp.case_default()))
+    wl.main(gmp.select(gmp.case_recv(a), gmp.case_default()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        wl.compile()

@@ -24,7 +24,11 @@
 #   * every row in [0, g.rows) is in exactly one place: a P's ring or
 #     runnext, a P's timer heap, the global queue, an M's curg or nextg, a
 #     channel, WaitGroup or mutex semaphore FIFO, the netpoll ready list; or it is dead; or it
-#     waits for network I/O (an E_IO event is pending for it);
+#     waits for network I/O (an E_IO event is pending for it), or in
+#     select {} (nowhere at all).  A G blocked in a select (SelLocal
+#     SEL_WAITING) is in every one of its channels' queues and timers at
+#     once, and nowhere else; once claimed (SEL_WON) its entries left there
+#     are stale until it runs pass 3, and its timers are zombies;
 #   * nmspinning == number of Ms with spinning set; a spinning M holds a P or
 #     is about to (nextp);
 #   * a P is on the idle stack iff PRec.in_pidle, and then its status is

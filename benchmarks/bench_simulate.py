@@ -17,6 +17,13 @@ Workloads (:func:`build`)
     ``sync.Mutex``: ``lock``, ``cpu("200ns")``, ``unlock``, ``cpu("1us")``, 4
     times, then ``done(wg)``: spinning, parking on the semaphore, wake-ups
     and, past 1 ms of waiting, starvation-mode hand-offs (issue 13).
+``select``
+    N goroutines in groups of 64 (at most 64 groups), half clients, half
+    servers, each group with two unbuffered channels: a client does
+    ``cpu("200ns")`` and a select sending on either channel, 4 times; a
+    server a select receiving from either, then ``cpu("200ns")``, 4 times.
+    Every select blocks or hands over: poll orders, sudogs on both channels,
+    the selectDone skip of stale entries and pass 3.
 
 Grids: ``GMPCORE_BENCH=quick|large``
 ------------------------------------
@@ -87,7 +94,7 @@ PROFILES = {
         "gomaxprocs": [1, 2, 8, 64, 256],
     },
 }
-WORKLOADS = ["fanout", "mixed", "mutex"]
+WORKLOADS = ["fanout", "mixed", "mutex", "select"]
 # "full": one record per G (res.goroutines, the default); "none":
 # record_goroutines=False, dead Gs' rows reused (memory follows live Gs).
 RECORDS = ["full", "none"]
@@ -105,7 +112,7 @@ BIG = 10**7                       # from here on a process caps its address spac
 
 
 def build(kind, n):
-    """The benchmark workload `kind` ("fanout", "mixed" or "mutex") with `n` goroutines."""
+    """The benchmark workload `kind` ("fanout", "mixed", "mutex" or "select") with `n` goroutines."""
     wl = gmp.Workload()
     wg = wl.waitgroup()
     if kind == "fanout":
@@ -120,6 +127,24 @@ def build(kind, n):
             worker = wl.program(gmp.repeat(4, gmp.lock(mu), gmp.cpu("200ns"), gmp.unlock(mu),
                                            gmp.cpu("1us")), gmp.done(wg), name="worker")
             ops.append(gmp.go(worker, count=n // groups + (i < n % groups)))
+        wl.main(*ops, gmp.wait(wg))
+        return wl
+    if kind == "select":
+        groups = min(64, max(1, n // 64))
+        ops = [gmp.add(wg, n)]
+        for i in range(groups):
+            size = n // groups + (i < n % groups)
+            a, b = wl.chan(), wl.chan()
+            client = wl.program(gmp.repeat(4, gmp.cpu("200ns"),
+                                           gmp.select(gmp.case_send(a), gmp.case_send(b))),
+                                gmp.done(wg), name="client")
+            server = wl.program(gmp.repeat(4, gmp.select(gmp.case_recv(a), gmp.case_recv(b)),
+                                           gmp.cpu("200ns")), gmp.done(wg), name="server")
+            # As many sends as receives per group: an odd group's extra G is
+            # a fan-out worker that touches no channel.
+            ops += [gmp.go(client, count=size // 2), gmp.go(server, count=size // 2)]
+            if size % 2:
+                ops.append(gmp.go(wl.program(gmp.cpu("1us"), gmp.done(wg)), count=1))
         wl.main(*ops, gmp.wait(wg))
         return wl
     if kind != "mixed":

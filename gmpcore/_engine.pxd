@@ -24,7 +24,11 @@
 #   * every row in [0, g.rows) is in exactly one place: a P's ring or
 #     runnext, a P's timer heap, the global queue, an M's curg or nextg, a
 #     channel, WaitGroup or mutex semaphore FIFO, the netpoll ready list; or it is dead; or it
-#     waits for network I/O (an E_IO event is pending for it);
+#     waits for network I/O (an E_IO event is pending for it), or in
+#     select {} (nowhere at all).  A G blocked in a select (SelLocal
+#     SEL_WAITING) is in every one of its channels' queues and timers at
+#     once, and nowhere else; once claimed (SEL_WON) its entries left there
+#     are stale until it runs pass 3, and its timers are zombies;
 #   * nmspinning == number of Ms with spinning set; a spinning M holds a P or
 #     is about to (nextp);
 #   * a P is on the idle stack iff PRec.in_pidle, and then its status is
@@ -82,7 +86,11 @@ cdef enum Opcode:
     OP_PANIC = 25       # panic(panic_messages[a])
     OP_SPAN_BEGIN = 26  # a span starts: its start time to loop slot b (a = span name)
     OP_SPAN_END = 27    # a span ends: a row (a, goid, slot b, now) to Engine.spans
-    N_OPCODES = 28
+    OP_SELECT = 28      # selectgo over the a SELCASE rows after it; b: a default; c: end pc
+    OP_SELCASE = 29     # a select's case (kind a, chan/dist b, body pc c): data, never executed
+    OP_SELEND = 30      # jump to a (a case body's end)
+    OP_BLOCK = 31       # select {}: park forever
+    N_OPCODES = 32
     OP_UPDATE_PROCS = 62  # internal, never in a user workload: the GOMAXPROCS updater's step
     OP_UPDATE_DONE = 63   # internal: the updater is idle again (then EXIT)
 
@@ -136,6 +144,8 @@ cdef enum:
     WAIT_STOPPING_THE_WORLD = 7   # the STW caller's G for the whole pause
     WAIT_SEMACQUIRE = 8           # a G waiting for another G's STW to end (gcsema)
     WAIT_SYNC_MUTEX_LOCK = 9      # waitReasonSyncMutexLock: parked in lockSlow's semacquire
+    WAIT_SELECT = 10              # waitReasonSelect: parked in selectgo's pass 2
+    WAIT_SELECT_NO_CASES = 11     # waitReasonSelectNoCases: select {}
 
 # Event log kinds (gmpcore.events EV_*) and EV_STOP reasons; _engine.CODES and
 # tests/test_engine_layout.py keep these equal to gmpcore.events.
@@ -290,6 +300,9 @@ cdef struct Costs:
     int64_t stackalloc           # CPU of newproc beyond newproc for a free G without a stack
     int64_t cold_switch          # CPU of switching to a G whose state is out of the cache
     int64_t cache_bytes          # bytes of cache the live Gs' state competes for (not ns)
+    int64_t select_base          # CPU of selectgo's fixed part (2+ cases)
+    int64_t select_case          # CPU of selectgo per case: shuffle, sort, lock, poll (and enqueue)
+    int64_t select_wake          # CPU per case of selectgo's pass 3 after a wake-up (relock, dequeue)
 
 
 cdef struct Event:
@@ -548,6 +561,23 @@ cdef struct MuLocal:
     uint8_t lifo                 # semacquire's lifo, for queueing again after a lost wake-up
     uint8_t ticket               # semrelease handed the count over (handoff)
 
+cdef struct SelLocal:
+    # selectgo's state of a G by row (_engine_select.pxi): grown only as far
+    # as the rows that ever block in a select.  While SEL_WAITING, the G's
+    # pc is its SELECT row and its lock order sits in Engine.sel_lock.
+    int64_t seq                  # Engine.seq before pass 2: its timers have larger seqs
+    int32_t won                  # the case that won it (scase index), -1 none
+    uint8_t state                # SEL_NONE, SEL_WAITING (selectDone == 0), SEL_WON (selectDone == 1)
+    uint8_t closed               # won by close(ch): sudog.success == false
+
+cdef enum:
+    SEL_NONE = 0
+    SEL_WAITING = 1
+    SEL_WON = 2
+    SEL_RECV = 0                 # SELCASE kinds (workload.SEL_*)
+    SEL_SEND = 1
+    SEL_AFTER = 2
+
 cdef enum:
     MUTEX_LOCKED = 1
     MUTEX_WOKEN = 2
@@ -636,6 +666,11 @@ cdef struct Engine:
     int64_t nmus
     MuLocal* mul                 # lockSlow locals per G row, grown on first use (mutex_local)
     int64_t mul_cap
+    SelLocal* sel                # selectgo state per G row, grown on first use (select_local)
+    int32_t* sel_lock            # per G row: its blocked select's lock order, sel_stride entries
+    int64_t sel_cap
+    int64_t sel_stride           # the most cases of any SELECT in the code
+    int64_t* sel_scratch         # 3 * sel_stride: poll order, lock order, time.After durations
     # ---- scheduler globals
     int64_t nmspinning
     int64_t needspinning

@@ -215,6 +215,7 @@ include "_engine_netpoll.pxi"
 include "_engine_program.pxi"
 include "_engine_sync.pxi"
 include "_engine_mutex.pxi"
+include "_engine_select.pxi"
 include "_engine_syscalls.pxi"
 include "_engine_sysmon.pxi"
 include "_engine_stw.pxi"
@@ -314,6 +315,9 @@ COST_OFFSETS = dict(
     stackalloc=<Py_ssize_t>&(<Costs*>NULL).stackalloc,
     cold_switch=<Py_ssize_t>&(<Costs*>NULL).cold_switch,
     cache_bytes=<Py_ssize_t>&(<Costs*>NULL).cache_bytes,
+    select_base=<Py_ssize_t>&(<Costs*>NULL).select_base,
+    select_case=<Py_ssize_t>&(<Costs*>NULL).select_case,
+    select_wake=<Py_ssize_t>&(<Costs*>NULL).select_wake,
 )
 COSTS_BYTES = sizeof(Costs)
 
@@ -471,6 +475,9 @@ cdef class _Run:
             for i in range(e.nmus):
                 gq_free(&e.mus[i].semq)
         free(e.mul)
+        free(e.sel)
+        free(e.sel_lock)
+        free(e.sel_scratch)
 
     cdef need(self, int stage, str what):
         # _Run is built only by run(); a hand-made one must not reach the C code.
@@ -715,6 +722,13 @@ cdef class _Run:
         self.mus_buf = np.zeros(max(nmu, 1) * sizeof(Mutex), dtype=np.uint8)
         e.mus = <Mutex*>cnp.PyArray_DATA(self.mus_buf)
         e.nmus = nmu
+        # selectgo's scratch: poll order, lock order, durations for the largest select.
+        sels = self.code[:, 0] == OP_SELECT
+        e.sel_stride = int(self.code[sels, 1].max()) if sels.any() else 0
+        if e.sel_stride:
+            e.sel_scratch = <int64_t*>malloc(3 * e.sel_stride * sizeof(int64_t))
+            if e.sel_scratch == NULL:
+                raise MemoryError("cannot allocate select's scratch")
         if nchans:
             caps = caps_arr
             for i in range(nchans):

@@ -23,6 +23,19 @@ cdef int chk_put(Engine* e, int64_t g, int kind, int64_t ident) noexcept nogil:
     return 0
 
 
+cdef int chk_put_sel(Engine* e, int64_t g, int kind, int64_t ident) noexcept nogil:
+    # A queue entry or timer of a G in a select: the G's first entry puts
+    # it; its other entries (channel queues, timers) join it; entries of a
+    # select another case already won are stale and skipped.
+    if g < 0 or g >= e.g.rows:
+        return fail(e, ERR_ASSERT, "check: a queue holds an invalid G index")
+    if e.sel[g].state == SEL_WON:
+        return 0
+    if e.where[g] == PL_CHAN or e.where[g] == PL_TIMER:
+        return 0
+    return chk_put(e, g, kind, ident)
+
+
 cdef inline int chk_fail(Engine* e, int code, int64_t g) noexcept nogil:
     e.chk_code = code
     e.chk_g = g
@@ -64,7 +77,11 @@ cdef int check_invariants(Engine* e) noexcept nogil:
             if chk_put(e, e.q.runnext[p], PL_RUNNEXT, p) < 0:
                 return -1
         for j in range(e.ps[p].timers.n):
-            if chk_put(e, e.ps[p].timers.a[j].who, PL_TIMER, p) < 0:
+            if e.ps[p].timers.a[j].gen >= 0:         # a select's time.After
+                if sel_timer_live(e, &e.ps[p].timers.a[j]) and \
+                        chk_put_sel(e, e.ps[p].timers.a[j].who, PL_TIMER, p) < 0:
+                    return -1
+            elif chk_put(e, e.ps[p].timers.a[j].who, PL_TIMER, p) < 0:
                 return -1
     for j in range(<int64_t>e.q.globrunq.size):
         if chk_put(e, gq_at(&e.q.globrunq, j), PL_GLOBAL, 0) < 0:
@@ -83,11 +100,15 @@ cdef int check_invariants(Engine* e) noexcept nogil:
             return fail(e, ERR_ASSERT, "a closed channel has parked goroutines")
         gq = &e.chans[i].recvq
         for j in range(<int64_t>gq.size):
-            if chk_put(e, gq_at(gq, j), PL_CHAN, 0) < 0:
+            k = <int32_t>gq_at(gq, j)
+            if (chk_put_sel(e, k, PL_CHAN, 0) if sel_state(e, k) != SEL_NONE
+                    else chk_put(e, k, PL_CHAN, 0)) < 0:
                 return -1
         gq = &e.chans[i].sendq
         for j in range(<int64_t>gq.size):
-            if chk_put(e, gq_at(gq, j), PL_CHAN, 0) < 0:
+            k = <int32_t>gq_at(gq, j)
+            if (chk_put_sel(e, k, PL_CHAN, 0) if sel_state(e, k) != SEL_NONE
+                    else chk_put(e, k, PL_CHAN, 0)) < 0:
                 return -1
     for i in range(e.nwgs):
         gq = &e.wgs[i].waiters
@@ -125,7 +146,8 @@ cdef int check_invariants(Engine* e) noexcept nogil:
         dead += st == G_DEAD
         if st != G_DEAD:
             stack += e.g.a[i].stack
-        if st == G_DEAD or (st == G_WAITING and e.g.a[i].waitreason == WAIT_IO and not inw):
+        if st == G_DEAD or (st == G_WAITING and not inw and (e.g.a[i].waitreason == WAIT_IO
+                                                            or e.g.a[i].waitreason == WAIT_SELECT_NO_CASES)):
             if inw and st == G_DEAD:
                 return chk_fail(e, CHK_DEAD_QUEUED, i)
             continue

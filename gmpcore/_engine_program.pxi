@@ -142,9 +142,9 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
         if op == OP_GOSCHED:
             return gosched(e, m, g, STOP_GOSCHED, drawn(e, &e.c.gosched))
         if op == OP_SEND:
-            return chansend(e, m, g, &e.chans[a])
+            return chansend(e, m, g, a)
         if op == OP_RECV:
-            return chanrecv(e, m, g, &e.chans[a])
+            return chanrecv(e, m, g, a)
         if op == OP_WG_ADD:
             return wg_add(e, m, g, &e.wgs[a], b)
         if op == OP_WG_WAIT:
@@ -201,13 +201,13 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
             UnlockOSThread(e, m, g)
             continue
         if op == OP_CLOSE:
-            return closechan(e, m, g, &e.chans[a])
+            return closechan(e, m, g, a)
         if op == OP_RANGE:
             # v, ok := <-ch; if !ok, leave the loop (closed and drained).
             if e.chans[a].closed and e.chans[a].count == 0:
                 rec.pc = <int32_t>c
                 return resume(e, m, e.now + drawn(e, &e.c.chan_op), PH_RUN)
-            return chanrecv(e, m, g, &e.chans[a])
+            return chanrecv(e, m, g, a)
         if op == OP_ENDRANGE:
             rec.pc = <int32_t>a
             continue
@@ -258,7 +258,14 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
             if span_row(e, a, rec.goid, slot[0]) < 0:
                 return -1
             continue
-        e.err_arg = op
+        if op == OP_SELECT:
+            return selectgo(e, m, g, rec.pc - 1)
+        if op == OP_SELEND:
+            rec.pc = <int32_t>a
+            continue
+        if op == OP_BLOCK:
+            return park(e, m, g, WAIT_SELECT_NO_CASES, 0)     # select {}: forever
+        e.err_arg = op                           # (OP_SELCASE is a select's data, never run)
         return fail(e, ERR_OPCODE, NULL)
 
 

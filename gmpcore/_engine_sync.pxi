@@ -7,44 +7,34 @@
 # releaser's P's runnext.  A closed channel's queues stay empty.
 
 
-cdef int chansend(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
+cdef int chansend(Engine* e, int32_t m, gid_t g, int64_t chi) noexcept nogil:
+    # chan_send_try (_engine_select.pxi) decides, as a select's send case does.
     cdef int64_t cost = drawn(e, &e.c.chan_op)
-    if ch.recvq.size:                            # (never on a closed channel)
-        if ready(e, gq_pop_front(&ch.recvq), e.ms[m].p) < 0:    # hand the value over
-            return -1
-        cost += drawn(e, &e.c.ready)
-    elif ch.closed:
-        e.err_goid = e.g.a[g].goid
-        return fail(e, ERR_PANIC, "send on closed channel")
-    elif ch.count < ch.cap:
-        ch.count += 1
-    else:
-        if gq_push_back(&ch.sendq, g) < 0:
+    cdef int r = chan_send_try(e, m, g, chi, &cost)
+    if r < 0:
+        return -1
+    if r == 0:
+        if gq_push_back(&e.chans[chi].sendq, g) < 0:
             return nomem(e)
         return park(e, m, g, WAIT_CHAN_SEND, drawn(e, &e.c.chan_op))
     return resume(e, m, e.now + cost, PH_RUN)
 
 
-cdef int chanrecv(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
+cdef int chanrecv(Engine* e, int32_t m, gid_t g, int64_t chi) noexcept nogil:
+    # chan_recv_try (_engine_select.pxi) decides, as a select's receive case does.
     cdef int64_t cost = drawn(e, &e.c.chan_op)
-    if ch.sendq.size:
-        # Unbuffered: take the sender's value.  Buffered and full: take the
-        # head; the sender's value fills the freed slot.
-        if ready(e, gq_pop_front(&ch.sendq), e.ms[m].p) < 0:
-            return -1
-        cost += drawn(e, &e.c.ready)
-    elif ch.count:
-        ch.count -= 1
-    elif ch.closed:
-        pass                                     # drained: the zero value, ok == false
-    else:
-        if gq_push_back(&ch.recvq, g) < 0:
+    cdef int r = chan_recv_try(e, m, chi, &cost)
+    if r < 0:
+        return -1
+    if r == 0:
+        if gq_push_back(&e.chans[chi].recvq, g) < 0:
             return nomem(e)
         return park(e, m, g, WAIT_CHAN_RECEIVE, drawn(e, &e.c.chan_op))
     return resume(e, m, e.now + cost, PH_RUN)
 
 
-cdef int closechan(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
+cdef int closechan(Engine* e, int32_t m, gid_t g, int64_t chi) noexcept nogil:
+    cdef Chan* ch = &e.chans[chi]
     # closechan: gathers every parked receiver, then every parked sender, on
     # a gList (a LIFO) and goready's them off it into this P's runnext: the
     # last sender first, the first receiver last, so it ends in runnext.
@@ -56,10 +46,15 @@ cdef int closechan(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
         e.err_goid = e.g.a[g].goid
         return fail(e, ERR_PANIC, "close of closed channel")
     ch.closed = True
+    # Selects parked here are claimed (success == false) and their stale
+    # sudogs dropped, receivers first, as closechan's dequeue loops do.
+    waitq_claim_all(e, &ch.recvq, chi, SEL_RECV)
+    waitq_claim_all(e, &ch.sendq, chi, SEL_SEND)
     while ch.sendq.size:
         ch.sendq.size -= 1
         w = gq_at(&ch.sendq, ch.sendq.size)
-        e.g.a[w].pc -= 1             # back to its SEND, which panics when it runs
+        if sel_state(e, w) == SEL_NONE:
+            e.g.a[w].pc -= 1         # back to its SEND, which panics when it runs
         if ready(e, w, e.ms[m].p) < 0:
             return -1
         cost += drawn(e, &e.c.ready)
@@ -67,9 +62,10 @@ cdef int closechan(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
         ch.recvq.size -= 1
         w = gq_at(&ch.recvq, ch.recvq.size)
         wrec = &e.g.a[w]
-        ins = e.code + 4 * (<int64_t>wrec.pc - 1)
-        if ins[0] == OP_RANGE:       # ok == false ends a for-range loop
-            wrec.pc = <int32_t>ins[3]
+        if sel_state(e, w) == SEL_NONE:     # (a select's G resumes at its SELECT: pass 3)
+            ins = e.code + 4 * (<int64_t>wrec.pc - 1)
+            if ins[0] == OP_RANGE:           # ok == false ends a for-range loop
+                wrec.pc = <int32_t>ins[3]
         if ready(e, w, e.ms[m].p) < 0:
             return -1
         cost += drawn(e, &e.c.ready)

@@ -7,29 +7,27 @@
 # checking P's runnext and charges timer_fire to the checking M.
 
 
-cdef int timer_push(BinHeap* h, int64_t when, int64_t seq, gid_t g) noexcept nogil:
+cdef int timer_push(BinHeap* h, int64_t when, int64_t seq, gid_t g, int64_t tag) noexcept nogil:
     cdef Event t
     t.when = when
     t.seq = seq
-    t.gen = 0
+    t.gen = tag                  # -1: time.Sleep; else the select case of a time.After
     t.who = g
     t.kind = 0
     return bheap_push(h, &t)
 
 
-cdef gid_t timer_pop(BinHeap* h) noexcept nogil:
-    cdef Event t
-    bheap_pop(h, &t)
-    return t.who
-
-
 cdef int add_timer(Engine* e, int32_t p, int64_t when, gid_t g) noexcept nogil:
+    return add_timer_tag(e, p, when, g, -1)
+
+
+cdef int add_timer_tag(Engine* e, int32_t p, int64_t when, gid_t g, int64_t tag) noexcept nogil:
     cdef BinHeap* th = &e.ps[p].timers
     cdef bint wake = th.n == 0 or when < th.a[0].when
     if when >= TIME_LIMIT:
         return fail(e, ERR_OVERFLOW, "virtual time exceeds 2**62 ns")
     e.seq += 1
-    if timer_push(th, when, e.seq, g) < 0:
+    if timer_push(th, when, e.seq, g, tag) < 0:
         return nomem(e)
     e.netpoll_inited = True
     if wake:
@@ -45,8 +43,20 @@ cdef int64_t check_timers(Engine* e, int32_t m, int32_t p, int32_t readier) noex
     cdef BinHeap* th = &e.ps[p].timers
     cdef int64_t ran = 0
     cdef gid_t g
+    cdef Event t
+    cdef SelLocal* loc
     while th.n and th.a[0].when <= e.now:
-        g = timer_pop(th)
+        bheap_pop(th, &t)
+        g = t.who
+        if t.gen >= 0:
+            # time.After's channel timer: it wins its select, unless the
+            # select is over (a zombie: dropped without running).
+            if not sel_timer_live(e, &t):
+                continue
+            loc = &e.sel[g]
+            loc.state = SEL_WON
+            loc.won = <int32_t>t.gen
+            loc.closed = False
         log_ev(e, EV_TIMER, -1, p, g, -1)
         e.n_timers += 1
         if ready(e, g, readier) < 0:

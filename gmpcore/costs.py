@@ -143,6 +143,16 @@ class CostModel:
     cache_bytes: int = 2_621_440
     """Not a time: the bytes of cache the live goroutines' state competes for (this
     VM's 2.5 MiB L2 per core); a working set beyond it makes switches cold."""
+    select_base: int = 0
+    """CPU, G: selectgo's fixed part (a select of 2+ cases); the 2- and 4-case fit's
+    intercept, 0 within noise."""
+    select_case: int = 33
+    """CPU, G: selectgo per case (shuffle, sort, lock, poll; enqueue if it blocks); the
+    fit's slope (66 ns for 2 cases, 131 ns for 4)."""
+    select_wake: int = 9
+    """CPU, G: selectgo's pass 3 per case after a wake-up (relock, dequeue the other
+    sudogs): a ping-pong round with a 2-case select minus one with a plain receive
+    (69 ns), less pass 1's excess over chan_op (52 ns), over 2 cases."""
     spread: Mapping[str, tuple[float, float]] = dataclasses.field(
         default_factory=lambda: DEFAULT_SPREAD)
     """Each field's spread as its (p10, p90) over its median (1.0, 1.0: no spread); the

@@ -22,9 +22,11 @@ WAIT_PREEMPTED = 6
 WAIT_STOPPING_THE_WORLD = 7     # the G calling GOMAXPROCS(n), for the whole pause
 WAIT_SEMACQUIRE = 8             # a G waiting for another G's stop-the-world (gcsema)
 WAIT_SYNC_MUTEX_LOCK = 9        # waitReasonSyncMutexLock: parked in sync.Mutex.Lock
+WAIT_SELECT = 10                # waitReasonSelect: parked in selectgo
+WAIT_SELECT_NO_CASES = 11       # waitReasonSelectNoCases: select {}
 WAIT_REASONS = ("", "chan receive", "chan send", "sleep", "IO wait",
                 "sync.WaitGroup.Wait", "preempted", "stopping the world", "semacquire",
-                "sync.Mutex.Lock")
+                "sync.Mutex.Lock", "select", "select (no cases)")
 
 # P status (§1.4).
 P_IDLE, P_RUNNING, P_SYSCALL, P_GCSTOP, P_DEAD = 0, 1, 2, 3, 4

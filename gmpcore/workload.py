@@ -110,6 +110,7 @@ __all__ = [
     "add", "arrivals", "choice", "close", "cpu", "done", "each", "exit", "go", "goexit",
     "gomaxprocs", "gosched", "lock", "lock_os_thread", "netwait", "panic", "recv", "repeat",
     "send", "sleep", "span", "stack", "syscall", "unlock", "unlock_os_thread", "wait",
+    "select", "case_recv", "case_send", "case_after", "case_default", "SelectCase",
 ]
 
 MAX_INSTRUCTIONS = 10**7     # a larger workload is a mistake, and slow to compile
@@ -124,6 +125,8 @@ MAX_STACK = 2**40
 MAX_CHANNELS = 10**7
 MAX_WAITGROUPS = 10**7
 MAX_MUTEXES = 10**7
+MAX_SELECT_CASES = 2**16     # Go's selectgo indexes cases with uint16
+SEL_RECV, SEL_SEND, SEL_AFTER = 0, 1, 2   # SELCASE kinds (column a)
 MAX_GOMAXPROCS = 4096        # simulate(gomaxprocs=...)'s bound, and gomaxprocs(n)'s
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -168,6 +171,10 @@ class Opcode(enum.IntEnum):
     PANIC = 25      # panic(panic_messages[a])
     SPAN_BEGIN = 26
     SPAN_END = 27
+    SELECT = 28     # selectgo: a cases (SELCASE rows follow), b: has a default, c: end pc
+    SELCASE = 29    # one case of the SELECT above: a kind (0 recv, 1 send, 2 after), b chan/dist, c body pc
+    SELEND = 30     # the end of a case body: jump to a (the select's end pc)
+    BLOCK = 31      # select {}: park forever (waitReasonSelectNoCases)
 
 
 # ---------------------------------------------------------------- handles
@@ -796,6 +803,151 @@ def span(name, *ops):
     return Operation("span", Opcode.SPAN_BEGIN, (name,), ops, size, depth, text)
 
 
+@dataclass(frozen=True, slots=True, repr=False)
+class SelectCase:
+    """One case of a :func:`select`.  Build it with :func:`case_recv`,
+    :func:`case_send`, :func:`case_after` or :func:`case_default`.
+
+    Attributes
+    ----------
+    kind : str
+        ``"recv"``, ``"send"``, ``"after"`` or ``"default"``.
+    arg : Chan, Distribution or None
+        The channel, or ``time.After``'s duration.
+    body : tuple of Operation
+        What runs once the case is chosen.
+    """
+
+    kind: str
+    arg: object
+    body: tuple
+    text: str = field(default="", compare=False)
+
+    def __repr__(self):
+        return self.text
+
+
+def _case(kind, arg, shown, ops):
+    ops = _check_ops(ops, f"case_{kind}()", first=1 if kind != "default" else 0)
+    text = f"case_{kind}({', '.join(([shown] if shown else []) + list(map(repr, ops)))})"
+    return SelectCase(kind, arg, ops, text)
+
+
+def case_recv(ch, *ops):
+    """``case <-ch: ops`` in a :func:`select`: ready when a sender waits, the
+    buffer holds a value, or `ch` is closed (then the zero value).
+
+    >>> wl = Workload(); case_recv(wl.chan(), cpu("1us"))
+    case_recv(chan0, cpu(1µs))
+    """
+    ch = _handle_arg(ch, Chan, "case_recv() argument ch", "chan")
+    return _case("recv", ch, ch.label, ops)
+
+
+def case_send(ch, *ops):
+    """``case ch <- v: ops`` in a :func:`select`: ready when a receiver waits
+    or the buffer has room; on a closed channel it panics (``send on closed
+    channel``), as in Go.
+
+    >>> wl = Workload(); case_send(wl.chan(cap=1))
+    case_send(chan0)
+    """
+    ch = _handle_arg(ch, Chan, "case_send() argument ch", "chan")
+    return _case("send", ch, ch.label, ops)
+
+
+def case_after(d, *ops):
+    """``case <-time.After(d): ops`` in a :func:`select`: a channel timer
+    (Go 1.23+) that fires `d` after the select starts.  `d` is drawn when
+    the select starts (its case expressions are evaluated first); ``d <= 0``
+    is ready at once.  The timer joins the selecting goroutine's P's timer
+    heap only if the select blocks, and is left behind (a zombie Go removes
+    lazily) if another case wins.
+
+    >>> case_after("1ms", cpu("1us"))
+    case_after(1ms, cpu(1µs))
+    """
+    dist = as_distribution(d, "case_after() argument d")
+    shown = format_duration(dist.p1) if dist.kind == CONSTANT else repr(dist)
+    return _case("after", dist, shown, ops)
+
+
+def case_default(*ops):
+    """``default: ops`` in a :func:`select`: taken when no case is ready, so
+    the select never blocks.
+
+    >>> case_default(gosched())
+    case_default(gosched())
+    """
+    return _case("default", None, "", ops)
+
+
+def select(*cases):
+    """Go's ``select`` statement over :func:`case_recv`, :func:`case_send`,
+    :func:`case_after` and at most one :func:`case_default`, with Go 1.25's
+    semantics (docs/model.md): selectgo polls the cases in a random order
+    drawn with the runtime's cheaprandn (the run's seed), takes the first
+    ready one, else the default, else queues the goroutine on every
+    channel and parks it (wait reason ``select``) until one case wins.
+    The chosen case's ops run next.
+
+    Lowered as the Go compiler lowers it: ``select()`` with no case is
+    ``select {}`` and blocks forever (``select (no cases)``); one case with
+    no default is the plain send or receive; one case plus a default is a
+    non-blocking send or receive (no random draw); a lone default just runs.
+
+    Examples
+    --------
+    >>> wl = Workload(); a, b = wl.chan(cap=1), wl.chan()
+    >>> s = select(case_recv(a, cpu("1us")), case_send(b), case_default(gosched()))
+    >>> s
+    select(case_recv(chan0, cpu(1µs)), case_send(chan1), case_default(gosched()))
+    >>> _ = wl.main(send(a), s)
+    >>> print(wl.compile().disassemble())
+    program 0 (main):
+      0  SEND       chan=0
+      1  SELECT     cases=2 default=1 end=9
+      2  SELCASE    send chan=1 body=6
+      3  SELCASE    recv chan=0 body=7
+      4  GOSCHED
+      5  SELEND     end=9
+      6  SELEND     end=9
+      7  CPU        dist=0 (1µs) preemptible=1
+      8  SELEND     end=9
+      9  EXIT
+
+    Sends come first among the SELCASE rows, as in Go's scase array; the
+    default's body follows them, then each case's body.
+    """
+    for i, cs in enumerate(cases):
+        if not isinstance(cs, SelectCase):
+            raise TypeError(f"select(): argument {i} must be a case from case_recv(), "
+                            f"case_send(), case_after() or case_default(), got "
+                            f"{type(cs).__name__} {cs!r}")
+    defaults = [cs for cs in cases if cs.kind == "default"]
+    if len(defaults) > 1:
+        raise ValueError(f"select(): at most one case_default(), got {len(defaults)}")
+    chans = [cs for cs in cases if cs.kind != "default"]
+    if len(chans) > MAX_SELECT_CASES:
+        raise ValueError(f"select(): {len(chans)} cases; at most MAX_SELECT_CASES = "
+                         f"{MAX_SELECT_CASES}")
+    bodies = [op for cs in cases for op in cs.body]
+    inner = sum(op.size for op in bodies)
+    n, dflt = len(chans), bool(defaults)
+    if n == 0:
+        size = inner if dflt else 1                    # the default's body, or BLOCK
+    elif n == 1 and not dflt and chans[0].kind != "after":
+        size = 1 + inner                               # the plain send or receive
+    else:
+        size = 1 + n + inner + n + dflt                # SELECT, SELCASEs, bodies, SELENDs
+    if size > MAX_INSTRUCTIONS:
+        raise ValueError(f"select(): {size} instructions; a workload may have at most "
+                         f"MAX_INSTRUCTIONS = {MAX_INSTRUCTIONS}")
+    depth = max((op.depth for op in bodies), default=0)
+    text = f"select({', '.join(map(repr, cases))})"
+    return Operation("select", Opcode.SELECT, (tuple(cases),), tuple(bodies), size, depth, text)
+
+
 _SIZE_UNITS = {"B": 1, "kB": 10**3, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
                "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
 _SIZE_RE = re.compile(r"(\d+(?:\.\d+)?) ?([A-Za-z]+)")
@@ -832,7 +984,7 @@ def stack(nbytes):
 _BUILDERS = frozenset(["cpu", "syscall", "sleep", "netwait", "go", "gosched", "gomaxprocs", "exit",
                        "send", "recv", "close", "each", "add", "done", "wait", "repeat", "stack",
                        "lock_os_thread", "unlock_os_thread", "lock", "unlock",
-                       "choice", "goexit", "panic", "arrivals", "span"])
+                       "choice", "goexit", "panic", "arrivals", "span", "select"])
 
 
 def _check_ops(ops, where, first=0):
@@ -1092,6 +1244,9 @@ class _Assembler:
                 used = max(used, level + 1, self.emit(op.body, level + 1))
                 self.code.extend((Opcode.SPAN_END, name, level, 0))
                 continue
+            if op.opcode == Opcode.SELECT:
+                used = max(used, self.emit_select(op.args[0], level))
+                continue
             if op.opcode == Opcode.RANGE:
                 head, ch = self.pc, self.operand(op.args[0])
                 self.received.add(ch)
@@ -1110,6 +1265,45 @@ class _Assembler:
                 self.closed.add(a)
             elif op.opcode == Opcode.GOMAXPROCS:
                 self.max_gomaxprocs = max(self.max_gomaxprocs, a)
+        return used
+
+
+    def emit_select(self, cases, level):
+        """walkSelectCases: select {} is BLOCK, one case the plain operation,
+        else SELECT, its SELCASE rows (sends first, then receives, as Go's
+        scase array), the default's body, each case's body, each body ending
+        in SELEND (a jump to the end)."""
+        dflt = next((cs for cs in cases if cs.kind == "default"), None)
+        chans = [cs for cs in cases if cs.kind == "send"] + \
+                [cs for cs in cases if cs.kind in ("recv", "after")]
+        for cs in chans:
+            if cs.kind != "after":
+                (self.sent if cs.kind == "send" else self.received).add(cs.arg.index)
+        if not chans:
+            if dflt is not None:
+                return self.emit(dflt.body, level)
+            self.code.extend((Opcode.BLOCK, 0, 0, 0))
+            return level
+        if len(chans) == 1 and dflt is None and chans[0].kind != "after":
+            cs = chans[0]
+            self.code.extend((Opcode.SEND if cs.kind == "send" else Opcode.RECV,
+                              cs.arg.index, 0, 0))
+            return self.emit(cs.body, level)
+        head, used = self.pc, level
+        self.code.extend((Opcode.SELECT, len(chans), int(dflt is not None), 0))
+        for cs in chans:
+            kind = {"recv": SEL_RECV, "send": SEL_SEND, "after": SEL_AFTER}[cs.kind]
+            self.code.extend((Opcode.SELCASE, kind, self.operand(cs.arg), 0))
+        ends = []
+        for k, cs in ([(-1, dflt)] if dflt is not None else []) + list(enumerate(chans)):
+            if k >= 0:
+                self.code[4 * (head + 1 + k) + 3] = self.pc
+            used = max(used, self.emit(cs.body, level))
+            ends.append(self.pc)
+            self.code.extend((Opcode.SELEND, 0, 0, 0))
+        for pc in ends:
+            self.code[4 * pc + 1] = self.pc
+        self.code[4 * head + 3] = self.pc
         return used
 
 
@@ -1189,6 +1383,13 @@ _OPERANDS = {
     Opcode.PANIC: (("message index", 0, "panics"), None, None),
     Opcode.SPAN_BEGIN: (("span name index", 0, "spans"), ("depth", 0, MAX_LOOP_DEPTH - 1), None),
     Opcode.SPAN_END: (("span name index", 0, "spans"), ("depth", 0, MAX_LOOP_DEPTH - 1), None),
+    Opcode.SELECT: (("case count", 1, MAX_SELECT_CASES), ("default flag", 0, 1),
+                    ("end pc", 0, "code")),
+    # b is a channel index (recv, send) or a dist index (after): _check_selects.
+    Opcode.SELCASE: (("case kind", 0, 2), ("channel or dist index", 0, _INT64_MAX),
+                     ("body pc", 0, "code")),
+    Opcode.SELEND: (("end pc", 0, "code"), None, None),
+    Opcode.BLOCK: (None, None, None),
 }
 _COUNTED = {"dists": "len(dists)", "chans": "len(chan_cap)", "wgs": "n_waitgroups",
             "mutexes": "n_mutexes", "panics": "len(panic_messages)", "spans": "len(span_names)",
@@ -1252,6 +1453,61 @@ def _check_ranges(op, a, c, entry, ends):
     if open_:
         _bad(f"code[{open_[-1]}] {Opcode(op[open_[-1]]).name} is not closed in program "
              f"{prog} (it ends at code[{ends[prog]}])")
+
+
+def _check_selects(op, a, b, c, entry, ends, nchans, ndists):
+    """SELECT blocks as compile() emits them: `a` SELCASE rows right after
+    each SELECT and nowhere else, operands of the case's kind, bodies and
+    the end inside the program after the case rows, SELEND jumping forward."""
+    sels = np.flatnonzero(op == Opcode.SELECT)
+    owned = np.zeros(len(op), dtype=bool)
+    for pc in sels.tolist():
+        n, last = int(a[pc]), int(ends[np.searchsorted(entry, pc, side="right") - 1])
+        if pc + n >= last:
+            _bad(f"code[{pc}] SELECT: its {n} SELCASE rows run past the end of its program "
+                 f"(code[{last}])")
+        rows = np.arange(pc + 1, pc + 1 + n)
+        if (i := _first(op[rows] != Opcode.SELCASE)) is not None:
+            _bad(f"code[{rows[i]}]: SELECT at code[{pc}] has {n} cases, so this row must be "
+                 f"SELCASE, got {Opcode(op[rows[i]]).name}")
+        owned[rows] = True
+        lo = pc + n + 1
+        if not lo <= c[pc] <= last:
+            _bad(f"code[{pc}] SELECT: operand c (end pc) must be in [{lo}, {last}], after its "
+                 f"cases and within its program, got {c[pc]}")
+        if b[pc] and lo >= c[pc]:
+            _bad(f"code[{pc}] SELECT: the default's body at code[{lo}] is past its end pc "
+                 f"{c[pc]}")
+        for r in rows.tolist():
+            if not lo <= c[r] < c[pc]:
+                _bad(f"code[{r}] SELCASE: operand c (body pc) must be in [{lo}, {c[pc] - 1}], "
+                     f"between its SELECT's cases and end, got {c[r]}")
+    if (i := _first((op == Opcode.SELCASE) & ~owned)) is not None:
+        _bad(f"code[{i}] SELCASE is not one of the rows right after a SELECT")
+    cases = np.flatnonzero(op == Opcode.SELCASE)
+    for r in cases.tolist():
+        hi, what = (ndists - 1, "dist index; len(dists)") if a[r] == SEL_AFTER \
+            else (nchans - 1, "channel index; len(chan_cap)")
+        if not 0 <= b[r] <= hi:
+            _bad(f"code[{r}] SELCASE: operand b ({what} = {hi + 1}) must be in [0, {hi}], "
+                 f"got {b[r]}")
+    # No jump lands on a case row (a select's data, never run).
+    for src, col, what in ((Opcode.CHOICE, c, "operand c (jump pc)"),
+                           (Opcode.SELECT, c, "operand c (end pc)"),
+                           (Opcode.SELCASE, c, "operand c (body pc)"),
+                           (Opcode.SELEND, a, "operand a (end pc)")):
+        pcs = np.flatnonzero(op == src)
+        tgt = col[pcs]
+        ok = (tgt >= 0) & (tgt < len(op))
+        if (i := _first(ok & (op[np.where(ok, tgt, 0)] == Opcode.SELCASE))) is not None:
+            _bad(f"code[{pcs[i]}] {src.name}: {what} {tgt[i]} is a SELCASE row, a select's "
+                 f"data, never run")
+    jumps = np.flatnonzero(op == Opcode.SELEND)
+    if len(jumps):
+        last = ends[np.searchsorted(entry, jumps, side="right") - 1]
+        if (i := _first((a[jumps] <= jumps) | (a[jumps] > last))) is not None:
+            _bad(f"code[{jumps[i]}] SELEND: operand a (end pc) must be in "
+                 f"[{jumps[i] + 1}, {last[i]}], forward within its program, got {a[jumps[i]]}")
 
 
 def _unclosed(o):
@@ -1409,6 +1665,7 @@ def _check_compiled(cw):
             _bad(f"code[{open_[-1]}] {_unclosed(op[open_[-1]])} in program {prog} (it ends at "
                  f"code[{ends[prog]}])")
     _check_ranges(op, a, c, entry, ends)
+    _check_selects(op, a, b, c, entry, ends, len(caps), len(dists))
     # ---- CHOICE jumps forward within its program (no loop can come of it)
     choices = np.flatnonzero(op == Opcode.CHOICE)
     if len(choices):
@@ -1633,4 +1890,13 @@ class CompiledWorkload:
             return f"span={a} ({name}) depth={b}"
         if op == Opcode.STACK:
             return f"bytes={a}"
+        if op == Opcode.SELECT:
+            return f"cases={a} default={b} end={c}"
+        if op == Opcode.SELCASE:
+            kind = {SEL_RECV: "recv", SEL_SEND: "send", SEL_AFTER: "after"}.get(a, "?")
+            if a == SEL_AFTER:
+                return f"after dist={b} ({self._dist_text(b)}) body={c}"
+            return f"{kind} chan={b} body={c}"
+        if op == Opcode.SELEND:
+            return f"end={a}"
         return ""                                 # EXIT, GOSCHED, LOCKOSTHREAD, UNLOCKOSTHREAD

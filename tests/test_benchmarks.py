@@ -109,7 +109,7 @@ def test_profiles():
     goroutines, procs, kinds, records = large.Simulate.params
     assert min(goroutines) == 10**4 and max(goroutines) == 10**8
     assert min(procs) == 1 and max(procs) == 256
-    assert kinds == ["fanout", "mixed", "mutex"]
+    assert kinds == ["fanout", "mixed", "mutex", "select"]
     assert records == ["full", "none"]
     assert max(bench.Simulate.params[0]) <= 10**5
     with pytest.raises(ValueError, match="GMPCORE_BENCH"):

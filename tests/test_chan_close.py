@@ -261,10 +261,10 @@ def test_check_mode_catches_a_closed_channel_with_waiters(engine):
     from gmpcore.reference.engine import RefEngine
 
     class Broken(RefEngine):
-        def closechan(self, m, g, ch):
-            parked = list(ch.recvq)
-            super().closechan(m, g, ch)
-            ch.recvq.extend(parked[:1])
+        def closechan(self, m, g, chi):
+            parked = list(self.chans[chi].recvq)
+            super().closechan(m, g, chi)
+            self.chans[chi].recvq.extend(parked[:1])
 
     wl = gmp.Workload()
     ch = wl.chan()

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "gmpcore"
 CONCEPTS = ["heap", "gtable", "sched", "lockedm", "timers", "netpoll", "program", "sync", "mutex",
-            "syscalls", "sysmon", "cpu", "stw", "check", "observe"]
+            "select", "syscalls", "sysmon", "cpu", "stw", "check", "observe"]
 
 # Functions named after Go's runtime (or the design's step names), by concept.
 GO_NAMED = {
@@ -24,12 +24,14 @@ GO_NAMED = {
               "find_after_spin", "steal_work_continue", "stolen", "drop_p", "checkdead"],
     "lockedm": ["startTemplateThread", "LockOSThread", "UnlockOSThread", "stoplockedm",
                 "startlockedm", "mexit"],
-    "timers": ["add_timer", "check_timers", "wake_net_poller"],
+    "timers": ["add_timer", "add_timer_tag", "check_timers", "wake_net_poller"],
     "netpoll": ["netpoll_break", "netpoll", "injectglist", "start_idle", "netpoll_return",
                 "io_complete"],
     "program": ["execute", "run_g", "span_row", "newproc", "goexit", "gosched", "gopreempt",
                 "grow_stack"],
     "sync": ["chansend", "chanrecv", "closechan", "wg_add"],
+    "select": ["waitq_dequeue", "chan_send_try", "chan_recv_try", "waitq_claim_all", "selectgo",
+               "after_ready", "selectgo_woken", "dequeue_sudog", "sel_timer_live", "sel_case_of"],
     "mutex": ["Lock", "lockSlow", "canSpin", "semacquire", "semacquire_woken", "lockSlow_woken",
               "Unlock", "unlockSlow", "semrelease", "goyield"],
     "syscalls": ["entersyscall", "exitsyscall", "exitsyscall0"],

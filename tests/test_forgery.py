@@ -797,6 +797,77 @@ def panic_messages_missing(p):
     p["panic_messages"] = ()
 
 
+@mutation(r"SELCASE, got \w+|must be SELCASE")
+def select_count_too_big(p):
+    return _set(p, O.SELECT, 1, lambda p: p["code"][rows(p, O.SELECT)[0], 1] + 1)
+
+
+@mutation(r"SELCASE is not one of the rows right after a SELECT")
+def selcase_without_its_select(p):
+    r = [pc for pc in rows(p, O.SELECT) if p["code"][pc, 1] >= 2]
+    if not r:
+        return False
+    p["code"][r[0], 1] -= 1
+
+
+@mutation(r"SELECT: operand c \(end pc\) must be in \[\d+, \d+\], after its cases")
+def select_end_before_its_cases(p):
+    return _set(p, O.SELECT, 3, lambda p: rows(p, O.SELECT)[0] + 1)
+
+
+@mutation(r"SELECT: operand b \(default flag\) must be in \[0, 1\], got 2")
+def select_default_flag(p):
+    return _set(p, O.SELECT, 2, 2)
+
+
+@mutation(r"SELCASE: operand a \(case kind\) must be in \[0, 2\], got 3")
+def selcase_kind(p):
+    return _set(p, O.SELCASE, 1, 3)
+
+
+@mutation(r"SELCASE: operand b \(channel index; len\(chan_cap\) = \d+\) must be in")
+def selcase_channel_index(p):
+    r = [pc for pc in rows(p, O.SELCASE) if p["code"][pc, 1] != w.SEL_AFTER]
+    if not r:
+        return False
+    p["code"][r[0], 2] = len(p["chan_cap"])
+
+
+@mutation(r"SELCASE: operand b \(dist index; len\(dists\) = \d+\) must be in")
+def selcase_after_dist_index(p):
+    r = [pc for pc in rows(p, O.SELCASE) if p["code"][pc, 1] == w.SEL_AFTER]
+    if not r:
+        return False
+    p["code"][r[0], 2] = len(p["dists"])
+
+
+@mutation(r"SELCASE: operand c \(body pc\) must be in \[\d+, \d+\], between its SELECT")
+def selcase_body_before_its_cases(p):
+    return _set(p, O.SELCASE, 3, lambda p: rows(p, O.SELCASE)[0])
+
+
+@mutation(r"SELEND: operand a \(end pc\) must be in \[\d+, \d+\], forward within its program")
+def selend_backwards(p):
+    return _set(p, O.SELEND, 1, lambda p: rows(p, O.SELEND)[0])
+
+
+@mutation(r"SELEND: operand a \(end pc\) \d+ is a SELCASE row")
+def selend_into_case_rows(p):
+    for j in rows(p, O.SELEND):
+        later = [pc for pc in rows(p, O.SELCASE) if pc > j
+                 and np.searchsorted(p["entry"], pc, side="right")
+                 == np.searchsorted(p["entry"], j, side="right")]
+        if later:
+            p["code"][j, 1] = later[0]
+            return True
+    return False
+
+
+@mutation(r"BLOCK: operand a is unused and must be 0, got 1")
+def block_operand(p):
+    return _set(p, O.BLOCK, 1, 1)
+
+
 def rich():
     """A workload with every opcode, nested loops and every distribution kind."""
     wl = gmp.Workload()
@@ -814,13 +885,20 @@ def rich():
                                  (3, [gmp.repeat(gmp.uniform(0, 3), gmp.gosched())])),
                       gmp.goexit(), gmp.cpu(5), name="flow")
     wl.program(gmp.panic("never started"), name="panicky")
+    wl.program(gmp.select(), name="blocker")
+    sc, sc2 = wl.chan(cap=1), wl.chan(cap=1)
+    selects = [gmp.select(gmp.case_recv(sc, gmp.cpu(1)), gmp.case_after(gmp.uniform(1, 5)),
+                          gmp.case_default(gmp.gosched())),
+               gmp.select(gmp.case_recv(sc2), gmp.case_send(sc, gmp.repeat(2, gmp.cpu(1)))),
+               gmp.select(gmp.case_after(100, gmp.select(gmp.case_recv(sc), gmp.case_send(sc2)))),
+               gmp.select(gmp.case_send(sc2), gmp.case_default())]
     wl.main(gmp.add(wg, 1), gmp.go(worker), gmp.go(helper, count=1),
             gmp.syscall("1us", blocking=True), gmp.syscall("2us"),
             gmp.sleep(gmp.lognormal(1000, 0.5)), gmp.netwait(gmp.exponential(100)),
             gmp.gosched(), gmp.repeat(6, gmp.recv(ch)), gmp.wait(wg), gmp.stack("8KiB"),
             gmp.cpu(7, preemptible=False), gmp.gomaxprocs(3), gmp.gomaxprocs(0),
             gmp.go(ranger), gmp.send(jobs), gmp.close(jobs),
-            gmp.lock(mu), gmp.unlock(mu), gmp.go(flow),
+            gmp.lock(mu), gmp.unlock(mu), gmp.go(flow), *selects,
             gmp.span("locked", gmp.lock(mu), gmp.span("job"), gmp.unlock(mu)))
     return wl
 

@@ -6,7 +6,10 @@ by matched producer/consumer pairs (sends == receives), and every WaitGroup
 ``add`` comes before the goroutines whose ``done`` balance it.  Fire-and-forget
 goroutines (never waited for) only run operations that cannot block forever.
 A worker pool ranges (``each``) over a jobs channel that its producer closes
-after its last send, so every worker's loop ends.
+after its last send, so every worker's loop ends.  A select group's
+producers close their channels after their last send and its consumer
+drains both with ``each`` after its selects, so a select that times out
+(``case_after``) or takes its default leaves nothing blocked for good.
 
 ``wild_workloads()`` drops those guarantees (unmatched channels, stray
 ``done``, big stacks, blocking syscalls galore): a run may deadlock, panic or
@@ -128,7 +131,8 @@ def workloads(draw, max_goroutines=200, min_groups=0, max_groups=4):
         if budget <= 0:
             break
         kind = draw(st.sampled_from(["workers", "workers", "pair", "main_consumer", "nested",
-                                     "fire", "loop_spawn", "pool", "mutex"]))
+                                     "fire", "loop_spawn", "pool", "mutex", "select",
+                                     "select_send"]))
         if kind == "workers":
             wg = wl.waitgroup()
             n = draw(st.integers(1, min(budget, 60)))
@@ -147,6 +151,45 @@ def workloads(draw, max_goroutines=200, min_groups=0, max_groups=4):
             if draw(st.booleans()):                   # main takes its turn too
                 ops.extend([gmp.lock(mu), *draw(leaf_ops(1)), gmp.unlock(mu)])
             budget -= n
+            waited([gmp.wait(wg)])
+        elif kind == "select":
+            # two producers send then close; a consumer selects k times over
+            # both (a time.After, a default sometimes), then drains both
+            if budget < 3:
+                continue
+            wg = wl.waitgroup()
+            ca, cb = (wl.chan(cap=draw(st.sampled_from([0, 0, 1, 3]))) for _ in "ab")
+            prods = [program(wl, gmp.repeat(draw(st.integers(0, 6)), *draw(leaf_ops(1)),
+                                            gmp.send(ch)), gmp.close(ch), gmp.done(wg))
+                     for ch in (ca, cb)]
+            cases = [gmp.case_recv(ca, *draw(leaf_ops(1))), gmp.case_recv(cb, *draw(leaf_ops(1)))]
+            if draw(st.booleans()):
+                cases.append(gmp.case_after(draw(durations(max_ns=100 * US)), *draw(leaf_ops(1))))
+            if draw(st.integers(0, 3)) == 0:
+                cases.append(gmp.case_default(*draw(leaf_ops(1))))
+            cases = draw(st.permutations(cases))
+            cons = program(wl, gmp.repeat(draw(st.integers(1, 8)), gmp.select(*cases),
+                                          *draw(leaf_ops(1))),
+                           gmp.each(ca), gmp.each(cb), gmp.done(wg))
+            ops.extend([gmp.add(wg, 3), gmp.go(cons), gmp.go(prods[0]), gmp.go(prods[1])])
+            budget -= 3
+            waited([gmp.wait(wg)])
+        elif kind == "select_send":
+            # a producer sends n values through select over two channels (a
+            # default drops one), closes both; one consumer ranges over each
+            if budget < 3:
+                continue
+            wg = wl.waitgroup()
+            ca, cb = (wl.chan(cap=draw(st.sampled_from([0, 0, 1, 3]))) for _ in "ab")
+            cases = [gmp.case_send(ca, *draw(leaf_ops(1))), gmp.case_send(cb, *draw(leaf_ops(1)))]
+            if draw(st.integers(0, 3)) == 0:
+                cases.append(gmp.case_default())
+            prod = program(wl, gmp.repeat(draw(st.integers(0, 8)), *draw(leaf_ops(1)),
+                                          gmp.select(*draw(st.permutations(cases)))),
+                           gmp.close(ca), gmp.close(cb), gmp.done(wg))
+            conss = [program(wl, gmp.each(ch, *draw(leaf_ops(1))), gmp.done(wg)) for ch in (ca, cb)]
+            ops.extend([gmp.add(wg, 3), gmp.go(conss[0]), gmp.go(prod), gmp.go(conss[1])])
+            budget -= 3
             waited([gmp.wait(wg)])
         elif kind == "loop_spawn":
             # repeat(k, add(wg, 1), go(worker)): adds interleaved with starts
@@ -244,6 +287,15 @@ def wild_workloads(draw, max_goroutines=60):
             st.builds(gmp.unlock, st.sampled_from(mus)),         # may be fatal
             st.builds(gmp.goexit),                   # in main: dies once the others finish
             st.builds(gmp.panic, st.sampled_from(["boom", "index out of range"])),
+            # select over the channels (send cases may panic on a closed one;
+            # select {} blocks forever), with time.After and default now and then
+            st.builds(lambda cs, after, dflt: gmp.select(
+                *[gmp.case_send(ch) if send else gmp.case_recv(ch, gmp.cpu(d)) for ch, send, d in cs],
+                *([gmp.case_after(after)] if after is not None else []),
+                *([gmp.case_default()] if dflt else [])),
+                st.lists(st.tuples(st.sampled_from(chans), st.booleans(), st.integers(0, 5 * US)),
+                         max_size=3),
+                st.none() | st.integers(0, 50 * US), st.booleans()),
         )
 
     progs = [program(wl, *draw(st.lists(op(), max_size=5))) for _ in range(draw(st.integers(1, 3)))]
@@ -479,7 +531,7 @@ def random_workload(rng):
     wl = gmp.Workload()
     ops, tail = leaves(2), []
     for _ in range(rng.randint(2, 8)):
-        kind = rng.choice(["workers", "pair", "nested", "fire", "pool", "mutex"])
+        kind = rng.choice(["workers", "pair", "nested", "fire", "pool", "mutex", "select"])
         if kind == "workers":
             wg, n = wl.waitgroup(), rng.randint(1, 400)
             # now and then runtime.Goexit after done: what follows never runs
@@ -509,6 +561,21 @@ def random_workload(rng):
             worker = program(wl, gmp.each(jobs, *leaves(2)), gmp.done(wg))
             prod = program(wl, gmp.repeat(n, *leaves(1), gmp.send(jobs)), gmp.close(jobs))
             ops += [gmp.add(wg, w), gmp.go(worker, count=w), gmp.go(prod)]
+            tail.append(gmp.wait(wg))
+        elif kind == "select":
+            # p producers per channel send then (the last) close; c consumers
+            # select k times over both, with a time.After now and then, then drain
+            wg, ca, cb = wl.waitgroup(), wl.chan(cap=rng.choice([0, 0, 4])), wl.chan(cap=rng.choice([0, 2]))
+            n, c = rng.randint(0, 40), rng.randint(1, 20)
+            prods = [program(wl, gmp.repeat(n, *leaves(1), gmp.send(ch)), gmp.close(ch),
+                             gmp.done(wg)) for ch in (ca, cb)]
+            cases = [gmp.case_recv(ca, *leaves(2)), gmp.case_recv(cb, *leaves(2))]
+            if rng.random() < .5:
+                cases.append(gmp.case_after(dur(200 * US), *leaves(1)))
+            rng.shuffle(cases)
+            cons = program(wl, gmp.repeat(rng.randint(1, 30), gmp.select(*cases), *leaves(1)),
+                           gmp.each(ca), gmp.each(cb), gmp.done(wg))
+            ops += [gmp.add(wg, c + 2), gmp.go(cons, count=c), gmp.go(prods[0]), gmp.go(prods[1])]
             tail.append(gmp.wait(wg))
         elif kind == "mutex":
             # contended sync.Mutex: critical sections around random bodies

@@ -4,8 +4,8 @@ Compiled twin: gmpcore/_engine_check.pxi.
 """
 
 from gmpcore.events import (G_DEAD, G_WAITING, P_DEAD, P_GCSTOP, P_IDLE, P_RUNNING, WAIT_IO,
-                            WAIT_SYNC_MUTEX_LOCK)
-from gmpcore.reference.common import PH_DEAD, PH_LOCKED
+                            WAIT_SELECT_NO_CASES, WAIT_SYNC_MUTEX_LOCK)
+from gmpcore.reference.common import PH_DEAD, PH_LOCKED, SEL_NONE, SEL_WON
 from gmpcore.reference.gtable import G
 
 
@@ -20,13 +20,25 @@ class Checks:
             assert g not in where, f"G{g} is both {where[g]} and {place}"
             where[g] = place
 
+        def put_sel(g, place):
+            # A G in a select: its first entry puts it, its other entries join
+            # it; entries of a select another case already won are stale.
+            if g.sel_state == SEL_WON:
+                return
+            if where.get(g.idx, "").startswith(("a channel queue", "a timer of")):
+                return
+            put(g.idx, place)
+
         for p in self.ps:
             for gi in self.q.runq(p.id):
                 put(gi, f"runq of P{p.id}")
             if self.q.runnext(p.id) is not None:
                 put(self.q.runnext(p.id), f"runnext of P{p.id}")
-            for _, _, g in p.timers:
-                put(g.idx, f"a timer of P{p.id}")
+            for t in p.timers:
+                if t[3] < 0:
+                    put(t[2].idx, f"a timer of P{p.id}")
+                elif self.sel_timer_live(t):                 # a select's time.After
+                    put_sel(t[2], f"a timer of P{p.id}")
         for gi in self.q.global_runq():
             put(gi, "the global queue")
         for m in self.ms:
@@ -40,7 +52,10 @@ class Checks:
             assert not (ch.closed and (ch.recvq or ch.sendq)), \
                 "a closed channel has parked goroutines"
             for g in list(ch.recvq) + list(ch.sendq):
-                put(g.idx, "a channel queue")
+                if g.sel_state != SEL_NONE:
+                    put_sel(g, "a channel queue")
+                else:
+                    put(g.idx, "a channel queue")
         for wg in self.wgs:
             for g in wg.waiters:
                 put(g.idx, "a WaitGroup")
@@ -58,8 +73,8 @@ class Checks:
         io_pending = sum(1 for g in self.gs if g.status == G_WAITING and g.waitreason == WAIT_IO)
         assert io_pending == self.io_waiters, "netpoll waiter count"
         for g in self.gs:
-            if g.status == G_DEAD or (g.status == G_WAITING and g.waitreason == WAIT_IO
-                                      and g.idx not in where):
+            if g.status == G_DEAD or (g.status == G_WAITING and g.idx not in where
+                                      and g.waitreason in (WAIT_IO, WAIT_SELECT_NO_CASES)):
                 assert g.idx not in where or g.status != G_DEAD, f"dead G{g.idx} is queued"
                 continue
             assert g.idx in where, f"G{g.idx} (status {g.status}) is nowhere"

@@ -8,6 +8,9 @@ OP_LOCK, OP_UNLOCK = 20, 21  # sync.Mutex (reference/mutex.py)
 OP_CHOICE, OP_LOOPDRAW, OP_GOEXIT, OP_PANIC = 22, 23, 24, 25   # control flow (program.py)
 CHOICE_ONE = 2**53          # workload.CHOICE_ONE: CHOICE's probability 1
 OP_SPAN_BEGIN, OP_SPAN_END = 26, 27  # gmp.span: start time to loop slot b; a row at the end
+OP_SELECT, OP_SELCASE, OP_SELEND, OP_BLOCK = 28, 29, 30, 31   # select (reference/select.py)
+SEL_RECV, SEL_SEND, SEL_AFTER = 0, 1, 2   # SELCASE kinds
+SEL_NONE, SEL_WAITING, SEL_WON = 0, 1, 2  # G.sel_state: not in a select, parked, claimed (selectDone)
 OP_UPDATE_PROCS = 62        # internal, never in a user workload: the GOMAXPROCS updater's step
 OP_UPDATE_DONE = 63         # internal: the updater is idle again (then EXIT)
 

@@ -57,6 +57,7 @@ from gmpcore.reference.observe import Observer
 from gmpcore.reference.program import Goroutines
 from gmpcore.reference.runq import RefSched, _cheaprand, _seed_state
 from gmpcore.reference.sched import M, P, SchedCore
+from gmpcore.reference.select import Selects
 from gmpcore.reference.sync import Chan, SyncObjects, WaitGroup
 from gmpcore.reference.stw import StopTheWorld, steal_order
 from gmpcore.reference.syscalls import Syscalls
@@ -65,7 +66,7 @@ from gmpcore.reference.timers import Timers
 
 
 class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, Goroutines,
-                SyncObjects, Mutexes, Syscalls, Sysmon, Cpus, StopTheWorld, Checks, Observer):
+                SyncObjects, Mutexes, Selects, Syscalls, Sysmon, Cpus, StopTheWorld, Checks, Observer):
     """One simulation run.  ``RefEngine(...).run()`` returns the result dict.
 
     Each base class is one concept, in its own module, the twin of one of

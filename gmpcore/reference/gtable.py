@@ -12,7 +12,8 @@ class G:
     __slots__ = ("idx", "goid", "parent", "program", "pc", "status", "waitreason", "remaining",
                  "loops", "stack", "created", "first_run", "finished", "since",
                  "runnable_ns", "running_ns", "run_start", "preemptions", "steals",
-                 "preempt", "m", "burst_end", "preemptible", "after_slow_syscall", "lockedm")
+                 "preempt", "m", "burst_end", "preemptible", "after_slow_syscall", "lockedm",
+                 "sel_state", "sel_won", "sel_closed", "sel_seq", "sel_lock")
 
     def __init__(self, idx, goid, parent, program, pc, depth, now):
         self.idx, self.goid, self.parent, self.pc = idx, goid, parent, pc
@@ -32,6 +33,10 @@ class G:
         self.preemptible = True
         self.after_slow_syscall = False
         self.lockedm = None          # the M it is wired to (LockOSThread)
+        # selectgo (reference/select.py): SEL_*, the winning case, won by close,
+        # seq before pass 2 (its timers have larger seqs), its lock order.
+        self.sel_state, self.sel_won, self.sel_closed, self.sel_seq = 0, -1, False, 0
+        self.sel_lock = ()
 
 
 class GTable:

@@ -16,6 +16,7 @@ from gmpcore.events import (
     STOP_GOSCHED,
     STOP_PREEMPT,
     WAIT_IO,
+    WAIT_SELECT_NO_CASES,
     WAIT_SLEEP,
     WAIT_WAITGROUP,
 )
@@ -43,6 +44,9 @@ from gmpcore.reference.common import (
     OP_PANIC,
     OP_RANGE,
     OP_RECV,
+    OP_SELECT,
+    OP_SELEND,
+    OP_BLOCK,
     OP_SEND,
     OP_SLEEP,
     OP_SPAN_BEGIN,
@@ -147,9 +151,9 @@ class Goroutines:
             if op == OP_GOSCHED:
                 return self.gosched(m, g, STOP_GOSCHED, self.draw_cost("gosched"))
             if op == OP_SEND:
-                return self.chansend(m, g, self.chans[a])
+                return self.chansend(m, g, a)
             if op == OP_RECV:
-                return self.chanrecv(m, g, self.chans[a])
+                return self.chanrecv(m, g, a)
             if op == OP_WG_ADD:
                 return self.wg_add(m, g, self.wgs[a], b)
             if op == OP_WG_WAIT:
@@ -200,7 +204,7 @@ class Goroutines:
                 self.UnlockOSThread(m, g)
                 continue
             if op == OP_CLOSE:
-                return self.closechan(m, g, self.chans[a])
+                return self.closechan(m, g, a)
             if op == OP_RANGE:
                 # v, ok := <-ch; if !ok, leave the loop (closed and drained).
                 ch = self.chans[a]
@@ -208,7 +212,7 @@ class Goroutines:
                     g.pc = c
                     self.resume(m, self.now + self.draw_cost("chan_op"), PH_RUN)
                     return
-                return self.chanrecv(m, g, ch)
+                return self.chanrecv(m, g, a)
             if op == OP_ENDRANGE:
                 g.pc = a
                 continue
@@ -242,7 +246,14 @@ class Goroutines:
             if op == OP_SPAN_END:
                 self.span_row(a, g.goid, g.loops[b])
                 continue
-            raise AssertionError(f"unknown opcode {op}")
+            if op == OP_SELECT:
+                return self.selectgo(m, g, g.pc - 1)
+            if op == OP_SELEND:
+                g.pc = a
+                continue
+            if op == OP_BLOCK:
+                return self.park(m, g, WAIT_SELECT_NO_CASES)  # select {}: forever
+            raise AssertionError(f"unknown opcode {op}")  # (OP_SELCASE is a select's data, never run)
 
     def span_row(self, name, goid, start):
         """A span ended now: one row, or counted as dropped past max_spans."""

@@ -9,7 +9,7 @@ from collections import deque
 
 from gmpcore.errors import WorkloadPanic
 from gmpcore.events import WAIT_CHAN_RECEIVE, WAIT_CHAN_SEND
-from gmpcore.reference.common import OP_RANGE, PH_RUN
+from gmpcore.reference.common import OP_RANGE, PH_RUN, SEL_NONE, SEL_RECV, SEL_SEND
 
 
 class Chan:
@@ -30,50 +30,42 @@ class WaitGroup:
 class SyncObjects:
     """RefEngine's channels and WaitGroups (chan.go, sync.WaitGroup): FIFO wait queues,"""
 
-    def chansend(self, m, g, ch):
-        cost = self.draw_cost("chan_op")
-        if ch.recvq:                                     # (never on a closed channel)
-            self.ready(ch.recvq.popleft(), m.p)          # hand the value over
-            cost += self.draw_cost("ready")
-        elif ch.closed:
-            raise WorkloadPanic("send on closed channel", g.goid)
-        elif ch.count < ch.cap:
-            ch.count += 1
-        else:
-            ch.sendq.append(g)
+    def chansend(self, m, g, chi):
+        # chan_send_try (reference/select.py) decides, as a select's send case does.
+        done, cost = self.chan_send_try(m, g, chi, self.draw_cost("chan_op"))
+        if not done:
+            self.chans[chi].sendq.append(g)
             return self.park(m, g, WAIT_CHAN_SEND, self.draw_cost("chan_op"))
         self.resume(m, self.now + cost, PH_RUN)
 
-    def chanrecv(self, m, g, ch):
-        cost = self.draw_cost("chan_op")
-        if ch.sendq:
-            # Unbuffered: take the sender's value.  Buffered and full: take the
-            # head; the sender's value fills the freed slot.
-            self.ready(ch.sendq.popleft(), m.p)
-            cost += self.draw_cost("ready")
-        elif ch.count:
-            ch.count -= 1
-        elif ch.closed:
-            pass                                         # drained: the zero value, ok == false
-        else:
-            ch.recvq.append(g)
+    def chanrecv(self, m, g, chi):
+        # chan_recv_try (reference/select.py) decides, as a select's receive case does.
+        done, cost = self.chan_recv_try(m, chi, self.draw_cost("chan_op"))
+        if not done:
+            self.chans[chi].recvq.append(g)
             return self.park(m, g, WAIT_CHAN_RECEIVE, self.draw_cost("chan_op"))
         self.resume(m, self.now + cost, PH_RUN)
 
-    def closechan(self, m, g, ch):
+    def closechan(self, m, g, chi):
         # closechan: gathers every parked receiver, then every parked sender, on
         # a gList (a LIFO) and goready's them off it into this P's runnext: the
         # last sender first, the first receiver last, so it ends in runnext.
+        ch = self.chans[chi]
         if ch.closed:
             raise WorkloadPanic("close of closed channel", g.goid)
         ch.closed = True
+        # Selects parked here are claimed (success == false) and their stale
+        # sudogs dropped, receivers first, as closechan's dequeue loops do.
+        self.waitq_claim_all(ch.recvq, chi, SEL_RECV)
+        self.waitq_claim_all(ch.sendq, chi, SEL_SEND)
         glist = []
         for w in ch.recvq:
-            if self.code[w.pc - 1][0] == OP_RANGE:       # ok == false ends a for-range loop
-                w.pc = self.code[w.pc - 1][3]
+            if w.sel_state == SEL_NONE and self.code[w.pc - 1][0] == OP_RANGE:
+                w.pc = self.code[w.pc - 1][3]            # ok == false ends a for-range loop
             glist.append(w)
         for w in ch.sendq:
-            w.pc -= 1                # back to its SEND, which panics when it runs
+            if w.sel_state == SEL_NONE:
+                w.pc -= 1            # back to its SEND, which panics when it runs
             glist.append(w)
         ch.recvq.clear()
         ch.sendq.clear()

@@ -1,0 +1,3 @@
+module gmpcore/select
+
+go 1.22

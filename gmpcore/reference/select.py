@@ -1,0 +1,214 @@
+"""select (runtime/select.go selectgo, wave2 reference §1) and the channel
+wait-queue dequeue it shares with plain sends, receives and close
+(chan.go waitq.dequeue and its selectDone CAS).
+
+A G blocked in a select (SEL_WAITING) has one entry per case in its
+channels' queues and one timer per time.After case; the first operation
+that dequeues it (waitq_dequeue, close, its timer) claims it (SEL_WON, Go's
+selectDone) and readies it; its other entries are stale and skipped by later
+dequeues until it runs its SELECT row again (pass 3) and removes them.  Its
+timers left in a heap are zombies: check_timers drops them.  The receive and
+send paths decide readiness and act in chan_recv_try and chan_send_try, one
+per case kind, for plain operations and select alike.
+
+Compiled twin: gmpcore/_engine_select.pxi.
+"""
+
+from gmpcore.errors import WorkloadPanic
+from gmpcore.events import WAIT_CHAN_RECEIVE, WAIT_CHAN_SEND, WAIT_SELECT
+from gmpcore.reference.common import (PH_RUN, SEL_AFTER, SEL_NONE, SEL_RECV, SEL_SEND,
+                                      SEL_WAITING, SEL_WON)
+
+
+class Selects:
+    """RefEngine's select (selectgo) and the wait-queue dequeue it shares with chan.go."""
+
+    def sel_case_of(self, w, chi, kind):
+        # The first case in w's lock order on channel chi of this kind: the
+        # sudog nearest the queue's head (pass 2 enqueued in lock order).
+        s = w.pc
+        for k in w.sel_lock:
+            row = self.code[s + 1 + k]
+            if row[1] == kind and row[2] == chi:
+                return k
+        return -1
+
+    def waitq_dequeue(self, q, chi, kind):
+        """waitq.dequeue: the first waiter, skipping (and dropping) the stale
+        entries of selects another case already won; a selecting G is claimed
+        (selectDone 0 -> 1) by the case of `kind` on channel `chi`."""
+        while q:
+            w = q.popleft()
+            if w.sel_state == SEL_NONE:
+                return w
+            if w.sel_state == SEL_WON:
+                continue                             # the CAS fails: another case won it
+            w.sel_state, w.sel_won, w.sel_closed = SEL_WON, self.sel_case_of(w, chi, kind), False
+            return w
+        return None
+
+    def chan_send_try(self, m, g, chi, cost):
+        """Whether a send on channel chi completes now, and the cost so far:
+        closed panics, a waiting receiver takes the value (readied into this
+        P's runnext), else the buffer if it has room."""
+        ch = self.chans[chi]
+        if ch.closed:
+            raise WorkloadPanic("send on closed channel", g.goid)
+        w = self.waitq_dequeue(ch.recvq, chi, SEL_RECV)
+        if w is not None:
+            self.ready(w, m.p)                       # hand the value over
+            return True, cost + self.draw_cost("ready")
+        if ch.count < ch.cap:
+            ch.count += 1
+            return True, cost
+        return False, cost
+
+    def chan_recv_try(self, m, chi, cost):
+        """Whether a receive on channel chi completes now, and the cost so
+        far: a waiting sender, the buffer, or closed (zero value)."""
+        ch = self.chans[chi]
+        w = self.waitq_dequeue(ch.sendq, chi, SEL_SEND)
+        if w is not None:
+            # Unbuffered: take the sender's value.  Buffered and full: take the
+            # head; the sender's value fills the freed slot.
+            self.ready(w, m.p)
+            return True, cost + self.draw_cost("ready")
+        if ch.count:
+            ch.count -= 1
+            return True, cost
+        return ch.closed, cost                       # drained and closed: the zero value
+
+    def waitq_claim_all(self, q, chi, kind):
+        # closechan's dequeue loop, as far as selects go: in queue order, claim
+        # each waiting select (success == false) and drop stale entries, so the
+        # queue keeps exactly the Gs close will ready.
+        keep = []
+        for w in q:
+            if w.sel_state != SEL_NONE:
+                if w.sel_state == SEL_WON:
+                    continue
+                w.sel_state, w.sel_won, w.sel_closed = SEL_WON, self.sel_case_of(w, chi, kind), True
+            keep.append(w)
+        q.clear()
+        q.extend(keep)
+
+    @staticmethod
+    def dequeue_sudog(q, g):
+        # dequeueSudoG for every entry of g left in q (pass 3).
+        if g in q:
+            kept = [w for w in q if w is not g]
+            q.clear()
+            q.extend(kept)
+
+    def selectgo(self, m, g, s):
+        """The SELECT at pc s: pass 3 if a case won the G while it was parked;
+        else the poll order (cheaprandn), the lock order (heap sort by channel),
+        pass 1, the default, or pass 2 and a park."""
+        if g.sel_state == SEL_WON:
+            return self.selectgo_woken(m, g, s)
+        n = self.code[s][1]
+        rows = [self.code[s + 1 + k] for k in range(n)]
+        # The case expressions, in source order: each time.After(d) draws d.
+        dur = [self.sample(r[2]) if r[1] == SEL_AFTER else 0 for r in rows]
+        if n == 1:
+            # Lowered by the compiler (selectnbsend/selectnbrecv, or a plain
+            # receive from time.After): no selectgo, no draw.
+            cost, poll, lock = self.draw_cost("chan_op"), [0], [0]
+        else:
+            cost = self.draw_cost("select_base")
+            cost += n * self.draw_cost("select_case")
+            # pollorder: the inside-out Fisher-Yates shuffle, j = cheaprandn(norder + 1).
+            poll = [0] * n
+            for i in range(n):
+                j = (self.rand32() * (i + 1)) >> 32
+                poll[i] = poll[j]
+                poll[j] = i
+            # lockorder: heap sort by sortkey (the channel; time.After's own
+            # channel after every workload channel), inserted in poll order.
+            key = [len(self.chans) + k if r[1] == SEL_AFTER else r[2] for k, r in enumerate(rows)]
+            lock = [0] * n
+            for i in range(n):
+                j, c = i, key[poll[i]]
+                while j > 0 and key[lock[(j - 1) // 2]] < c:
+                    k = (j - 1) // 2
+                    lock[j] = lock[k]
+                    j = k
+                lock[j] = poll[i]
+            for i in range(n - 1, -1, -1):
+                o = lock[i]
+                c = key[o]
+                lock[i] = lock[0]
+                j = 0
+                while True:
+                    k = j * 2 + 1
+                    if k >= i:
+                        break
+                    if k + 1 < i and key[lock[k]] < key[lock[k + 1]]:
+                        k += 1
+                    if c < key[lock[k]]:
+                        lock[j] = lock[k]
+                        j = k
+                        continue
+                    break
+                lock[j] = o
+        # Pass 1: the first ready case in poll order.
+        for k in poll:
+            kind, x, body = rows[k][1], rows[k][2], rows[k][3]
+            if kind == SEL_RECV:
+                done, cost = self.chan_recv_try(m, x, cost)
+            elif kind == SEL_SEND:
+                done, cost = self.chan_send_try(m, g, x, cost)
+            else:
+                done = self.after_ready(dur[k])
+            if done:
+                g.pc = body
+                return self.resume(m, self.now + cost, PH_RUN)
+        if self.code[s][2]:                          # the default
+            g.pc = s + 1 + n
+            return self.resume(m, self.now + cost, PH_RUN)
+        # Pass 2: a sudog on every case's channel, in lock order; timers join the heap.
+        g.sel_state, g.sel_won, g.sel_closed, g.sel_seq = SEL_WAITING, -1, False, self.seq
+        g.sel_lock = tuple(lock)
+        for k in lock:
+            kind, x = rows[k][1], rows[k][2]
+            if kind == SEL_RECV:
+                self.chans[x].recvq.append(g)
+            elif kind == SEL_SEND:
+                self.chans[x].sendq.append(g)
+            else:
+                self.add_timer_tag(m.p, self.now + dur[k], g, k)    # blockTimerChan
+        g.pc = s                                     # it runs its SELECT again (pass 3) when woken
+        if n == 1:
+            return self.park(m, g, WAIT_CHAN_SEND if rows[0][1] == SEL_SEND else WAIT_CHAN_RECEIVE,
+                             cost)
+        return self.park(m, g, WAIT_SELECT, cost)
+
+    @staticmethod
+    def after_ready(d):
+        # time.After(d)'s channel in pass 1: maybeRunChan runs an expired timer.
+        return d <= 0
+
+    def selectgo_woken(self, m, g, s):
+        """Pass 3: drop the G's sudogs from every other channel, take the case
+        that won it; a send case won by close panics."""
+        n = self.code[s][1]
+        for k in range(n):
+            kind, x = self.code[s + 1 + k][1], self.code[s + 1 + k][2]
+            if kind == SEL_RECV:
+                q = self.chans[x].recvq
+            elif kind == SEL_SEND:
+                q = self.chans[x].sendq
+            else:
+                continue
+            self.dequeue_sudog(q, g)
+        g.sel_state = SEL_NONE
+        row = self.code[s + 1 + g.sel_won]
+        if row[1] == SEL_SEND and g.sel_closed:
+            raise WorkloadPanic("send on closed channel", g.goid)
+        g.pc = row[3]
+        self.resume(m, self.now + (0 if n == 1 else n * self.draw_cost("select_wake")), PH_RUN)
+
+    def sel_timer_live(self, t):
+        # A select's timer (tag >= 0: its case) whose select still waits; else a zombie.
+        g = t[2]
+        return g.sel_state == SEL_WAITING and t[1] > g.sel_seq

@@ -62,6 +62,8 @@ DEFAULT_SPREAD: Mapping[str, tuple[float, float]] = MappingProxyType({
     "timer_wake": (0.60, 1.30),
     # Estimates until measured on a quiet machine; cache_bytes is a size, never drawn.
     "newproc_fresh": (0.6, 1.8), "stackalloc": (0.8, 1.3), "cold_switch": (0.5, 1.6),
+    # Loop means (benchmarks/go/select): as the other CPU costs.
+    "select_base": (0.95, 1.10), "select_case": (0.95, 1.10), "select_wake": (0.5, 1.6),
 })
 
 #: Largest accepted cost (1000 s), so that sums stay far inside int64.

@@ -5,20 +5,88 @@
 # Contract: a blocked G waits in exactly one FIFO (a channel's recvq or
 # sendq, a WaitGroup's waiters) and is released with ready() into the
 # releaser's P's runnext.  A closed channel's queues stay empty.
+#
+# Carried spans (send(ch, span=...)): when the workload has any (stamps_on),
+# every value carries a Stamp (span 0: none) and every receive replaces the
+# receiver's GSync.in_* with the value's: a buffered value's stamp waits in
+# the channel's ring (FIFO, like the values), a parked sender's in its
+# GSync.out_*, a hand-off to a parked receiver goes straight to it, and a
+# receive from a closed channel carries none.
 
 
-cdef int chansend(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
+cdef int stamp_in(Engine* e, gid_t g, int64_t span, int64_t start, int64_t goid) noexcept nogil:
+    # The receiver g now holds the received value's stamp (span 0: none).
+    cdef GSync* loc = gsync_local(e, g)
+    if loc == NULL:
+        return nomem(e)
+    loc.in_span = <int32_t>span
+    loc.in_start = start
+    loc.in_goid = <int32_t>goid
+    return 0
+
+
+cdef int stamp_push(Engine* e, Chan* ch, int64_t span, int64_t start, int64_t goid) noexcept nogil:
+    # A buffered value's stamp to the ring's tail (the ring doubles up to cap).
+    cdef int64_t ncap, first
+    cdef Stamp* nr
+    cdef Stamp* st
+    if ch.count == ch.ring_cap:
+        ncap = ch.ring_cap * 2 if ch.ring_cap else 8
+        if ncap > ch.cap:
+            ncap = ch.cap
+        nr = <Stamp*>malloc(<size_t>ncap * sizeof(Stamp))
+        if nr == NULL:
+            return nomem(e)
+        if ch.count:                             # unwrap: the oldest to slot 0
+            first = ch.ring_cap - ch.head
+            if first > ch.count:
+                first = ch.count
+            memcpy(nr, ch.ring + ch.head, <size_t>first * sizeof(Stamp))
+            memcpy(nr + first, ch.ring, <size_t>(ch.count - first) * sizeof(Stamp))
+        free(ch.ring)
+        ch.ring = nr
+        ch.ring_cap = ncap
+        ch.head = 0
+    st = &ch.ring[(ch.head + ch.count) % ch.ring_cap]
+    st.span = <int32_t>span
+    st.start = start
+    st.goid = <int32_t>goid
+    return 0
+
+
+cdef int stamp_pop(Engine* e, Chan* ch, gid_t g) noexcept nogil:
+    # The oldest buffered value's stamp to the receiver g (before count -= 1).
+    cdef Stamp st = ch.ring[ch.head]
+    ch.head = (ch.head + 1) % ch.ring_cap
+    return stamp_in(e, g, st.span, st.start, st.goid)
+
+
+cdef int chansend(Engine* e, int32_t m, gid_t g, Chan* ch, int64_t span) noexcept nogil:
+    # span: the SEND's b, a span name + 1 whose start the value carries (0: none).
     cdef int64_t cost = e.c.chan_op
+    cdef gid_t w
+    cdef GSync* loc
     if ch.recvq.size:                            # (never on a closed channel)
-        if ready(e, gq_pop_front(&ch.recvq), e.ms[m].p) < 0:    # hand the value over
+        w = gq_pop_front(&ch.recvq)
+        if e.stamps_on and stamp_in(e, w, span, e.now, e.g.a[g].goid) < 0:
+            return -1
+        if ready(e, w, e.ms[m].p) < 0:           # hand the value over
             return -1
         cost += e.c.ready
     elif ch.closed:
         e.err_goid = e.g.a[g].goid
         return fail(e, ERR_PANIC, "send on closed channel")
     elif ch.count < ch.cap:
+        if ch.stamped and stamp_push(e, ch, span, e.now, e.g.a[g].goid) < 0:
+            return -1
         ch.count += 1
     else:
+        if e.stamps_on:
+            loc = gsync_local(e, g)
+            if loc == NULL:
+                return nomem(e)
+            loc.out_span = <int32_t>span
+            loc.out_start = e.now
         if gq_push_back(&ch.sendq, g) < 0:
             return nomem(e)
         return park(e, m, g, WAIT_CHAN_SEND, e.c.chan_op)
@@ -27,16 +95,43 @@ cdef int chansend(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
 
 cdef int chanrecv(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
     cdef int64_t cost = e.c.chan_op
+    cdef gid_t w
+    cdef GSync* wl
     if ch.sendq.size:
         # Unbuffered: take the sender's value.  Buffered and full: take the
         # head; the sender's value fills the freed slot.
-        if ready(e, gq_pop_front(&ch.sendq), e.ms[m].p) < 0:
+        w = gq_pop_front(&ch.sendq)
+        if e.stamps_on:
+            wl = gsync_local(e, w)
+            if wl == NULL:
+                return nomem(e)
+            if ch.stamped and ch.count:
+                if stamp_pop(e, ch, g) < 0:
+                    return -1
+                ch.count -= 1                    # the freed slot takes the sender's stamp
+                if stamp_push(e, ch, wl.out_span, wl.out_start, e.g.a[w].goid) < 0:
+                    return -1
+                ch.count += 1
+            elif ch.count:
+                if stamp_in(e, g, 0, 0, 0) < 0:
+                    return -1
+            elif stamp_in(e, g, wl.out_span, wl.out_start, e.g.a[w].goid) < 0:
+                return -1
+        if ready(e, w, e.ms[m].p) < 0:
             return -1
         cost += e.c.ready
     elif ch.count:
+        if e.stamps_on:
+            if ch.stamped:
+                if stamp_pop(e, ch, g) < 0:
+                    return -1
+            elif stamp_in(e, g, 0, 0, 0) < 0:
+                return -1
         ch.count -= 1
     elif ch.closed:
-        pass                                     # drained: the zero value, ok == false
+        # drained: the zero value, ok == false (it carries no stamp)
+        if e.stamps_on and stamp_in(e, g, 0, 0, 0) < 0:
+            return -1
     else:
         if gq_push_back(&ch.recvq, g) < 0:
             return nomem(e)
@@ -70,6 +165,8 @@ cdef int closechan(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
         ins = e.code + 4 * (<int64_t>wrec.pc - 1)
         if ins[0] == OP_RANGE:       # ok == false ends a for-range loop
             wrec.pc = <int32_t>ins[3]
+        if e.stamps_on and stamp_in(e, w, 0, 0, 0) < 0:     # the zero value carries no stamp
+            return -1
         if ready(e, w, e.ms[m].p) < 0:
             return -1
         cost += e.c.ready

@@ -91,6 +91,15 @@ class CostModel:
     """CPU, caller: one sync.Mutex.Unlock (an atomic add); the other half."""
     mutex_spin: int = 370
     """CPU, spinning G: one lockSlow spin, runtime_doSpin's procyield(30) (30 PAUSEs); direct."""
+    rwmutex_rlock: int = 6
+    """CPU, caller: one uncontended sync.RWMutex.RLock (an atomic add); half an
+    RLock+RUnlock pair.  Also a writer's announce (RWMutex.Lock after rw.w.Lock)."""
+    rwmutex_runlock: int = 6
+    """CPU, caller: one sync.RWMutex.RUnlock; the other half.  Also RWMutex.Unlock's
+    announce before rw.w.Unlock."""
+    cond_op: int = 4
+    """CPU, caller: sync.Cond.Signal or Broadcast with no waiter (an atomic load and
+    compare); also Cond.Wait's notifyListAdd and notifyListWait steps; direct."""
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

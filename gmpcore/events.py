@@ -22,9 +22,12 @@ WAIT_PREEMPTED = 6
 WAIT_STOPPING_THE_WORLD = 7     # the G calling GOMAXPROCS(n), for the whole pause
 WAIT_SEMACQUIRE = 8             # a G waiting for another G's stop-the-world (gcsema)
 WAIT_SYNC_MUTEX_LOCK = 9        # waitReasonSyncMutexLock: parked in sync.Mutex.Lock
+WAIT_SYNC_RWMUTEX_RLOCK = 10    # waitReasonSyncRWMutexRLock: parked on an RWMutex's readerSem
+WAIT_SYNC_RWMUTEX_LOCK = 11     # waitReasonSyncRWMutexLock: parked on an RWMutex's writerSem
+WAIT_SYNC_COND_WAIT = 12        # waitReasonSyncCondWait: parked in sync.Cond.Wait
 WAIT_REASONS = ("", "chan receive", "chan send", "sleep", "IO wait",
                 "sync.WaitGroup.Wait", "preempted", "stopping the world", "semacquire",
-                "sync.Mutex.Lock")
+                "sync.Mutex.Lock", "sync.RWMutex.RLock", "sync.RWMutex.Lock", "sync.Cond.Wait")
 
 # P status (§1.4).
 P_IDLE, P_RUNNING, P_SYSCALL, P_GCSTOP, P_DEAD = 0, 1, 2, 3, 4

@@ -77,6 +77,7 @@ EVENT_DTYPE = np.dtype([
 #: ended.  ``name`` indexes :attr:`Result.span_names`; times are virtual ns.
 SPAN_DTYPE = np.dtype([
     ("name", np.int32), ("goid", np.int32), ("start_ns", np.int64), ("end_ns", np.int64),
+    ("start_goid", np.int64),
 ])
 
 

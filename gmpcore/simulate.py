@@ -470,7 +470,7 @@ def _finish(raw, kwargs, compiled, record_goroutines):
     rows = raw.get("spans")
     if rows is not None and rows.dtype == SPAN_DTYPE:
         res.spans = rows                          # the compiled engine's own buffer
-    elif rows is not None:                        # the reference's (n, 4) int64 rows
+    elif rows is not None:                        # the reference's (n, 5) int64 rows
         res.spans = np.zeros(len(rows), dtype=SPAN_DTYPE)
         for i, name in enumerate(SPAN_DTYPE.names):
             res.spans[name] = rows[:, i]

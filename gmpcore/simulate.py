@@ -221,7 +221,7 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
         Keep at most this many log rows; the rest are counted in
         ``counters["events_dropped"]``.
     max_spans : int
-        Keep at most this many ``res.spans`` rows (default 10**7, 24 bytes
+        Keep at most this many ``res.spans`` rows (default 10**7, 32 bytes
         each); the rest are counted in ``counters["spans_dropped"]``.
     monitor : duration, optional
         Sample queue lengths, goroutine, thread and stack figures every

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "gmpcore"
 CONCEPTS = ["heap", "gtable", "sched", "lockedm", "timers", "netpoll", "program", "sync", "mutex",
-            "syscalls", "sysmon", "cpu", "stw", "check", "observe"]
+            "rwmutex", "syscalls", "sysmon", "cpu", "stw", "check", "observe"]
 
 # Functions named after Go's runtime (or the design's step names), by concept.
 GO_NAMED = {
@@ -29,9 +29,12 @@ GO_NAMED = {
                 "io_complete"],
     "program": ["execute", "run_g", "span_row", "newproc", "goexit", "gosched", "gopreempt",
                 "grow_stack"],
-    "sync": ["chansend", "chanrecv", "closechan", "wg_add"],
+    "sync": ["chansend", "chanrecv", "closechan", "wg_add", "stamp_in"],
     "mutex": ["Lock", "lockSlow", "canSpin", "semacquire", "semacquire_woken", "lockSlow_woken",
               "Unlock", "unlockSlow", "semrelease", "goyield"],
+    "rwmutex": ["gsync_local", "semacquire_rw", "semrelease_rw", "rw_woken", "RLock", "RUnlock",
+                "rUnlockSlow", "rwLock", "rwUnlock", "notifyListAdd", "notifyListWait",
+                "notifyListNotifyOne", "notifyListNotifyAll"],
     "syscalls": ["entersyscall", "exitsyscall", "exitsyscall0"],
     "sysmon": ["sysmon_schedule", "sysmon_wake", "sysmon_loop", "retake", "preemptone",
                "async_preempt_arrives"],

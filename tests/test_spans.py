@@ -35,7 +35,8 @@ def run(wl, engine, **kw):
 
 def rows(res):
     """(name, goid, start, end) tuples, names as strings, in the order they ended."""
-    return [(res.span_names[n], g, s, e) for n, g, s, e in res.spans.tolist()]
+    assert (res.spans["start_goid"] == res.spans["goid"]).all()     # same-goroutine spans
+    return [(res.span_names[n], g, s, e) for n, g, s, e, _ in res.spans.tolist()]
 
 
 def test_span_around_cpu_lasts_the_burst(engine):
@@ -257,7 +258,7 @@ def test_to_pandas_spans():
     res = gmp.simulate(pool(), gomaxprocs=2, seed=3)
     df = res.to_pandas("spans")
     assert list(df.columns) == ["name", "name_index", "goid", "start_ns", "end_ns",
-                                "duration_ns"]
+                                "duration_ns", "start_goid"]
     assert (df["name"] == "job").all() and len(df) == 50
     assert (df["duration_ns"] == df["end_ns"] - df["start_ns"]).all()
     wl = gmp.Workload()

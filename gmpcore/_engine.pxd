@@ -599,9 +599,6 @@ cdef struct GSync:
     uint8_t sema                 # parked on an RWMutex semaphore: the re-run takes the count or queues again
 
 cdef enum:
-    RWMUTEX_MAX_READERS = 1073741824   # rwmutexMaxReaders = 1 << 30
-
-cdef enum:
     MUTEX_LOCKED = 1
     MUTEX_WOKEN = 2
     MUTEX_STARVING = 4

@@ -33,6 +33,7 @@ cdef enum:
     STARVATION_THRESHOLD_NS = 1000000  # internal/sync mutex.go starvationThresholdNs: a waiter past 1 ms starves the mutex
     ACTIVE_SPIN = 4                  # proc.go active_spin: lockSlow spins at most 4 times (canSpin)
     ACTIVE_SPIN_CNT = 30             # proc.go active_spin_cnt: procyield(30) per spin (the mutex_spin cost's unit)
+    RWMUTEX_MAX_READERS = 1073741824 # sync/rwmutex.go rwmutexMaxReaders = 1 << 30: a writer's offset of readerCount
 
 # Linux's, for the machine under the scheduler (docs/design/machine.md §2):
 # defaults of simulate(os_sched=...) and the bounds of cpu.max.

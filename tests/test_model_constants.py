@@ -25,6 +25,7 @@ UPDATE_MAXPROCS_PERIOD 1 s          proc.go sysmon: ``lastgomaxprocs+1e9 <= now`
 STARVATION_THRESHOLD_NS 1 ms        internal/sync/mutex.go ``starvationThresholdNs = 1e6``
 ACTIVE_SPIN            4            proc.go ``active_spin = 4`` (internal_sync_runtime_canSpin)
 ACTIVE_SPIN_CNT        30           proc.go ``active_spin_cnt = 30`` (procyield in runtime_doSpin)
+RWMUTEX_MAX_READERS    1 << 30      sync/rwmutex.go ``const rwmutexMaxReaders = 1 << 30``
 =====================  ===========  ============================================
 """
 
@@ -54,6 +55,7 @@ GO_VALUES = dict(
     STARVATION_THRESHOLD_NS=1000 * 1000,
     ACTIVE_SPIN=4,
     ACTIVE_SPIN_CNT=30,
+    RWMUTEX_MAX_READERS=1 << 30,
 )
 MODEL_OWN = {"ZERO_TIME_BUDGET", "REUSE_PROBE"}
 # Linux's, as its documentation and source have them (docs/design/machine.md

@@ -18,10 +18,9 @@ from collections import deque
 from gmpcore.errors import SyncFatal
 from gmpcore.events import (WAIT_SYNC_COND_WAIT, WAIT_SYNC_RWMUTEX_LOCK,
                             WAIT_SYNC_RWMUTEX_RLOCK)
+from gmpcore.model import RWMUTEX_MAX_READERS
 from gmpcore.reference.common import PH_RUN
 from gmpcore.reference.mutex import Mutex
-
-RWMUTEX_MAX_READERS = 1 << 30        # rwmutexMaxReaders
 
 
 def add32(x, d):

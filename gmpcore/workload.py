@@ -1576,7 +1576,8 @@ def _check_compiled(cw):
                 what, lo, hi = operand
                 note = ""
                 if isinstance(hi, str):
-                    note, hi = f"; {_COUNTED[hi]} = {bounds[hi] + 1}", bounds[hi]
+                    count = bounds[hi] + (hi != "spans+1")   # "spans+1": b counts the names
+                    note, hi = f"; {_COUNTED[hi]} = {count}", bounds[hi]
             if (pc := _first(rows & ((col < lo) | (col > hi)))) is not None:
                 if operand is None:
                     _bad(f"code[{pc}] {opcode.name}: operand {name} is unused and must be 0, "

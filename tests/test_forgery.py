@@ -565,8 +565,8 @@ def notify_wait_operand_c(p):
     return _set(p, O.NOTIFY_WAIT, 3, 5)
 
 
-@mutation(r"SEND: operand b \(span name index \+ 1, 0 for none\) must be in \[0, \d+\]; "
-          r"len\(span_names\) = \d+, got \d+")
+@mutation(r"SEND: operand b \(span name index \+ 1, 0 for none\) must be in \[0, (\d+)\]; "
+          r"len\(span_names\) = \1, got \d+")
 def send_span_beyond(p):
     return _set(p, O.SEND, 2, lambda p: len(p["span_names"]) + 1)
 

@@ -457,3 +457,33 @@ def test_carried_span_api():
     assert c.span_names == ("a", "b")
     assert c.code[0].tolist() == [gmp.Opcode.SEND, 0, 1, 0]          # b = name index + 1
     assert c.code[3].tolist() == [gmp.Opcode.SPAN_RECV_END, 0, 0, 0]
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".parquet"])
+def test_carried_spans_save_load(tmp_path, suffix):
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow")
+    res = run(job_pool(1), "compiled")
+    path = os.path.join(tmp_path, "run" + suffix)
+    res.save(path)
+    back = gmp.load(path)
+    assert back == res and np.array_equal(back.spans["start_goid"], [1, 1, 1])
+
+
+def test_load_spans_saved_before_start_goid(tmp_path):
+    # A file written before SPAN_DTYPE had start_goid: its spans began where
+    # they ended (same-goroutine spans only), so start_goid = goid.
+    res = run(job_pool(1), "compiled")
+    path = os.path.join(tmp_path, "run.npz")
+    res.save(path)
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    old = np.dtype([(n, SPAN_DTYPE[n]) for n in ("name", "goid", "start_ns", "end_ns")])
+    spans = np.zeros(len(arrays["spans"]), dtype=old)
+    for n in old.names:
+        spans[n] = arrays["spans"][n]
+    arrays["spans"] = spans
+    np.savez(path, **arrays)
+    back = gmp.load(path)
+    assert back.spans.dtype == SPAN_DTYPE
+    assert back.spans["start_goid"].tolist() == back.spans["goid"].tolist() == [2, 2, 2]

@@ -301,6 +301,7 @@ cdef struct Costs:
     int64_t rwmutex_rlock        # CPU of an uncontended RLock (one atomic add); also Lock's announce
     int64_t rwmutex_runlock      # CPU of an uncontended RUnlock; also Unlock's announce
     int64_t cond_op              # CPU of a Signal/Broadcast with no waiter, of notifyListAdd and of notifyListWait
+    int64_t timer_wake           # latency of a timed sleep's expiry (epoll_wait, futex): slack + wake-up
 
 
 cdef struct Event:
@@ -655,6 +656,9 @@ cdef struct Engine:
     # ---- randomness
     bitgen_t* rng                # NumPy PCG64: workload durations
     uint64_t cheaprand           # wyrand state: the steal order
+    bint noise_on                # costs are draws (gmpcore.noise), not constants
+    uint64_t noise_rng           # wyrand state of the noise stream
+    const int64_t* noise_tab     # QUANTILES multipliers (16.16) per int64 slot of Costs
     # ---- queues and the steal order
     RunQueues q
     RandomOrder order

@@ -112,6 +112,7 @@ def run(
     updater: bool = False,
     containermaxprocs: bool = True,
     max_spans: int = 10**7,
+    noise: bool = False,
 ) -> RawResult: ...
 
 def estimate_goroutines(compiled: CompiledWorkload) -> int | None: ...
@@ -130,7 +131,7 @@ class _Run:
               progress_every: int, record_goroutines: bool = True, cpus: int | None = None,
               background: int = 0, os_sched: dict[str, int] | None = None,
               cpu_quota: list[tuple[int, int, int]] | None = None, updater: bool = False,
-              containermaxprocs: bool = True) -> None: ...
+              containermaxprocs: bool = True, noise: bool = False) -> None: ...
     def setup_machine(self, cpus: int | None, background: int,
                       os_sched: dict[str, int] | None,
                       cpu_quota: list[tuple[int, int, int]] | None, max_threads: int) -> None: ...

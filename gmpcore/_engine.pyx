@@ -45,7 +45,7 @@ from gmpcore._gqueue cimport GQueue, gq_at, gq_free, gq_init, gq_pop_front, gq_p
 from gmpcore._latency cimport LAT_N_COUNTS, lat_index
 from gmpcore._model cimport (FORCE_PREEMPT_NS, GLOBAL_CHECK_PERIOD, GOIDCACHE_BATCH,
                              NETPOLL_RESOLUTION, RETAKE_SYSCALL_NS,
-                             REUSE_PROBE, RUNNEXT_BACKOFF, STACK_MIN, STW_PREEMPT_PERIOD,
+                             REUSE_PROBE, NOISE_QUANTILES, RUNNEXT_BACKOFF, STACK_MIN, STW_PREEMPT_PERIOD,
                              UPDATE_MAXPROCS_PERIOD, STARVATION_THRESHOLD_NS, ACTIVE_SPIN,
                              ACTIVE_SPIN_CNT, RWMUTEX_MAX_READERS,
                              SYSMON_DEEP_SLEEP,
@@ -153,6 +153,19 @@ cdef inline uint32_t rand32(Engine* e) noexcept nogil:
     return cheaprand(&e.cheaprand)
 
 
+cdef inline int64_t drawn(Engine* e, const int64_t* field) noexcept nogil:
+    """reference draw_cost(): one charge of the cost at `field` (a member of
+    e.c).  Without noise, its value; with noise, a draw from its quantile
+    table on the noise stream (gmpcore.noise): integers only, so both engines
+    agree bit for bit.  Call it once per charge, in the reference's order (C
+    leaves the order of operands of + open: never two draws in one expression)."""
+    cdef uint32_t r
+    if not e.noise_on:
+        return field[0]
+    r = cheaprand(&e.noise_rng) >> 24
+    return (field[0] * e.noise_tab[(field - <const int64_t*>&e.c) * NOISE_QUANTILES + r]) >> 16
+
+
 cdef int sample(Engine* e, int64_t dist, int64_t* out) noexcept nogil:
     """reference sample(): draw a duration (docs/simulator-design.md §1.2).
 
@@ -228,7 +241,7 @@ MODEL = dict(
     GLOBAL_CHECK_PERIOD=GLOBAL_CHECK_PERIOD, GOIDCACHE_BATCH=GOIDCACHE_BATCH,
     STACK_MIN=STACK_MIN, NETPOLL_MAX_EVENTS=NETPOLL_MAX_EVENTS,
     NETPOLL_RESOLUTION=NETPOLL_RESOLUTION, ZERO_TIME_BUDGET=ZERO_TIME_BUDGET,
-    REUSE_PROBE=REUSE_PROBE, OS_BASE_SLICE=OS_BASE_SLICE, OS_SLICE_MAX_CPUS=OS_SLICE_MAX_CPUS,
+    REUSE_PROBE=REUSE_PROBE, NOISE_QUANTILES=NOISE_QUANTILES, OS_BASE_SLICE=OS_BASE_SLICE, OS_SLICE_MAX_CPUS=OS_SLICE_MAX_CPUS,
     OS_TICK=OS_TICK, OS_CTX_SWITCH=OS_CTX_SWITCH, CFS_QUOTA_MIN=CFS_QUOTA_MIN,
     CFS_PERIOD_MAX=CFS_PERIOD_MAX, STW_PREEMPT_PERIOD=STW_PREEMPT_PERIOD,
     UPDATE_MAXPROCS_PERIOD=UPDATE_MAXPROCS_PERIOD,
@@ -301,6 +314,7 @@ COST_OFFSETS = dict(
     rwmutex_rlock=<Py_ssize_t>&(<Costs*>NULL).rwmutex_rlock,
     rwmutex_runlock=<Py_ssize_t>&(<Costs*>NULL).rwmutex_runlock,
     cond_op=<Py_ssize_t>&(<Costs*>NULL).cond_op,
+    timer_wake=<Py_ssize_t>&(<Costs*>NULL).timer_wake,
 )
 COSTS_BYTES = sizeof(Costs)
 
@@ -404,6 +418,7 @@ cdef class _Run:
     cdef Engine e
     cdef object code, dists, entry, depth     # the workload arrays, kept alive
     cdef object bitgen
+    cdef object noise_arr                # the noise tables, kept alive for e.noise_tab
     cdef object ms_buf, ps_buf, pidle_buf, midle_buf, chans_buf, wgs_buf, mus_buf, rws_buf, conds_buf
     cdef object cpu_bufs, quota_rows     # the CPU layer's arrays (setup_machine)
     cdef object log_arr
@@ -581,7 +596,8 @@ cdef class _Run:
               int64_t max_threads, int64_t max_stack, until, int64_t schedtrace,
               bint record_events, max_events, bint check, progress, int64_t progress_every,
               bint record_goroutines=True, cpus=None, int background=0, os_sched=None,
-              cpu_quota=None, bint updater=False, bint containermaxprocs=True):
+              cpu_quota=None, bint updater=False, bint containermaxprocs=True,
+              bint noise=False):
         cdef Engine* e = &self.e
         cdef int64_t i, nchans, nwg, est
         cdef const int64_t[::1] caps
@@ -654,6 +670,18 @@ cdef class _Run:
         self.bitgen = np.random.PCG64(seed)
         e.rng = <bitgen_t*>PyCapsule_GetPointer(self.bitgen.capsule, "BitGenerator")
         e.cheaprand = int(np.random.SeedSequence(seed).generate_state(1, np.uint64)[0])
+        e.noise_on = noise
+        if noise:
+            from gmpcore.costs import FIELDS
+            from gmpcore.noise import noise_seed, noise_tables
+            tables = noise_tables(costs)
+            # One row per int64 slot of Costs, wherever the struct puts each field.
+            self.noise_arr = np.empty((sizeof(Costs) // sizeof(int64_t), NOISE_QUANTILES),
+                                      dtype=np.int64)
+            for i, name in enumerate(FIELDS):
+                self.noise_arr[COST_OFFSETS[name] // sizeof(int64_t)] = tables[i]
+            e.noise_tab = <const int64_t*>cnp.PyArray_DATA(self.noise_arr)
+            e.noise_rng = noise_seed(seed)
         # Queues: RunQueues over NumPy tables, as Sched builds them.
         self.ps_buf = np.zeros(np_alloc * sizeof(PRec), dtype=np.uint8)
         e.ps = <PRec*>cnp.PyArray_DATA(self.ps_buf)
@@ -1053,7 +1081,8 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
         progress_every=1_000_000, scheddetail=False, on_schedtrace=None, monitor=0,
         max_samples=1_000_000, snapshot_at=-1, trace_window=None, trace_goroutines=None,
         max_trace_events=None, record_goroutines=True, cancel=None, cpus=None, background=0,
-        os_sched=None, cpu_quota=None, updater=False, containermaxprocs=True, max_spans=10**7):
+        os_sched=None, cpu_quota=None, updater=False, containermaxprocs=True, max_spans=10**7,
+        noise=False):
     """Run one simulation; returns the dict ``RefEngine.run()`` returns.
 
     ``goroutines`` and ``procs`` are NumPy structured arrays in
@@ -1070,7 +1099,8 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
     r = _Run()
     r.setup(compiled, gomaxprocs, seed, costs, async_preempt, runnext, max_threads, max_stack,
             until, schedtrace, record_events, max_events, check, progress, progress_every,
-            record_goroutines, cpus, background, os_sched, cpu_quota, updater, containermaxprocs)
+            record_goroutines, cpus, background, os_sched, cpu_quota, updater, containermaxprocs,
+            noise)
     r.observe_options(scheddetail, on_schedtrace, monitor, max_samples, snapshot_at,
                       trace_window, trace_goroutines, max_trace_events, max_spans)
     r.cancel = cancel

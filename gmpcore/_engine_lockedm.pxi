@@ -138,7 +138,7 @@ cdef int startlockedm(Engine* e, int32_t m, gid_t g) noexcept nogil:
     log_ev(e, EV_M_WAKE, lm, p, g, 0)
     if lmm.phase == PH_LOCKED:
         e.nmidlelocked -= 1
-        if resume(e, lm, e.now + e.c.thread_wake, PH_START) < 0:
+        if resume(e, lm, e.now + drawn(e, &e.c.thread_wake), PH_START) < 0:
             return -1
     return stopm(e, m)
 

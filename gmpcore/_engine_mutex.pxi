@@ -35,7 +35,7 @@ cdef int Lock(Engine* e, int32_t m, gid_t g, Mutex* mu) noexcept nogil:
     if not inside:
         if mu.state == 0:
             mu.state = MUTEX_LOCKED
-            return resume(e, m, e.now + e.c.mutex_lock, PH_RUN)
+            return resume(e, m, e.now + drawn(e, &e.c.mutex_lock), PH_RUN)
         loc = mutex_local(e, g)
         if loc == NULL:
             return nomem(e)
@@ -60,7 +60,7 @@ cdef int lockSlow(Engine* e, int32_t m, gid_t g, Mutex* mu, MuLocal* loc) noexce
             loc.awoke = True
         loc.iter += 1                               # runtime_doSpin: procyield(30)
         e.g.a[g].pc -= 1
-        return resume(e, m, e.now + e.c.mutex_spin, PH_RUN)
+        return resume(e, m, e.now + drawn(e, &e.c.mutex_spin), PH_RUN)
     new = old
     if old & MUTEX_STARVING == 0:
         new |= MUTEX_LOCKED                         # starving: newcomers queue instead
@@ -75,7 +75,7 @@ cdef int lockSlow(Engine* e, int32_t m, gid_t g, Mutex* mu, MuLocal* loc) noexce
     mu.state = new                                  # the CAS
     if old & (MUTEX_LOCKED | MUTEX_STARVING) == 0:
         loc.step = MU_NONE
-        return resume(e, m, e.now + e.c.mutex_lock, PH_RUN)
+        return resume(e, m, e.now + drawn(e, &e.c.mutex_lock), PH_RUN)
     lifo = loc.waited                               # waited before: queue at the head
     if not loc.waited:
         loc.waited = True
@@ -109,7 +109,7 @@ cdef int semacquire(Engine* e, int32_t m, gid_t g, Mutex* mu, MuLocal* loc, bint
     loc.step = MU_SEMA
     loc.lifo = lifo
     e.g.a[g].pc -= 1
-    return park(e, m, g, WAIT_SYNC_MUTEX_LOCK, e.c.mutex_lock)
+    return park(e, m, g, WAIT_SYNC_MUTEX_LOCK, drawn(e, &e.c.mutex_lock))
 
 
 cdef int semacquire_woken(Engine* e, int32_t m, gid_t g, Mutex* mu, MuLocal* loc) noexcept nogil:
@@ -140,7 +140,7 @@ cdef int lockSlow_woken(Engine* e, int32_t m, gid_t g, Mutex* mu, MuLocal* loc) 
             delta -= MUTEX_STARVING                 # leave starvation mode
         mu.state = old + delta
         loc.step = MU_NONE
-        return resume(e, m, e.now + e.c.mutex_lock, PH_RUN)
+        return resume(e, m, e.now + drawn(e, &e.c.mutex_lock), PH_RUN)
     loc.awoke = True
     loc.iter = 0
     return lockSlow(e, m, g, mu, loc)
@@ -151,14 +151,14 @@ cdef int Unlock(Engine* e, int32_t m, gid_t g, Mutex* mu) noexcept nogil:
     cdef int64_t new = mu.state - MUTEX_LOCKED
     mu.state = new
     if new == 0:
-        return resume(e, m, e.now + e.c.mutex_unlock, PH_RUN)
+        return resume(e, m, e.now + drawn(e, &e.c.mutex_unlock), PH_RUN)
     return unlockSlow(e, m, g, mu, new)
 
 
 cdef int unlockSlow(Engine* e, int32_t m, gid_t g, Mutex* mu, int64_t new) noexcept nogil:
     """unlockSlow: fatal if it was not locked; normal mode wakes one waiter
     unless someone is awake or the lock is taken; starvation hands off."""
-    cdef int64_t cost = e.c.mutex_unlock
+    cdef int64_t cost = drawn(e, &e.c.mutex_unlock)
     if (new + MUTEX_LOCKED) & MUTEX_LOCKED == 0:
         e.err_goid = e.g.a[g].goid
         return fail(e, ERR_FATAL, "sync: unlock of unlocked mutex")
@@ -185,7 +185,7 @@ cdef int semrelease(Engine* e, int32_t m, gid_t g, Mutex* mu, bint handoff, int6
         loc.ticket = True
     if ready(e, w, e.ms[m].p) < 0:
         return -1
-    cost += e.c.ready
+    cost += drawn(e, &e.c.ready)
     if loc.ticket:
         return goyield(e, m, g, cost)
     return resume(e, m, e.now + cost, PH_RUN)

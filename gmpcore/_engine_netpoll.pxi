@@ -34,7 +34,7 @@ cdef int64_t netpoll(Engine* e, int32_t m) noexcept nogil:
     e.io_waiters -= n
     e.n_waiting -= n
     e.n_netpolls += 1
-    e.ms[m].debt += e.c.netpoll
+    e.ms[m].debt += drawn(e, &e.c.netpoll)
     return n
 
 

@@ -60,7 +60,7 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
     cdef int budget = ZERO_TIME_BUDGET
     while True:
         if rec.flags & GF_PREEMPT:
-            return gopreempt(e, m, g, e.c.gosched)  # a safe point: gopreempt_m
+            return gopreempt(e, m, g, drawn(e, &e.c.gosched))  # a safe point: gopreempt_m
         budget -= 1
         if budget == 0:
             # Instructions that take no time: let the event loop (and
@@ -114,7 +114,7 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
             rec.rem -= 1
             if newproc(e, p, g, a) < 0:
                 return -1
-            return resume(e, m, e.now + e.c.newproc, PH_RUN)
+            return resume(e, m, e.now + drawn(e, &e.c.newproc), PH_RUN)
         rec.pc += 1
         if op == OP_LOOP:
             if a == 0:
@@ -138,7 +138,7 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
                 return -1
             continue
         if op == OP_GOSCHED:
-            return gosched(e, m, g, STOP_GOSCHED, e.c.gosched)
+            return gosched(e, m, g, STOP_GOSCHED, drawn(e, &e.c.gosched))
         if op == OP_SEND:
             return chansend(e, m, g, &e.chans[a], b)
         if op == OP_RECV:
@@ -147,10 +147,10 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
             return wg_add(e, m, g, &e.wgs[a], b)
         if op == OP_WG_WAIT:
             if e.wgs[a].counter == 0:
-                return resume(e, m, e.now + e.c.wg_op, PH_RUN)
+                return resume(e, m, e.now + drawn(e, &e.c.wg_op), PH_RUN)
             if gq_push_back(&e.wgs[a].waiters, g) < 0:
                 return nomem(e)
-            return park(e, m, g, WAIT_WAITGROUP, e.c.wg_op)
+            return park(e, m, g, WAIT_WAITGROUP, drawn(e, &e.c.wg_op))
         if op == OP_SLEEP:
             if sample(e, a, &d) < 0:
                 return -1
@@ -158,7 +158,7 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
                 continue
             if add_timer(e, p, e.now + d, g) < 0:
                 return -1
-            return park(e, m, g, WAIT_SLEEP, e.c.timer_add)
+            return park(e, m, g, WAIT_SLEEP, drawn(e, &e.c.timer_add))
         if op == OP_NETWAIT:
             if sample(e, a, &d) < 0:
                 return -1
@@ -206,7 +206,7 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
                 rec.pc = <int32_t>c
                 if e.stamps_on and stamp_in(e, g, 0, 0, 0) < 0:
                     return -1
-                return resume(e, m, e.now + e.c.chan_op, PH_RUN)
+                return resume(e, m, e.now + drawn(e, &e.c.chan_op), PH_RUN)
             return chanrecv(e, m, g, &e.chans[a])
         if op == OP_ENDRANGE:
             rec.pc = <int32_t>a
@@ -342,7 +342,7 @@ cdef inline int goexit(Engine* e, int32_t m, gid_t g) noexcept nogil:
     if g == 0 and not e.main_goexit:
         e.main_done = True
         e.makespan = e.now
-    return resume(e, m, e.now + e.c.goexit, PH_SCHEDULE)
+    return resume(e, m, e.now + drawn(e, &e.c.goexit), PH_SCHEDULE)
 
 
 cdef int gosched(Engine* e, int32_t m, gid_t g, int64_t reason, int64_t cost) noexcept nogil:

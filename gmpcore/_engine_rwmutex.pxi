@@ -57,7 +57,7 @@ cdef int semrelease_rw(Engine* e, int32_t m, Sema* s, int64_t* cost) noexcept no
     if s.q.size:
         if ready(e, gq_pop_front(&s.q), e.ms[m].p) < 0:
             return -1
-        cost[0] += e.c.ready
+        cost[0] += drawn(e, &e.c.ready)
     return 0
 
 
@@ -69,11 +69,11 @@ cdef int RLock(Engine* e, int32_t m, gid_t g, RWMutex* rw) noexcept nogil:
     """RWMutex.RLock: readerCount + 1; negative means a writer is pending:
     wait on readerSem."""
     if rw_woken(e, g):
-        return semacquire_rw(e, m, g, &rw.readerSem, WAIT_SYNC_RWMUTEX_RLOCK, e.c.rwmutex_rlock)
+        return semacquire_rw(e, m, g, &rw.readerSem, WAIT_SYNC_RWMUTEX_RLOCK, drawn(e, &e.c.rwmutex_rlock))
     rw.readerCount = add32(rw.readerCount, 1)
     if rw.readerCount < 0:
-        return semacquire_rw(e, m, g, &rw.readerSem, WAIT_SYNC_RWMUTEX_RLOCK, e.c.rwmutex_rlock)
-    return resume(e, m, e.now + e.c.rwmutex_rlock, PH_RUN)
+        return semacquire_rw(e, m, g, &rw.readerSem, WAIT_SYNC_RWMUTEX_RLOCK, drawn(e, &e.c.rwmutex_rlock))
+    return resume(e, m, e.now + drawn(e, &e.c.rwmutex_rlock), PH_RUN)
 
 
 cdef int RUnlock(Engine* e, int32_t m, gid_t g, RWMutex* rw) noexcept nogil:
@@ -82,16 +82,17 @@ cdef int RUnlock(Engine* e, int32_t m, gid_t g, RWMutex* rw) noexcept nogil:
     rw.readerCount = r
     if r < 0:
         return rUnlockSlow(e, m, g, rw, r)
-    return resume(e, m, e.now + e.c.rwmutex_runlock, PH_RUN)
+    return resume(e, m, e.now + drawn(e, &e.c.rwmutex_runlock), PH_RUN)
 
 
 cdef int rUnlockSlow(Engine* e, int32_t m, gid_t g, RWMutex* rw, int32_t r) noexcept nogil:
     """rUnlockSlow: fatal if it was not read-locked; the last departing
     reader releases writerSem."""
-    cdef int64_t cost = e.c.rwmutex_runlock
+    cdef int64_t cost
     if r + 1 == 0 or r + 1 == -RWMUTEX_MAX_READERS:
         e.err_goid = e.g.a[g].goid
         return fail(e, ERR_FATAL, "sync: RUnlock of unlocked RWMutex")
+    cost = drawn(e, &e.c.rwmutex_runlock)
     rw.readerWait = add32(rw.readerWait, -1)
     if rw.readerWait == 0:
         if semrelease_rw(e, m, &rw.writerSem, &cost) < 0:
@@ -107,14 +108,14 @@ cdef int rwLock(Engine* e, int32_t m, gid_t g, RWMutex* rw, int64_t step) noexce
     if step == 0:
         return Lock(e, m, g, &rw.w)
     if rw_woken(e, g):
-        return semacquire_rw(e, m, g, &rw.writerSem, WAIT_SYNC_RWMUTEX_LOCK, e.c.rwmutex_rlock)
+        return semacquire_rw(e, m, g, &rw.writerSem, WAIT_SYNC_RWMUTEX_LOCK, drawn(e, &e.c.rwmutex_rlock))
     rw.readerCount = add32(rw.readerCount, -RWMUTEX_MAX_READERS)
     r = add32(rw.readerCount, RWMUTEX_MAX_READERS)
     if r != 0:
         rw.readerWait = add32(rw.readerWait, r)
         if rw.readerWait != 0:
-            return semacquire_rw(e, m, g, &rw.writerSem, WAIT_SYNC_RWMUTEX_LOCK, e.c.rwmutex_rlock)
-    return resume(e, m, e.now + e.c.rwmutex_rlock, PH_RUN)
+            return semacquire_rw(e, m, g, &rw.writerSem, WAIT_SYNC_RWMUTEX_LOCK, drawn(e, &e.c.rwmutex_rlock))
+    return resume(e, m, e.now + drawn(e, &e.c.rwmutex_rlock), PH_RUN)
 
 
 cdef int rwUnlock(Engine* e, int32_t m, gid_t g, RWMutex* rw, int64_t step) noexcept nogil:
@@ -122,7 +123,7 @@ cdef int rwUnlock(Engine* e, int32_t m, gid_t g, RWMutex* rw, int64_t step) noex
     rwmutexMaxReaders; fatal if none was there) and releases readerSem once
     per reader that queued; step 1 is rw.w.Unlock()."""
     cdef int32_t r, i
-    cdef int64_t cost = e.c.rwmutex_runlock
+    cdef int64_t cost
     if step == 1:
         return Unlock(e, m, g, &rw.w)
     r = add32(rw.readerCount, RWMUTEX_MAX_READERS)
@@ -130,6 +131,7 @@ cdef int rwUnlock(Engine* e, int32_t m, gid_t g, RWMutex* rw, int64_t step) noex
     if r >= RWMUTEX_MAX_READERS:
         e.err_goid = e.g.a[g].goid
         return fail(e, ERR_FATAL, "sync: Unlock of unlocked RWMutex")
+    cost = drawn(e, &e.c.rwmutex_runlock)
     for i in range(r):
         if semrelease_rw(e, m, &rw.readerSem, &cost) < 0:
             return -1
@@ -143,7 +145,7 @@ cdef int notifyListAdd(Engine* e, int32_t m, gid_t g, Cond* c) noexcept nogil:
         return nomem(e)
     loc.ticket = c.wait
     c.wait += 1
-    return resume(e, m, e.now + e.c.cond_op, PH_RUN)
+    return resume(e, m, e.now + drawn(e, &e.c.cond_op), PH_RUN)
 
 
 cdef int notifyListWait(Engine* e, int32_t m, gid_t g, Cond* c) noexcept nogil:
@@ -153,10 +155,10 @@ cdef int notifyListWait(Engine* e, int32_t m, gid_t g, Cond* c) noexcept nogil:
     if loc == NULL:
         return nomem(e)
     if <int32_t>(<uint32_t>loc.ticket - c.notify) < 0:
-        return resume(e, m, e.now + e.c.cond_op, PH_RUN)
+        return resume(e, m, e.now + drawn(e, &e.c.cond_op), PH_RUN)
     if gq_push_back(&c.waiters, g) < 0:
         return nomem(e)
-    return park(e, m, g, WAIT_SYNC_COND_WAIT, e.c.cond_op)
+    return park(e, m, g, WAIT_SYNC_COND_WAIT, drawn(e, &e.c.cond_op))
 
 
 cdef int notifyListNotifyOne(Engine* e, int32_t m, gid_t g, Cond* c) noexcept nogil:
@@ -166,7 +168,7 @@ cdef int notifyListNotifyOne(Engine* e, int32_t m, gid_t g, Cond* c) noexcept no
     cdef uint32_t t
     cdef uint64_t i, j, mask
     cdef gid_t w
-    cdef int64_t cost = e.c.cond_op
+    cdef int64_t cost = drawn(e, &e.c.cond_op)
     if c.wait == c.notify:
         return resume(e, m, e.now + cost, PH_RUN)
     t = c.notify
@@ -180,7 +182,7 @@ cdef int notifyListNotifyOne(Engine* e, int32_t m, gid_t g, Cond* c) noexcept no
             c.waiters.size -= 1
             if ready(e, w, e.ms[m].p) < 0:
                 return -1
-            cost += e.c.ready
+            cost += drawn(e, &e.c.ready)
             break
     return resume(e, m, e.now + cost, PH_RUN)
 
@@ -188,12 +190,12 @@ cdef int notifyListNotifyOne(Engine* e, int32_t m, gid_t g, Cond* c) noexcept no
 cdef int notifyListNotifyAll(Engine* e, int32_t m, gid_t g, Cond* c) noexcept nogil:
     """Cond.Broadcast: notify = wait; every parked waiter is readied in
     the list's order."""
-    cdef int64_t cost = e.c.cond_op
+    cdef int64_t cost = drawn(e, &e.c.cond_op)
     if c.wait == c.notify:
         return resume(e, m, e.now + cost, PH_RUN)
     c.notify = c.wait
     while c.waiters.size:
         if ready(e, gq_pop_front(&c.waiters), e.ms[m].p) < 0:
             return -1
-        cost += e.c.ready
+        cost += drawn(e, &e.c.ready)
     return resume(e, m, e.now + cost, PH_RUN)

@@ -95,9 +95,9 @@ cdef int newm(Engine* e, int32_t p, bint spinning) noexcept nogil:
     """newm (§3.6): a new thread that will start with nextp = p.  Asked
     for on a locked M, the template thread clones it: it wakes first."""
     cdef int32_t m
-    cdef int64_t delay = e.c.thread_create
+    cdef int64_t delay = drawn(e, &e.c.thread_create)
     if e.cur_m >= 0 and e.ms[e.cur_m].locked_ext != 0:
-        delay += e.c.thread_wake
+        delay += drawn(e, &e.c.thread_wake)
     if e.nm >= e.max_threads:
         return fail(e, ERR_THREADS, NULL)
     m = e.nm
@@ -130,7 +130,7 @@ cdef int startm(Engine* e, int32_t p, bint spinning) noexcept nogil:
     e.ms[m].spinning = spinning
     e.ms[m].nextp = p
     log_ev(e, EV_M_WAKE, m, p, -1, spinning)
-    return resume(e, m, e.now + e.c.thread_wake, PH_START)
+    return resume(e, m, e.now + drawn(e, &e.c.thread_wake), PH_START)
 
 
 cdef int stopm(Engine* e, int32_t m) noexcept nogil:
@@ -269,7 +269,7 @@ cdef int park(Engine* e, int32_t m, gid_t g, int reason, int64_t extra) noexcept
     e.g.since[g] = e.now
     log_ev(e, EV_WAIT, m, e.ms[m].p, g, reason)
     e.n_waiting += 1
-    return resume(e, m, e.now + extra + e.c.park, PH_SCHEDULE)
+    return resume(e, m, e.now + extra + drawn(e, &e.c.park), PH_SCHEDULE)
 
 
 cdef inline int schedule(Engine* e, int32_t m) noexcept nogil:
@@ -287,7 +287,7 @@ cdef int found(Engine* e, int32_t m, gid_t g, bint inherit) noexcept nogil:
     e.ms[m].nextg = g
     e.ms[m].next_inherit = inherit
     prefetch(&e.g.a[g])                          # execute touches it next; long queues evict it
-    return resume(e, m, e.now + e.c.schedule, PH_EXECUTE)
+    return resume(e, m, e.now + drawn(e, &e.c.schedule), PH_EXECUTE)
 
 
 cdef int find_runnable(Engine* e, int32_t m) noexcept nogil:
@@ -328,7 +328,7 @@ cdef int find_runnable(Engine* e, int32_t m) noexcept nogil:
     if mm.spinning or 2 * e.nmspinning < e.nprocs - e.npidle:
         if not mm.spinning:
             become_spinning(e, m)
-        search = e.c.steal_attempt * (e.nprocs - 1)
+        search = drawn(e, &e.c.steal_attempt) * (e.nprocs - 1)
         return resume(e, m, e.now + search, PH_STEAL)
     return drop_p(e, m)
 
@@ -504,9 +504,12 @@ cdef int drop_p(Engine* e, int32_t m) noexcept nogil:
         elif poll_until:
             # epoll_wait takes whole milliseconds: under 1 ms waits 1 ms,
             # longer delays are rounded down; an early wake polls again.
+            # The timeout's expiry comes late by the timer slack and the idle
+            # CPU's wake-up (timer_wake).
             w = poll_until - e.now if poll_until > e.now else 0
             if w:
                 w = NETPOLL_RESOLUTION if w < NETPOLL_RESOLUTION else w - w % NETPOLL_RESOLUTION
+                w += drawn(e, &e.c.timer_wake)
             return push(e, e.now + w, E_M, m, mm.gen)
         return 0
     if poll_until and e.lastpoll == 0 and (e.poll_until == 0 or poll_until < e.poll_until):

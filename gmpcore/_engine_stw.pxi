@@ -78,7 +78,7 @@ cdef int stw_begin(Engine* e, int32_t m, int32_t reason) noexcept nogil:
     e.stw_state = STW_STOPPING
     e.n_stw += 1
     log_ev(e, EV_STW_START, m, mm.p, g, reason)
-    return resume(e, m, e.now + e.c.stw_stop, PH_STW_WAIT)
+    return resume(e, m, e.now + drawn(e, &e.c.stw_stop), PH_STW_WAIT)
 
 
 cdef int stw_step(Engine* e, int32_t m) noexcept nogil:
@@ -143,7 +143,7 @@ cdef int p_gcstopped(Engine* e, int32_t p) noexcept nogil:
     e.stopwait -= 1
     if e.stopwait == 0 and e.stw_state == STW_WAITING:
         e.stw_state = STW_WOKEN
-        return resume(e, e.stw_m, e.now + e.c.thread_wake, PH_STW_WAIT)
+        return resume(e, e.stw_m, e.now + drawn(e, &e.c.thread_wake), PH_STW_WAIT)
     return 0
 
 
@@ -189,8 +189,10 @@ cdef int stw_end(Engine* e, int32_t m) noexcept nogil:
     it touches (every P of the larger count), then the world restarts."""
     cdef int64_t n = e.newprocs if e.newprocs else e.nprocs
     cdef int64_t touched = n if n > e.nprocs else e.nprocs
+    cdef int64_t cost = drawn(e, &e.c.stw_start)
+    cost += drawn(e, &e.c.procresize_p) * touched
     e.stw_state = STW_STARTING
-    return resume(e, m, e.now + e.c.stw_start + e.c.procresize_p * touched, PH_STW_WAIT)
+    return resume(e, m, e.now + cost, PH_STW_WAIT)
 
 
 cdef int startTheWorldWithSema(Engine* e, int32_t m) noexcept nogil:
@@ -226,7 +228,7 @@ cdef int startTheWorldWithSema(Engine* e, int32_t m) noexcept nogil:
             return fail(e, ERR_THROW, "startTheWorld: inconsistent mp->nextp")
         e.ms[mp].nextp = p
         log_ev(e, EV_M_WAKE, mp, p, -1, 0)
-        if resume(e, mp, e.now + e.c.thread_wake, PH_START) < 0:
+        if resume(e, mp, e.now + drawn(e, &e.c.thread_wake), PH_START) < 0:
             return -1
     e.stw_total_ns += e.now - e.stw_t0
     log_ev(e, EV_STW_DONE, m, mm.p, g, e.now - e.stw_t0)

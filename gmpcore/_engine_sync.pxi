@@ -63,7 +63,7 @@ cdef int stamp_pop(Engine* e, Chan* ch, gid_t g) noexcept nogil:
 
 cdef int chansend(Engine* e, int32_t m, gid_t g, Chan* ch, int64_t span) noexcept nogil:
     # span: the SEND's b, a span name + 1 whose start the value carries (0: none).
-    cdef int64_t cost = e.c.chan_op
+    cdef int64_t cost = drawn(e, &e.c.chan_op)
     cdef gid_t w
     cdef GSync* loc
     if ch.recvq.size:                            # (never on a closed channel)
@@ -72,7 +72,7 @@ cdef int chansend(Engine* e, int32_t m, gid_t g, Chan* ch, int64_t span) noexcep
             return -1
         if ready(e, w, e.ms[m].p) < 0:           # hand the value over
             return -1
-        cost += e.c.ready
+        cost += drawn(e, &e.c.ready)
     elif ch.closed:
         e.err_goid = e.g.a[g].goid
         return fail(e, ERR_PANIC, "send on closed channel")
@@ -89,12 +89,12 @@ cdef int chansend(Engine* e, int32_t m, gid_t g, Chan* ch, int64_t span) noexcep
             loc.out_start = e.now
         if gq_push_back(&ch.sendq, g) < 0:
             return nomem(e)
-        return park(e, m, g, WAIT_CHAN_SEND, e.c.chan_op)
+        return park(e, m, g, WAIT_CHAN_SEND, drawn(e, &e.c.chan_op))
     return resume(e, m, e.now + cost, PH_RUN)
 
 
 cdef int chanrecv(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
-    cdef int64_t cost = e.c.chan_op
+    cdef int64_t cost = drawn(e, &e.c.chan_op)
     cdef gid_t w
     cdef GSync* wl
     if ch.sendq.size:
@@ -119,7 +119,7 @@ cdef int chanrecv(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
                 return -1
         if ready(e, w, e.ms[m].p) < 0:
             return -1
-        cost += e.c.ready
+        cost += drawn(e, &e.c.ready)
     elif ch.count:
         if e.stamps_on:
             if ch.stamped:
@@ -135,7 +135,7 @@ cdef int chanrecv(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
     else:
         if gq_push_back(&ch.recvq, g) < 0:
             return nomem(e)
-        return park(e, m, g, WAIT_CHAN_RECEIVE, e.c.chan_op)
+        return park(e, m, g, WAIT_CHAN_RECEIVE, drawn(e, &e.c.chan_op))
     return resume(e, m, e.now + cost, PH_RUN)
 
 
@@ -143,7 +143,7 @@ cdef int closechan(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
     # closechan: gathers every parked receiver, then every parked sender, on
     # a gList (a LIFO) and goready's them off it into this P's runnext: the
     # last sender first, the first receiver last, so it ends in runnext.
-    cdef int64_t cost = e.c.chan_op
+    cdef int64_t cost = drawn(e, &e.c.chan_op)
     cdef gid_t w
     cdef GRec* wrec
     cdef const int64_t* ins
@@ -157,7 +157,7 @@ cdef int closechan(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
         e.g.a[w].pc -= 1             # back to its SEND, which panics when it runs
         if ready(e, w, e.ms[m].p) < 0:
             return -1
-        cost += e.c.ready
+        cost += drawn(e, &e.c.ready)
     while ch.recvq.size:
         ch.recvq.size -= 1
         w = gq_at(&ch.recvq, ch.recvq.size)
@@ -169,7 +169,7 @@ cdef int closechan(Engine* e, int32_t m, gid_t g, Chan* ch) noexcept nogil:
             return -1
         if ready(e, w, e.ms[m].p) < 0:
             return -1
-        cost += e.c.ready
+        cost += drawn(e, &e.c.ready)
     return resume(e, m, e.now + cost, PH_RUN)
 
 
@@ -183,10 +183,10 @@ cdef int wg_add(Engine* e, int32_t m, gid_t g, WaitGroup* wg, int64_t delta) noe
     if wg.counter < 0:
         e.err_goid = e.g.a[g].goid
         return fail(e, ERR_PANIC, "sync: negative WaitGroup counter")
-    cost = e.c.wg_op
+    cost = drawn(e, &e.c.wg_op)
     if wg.counter == 0:
         while wg.waiters.size:                    # semrelease, FIFO
             if ready(e, gq_pop_front(&wg.waiters), e.ms[m].p) < 0:
                 return -1
-            cost += e.c.ready
+            cost += drawn(e, &e.c.ready)
     return resume(e, m, e.now + cost, PH_RUN)

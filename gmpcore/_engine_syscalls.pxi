@@ -31,7 +31,7 @@ cdef int entersyscall(Engine* e, int32_t m, gid_t g, int64_t duration, bint bloc
         e.q.status[p] = P_SYSCALL
         if e.gcwaiting and entersyscall_gcwait(e, p) < 0:
             return -1
-    return resume(e, m, e.now + e.c.syscall_enter + duration, PH_SYSCALL)
+    return resume(e, m, e.now + drawn(e, &e.c.syscall_enter) + duration, PH_SYSCALL)
 
 
 cdef int exitsyscall(Engine* e, int32_t m) noexcept nogil:
@@ -62,7 +62,7 @@ cdef int exitsyscall(Engine* e, int32_t m) noexcept nogil:
     e.g.a[g].status = G_RUNNING
     mm.run_start = e.now
     log_ev(e, EV_SYSCALL_EXIT, m, mm.p, g, how)
-    return resume(e, m, e.now + e.c.syscall_exit, PH_RUN)
+    return resume(e, m, e.now + drawn(e, &e.c.syscall_exit), PH_RUN)
 
 
 cdef int exitsyscall0(Engine* e, int32_t m, gid_t g) noexcept nogil:
@@ -87,7 +87,7 @@ cdef int exitsyscall0(Engine* e, int32_t m, gid_t g) noexcept nogil:
             return -1
         mm.nextg = g
         mm.next_inherit = 0
-        return resume(e, m, e.now + e.c.syscall_exit_slow, PH_EXECUTE)
+        return resume(e, m, e.now + drawn(e, &e.c.syscall_exit_slow), PH_EXECUTE)
     if mm.lockedg >= 0:
         return stoplockedm(e, m)                # until an M picks g and hands us a P
     return stopm(e, m)

@@ -9,7 +9,7 @@
 cdef inline int64_t usleep_ns(Engine* e, int64_t d) noexcept nogil:
     """How long the runtime's usleep(d) really sleeps: d plus the timer
     slack measured as sysmon_tick - 20 us (docs/cost-model.md)."""
-    cdef int64_t slack = e.c.sysmon_tick - SYSMON_MIN_DELAY
+    cdef int64_t slack = drawn(e, &e.c.sysmon_tick) - SYSMON_MIN_DELAY
     return d + (slack if slack > 0 else 0)
 
 
@@ -49,7 +49,8 @@ cdef int sysmon_loop(Engine* e) noexcept nogil:
             else:
                 sleep = nxt - e.now if nxt - e.now < SYSMON_DEEP_SLEEP else SYSMON_DEEP_SLEEP
             e.sm_wait = True
-            return sysmon_schedule(e, sleep, False)
+            # A futex wait with a timeout: it expires timer_wake late.
+            return sysmon_schedule(e, sleep + drawn(e, &e.c.timer_wake), False)
     if e.netpoll_inited and e.lastpoll != 0 and e.lastpoll + SYSMON_NETPOLL_PERIOD < e.now:
         e.lastpoll = e.now
         n = netpoll(e, 1)
@@ -153,5 +154,5 @@ cdef int async_preempt_arrives(Engine* e, int32_t m, int64_t gen) noexcept nogil
     e.g.a[g].rem = e.g.a[g].rem - e.now             # remaining = burst_end - now
     e.g.a[g].flags &= ~GF_INBURST                 # burst_end = -1
     mm.gen += 1                                 # cancel the burst's end
-    return gopreempt(e, m, g, e.c.gosched if e.g.a[g].flags & GF_PREEMPTIBLE
-                     else e.c.preempt_signal)
+    return gopreempt(e, m, g, drawn(e, &e.c.gosched) if e.g.a[g].flags & GF_PREEMPTIBLE
+                     else drawn(e, &e.c.preempt_signal))

@@ -51,7 +51,8 @@ cdef int64_t check_timers(Engine* e, int32_t m, int32_t p, int32_t readier) noex
         e.n_timers += 1
         if ready(e, g, readier) < 0:
             return -1
-        e.ms[m].debt += e.c.timer_fire + e.c.ready
+        e.ms[m].debt += drawn(e, &e.c.timer_fire)
+        e.ms[m].debt += drawn(e, &e.c.ready)
         ran += 1
     return ran
 

@@ -49,3 +49,4 @@ cdef enum:
 cdef enum:
     ZERO_TIME_BUDGET = 4096          # instructions per resume before yielding to the event loop
     REUSE_PROBE = 8                  # rows newg walks before it may add a row (GTable.cursor)
+    NOISE_QUANTILES = 256            # quantiles per cost's noise table: a draw's top 8 bits (gmpcore.noise)

@@ -25,10 +25,45 @@ ValueError: CostModel.park must be in [0, 10**12] ns, got -1
 from __future__ import annotations
 
 import dataclasses
+import os
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
-__all__ = ["MAX_COST_NS", "CostModel", "FIELDS"]
+__all__ = ["MAX_COST_NS", "CostModel", "FIELDS", "DEFAULT_SPREAD"]
+
+#: Bounds of a spread's ratios: draws stay within 1/64..64 times the median.
+MIN_P10, MAX_P90 = 0.05, 8.0
+
+#: Measured spreads, as (p10, p90) over the median (docs/cost-model.md §2 gives each
+#: measurement).  CPU costs timed as loop means show only their trials' spread, which
+#: bounds the per-operation spread from below; those use their trials' min..max as
+#: p10..p90.  Latencies were sampled one by one.
+DEFAULT_SPREAD: Mapping[str, tuple[float, float]] = MappingProxyType({
+    "newproc": (0.95, 1.10), "goexit": (0.95, 1.10), "schedule": (0.78, 1.13),
+    "gosched": (0.98, 1.02), "park": (0.95, 1.10), "ready": (0.95, 1.10),
+    "chan_op": (0.95, 1.10), "wg_op": (0.95, 1.10),
+    "syscall_enter": (0.95, 1.15), "syscall_exit": (0.95, 1.15),
+    "syscall_exit_slow": (0.95, 1.15),
+    # newm trials 13.8-32.9 µs around 19.2: per-thread samples, not a loop mean.
+    "thread_create": (0.72, 1.70),
+    # benchWake: p10 9.0-10.6 µs, median 43.4 µs, p90 77-84 µs.
+    "thread_wake": (0.22, 1.85),
+    "steal_attempt": (0.98, 1.31), "timer_add": (0.97, 1.08), "timer_fire": (0.99, 1.04),
+    "netpoll": (0.96, 1.04), "preempt_signal": (0.99, 1.02),
+    # nanosleep(20 µs): p10 89-96 µs, median 101.8 µs, p90 100-105 µs.
+    "sysmon_tick": (0.90, 1.02),
+    "stw_stop": (0.5, 1.5), "stw_start": (0.5, 1.5), "procresize_p": (0.9, 1.1),
+    "mutex_lock": (0.99, 1.03), "mutex_unlock": (0.99, 1.03), "mutex_spin": (0.99, 1.01),
+    # Sleep(1ms) and AfterFunc lateness on an idle program (estimate of the spread
+    # until benchmarks/go/costs measures it; gmpcore calibrate does).
+    "timer_wake": (0.60, 1.30),
+    # benchmarks/go/rwcond, the median run's trials: RLock+RUnlock 12.19-14.73 ns
+    # around 12.59, Signal with no waiter 3.36-6.46 ns around 3.63.
+    "rwmutex_rlock": (0.97, 1.17), "rwmutex_runlock": (0.97, 1.17), "cond_op": (0.93, 1.78),
+})
 
 #: Largest accepted cost (1000 s), so that sums stay far inside int64.
 MAX_COST_NS = 10**12
@@ -100,9 +135,20 @@ class CostModel:
     cond_op: int = 4
     """CPU, caller: sync.Cond.Signal or Broadcast with no waiter (an atomic load and
     compare); also Cond.Wait's notifyListAdd and notifyListWait steps; direct."""
+    timer_wake: int = 95_000
+    """Latency: an M sleeping with a timeout (epoll_wait in the blocking netpoll, a futex
+    wait) runs again this long after the timeout: the 50 µs timer slack plus the idle
+    CPU's wake-up; Sleep(1ms) on an idle program took 1.094-1.097 ms."""
+    spread: Mapping[str, tuple[float, float]] = dataclasses.field(
+        default_factory=lambda: DEFAULT_SPREAD)
+    """Each field's spread as its (p10, p90) over its median (1.0, 1.0: no spread); the
+    draws follow a log-normal split at the median (gmpcore.noise).  Fields left out keep
+    their defaults; ``simulate(noise=False)`` ignores the spreads."""
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
+            if f.name == "spread":
+                continue
             v = getattr(self, f.name)
             if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
                 raise TypeError(
@@ -112,15 +158,108 @@ class CostModel:
             if not 0 <= v <= MAX_COST_NS:
                 raise ValueError(f"CostModel.{f.name} must be in [0, 10**12] ns, got {v}")
             object.__setattr__(self, f.name, int(v))
+        object.__setattr__(self, "spread", _checked_spread(self.spread))
 
-    def replace(self, **overrides: int) -> CostModel:
-        """A copy with some fields changed (validated like the constructor)."""
+    def __hash__(self) -> int:
+        return hash((tuple(self.as_array()), tuple(sorted(self.spread.items()))))
+
+    def replace(self, **overrides: Any) -> CostModel:
+        """A copy with some fields changed (validated like the constructor); a
+        ``spread=`` mapping changes only the fields it names."""
+        if "spread" in overrides:
+            overrides["spread"] = {**self.spread, **dict(overrides["spread"])}
         return dataclasses.replace(self, **overrides)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> CostModel:
+        """Read a cost-model file: TOML with a ``[costs]`` table of ns and an
+        optional ``[spread]`` table of (p10, p90) pairs (``gmpcore calibrate``
+        writes one); fields it leaves out keep their defaults.
+
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.toml")
+        >>> CostModel().replace(newproc=90, spread={"newproc": (0.9, 1.2)}).save(path)
+        >>> m = CostModel.load(path)
+        >>> m.newproc, m.spread["newproc"], m == CostModel().replace(
+        ...     newproc=90, spread={"newproc": (0.9, 1.2)})
+        (90, (0.9, 1.2), True)
+        """
+        try:
+            import tomllib
+        except ModuleNotFoundError:             # Python 3.10
+            import tomli as tomllib
+        try:
+            with open(path, "rb") as f:
+                doc = tomllib.load(f)
+        except OSError as exc:
+            raise OSError(f"cannot read the cost-model file {os.fspath(path)!r}: "
+                          f"{exc.strerror or exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{os.fspath(path)}: not a TOML cost-model file: {exc}") from None
+        unknown = set(doc) - {"costs", "spread", "measured"}
+        if unknown:
+            raise ValueError(f"{os.fspath(path)}: unknown table(s) {sorted(unknown)}; "
+                             f"a cost-model file has [costs], [spread] and [measured]")
+        values = doc.get("costs", {})
+        bad = sorted(set(values) - set(FIELDS))
+        if bad:
+            raise ValueError(f"{os.fspath(path)}: [costs] {bad[0]!r} is not a cost field "
+                             f"(one of {', '.join(FIELDS)})")
+        return cls(**values, spread=doc.get("spread", {}))
+
+    def save(self, path: str | os.PathLike, header: str = "",
+             measured: Mapping[str, Any] | None = None) -> None:
+        """Write this model as a TOML cost-model file (see :meth:`load`):
+        `header` becomes comment lines; `measured` (e.g. what calibrate saw)
+        is kept in a ``[measured]`` table that :meth:`load` ignores."""
+        lines = [f"# {line}".rstrip() for line in header.splitlines()]
+        lines += ["[costs]"] + [f"{name} = {getattr(self, name)}" for name in FIELDS]
+        lines += ["", "[spread]  # (p10, p90) over the median"]
+        lines += [f"{name} = [{lo!r}, {hi!r}]" for name, (lo, hi) in self.spread.items()]
+        if measured:
+            lines += ["", "[measured]"] + [f"{k} = {_toml_value(v)}" for k, v in measured.items()]
+        tmp = f"{os.fspath(path)}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        os.replace(tmp, path)
 
     def as_array(self) -> np.ndarray:
         """The costs as an int64 array in FIELDS order."""
         return np.array([getattr(self, name) for name in FIELDS], dtype=np.int64)
 
 
-#: Field names in declaration (and as_array) order.
-FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(CostModel))
+#: Cost field names in declaration (and as_array) order.
+FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(CostModel)
+                                if f.name != "spread")
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _checked_spread(spread: Any) -> MappingProxyType[str, tuple[float, float]]:
+    if not isinstance(spread, Mapping):
+        raise TypeError(f"CostModel.spread must be a mapping of field -> (p10, p90), "
+                        f"got {type(spread).__name__}")
+    out = dict(DEFAULT_SPREAD)
+    for name, pair in spread.items():
+        if name not in FIELDS:
+            raise ValueError(f"CostModel.spread: {name!r} is not a cost field "
+                             f"(one of {', '.join(FIELDS)})")
+        try:
+            lo, hi = (float(x) for x in pair)
+        except (TypeError, ValueError):
+            raise TypeError(f"CostModel.spread[{name!r}] must be a pair (p10, p90) of "
+                            f"ratios to the median, got {pair!r}") from None
+        if not (MIN_P10 <= lo <= 1.0 <= hi <= MAX_P90):
+            raise ValueError(f"CostModel.spread[{name!r}] must satisfy "
+                             f"{MIN_P10} <= p10 <= 1 <= p90 <= {MAX_P90}, got ({lo}, {hi})")
+        out[name] = (lo, hi)
+    return MappingProxyType(out)
+

@@ -58,8 +58,8 @@ class Deadlock(GoFatalError):
     fatal error: all goroutines are asleep - deadlock!
     <BLANKLINE>
     goroutine 1 [chan receive]:
-    main: waiting for 36ns since 1.000029ms
-    1000065
+    main: waiting for 36ns since 1.000032ms
+    1000068
     """
 
     def __init__(self, reason="all goroutines are asleep - deadlock!", goroutines=None):

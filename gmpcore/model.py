@@ -42,3 +42,4 @@ ACTIVE_SPIN_CNT = _MODEL["ACTIVE_SPIN_CNT"]              # ... each procyield(30
 RWMUTEX_MAX_READERS = _MODEL["RWMUTEX_MAX_READERS"]      # sync.RWMutex: a writer subtracts 1 << 30
 ZERO_TIME_BUDGET = _MODEL["ZERO_TIME_BUDGET"]            # the model's: instructions per resume
 REUSE_PROBE = _MODEL["REUSE_PROBE"]                      # the model's: rows newg walks
+NOISE_QUANTILES = _MODEL["NOISE_QUANTILES"]              # the model's: quantiles per noise table

@@ -128,7 +128,8 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
              cpu_quota: tuple | list | None = None,
              containermaxprocs: bool = True, updatemaxprocs: bool = True,
              os_sched: Mapping[str, Duration] | None = None,
-             costs: CostModel | Mapping[str, int] | None = None, async_preempt: bool = True,
+             costs: CostModel | Mapping[str, int] | str | os.PathLike | None = None,
+             noise: bool = True, async_preempt: bool = True,
              runnext: bool = True, max_threads: int = 10_000, max_stack: int = 1_000_000_000,
              until: Literal["main", "all"] = "main", schedtrace: Duration | None = None,
              scheddetail: bool = False, on_schedtrace: Callable[[str], Any] | None = None,
@@ -186,8 +187,15 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
         CPU count), ``tick`` (4ms, HZ=250), ``ctx_switch`` (2us),
         ``idle_exit`` and ``idle_exit_after`` (0: waking an idle CPU costs
         nothing beyond the measured ``thread_wake``).
-    costs : CostModel or dict, optional
-        Runtime costs in ns (docs/cost-model.md); a dict overrides defaults.
+    costs : CostModel, dict or path, optional
+        Runtime costs in ns (docs/cost-model.md); a dict overrides defaults; a
+        path reads a cost-model file (``gmpcore calibrate`` writes one).
+    noise : bool, default True
+        Each charge of a cost is a draw from its measured spread
+        (``CostModel.spread``, gmpcore.noise), seeded by ``seed``: real
+        machines jitter, and the jitter decides races.  False charges every
+        cost exactly (the ideal machine, for teaching and for tests that pin
+        Go's algorithms).
     async_preempt : bool
         Go ≥ 1.14 signal-based preemption; False models cooperative-only
         scheduling (``GODEBUG=asyncpreemptoff=1`` or Go < 1.14).
@@ -299,10 +307,13 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
         costs = CostModel()
     elif isinstance(costs, dict):
         costs = CostModel(**costs)
+    elif isinstance(costs, (str, os.PathLike)):
+        costs = CostModel.load(costs)
     elif not isinstance(costs, CostModel):
-        raise TypeError(f"costs must be a CostModel or a dict of overrides, got {type(costs).__name__}")
+        raise TypeError(f"costs must be a CostModel, a dict of overrides or a cost-model "
+                        f"file's path, got {type(costs).__name__}")
     kwargs = dict(
-        gomaxprocs=nprocs, seed=seed, costs=costs,
+        gomaxprocs=nprocs, seed=seed, costs=costs, noise=_bool(noise, "noise"),
         async_preempt=_bool(async_preempt, "async_preempt"),
         runnext=_bool(runnext, "runnext"),
         max_threads=_int(max_threads, "max_threads", 2, 1_000_000),

@@ -580,14 +580,14 @@ def span_end(name):
     span's, or it ended already, or this goroutine received nothing) no row
     is recorded; ``res.counters["spans_unstamped"]`` counts these.
 
-    With the default costs, main buffers three jobs a few ns apart; the
-    worker (goroutine 2) ends one every 10 us or so:
+    With the default costs charged exactly (``noise=False``), main buffers
+    three jobs 14 ns apart; the worker (goroutine 2) ends one every 10 us:
 
     >>> wl = Workload(); jobs = wl.chan(cap=8)
     >>> worker = wl.program(each(jobs, cpu("10us"), span_end("job")), name="worker")
     >>> _ = wl.main(go(worker), repeat(3, send(jobs, span="job")), close(jobs))
     >>> import gmpcore as gmp
-    >>> res = gmp.simulate(wl, until="all")
+    >>> res = gmp.simulate(wl, until="all", noise=False)
     >>> [(int(r["goid"]), int(r["start_goid"])) for r in res.spans]
     [(2, 1), (2, 1), (2, 1)]
     >>> (res.spans["end_ns"] - res.spans["start_ns"]).tolist()

@@ -68,6 +68,7 @@ def _run(engine, wl, gomaxprocs=1, costs=None, **kw):
     # answers below are derived; the CPU layer has its own known answers
     # (tests/test_machine_known.py).
     kw.setdefault("cpus", None)
+    kw.setdefault("noise", False)       # and every cost exactly its value
     return gmp.simulate(wl, gomaxprocs=gomaxprocs, seed=1, engine=engine,
                         costs=_costs() if costs is None else costs,
                         record_events=True, **kw)

@@ -26,6 +26,7 @@ _costs = zero_costs                  # every runtime cost zero but those named
 
 
 def _run(engine, wl, gomaxprocs=1, **kw):
+    kw.setdefault("noise", False)       # the answers are derived for exact costs
     return gmp.simulate(wl, gomaxprocs=gomaxprocs, seed=1, engine=engine,
                         costs=_costs(thread_wake=W, thread_create=C),
                         record_events=True, check=True, **kw)
@@ -220,7 +221,7 @@ def test_picked_before_its_m_parked(engine):
     wl = gmp.Workload()
     worker = wl.program(gmp.lock_os_thread(), gmp.gosched(), gmp.cpu("1us"), name="worker")
     wl.main(gmp.go(worker), gmp.cpu("100us"))
-    res = gmp.simulate(wl, gomaxprocs=3, seed=1, engine=engine, record_events=True, check=True,
+    res = gmp.simulate(wl, gomaxprocs=3, seed=1, engine=engine, record_events=True, check=True, noise=False,
                        costs=_costs(thread_wake=W, thread_create=C, gosched=10 * US))
     runs = [(t, m, p) for t, m, p, g in _rows(res, EV_RUN, "time", "m", "p", "g") if g == 1]
     assert runs == [(8 * US, 2, 1), (18 * US, 2, 2)]

@@ -57,7 +57,7 @@ GO_VALUES = dict(
     ACTIVE_SPIN_CNT=30,
     RWMUTEX_MAX_READERS=1 << 30,
 )
-MODEL_OWN = {"ZERO_TIME_BUDGET", "REUSE_PROBE"}
+MODEL_OWN = {"ZERO_TIME_BUDGET", "REUSE_PROBE", "NOISE_QUANTILES"}
 # Linux's, as its documentation and source have them (docs/design/machine.md
 # §2): sched-eevdf's base slice and its log scaling, HZ=250's tick, the cpu.max
 # bounds of sched-bwc.rst; the context-switch cost is the model's estimate.
@@ -140,6 +140,10 @@ def test_a_cost_reaches_the_engine_by_name():
     wl = gmp.Workload()
     wl.main(gmp.syscall("1us"))
     zero = {f: 0 for f in costs.FIELDS}
-    assert gmp.simulate(wl, costs=zero).makespan_ns == 1000
-    assert gmp.simulate(wl, costs=dict(zero, syscall_enter=7)).makespan_ns == 1007
-    assert gmp.simulate(wl, costs=dict(zero, syscall_exit=5)).makespan_ns == 1005
+
+    def makespan(**nonzero):            # noise=False: each cost charged exactly
+        return gmp.simulate(wl, costs=dict(zero, **nonzero), noise=False).makespan_ns
+
+    assert makespan() == 1000
+    assert makespan(syscall_enter=7) == 1007
+    assert makespan(syscall_exit=5) == 1005

@@ -310,7 +310,7 @@ def test_gomaxprocs_sweep_compute_bound_scales():
 
 def test_gomaxprocs_sweep_passes_options():
     sweep = scenarios.gomaxprocs_sweep(scenarios.fanout(n=50), procs=(2,), seed=5,
-                                       schedtrace="100us")
+                                       schedtrace="100us", cpus=None)
     assert sweep[0][1].schedtrace
 
 

@@ -348,7 +348,13 @@ def run_options(draw):
             thread_create=draw(st.integers(0, 40_000)),
             steal_attempt=draw(st.integers(0, 1_000)),
             schedule=draw(st.integers(0, 100)),
+            timer_wake=draw(st.integers(0, 200_000)),
         )
+        if draw(st.booleans()):             # wide spreads make races common
+            opts["costs"]["spread"] = {name: (draw(st.floats(0.05, 1.0)), draw(st.floats(1.0, 8.0)))
+                                       for name in ("schedule", "thread_wake", "ready", "newproc")}
+    # The default machine jitters; the exact one is drawn a third of the time.
+    opts["noise"] = draw(st.integers(0, 2)) > 0
     opts.update(draw(machines(procs)))
     return opts
 

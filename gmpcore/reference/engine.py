@@ -16,7 +16,8 @@ import math
 
 import numpy as np
 
-from gmpcore.costs import CostModel
+from gmpcore.costs import FIELDS, CostModel
+from gmpcore.noise import noise_seed, noise_tables
 from gmpcore.errors import GoFatalError
 from gmpcore.events import UPDATER_PROGRAM, CAUSE_USER, CAUSES, EV_THREAD_CREATE, G_RUNNABLE, G_RUNNING, P_DEAD, P_IDLE
 from gmpcore.latency import N_COUNTS as LAT_N_COUNTS
@@ -80,7 +81,7 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
                  snapshot_at=-1, trace_window=None, trace_goroutines=None,
                  max_trace_events=None, cancel=None, cpus=None, background=0,
                  os_sched=None, cpu_quota=None, updater=False, containermaxprocs=True,
-                 max_spans=10**7):
+                 max_spans=10**7, noise=False):
         self.code = np.asarray(compiled.code).tolist()
         self.dists = np.asarray(compiled.dists).tolist()
         self.entry = np.asarray(compiled.entry).tolist()
@@ -115,6 +116,9 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         self.schedtrace_ns = schedtrace
         self.rng = np.random.Generator(np.random.PCG64(seed))     # workload durations
         self.cheaprand = _seed_state(seed)                         # scheduler randomness
+        # Noise (gmpcore.noise): each cost field's quantile table, and its own stream.
+        self.noise_rng = noise_seed(seed) if noise else None
+        self.noise_rows = dict(zip(FIELDS, noise_tables(self.costs).tolist())) if noise else None
         # Queues: the reference model of §2.  A G is queued by its index.
         # P arrays for the most Ps the run can have; those past gomaxprocs are _Pdead.
         np_alloc = max(gomaxprocs, int(getattr(compiled, "max_gomaxprocs", 0)),
@@ -197,6 +201,15 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
     def rand32(self):
         self.cheaprand, r = _cheaprand(self.cheaprand)
         return r
+
+    def draw_cost(self, name):
+        """One charge of cost field `name` (the compiled engine's drawn()): its
+        value, or with noise a draw from its quantile table on the noise stream."""
+        v = getattr(self.costs, name)
+        if self.noise_rng is None:
+            return v
+        self.noise_rng, r = _cheaprand(self.noise_rng)
+        return v * self.noise_rows[name][r >> 24] >> 16
 
     def sample(self, dist_id):
         """Draw a duration (docs/simulator-design.md §1.2)."""

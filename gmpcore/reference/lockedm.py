@@ -97,7 +97,7 @@ class LockedThreads:
         self.log(EV_M_WAKE, m=lm, p=p, g=g, arg=0)
         if lm.phase == PH_LOCKED:
             self.nmidlelocked -= 1
-            self.resume(lm, self.now + self.costs.thread_wake, PH_START)
+            self.resume(lm, self.now + self.draw_cost("thread_wake"), PH_START)
         self.stopm(m)
 
     def mexit(self, m):

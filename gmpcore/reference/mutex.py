@@ -52,7 +52,7 @@ class Mutexes:
         if loc is None:
             if mu.state == 0:
                 mu.state = LOCKED
-                return self.resume(m, self.now + self.costs.mutex_lock, PH_RUN)
+                return self.resume(m, self.now + self.draw_cost("mutex_lock"), PH_RUN)
             loc = self.mu_locals[g.idx] = MuLocal()
         elif loc.step == MU_SEMA:
             return self.semacquire_woken(m, g, mu, loc)
@@ -69,7 +69,7 @@ class Mutexes:
                 loc.awoke = True
             loc.iter += 1                              # runtime_doSpin: procyield(30)
             g.pc -= 1
-            return self.resume(m, self.now + self.costs.mutex_spin, PH_RUN)
+            return self.resume(m, self.now + self.draw_cost("mutex_spin"), PH_RUN)
         new = old
         if old & STARVING == 0:
             new |= LOCKED                              # starving: newcomers queue instead
@@ -84,7 +84,7 @@ class Mutexes:
         mu.state = new                                 # the CAS
         if old & (LOCKED | STARVING) == 0:
             del self.mu_locals[g.idx]
-            return self.resume(m, self.now + self.costs.mutex_lock, PH_RUN)
+            return self.resume(m, self.now + self.draw_cost("mutex_lock"), PH_RUN)
         lifo = loc.waited                              # waited before: queue at the head
         if not loc.waited:
             loc.waited, loc.wait_start = True, self.now
@@ -111,7 +111,7 @@ class Mutexes:
             mu.semq.append(g)
         loc.step, loc.lifo = MU_SEMA, lifo
         g.pc -= 1
-        return self.park(m, g, WAIT_SYNC_MUTEX_LOCK, self.costs.mutex_lock)
+        return self.park(m, g, WAIT_SYNC_MUTEX_LOCK, self.draw_cost("mutex_lock"))
 
     def semacquire_woken(self, m, g, mu, loc):
         """semacquire1 after goparkunlock: a hand-off, or the count if a
@@ -139,7 +139,7 @@ class Mutexes:
                 delta -= STARVING                      # leave starvation mode
             mu.state = old + delta
             del self.mu_locals[g.idx]
-            return self.resume(m, self.now + self.costs.mutex_lock, PH_RUN)
+            return self.resume(m, self.now + self.draw_cost("mutex_lock"), PH_RUN)
         loc.awoke, loc.iter = True, 0
         return self.lockSlow(m, g, mu, loc)
 
@@ -148,7 +148,7 @@ class Mutexes:
         new = mu.state - LOCKED
         mu.state = new
         if new == 0:
-            return self.resume(m, self.now + self.costs.mutex_unlock, PH_RUN)
+            return self.resume(m, self.now + self.draw_cost("mutex_unlock"), PH_RUN)
         return self.unlockSlow(m, g, mu, new)
 
     def unlockSlow(self, m, g, mu, new):
@@ -156,7 +156,7 @@ class Mutexes:
         unless someone is awake or the lock is taken; starvation hands off."""
         if (new + LOCKED) & LOCKED == 0:
             raise SyncFatal("sync: unlock of unlocked mutex", g.goid)
-        cost = self.costs.mutex_unlock
+        cost = self.draw_cost("mutex_unlock")
         if new & STARVING == 0:
             if new >> WAITER_SHIFT == 0 or new & (LOCKED | WOKEN | STARVING):
                 return self.resume(m, self.now + cost, PH_RUN)
@@ -176,7 +176,7 @@ class Mutexes:
             mu.sema -= 1
             loc.ticket = True
         self.ready(w, m.p)
-        cost += self.costs.ready
+        cost += self.draw_cost("ready")
         if loc.ticket:
             return self.goyield(m, g, cost)
         self.resume(m, self.now + cost, PH_RUN)

@@ -31,7 +31,7 @@ class NetPoller:
             g.waitreason = WAIT_NONE
             g.since = self.now
         self.counters["netpolls"] += 1
-        m.debt += self.costs.netpoll
+        m.debt += self.draw_cost("netpoll")
         return ready
 
     def injectglist(self, gs, m):

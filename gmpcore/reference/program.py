@@ -101,7 +101,7 @@ class Goroutines:
         budget = ZERO_TIME_BUDGET
         while True:
             if g.preempt:                                # a safe point: gopreempt_m
-                return self.gopreempt(m, g, self.costs.gosched)
+                return self.gopreempt(m, g, self.draw_cost("gosched"))
             budget -= 1
             if budget == 0:
                 # Instructions that take no time: let the event loop (and
@@ -133,7 +133,7 @@ class Goroutines:
                     continue
                 g.remaining -= 1
                 self.newproc(p, g, a)
-                self.resume(m, self.now + self.costs.newproc, PH_RUN)
+                self.resume(m, self.now + self.draw_cost("newproc"), PH_RUN)
                 return
             g.pc += 1
             if op == OP_LOOP:
@@ -151,7 +151,7 @@ class Goroutines:
                 self.grow_stack(g, a)
                 continue
             if op == OP_GOSCHED:
-                return self.gosched(m, g, STOP_GOSCHED, self.costs.gosched)
+                return self.gosched(m, g, STOP_GOSCHED, self.draw_cost("gosched"))
             if op == OP_SEND:
                 return self.chansend(m, g, self.chans[a], b)
             if op == OP_RECV:
@@ -161,16 +161,16 @@ class Goroutines:
             if op == OP_WG_WAIT:
                 wg = self.wgs[a]
                 if wg.counter == 0:
-                    self.resume(m, self.now + self.costs.wg_op, PH_RUN)
+                    self.resume(m, self.now + self.draw_cost("wg_op"), PH_RUN)
                     return
                 wg.waiters.append(g)
-                return self.park(m, g, WAIT_WAITGROUP, self.costs.wg_op)
+                return self.park(m, g, WAIT_WAITGROUP, self.draw_cost("wg_op"))
             if op == OP_SLEEP:
                 d = self.sample(a)
                 if d <= 0:                           # timeSleep returns at once
                     continue
                 self.add_timer(p, self.now + d, g)
-                return self.park(m, g, WAIT_SLEEP, self.costs.timer_add)
+                return self.park(m, g, WAIT_SLEEP, self.draw_cost("timer_add"))
             if op == OP_NETWAIT:
                 d = self.sample(a)
                 self.netpoll_inited = True
@@ -214,7 +214,7 @@ class Goroutines:
                     g.pc = c
                     if self.stamps_on:
                         self.stamp_in(g, 0, 0, 0)
-                    self.resume(m, self.now + self.costs.chan_op, PH_RUN)
+                    self.resume(m, self.now + self.draw_cost("chan_op"), PH_RUN)
                     return
                 return self.chanrecv(m, g, ch)
             if op == OP_ENDRANGE:
@@ -306,7 +306,7 @@ class Goroutines:
         if g.idx == 0 and not self.main_goexit:
             self.main_done = True
             self.makespan = self.now
-        self.resume(m, self.now + self.costs.goexit, PH_SCHEDULE)
+        self.resume(m, self.now + self.draw_cost("goexit"), PH_SCHEDULE)
 
     def gosched(self, m, g, reason, cost):
         """goschedImpl (§3.7): to the global queue tail; wakep."""

@@ -89,7 +89,7 @@ class RWMutexes:
         s.count += 1
         if s.q:
             self.ready(s.q.popleft(), m.p)
-            cost += self.costs.ready
+            cost += self.draw_cost("ready")
         return cost
 
     def rw_woken(self, g):
@@ -101,12 +101,12 @@ class RWMutexes:
         wait on readerSem."""
         if self.rw_woken(g):
             return self.semacquire_rw(m, g, rw.readerSem, WAIT_SYNC_RWMUTEX_RLOCK,
-                                      self.costs.rwmutex_rlock)
+                                      self.draw_cost("rwmutex_rlock"))
         rw.readerCount = add32(rw.readerCount, 1)
         if rw.readerCount < 0:
             return self.semacquire_rw(m, g, rw.readerSem, WAIT_SYNC_RWMUTEX_RLOCK,
-                                      self.costs.rwmutex_rlock)
-        self.resume(m, self.now + self.costs.rwmutex_rlock, PH_RUN)
+                                      self.draw_cost("rwmutex_rlock"))
+        self.resume(m, self.now + self.draw_cost("rwmutex_rlock"), PH_RUN)
 
     def RUnlock(self, m, g, rw):
         """RWMutex.RUnlock: readerCount - 1; negative means rUnlockSlow."""
@@ -114,14 +114,14 @@ class RWMutexes:
         rw.readerCount = r
         if r < 0:
             return self.rUnlockSlow(m, g, rw, r)
-        self.resume(m, self.now + self.costs.rwmutex_runlock, PH_RUN)
+        self.resume(m, self.now + self.draw_cost("rwmutex_runlock"), PH_RUN)
 
     def rUnlockSlow(self, m, g, rw, r):
         """rUnlockSlow: fatal if it was not read-locked; the last departing
         reader releases writerSem."""
-        cost = self.costs.rwmutex_runlock
         if r + 1 == 0 or r + 1 == -RWMUTEX_MAX_READERS:
             raise SyncFatal("sync: RUnlock of unlocked RWMutex", g.goid)
+        cost = self.draw_cost("rwmutex_runlock")
         rw.readerWait = add32(rw.readerWait, -1)
         if rw.readerWait == 0:
             cost = self.semrelease_rw(m, rw.writerSem, cost)
@@ -135,15 +135,15 @@ class RWMutexes:
             return self.Lock(m, g, rw.w)
         if self.rw_woken(g):
             return self.semacquire_rw(m, g, rw.writerSem, WAIT_SYNC_RWMUTEX_LOCK,
-                                      self.costs.rwmutex_rlock)
+                                      self.draw_cost("rwmutex_rlock"))
         rw.readerCount = add32(rw.readerCount, -RWMUTEX_MAX_READERS)
         r = add32(rw.readerCount, RWMUTEX_MAX_READERS)
         if r != 0:
             rw.readerWait = add32(rw.readerWait, r)
             if rw.readerWait != 0:
                 return self.semacquire_rw(m, g, rw.writerSem, WAIT_SYNC_RWMUTEX_LOCK,
-                                          self.costs.rwmutex_rlock)
-        self.resume(m, self.now + self.costs.rwmutex_rlock, PH_RUN)
+                                          self.draw_cost("rwmutex_rlock"))
+        self.resume(m, self.now + self.draw_cost("rwmutex_rlock"), PH_RUN)
 
     def rwUnlock(self, m, g, rw, step):
         """RWMutex.Unlock: step 0 announces no writer (readerCount +
@@ -155,7 +155,7 @@ class RWMutexes:
         rw.readerCount = r
         if r >= RWMUTEX_MAX_READERS:
             raise SyncFatal("sync: Unlock of unlocked RWMutex", g.goid)
-        cost = self.costs.rwmutex_runlock
+        cost = self.draw_cost("rwmutex_runlock")
         for _ in range(r):
             cost = self.semrelease_rw(m, rw.readerSem, cost)
         self.resume(m, self.now + cost, PH_RUN)
@@ -164,22 +164,22 @@ class RWMutexes:
         """notifyListAdd: the ticket is wait's old value; wait + 1."""
         self.gsync_local(g).ticket = c.wait
         c.wait = (c.wait + 1) % 2**32
-        self.resume(m, self.now + self.costs.cond_op, PH_RUN)
+        self.resume(m, self.now + self.draw_cost("cond_op"), PH_RUN)
 
     def notifyListWait(self, m, g, c):
         """notifyListWait(t): return at once if t was notified already
         (less(t, notify), wrap-around safe); else join the list and park."""
         t = self.gsync_local(g).ticket
         if add32((t - c.notify) % 2**32, 0) < 0:
-            return self.resume(m, self.now + self.costs.cond_op, PH_RUN)
+            return self.resume(m, self.now + self.draw_cost("cond_op"), PH_RUN)
         c.waiters.append(g)
-        return self.park(m, g, WAIT_SYNC_COND_WAIT, self.costs.cond_op)
+        return self.park(m, g, WAIT_SYNC_COND_WAIT, self.draw_cost("cond_op"))
 
     def notifyListNotifyOne(self, m, g, c):
         """Cond.Signal: nothing if wait == notify; else ticket notify (the
         oldest) is notified: its waiter, if already parked, is unlinked and
         readied; one not yet parked will see the ticket and not park."""
-        cost = self.costs.cond_op
+        cost = self.draw_cost("cond_op")
         if c.wait == c.notify:
             return self.resume(m, self.now + cost, PH_RUN)
         t = c.notify
@@ -188,18 +188,18 @@ class RWMutexes:
             if self.gsync[w.idx].ticket == t:
                 c.waiters.remove(w)
                 self.ready(w, m.p)
-                cost += self.costs.ready
+                cost += self.draw_cost("ready")
                 break
         self.resume(m, self.now + cost, PH_RUN)
 
     def notifyListNotifyAll(self, m, g, c):
         """Cond.Broadcast: notify = wait; every parked waiter is readied in
         the list's order."""
-        cost = self.costs.cond_op
+        cost = self.draw_cost("cond_op")
         if c.wait == c.notify:
             return self.resume(m, self.now + cost, PH_RUN)
         c.notify = c.wait
         while c.waiters:
             self.ready(c.waiters.popleft(), m.p)
-            cost += self.costs.ready
+            cost += self.draw_cost("ready")
         self.resume(m, self.now + cost, PH_RUN)

@@ -131,9 +131,9 @@ class SchedCore:
     def newm(self, p, spinning):
         """newm (§3.6): a new thread that will start with nextp = p.  Asked
         for on a locked M, the template thread clones it: it wakes first."""
-        delay = self.costs.thread_create
+        delay = self.draw_cost("thread_create")
         if self.cur_m is not None and self.cur_m.locked_ext != 0:
-            delay += self.costs.thread_wake
+            delay += self.draw_cost("thread_wake")
         if len(self.ms) >= self.max_threads:
             raise ThreadExhaustion(self.max_threads)
         m = M(len(self.ms), self.now)
@@ -158,7 +158,7 @@ class SchedCore:
         assert m.p is None and m.nextp is None, "startm: m has p"
         m.spinning, m.nextp = spinning, p
         self.log(EV_M_WAKE, m=m, p=p, arg=int(spinning))
-        self.resume(m, self.now + self.costs.thread_wake, PH_START)
+        self.resume(m, self.now + self.draw_cost("thread_wake"), PH_START)
 
     def stopm(self, m):
         """stopm (§3.6): park the M on the idle list until someone hands it a P."""
@@ -252,7 +252,7 @@ class SchedCore:
         g.status, g.waitreason = G_WAITING, reason
         g.since = self.now
         self.log(EV_WAIT, m=m, p=m.p, g=g, arg=reason)
-        self.resume(m, self.now + extra + self.costs.park, PH_SCHEDULE)
+        self.resume(m, self.now + extra + self.draw_cost("park"), PH_SCHEDULE)
 
     def schedule(self, m):
         if m.lockedg is not None:
@@ -267,7 +267,7 @@ class SchedCore:
         if m.spinning:
             self.reset_spinning(m)
         m.nextg, m.next_inherit = g, inherit
-        self.resume(m, self.now + self.costs.schedule, PH_EXECUTE)
+        self.resume(m, self.now + self.draw_cost("schedule"), PH_EXECUTE)
 
     def find_runnable(self, m):
         if self.gcwaiting:                       # top: a STW wants our P (§1.4)
@@ -299,7 +299,7 @@ class SchedCore:
         if m.spinning or 2 * self.nmspinning < self.nprocs - self.npidle():
             if not m.spinning:
                 self.become_spinning(m)
-            search = self.costs.steal_attempt * (self.nprocs - 1)
+            search = self.draw_cost("steal_attempt") * (self.nprocs - 1)
             self.resume(m, self.now + search, PH_STEAL)
             return
         self.drop_p(m)
@@ -439,10 +439,13 @@ class SchedCore:
             elif poll_until:
                 # epoll_wait takes whole milliseconds: under 1 ms waits 1 ms,
                 # longer delays are rounded down; an early wake polls again.
+                # The timeout's expiry comes late by the timer slack and the
+                # idle CPU's wake-up (timer_wake).
                 delay = max(poll_until - self.now, 0)
                 if delay:
                     delay = NETPOLL_RESOLUTION if delay < NETPOLL_RESOLUTION else \
                         delay - delay % NETPOLL_RESOLUTION
+                    delay += self.draw_cost("timer_wake")
                 self.push(self.now + delay, E_M, m.id, m.gen)
             return
         if poll_until and self.lastpoll == 0 and (self.poll_until == 0 or poll_until < self.poll_until):

@@ -96,7 +96,7 @@ class StopTheWorld:
         self.stw_state = STW_STOPPING
         self.counters["stw_count"] += 1
         self.log(EV_STW_START, m=m, p=m.p, g=g, arg=reason)
-        self.resume(m, self.now + self.costs.stw_stop, PH_STW_WAIT)
+        self.resume(m, self.now + self.draw_cost("stw_stop"), PH_STW_WAIT)
 
     def stw_step(self, m):
         """The caller's M at its next step of the stop-the-world."""
@@ -153,7 +153,7 @@ class StopTheWorld:
         self.stopwait -= 1
         if self.stopwait == 0 and self.stw_state == STW_WAITING:
             self.stw_state = STW_WOKEN
-            self.resume(self.stw_m, self.now + self.costs.thread_wake, PH_STW_WAIT)
+            self.resume(self.stw_m, self.now + self.draw_cost("thread_wake"), PH_STW_WAIT)
 
     def gcstopm(self, m):
         """gcstopm: an M that finds gcwaiting stops its P and parks."""
@@ -188,7 +188,8 @@ class StopTheWorld:
         P it touches (every P of the larger count), then the world restarts."""
         n = self.newprocs or self.nprocs
         self.stw_state = STW_STARTING
-        cost = self.costs.stw_start + self.costs.procresize_p * max(n, self.nprocs)
+        cost = self.draw_cost("stw_start")
+        cost += self.draw_cost("procresize_p") * max(n, self.nprocs)
         self.resume(m, self.now + cost, PH_STW_WAIT)
 
     def startTheWorldWithSema(self, m):
@@ -217,7 +218,7 @@ class StopTheWorld:
                 raise GoThrow("startTheWorld: inconsistent mp->nextp")
             mp.nextp = p
             self.log(EV_M_WAKE, m=mp, p=p, arg=0)
-            self.resume(mp, self.now + self.costs.thread_wake, PH_START)
+            self.resume(mp, self.now + self.draw_cost("thread_wake"), PH_START)
         self.counters["stw_total_ns"] += self.now - self.stw_t0
         self.log(EV_STW_DONE, m=m, p=m.p, g=g, arg=self.now - self.stw_t0)
         self.wakep()

@@ -45,13 +45,13 @@ class SyncObjects:
 
     def chansend(self, m, g, ch, span=0):
         # span: the SEND's b, a span name + 1 whose start the value carries (0: none).
-        cost = self.costs.chan_op
+        cost = self.draw_cost("chan_op")
         if ch.recvq:                                     # (never on a closed channel)
             w = ch.recvq.popleft()
             if self.stamps_on:
                 self.stamp_in(w, span, self.now, g.goid)
             self.ready(w, m.p)                           # hand the value over
-            cost += self.costs.ready
+            cost += self.draw_cost("ready")
         elif ch.closed:
             raise WorkloadPanic("send on closed channel", g.goid)
         elif ch.count < ch.cap:
@@ -63,11 +63,11 @@ class SyncObjects:
                 loc = self.gsync_local(g)
                 loc.out_span, loc.out_start = span, self.now
             ch.sendq.append(g)
-            return self.park(m, g, WAIT_CHAN_SEND, self.costs.chan_op)
+            return self.park(m, g, WAIT_CHAN_SEND, self.draw_cost("chan_op"))
         self.resume(m, self.now + cost, PH_RUN)
 
     def chanrecv(self, m, g, ch):
-        cost = self.costs.chan_op
+        cost = self.draw_cost("chan_op")
         if ch.sendq:
             # Unbuffered: take the sender's value.  Buffered and full: take the
             # head; the sender's value fills the freed slot.
@@ -82,7 +82,7 @@ class SyncObjects:
                 else:
                     self.stamp_in(g, wl.out_span, wl.out_start, w.goid)
             self.ready(w, m.p)
-            cost += self.costs.ready
+            cost += self.draw_cost("ready")
         elif ch.count:
             if self.stamps_on:
                 if ch.stamped:
@@ -96,7 +96,7 @@ class SyncObjects:
                 self.stamp_in(g, 0, 0, 0)
         else:
             ch.recvq.append(g)
-            return self.park(m, g, WAIT_CHAN_RECEIVE, self.costs.chan_op)
+            return self.park(m, g, WAIT_CHAN_RECEIVE, self.draw_cost("chan_op"))
         self.resume(m, self.now + cost, PH_RUN)
 
     def closechan(self, m, g, ch):
@@ -118,10 +118,10 @@ class SyncObjects:
             glist.append(w)
         ch.recvq.clear()
         ch.sendq.clear()
-        cost = self.costs.chan_op
+        cost = self.draw_cost("chan_op")
         while glist:
             self.ready(glist.pop(), m.p)
-            cost += self.costs.ready
+            cost += self.draw_cost("ready")
         self.resume(m, self.now + cost, PH_RUN)
 
     def wg_add(self, m, g, wg, delta):
@@ -130,9 +130,9 @@ class SyncObjects:
         wg.counter = (wg.counter + delta + 2**31) % 2**32 - 2**31
         if wg.counter < 0:
             raise WorkloadPanic("sync: negative WaitGroup counter", g.goid)
-        cost = self.costs.wg_op
+        cost = self.draw_cost("wg_op")
         if wg.counter == 0:
             while wg.waiters:                            # semrelease, FIFO
                 self.ready(wg.waiters.popleft(), m.p)
-                cost += self.costs.ready
+                cost += self.draw_cost("ready")
         self.resume(m, self.now + cost, PH_RUN)

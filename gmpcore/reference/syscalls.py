@@ -40,7 +40,7 @@ class Syscalls:
             p.status = P_SYSCALL
             if self.gcwaiting:
                 self.entersyscall_gcwait(p)
-        self.resume(m, self.now + self.costs.syscall_enter + duration, PH_SYSCALL)
+        self.resume(m, self.now + self.draw_cost("syscall_enter") + duration, PH_SYSCALL)
 
     def exitsyscall(self, m):
         g, oldp = m.curg, m.oldp
@@ -65,7 +65,7 @@ class Syscalls:
         g.status = G_RUNNING
         g.run_start = self.now
         self.log(EV_SYSCALL_EXIT, m=m, p=m.p, g=g, arg=how)
-        self.resume(m, self.now + self.costs.syscall_exit, PH_RUN)
+        self.resume(m, self.now + self.draw_cost("syscall_exit"), PH_RUN)
 
     def exitsyscall0(self, m, g):
         """The slow path: no P; the G goes to the global queue, the M stops."""
@@ -82,7 +82,7 @@ class Syscalls:
         if p is not None:
             self.acquirep(m, p)
             m.nextg, m.next_inherit = g, False
-            self.resume(m, self.now + self.costs.syscall_exit_slow, PH_EXECUTE)
+            self.resume(m, self.now + self.draw_cost("syscall_exit_slow"), PH_EXECUTE)
             return
         if m.lockedg is not None:
             return self.stoplockedm(m)               # until an M picks g and hands us a P

@@ -25,7 +25,7 @@ class Sysmon:
     def usleep(self, d):
         """How long the runtime's usleep(d) really sleeps: d plus the timer
         slack measured as sysmon_tick − 20 µs (docs/cost-model.md)."""
-        return d + max(self.costs.sysmon_tick - SYSMON_MIN_DELAY, 0)
+        return d + max(self.draw_cost("sysmon_tick") - SYSMON_MIN_DELAY, 0)
 
     def sysmon_schedule(self, delay, slack=True):
         self.sysmon["gen"] += 1
@@ -53,7 +53,8 @@ class Sysmon:
             if nxt is None or nxt > self.now:
                 sleep = SYSMON_DEEP_SLEEP if nxt is None else min(nxt - self.now, SYSMON_DEEP_SLEEP)
                 sm["wait"] = True
-                self.sysmon_schedule(sleep, slack=False)
+                # A futex wait with a timeout: it expires timer_wake late.
+                self.sysmon_schedule(sleep + self.draw_cost("timer_wake"), slack=False)
                 return
         if self.netpoll_inited and self.lastpoll != 0 and self.lastpoll + SYSMON_NETPOLL_PERIOD < self.now:
             self.lastpoll = self.now
@@ -135,4 +136,4 @@ class Sysmon:
         g.remaining = g.burst_end - self.now
         g.burst_end = -1
         m.gen += 1                                        # cancel the burst's end
-        self.gopreempt(m, g, self.costs.gosched if g.preemptible else self.costs.preempt_signal)
+        self.gopreempt(m, g, self.draw_cost("gosched") if g.preemptible else self.draw_cost("preempt_signal"))

@@ -28,7 +28,8 @@ class Timers:
             self.log(EV_TIMER, p=p, g=g)
             self.counters["timers"] += 1
             self.ready(g, readier)
-            m.debt += self.costs.timer_fire + self.costs.ready
+            m.debt += self.draw_cost("timer_fire")
+            m.debt += self.draw_cost("ready")
             ran += 1
         return ran
 

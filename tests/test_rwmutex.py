@@ -190,3 +190,35 @@ def test_api_errors():
     other = gmp.Workload().rwmutex()
     with pytest.raises(ValueError, match="different Workload"):
         wl.main(gmp.rlock(other))
+
+
+def test_a_newcomer_takes_a_woken_readers_count(engine):
+    # readerSem is a plain semaphore: Unlock adds a count and readies the
+    # waiter, and a reader that arrives before the woken one runs takes the
+    # count (cansemacquire) even though a writer waits; the woken reader
+    # then finds no count and queues again (semacquire1's loop).
+    #   0: main write-locks (readerCount -2**30), starts R1 (row 1), sleeps.
+    #      R1: RLock, readerCount 1 - 2**30 < 0: parks on readerSem.
+    #   1 ms: main's Unlock: readerCount 1, readerSem count 1, R1 readied
+    #      (runnext).  go(R3) (row 2): R3 to runnext, R1 to the queue.
+    #      main's Lock: w free; readerCount 1 - 2**30, r = 1 (R1 counts as
+    #      inside), readerWait 1: main parks on writerSem.
+    #   R3 runs: readerCount 2 - 2**30 < 0, but readerSem's count is 1: it
+    #      takes it and holds the read lock.  RUnlock: readerCount 1 - 2**30,
+    #      readerWait 0: writerSem released, main readied (runnext).
+    #   main runs: takes writerSem's count, sleeps to 2 ms holding the lock.
+    #   R1 runs: woken, but readerSem's count is 0: it queues again (a
+    #      second park in RWMutex.RLock at 1 ms).
+    #   2 ms: main's Unlock: readerCount 1, readerSem released once: R1
+    #      readied; main parks in Wait; R1 takes the count, RUnlock (0).
+    wl = gmp.Workload()
+    rw, wg = wl.rwmutex(), wl.waitgroup()
+    reader = wl.program(gmp.rlock(rw), gmp.runlock(rw), gmp.done(wg))
+    wl.main(gmp.add(wg, 2), gmp.lock(rw), gmp.go(reader), gmp.sleep(MS), gmp.unlock(rw),
+            gmp.go(reader), gmp.lock(rw), gmp.sleep(MS), gmp.unlock(rw), gmp.wait(wg))
+    res = run(wl, engine)
+    parked = events(res, EV_WAIT, arg=WAIT_SYNC_RWMUTEX_RLOCK)
+    assert list(zip(parked["g"].tolist(), parked["time"].tolist())) == [(1, 0), (1, MS)]
+    assert events(res, EV_WAIT, g=0, arg=WAIT_SYNC_RWMUTEX_LOCK)["time"].tolist() == [MS]
+    assert events(res, EV_READY, g=1)["time"].tolist() == [MS, 2 * MS]
+    assert res.makespan_ns == 2 * MS

@@ -488,3 +488,21 @@ def test_load_spans_saved_before_start_goid(tmp_path):
     back = gmp.load(path)
     assert back.spans.dtype == SPAN_DTYPE
     assert back.spans["start_goid"].tolist() == back.spans["goid"].tolist() == [2, 2, 2]
+
+
+@pytest.mark.parametrize("record_goroutines", [True, False])
+def test_a_reused_row_carries_no_stamp(engine, record_goroutines):
+    # The first worker receives a stamped job and exits without ending it;
+    # the second (started after the first exited: main sleeps 1 ms between,
+    # so the compiled engine without per-G records reuses the first one's
+    # row; the reference never reuses rows) ends "job" without having
+    # received anything: no row, one unstamped end.  (Without goexit's
+    # reset, the compiled engine's reused row recorded a row here.)
+    wl = gmp.Workload()
+    ch = wl.chan(cap=1)
+    first = wl.program(gmp.recv(ch))
+    second = wl.program(gmp.span_end("job"))
+    wl.main(gmp.send(ch, span="job"), gmp.go(first), gmp.sleep(MS), gmp.go(second),
+            gmp.sleep(MS))
+    res = run(wl, engine, record_goroutines=record_goroutines, record_events=False)
+    assert len(res.spans) == 0 and res.counters["spans_unstamped"] == 1

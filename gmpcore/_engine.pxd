@@ -90,7 +90,15 @@ cdef enum Opcode:
     OP_SELCASE = 29     # a select's case (kind a, chan/dist b, body pc c): data, never executed
     OP_SELEND = 30      # jump to a (a case body's end)
     OP_BLOCK = 31       # select {}: park forever
-    N_OPCODES = 32
+    OP_RLOCK = 40       # sync.RWMutex.RLock (a = RWMutex; _engine_rwmutex.pxi)
+    OP_RUNLOCK = 41     # sync.RWMutex.RUnlock
+    OP_RWLOCK = 42      # sync.RWMutex.Lock: b = 0 rw.w.Lock(), b = 1 announce and wait for readers
+    OP_RWUNLOCK = 43    # sync.RWMutex.Unlock: b = 0 announce and release readers, b = 1 rw.w.Unlock()
+    OP_NOTIFY_ADD = 44  # Cond.Wait's notifyListAdd: the G's ticket (a = Cond)
+    OP_NOTIFY_WAIT = 45 # Cond.Wait's notifyListWait(ticket)
+    OP_NOTIFY = 46      # Cond.Signal (b = 0) or Cond.Broadcast (b = 1)
+    OP_SPAN_RECV_END = 47  # a span carried by a received value ends here (a = span name)
+    N_OPCODES = 48
     OP_UPDATE_PROCS = 62  # internal, never in a user workload: the GOMAXPROCS updater's step
     OP_UPDATE_DONE = 63   # internal: the updater is idle again (then EXIT)
 
@@ -146,6 +154,9 @@ cdef enum:
     WAIT_SYNC_MUTEX_LOCK = 9      # waitReasonSyncMutexLock: parked in lockSlow's semacquire
     WAIT_SELECT = 10              # waitReasonSelect: parked in selectgo's pass 2
     WAIT_SELECT_NO_CASES = 11     # waitReasonSelectNoCases: select {}
+    WAIT_SYNC_RWMUTEX_RLOCK = 12  # waitReasonSyncRWMutexRLock: parked on readerSem
+    WAIT_SYNC_RWMUTEX_LOCK = 13   # waitReasonSyncRWMutexLock: parked on writerSem
+    WAIT_SYNC_COND_WAIT = 14      # waitReasonSyncCondWait: parked in notifyListWait
 
 # Event log kinds (gmpcore.events EV_*) and EV_STOP reasons; _engine.CODES and
 # tests/test_engine_layout.py keep these equal to gmpcore.events.
@@ -248,6 +259,8 @@ cdef enum Place:
     PL_IOREADY = 9      # "the netpoller's ready list"
     PL_SEMA = 10        # "the stop-the-world semaphore"
     PL_MUTEX = 11       # "a mutex's semaphore"
+    PL_RWSEMA = 12      # "an RWMutex's semaphore"
+    PL_COND = 13        # "a Cond's notify list"
 
 # check_invariants failures (Engine.chk_code).
 cdef enum:
@@ -295,6 +308,9 @@ cdef struct Costs:
     int64_t mutex_lock           # CPU of an uncontended Lock (and of each acquiring step of lockSlow)
     int64_t mutex_unlock         # CPU of an Unlock
     int64_t mutex_spin           # CPU of one lockSlow spin: procyield(ACTIVE_SPIN_CNT)
+    int64_t rwmutex_rlock        # CPU of an uncontended RLock (one atomic add); also Lock's announce
+    int64_t rwmutex_runlock      # CPU of an uncontended RUnlock; also Unlock's announce
+    int64_t cond_op              # CPU of a Signal/Broadcast with no waiter, of notifyListAdd and of notifyListWait
     int64_t timer_wake           # latency of a timed sleep's expiry (epoll_wait, futex): slack + wake-up
     int64_t newproc_fresh        # CPU of newproc beyond newproc when no free G exists (malg)
     int64_t stackalloc           # CPU of newproc beyond newproc for a free G without a stack
@@ -340,6 +356,7 @@ cdef struct SpanRow:
     int32_t goid
     int64_t start
     int64_t end
+    int64_t start_goid           # the goroutine where it began (the sender of a carried span)
 
 
 cdef struct GRec:
@@ -532,9 +549,19 @@ cdef struct PRec:
     int64_t steals               # successful steals by it
 
 
+cdef struct Stamp:
+    # A span's start carried by a sent value (gmp.send(ch, span=...)).
+    int64_t start                # when the send began
+    int32_t goid                 # the sender
+    int32_t span                 # span name index + 1; 0: the value carries none
+
 cdef struct Chan:
     int64_t cap                  # buffer size, 0 unbuffered
     int64_t count                # values buffered
+    Stamp* ring                  # the buffered values' stamps, FIFO, grown by doubling up to cap
+    int64_t ring_cap             # slots in ring (a power of two, or cap)
+    int64_t head                 # ring slot of the oldest buffered value
+    bint stamped                 # some SEND on it carries a span: ring follows count
     GQueue recvq                 # parked receivers, FIFO
     GQueue sendq                 # parked senders, FIFO
     bint closed                  # close(ch) ran: both queues stay empty from then on
@@ -577,6 +604,35 @@ cdef enum:
     SEL_RECV = 0                 # SELCASE kinds (workload.SEL_*)
     SEL_SEND = 1
     SEL_AFTER = 2
+cdef struct Sema:
+    # A runtime semaphore (sema.go semacquire1/semrelease1 with lifo false).
+    int64_t count                # the uint32 count
+    GQueue q                     # parked Gs, FIFO
+
+cdef struct RWMutex:
+    # sync.RWMutex (_engine_rwmutex.pxi): Go's fields.
+    Mutex w                      # held while a writer is pending or active
+    Sema writerSem               # the writer waits here for departing readers
+    Sema readerSem               # readers wait here for the writer
+    int32_t readerCount          # pending readers; minus RWMUTEX_MAX_READERS while a writer is
+    int32_t readerWait           # departing readers the writer waits for
+
+cdef struct Cond:
+    # sync.Cond's notifyList (_engine_rwmutex.pxi).
+    uint32_t wait                # next ticket handed out
+    uint32_t notify              # next ticket to notify
+    GQueue waiters               # parked Gs in the order they parked (their tickets in GSync)
+
+cdef struct GSync:
+    # Per-G state of RWMutex semaphores, Cond tickets and carried spans, by
+    # G row, grown on first use (gsync_local).
+    int64_t ticket               # notifyListAdd's ticket (a uint32)
+    int64_t in_start             # the stamp carried by the last value received
+    int64_t out_start            # a parked sender's stamp: when its send began
+    int32_t in_goid              # ... its sender
+    int32_t in_span              # ... its span name + 1, 0: none
+    int32_t out_span             # a parked sender's span name + 1, 0: none
+    uint8_t sema                 # parked on an RWMutex semaphore: the re-run takes the count or queues again
 
 cdef enum:
     MUTEX_LOCKED = 1
@@ -671,6 +727,14 @@ cdef struct Engine:
     int64_t sel_cap
     int64_t sel_stride           # the most cases of any SELECT in the code
     int64_t* sel_scratch         # 3 * sel_stride: poll order, lock order, time.After durations
+    RWMutex* rws
+    int64_t nrws
+    Cond* conds
+    int64_t nconds
+    GSync* gsy                   # per-G RWMutex/Cond/stamp state, grown on first use (gsync_local)
+    int64_t gsy_cap
+    bint stamps_on               # some SEND carries a span: receives hand stamps over
+    int64_t n_spans_unstamped    # SPAN_RECV_END without a matching carried stamp
     # ---- scheduler globals
     int64_t nmspinning
     int64_t needspinning

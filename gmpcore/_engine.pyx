@@ -47,7 +47,7 @@ from gmpcore._model cimport (FORCE_PREEMPT_NS, GLOBAL_CHECK_PERIOD, GOIDCACHE_BA
                              NETPOLL_RESOLUTION, RETAKE_SYSCALL_NS,
                              REUSE_PROBE, NOISE_QUANTILES, G_STATE_BYTES, GFREE_TRIM, GFREE_BATCH, RUNNEXT_BACKOFF, STACK_MIN, STW_PREEMPT_PERIOD,
                              UPDATE_MAXPROCS_PERIOD, STARVATION_THRESHOLD_NS, ACTIVE_SPIN,
-                             ACTIVE_SPIN_CNT,
+                             ACTIVE_SPIN_CNT, RWMUTEX_MAX_READERS,
                              SYSMON_DEEP_SLEEP,
                              SYSMON_IDLE_CYCLES, SYSMON_MAX_DELAY, SYSMON_MIN_DELAY,
                              SYSMON_NETPOLL_PERIOD, ZERO_TIME_BUDGET, OS_BASE_SLICE,
@@ -216,6 +216,7 @@ include "_engine_program.pxi"
 include "_engine_sync.pxi"
 include "_engine_mutex.pxi"
 include "_engine_select.pxi"
+include "_engine_rwmutex.pxi"
 include "_engine_syscalls.pxi"
 include "_engine_sysmon.pxi"
 include "_engine_stw.pxi"
@@ -247,7 +248,7 @@ MODEL = dict(
     CFS_PERIOD_MAX=CFS_PERIOD_MAX, STW_PREEMPT_PERIOD=STW_PREEMPT_PERIOD,
     UPDATE_MAXPROCS_PERIOD=UPDATE_MAXPROCS_PERIOD,
     STARVATION_THRESHOLD_NS=STARVATION_THRESHOLD_NS, ACTIVE_SPIN=ACTIVE_SPIN,
-    ACTIVE_SPIN_CNT=ACTIVE_SPIN_CNT,
+    ACTIVE_SPIN_CNT=ACTIVE_SPIN_CNT, RWMUTEX_MAX_READERS=RWMUTEX_MAX_READERS,
 )
 
 #: The codes _engine.pxd declares that gmpcore.events also defines (a test
@@ -257,7 +258,9 @@ CODES = dict(
     G_DEAD=G_DEAD, WAIT_NONE=WAIT_NONE, WAIT_CHAN_RECEIVE=WAIT_CHAN_RECEIVE,
     WAIT_CHAN_SEND=WAIT_CHAN_SEND, WAIT_SLEEP=WAIT_SLEEP, WAIT_IO=WAIT_IO,
     WAIT_WAITGROUP=WAIT_WAITGROUP, WAIT_STOPPING_THE_WORLD=WAIT_STOPPING_THE_WORLD,
-    WAIT_SEMACQUIRE=WAIT_SEMACQUIRE, WAIT_SYNC_MUTEX_LOCK=WAIT_SYNC_MUTEX_LOCK, EV_CREATE=EV_CREATE, EV_RUN=EV_RUN, EV_STOP=EV_STOP,
+    WAIT_SEMACQUIRE=WAIT_SEMACQUIRE, WAIT_SYNC_MUTEX_LOCK=WAIT_SYNC_MUTEX_LOCK,
+    WAIT_SYNC_RWMUTEX_RLOCK=WAIT_SYNC_RWMUTEX_RLOCK, WAIT_SYNC_RWMUTEX_LOCK=WAIT_SYNC_RWMUTEX_LOCK,
+    WAIT_SYNC_COND_WAIT=WAIT_SYNC_COND_WAIT, EV_CREATE=EV_CREATE, EV_RUN=EV_RUN, EV_STOP=EV_STOP,
     EV_READY=EV_READY, EV_STEAL=EV_STEAL, EV_SPILL=EV_SPILL, EV_SYSCALL_ENTER=EV_SYSCALL_ENTER,
     EV_SYSCALL_EXIT=EV_SYSCALL_EXIT, EV_HANDOFF=EV_HANDOFF, EV_THREAD_CREATE=EV_THREAD_CREATE,
     EV_M_PARK=EV_M_PARK, EV_M_WAKE=EV_M_WAKE, EV_SPIN=EV_SPIN, EV_TIMER=EV_TIMER,
@@ -310,6 +313,9 @@ COST_OFFSETS = dict(
     mutex_lock=<Py_ssize_t>&(<Costs*>NULL).mutex_lock,
     mutex_unlock=<Py_ssize_t>&(<Costs*>NULL).mutex_unlock,
     mutex_spin=<Py_ssize_t>&(<Costs*>NULL).mutex_spin,
+    rwmutex_rlock=<Py_ssize_t>&(<Costs*>NULL).rwmutex_rlock,
+    rwmutex_runlock=<Py_ssize_t>&(<Costs*>NULL).rwmutex_runlock,
+    cond_op=<Py_ssize_t>&(<Costs*>NULL).cond_op,
     timer_wake=<Py_ssize_t>&(<Costs*>NULL).timer_wake,
     newproc_fresh=<Py_ssize_t>&(<Costs*>NULL).newproc_fresh,
     stackalloc=<Py_ssize_t>&(<Costs*>NULL).stackalloc,
@@ -326,6 +332,7 @@ _PLACES = {
     PL_GLOBAL: "the global queue", PL_RUNNING: "running on M{}", PL_HAND: "in M{}'s hand",
     PL_CHAN: "a channel queue", PL_WG: "a WaitGroup", PL_IOREADY: "the netpoller's ready list",
     PL_SEMA: "the stop-the-world semaphore", PL_MUTEX: "a mutex's semaphore",
+    PL_RWSEMA: "an RWMutex's semaphore", PL_COND: "a Cond's notify list",
 }
 
 #: check_invariants' stop-the-world failures (CHK_STW, chk_g), worded as the reference's.
@@ -421,7 +428,7 @@ cdef class _Run:
     cdef object code, dists, entry, depth     # the workload arrays, kept alive
     cdef object bitgen
     cdef object noise_arr                # the noise tables, kept alive for e.noise_tab
-    cdef object ms_buf, ps_buf, pidle_buf, midle_buf, chans_buf, wgs_buf, mus_buf
+    cdef object ms_buf, ps_buf, pidle_buf, midle_buf, chans_buf, wgs_buf, mus_buf, rws_buf, conds_buf
     cdef object cpu_bufs, quota_rows     # the CPU layer's arrays (setup_machine)
     cdef object log_arr
     cdef object goid_filter_arr          # sorted int64 goids, kept alive for e.goid_filter
@@ -468,6 +475,7 @@ cdef class _Run:
             for i in range(e.nchans):
                 gq_free(&e.chans[i].recvq)
                 gq_free(&e.chans[i].sendq)
+                free(e.chans[i].ring)
         if e.wgs != NULL:
             for i in range(e.nwgs):
                 gq_free(&e.wgs[i].waiters)
@@ -478,6 +486,15 @@ cdef class _Run:
         free(e.sel)
         free(e.sel_lock)
         free(e.sel_scratch)
+        if e.rws != NULL:
+            for i in range(e.nrws):
+                gq_free(&e.rws[i].w.semq)
+                gq_free(&e.rws[i].writerSem.q)
+                gq_free(&e.rws[i].readerSem.q)
+        if e.conds != NULL:
+            for i in range(e.nconds):
+                gq_free(&e.conds[i].waiters)
+        free(e.gsy)
 
     cdef need(self, int stage, str what):
         # _Run is built only by run(); a hand-made one must not reach the C code.
@@ -729,10 +746,23 @@ cdef class _Run:
             e.sel_scratch = <int64_t*>malloc(3 * e.sel_stride * sizeof(int64_t))
             if e.sel_scratch == NULL:
                 raise MemoryError("cannot allocate select's scratch")
+        nrw = int(compiled.n_rwmutexes)
+        self.rws_buf = np.zeros(max(nrw, 1) * sizeof(RWMutex), dtype=np.uint8)
+        e.rws = <RWMutex*>cnp.PyArray_DATA(self.rws_buf)
+        e.nrws = nrw
+        ncond = int(compiled.n_conds)
+        self.conds_buf = np.zeros(max(ncond, 1) * sizeof(Cond), dtype=np.uint8)
+        e.conds = <Cond*>cnp.PyArray_DATA(self.conds_buf)
+        e.nconds = ncond
         if nchans:
             caps = caps_arr
             for i in range(nchans):
                 e.chans[i].cap = caps[i]
+        # Carried spans: the channels some SEND stamps keep a ring of stamps.
+        stamped = np.unique(self.code[(self.code[:, 0] == OP_SEND) & (self.code[:, 2] != 0), 1])
+        e.stamps_on = stamped.shape[0] > 0
+        for i in stamped.tolist():
+            e.chans[i].stamped = True
         # The event heap.
         e.heap.b.a = <Event*>malloc(64 * sizeof(Event))
         if e.heap.b.a == NULL:
@@ -972,6 +1002,7 @@ cdef class _Run:
         spans = None
         if self.has_spans:
             counters["spans_dropped"] = e.n_spans_dropped
+            counters["spans_unstamped"] = e.n_spans_unstamped
             spans = self.span_rows()
         return {
             "spans": spans,

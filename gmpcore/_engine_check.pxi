@@ -133,6 +133,36 @@ cdef int check_invariants(Engine* e) noexcept nogil:
             return fail(e, ERR_ASSERT, "a mutex's state or count is negative")
         if gq.size and not e.mus[i].state >> MUTEX_WAITER_SHIFT:
             return fail(e, ERR_ASSERT, "a mutex's semaphore has waiters the mutex does not count")
+    for i in range(e.nrws):
+        gq = &e.rws[i].w.semq
+        for j in range(<int64_t>gq.size):
+            k = <int32_t>gq_at(gq, j)
+            if chk_put(e, k, PL_MUTEX, 0) < 0:
+                return -1
+            if e.g.a[k].status != G_WAITING or e.g.a[k].waitreason != WAIT_SYNC_MUTEX_LOCK:
+                return fail(e, ERR_ASSERT, "a mutex's semaphore holds a G not parked in sync.Mutex.Lock")
+        gq = &e.rws[i].readerSem.q
+        for j in range(<int64_t>gq.size):
+            k = <int32_t>gq_at(gq, j)
+            if chk_put(e, k, PL_RWSEMA, 0) < 0:
+                return -1
+            if e.g.a[k].status != G_WAITING or e.g.a[k].waitreason != WAIT_SYNC_RWMUTEX_RLOCK:
+                return fail(e, ERR_ASSERT, "an RWMutex's readerSem holds a G not parked in RLock")
+        gq = &e.rws[i].writerSem.q
+        for j in range(<int64_t>gq.size):
+            k = <int32_t>gq_at(gq, j)
+            if chk_put(e, k, PL_RWSEMA, 0) < 0:
+                return -1
+            if e.g.a[k].status != G_WAITING or e.g.a[k].waitreason != WAIT_SYNC_RWMUTEX_LOCK:
+                return fail(e, ERR_ASSERT, "an RWMutex's writerSem holds a G not parked in Lock")
+    for i in range(e.nconds):
+        gq = &e.conds[i].waiters
+        for j in range(<int64_t>gq.size):
+            k = <int32_t>gq_at(gq, j)
+            if chk_put(e, k, PL_COND, 0) < 0:
+                return -1
+            if e.g.a[k].status != G_WAITING or e.g.a[k].waitreason != WAIT_SYNC_COND_WAIT:
+                return fail(e, ERR_ASSERT, "a Cond's notify list holds a G not parked in Cond.Wait")
     for i in range(n):
         if e.g.a[i].status == G_WAITING and e.g.a[i].waitreason == WAIT_IO:
             io_pending += 1

@@ -142,7 +142,7 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
         if op == OP_GOSCHED:
             return gosched(e, m, g, STOP_GOSCHED, drawn(e, &e.c.gosched))
         if op == OP_SEND:
-            return chansend(e, m, g, a)
+            return chansend(e, m, g, a, b)
         if op == OP_RECV:
             return chanrecv(e, m, g, a)
         if op == OP_WG_ADD:
@@ -206,6 +206,8 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
             # v, ok := <-ch; if !ok, leave the loop (closed and drained).
             if e.chans[a].closed and e.chans[a].count == 0:
                 rec.pc = <int32_t>c
+                if e.stamps_on and stamp_in(e, g, 0, 0, 0) < 0:
+                    return -1
                 return resume(e, m, e.now + drawn(e, &e.c.chan_op), PH_RUN)
             return chanrecv(e, m, g, a)
         if op == OP_ENDRANGE:
@@ -215,6 +217,22 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
             return Lock(e, m, g, &e.mus[a])
         if op == OP_UNLOCK:
             return Unlock(e, m, g, &e.mus[a])
+        if op == OP_RLOCK:
+            return RLock(e, m, g, &e.rws[a])
+        if op == OP_RUNLOCK:
+            return RUnlock(e, m, g, &e.rws[a])
+        if op == OP_RWLOCK:
+            return rwLock(e, m, g, &e.rws[a], b)
+        if op == OP_RWUNLOCK:
+            return rwUnlock(e, m, g, &e.rws[a], b)
+        if op == OP_NOTIFY_ADD:
+            return notifyListAdd(e, m, g, &e.conds[a])
+        if op == OP_NOTIFY_WAIT:
+            return notifyListWait(e, m, g, &e.conds[a])
+        if op == OP_NOTIFY:
+            if b:
+                return notifyListNotifyAll(e, m, g, &e.conds[a])
+            return notifyListNotifyOne(e, m, g, &e.conds[a])
         if op == OP_CHOICE:
             # A zero-time test: a == 0 jumps and a == 2**53 falls through without
             # a draw; otherwise random() = k / 2**53 exactly, so k < a is exact.
@@ -255,7 +273,7 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
             slot = loop_slot(e, g, b)
             if slot == NULL:
                 return fail(e, ERR_INDEX, "list index out of range")
-            if span_row(e, a, rec.goid, slot[0]) < 0:
+            if span_row(e, a, rec.goid, slot[0], rec.goid) < 0:
                 return -1
             continue
         if op == OP_SELECT:
@@ -265,11 +283,20 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
             continue
         if op == OP_BLOCK:
             return park(e, m, g, WAIT_SELECT_NO_CASES, 0)     # select {}: forever
+        if op == OP_SPAN_RECV_END:
+            # The span carried by the last value received, if it is span a.
+            if g < e.gsy_cap and e.gsy[g].in_span == a + 1:
+                e.gsy[g].in_span = 0
+                if span_row(e, a, rec.goid, e.gsy[g].in_start, e.gsy[g].in_goid) < 0:
+                    return -1
+            else:
+                e.n_spans_unstamped += 1
+            continue
         e.err_arg = op                           # (OP_SELCASE is a select's data, never run)
         return fail(e, ERR_OPCODE, NULL)
 
 
-cdef int span_row(Engine* e, int64_t name, int32_t goid, int64_t start) noexcept nogil:
+cdef int span_row(Engine* e, int64_t name, int32_t goid, int64_t start, int64_t start_goid) noexcept nogil:
     # reference span_row(): one row, or counted as dropped past max_spans.
     cdef SpanRow* nb
     cdef int64_t ncap
@@ -288,6 +315,7 @@ cdef int span_row(Engine* e, int64_t name, int32_t goid, int64_t start) noexcept
     nb.goid = goid
     nb.start = start
     nb.end = e.now
+    nb.start_goid = start_goid
     e.spans_n += 1
     return 0
 
@@ -318,6 +346,8 @@ cdef inline int goexit(Engine* e, int32_t m, gid_t g) noexcept nogil:
     if e.g.loops != NULL and e.g.loops[g] >= 0:
         loops_free(e, e.g.loops[g])
         e.g.loops[g] = -1
+    if g < e.gsy_cap:
+        e.gsy[g].in_span = 0                 # a reused row carries no stamp
     e.live -= 1
     if g == 0 and not e.main_goexit:
         e.main_done = True

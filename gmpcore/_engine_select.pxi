@@ -74,10 +74,12 @@ cdef gid_t waitq_dequeue(Engine* e, GQueue* q, int64_t chi, int64_t kind) noexce
     return NIL_G
 
 
-cdef int chan_send_try(Engine* e, int32_t m, gid_t g, int64_t chi, int64_t* cost) noexcept nogil:
+cdef int chan_send_try(Engine* e, int32_t m, gid_t g, int64_t chi, int64_t span,
+                       int64_t* cost) noexcept nogil:
     """Whether a send on channel chi completes now (1: done, 0: it would
     block, -1: error): closed panics, a waiting receiver takes the value
-    (readied into this P's runnext), else the buffer if it has room."""
+    (readied into this P's runnext), else the buffer if it has room.  With
+    carried spans the value's stamp (span, now, g) goes with it."""
     cdef Chan* ch = &e.chans[chi]
     cdef gid_t w
     if ch.closed:
@@ -85,32 +87,65 @@ cdef int chan_send_try(Engine* e, int32_t m, gid_t g, int64_t chi, int64_t* cost
         return fail(e, ERR_PANIC, "send on closed channel")
     w = waitq_dequeue(e, &ch.recvq, chi, SEL_RECV)
     if w != NIL_G:
+        if e.stamps_on and stamp_in(e, w, span, e.now, e.g.a[g].goid) < 0:
+            return -1
         if ready(e, w, e.ms[m].p) < 0:       # hand the value over
             return -1
         cost[0] += drawn(e, &e.c.ready)
         return 1
     if ch.count < ch.cap:
+        if ch.stamped and stamp_push(e, ch, span, e.now, e.g.a[g].goid) < 0:
+            return -1
         ch.count += 1
         return 1
     return 0
 
 
-cdef int chan_recv_try(Engine* e, int32_t m, int64_t chi, int64_t* cost) noexcept nogil:
-    """Whether a receive on channel chi completes now (1: done, 0: it would
-    block, -1: error): a waiting sender, the buffer, or closed (zero value)."""
+cdef int chan_recv_try(Engine* e, int32_t m, gid_t g, int64_t chi, int64_t* cost) noexcept nogil:
+    """Whether a receive by g on channel chi completes now (1: done, 0: it
+    would block, -1: error): a waiting sender, the buffer, or closed (zero
+    value).  With carried spans g takes the value's stamp (none for the
+    zero value)."""
     cdef Chan* ch = &e.chans[chi]
     cdef gid_t w = waitq_dequeue(e, &ch.sendq, chi, SEL_SEND)
+    cdef GSync* wl
     if w != NIL_G:
         # Unbuffered: take the sender's value.  Buffered and full: take the
         # head; the sender's value fills the freed slot.
+        if e.stamps_on:
+            wl = gsync_local(e, w)
+            if wl == NULL:
+                return nomem(e)
+            if ch.stamped and ch.count:
+                if stamp_pop(e, ch, g) < 0:
+                    return -1
+                ch.count -= 1                    # the freed slot takes the sender's stamp
+                if stamp_push(e, ch, wl.out_span, wl.out_start, e.g.a[w].goid) < 0:
+                    return -1
+                ch.count += 1
+            elif ch.count:
+                if stamp_in(e, g, 0, 0, 0) < 0:
+                    return -1
+            elif stamp_in(e, g, wl.out_span, wl.out_start, e.g.a[w].goid) < 0:
+                return -1
         if ready(e, w, e.ms[m].p) < 0:
             return -1
         cost[0] += drawn(e, &e.c.ready)
         return 1
     if ch.count:
+        if e.stamps_on:
+            if ch.stamped:
+                if stamp_pop(e, ch, g) < 0:
+                    return -1
+            elif stamp_in(e, g, 0, 0, 0) < 0:
+                return -1
         ch.count -= 1
         return 1
-    return 1 if ch.closed else 0                 # drained and closed: the zero value, ok == false
+    if ch.closed:                                # drained and closed: the zero value, ok == false
+        if e.stamps_on and stamp_in(e, g, 0, 0, 0) < 0:
+            return -1
+        return 1
+    return 0
 
 
 cdef void waitq_claim_all(Engine* e, GQueue* q, int64_t chi, int64_t kind) noexcept nogil:
@@ -159,6 +194,7 @@ cdef int selectgo(Engine* e, int32_t m, gid_t g, int64_t s) noexcept nogil:
     cdef int64_t* dur = e.sel_scratch + 2 * e.sel_stride
     cdef int r
     cdef SelLocal* loc
+    cdef GSync* wl
     cdef int32_t* lrow
     if sel_state(e, g) == SEL_WON:
         return selectgo_woken(e, m, g, s)
@@ -215,9 +251,9 @@ cdef int selectgo(Engine* e, int32_t m, gid_t g, int64_t s) noexcept nogil:
         k = poll[i]
         row = sel + 4 * (1 + k)
         if row[1] == SEL_RECV:
-            r = chan_recv_try(e, m, row[2], &cost)
+            r = chan_recv_try(e, m, g, row[2], &cost)
         elif row[1] == SEL_SEND:
-            r = chan_send_try(e, m, g, row[2], &cost)
+            r = chan_send_try(e, m, g, row[2], 0, &cost)
         else:
             r = after_ready(dur[k])
         if r < 0:
@@ -232,6 +268,11 @@ cdef int selectgo(Engine* e, int32_t m, gid_t g, int64_t s) noexcept nogil:
     loc = select_local(e, g)
     if loc == NULL:
         return nomem(e)
+    if e.stamps_on:                              # a select's sent values carry no span
+        wl = gsync_local(e, g)
+        if wl == NULL:
+            return nomem(e)
+        wl.out_span = 0
     loc.state = SEL_WAITING
     loc.won = -1
     loc.closed = False

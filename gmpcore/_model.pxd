@@ -35,6 +35,7 @@ cdef enum:
     ACTIVE_SPIN_CNT = 30             # proc.go active_spin_cnt: procyield(30) per spin (the mutex_spin cost's unit)
     GFREE_TRIM = 64                  # proc.go gfput: a P's gFree of 64 goes to the global lists ...
     GFREE_BATCH = 32                 # ... down to 31; gfget refills an empty one up to 32
+    RWMUTEX_MAX_READERS = 1073741824 # sync/rwmutex.go rwmutexMaxReaders = 1 << 30: a writer's offset of readerCount
 
 # Linux's, for the machine under the scheduler (docs/design/machine.md §2):
 # defaults of simulate(os_sched=...) and the bounds of cpu.max.

@@ -64,6 +64,9 @@ DEFAULT_SPREAD: Mapping[str, tuple[float, float]] = MappingProxyType({
     "newproc_fresh": (0.6, 1.8), "stackalloc": (0.8, 1.3), "cold_switch": (0.5, 1.6),
     # Loop means (benchmarks/go/select): as the other CPU costs.
     "select_base": (0.95, 1.10), "select_case": (0.95, 1.10), "select_wake": (0.5, 1.6),
+    # benchmarks/go/rwcond, the median run's trials: RLock+RUnlock 12.19-14.73 ns
+    # around 12.59, Signal with no waiter 3.36-6.46 ns around 3.63.
+    "rwmutex_rlock": (0.97, 1.17), "rwmutex_runlock": (0.97, 1.17), "cond_op": (0.93, 1.78),
 })
 
 #: Largest accepted cost (1000 s), so that sums stay far inside int64.
@@ -127,6 +130,15 @@ class CostModel:
     """CPU, caller: one sync.Mutex.Unlock (an atomic add); the other half."""
     mutex_spin: int = 370
     """CPU, spinning G: one lockSlow spin, runtime_doSpin's procyield(30) (30 PAUSEs); direct."""
+    rwmutex_rlock: int = 6
+    """CPU, caller: one uncontended sync.RWMutex.RLock (an atomic add); half an
+    RLock+RUnlock pair.  Also a writer's announce (RWMutex.Lock after rw.w.Lock)."""
+    rwmutex_runlock: int = 6
+    """CPU, caller: one sync.RWMutex.RUnlock; the other half.  Also RWMutex.Unlock's
+    announce before rw.w.Unlock."""
+    cond_op: int = 4
+    """CPU, caller: sync.Cond.Signal or Broadcast with no waiter (an atomic load and
+    compare); also Cond.Wait's notifyListAdd and notifyListWait steps; direct."""
     timer_wake: int = 95_000
     """Latency: an M sleeping with a timeout (epoll_wait in the blocking netpoll, a futex
     wait) runs again this long after the timeout: the 50 µs timer slack plus the idle

@@ -24,9 +24,13 @@ WAIT_SEMACQUIRE = 8             # a G waiting for another G's stop-the-world (gc
 WAIT_SYNC_MUTEX_LOCK = 9        # waitReasonSyncMutexLock: parked in sync.Mutex.Lock
 WAIT_SELECT = 10                # waitReasonSelect: parked in selectgo
 WAIT_SELECT_NO_CASES = 11       # waitReasonSelectNoCases: select {}
+WAIT_SYNC_RWMUTEX_RLOCK = 12    # waitReasonSyncRWMutexRLock: parked on an RWMutex's readerSem
+WAIT_SYNC_RWMUTEX_LOCK = 13     # waitReasonSyncRWMutexLock: parked on an RWMutex's writerSem
+WAIT_SYNC_COND_WAIT = 14        # waitReasonSyncCondWait: parked in sync.Cond.Wait
 WAIT_REASONS = ("", "chan receive", "chan send", "sleep", "IO wait",
                 "sync.WaitGroup.Wait", "preempted", "stopping the world", "semacquire",
-                "sync.Mutex.Lock", "select", "select (no cases)")
+                "sync.Mutex.Lock", "select", "select (no cases)", "sync.RWMutex.RLock",
+                "sync.RWMutex.Lock", "sync.Cond.Wait")
 
 # P status (§1.4).
 P_IDLE, P_RUNNING, P_SYSCALL, P_GCSTOP, P_DEAD = 0, 1, 2, 3, 4

@@ -39,6 +39,7 @@ STW_PREEMPT_PERIOD = _MODEL["STW_PREEMPT_PERIOD"]        # a STW re-preempts eve
 STARVATION_THRESHOLD_NS = _MODEL["STARVATION_THRESHOLD_NS"]  # sync.Mutex: a waiter past 1 ms starves it
 ACTIVE_SPIN = _MODEL["ACTIVE_SPIN"]                      # sync.Mutex: at most 4 spins (canSpin)
 ACTIVE_SPIN_CNT = _MODEL["ACTIVE_SPIN_CNT"]              # ... each procyield(30)
+RWMUTEX_MAX_READERS = _MODEL["RWMUTEX_MAX_READERS"]      # sync.RWMutex: a writer subtracts 1 << 30
 ZERO_TIME_BUDGET = _MODEL["ZERO_TIME_BUDGET"]            # the model's: instructions per resume
 REUSE_PROBE = _MODEL["REUSE_PROBE"]                      # the model's: rows newg walks
 NOISE_QUANTILES = _MODEL["NOISE_QUANTILES"]              # the model's: quantiles per noise table

@@ -77,6 +77,7 @@ EVENT_DTYPE = np.dtype([
 #: ended.  ``name`` indexes :attr:`Result.span_names`; times are virtual ns.
 SPAN_DTYPE = np.dtype([
     ("name", np.int32), ("goid", np.int32), ("start_ns", np.int64), ("end_ns", np.int64),
+    ("start_goid", np.int64),
 ])
 
 
@@ -173,11 +174,15 @@ class Result:
         Each change of GOMAXPROCS while running: ``(time_ns, old, new,
         cause)``, cause ``"user"`` for the workload's ``gomaxprocs(n)``.
     spans : numpy.ndarray or None
-        One row per :func:`~gmpcore.span` execution that ended, dtype
-        :data:`SPAN_DTYPE`, in the order they ended; None when the workload
-        has no spans.  At most ``simulate(max_spans=...)`` rows; the rest
-        are counted in ``counters["spans_dropped"]`` (a counter present only
-        when the workload has spans).
+        One row per :func:`~gmpcore.span` execution that ended, and per
+        :func:`~gmpcore.span_end` that ended a span a received value carried,
+        dtype :data:`SPAN_DTYPE`, in the order they ended; None when the
+        workload has no spans.  ``goid`` ended the span, ``start_goid``
+        began it (the same goroutine for :func:`~gmpcore.span`, the sender
+        for a carried span).  At most ``simulate(max_spans=...)`` rows; the
+        rest are counted in ``counters["spans_dropped"]``, and span_end()s
+        that found no matching stamp in ``counters["spans_unstamped"]``
+        (counters present only when the workload has spans).
     span_names : tuple of str
         Names of the workload's spans, indexed by ``spans["name"]``.
     sched_latencies : gmpcore.latency.LatencyHistogram or None
@@ -306,8 +311,8 @@ class Result:
             the array column (pandas takes flat columns only); ``events``
             adds the event's name; ``latency`` is the histogram, one row per
             count with its ``[lo_ns, hi_ns)``; ``spans`` has the span's name
-            as a string column ``name`` (its index is ``name_index``) and its
-            ``duration_ns``.
+            as a string column ``name`` (its index is ``name_index``), its
+            ``duration_ns`` and ``start_goid``.
         """
         try:
             import pandas as pd
@@ -346,7 +351,8 @@ class Result:
                                  "name_index": self.spans["name"],
                                  "goid": self.spans["goid"], "start_ns": self.spans["start_ns"],
                                  "end_ns": self.spans["end_ns"],
-                                 "duration_ns": self.spans["end_ns"] - self.spans["start_ns"]})
+                                 "duration_ns": self.spans["end_ns"] - self.spans["start_ns"],
+                                 "start_goid": self.spans["start_goid"]})
         raise ValueError(f"to_pandas: which must be one of 'goroutines', 'procs', 'threads', 'monitor', "
                          f"'events', 'latency', 'spans', got {which!r}")
 
@@ -486,6 +492,9 @@ def _load_parquet(path):
         else:
             out = np.zeros(n, dtype=dtypes[name])
             for field in dtypes[name].names:
+                if name == "spans" and field == "start_goid" and field not in cols:
+                    out[field] = cols["goid"]         # a file from before carried spans
+                    continue
                 out[field] = cols[field]
         arrays[name] = out
     file = os.path.join(path, "latency.parquet")
@@ -512,6 +521,12 @@ def load(path):
         from gmpcore.snapshot import Snapshot
         snapshot = Snapshot(meta["snapshot"])
     lat = arrays.get("sched_latencies")
+    if "spans" in arrays and "start_goid" not in (arrays["spans"].dtype.names or ()):
+        old = arrays["spans"]                         # a file from before carried spans
+        arrays["spans"] = np.zeros(len(old), dtype=SPAN_DTYPE)
+        for name in old.dtype.names:
+            arrays["spans"][name] = old[name]
+        arrays["spans"]["start_goid"] = old["goid"]
     if "goroutines" in arrays:
         packed = arrays["goroutines"]
         arrays["goroutines"] = np.zeros(len(packed), dtype=G_DTYPE)

@@ -229,7 +229,7 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
         Keep at most this many log rows; the rest are counted in
         ``counters["events_dropped"]``.
     max_spans : int
-        Keep at most this many ``res.spans`` rows (default 10**7, 24 bytes
+        Keep at most this many ``res.spans`` rows (default 10**7, 32 bytes
         each); the rest are counted in ``counters["spans_dropped"]``.
     monitor : duration, optional
         Sample queue lengths, goroutine, thread and stack figures every
@@ -481,7 +481,7 @@ def _finish(raw, kwargs, compiled, record_goroutines):
     rows = raw.get("spans")
     if rows is not None and rows.dtype == SPAN_DTYPE:
         res.spans = rows                          # the compiled engine's own buffer
-    elif rows is not None:                        # the reference's (n, 4) int64 rows
+    elif rows is not None:                        # the reference's (n, 5) int64 rows
         res.spans = np.zeros(len(rows), dtype=SPAN_DTYPE)
         for i, name in enumerate(SPAN_DTYPE.names):
             res.spans[name] = rows[:, i]

@@ -1,12 +1,12 @@
 """Span latencies: exact quantiles of ``res.spans`` per span name.
 
-A span (:func:`gmpcore.span`) row says when one execution of its body
-started and ended in one goroutine, in virtual ns; its latency is
-``end_ns - start_ns``.
+A span row (:func:`gmpcore.span`, or a span a received value carried to
+:func:`gmpcore.span_end`) says when it started and ended, in virtual ns;
+its latency is ``end_ns - start_ns``.
 
 >>> import numpy as np
 >>> from gmpcore.results import SPAN_DTYPE, Result, P_DTYPE
->>> rows = np.array([(0, 1, 0, 10), (0, 1, 10, 30), (0, 1, 30, 60), (0, 1, 60, 100)],
+>>> rows = np.array([(0, 1, 0, 10, 1), (0, 1, 10, 30, 1), (0, 1, 30, 60, 1), (0, 1, 60, 100, 1)],
 ...                 dtype=SPAN_DTYPE)
 >>> res = Result(0, None, np.zeros(0, P_DTYPE), {}, spans=rows, span_names=("job",))
 >>> quantiles(res, qs=(0.5, 1.0))

@@ -106,10 +106,11 @@ from gmpcore.durations import (
 
 __all__ = [
     "Chan", "CompiledWorkload", "GoroutineLeakWarning", "Opcode", "Operation", "Program",
-    "Mutex", "WaitGroup", "Workload",
-    "add", "arrivals", "choice", "close", "cpu", "done", "each", "exit", "go", "goexit",
-    "gomaxprocs", "gosched", "lock", "lock_os_thread", "netwait", "panic", "recv", "repeat",
-    "send", "sleep", "span", "stack", "syscall", "unlock", "unlock_os_thread", "wait",
+    "Cond", "Mutex", "RWMutex", "WaitGroup", "Workload",
+    "add", "arrivals", "broadcast", "choice", "close", "cpu", "done", "each", "exit", "go",
+    "goexit", "gomaxprocs", "gosched", "lock", "lock_os_thread", "netwait", "panic", "recv",
+    "repeat", "rlock", "runlock", "send", "signal", "sleep", "span", "span_end", "stack",
+    "syscall", "unlock", "unlock_os_thread", "wait",
     "select", "case_recv", "case_send", "case_after", "case_default", "SelectCase",
 ]
 
@@ -127,6 +128,8 @@ MAX_WAITGROUPS = 10**7
 MAX_MUTEXES = 10**7
 MAX_SELECT_CASES = 2**16     # Go's selectgo indexes cases with uint16
 SEL_RECV, SEL_SEND, SEL_AFTER = 0, 1, 2   # SELCASE kinds (column a)
+MAX_RWMUTEXES = 10**7
+MAX_CONDS = 10**7
 MAX_GOMAXPROCS = 4096        # simulate(gomaxprocs=...)'s bound, and gomaxprocs(n)'s
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -175,6 +178,14 @@ class Opcode(enum.IntEnum):
     SELCASE = 29    # one case of the SELECT above: a kind (0 recv, 1 send, 2 after), b chan/dist, c body pc
     SELEND = 30     # the end of a case body: jump to a (the select's end pc)
     BLOCK = 31      # select {}: park forever (waitReasonSelectNoCases)
+    RLOCK = 40          # sync.RWMutex.RLock (a = RWMutex)
+    RUNLOCK = 41        # sync.RWMutex.RUnlock
+    RWLOCK = 42         # sync.RWMutex.Lock: b = 0 rw.w.Lock(), b = 1 announce, wait for readers
+    RWUNLOCK = 43       # sync.RWMutex.Unlock: b = 0 announce, release readers; b = 1 rw.w.Unlock()
+    NOTIFY_ADD = 44     # Cond.Wait, first step: notifyListAdd (a = Cond)
+    NOTIFY_WAIT = 45    # Cond.Wait, after the locker's unlock: notifyListWait
+    NOTIFY = 46         # Cond.Signal (b = 0) or Cond.Broadcast (b = 1)
+    SPAN_RECV_END = 47  # span_end(name): the span a received value carries ends (a = span name)
 
 
 # ---------------------------------------------------------------- handles
@@ -295,6 +306,41 @@ class Mutex(_Handle):
 
     def __repr__(self):
         return f"<Mutex {self.index}>"
+
+
+class RWMutex(_Handle):
+    """A ``sync.RWMutex``, unlocked.  Made by :meth:`Workload.rwmutex`; use it
+    with :func:`rlock`, :func:`runlock`, :func:`lock` and :func:`unlock`."""
+
+    __slots__ = ()
+    kind = "rwmutex"
+
+    @property
+    def label(self):
+        return f"rw{self.index}"
+
+    def __repr__(self):
+        return f"<RWMutex {self.index}>"
+
+
+class Cond(_Handle):
+    """A ``sync.Cond`` on a :class:`Mutex` or an :class:`RWMutex` (its write
+    lock).  Made by :meth:`Workload.cond`; use it with :func:`wait`,
+    :func:`signal` and :func:`broadcast`."""
+
+    __slots__ = ("locker",)
+    kind = "cond"
+
+    def __init__(self, workload, index, locker):
+        super().__init__(workload, index)
+        self.locker = locker
+
+    @property
+    def label(self):
+        return f"cond{self.index}"
+
+    def __repr__(self):
+        return f"<Cond {self.index} on {self.locker.label}>"
 
 
 # ---------------------------------------------------------------- operations
@@ -507,14 +553,57 @@ def exit():  # noqa: A001 - the workload op, not the builtin
     return Operation("exit", Opcode.EXIT, text="exit()")
 
 
-def send(ch):
+def send(ch, span=None):
     """``ch <- v``.
 
-    >>> wl = Workload(); send(wl.chan(cap=1))
-    send(chan0)
+    With ``span="job"`` the value carries a span's start: the time of this
+    send (when it begins, so a send that blocks counts its wait) and this
+    goroutine's goid.  The goroutine that receives the value (:func:`recv`
+    or :func:`each`) holds the stamp until its next receive; a
+    :func:`span_end` ``("job")`` there records the row.  Stamps travel with
+    the values: FIFO through a buffer, straight to a parked receiver, from a
+    parked sender to the receiver that takes its value.
+
+    >>> wl = Workload(); ch = wl.chan(cap=1)
+    >>> send(ch), send(ch, span="job")
+    (send(chan0), send(chan0, span='job'))
     """
     ch = _handle_arg(ch, Chan, "send() argument ch", "chan")
-    return Operation("send", Opcode.SEND, (ch,), text=f"send({ch.label})")
+    if span is None:
+        return Operation("send", Opcode.SEND, (ch,), text=f"send({ch.label})")
+    if not isinstance(span, str) or not span:
+        raise TypeError(f"send() argument span must be a non-empty str or None, got "
+                        f"{type(span).__name__} {span!r}")
+    return Operation("send", Opcode.SEND, (ch, span), text=f"send({ch.label}, span={span!r})")
+
+
+def span_end(name):
+    """End the span that the value this goroutine last received carries
+    (sent with ``send(ch, span=name)``): a row ``(name, goid, start_ns,
+    end_ns, start_goid)`` in ``res.spans``, where goid is this goroutine,
+    start the send's time and start_goid the sender.  Takes no time.
+
+    Without such a stamp (the last value received carried none, or another
+    span's, or it ended already, or this goroutine received nothing) no row
+    is recorded; ``res.counters["spans_unstamped"]`` counts these.
+
+    With the default costs charged exactly (``noise=False``), main buffers
+    three jobs 14 ns apart; the worker (goroutine 2) ends one every 10 us:
+
+    >>> wl = Workload(); jobs = wl.chan(cap=8)
+    >>> worker = wl.program(each(jobs, cpu("10us"), span_end("job")), name="worker")
+    >>> _ = wl.main(go(worker), repeat(3, send(jobs, span="job")), close(jobs))
+    >>> import gmpcore as gmp
+    >>> res = gmp.simulate(wl, until="all", noise=False)
+    >>> [(int(r["goid"]), int(r["start_goid"])) for r in res.spans]
+    [(2, 1), (2, 1), (2, 1)]
+    >>> (res.spans["end_ns"] - res.spans["start_ns"]).tolist()
+    [10130, 20130, 30130]
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"span_end() argument name must be a non-empty str, got "
+                        f"{type(name).__name__} {name!r}")
+    return Operation("span_end", Opcode.SPAN_RECV_END, (name,), text=f"span_end({name!r})")
 
 
 def recv(ch):
@@ -597,6 +686,35 @@ def done(wg):
     return Operation("done", Opcode.WG_ADD, (wg, -1), text=f"done({wg.label})")
 
 
+def rlock(rw):
+    """``rw.RLock()`` (Go 1.25 sync/rwmutex.go): readerCount + 1; while a
+    writer holds or waits for the lock (readerCount negative) the reader
+    parks on readerSem (wait reason ``sync.RWMutex.RLock``), FIFO: a waiting
+    writer makes later readers wait (writer preference).
+
+    >>> wl = Workload(); rw = wl.rwmutex(); rlock(rw), runlock(rw)
+    (rlock(rw0), runlock(rw0))
+    """
+    rw = _handle_arg(rw, RWMutex, "rlock() argument rw", "rwmutex")
+    return Operation("rlock", Opcode.RLOCK, (rw,), text=f"rlock({rw.label})")
+
+
+def runlock(rw):
+    """``rw.RUnlock()``: readerCount - 1; the last reader a waiting writer
+    waits for wakes it.  Without a read lock it is Go's unrecoverable
+    ``fatal error: sync: RUnlock of unlocked RWMutex``
+    (:class:`~gmpcore.errors.SyncFatal`)."""
+    rw = _handle_arg(rw, RWMutex, "runlock() argument rw", "rwmutex")
+    return Operation("runlock", Opcode.RUNLOCK, (rw,), text=f"runlock({rw.label})")
+
+
+def _locker_arg(mu, where):
+    if not isinstance(mu, (Mutex, RWMutex)):
+        raise TypeError(f"{where} must be a Mutex from Workload.mutex() or an RWMutex from "
+                        f"Workload.rwmutex(), got {type(mu).__name__} {mu!r}")
+    return mu
+
+
 def lock(mu):
     """``mu.Lock()``, with Go 1.25's semantics (docs/model.md): a CAS when the
     mutex is free; else lockSlow: up to 4 spins of ``mutex_spin`` each when
@@ -606,10 +724,17 @@ def lock(mu):
     the head.  A woken waiter competes with newcomers, unless a waiter has
     waited more than 1 ms: then the mutex starves and Unlock hands it over.
 
+    For an :class:`RWMutex`, ``rw.Lock()``: ``rw.w.Lock()`` as above, then
+    readerCount - 2**30 announces the writer (new readers wait) and the
+    writer parks on writerSem (wait reason ``sync.RWMutex.Lock``) until the
+    readers inside have left.
+
     >>> wl = Workload(); mu = wl.mutex(); lock(mu), unlock(mu)
     (lock(mu0), unlock(mu0))
     """
-    mu = _handle_arg(mu, Mutex, "lock() argument mu", "mutex")
+    mu = _locker_arg(mu, "lock() argument mu")
+    if isinstance(mu, RWMutex):
+        return Operation("lock", Opcode.RWLOCK, (mu,), size=2, text=f"lock({mu.label})")
     return Operation("lock", Opcode.LOCK, (mu,), text=f"lock({mu.label})")
 
 
@@ -626,14 +751,59 @@ def unlock(mu):
     >>> gmp.simulate(wl).state_names()
     ['dead', 'dead']
     """
-    mu = _handle_arg(mu, Mutex, "unlock() argument mu", "mutex")
+    mu = _locker_arg(mu, "unlock() argument mu")
+    if isinstance(mu, RWMutex):
+        return Operation("unlock", Opcode.RWUNLOCK, (mu,), size=2, text=f"unlock({mu.label})")
     return Operation("unlock", Opcode.UNLOCK, (mu,), text=f"unlock({mu.label})")
 
 
 def wait(wg):
-    """``wg.Wait()``: park until the counter is 0 (returns at once if it is)."""
-    wg = _handle_arg(wg, WaitGroup, "wait() argument wg", "waitgroup")
+    """``wg.Wait()``: park until the counter is 0 (returns at once if it is).
+
+    For a :class:`Cond`, ``c.Wait()`` (sync/cond.go): take a ticket
+    (notifyListAdd), unlock the Cond's locker, park until a
+    :func:`signal` or :func:`broadcast` notifies the ticket (not at all if
+    one already has: notifyListWait's check), then lock the locker again.
+    The goroutine must hold the locker, as in Go.
+
+    >>> wl = Workload(); mu = wl.mutex(); c = wl.cond(mu)
+    >>> _ = wl.main(lock(mu), wait(c), unlock(mu))
+    >>> print(wl.compile().disassemble())
+    program 0 (main):
+      0  LOCK       mu=0
+      1  NOTIFY_ADD cond=0
+      2  UNLOCK     mu=0
+      3  NOTIFY_WAIT cond=0
+      4  LOCK       mu=0
+      5  UNLOCK     mu=0
+      6  EXIT
+    """
+    if isinstance(wg, Cond):
+        size = 2 + 2 * (2 if isinstance(wg.locker, RWMutex) else 1)
+        return Operation("wait", Opcode.NOTIFY_WAIT, (wg,), size=size, text=f"wait({wg.label})")
+    if not isinstance(wg, WaitGroup):
+        raise TypeError(f"wait() argument wg must be a WaitGroup from Workload.waitgroup() or "
+                        f"a Cond from Workload.cond(), got {type(wg).__name__} {wg!r}")
     return Operation("wait", Opcode.WG_WAIT, (wg,), text=f"wait({wg.label})")
+
+
+def signal(c):
+    """``c.Signal()``: wake the waiter with the oldest ticket (into this P's
+    runnext); nothing if no goroutine waits.  A waiter that took its ticket
+    but has not parked yet is notified all the same and does not park.
+
+    >>> wl = Workload(); c = wl.cond(wl.mutex()); signal(c), broadcast(c)
+    (signal(cond0), broadcast(cond0))
+    """
+    c = _handle_arg(c, Cond, "signal() argument c", "cond")
+    return Operation("signal", Opcode.NOTIFY, (c, 0), text=f"signal({c.label})")
+
+
+def broadcast(c):
+    """``c.Broadcast()``: wake every waiter, in the order they parked (each
+    readied into this P's runnext, so the last one runs next)."""
+    c = _handle_arg(c, Cond, "broadcast() argument c", "cond")
+    return Operation("broadcast", Opcode.NOTIFY, (c, 1), text=f"broadcast({c.label})")
 
 
 def repeat(n, *ops):
@@ -984,7 +1154,8 @@ def stack(nbytes):
 _BUILDERS = frozenset(["cpu", "syscall", "sleep", "netwait", "go", "gosched", "gomaxprocs", "exit",
                        "send", "recv", "close", "each", "add", "done", "wait", "repeat", "stack",
                        "lock_os_thread", "unlock_os_thread", "lock", "unlock",
-                       "choice", "goexit", "panic", "arrivals", "span", "select"])
+                       "choice", "goexit", "panic", "arrivals", "span", "select", "rlock",
+                       "runlock", "signal", "broadcast", "span_end"])
 
 
 def _check_ops(ops, where, first=0):
@@ -1035,6 +1206,8 @@ class Workload:
         self._chan_caps = []
         self._n_waitgroups = 0
         self._n_mutexes = 0
+        self._n_rwmutexes = 0
+        self._n_conds = 0
 
     def main(self, *ops):
         """Define program 0, ``runtime.main`` (goroutine 1); once only.  Returns its handle."""
@@ -1090,6 +1263,44 @@ class Workload:
         self._n_mutexes += 1
         return Mutex(self, self._n_mutexes - 1)
 
+    def rwmutex(self):
+        """A new ``sync.RWMutex``, unlocked: :func:`rlock`/:func:`runlock` for
+        readers, :func:`lock`/:func:`unlock` for the writer.
+
+        >>> wl = Workload(); rw = wl.rwmutex()
+        >>> _ = wl.main(rlock(rw), runlock(rw), lock(rw), unlock(rw))
+        >>> print(wl.compile().disassemble())
+        program 0 (main):
+          0  RLOCK      rw=0
+          1  RUNLOCK    rw=0
+          2  RWLOCK     rw=0 step=0
+          3  RWLOCK     rw=0 step=1
+          4  RWUNLOCK   rw=0 step=0
+          5  RWUNLOCK   rw=0 step=1
+          6  EXIT
+        """
+        if self._n_rwmutexes >= MAX_RWMUTEXES:
+            raise ValueError(f"Workload.rwmutex(): a workload may have at most "
+                             f"MAX_RWMUTEXES = {MAX_RWMUTEXES} RWMutexes")
+        self._n_rwmutexes += 1
+        return RWMutex(self, self._n_rwmutexes - 1)
+
+    def cond(self, mu):
+        """A new ``sync.Cond`` with locker `mu`: a :class:`Mutex`, or an
+        :class:`RWMutex` whose write lock (``lock``/``unlock``) it uses, as
+        ``sync.NewCond(&rw)`` does.
+
+        >>> wl = Workload(); c = wl.cond(wl.rwmutex()); c
+        <Cond 0 on rw0>
+        """
+        mu = _locker_arg(mu, "Workload.cond() argument mu")
+        mu._check_owner(self, "Workload.cond")
+        if self._n_conds >= MAX_CONDS:
+            raise ValueError(f"Workload.cond(): a workload may have at most "
+                             f"MAX_CONDS = {MAX_CONDS} Conds")
+        self._n_conds += 1
+        return Cond(self, self._n_conds - 1, mu)
+
     def compile(self):
         """Compile to the arrays of docs/simulator-design.md §1.
 
@@ -1143,6 +1354,8 @@ class Workload:
             n_mutexes=self._n_mutexes,
             panic_messages=tuple(asm.panics),
             span_names=tuple(asm.span_names),
+            n_rwmutexes=self._n_rwmutexes,
+            n_conds=self._n_conds,
         )
 
 
@@ -1188,6 +1401,13 @@ class _Assembler:
     @property
     def pc(self):
         return len(self.code) // 4
+
+    def span_id(self, name):
+        """A span name's index, numbered in order of first use."""
+        i = self._span_ids.setdefault(name, len(self.span_names))
+        if i == len(self.span_names):
+            self.span_names.append(name)
+        return i
 
     def operand(self, x):
         if isinstance(x, Distribution):
@@ -1236,10 +1456,28 @@ class _Assembler:
                     self.panics.append(msg)
                 self.code.extend((Opcode.PANIC, self._panic_ids[msg], 0, 0))
                 continue
+            if op.opcode == Opcode.RWLOCK or op.opcode == Opcode.RWUNLOCK:
+                rw = self.operand(op.args[0])
+                self.code.extend((op.opcode, rw, 0, 0, op.opcode, rw, 1, 0))
+                continue
+            if op.opcode == Opcode.NOTIFY_WAIT:
+                # Cond.Wait: notifyListAdd, L.Unlock(), notifyListWait, L.Lock().
+                c, mu = op.args[0].index, op.args[0].locker
+                self.code.extend((Opcode.NOTIFY_ADD, c, 0, 0))
+                self.emit((unlock(mu),), level)
+                self.code.extend((Opcode.NOTIFY_WAIT, c, 0, 0))
+                self.emit((lock(mu),), level)
+                continue
+            if op.opcode == Opcode.SPAN_RECV_END:
+                self.code.extend((Opcode.SPAN_RECV_END, self.span_id(op.args[0]), 0, 0))
+                continue
+            if op.opcode == Opcode.SEND and len(op.args) == 2:
+                ch = self.operand(op.args[0])
+                self.sent.add(ch)
+                self.code.extend((Opcode.SEND, ch, self.span_id(op.args[1]) + 1, 0))
+                continue
             if op.opcode == Opcode.SPAN_BEGIN:
-                name = self._span_ids.setdefault(op.args[0], len(self.span_names))
-                if name == len(self.span_names):
-                    self.span_names.append(op.args[0])
+                name = self.span_id(op.args[0])
                 self.code.extend((Opcode.SPAN_BEGIN, name, level, 0))
                 used = max(used, level + 1, self.emit(op.body, level + 1))
                 self.code.extend((Opcode.SPAN_END, name, level, 0))
@@ -1353,6 +1591,9 @@ _DIST = ("dist index", 0, "dists")
 _CHAN = ("channel index", 0, "chans")
 _WG = ("waitgroup index", 0, "wgs")
 _MU = ("mutex index", 0, "mutexes")
+_RW = ("rwmutex index", 0, "rwmutexes")
+_COND = ("cond index", 0, "conds")
+_STEP = ("step", 0, 1)
 _OPERANDS = {
     Opcode.EXIT: (None, None, None),
     Opcode.CPU: (_DIST, ("preemptible flag", 0, 1), None),
@@ -1361,7 +1602,7 @@ _OPERANDS = {
     Opcode.NETWAIT: (_DIST, None, None),
     Opcode.GO: (("program index", 0, "programs"), ("count", 0, MAX_GO_COUNT), None),
     Opcode.GOSCHED: (None, None, None),
-    Opcode.SEND: (_CHAN, None, None),
+    Opcode.SEND: (_CHAN, ("span name index + 1, 0 for none", 0, "spans+1"), None),
     Opcode.RECV: (_CHAN, None, None),
     Opcode.WG_ADD: (_WG, ("delta", -2**63, _INT64_MAX), None),
     Opcode.WG_WAIT: (_WG, None, None),
@@ -1390,9 +1631,18 @@ _OPERANDS = {
                      ("body pc", 0, "code")),
     Opcode.SELEND: (("end pc", 0, "code"), None, None),
     Opcode.BLOCK: (None, None, None),
+    Opcode.RLOCK: (_RW, None, None),
+    Opcode.RUNLOCK: (_RW, None, None),
+    Opcode.RWLOCK: (_RW, _STEP, None),
+    Opcode.RWUNLOCK: (_RW, _STEP, None),
+    Opcode.NOTIFY_ADD: (_COND, None, None),
+    Opcode.NOTIFY_WAIT: (_COND, None, None),
+    Opcode.NOTIFY: (_COND, ("broadcast flag", 0, 1), None),
+    Opcode.SPAN_RECV_END: (("span name index", 0, "spans"), None, None),
 }
 _COUNTED = {"dists": "len(dists)", "chans": "len(chan_cap)", "wgs": "n_waitgroups",
             "mutexes": "n_mutexes", "panics": "len(panic_messages)", "spans": "len(span_names)",
+            "spans+1": "len(span_names)", "rwmutexes": "n_rwmutexes", "conds": "n_conds",
             "programs": "len(entry)", "code": "len(code)"}
 
 
@@ -1541,6 +1791,10 @@ def _check_compiled(cw):
         _bad(f"n_waitgroups must be in [0, MAX_WAITGROUPS = {MAX_WAITGROUPS}], got {nwg}")
     if not 0 <= cw.n_mutexes <= MAX_MUTEXES:
         _bad(f"n_mutexes must be in [0, MAX_MUTEXES = {MAX_MUTEXES}], got {cw.n_mutexes}")
+    if not 0 <= cw.n_rwmutexes <= MAX_RWMUTEXES:
+        _bad(f"n_rwmutexes must be in [0, MAX_RWMUTEXES = {MAX_RWMUTEXES}], got {cw.n_rwmutexes}")
+    if not 0 <= cw.n_conds <= MAX_CONDS:
+        _bad(f"n_conds must be in [0, MAX_CONDS = {MAX_CONDS}], got {cw.n_conds}")
     if len(caps) > MAX_CHANNELS:
         _bad(f"chan_cap has {len(caps)} channels; at most MAX_CHANNELS = {MAX_CHANNELS}")
     if (i := _first((caps < 0) | (caps > MAX_CHAN_CAP))) is not None:
@@ -1564,7 +1818,8 @@ def _check_compiled(cw):
              f"{Opcode(op[ends[i]]).name}")
     bounds = {"dists": len(dists) - 1, "chans": len(caps) - 1, "wgs": nwg - 1,
               "mutexes": cw.n_mutexes - 1, "panics": len(cw.panic_messages) - 1,
-              "spans": len(cw.span_names) - 1,
+              "spans": len(cw.span_names) - 1, "spans+1": len(cw.span_names),
+              "rwmutexes": cw.n_rwmutexes - 1, "conds": cw.n_conds - 1,
               "programs": nprog - 1, "code": n - 1}
     for opcode, spec in _OPERANDS.items():
         rows = op == opcode
@@ -1577,7 +1832,8 @@ def _check_compiled(cw):
                 what, lo, hi = operand
                 note = ""
                 if isinstance(hi, str):
-                    note, hi = f"; {_COUNTED[hi]} = {bounds[hi] + 1}", bounds[hi]
+                    count = bounds[hi] + (hi != "spans+1")   # "spans+1": b counts the names
+                    note, hi = f"; {_COUNTED[hi]} = {count}", bounds[hi]
             if (pc := _first(rows & ((col < lo) | (col > hi)))) is not None:
                 if operand is None:
                     _bad(f"code[{pc}] {opcode.name}: operand {name} is unused and must be 0, "
@@ -1748,6 +2004,11 @@ class CompiledWorkload:
     span_names : tuple of str
         The names of :func:`span` s, indexed by SPAN_BEGIN/SPAN_END's operand
         a (and by ``res.spans["name"]``), in order of first use; default ().
+        SPAN_RECV_END's a and a SEND's b - 1 (b > 0) index it too.
+    n_rwmutexes : int
+        Number of ``sync.RWMutex`` es (RLOCK, RUNLOCK, RWLOCK, RWUNLOCK's a), default 0.
+    n_conds : int
+        Number of ``sync.Cond`` s (NOTIFY_ADD, NOTIFY_WAIT, NOTIFY's a), default 0.
     """
 
     code: np.ndarray
@@ -1761,6 +2022,8 @@ class CompiledWorkload:
     n_mutexes: int = 0
     panic_messages: tuple = ()
     span_names: tuple = ()
+    n_rwmutexes: int = 0
+    n_conds: int = 0
 
     def __post_init__(self):
         set_ = object.__setattr__                 # frozen: assign once, here
@@ -1790,6 +2053,12 @@ class CompiledWorkload:
             raise TypeError(f"CompiledWorkload: n_mutexes must be an int, "
                             f"got {type(nmu).__name__} {nmu!r}")
         set_(self, "n_mutexes", operator.index(nmu))
+        for fname in ("n_rwmutexes", "n_conds"):
+            v = getattr(self, fname)
+            if isinstance(v, (bool, np.bool_)) or not hasattr(v, "__index__"):
+                raise TypeError(f"CompiledWorkload: {fname} must be an int, "
+                                f"got {type(v).__name__} {v!r}")
+            set_(self, fname, operator.index(v))
         msgs = self.panic_messages
         if isinstance(msgs, str) or not hasattr(msgs, "__iter__"):
             raise TypeError(f"CompiledWorkload: panic_messages must be a sequence of str, "
@@ -1814,7 +2083,7 @@ class CompiledWorkload:
         return (CompiledWorkload, (self.code, self.dists, self.entry, self.chan_cap,
                                    self.n_waitgroups, self.loop_depth, self.program_names,
                                    self.max_gomaxprocs, self.n_mutexes, self.panic_messages,
-                                   self.span_names))
+                                   self.span_names, self.n_rwmutexes, self.n_conds))
 
     @property
     def n_programs(self):
@@ -1867,8 +2136,22 @@ class CompiledWorkload:
             return f"dist={a} ({self._dist_text(a)})"
         if op == Opcode.GO:
             return f"program={self._program_text(a)} count={b}"
+        if op == Opcode.SEND and b:
+            name = self.span_names[b - 1] if 0 < b <= len(self.span_names) else "?"
+            return f"chan={a} span={b - 1} ({name})"
         if op in (Opcode.SEND, Opcode.RECV, Opcode.CLOSE):
             return f"chan={a}"
+        if op in (Opcode.RLOCK, Opcode.RUNLOCK):
+            return f"rw={a}"
+        if op in (Opcode.RWLOCK, Opcode.RWUNLOCK):
+            return f"rw={a} step={b}"
+        if op in (Opcode.NOTIFY_ADD, Opcode.NOTIFY_WAIT):
+            return f"cond={a}"
+        if op == Opcode.NOTIFY:
+            return f"cond={a} broadcast={b}"
+        if op == Opcode.SPAN_RECV_END:
+            name = self.span_names[a] if 0 <= a < len(self.span_names) else "?"
+            return f"span={a} ({name})"
         if op == Opcode.RANGE:
             return f"chan={a} exit={c}"
         if op == Opcode.ENDRANGE:

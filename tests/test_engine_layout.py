@@ -33,10 +33,10 @@ def test_result_rows_are_the_engine_table_not_a_copy():
 
 
 def test_span_dtype_views_the_engine_row_exactly():
-    # SpanRow {int32 name; int32 goid; int64 start; int64 end}: no padding.
+    # SpanRow {int32 name; int32 goid; int64 start; int64 end; int64 start_goid}: no padding.
     from gmpcore.results import SPAN_DTYPE
-    assert SPAN_DTYPE.itemsize == _engine.SPAN_BYTES == 24
-    assert [SPAN_DTYPE.fields[n][1] for n in SPAN_DTYPE.names] == [0, 4, 8, 16]
+    assert SPAN_DTYPE.itemsize == _engine.SPAN_BYTES == 32
+    assert [SPAN_DTYPE.fields[n][1] for n in SPAN_DTYPE.names] == [0, 4, 8, 16, 24]
     import gmpcore as gmp
     wl = gmp.Workload()
     wl.main(gmp.repeat(100, gmp.span("s", gmp.cpu(1))))

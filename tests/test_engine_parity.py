@@ -12,7 +12,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "gmpcore"
 CONCEPTS = ["heap", "gtable", "sched", "lockedm", "timers", "netpoll", "program", "sync", "mutex",
-            "select", "syscalls", "sysmon", "cpu", "stw", "check", "observe"]
+            "select", "rwmutex", "syscalls", "sysmon", "cpu", "stw", "check", "observe"]
 
 # Functions named after Go's runtime (or the design's step names), by concept.
 GO_NAMED = {
@@ -29,11 +29,14 @@ GO_NAMED = {
                 "io_complete"],
     "program": ["execute", "run_g", "span_row", "newproc", "goexit", "gosched", "gopreempt",
                 "grow_stack"],
-    "sync": ["chansend", "chanrecv", "closechan", "wg_add"],
+    "sync": ["chansend", "chanrecv", "closechan", "wg_add", "stamp_in"],
     "select": ["waitq_dequeue", "chan_send_try", "chan_recv_try", "waitq_claim_all", "selectgo",
                "after_ready", "selectgo_woken", "dequeue_sudog", "sel_timer_live", "sel_case_of"],
     "mutex": ["Lock", "lockSlow", "canSpin", "semacquire", "semacquire_woken", "lockSlow_woken",
               "Unlock", "unlockSlow", "semrelease", "goyield"],
+    "rwmutex": ["gsync_local", "semacquire_rw", "semrelease_rw", "rw_woken", "RLock", "RUnlock",
+                "rUnlockSlow", "rwLock", "rwUnlock", "notifyListAdd", "notifyListWait",
+                "notifyListNotifyOne", "notifyListNotifyAll"],
     "syscalls": ["entersyscall", "exitsyscall", "exitsyscall0"],
     "sysmon": ["sysmon_schedule", "sysmon_wake", "sysmon_loop", "retake", "preemptone",
                "async_preempt_arrives"],

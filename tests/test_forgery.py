@@ -299,7 +299,8 @@ def parts(c):
                 chan_cap=np.array(c.chan_cap), n_waitgroups=c.n_waitgroups,
                 loop_depth=np.array(c.loop_depth), program_names=c.program_names,
                 max_gomaxprocs=c.max_gomaxprocs, n_mutexes=c.n_mutexes,
-                panic_messages=c.panic_messages, span_names=c.span_names)
+                panic_messages=c.panic_messages, span_names=c.span_names,
+                n_rwmutexes=c.n_rwmutexes, n_conds=c.n_conds)
 
 
 def rows(p, *opcodes):
@@ -519,6 +520,77 @@ def mutex_index(p):
 @mutation(r"UNLOCK: operand b is unused and must be 0, got 1")
 def unlock_operand_b(p):
     return _set(p, O.UNLOCK, 2, 1)
+
+
+@mutation(r"(RLOCK|RUNLOCK|RWLOCK|RWUNLOCK): operand a \(rwmutex index\) "
+          r"(must be in \[0, \d+\]|has no valid value); n_rwmutexes = \d+")
+def rwmutex_index(p):
+    r = rows(p, O.RLOCK, O.RUNLOCK, O.RWLOCK, O.RWUNLOCK)
+    if not len(r):
+        return False
+    p["n_rwmutexes"] = int(p["code"][r, 1].max())           # one too few
+
+
+@mutation(r"(NOTIFY_ADD|NOTIFY_WAIT|NOTIFY): operand a \(cond index\) "
+          r"(must be in \[0, \d+\]|has no valid value); n_conds = \d+")
+def cond_index(p):
+    r = rows(p, O.NOTIFY_ADD, O.NOTIFY_WAIT, O.NOTIFY)
+    if not len(r):
+        return False
+    p["n_conds"] = int(p["code"][r, 1].max())               # one too few
+
+
+@mutation(r"RWLOCK: operand b \(step\) must be in \[0, 1\], got 2")
+def rwlock_step(p):
+    return _set(p, O.RWLOCK, 2, 2)
+
+
+@mutation(r"RWUNLOCK: operand b \(step\) must be in \[0, 1\], got -1")
+def rwunlock_step(p):
+    return _set(p, O.RWUNLOCK, 2, -1)
+
+
+@mutation(r"RLOCK: operand b is unused and must be 0, got 1")
+def rlock_operand_b(p):
+    return _set(p, O.RLOCK, 2, 1)
+
+
+@mutation(r"NOTIFY: operand b \(broadcast flag\) must be in \[0, 1\], got 2")
+def notify_flag(p):
+    return _set(p, O.NOTIFY, 2, 2)
+
+
+@mutation(r"NOTIFY_WAIT: operand c is unused and must be 0, got 5")
+def notify_wait_operand_c(p):
+    return _set(p, O.NOTIFY_WAIT, 3, 5)
+
+
+@mutation(r"SEND: operand b \(span name index \+ 1, 0 for none\) must be in \[0, (\d+)\]; "
+          r"len\(span_names\) = \1, got \d+")
+def send_span_beyond(p):
+    return _set(p, O.SEND, 2, lambda p: len(p["span_names"]) + 1)
+
+
+@mutation(r"SEND: operand b \(span name index \+ 1, 0 for none\) must be in \[0, \d+\]; "
+          r"len\(span_names\) = \d+, got -1")
+def send_span_negative(p):
+    return _set(p, O.SEND, 2, -1)
+
+
+@mutation(r"SPAN_RECV_END: operand a \(span name index\) must be in \[0, \d+\]; "
+          r"len\(span_names\) = \d+, got \d+")
+def span_recv_end_name(p):
+    return _set(p, O.SPAN_RECV_END, 1, lambda p: len(p["span_names"]))
+
+
+@mutation(r"n_rwmutexes must be in \[0, MAX_RWMUTEXES = 10000000\], got -1")
+def n_rwmutexes_negative(p):
+    p["n_rwmutexes"] = -1
+
+
+@mutation(r"n_conds must be in \[0, MAX_CONDS = 10000000\], got -1")
+def n_conds_negative(p):
+    p["n_conds"] = -1
 
 
 @mutation(r"n_mutexes must be in \[0, MAX_MUTEXES = 10000000\], got -1")
@@ -879,8 +951,14 @@ def rich():
     helper = wl.program(gmp.repeat(6, gmp.send(ch2)), gmp.exit(), gmp.gosched())
     jobs = wl.chan(cap=1)
     ranger = wl.program(gmp.repeat(1, gmp.each(jobs, gmp.span("job", gmp.cpu(1)),
+                                                gmp.span_end("job"),
                                                 gmp.repeat(2, gmp.gosched()))),
                         name="ranger")
+    rw, mu2 = wl.rwmutex(), wl.mutex()
+    c, c2 = wl.cond(mu2), wl.cond(rw)
+    # The signaller gets mu2 only once main's Wait has taken its ticket and unlocked.
+    signaller = wl.program(gmp.lock(mu2), gmp.signal(c), gmp.broadcast(c2), gmp.unlock(mu2),
+                           name="signaller")
     flow = wl.program(gmp.choice((1, [gmp.cpu(1)]), (0, []),
                                  (3, [gmp.repeat(gmp.uniform(0, 3), gmp.gosched())])),
                       gmp.goexit(), gmp.cpu(5), name="flow")
@@ -897,7 +975,9 @@ def rich():
             gmp.sleep(gmp.lognormal(1000, 0.5)), gmp.netwait(gmp.exponential(100)),
             gmp.gosched(), gmp.repeat(6, gmp.recv(ch)), gmp.wait(wg), gmp.stack("8KiB"),
             gmp.cpu(7, preemptible=False), gmp.gomaxprocs(3), gmp.gomaxprocs(0),
-            gmp.go(ranger), gmp.send(jobs), gmp.close(jobs),
+            gmp.go(ranger), gmp.send(jobs, span="job"), gmp.close(jobs),
+            gmp.rlock(rw), gmp.runlock(rw), gmp.lock(rw), gmp.unlock(rw),
+            gmp.lock(mu2), gmp.go(signaller), gmp.wait(c), gmp.unlock(mu2),
             gmp.lock(mu), gmp.unlock(mu), gmp.go(flow), *selects,
             gmp.span("locked", gmp.lock(mu), gmp.span("job"), gmp.unlock(mu)))
     return wl
@@ -979,6 +1059,8 @@ def test_empty_loop_body_is_refused():
     ("n_waitgroups", 1.0, TypeError, r"n_waitgroups must be an int, got float"),
     ("n_waitgroups", True, TypeError, r"n_waitgroups must be an int, got bool"),
     ("n_mutexes", 1.0, TypeError, r"n_mutexes must be an int, got float"),
+    ("n_rwmutexes", 1.0, TypeError, r"n_rwmutexes must be an int, got float"),
+    ("n_conds", True, TypeError, r"n_conds must be an int, got bool"),
     ("program_names", "main", TypeError, r"program_names must be a sequence of str"),
     ("program_names", (3,), TypeError, r"program_names\[0\] must be a str, got int"),
 ])

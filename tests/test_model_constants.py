@@ -27,6 +27,7 @@ ACTIVE_SPIN            4            proc.go ``active_spin = 4`` (internal_sync_r
 ACTIVE_SPIN_CNT        30           proc.go ``active_spin_cnt = 30`` (procyield in runtime_doSpin)
 GFREE_TRIM             64           proc.go gfput: ``if pp.gFree.size >= 64``
 GFREE_BATCH            32           proc.go gfput: ``for pp.gFree.size >= 32``; gfget: ``for pp.gFree.size < 32``
+RWMUTEX_MAX_READERS    1 << 30      sync/rwmutex.go ``const rwmutexMaxReaders = 1 << 30``
 =====================  ===========  ============================================
 """
 
@@ -58,6 +59,7 @@ GO_VALUES = dict(
     ACTIVE_SPIN_CNT=30,
     GFREE_TRIM=64,
     GFREE_BATCH=32,
+    RWMUTEX_MAX_READERS=1 << 30,
 )
 MODEL_OWN = {"ZERO_TIME_BUDGET", "REUSE_PROBE", "NOISE_QUANTILES", "G_STATE_BYTES"}
 # Linux's, as its documentation and source have them (docs/design/machine.md

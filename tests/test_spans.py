@@ -35,7 +35,8 @@ def run(wl, engine, **kw):
 
 def rows(res):
     """(name, goid, start, end) tuples, names as strings, in the order they ended."""
-    return [(res.span_names[n], g, s, e) for n, g, s, e in res.spans.tolist()]
+    assert (res.spans["start_goid"] == res.spans["goid"]).all()     # same-goroutine spans
+    return [(res.span_names[n], g, s, e) for n, g, s, e, _ in res.spans.tolist()]
 
 
 def test_span_around_cpu_lasts_the_burst(engine):
@@ -257,7 +258,7 @@ def test_to_pandas_spans():
     res = gmp.simulate(pool(), gomaxprocs=2, seed=3)
     df = res.to_pandas("spans")
     assert list(df.columns) == ["name", "name_index", "goid", "start_ns", "end_ns",
-                                "duration_ns"]
+                                "duration_ns", "start_goid"]
     assert (df["name"] == "job").all() and len(df) == 50
     assert (df["duration_ns"] == df["end_ns"] - df["start_ns"]).all()
     wl = gmp.Workload()
@@ -344,3 +345,164 @@ def test_sweep_can_name_span_metrics():
                    costs=ZERO, cpus=None)
     assert ds["span_job_p50_ns"].values.ravel().tolist() == [10 * US, 10 * US]
     assert ds["span_job_p99_ns"].values.ravel().tolist() == [10 * US, 10 * US]
+
+
+# ---------------------------------------------------------------- spans carried across goroutines
+
+def carried(res):
+    """(goid, start_goid, start, end) of each row, in the order they ended."""
+    return [(g, sg, s, e) for _, g, s, e, sg in res.spans.tolist()]
+
+
+def job_pool(cap, workers=1, jobs=3):
+    # main (goid 1) starts the workers (goids 2..), then sends `jobs` jobs,
+    # each after 1 us of CPU, each carrying its send time; then closes the
+    # channel and waits.  A worker ends each job's span after 10 us of CPU.
+    wl = gmp.Workload()
+    ch, wg = wl.chan(cap=cap), wl.waitgroup()
+    worker = wl.program(gmp.each(ch, gmp.cpu("10us"), gmp.span_end("job")), gmp.done(wg))
+    wl.main(gmp.add(wg, workers), gmp.go(worker, count=workers),
+            gmp.repeat(jobs, gmp.cpu("1us"), gmp.send(ch, span="job")), gmp.close(ch),
+            gmp.wait(wg))
+    return wl
+
+
+def test_carried_spans_buffered_fifo(engine):
+    # cap 3, one P: the worker waits in runnext while main runs.  main sends
+    # at 1, 2, 3 us into the buffer (stamps 1, 2, 3 us in FIFO order), closes
+    # and parks in Wait at 3 us.  The worker receives job 1 at 3 us, ends it
+    # at 13 us, job 2 at 23 us, job 3 at 33 us; then the drained, closed
+    # channel ends its loop (that receive carries nothing).
+    res = run(job_pool(3), engine)
+    assert res.span_names == ("job",)
+    assert carried(res) == [(2, 1, 1 * US, 13 * US), (2, 1, 2 * US, 23 * US),
+                            (2, 1, 3 * US, 33 * US)]
+    assert res.counters["spans_unstamped"] == 0
+
+
+def test_carried_spans_unbuffered(engine):
+    # cap 0, one P.  1 us: main's send finds no receiver and parks holding
+    # its stamp (1 us).  The worker runs: its receive takes the parked
+    # sender's value and stamp and readies main; CPU to 11 us, row (1, 11).
+    # It receives again: nobody waits, it parks at 11 us.  main runs: 12 us
+    # send, a receiver is parked: hand-off of the stamp (12 us) straight to
+    # it; 13 us send, the worker (readied, not yet running) is not parked:
+    # main parks with stamp 13 us.  The worker runs at 13 us, row (12, 23);
+    # its next receive takes main's parked value: row (13, 33).
+    res = run(job_pool(0), engine)
+    assert carried(res) == [(2, 1, 1 * US, 11 * US), (2, 1, 12 * US, 23 * US),
+                            (2, 1, 13 * US, 33 * US)]
+
+
+def test_carried_spans_full_buffer_takes_the_parked_senders_stamp(engine):
+    # cap 1, one P.  1 us: job 1 to the buffer.  2 us: full, main parks with
+    # stamp 2 us.  The worker's receive takes the buffered job 1 (stamp
+    # 1 us) and the parked sender's value fills the freed slot with its stamp
+    # (2 us) at the tail: rows (1, 12), then (2, 22).  At 22 us the worker
+    # parks; main sends job 3 at 23 us straight to it: row (23, 33).
+    res = run(job_pool(1), engine)
+    assert carried(res) == [(2, 1, 1 * US, 12 * US), (2, 1, 2 * US, 22 * US),
+                            (2, 1, 23 * US, 33 * US)]
+
+
+def test_carried_spans_worker_pool(engine):
+    # Two workers (goids 2, 3), cap 3, one P; W2 sits in the queue, W3 in
+    # runnext.  main buffers jobs at 1, 2, 3 us and parks at 3 us.  W3 runs
+    # first: job 1, CPU 3-13 us (one P: W2 waits); row (3, 1, 13).  W3's
+    # next receive takes job 2 (stamp 2 us) at 13 us, CPU to 23 us: row
+    # (3, 2, 23), then job 3: row (3, 3, 33); sysmon does not preempt in
+    # 30 us.  Then W3's receive finds the channel closed and drained: its
+    # loop ends; W2 runs at 33 us, finds it closed too and ends.
+    res = run(job_pool(3, workers=2), engine)
+    assert carried(res) == [(3, 1, 1 * US, 13 * US), (3, 1, 2 * US, 23 * US),
+                            (3, 1, 3 * US, 33 * US)]
+
+
+def test_span_end_without_a_stamp_records_nothing(engine):
+    # The worker receives an unstamped value (send without span=) and ends
+    # "job": no row, counted.  Then a stamped one (sent at 0): a row; a second
+    # span_end of the same stamp finds it ended: counted.  main's own
+    # span_end (it received nothing) is counted too.
+    wl = gmp.Workload()
+    ch = wl.chan(cap=2)
+    worker = wl.program(gmp.recv(ch), gmp.span_end("job"), gmp.recv(ch), gmp.span_end("job"),
+                        gmp.span_end("job"))
+    wl.main(gmp.send(ch), gmp.send(ch, span="job"), gmp.span_end("job"), gmp.go(worker))
+    res = run(wl, engine, until="all")
+    assert carried(res) == [(2, 1, 0, 0)]
+    assert res.counters["spans_unstamped"] == 3
+
+
+def test_closed_channel_receive_carries_nothing(engine):
+    # The worker parks in recv; main closes the channel: the receive returns
+    # the zero value, which carries no stamp, though main had sent a stamped
+    # value before (received and ended by the worker first).
+    wl = gmp.Workload()
+    ch = wl.chan()
+    worker = wl.program(gmp.recv(ch), gmp.span_end("job"), gmp.recv(ch), gmp.span_end("job"))
+    wl.main(gmp.go(worker), gmp.send(ch, span="job"), gmp.sleep(MS), gmp.close(ch), gmp.sleep(MS))
+    res = run(wl, engine)
+    assert len(res.spans) == 1 and res.counters["spans_unstamped"] == 1
+
+
+def test_carried_span_api():
+    wl = gmp.Workload()
+    ch = wl.chan()
+    with pytest.raises(TypeError, match="send\\(\\) argument span must be a non-empty str"):
+        gmp.send(ch, span="")
+    with pytest.raises(TypeError, match="span_end\\(\\) argument name"):
+        gmp.span_end(3)
+    wl.main(gmp.send(ch, span="a"), gmp.span("b"), gmp.span_end("a"))
+    with pytest.warns(gmp.GoroutineLeakWarning):       # nobody receives: fine to compile
+        c = wl.compile()
+    assert c.span_names == ("a", "b")
+    assert c.code[0].tolist() == [gmp.Opcode.SEND, 0, 1, 0]          # b = name index + 1
+    assert c.code[3].tolist() == [gmp.Opcode.SPAN_RECV_END, 0, 0, 0]
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".parquet"])
+def test_carried_spans_save_load(tmp_path, suffix):
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow")
+    res = run(job_pool(1), "compiled")
+    path = os.path.join(tmp_path, "run" + suffix)
+    res.save(path)
+    back = gmp.load(path)
+    assert back == res and np.array_equal(back.spans["start_goid"], [1, 1, 1])
+
+
+def test_load_spans_saved_before_start_goid(tmp_path):
+    # A file written before SPAN_DTYPE had start_goid: its spans began where
+    # they ended (same-goroutine spans only), so start_goid = goid.
+    res = run(job_pool(1), "compiled")
+    path = os.path.join(tmp_path, "run.npz")
+    res.save(path)
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    old = np.dtype([(n, SPAN_DTYPE[n]) for n in ("name", "goid", "start_ns", "end_ns")])
+    spans = np.zeros(len(arrays["spans"]), dtype=old)
+    for n in old.names:
+        spans[n] = arrays["spans"][n]
+    arrays["spans"] = spans
+    np.savez(path, **arrays)
+    back = gmp.load(path)
+    assert back.spans.dtype == SPAN_DTYPE
+    assert back.spans["start_goid"].tolist() == back.spans["goid"].tolist() == [2, 2, 2]
+
+
+@pytest.mark.parametrize("record_goroutines", [True, False])
+def test_a_reused_row_carries_no_stamp(engine, record_goroutines):
+    # The first worker receives a stamped job and exits without ending it;
+    # the second (started after the first exited: main sleeps 1 ms between,
+    # so the compiled engine without per-G records reuses the first one's
+    # row; the reference never reuses rows) ends "job" without having
+    # received anything: no row, one unstamped end.  (Without goexit's
+    # reset, the compiled engine's reused row recorded a row here.)
+    wl = gmp.Workload()
+    ch = wl.chan(cap=1)
+    first = wl.program(gmp.recv(ch))
+    second = wl.program(gmp.span_end("job"))
+    wl.main(gmp.send(ch, span="job"), gmp.go(first), gmp.sleep(MS), gmp.go(second),
+            gmp.sleep(MS))
+    res = run(wl, engine, record_goroutines=record_goroutines, record_events=False)
+    assert len(res.spans) == 0 and res.counters["spans_unstamped"] == 1

@@ -131,8 +131,9 @@ def workloads(draw, max_goroutines=200, min_groups=0, max_groups=4):
         if budget <= 0:
             break
         kind = draw(st.sampled_from(["workers", "workers", "pair", "main_consumer", "nested",
+        kind = draw(st.sampled_from(["workers", "workers", "pair", "main_consumer", "nested",
                                      "fire", "loop_spawn", "pool", "mutex", "select",
-                                     "select_send"]))
+                                     "select_send", "rwmutex", "cond"]))
         if kind == "workers":
             wg = wl.waitgroup()
             n = draw(st.integers(1, min(budget, 60)))
@@ -190,6 +191,39 @@ def workloads(draw, max_goroutines=200, min_groups=0, max_groups=4):
             conss = [program(wl, gmp.each(ch, *draw(leaf_ops(1))), gmp.done(wg)) for ch in (ca, cb)]
             ops.extend([gmp.add(wg, 3), gmp.go(conss[0]), gmp.go(prod), gmp.go(conss[1])])
             budget -= 3
+        elif kind == "rwmutex":
+            # readers and writers of one sync.RWMutex, each section released before the next
+            wg, rw = wl.waitgroup(), wl.rwmutex()
+            n = draw(st.integers(1, min(budget, 12)))
+
+            def section():
+                body = draw(leaf_ops(1))
+                if draw(st.booleans()):
+                    return [gmp.rlock(rw), *body, gmp.runlock(rw)]
+                return [gmp.lock(rw), *body, gmp.unlock(rw)]
+            worker = program(wl, gmp.repeat(draw(st.integers(1, 4)), *section(), *section(),
+                                            *draw(leaf_ops(1))), gmp.done(wg))
+            ops.extend([gmp.add(wg, n), gmp.go(worker, count=n)])
+            if draw(st.booleans()):                   # main takes its turn too
+                ops.extend(section())
+            budget -= n
+            waited([gmp.wait(wg)])
+        elif kind == "cond":
+            # n waiters on a Cond: each locks, tells main it holds the lock
+            # (a buffered send: it never blocks while holding it), waits;
+            # main's k-th lock comes after k waiters took their tickets, so
+            # one signal (or broadcast) per waiter notifies every ticket.
+            mu = wl.rwmutex() if draw(st.booleans()) else wl.mutex()
+            c = wl.cond(mu)
+            n = draw(st.integers(1, min(budget, 8)))
+            wg, ready = wl.waitgroup(), wl.chan(cap=n)
+            waiter = program(wl, *draw(leaf_ops(1)), gmp.lock(mu), gmp.send(ready), gmp.wait(c),
+                             *draw(leaf_ops(1)), gmp.unlock(mu), gmp.done(wg))
+            notify = draw(st.sampled_from([gmp.signal, gmp.broadcast]))
+            ops.extend([gmp.add(wg, n), gmp.go(waiter, count=n),
+                        gmp.repeat(n, gmp.recv(ready), gmp.lock(mu), notify(c),
+                                   *draw(leaf_ops(1)), gmp.unlock(mu))])
+            budget -= n
             waited([gmp.wait(wg)])
         elif kind == "loop_spawn":
             # repeat(k, add(wg, 1), go(worker)): adds interleaved with starts
@@ -220,9 +254,14 @@ def workloads(draw, max_goroutines=200, min_groups=0, max_groups=4):
                 continue
             wg, jobs = wl.waitgroup(), wl.chan(cap=draw(st.sampled_from([0, 0, 1, 3])))
             w, n = draw(st.integers(1, min(budget - 1, 6))), draw(st.integers(0, 12))
-            worker = program(wl, gmp.each(jobs, *draw(leaf_ops(2))), *draw(leaf_ops(1)),
+            # each job may carry its enqueue time to the worker that ends its span
+            stamped = draw(st.booleans())
+            end = [gmp.span_end("job")] if stamped else []
+            worker = program(wl, gmp.each(jobs, *draw(leaf_ops(2)), *end), *draw(leaf_ops(1)),
                              gmp.done(wg))
-            produce = [gmp.repeat(n, *draw(leaf_ops(1)), gmp.send(jobs)), gmp.close(jobs)]
+            produce = [gmp.repeat(n, *draw(leaf_ops(1)),
+                                  gmp.send(jobs, span="job" if stamped else None)),
+                       gmp.close(jobs)]
             ops.extend([gmp.add(wg, w), gmp.go(worker, count=w)])
             if draw(st.booleans()):
                 ops.extend(produce)
@@ -269,6 +308,8 @@ def wild_workloads(draw, max_goroutines=60):
     chans = [wl.chan(cap=draw(st.sampled_from([0, 1, 2]))) for _ in range(draw(st.integers(1, 2)))]
     wgs = [wl.waitgroup() for _ in range(draw(st.integers(1, 2)))]
     mus = [wl.mutex() for _ in range(draw(st.integers(1, 2)))]
+    rws = [wl.rwmutex()]
+    conds = [wl.cond(mus[0]), wl.cond(rws[0])]
 
     def op():
         return st.one_of(
@@ -285,6 +326,15 @@ def wild_workloads(draw, max_goroutines=60):
             st.builds(gmp.syscall, st.integers(0, 2 * MS), st.booleans()),
             st.builds(gmp.lock, st.sampled_from(mus)),           # may deadlock
             st.builds(gmp.unlock, st.sampled_from(mus)),         # may be fatal
+            st.builds(gmp.rlock, st.sampled_from(rws)),          # may deadlock
+            st.builds(gmp.runlock, st.sampled_from(rws)),        # may be fatal
+            st.builds(gmp.lock, st.sampled_from(rws)),
+            st.builds(gmp.unlock, st.sampled_from(rws)),         # may be fatal
+            st.builds(gmp.wait, st.sampled_from(conds)),         # unlocks: may be fatal
+            st.builds(gmp.signal, st.sampled_from(conds)),
+            st.builds(gmp.broadcast, st.sampled_from(conds)),
+            st.builds(gmp.send, st.sampled_from(chans), st.sampled_from([None, "a", "b"])),
+            st.builds(gmp.span_end, st.sampled_from(["a", "b"])),
             st.builds(gmp.goexit),                   # in main: dies once the others finish
             st.builds(gmp.panic, st.sampled_from(["boom", "index out of range"])),
             # select over the channels (send cases may panic on a closed one;

@@ -4,7 +4,8 @@ Compiled twin: gmpcore/_engine_check.pxi.
 """
 
 from gmpcore.events import (G_DEAD, G_WAITING, P_DEAD, P_GCSTOP, P_IDLE, P_RUNNING, WAIT_IO,
-                            WAIT_SELECT_NO_CASES, WAIT_SYNC_MUTEX_LOCK)
+                            WAIT_SELECT_NO_CASES, WAIT_SYNC_COND_WAIT, WAIT_SYNC_MUTEX_LOCK,
+                            WAIT_SYNC_RWMUTEX_LOCK, WAIT_SYNC_RWMUTEX_RLOCK)
 from gmpcore.reference.common import PH_DEAD, PH_LOCKED, SEL_NONE, SEL_WON
 from gmpcore.reference.gtable import G
 
@@ -70,6 +71,24 @@ class Checks:
                     "a mutex's semaphore holds a G not parked in sync.Mutex.Lock"
             assert mu.sema >= 0 and mu.state >= 0, "a mutex's state or count is negative"
             assert not mu.semq or mu.state >> 3, "a mutex's semaphore has waiters the mutex does not count"
+        for rw in self.rwmutexes:
+            for g in rw.w.semq:
+                put(g.idx, "a mutex's semaphore")
+                assert g.status == G_WAITING and g.waitreason == WAIT_SYNC_MUTEX_LOCK, \
+                    "a mutex's semaphore holds a G not parked in sync.Mutex.Lock"
+            for g in rw.readerSem.q:
+                put(g.idx, "an RWMutex's semaphore")
+                assert g.status == G_WAITING and g.waitreason == WAIT_SYNC_RWMUTEX_RLOCK, \
+                    "an RWMutex's readerSem holds a G not parked in RLock"
+            for g in rw.writerSem.q:
+                put(g.idx, "an RWMutex's semaphore")
+                assert g.status == G_WAITING and g.waitreason == WAIT_SYNC_RWMUTEX_LOCK, \
+                    "an RWMutex's writerSem holds a G not parked in Lock"
+        for c in self.conds:
+            for g in c.waiters:
+                put(g.idx, "a Cond's notify list")
+                assert g.status == G_WAITING and g.waitreason == WAIT_SYNC_COND_WAIT, \
+                    "a Cond's notify list holds a G not parked in Cond.Wait"
         io_pending = sum(1 for g in self.gs if g.status == G_WAITING and g.waitreason == WAIT_IO)
         assert io_pending == self.io_waiters, "netpoll waiter count"
         for g in self.gs:

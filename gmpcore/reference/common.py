@@ -11,6 +11,9 @@ OP_SPAN_BEGIN, OP_SPAN_END = 26, 27  # gmp.span: start time to loop slot b; a ro
 OP_SELECT, OP_SELCASE, OP_SELEND, OP_BLOCK = 28, 29, 30, 31   # select (reference/select.py)
 SEL_RECV, SEL_SEND, SEL_AFTER = 0, 1, 2   # SELCASE kinds
 SEL_NONE, SEL_WAITING, SEL_WON = 0, 1, 2  # G.sel_state: not in a select, parked, claimed (selectDone)
+# sync.RWMutex and sync.Cond (reference/rwmutex.py); a carried span's end
+(OP_RLOCK, OP_RUNLOCK, OP_RWLOCK, OP_RWUNLOCK, OP_NOTIFY_ADD, OP_NOTIFY_WAIT, OP_NOTIFY,
+ OP_SPAN_RECV_END) = range(40, 48)
 OP_UPDATE_PROCS = 62        # internal, never in a user workload: the GOMAXPROCS updater's step
 OP_UPDATE_DONE = 63         # internal: the updater is idle again (then EXIT)
 

@@ -26,6 +26,7 @@ from gmpcore.reference.check import Checks
 from gmpcore.reference.cpu import T_OFF, T_ON, Cpus
 from gmpcore.reference.common import (
     OP_EXIT,
+    OP_SEND,
     OP_UPDATE_DONE,
     OP_UPDATE_PROCS,
     E_CPU,
@@ -55,6 +56,7 @@ from gmpcore.reference.mutex import Mutex, Mutexes
 from gmpcore.reference.netpoll import NetPoller
 from gmpcore.reference.observe import Observer
 from gmpcore.reference.program import Goroutines
+from gmpcore.reference.rwmutex import Cond, RWMutex, RWMutexes
 from gmpcore.reference.runq import RefSched, _cheaprand, _seed_state
 from gmpcore.reference.sched import M, P, SchedCore
 from gmpcore.reference.select import Selects
@@ -66,7 +68,7 @@ from gmpcore.reference.timers import Timers
 
 
 class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, Goroutines,
-                SyncObjects, Mutexes, Selects, Syscalls, Sysmon, Cpus, StopTheWorld, Checks, Observer):
+                SyncObjects, Mutexes, Selects, RWMutexes, Syscalls, Sysmon, Cpus, StopTheWorld, Checks, Observer):
     """One simulation run.  ``RefEngine(...).run()`` returns the result dict.
 
     Each base class is one concept, in its own module, the twin of one of
@@ -146,6 +148,14 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         self.wgs = [WaitGroup() for _ in range(int(compiled.n_waitgroups))]
         self.mutexes = [Mutex() for _ in range(int(compiled.n_mutexes))]
         self.mu_locals = {}                       # G index -> lockSlow's locals (reference/mutex.py)
+        self.rwmutexes = [RWMutex() for _ in range(int(getattr(compiled, "n_rwmutexes", 0)))]
+        self.conds = [Cond() for _ in range(int(getattr(compiled, "n_conds", 0)))]
+        self.gsync = {}                           # G index -> GSync (reference/rwmutex.py)
+        # Carried spans: the channels some SEND stamps keep a ring of stamps.
+        stamped = {a for op, a, b, _ in self.code if op == OP_SEND and b}
+        self.stamps_on = bool(stamped)
+        for i in stamped:
+            self.chans[i].stamped = True
         self.pidle, self.midle = [], []          # LIFO stacks (§3.6)
         self.nmspinning = 0
         self.needspinning = 0
@@ -172,6 +182,7 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         self.has_spans = bool(getattr(compiled, "span_names", ()))
         self.spans, self.max_spans = [], max_spans   # (name, goid, start, end) rows
         self.spans_dropped = 0
+        self.spans_unstamped = 0                  # span_end without a matching carried stamp
         self.lat_counts = [0] * LAT_N_COUNTS      # /sched/latencies, gmpcore.latency's layout
         self.lat_sum = 0
         self.main_done = False
@@ -359,7 +370,7 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
             p.idle_ns += self.now - p.idle_since
             p.idle_since = self.now
         return {
-            "spans": (np.array(self.spans, dtype=np.int64).reshape(-1, 4) if self.has_spans
+            "spans": (np.array(self.spans, dtype=np.int64).reshape(-1, 5) if self.has_spans
                       else None),
             # until main exits; with until="all", until the last G exits
             "makespan_ns": self.now if self.until == "all" else getattr(self, "makespan", self.now),
@@ -367,7 +378,9 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
             "events": np.array(self.events, dtype=np.int64).reshape(-1, 6),
             "counters": dict(self.counters, threads=self.counters["threads"] - self.nmfreed,
                              threads_exited=self.nmfreed,
-                             **({"spans_dropped": self.spans_dropped} if self.has_spans else {})),
+                             **({"spans_dropped": self.spans_dropped,
+                                  "spans_unstamped": self.spans_unstamped}
+                                 if self.has_spans else {})),
             "monitor": self.samples,
             "snapshot": self.snapshot,
             "goroutines": [(g.goid, 0 if g.parent < 0 else self.gs[g.parent].goid, g.program,

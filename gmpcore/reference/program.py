@@ -41,16 +41,24 @@ from gmpcore.reference.common import (
     OP_LOOP,
     OP_LOOPDRAW,
     OP_NETWAIT,
+    OP_NOTIFY,
+    OP_NOTIFY_ADD,
+    OP_NOTIFY_WAIT,
     OP_PANIC,
     OP_RANGE,
     OP_RECV,
     OP_SELECT,
     OP_SELEND,
     OP_BLOCK,
+    OP_RLOCK,
+    OP_RUNLOCK,
+    OP_RWLOCK,
+    OP_RWUNLOCK,
     OP_SEND,
     OP_SLEEP,
     OP_SPAN_BEGIN,
     OP_SPAN_END,
+    OP_SPAN_RECV_END,
     OP_STACK,
     OP_SYSCALL,
     OP_UNLOCK,
@@ -151,7 +159,7 @@ class Goroutines:
             if op == OP_GOSCHED:
                 return self.gosched(m, g, STOP_GOSCHED, self.draw_cost("gosched"))
             if op == OP_SEND:
-                return self.chansend(m, g, a)
+                return self.chansend(m, g, a, b)
             if op == OP_RECV:
                 return self.chanrecv(m, g, a)
             if op == OP_WG_ADD:
@@ -210,6 +218,8 @@ class Goroutines:
                 ch = self.chans[a]
                 if ch.closed and ch.count == 0:
                     g.pc = c
+                    if self.stamps_on:
+                        self.stamp_in(g, 0, 0, 0)
                     self.resume(m, self.now + self.draw_cost("chan_op"), PH_RUN)
                     return
                 return self.chanrecv(m, g, a)
@@ -220,6 +230,22 @@ class Goroutines:
                 return self.Lock(m, g, self.mutexes[a])
             if op == OP_UNLOCK:
                 return self.Unlock(m, g, self.mutexes[a])
+            if op == OP_RLOCK:
+                return self.RLock(m, g, self.rwmutexes[a])
+            if op == OP_RUNLOCK:
+                return self.RUnlock(m, g, self.rwmutexes[a])
+            if op == OP_RWLOCK:
+                return self.rwLock(m, g, self.rwmutexes[a], b)
+            if op == OP_RWUNLOCK:
+                return self.rwUnlock(m, g, self.rwmutexes[a], b)
+            if op == OP_NOTIFY_ADD:
+                return self.notifyListAdd(m, g, self.conds[a])
+            if op == OP_NOTIFY_WAIT:
+                return self.notifyListWait(m, g, self.conds[a])
+            if op == OP_NOTIFY:
+                if b:
+                    return self.notifyListNotifyAll(m, g, self.conds[a])
+                return self.notifyListNotifyOne(m, g, self.conds[a])
             if op == OP_CHOICE:
                 # A zero-time test: a == 0 jumps and a == 2**53 falls through without
                 # a draw; otherwise random() = k / 2**53 exactly, so k < a is exact.
@@ -244,7 +270,16 @@ class Goroutines:
                 g.loops[b] = self.now                # a span takes a level: its start time
                 continue
             if op == OP_SPAN_END:
-                self.span_row(a, g.goid, g.loops[b])
+                self.span_row(a, g.goid, g.loops[b], g.goid)
+                continue
+            if op == OP_SPAN_RECV_END:
+                # The span carried by the last value received, if it is span a.
+                loc = self.gsync.get(g.idx)
+                if loc is not None and loc.in_span == a + 1:
+                    loc.in_span = 0
+                    self.span_row(a, g.goid, loc.in_start, loc.in_goid)
+                else:
+                    self.spans_unstamped += 1
                 continue
             if op == OP_SELECT:
                 return self.selectgo(m, g, g.pc - 1)
@@ -255,12 +290,12 @@ class Goroutines:
                 return self.park(m, g, WAIT_SELECT_NO_CASES)  # select {}: forever
             raise AssertionError(f"unknown opcode {op}")  # (OP_SELCASE is a select's data, never run)
 
-    def span_row(self, name, goid, start):
+    def span_row(self, name, goid, start, start_goid):
         """A span ended now: one row, or counted as dropped past max_spans."""
         if len(self.spans) >= self.max_spans:
             self.spans_dropped += 1
             return
-        self.spans.append((name, goid, start, self.now))
+        self.spans.append((name, goid, start, self.now, start_goid))
 
     def newproc(self, p, parent, program):
         """newproc (§5.1): the new G takes runnext; wakep."""
@@ -279,6 +314,9 @@ class Goroutines:
         g.finished = self.now
         self.gfput(m.p, g.stack == STACK_MIN)
         self.stack_inuse -= g.stack
+        loc = self.gsync.get(g.idx)
+        if loc is not None:
+            loc.in_span = 0                       # a reused row carries no stamp
         self.live -= 1
         if g.idx == 0 and not self.main_goexit:
             self.main_done = True

@@ -47,36 +47,60 @@ class Selects:
             return w
         return None
 
-    def chan_send_try(self, m, g, chi, cost):
+    def chan_send_try(self, m, g, chi, span, cost):
         """Whether a send on channel chi completes now, and the cost so far:
         closed panics, a waiting receiver takes the value (readied into this
-        P's runnext), else the buffer if it has room."""
+        P's runnext), else the buffer if it has room.  With carried spans the
+        value's stamp (span, now, g) goes with it."""
         ch = self.chans[chi]
         if ch.closed:
             raise WorkloadPanic("send on closed channel", g.goid)
         w = self.waitq_dequeue(ch.recvq, chi, SEL_RECV)
         if w is not None:
+            if self.stamps_on:
+                self.stamp_in(w, span, self.now, g.goid)
             self.ready(w, m.p)                       # hand the value over
             return True, cost + self.draw_cost("ready")
         if ch.count < ch.cap:
+            if ch.stamped:
+                ch.ring.append((span, self.now, g.goid))
             ch.count += 1
             return True, cost
         return False, cost
 
-    def chan_recv_try(self, m, chi, cost):
-        """Whether a receive on channel chi completes now, and the cost so
-        far: a waiting sender, the buffer, or closed (zero value)."""
+    def chan_recv_try(self, m, g, chi, cost):
+        """Whether a receive by g on channel chi completes now, and the cost
+        so far: a waiting sender, the buffer, or closed (zero value).  With
+        carried spans g takes the value's stamp (none for the zero value)."""
         ch = self.chans[chi]
         w = self.waitq_dequeue(ch.sendq, chi, SEL_SEND)
         if w is not None:
             # Unbuffered: take the sender's value.  Buffered and full: take the
             # head; the sender's value fills the freed slot.
+            if self.stamps_on:
+                wl = self.gsync_local(w)
+                if ch.stamped and ch.count:
+                    self.stamp_in(g, *ch.ring.popleft())
+                    ch.ring.append((wl.out_span, wl.out_start, w.goid))
+                elif ch.count:
+                    self.stamp_in(g, 0, 0, 0)
+                else:
+                    self.stamp_in(g, wl.out_span, wl.out_start, w.goid)
             self.ready(w, m.p)
             return True, cost + self.draw_cost("ready")
         if ch.count:
+            if self.stamps_on:
+                if ch.stamped:
+                    self.stamp_in(g, *ch.ring.popleft())
+                else:
+                    self.stamp_in(g, 0, 0, 0)
             ch.count -= 1
             return True, cost
-        return ch.closed, cost                       # drained and closed: the zero value
+        if ch.closed:                                # drained and closed: the zero value
+            if self.stamps_on:
+                self.stamp_in(g, 0, 0, 0)
+            return True, cost
+        return False, cost
 
     def waitq_claim_all(self, q, chi, kind):
         # closechan's dequeue loop, as far as selects go: in queue order, claim
@@ -155,9 +179,9 @@ class Selects:
         for k in poll:
             kind, x, body = rows[k][1], rows[k][2], rows[k][3]
             if kind == SEL_RECV:
-                done, cost = self.chan_recv_try(m, x, cost)
+                done, cost = self.chan_recv_try(m, g, x, cost)
             elif kind == SEL_SEND:
-                done, cost = self.chan_send_try(m, g, x, cost)
+                done, cost = self.chan_send_try(m, g, x, 0, cost)
             else:
                 done = self.after_ready(dur[k])
             if done:
@@ -167,6 +191,8 @@ class Selects:
             g.pc = s + 1 + n
             return self.resume(m, self.now + cost, PH_RUN)
         # Pass 2: a sudog on every case's channel, in lock order; timers join the heap.
+        if self.stamps_on:                           # a select's sent values carry no span
+            self.gsync_local(g).out_span = 0
         g.sel_state, g.sel_won, g.sel_closed, g.sel_seq = SEL_WAITING, -1, False, self.seq
         g.sel_lock = tuple(lock)
         for k in lock:

@@ -1,0 +1,3 @@
+module gmpcore/rwcond
+
+go 1.22

@@ -309,7 +309,7 @@ func runSys(reps int) {
 			"syscall.RawSyscall(SYS_GETPID): kernel only")
 	}
 	runtime.GOMAXPROCS(1)
-	if p, ops, wall, err := profiledLoop(5*time.Second, func() int64 { benchSyscallGetpid(100_000); return 100_000 }); err == nil {
+	if p, ops, wall, err := profiledLoop(profileDur, func() int64 { benchSyscallGetpid(100_000); return 100_000 }); err == nil {
 		recordSplit("split.syscall_getpid", 1, p, sysMarkers, ops, wall)
 	}
 

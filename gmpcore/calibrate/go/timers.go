@@ -134,7 +134,7 @@ func runTimers(reps int) {
 
 	var ops int64
 	t0 := time.Now()
-	p, err := cpuProfile(func() { ops = sleepers(100, 5*time.Second) })
+	p, err := cpuProfile(func() { ops = sleepers(100, profileDur) })
 	wall := time.Since(t0)
 	if err == nil {
 		m := append(append([]marker{}, timerMarkers...), schedMarkers...)

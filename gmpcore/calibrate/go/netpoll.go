@@ -161,7 +161,7 @@ func runNetpoll(reps int) {
 		"raw epoll_pwait(timeout=0), no fds: lower bound of a non-blocking netpoll")
 	recordTrials("netpoll.epoll_pwait0_1ready", 1, trials(reps, func() float64 { return benchEpollZero(1_000_000, 1) }), 1_000_000,
 		"raw epoll_pwait(timeout=0) returning 1 ready fd")
-	if p, ops, wall, err := profiledLoop(5*time.Second, func() int64 { tcpPingPong(5_000); return 10_000 }); err == nil {
+	if p, ops, wall, err := profiledLoop(profileDur, func() int64 { tcpPingPong(5_000); return 10_000 }); err == nil {
 		m := append(append([]marker{}, netMarkers...), schedMarkers...)
 		recordSplit("split.tcp_pingpong_oneway", 1, p, m, ops, wall)
 	}

@@ -292,13 +292,13 @@ func runSched(reps int) {
 		"echo G LockOSThread'ed: each handoff switches M (stoplockedm/handoffp/startlockedm, futex wake)")
 
 	// CPU-profile splits (1000 Hz) of the lifecycle and ping-pong loops.
-	if p, ops, wall, err := profiledLoop(5*time.Second, func() int64 { benchLifecycle(200, 50); return 200 * 50 }); err == nil {
+	if p, ops, wall, err := profiledLoop(profileDur, func() int64 { benchLifecycle(200, 50); return 200 * 50 }); err == nil {
 		recordSplit("split.lifecycle", 1, p, schedMarkers, ops, wall)
 	}
-	if p, ops, wall, err := profiledLoop(5*time.Second, func() int64 { benchPingPong(50_000); return 100_000 }); err == nil {
+	if p, ops, wall, err := profiledLoop(profileDur, func() int64 { benchPingPong(50_000); return 100_000 }); err == nil {
 		recordSplit("split.pingpong_oneway", 1, p, schedMarkers, ops, wall)
 	}
-	if p, ops, wall, err := profiledLoop(5*time.Second, func() int64 { benchGosched(50_000); return 100_000 }); err == nil {
+	if p, ops, wall, err := profiledLoop(profileDur, func() int64 { benchGosched(50_000); return 100_000 }); err == nil {
 		recordSplit("split.gosched", 1, p, schedMarkers, ops, wall)
 	}
 }

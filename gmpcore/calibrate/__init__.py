@@ -193,7 +193,8 @@ def calibrate(go: str | os.PathLike | None = None, runs: int = 3, reps: int = 9,
     """Build and run the measurement program `runs` times; derive the cost model.
 
     `reps` trials per loop measurement; `quick` (for smoke tests) runs short
-    CPU profiles (0.3 s instead of 5 s) and does not wait for a quiet machine;
+    CPU profiles (0.3 s instead of 5 s), a tenth of the latency samples, and
+    does not wait for a quiet machine;
     otherwise each measurement group waits up to `quiet_wait` seconds for
     other processes to leave the CPUs idle.  `log` receives the program's
     output lines.  Returns the :class:`Calibration` and the first run's
@@ -215,6 +216,7 @@ def calibrate(go: str | os.PathLike | None = None, runs: int = 3, reps: int = 9,
             out = os.path.join(tmp, f"run{k}.json")
             cmd = [exe, "-reps", str(reps), "-groups", ",".join(GROUPS), "-out", out,
                    "-profile", "300ms" if quick else "5s",
+                   "-samples", "0.1" if quick else "1",
                    "-quiet-wait", "0s" if quick else f"{quiet_wait:g}s"]
             log(f"# run {k} of {runs}: {' '.join(cmd[1:])}")
             proc = subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.PIPE,
@@ -464,10 +466,3 @@ def table(cal: Calibration) -> list[str]:
         lines.append("* spread not measurable from these runs (profile shares need 2 runs "
                      "or more): the default's")
     return lines
-
-
-def _main_log(verbose: bool) -> Callable[[str], None]:  # pragma: no cover - CLI helper
-    def log(line: str) -> None:
-        if verbose or line.startswith("#"):
-            print(line, file=sys.stderr, flush=True)
-    return log

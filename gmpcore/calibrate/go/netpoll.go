@@ -142,14 +142,14 @@ func runNetpoll(reps int) {
 	defer runtime.GOMAXPROCS(prev)
 	for r := 0; r < 3; r++ {
 		runtime.GOMAXPROCS(1)
-		if lat, err := netpollWake(500, false); err == nil {
+		if lat, err := netpollWake(samples(500), false); err == nil {
 			recordSamples(fmt.Sprintf("netpoll.wake_writer_blocks.run%d", r), 1, lat,
 				"TCP loopback: write 1 byte, writer parks; reader woken by the same P's non-blocking netpoll")
 		} else {
 			fmt.Println("netpoll:", err)
 		}
 		runtime.GOMAXPROCS(2)
-		if lat, err := netpollWake(500, true); err == nil {
+		if lat, err := netpollWake(samples(500), true); err == nil {
 			recordSamples(fmt.Sprintf("netpoll.wake_writer_spins.run%d", r), 2, lat,
 				"TCP loopback: write 1 byte, writer keeps running; reader woken via the M blocked in epoll_wait")
 		}

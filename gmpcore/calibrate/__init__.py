@@ -37,13 +37,12 @@ import platform
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gmpcore.costs import DEFAULT_SPREAD, FIELDS, MAX_P90, MIN_P10, CostModel
+from gmpcore.costs import FIELDS, MAX_P90, MIN_P10, CostModel
 
 __all__ = ["GoNotFoundError", "CalibrationError", "Calibration", "UNMEASURED",
            "GROUPS", "find_go", "go_source_dir", "derive", "round_sig2",
@@ -176,7 +175,7 @@ def build(go: str, workdir: str | os.PathLike) -> tuple[str, str]:
         version = subprocess.run([go, "version"], env=env, capture_output=True, text=True,
                                  check=True).stdout.strip()
         done = subprocess.run([go, "build", "-o", exe, "."], cwd=src, env=env,
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, check=False)
     except (OSError, subprocess.CalledProcessError) as err:
         raise CalibrationError(f"cannot run {go!r}: {err}") from None
     if done.returncode != 0:
@@ -245,7 +244,7 @@ def header(meta: Mapping[str, Any], cal: Calibration) -> str:
         f"{meta.get('go_version_line') or meta.get('go_version')}",
         f"host {platform.node()}: {meta.get('cpu_model', '?')}, {meta.get('num_cpu', '?')} CPUs, "
         f"{meta.get('kernel', '?')}",
-        f"{meta.get('runs', '?')} runs x {meta.get('reps', '?')} trials; profiles "
+        f"{meta.get('runs', '?')} run(s) x {meta.get('reps', '?')} trials; profiles "
         f"{meta.get('profile_s', '?')} s; other processes used up to "
         f"{float(meta.get('foreign_cpus', 0)):.2f} CPUs (load average now {load})",
         "kept at their defaults (not measured): " + ", ".join(sorted(cal.unmeasured)),

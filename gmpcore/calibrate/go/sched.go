@@ -184,6 +184,18 @@ func benchWGAddDone(n int) float64 {
 	return float64(now()-t0) / float64(2*n)
 }
 
+// benchMutexPair times an uncontended sync.Mutex Lock+Unlock pair (one
+// atomic read-modify-write each: mutex_lock and mutex_unlock are its halves).
+func benchMutexPair(n int) float64 {
+	var mu sync.Mutex
+	t0 := now()
+	for i := 0; i < n; i++ {
+		mu.Lock()
+		mu.Unlock()
+	}
+	return float64(now()-t0) / float64(n)
+}
+
 func benchWGWaitZero(n int) float64 {
 	var wg sync.WaitGroup
 	t0 := now()
@@ -286,6 +298,8 @@ func runSched(reps int) {
 		"Gosched with nothing else runnable")
 	recordTrials("wg.add_done", 1, trials(reps, func() float64 { return benchWGAddDone(2_000_000) }), 4_000_000,
 		"uncontended Add(1) or Done()")
+	recordTrials("mutex.lock_unlock_pair", 1, trials(reps, func() float64 { return benchMutexPair(4_000_000) }), 4_000_000,
+		"uncontended sync.Mutex Lock+Unlock pair (the model charges half to each)")
 	recordTrials("wg.wait_zero", 1, trials(reps, func() float64 { return benchWGWaitZero(2_000_000) }), 2_000_000,
 		"Wait on a zero counter")
 	recordTrials("chan.pingpong_locked_oneway", 1, trials(reps, func() float64 { return benchLockedPingPong(20_000) }), 40_000,

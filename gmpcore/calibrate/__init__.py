@@ -314,8 +314,10 @@ def derive(runs: Sequence[Mapping[str, Any]]) -> Calibration:
       ``timer.afterfunc_1ms_late`` samples at P=1 and P=2; value the median of the
       medians, spread the medians of the p10s and p90s over it.
 
-    A field whose results are missing keeps its default and is listed in
-    ``unmeasured``, like those the program never measures (:data:`UNMEASURED`).
+    A field whose results are missing, or that comes out not above 0 ns (a
+    difference swamped by noise on a busy machine), keeps its default and is
+    listed in ``unmeasured``, like those the program never measures
+    (:data:`UNMEASURED`).
     """
     if not runs:
         raise ValueError("derive needs at least one run")
@@ -425,13 +427,18 @@ def derive(runs: Sequence[Mapping[str, Any]]) -> Calibration:
     attempt(["sysmon_tick"], lambda: sampled("sysmon_tick", "nanosleep.20us_actual", [1]))
     attempt(["timer_wake"], lambda: sampled("timer_wake", "timer.afterfunc_1ms_late", [1, 2]))
 
+    for f, v in list(values.items()):
+        if not v > 0:        # a difference swamped by noise: no measurement at all
+            unmeasured[f] = f"measured {v:.3g} ns, not > 0: noise swamped it"
+            del values[f]
+            spread.pop(f, None)
     model = CostModel().replace(**{f: round_sig2(v) for f, v in values.items()},
                                 spread={f: s for f, s in spread.items() if f in values})
     order = {f: i for i, f in enumerate(FIELDS)}
     return Calibration(
         model=model,
         measured={f: values[f] for f in sorted(values, key=order.__getitem__)},
-        raw={f: raw[f] for f in sorted(raw, key=order.__getitem__)},
+        raw={f: raw[f] for f in sorted(values, key=order.__getitem__)},
         unmeasured={f: unmeasured[f] for f in sorted(unmeasured, key=order.__getitem__)},
         spread_kept=tuple(sorted((f for f in spread_kept if f in values),
                                  key=order.__getitem__)),
@@ -469,6 +476,6 @@ def table(cal: Calibration) -> list[str]:
             lines.append(f"{f:<18} {d:>9,}  {'-':>9}  {'default kept':<18} {'':>6}  "
                          f"({cal.unmeasured[f]})")
     if cal.spread_kept:
-        lines.append("* spread not measurable from these runs (profile shares need 2 runs "
-                     "or more): the default's")
+        lines.append("* the default's spread: with one value per run (profile shares, "
+                     "differences) a spread needs 2 runs or more")
     return lines

@@ -46,7 +46,7 @@ from gmpcore.costs import FIELDS, MAX_P90, MIN_P10, CostModel
 
 __all__ = ["GoNotFoundError", "CalibrationError", "Calibration", "UNMEASURED",
            "GROUPS", "find_go", "go_source_dir", "derive", "round_sig2",
-           "build", "calibrate"]
+           "build", "calibrate", "header", "measured_table", "table"]
 
 #: Fields the program does not measure (they keep their defaults), and why.
 UNMEASURED: Mapping[str, str] = {
@@ -219,9 +219,14 @@ def calibrate(go: str | os.PathLike | None = None, runs: int = 3, reps: int = 9,
             proc = subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, text=True)
             assert proc.stdout is not None
-            for line in proc.stdout:
-                if "cannot set cpu profile rate" not in line:
-                    log(line.rstrip("\n"))
+            try:
+                for line in proc.stdout:
+                    if "cannot set cpu profile rate" not in line:
+                        log(line.rstrip("\n"))
+            except BaseException:
+                proc.kill()                # Ctrl-C or a failing log: stop the program too
+                proc.wait()
+                raise
             if proc.wait() != 0:
                 raise CalibrationError(f"the measurement program exited with status "
                                        f"{proc.returncode} (run {k})")

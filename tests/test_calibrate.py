@@ -378,8 +378,8 @@ def test_go_sources_ship_in_the_package():
 @pytest.mark.skipif(not os.environ.get("GMPCORE_TEST_WHEEL"),
                     reason="builds a wheel (slow); set GMPCORE_TEST_WHEEL=1")
 def test_wheel_contains_the_go_sources(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", str(ROOT),
-                    "-w", str(tmp_path)], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    str(ROOT), "-w", str(tmp_path)], check=True, capture_output=True)
     (wheel,) = tmp_path.glob("gmpcore-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "gmpcore/calibrate/go/go.mod" in names

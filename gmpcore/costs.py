@@ -3,7 +3,8 @@
 The defaults were measured on a real Go runtime (go1.27.3, linux/amd64, a
 2-vCPU Firecracker VM); docs/cost-model.md gives, for every field, what it
 charges, the measurement, its spread and how the default was rounded.
-``benchmarks/go/costs/run.sh`` reruns the measurements.
+``benchmarks/go/costs/run.sh`` reruns the measurements; ``gmpcore calibrate``
+measures them on another machine (gmpcore.calibrate).
 
 "CPU" costs are charged to the running G's (or M's) CPU time; "latency"
 costs delay an M or G without using a P's CPU.
@@ -57,8 +58,9 @@ DEFAULT_SPREAD: Mapping[str, tuple[float, float]] = MappingProxyType({
     "sysmon_tick": (0.90, 1.02),
     "stw_stop": (0.5, 1.5), "stw_start": (0.5, 1.5), "procresize_p": (0.9, 1.1),
     "mutex_lock": (0.99, 1.03), "mutex_unlock": (0.99, 1.03), "mutex_spin": (0.99, 1.01),
-    # Sleep(1ms) and AfterFunc lateness on an idle program (estimate of the spread
-    # until benchmarks/go/costs measures it; gmpcore calibrate does).
+    # Sleep(1ms) and AfterFunc lateness on an idle program: an estimate, wider than the
+    # committed runs' AfterFunc(1ms) samples give (0.91, 1.10); gmpcore calibrate
+    # measures it (docs/cost-model.md §5).
     "timer_wake": (0.60, 1.30),
     # Estimates until measured on a quiet machine; cache_bytes is a size, never drawn.
     "newproc_fresh": (0.6, 1.8), "stackalloc": (0.8, 1.3), "cold_switch": (0.5, 1.6),

@@ -10,7 +10,8 @@ MODULES = ["gmpcore", "gmpcore._sched", "gmpcore.reference.runq", "gmpcore.__mai
            "gmpcore.simulate", "gmpcore.state", "gmpcore.snapshot", "gmpcore.trace",
            "gmpcore.leaks", "gmpcore.plots", "gmpcore.cli", "gmpcore.demo", "gmpcore.results",
            "gmpcore.latency", "gmpcore.errors", "gmpcore.model", "gmpcore.progress",
-           "gmpcore.sweep", "gmpcore.machine", "gmpcore.spans"]
+           "gmpcore.sweep", "gmpcore.machine", "gmpcore.spans", "gmpcore.calibrate",
+           "gmpcore.noise"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -131,7 +131,6 @@ def workloads(draw, max_goroutines=200, min_groups=0, max_groups=4):
         if budget <= 0:
             break
         kind = draw(st.sampled_from(["workers", "workers", "pair", "main_consumer", "nested",
-        kind = draw(st.sampled_from(["workers", "workers", "pair", "main_consumer", "nested",
                                      "fire", "loop_spawn", "pool", "mutex", "select",
                                      "select_send", "rwmutex", "cond"]))
         if kind == "workers":

@@ -2,6 +2,10 @@
 // for gmpcore's cost model (docs/cost-model.md).
 //
 //	GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local go run . -out results.json
+//
+// It ships inside the gmpcore package (gmpcore/calibrate/go) so that
+// `gmpcore calibrate` can build and run it; benchmarks/go/costs/run.sh
+// runs it for the repository's committed results.
 package main
 
 import (
@@ -42,6 +46,20 @@ func cpuModel() string {
 	return "?"
 }
 
+// profileDur is how long each CPU-profiled loop runs (-profile).
+var profileDur = 5 * time.Second
+
+// sampleScale scales the number of latency samples (-samples).
+var sampleScale = 1.0
+
+// samples is n latency samples scaled by -samples, at least 20.
+func samples(n int) int {
+	if m := int(float64(n) * sampleScale); m > 20 {
+		return m
+	}
+	return 20
+}
+
 func main() {
 	if mode := os.Getenv("COSTS_CHILD"); mode != "" {
 		childMain(mode)
@@ -51,6 +69,8 @@ func main() {
 	out := flag.String("out", "", "write JSON results to this file")
 	quietMax := flag.Duration("quiet-wait", 3*time.Minute, "before each group, wait up to this long for other processes to go idle")
 	groups := flag.String("groups", "sched,sys,timer,netpoll,children", "measurement groups to run")
+	flag.DurationVar(&profileDur, "profile", 5*time.Second, "length of each CPU-profiled loop (profile splits)")
+	flag.Float64Var(&sampleScale, "samples", 1, "scale the number of latency samples by this factor (at least 20 each)")
 	flag.Parse()
 
 	meta := map[string]any{
@@ -64,6 +84,8 @@ func main() {
 		"reps":        *reps,
 		"started":     time.Now().UTC().Format(time.RFC3339),
 		"profile_hz":  profileHz,
+		"profile_s":   profileDur.Seconds(),
+		"samples":     sampleScale,
 		"default_gmp": runtime.GOMAXPROCS(0),
 	}
 	fmt.Printf("# %s %s, %d CPUs (%s), kernel %s, clocksource %s, timerslack %s ns\n",

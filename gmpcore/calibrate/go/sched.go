@@ -184,6 +184,18 @@ func benchWGAddDone(n int) float64 {
 	return float64(now()-t0) / float64(2*n)
 }
 
+// benchMutexPair times an uncontended sync.Mutex Lock+Unlock pair (one
+// atomic read-modify-write each: mutex_lock and mutex_unlock are its halves).
+func benchMutexPair(n int) float64 {
+	var mu sync.Mutex
+	t0 := now()
+	for i := 0; i < n; i++ {
+		mu.Lock()
+		mu.Unlock()
+	}
+	return float64(now()-t0) / float64(n)
+}
+
 func benchWGWaitZero(n int) float64 {
 	var wg sync.WaitGroup
 	t0 := now()
@@ -286,19 +298,21 @@ func runSched(reps int) {
 		"Gosched with nothing else runnable")
 	recordTrials("wg.add_done", 1, trials(reps, func() float64 { return benchWGAddDone(2_000_000) }), 4_000_000,
 		"uncontended Add(1) or Done()")
+	recordTrials("mutex.lock_unlock_pair", 1, trials(reps, func() float64 { return benchMutexPair(4_000_000) }), 4_000_000,
+		"uncontended sync.Mutex Lock+Unlock pair (the model charges half to each)")
 	recordTrials("wg.wait_zero", 1, trials(reps, func() float64 { return benchWGWaitZero(2_000_000) }), 2_000_000,
 		"Wait on a zero counter")
 	recordTrials("chan.pingpong_locked_oneway", 1, trials(reps, func() float64 { return benchLockedPingPong(20_000) }), 40_000,
 		"echo G LockOSThread'ed: each handoff switches M (stoplockedm/handoffp/startlockedm, futex wake)")
 
 	// CPU-profile splits (1000 Hz) of the lifecycle and ping-pong loops.
-	if p, ops, wall, err := profiledLoop(5*time.Second, func() int64 { benchLifecycle(200, 50); return 200 * 50 }); err == nil {
+	if p, ops, wall, err := profiledLoop(profileDur, func() int64 { benchLifecycle(200, 50); return 200 * 50 }); err == nil {
 		recordSplit("split.lifecycle", 1, p, schedMarkers, ops, wall)
 	}
-	if p, ops, wall, err := profiledLoop(5*time.Second, func() int64 { benchPingPong(50_000); return 100_000 }); err == nil {
+	if p, ops, wall, err := profiledLoop(profileDur, func() int64 { benchPingPong(50_000); return 100_000 }); err == nil {
 		recordSplit("split.pingpong_oneway", 1, p, schedMarkers, ops, wall)
 	}
-	if p, ops, wall, err := profiledLoop(5*time.Second, func() int64 { benchGosched(50_000); return 100_000 }); err == nil {
+	if p, ops, wall, err := profiledLoop(profileDur, func() int64 { benchGosched(50_000); return 100_000 }); err == nil {
 		recordSplit("split.gosched", 1, p, schedMarkers, ops, wall)
 	}
 }

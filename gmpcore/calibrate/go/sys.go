@@ -309,14 +309,14 @@ func runSys(reps int) {
 			"syscall.RawSyscall(SYS_GETPID): kernel only")
 	}
 	runtime.GOMAXPROCS(1)
-	if p, ops, wall, err := profiledLoop(5*time.Second, func() int64 { benchSyscallGetpid(100_000); return 100_000 }); err == nil {
+	if p, ops, wall, err := profiledLoop(profileDur, func() int64 { benchSyscallGetpid(100_000); return 100_000 }); err == nil {
 		recordSplit("split.syscall_getpid", 1, p, sysMarkers, ops, wall)
 	}
 
 	// sysmon's shortest sleep is usleep(20): what does it really take here?
 	for _, us := range []int64{3, 20} {
 		var lat []float64
-		for i := 0; i < 2000; i++ {
+		for i := 0; i < samples(2000); i++ {
 			t0 := now()
 			rawNanosleep(us * 1000)
 			lat = append(lat, float64(now()-t0))
@@ -329,18 +329,18 @@ func runSys(reps int) {
 	runtime.GOMAXPROCS(1)
 	th0, c0 := procThreads(), threadCreates()
 	for r := 0; r < 3; r++ {
-		lat, nh := benchBlockingHandoff(300, time.Millisecond, 0)
+		lat, nh := benchBlockingHandoff(samples(300), time.Millisecond, 0)
 		recordSamples(fmt.Sprintf("syscall.blocking_handoff_delay.back_to_back.run%d", r), 1, lat,
 			fmt.Sprintf("1 ms nanosleep, trials back to back (sysmon woken from deep sleep by exitsyscall); %d/%d not handed off", nh, len(lat)))
 	}
 	for r := 0; r < 3; r++ {
-		lat, nh := benchBlockingHandoff(300, time.Millisecond, 2_000_000)
+		lat, nh := benchBlockingHandoff(samples(300), time.Millisecond, 2_000_000)
 		recordSamples(fmt.Sprintf("syscall.blocking_handoff_delay.after_2ms_busy.run%d", r), 1, lat,
 			fmt.Sprintf("1 ms nanosleep after 2 ms of busy work (sysmon in its 20 µs loop); %d/%d not handed off", nh, len(lat)))
 	}
 	for _, mode := range []string{"raw", "idle", "busy"} {
 		for r := 0; r < 3; r++ {
-			recordSamples(fmt.Sprintf("syscall.exit_paths.nanosleep500us_%s.run%d", mode, r), 1, benchSyscallExitPaths(1000, mode),
+			recordSamples(fmt.Sprintf("syscall.exit_paths.nanosleep500us_%s.run%d", mode, r), 1, benchSyscallExitPaths(samples(1000), mode),
 				"500 µs nanosleep as seen by the G; raw=RawSyscall, idle=P retaken then re-acquired, busy=P held by another M (exitsyscallNoP)")
 		}
 	}
@@ -376,7 +376,7 @@ func runSys(reps int) {
 	runtime.GOMAXPROCS(2)
 	for _, mode := range []string{"syscall", "spin"} {
 		for r := 0; r < 3; r++ {
-			lat, send := benchWake(1000, mode)
+			lat, send := benchWake(samples(1000), mode)
 			recordSamples(fmt.Sprintf("wake.idle_p.readier_%s.run%d", mode, r), 2, lat,
 				"ready a parked G while the other P is idle (M parked); delay until it runs; readier then "+mode+"s")
 			recordSamples(fmt.Sprintf("wake.idle_p.readier_%s.send.run%d", mode, r), 2, send,

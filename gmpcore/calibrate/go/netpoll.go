@@ -142,14 +142,14 @@ func runNetpoll(reps int) {
 	defer runtime.GOMAXPROCS(prev)
 	for r := 0; r < 3; r++ {
 		runtime.GOMAXPROCS(1)
-		if lat, err := netpollWake(500, false); err == nil {
+		if lat, err := netpollWake(samples(500), false); err == nil {
 			recordSamples(fmt.Sprintf("netpoll.wake_writer_blocks.run%d", r), 1, lat,
 				"TCP loopback: write 1 byte, writer parks; reader woken by the same P's non-blocking netpoll")
 		} else {
 			fmt.Println("netpoll:", err)
 		}
 		runtime.GOMAXPROCS(2)
-		if lat, err := netpollWake(500, true); err == nil {
+		if lat, err := netpollWake(samples(500), true); err == nil {
 			recordSamples(fmt.Sprintf("netpoll.wake_writer_spins.run%d", r), 2, lat,
 				"TCP loopback: write 1 byte, writer keeps running; reader woken via the M blocked in epoll_wait")
 		}
@@ -161,7 +161,7 @@ func runNetpoll(reps int) {
 		"raw epoll_pwait(timeout=0), no fds: lower bound of a non-blocking netpoll")
 	recordTrials("netpoll.epoll_pwait0_1ready", 1, trials(reps, func() float64 { return benchEpollZero(1_000_000, 1) }), 1_000_000,
 		"raw epoll_pwait(timeout=0) returning 1 ready fd")
-	if p, ops, wall, err := profiledLoop(5*time.Second, func() int64 { tcpPingPong(5_000); return 10_000 }); err == nil {
+	if p, ops, wall, err := profiledLoop(profileDur, func() int64 { tcpPingPong(5_000); return 10_000 }); err == nil {
 		m := append(append([]marker{}, netMarkers...), schedMarkers...)
 		recordSplit("split.tcp_pingpong_oneway", 1, p, m, ops, wall)
 	}

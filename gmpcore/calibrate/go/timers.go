@@ -110,11 +110,11 @@ func runTimers(reps int) {
 	for _, procs := range []int{1, 2} {
 		runtime.GOMAXPROCS(procs)
 		for _, d := range []time.Duration{time.Microsecond, 50 * time.Microsecond, time.Millisecond} {
-			recordSamples(fmt.Sprintf("timer.sleep_%s_actual", d), procs, sleepActual(300, d),
+			recordSamples(fmt.Sprintf("timer.sleep_%s_actual", d), procs, sleepActual(samples(300), d),
 				fmt.Sprintf("time.Sleep(%s) wall duration, idle program", d))
 		}
 		for _, d := range []time.Duration{100 * time.Microsecond, time.Millisecond} {
-			recordSamples(fmt.Sprintf("timer.afterfunc_%s_late", d), procs, afterFuncLate(300, d),
+			recordSamples(fmt.Sprintf("timer.afterfunc_%s_late", d), procs, afterFuncLate(samples(300), d),
 				fmt.Sprintf("AfterFunc(%s): callback start minus (t0+d)", d))
 		}
 	}
@@ -134,7 +134,7 @@ func runTimers(reps int) {
 
 	var ops int64
 	t0 := time.Now()
-	p, err := cpuProfile(func() { ops = sleepers(100, 5*time.Second) })
+	p, err := cpuProfile(func() { ops = sleepers(100, profileDur) })
 	wall := time.Since(t0)
 	if err == nil {
 		m := append(append([]marker{}, timerMarkers...), schedMarkers...)

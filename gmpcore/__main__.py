@@ -3,7 +3,7 @@
 >>> main(["scenarios"])              # doctest: +ELLIPSIS
 fanout     10,000 compute goroutines and a WaitGroup: spills, global batches, stealing
 ...
-mutex      a counter behind one sync.Mutex: long holds starve it into hand-offs
+pipeline   stages joined by buffered channels: where items queue, hop by hop
 0
 """
 

@@ -83,6 +83,8 @@ SIZE_PARAMETERS = {
     "leak": ("n", "searchers, all but one of which leak"),
     "container": ("conns", "client connections, one handler goroutine each"),
     "mutex": ("workers", "goroutines contending for one sync.Mutex"),
+    "server": ("requests", "requests, one handler goroutine each"),
+    "pipeline": ("items", "values through the pipeline's stages"),
 }
 
 MONITOR_PERIOD = 50_000       # ns: 1,000 samples for a 50 ms run, 400,000 for 20 s

@@ -62,8 +62,10 @@ DEFAULT_SPREAD: Mapping[str, tuple[float, float]] = MappingProxyType({
     # committed runs' AfterFunc(1ms) samples give (0.91, 1.10); gmpcore calibrate
     # measures it (docs/cost-model.md §5).
     "timer_wake": (0.60, 1.30),
-    # Estimates until measured on a quiet machine; cache_bytes is a size, never drawn.
-    "newproc_fresh": (0.6, 1.8), "stackalloc": (0.8, 1.3), "cold_switch": (0.5, 1.6),
+    # benchmarks/go/workingset trials (fresh 1347-2221 around 1923 ns; a ring hop's
+    # trials are within 5 %, a single switch's spread is an estimate); stackalloc an
+    # estimate; cache_bytes is a size, never drawn.
+    "newproc_fresh": (0.75, 1.2), "stackalloc": (0.8, 1.3), "cold_switch": (0.7, 1.4),
     # Loop means (benchmarks/go/select): as the other CPU costs.
     "select_base": (0.95, 1.10), "select_case": (0.95, 1.10), "select_wake": (0.5, 1.6),
     # benchmarks/go/rwcond, the median run's trials: RLock+RUnlock 12.19-14.73 ns
@@ -145,17 +147,20 @@ class CostModel:
     """Latency: an M sleeping with a timeout (epoll_wait in the blocking netpoll, a futex
     wait) runs again this long after the timeout: the 50 µs timer slack plus the idle
     CPU's wake-up; Sleep(1ms) on an idle program took 1.094-1.097 ms."""
-    newproc_fresh: int = 400
+    newproc_fresh: int = 1_800
     """CPU, creator: a `go` with no free G (gfget finds none): malg allocates a g and a
-    2 KiB stack whose pages are touched for the first time; beyond `newproc`.
-    Provisional (benchmarks/go/workingset, a loaded machine)."""
+    2 KiB stack in new memory, and the GC that the growing heap of live goroutines
+    brings (the model has no GC: its share is charged here); beyond `newproc`.
+    benchmarks/go/workingset `fresh`: 1.6-2.0 µs of CPU per `go` at GOMAXPROCS=1."""
     stackalloc: int = 150
     """CPU, creator: a `go` whose free G lost its stack (it had grown: gfput freed it);
     stackalloc from the P's stack cache; beyond `newproc`.  Estimate."""
-    cold_switch: int = 200
+    cold_switch: int = 180
     """CPU, M: switching to a G whose stack and g are no longer in the cache; charged
     as its expectation, cold_switch x (1 - cache_bytes / working set), when the live
-    Gs' stacks and state outgrow `cache_bytes`.  Provisional (benchmarks/go/workingset)."""
+    Gs' stacks and state outgrow `cache_bytes`.  benchmarks/go/workingset `ring`: a
+    hop costs ~200 ns up to 100 goroutines, 321-383 ns at 10^4 and 376-433 ns at 10^5
+    (more when other processes share the cache)."""
     cache_bytes: int = 2_621_440
     """Not a time: the bytes of cache the live goroutines' state competes for (this
     VM's 2.5 MiB L2 per core); a working set beyond it makes switches cold."""

@@ -14,7 +14,8 @@ a name to ``(function, one-line summary)`` for the command line.
 
 from gmpcore.durations import CONSTANT, UNIFORM, as_distribution, exponential
 from gmpcore.workload import (
-    Workload, add, cpu, done, go, lock, netwait, recv, repeat, send, sleep, syscall, unlock, wait,
+    Workload, add, arrivals, case_after, case_send, close, cpu, done, each, go, lock, netwait,
+    recv, repeat, select, send, sleep, span, span_end, syscall, unlock, wait,
 )
 
 
@@ -164,8 +165,9 @@ def unbounded(jobs=10_000, work="10us", accept="1us"):
     handlers are alive at once: when requests arrive faster than the other
     Ps finish them, goroutines pile up, each with its 2 KiB stack, for as
     long as the requests keep coming.  With the defaults on 4 Ps (main's P
-    accepts, three handle a request per 10 µs each) about two thirds of the
-    jobs are alive at once at the peak; with ``accept="20us"`` only a
+    accepts, three handle a request per 10 µs each) about half of the jobs
+    are alive at once at the peak (a fresh goroutine costs main
+    ``newproc_fresh`` more than a reused one); with ``accept="20us"`` only a
     handful are.  The arrival rate against the Ps' capacity decides, not the
     program.  :func:`worker_pool` does the same CPU work with at most
     ``workers`` handlers: its buffered channel blocks main when they fall
@@ -337,6 +339,117 @@ def mutex_counter(workers=8, increments=100, hold="1us", work="1us"):
     return wl
 
 
+def http_server(requests=2_000, interarrival="50us", parse="20us", backends=4,
+                backend="150us", timeout="2ms"):
+    """An HTTP-like server: an accept loop, a handler per request, a shared
+    cache behind a ``sync.Mutex``, a pool of backend workers, a timeout.
+
+    Requests arrive as a Poisson process through the netpoller (exponential
+    gaps of mean `interarrival`: :func:`gmpcore.arrivals`); each starts a
+    handler goroutine that parses (`parse` of CPU, exponential), looks the
+    request up in a cache (``Lock``, 2 µs, ``Unlock``), then hands it to the
+    backend pool over an unbuffered channel inside a ``select`` with a
+    ``time.After(timeout)`` case: when every backend is busy for longer than
+    `timeout`, the request is shed (1 µs to write the error).  `backends`
+    workers ``for range`` the jobs channel, each job a network wait of mean
+    `backend` (exponential) and 5 µs of encoding; main closes the channel
+    when every handler is done, then waits for the pool.  ``res.spans`` has a
+    ``request`` row per handler (parse to hand-off or shedding) and a
+    ``backend`` row per job served; ``gmpcore.spans.quantiles`` gives their
+    p50..p999.  With 4 backends of 150 µs and a request every 50 µs the pool
+    runs at 75 % of its capacity and hand-offs queue: requests wait for a
+    backend, rarely long enough to be shed.
+
+    >>> import gmpcore as gmp
+    >>> from gmpcore.spans import quantiles
+    >>> from gmpcore.spans import durations
+    >>> res = gmp.simulate(http_server(requests=500), gomaxprocs=2, seed=1)
+    >>> len(durations(res, "request")), len(durations(res, "backend")) <= 500
+    (500, True)
+    >>> q = quantiles(res)
+    >>> q["backend"][0.5] > q["request"][0.5]     # the backend's wait dominates
+    True
+
+    Parameters
+    ----------
+    requests : int
+        The size: requests served (handler goroutines started).
+    interarrival : duration
+        Mean gap between requests (exponential).
+    parse : duration
+        Mean CPU a handler spends before the cache (exponential).
+    backends : int
+        Backend workers.
+    backend : duration
+        Mean network wait of a backend job (exponential).
+    timeout : duration
+        How long a handler waits for a free backend before shedding.
+    """
+    wl = Workload()
+    handlers, pool = wl.waitgroup(), wl.waitgroup()
+    cache, jobs = wl.mutex(), wl.chan()
+    handler = wl.program(
+        span("request", cpu(exponential(parse)), lock(cache), cpu("2us"), unlock(cache),
+             select(case_send(jobs), case_after(timeout, cpu("1us")))),
+        done(handlers), name="handler")
+    worker = wl.program(each(jobs, span("backend", netwait(exponential(backend)), cpu("5us"))),
+                        done(pool), name="backend")
+    wl.main(add(pool, backends), go(worker, count=backends), add(handlers, requests),
+            arrivals(handler, exponential(interarrival), requests), wait(handlers), close(jobs),
+            wait(pool))
+    return wl
+
+
+def pipeline(items=10_000, stages=3, work="5us", buffer=16):
+    """A pipeline: a producer and `stages` stages joined by buffered channels.
+
+    The producer sends `items` values into the first channel and closes it;
+    each stage ``for range``s its input, spends `work` of CPU per item
+    (exponential) and sends it on, closing its output when its input is
+    drained; main drains the last channel.  Each send carries a span
+    (``send(ch, span="hop<i>")``) that the receiving stage ends
+    (``span_end``), so ``res.spans`` has, per item and hop, the time from the
+    send to the receiver's work on it: the queueing at each stage.  Stages
+    with equal work on fewer Ps than stages take turns; the hops' quantiles
+    show where items wait.
+
+    >>> import gmpcore as gmp
+    >>> from gmpcore.spans import quantiles
+    >>> res = gmp.simulate(pipeline(items=1000), gomaxprocs=2, seed=1)
+    >>> sorted(quantiles(res))
+    ['hop1', 'hop2', 'hop3']
+
+    Parameters
+    ----------
+    items : int
+        The size: values through the pipeline.
+    stages : int
+        Stages between the producer and main.
+    work : duration
+        Mean CPU per item per stage (exponential).
+    buffer : int
+        Capacity of each channel.
+    """
+    if not 1 <= stages <= 64:
+        raise ValueError(f"stages must be in [1, 64], got {stages}")
+    wl = Workload()
+    chans = [wl.chan(cap=buffer) for _ in range(stages + 1)]
+    wl_stages = []
+    producer = wl.program(repeat(items, send(chans[0], span="hop1")), close(chans[0]),
+                          name="producer")
+    for i in range(stages):
+        last = i == stages - 1
+        body = [span_end(f"hop{i + 1}"), cpu(exponential(work))]
+        if not last:
+            body.append(send(chans[i + 1], span=f"hop{i + 2}"))
+        else:
+            body.append(send(chans[i + 1]))
+        wl_stages.append(wl.program(each(chans[i], *body), close(chans[i + 1]),
+                                    name=f"stage{i + 1}"))
+    wl.main(go(producer), *(go(p) for p in wl_stages), each(chans[stages]))
+    return wl
+
+
 SCENARIOS = {
     "fanout": (fanout, "10,000 compute goroutines and a WaitGroup: spills, global batches, stealing"),
     "io": (io_bound, "goroutines waiting on the network: parked in the netpoller, few threads"),
@@ -348,4 +461,6 @@ SCENARIOS = {
     "leak": (goroutine_leak, "main keeps the first of many results: the rest leak, blocked on send"),
     "container": (container, "a service needing ~1.5 CPUs in bursts: try --cpus 8 --quota 150ms/100ms"),
     "mutex": (mutex_counter, "a counter behind one sync.Mutex: long holds starve it into hand-offs"),
+    "server": (http_server, "an HTTP-like server: accept loop, handlers, a mutex, a backend pool, timeouts"),
+    "pipeline": (pipeline, "stages joined by buffered channels: where items queue, hop by hop"),
 }

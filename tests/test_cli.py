@@ -217,7 +217,7 @@ def test_unbounded_is_not_fanout_on_the_command_line(capsys):
     f, u = summary_rows(fanout), summary_rows(unbounded)
     assert f["makespan"] != u["makespan"]
     peak = lambda rows: int(re.search(r"at most (\d+) alive", rows["goroutines"]).group(1))
-    assert 1000 < peak(u) < peak(f) <= 2001
+    assert 500 < peak(u) < peak(f) <= 2001
     _, pool, _ = run_main(capsys, "run", "pool", "--goroutines", "2000")
     assert peak(summary_rows(pool)) == 9                   # 8 workers and main
     assert summary_rows(pool)["stacks"].endswith(" 18 KiB at the peak")

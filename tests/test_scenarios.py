@@ -41,6 +41,7 @@ SMALL = {
     "syscalls": dict(n=8, duration="1ms"), "pingpong": dict(rounds=50),
     "pool": dict(jobs=80), "unbounded": dict(jobs=80), "leak": dict(n=10),
     "container": dict(conns=4, requests=5), "mutex": dict(workers=4, increments=5),
+    "server": dict(requests=20), "pipeline": dict(items=20),
 }
 
 
@@ -107,7 +108,7 @@ def test_unbounded_goroutines_pile_up_when_requests_outpace_the_ps():
     accepting = jobs * (parse_duration(accept) + CostModel().newproc + CostModel().newproc_fresh)
     done_by_then = (PROCS - 1) * accepting / parse_duration(work)
     assert peak(res) >= jobs - done_by_then - PROCS
-    assert peak(res) >= jobs // 2                       # "about two thirds" at the defaults
+    assert peak(res) >= 0.4 * jobs                      # "about half" at the defaults
     mon = res.monitor
     assert (mon["stack_inuse"] == STACK_MIN * mon["goroutines"]).all()
     # Not bounded by the program: twice the requests, about twice the peak.
@@ -147,7 +148,8 @@ def test_io_bound_parks_in_the_netpoller_not_in_threads(n):
     # The waits overlap: one wait, plus main's spawning and the CPU after
     # the waits spread over the Ps — not n waits.
     wait, cpu = parse_duration(wait_for), parse_duration(work)
-    spawn = n * CostModel().newproc
+    # A `go` with no free G costs newproc_fresh more (all of them are fresh here).
+    spawn = n * (CostModel().newproc + CostModel().newproc_fresh)
     assert wait <= res.makespan_ns <= spawn + wait + 1.5 * n * cpu / PROCS + 100_000
 
 
@@ -162,8 +164,13 @@ def test_sleepers_cost_a_stack_each_not_a_thread():
     assert int(res.goroutines["stack"].sum()) == STACK_MIN * (n + 1)
     assert res.counters["timers"] == n
     assert res.counters["threads"] <= PROCS + 3
-    # All sleep at once.
-    assert parse_duration(duration) <= res.makespan_ns < 1.5 * parse_duration(duration)
+    # All sleep at once: the last one starts sleeping once main has made them
+    # all (each `go` a fresh G), wakes `duration` later through epoll_wait's
+    # whole milliseconds (+1 ms at most) and its late expiry (timer_wake).
+    c = CostModel()
+    spawn = n * (c.newproc + c.newproc_fresh)
+    assert parse_duration(duration) <= res.makespan_ns
+    assert res.makespan_ns <= spawn + parse_duration(duration) + 1_000_000 + 2 * c.timer_wake
 
 
 # ---------------------------------------------------------------- system calls
@@ -210,8 +217,10 @@ def test_ping_pong_stays_on_one_p_with_runnext():
     # owner is about to run it: (almost) no steals, one busy P.
     assert int(pair["steals"].sum()) <= 2
     assert res.counters["steals"] <= 2
-    busy = res.procs["busy_ns"]
-    assert busy.max() >= 0.95 * busy.sum()
+    # The pair stays together: at most a steal of runnext moves it (both Gs)
+    # to another P, so at most two Ps ever run it.
+    busy = np.sort(res.procs["busy_ns"])
+    assert busy[-2:].sum() >= 0.95 * busy.sum()
     # A G run from runnext inherits the time slice: 2 × rounds switches,
     # but only a handful of schedticks (the run is far shorter than 10 ms).
     assert int(res.procs["schedticks"].sum()) <= 10
@@ -253,7 +262,7 @@ def test_worker_pool_bounds_the_goroutines_alive_unbounded_does_not():
     spawn = run(scenarios.unbounded(jobs=jobs), monitor="5us")
     assert peak(pool) <= nworkers + 1
     assert int(pool.monitor["stack_inuse"].max()) <= STACK_MIN * (nworkers + 1)
-    assert peak(spawn) >= jobs // 2
+    assert peak(spawn) >= 20 * peak(pool)
     # Backpressure: the pool's main (row 0) parks sending on the full channel.
     logged = run(scenarios.worker_pool(jobs=jobs, workers=nworkers), record_events=True)
     ev = logged.events
@@ -353,3 +362,36 @@ def test_mutex_counter_claims(procs):
         # long holds: 7 holds ahead of a waiter exceed 1 ms: nearly every
         # Unlock of the 160 hands off
         assert handoffs("300us") >= 0.75 * 8 * 20
+
+
+# ---------------------------------------------------------------- server and pipeline (issue 13)
+
+def test_http_server_serves_or_sheds_every_request():
+    from gmpcore.spans import durations
+    res = run(scenarios.http_server(requests=400), procs=2)
+    assert all_dead(res)
+    # One request span per handler; a backend span per request not shed.
+    assert len(durations(res, "request")) == 400
+    served = len(durations(res, "backend"))
+    assert 0 < served <= 400
+    # A generous timeout sheds nothing; a backend slower than the arrivals with
+    # a tiny timeout sheds most requests (the four backends stay busy).
+    assert len(durations(run(scenarios.http_server(requests=400, timeout="1s"), procs=2),
+                         "backend")) == 400
+    shed = run(scenarios.http_server(requests=400, backend="2ms", timeout="10us"), procs=2)
+    assert len(durations(shed, "backend")) < 100
+
+
+def test_pipeline_moves_every_item_through_every_hop():
+    from gmpcore.spans import durations
+    res = run(scenarios.pipeline(items=500, stages=3), procs=2)
+    assert all_dead(res)
+    assert res.span_names == ("hop1", "hop2", "hop3")
+    for hop in res.span_names:
+        d = durations(res, hop)
+        assert len(d) == 500 and (d >= 0).all()
+    # Each stage needs at least items x work of CPU; with three stages and a
+    # producer on 2 Ps the run takes at least the stages' CPU over 2 Ps.
+    assert res.makespan_ns >= 3 * 500 * 1_000 // 2
+    with pytest.raises(ValueError, match="stages"):
+        scenarios.pipeline(stages=0)

@@ -5,6 +5,7 @@ Go 1.25 on Linux."""
 import pytest
 
 import gmpcore as gmp
+from gmpcore.costs import CostModel
 from gmpcore.events import EV_RUN, EV_IO_READY
 
 MS, US = 1_000_000, 1_000
@@ -120,7 +121,8 @@ def test_async_preemption_costs_its_m_cpu_not_the_gs_work(sim):
     assert n >= 4 and slow.makespan_ns >= 100 * MS
     # Every G still computes exactly its 50 ms ...
     # main: + newproc, + newproc_fresh (no free G yet: malg)
-    assert list(slow.goroutines["running_ns"]) == [50 * MS + 75 + 400, 50 * MS]
+    c = CostModel()
+    assert list(slow.goroutines["running_ns"]) == [50 * MS + c.newproc + c.newproc_fresh, 50 * MS]
     # ... and each preemption costs its M the extra signal time.
     assert slow.makespan_ns - base.makespan_ns >= (n - 1) * (MS - 860)
 

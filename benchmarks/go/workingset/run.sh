@@ -9,4 +9,5 @@ bin="$(mktemp -d)/workingset"
 mkdir -p "$here/results"
 for k in $(seq 1 "${RUNS:-3}"); do
   "$bin" -reps "${REPS:-7}"
+  for n in 1000 3000 10000 100000 1000000; do "$bin" -once "$n"; done
 done | tee "$here/results/runs.txt"

@@ -82,6 +82,10 @@ cdef enum Opcode:
     OP_PANIC = 25       # panic(panic_messages[a])
     OP_SPAN_BEGIN = 26  # a span starts: its start time to loop slot b (a = span name)
     OP_SPAN_END = 27    # a span ends: a row (a, goid, slot b, now) to Engine.spans
+    OP_TIMER_RESET = 32 # time.NewTimer/Reset, NewTicker/Ticker.Reset, AfterFunc: timer a, duration dists[b]
+    OP_TIMER_STOP = 33  # Timer.Stop / Ticker.Stop of timer a
+    OP_TIMER_RECV = 34  # <-t.C of timer a
+    OP_AFTER = 35       # <-time.After(dists[a]): a fresh channel timer, received from at once
     N_OPCODES = 28
     OP_UPDATE_PROCS = 62  # internal, never in a user workload: the GOMAXPROCS updater's step
     OP_UPDATE_DONE = 63   # internal: the updater is idle again (then EXIT)
@@ -238,6 +242,7 @@ cdef enum Place:
     PL_IOREADY = 9      # "the netpoller's ready list"
     PL_SEMA = 10        # "the stop-the-world semaphore"
     PL_MUTEX = 11       # "a mutex's semaphore"
+    PL_TIMER_CHAN = 12  # "a timer channel queue"
 
 # check_invariants failures (Engine.chk_code).
 cdef enum:
@@ -292,8 +297,8 @@ cdef struct Event:
     int64_t when                 # virtual time, ns
     int64_t seq                  # push order; unique (Engine.seq), breaks ties FIFO
     int64_t gen                  # generation when pushed (E_M, E_PREEMPT, E_SYSMON)
-    int32_t who                  # M index (E_M, E_PREEMPT), G index (E_IO, a timer's sleeper), -1 (E_SYSMON)
-    int32_t kind                 # EventKind (unused in timer heaps)
+    int32_t who                  # M index (E_M, E_PREEMPT), G index (E_IO, TE_SLEEP), Timer index (TE_TIMER), -1 (E_SYSMON)
+    int32_t kind                 # EventKind; in a timer heap TE_SLEEP or TE_TIMER
 
 cdef struct BinHeap:
     # A binary min-heap of Events, malloc'd.
@@ -503,7 +508,9 @@ cdef struct PRec:
     int64_t sm_schedwhen         # sysmontick.schedwhen
     int64_t sm_syscalltick       # sysmontick.syscalltick
     int64_t sm_syscallwhen       # sysmontick.syscallwhen
-    BinHeap timers               # its timers (time.Sleep): who = the sleeping G
+    BinHeap timers               # its timers: kind TE_SLEEP (who = the sleeping G) or TE_TIMER (who = Engine.tms index)
+    int32_t tzombies             # timers.zombies: TE_TIMER entries whose timer is TS_ZOMBIE
+    int64_t tmin_modified        # timers.minWhenModified: a lower bound on TS_MODIFIED timers' when, 0 none
     int64_t goidcache            # next goid to hand out
     int64_t goidcacheend         # end of the cached batch
     int64_t busy_ns              # time its Ms ran Gs on it
@@ -518,6 +525,28 @@ cdef struct Chan:
     GQueue recvq                 # parked receivers, FIFO
     GQueue sendq                 # parked senders, FIFO
     bint closed                  # close(ch) ran: both queues stay empty from then on
+
+cdef struct Timer:
+    # A time.Timer, time.Ticker or AfterFunc timer (_engine_timers.pxi), Go
+    # 1.23+: runtime.timer's fields the model needs plus its channel.
+    int64_t when                 # t.when: 0 inactive
+    int64_t period               # t.period: > 0 for a ticker
+    GQueue recvq                 # Gs parked receiving from t.C, FIFO
+    int32_t ts                   # the P whose heap holds it (timerHeaped), -1 none
+    int32_t blocked              # t.blocked: Gs blocked on t.C
+    int32_t func                 # AfterFunc: the program its new goroutine runs, -1 none
+    uint8_t kind                 # TK_*
+    uint8_t state                # TS_MODIFIED | TS_ZOMBIE (only while ts >= 0)
+    uint8_t count                # values in t.C's 1-slot buffer
+
+cdef enum:
+    TK_TIMER = 0                 # time.NewTimer (a channel timer)
+    TK_TICKER = 1                # time.NewTicker (a channel timer with a period)
+    TK_FUNC = 2                  # time.AfterFunc (goFunc: no channel)
+    TS_MODIFIED = 1              # timerModified: its heap entry's when is stale
+    TS_ZOMBIE = 2                # timerZombie: stopped (or unwatched), still in the heap
+    TE_SLEEP = 0                 # a timer heap entry: a sleeping G (time.Sleep)
+    TE_TIMER = 1                 # a timer heap entry: a Timer (Engine.tms)
 
 cdef struct WaitGroup:
     int64_t counter              # Add's running sum, wrapped to int32 as Go's state word does
@@ -622,6 +651,9 @@ cdef struct Engine:
     int64_t nwgs
     Mutex* mus
     int64_t nmus
+    Timer* tms                   # the workload's timers, then one time.After timer per G row (malloc'd)
+    int64_t ntms                 # the workload's timers
+    int64_t tms_cap              # rows allocated
     MuLocal* mul                 # lockSlow locals per G row, grown on first use (mutex_local)
     int64_t mul_cap
     # ---- scheduler globals

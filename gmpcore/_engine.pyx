@@ -33,7 +33,7 @@ from cython.view cimport array as cvarray
 from cpython.pycapsule cimport PyCapsule_GetPointer
 from libc.math cimport exp, floor
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t, INT32_MAX, UINT32_MAX
-from libc.stdlib cimport free, malloc, realloc
+from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memmove, memset
 from numpy.random cimport bitgen_t
 from numpy.random.c_distributions cimport (random_standard_exponential, random_standard_normal,
@@ -303,6 +303,7 @@ _PLACES = {
     PL_GLOBAL: "the global queue", PL_RUNNING: "running on M{}", PL_HAND: "in M{}'s hand",
     PL_CHAN: "a channel queue", PL_WG: "a WaitGroup", PL_IOREADY: "the netpoller's ready list",
     PL_SEMA: "the stop-the-world semaphore", PL_MUTEX: "a mutex's semaphore",
+    PL_TIMER_CHAN: "a timer channel queue",
 }
 
 #: check_invariants' stop-the-world failures (CHK_STW, chk_g), worded as the reference's.
@@ -451,6 +452,10 @@ cdef class _Run:
             for i in range(e.nmus):
                 gq_free(&e.mus[i].semq)
         free(e.mul)
+        if e.tms != NULL:
+            for i in range(e.tms_cap):
+                gq_free(&e.tms[i].recvq)
+            free(e.tms)
 
     cdef need(self, int stage, str what):
         # _Run is built only by run(); a hand-made one must not reach the C code.
@@ -686,6 +691,17 @@ cdef class _Run:
             caps = caps_arr
             for i in range(nchans):
                 e.chans[i].cap = caps[i]
+        # Timers: the workload's, then time.After's (after_timer grows the table).
+        tarr = np.ascontiguousarray(compiled.timers, dtype=np.int64).reshape(-1, 2)
+        e.ntms = tarr.shape[0]
+        e.tms_cap = e.ntms
+        e.tms = <Timer*>calloc(max(e.ntms, 1), sizeof(Timer))
+        if e.tms == NULL:
+            raise MemoryError("cannot allocate the timers")
+        for i in range(e.ntms):
+            e.tms[i].ts = -1
+            e.tms[i].kind = <uint8_t>tarr[i, 0]
+            e.tms[i].func = <int32_t>tarr[i, 1]
         # The event heap.
         e.heap.b.a = <Event*>malloc(64 * sizeof(Event))
         if e.heap.b.a == NULL:

@@ -64,7 +64,8 @@ cdef int check_invariants(Engine* e) noexcept nogil:
             if chk_put(e, e.q.runnext[p], PL_RUNNEXT, p) < 0:
                 return -1
         for j in range(e.ps[p].timers.n):
-            if chk_put(e, e.ps[p].timers.a[j].who, PL_TIMER, p) < 0:
+            if e.ps[p].timers.a[j].kind == TE_SLEEP and chk_put(
+                    e, e.ps[p].timers.a[j].who, PL_TIMER, p) < 0:
                 return -1
     for j in range(<int64_t>e.q.globrunq.size):
         if chk_put(e, gq_at(&e.q.globrunq, j), PL_GLOBAL, 0) < 0:
@@ -112,6 +113,11 @@ cdef int check_invariants(Engine* e) noexcept nogil:
             return fail(e, ERR_ASSERT, "a mutex's state or count is negative")
         if gq.size and not e.mus[i].state >> MUTEX_WAITER_SHIFT:
             return fail(e, ERR_ASSERT, "a mutex's semaphore has waiters the mutex does not count")
+    for i in range(e.tms_cap):
+        gq = &e.tms[i].recvq
+        for j in range(<int64_t>gq.size):
+            if chk_put(e, gq_at(gq, j), PL_TIMER_CHAN, 0) < 0:
+                return -1
     for i in range(n):
         if e.g.a[i].status == G_WAITING and e.g.a[i].waitreason == WAIT_IO:
             io_pending += 1

@@ -39,8 +39,8 @@ cdef int sysmon_loop(Engine* e) noexcept nogil:
         # Deep sleep until the next timer (or 60 s) unless woken (§4.5 step 2);
         # during a STW too (startTheWorld wakes it).
         for i in range(e.nprocs):
-            if e.ps[i].timers.n:
-                w = e.ps[i].timers.a[0].when
+            w = timers_wake_time(e, i)
+            if w:
                 if nxt < 0 or w < nxt:
                     nxt = w
         if nxt < 0 or nxt > e.now:

@@ -7,6 +7,7 @@ from gmpcore.events import (G_DEAD, G_WAITING, P_DEAD, P_GCSTOP, P_IDLE, P_RUNNI
                             WAIT_SYNC_MUTEX_LOCK)
 from gmpcore.reference.common import PH_DEAD, PH_LOCKED
 from gmpcore.reference.gtable import G
+from gmpcore.reference.timers import TE_SLEEP
 
 
 class Checks:
@@ -25,8 +26,9 @@ class Checks:
                 put(gi, f"runq of P{p.id}")
             if self.q.runnext(p.id) is not None:
                 put(self.q.runnext(p.id), f"runnext of P{p.id}")
-            for _, _, g in p.timers:
-                put(g.idx, f"a timer of P{p.id}")
+            for _, _, g, kind in p.timers:
+                if kind == TE_SLEEP:
+                    put(g.idx, f"a timer of P{p.id}")
         for gi in self.q.global_runq():
             put(gi, "the global queue")
         for m in self.ms:
@@ -55,6 +57,9 @@ class Checks:
                     "a mutex's semaphore holds a G not parked in sync.Mutex.Lock"
             assert mu.sema >= 0 and mu.state >= 0, "a mutex's state or count is negative"
             assert not mu.semq or mu.state >> 3, "a mutex's semaphore has waiters the mutex does not count"
+        for t in self.tms + [g.after for g in self.gs if g.after is not None]:
+            for g in t.recvq:
+                put(g.idx, "a timer channel queue")
         io_pending = sum(1 for g in self.gs if g.status == G_WAITING and g.waitreason == WAIT_IO)
         assert io_pending == self.io_waiters, "netpoll waiter count"
         for g in self.gs:

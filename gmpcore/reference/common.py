@@ -8,6 +8,7 @@ OP_LOCK, OP_UNLOCK = 20, 21  # sync.Mutex (reference/mutex.py)
 OP_CHOICE, OP_LOOPDRAW, OP_GOEXIT, OP_PANIC = 22, 23, 24, 25   # control flow (program.py)
 CHOICE_ONE = 2**53          # workload.CHOICE_ONE: CHOICE's probability 1
 OP_SPAN_BEGIN, OP_SPAN_END = 26, 27  # gmp.span: start time to loop slot b; a row at the end
+OP_TIMER_RESET, OP_TIMER_STOP, OP_TIMER_RECV, OP_AFTER = 32, 33, 34, 35  # timers (timers.py)
 OP_UPDATE_PROCS = 62        # internal, never in a user workload: the GOMAXPROCS updater's step
 OP_UPDATE_DONE = 63         # internal: the updater is idle again (then EXIT)
 

@@ -12,7 +12,8 @@ class G:
     __slots__ = ("idx", "goid", "parent", "program", "pc", "status", "waitreason", "remaining",
                  "loops", "stack", "created", "first_run", "finished", "since",
                  "runnable_ns", "running_ns", "run_start", "preemptions", "steals",
-                 "preempt", "m", "burst_end", "preemptible", "after_slow_syscall", "lockedm")
+                 "preempt", "m", "burst_end", "preemptible", "after_slow_syscall", "lockedm",
+                 "after")
 
     def __init__(self, idx, goid, parent, program, pc, depth, now):
         self.idx, self.goid, self.parent, self.pc = idx, goid, parent, pc
@@ -32,6 +33,7 @@ class G:
         self.preemptible = True
         self.after_slow_syscall = False
         self.lockedm = None          # the M it is wired to (LockOSThread)
+        self.after = None            # its time.After timer (reference/timers.py after_timer)
 
 
 class GTable:

@@ -51,7 +51,7 @@ cdef int sysmon_loop(Engine* e) noexcept nogil:
             e.sm_wait = True
             return sysmon_schedule(e, sleep, False)
     if e.netpoll_inited and e.lastpoll != 0 and e.lastpoll + SYSMON_NETPOLL_PERIOD < e.now:
-        e.lastpoll = e.now
+        e.lastpoll = e.now if e.now else 1
         n = netpoll(e, 1)
         e.ms[1].debt = 0                        # sysmon's own time is not modelled
         if n:

@@ -56,7 +56,7 @@ class Sysmon:
                 self.sysmon_schedule(sleep, slack=False)
                 return
         if self.netpoll_inited and self.lastpoll != 0 and self.lastpoll + SYSMON_NETPOLL_PERIOD < self.now:
-            self.lastpoll = self.now
+            self.lastpoll = self.now or 1
             ready = self.netpoll(self.sysmon_m)
             self.sysmon_m.debt = 0                   # sysmon's own time is not modelled
             if ready:

@@ -290,6 +290,7 @@ cdef struct Costs:
     int64_t mutex_lock           # CPU of an uncontended Lock (and of each acquiring step of lockSlow)
     int64_t mutex_unlock         # CPU of an Unlock
     int64_t mutex_spin           # CPU of one lockSlow spin: procyield(ACTIVE_SPIN_CNT)
+    int64_t timer_modify         # CPU of a Timer/Ticker Reset or Stop
 
 
 cdef struct Event:

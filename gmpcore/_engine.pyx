@@ -295,6 +295,7 @@ COST_OFFSETS = dict(
     mutex_lock=<Py_ssize_t>&(<Costs*>NULL).mutex_lock,
     mutex_unlock=<Py_ssize_t>&(<Costs*>NULL).mutex_unlock,
     mutex_spin=<Py_ssize_t>&(<Costs*>NULL).mutex_spin,
+    timer_modify=<Py_ssize_t>&(<Costs*>NULL).timer_modify,
 )
 COSTS_BYTES = sizeof(Costs)
 

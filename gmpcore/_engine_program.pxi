@@ -286,10 +286,10 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
             if timer_modify(e, p, a, e.now + d if d > 0 else e.now,
                             d if e.tms[a].kind == TK_TICKER else 0) < 0:
                 return -1
-            return resume(e, m, e.now + e.c.timer_add, PH_RUN)
+            return resume(e, m, e.now + e.c.timer_modify, PH_RUN)
         if op == OP_TIMER_STOP:
             timer_stop(e, a)
-            return resume(e, m, e.now + e.c.timer_add, PH_RUN)
+            return resume(e, m, e.now + e.c.timer_modify, PH_RUN)
         e.err_arg = op
         return fail(e, ERR_OPCODE, NULL)
 

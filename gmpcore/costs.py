@@ -91,6 +91,9 @@ class CostModel:
     """CPU, caller: one sync.Mutex.Unlock (an atomic add); the other half."""
     mutex_spin: int = 370
     """CPU, spinning G: one lockSlow spin, runtime_doSpin's procyield(30) (30 PAUSEs); direct."""
+    timer_modify: int = 52
+    """CPU, G: one Reset or Stop of a time.Timer/Ticker (timer.modify/stop, timerchandrain);
+    half a Reset+Stop pair, direct loop."""
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -696,7 +696,7 @@ def reset(t, d):
     d, 2d, ...; ``d`` must be positive, else Go's panic ``non-positive
     interval for NewTicker``); ``time.AfterFunc(d, f)`` / ``Reset(d)`` for a
     ``wl.timer(func=f)``.  Go 1.23+: a value the timer sent earlier and
-    nobody received is discarded.  Costs ``timer_add``.
+    nobody received is discarded.  Costs ``timer_modify``.
 
     >>> wl = Workload(); t = wl.timer(); tk = wl.ticker()
     >>> reset(t, "1ms"), reset(tk, "10us")
@@ -714,7 +714,7 @@ def reset(t, d):
 def stop(t):
     """``t.Stop()``: the timer will not fire (a ticker ticks no more); in Go
     1.23+ a value already sent and not yet received is discarded too, so a
-    later :func:`recv` blocks until a :func:`reset`.  Costs ``timer_add``.
+    later :func:`recv` blocks until a :func:`reset`.  Costs ``timer_modify``.
 
     >>> wl = Workload(); stop(wl.timer())
     stop(timer0)

@@ -267,11 +267,11 @@ class Goroutines:
                                         else "non-positive interval for Ticker.Reset", g.goid)
                 self.timer_modify(p, t, self.now + d if d > 0 else self.now,
                                   d if t.kind == TK_TICKER else 0)
-                self.resume(m, self.now + self.costs.timer_add, PH_RUN)
+                self.resume(m, self.now + self.costs.timer_modify, PH_RUN)
                 return
             if op == OP_TIMER_STOP:
                 self.timer_stop(self.tms[a])
-                self.resume(m, self.now + self.costs.timer_add, PH_RUN)
+                self.resume(m, self.now + self.costs.timer_modify, PH_RUN)
                 return
             raise AssertionError(f"unknown opcode {op}")
 

@@ -23,9 +23,9 @@ from gmpcore.latency import bucket_index
 from gmpcore.model import ZERO_TIME_BUDGET
 from gmpcore.reference.common import (
     CHOICE_ONE,
-    OP_AFTER,
     E_IO,
     LOCKEDG_EXIT,
+    OP_AFTER,
     OP_CHOICE,
     OP_CLOSE,
     OP_CPU,

@@ -271,7 +271,7 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
             c = after_timer(e, g)
             if c < 0:
                 return nomem(e)
-            e.tms[c].when = e.now + d if d > 0 else e.now
+            e.tms[c].when = timer_when(e, d)
             e.tms[c].period = 0
             e.tms[c].count = 0
             return timer_recv(e, m, g, c, e.c.timer_add)
@@ -283,8 +283,7 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
                 if e.tms[a].period == 0:
                     return fail(e, ERR_PANIC, "non-positive interval for NewTicker")
                 return fail(e, ERR_PANIC, "non-positive interval for Ticker.Reset")
-            if timer_modify(e, p, a, e.now + d if d > 0 else e.now,
-                            d if e.tms[a].kind == TK_TICKER else 0) < 0:
+            if timer_modify(e, p, a, timer_when(e, d), d if e.tms[a].kind == TK_TICKER else 0) < 0:
                 return -1
             return resume(e, m, e.now + e.c.timer_modify, PH_RUN)
         if op == OP_TIMER_STOP:

@@ -55,6 +55,13 @@ cdef int add_timer(Engine* e, int32_t p, int64_t when, gid_t g) noexcept nogil:
     return 0
 
 
+cdef inline int64_t timer_when(const Engine* e, int64_t d) noexcept nogil:
+    """time.when(d): now + d, now for d <= 0; at least 1, since when 0 means
+    stopped (Go's clock is never 0; ours starts there)."""
+    cdef int64_t when = e.now + d if d > 0 else e.now
+    return when if when > 0 else 1
+
+
 cdef inline bint needs_add(const Timer* t) noexcept nogil:
     """timer.needsAdd: not heaped, active, and a func timer or watched."""
     return t.ts < 0 and t.when > 0 and (t.kind == TK_FUNC or t.blocked > 0)
@@ -277,7 +284,7 @@ cdef int unlock_and_run(Engine* e, int64_t tid, int32_t readier, int64_t* cost) 
             e.ps[p].tzombies += 1
         if update_heap(e, p) < 0:
             return -1
-    log_ev(e, EV_TIMER, -1, readier, -1, tid)
+    log_ev(e, EV_TIMER, -1, p if p >= 0 else readier, -1, tid)
     e.n_timers += 1
     cost[0] += e.c.timer_fire
     if t.kind == TK_FUNC:

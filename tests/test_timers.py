@@ -311,3 +311,16 @@ def test_compiled_form_lists_timers():
     assert c.timers.tolist() == [[0, -1], [1, -1], [2, 1]]
     assert c.code[:, 0].tolist()[:7] == [32, 32, 32, 34, 34, 33, 35]
     assert np.array_equal(c.code[:3, 1], [0, 1, 2])
+
+
+def test_a_timer_due_at_time_zero_is_due_at_1ns(engine):
+    # when 0 means a stopped timer; Go's clock is never 0, the model's starts
+    # there: NewTimer(0) and After(0) at time 0 are due at 1 ns.  The receive
+    # finds when (1 ns) > now (0): main parks, and the idle M's netpoll (1 ms
+    # at least) runs it at 1 ms.
+    wl = gmp.Workload()
+    t = wl.timer()
+    wl.main(gmp.reset(t, 0), gmp.recv(t), gmp.after(0))
+    res = run(wl, engine)
+    assert res.makespan_ns == 1 * MS
+    assert timer_fires(res) == [(1 * MS, 0), (1 * MS, 1)]

@@ -256,7 +256,7 @@ class Goroutines:
                 # heap), then the receive.
                 d = self.sample(a)
                 t = self.after_timer(g)
-                t.when = self.now + d if d > 0 else self.now
+                t.when = self.timer_when(d)
                 t.period = t.count = 0
                 return self.timer_recv(m, g, t, self.costs.timer_add)
             if op == OP_TIMER_RESET:
@@ -265,8 +265,7 @@ class Goroutines:
                 if t.kind == TK_TICKER and d <= 0:
                     raise WorkloadPanic("non-positive interval for NewTicker" if t.period == 0
                                         else "non-positive interval for Ticker.Reset", g.goid)
-                self.timer_modify(p, t, self.now + d if d > 0 else self.now,
-                                  d if t.kind == TK_TICKER else 0)
+                self.timer_modify(p, t, self.timer_when(d), d if t.kind == TK_TICKER else 0)
                 self.resume(m, self.now + self.costs.timer_modify, PH_RUN)
                 return
             if op == OP_TIMER_STOP:

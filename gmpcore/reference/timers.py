@@ -57,6 +57,11 @@ class Timers:
         if wt == 0 or when < wt:
             self.wake_net_poller(when)
 
+    def timer_when(self, d):
+        """time.when(d): now + d, now for d <= 0; at least 1, since when 0 means
+        stopped (Go's clock is never 0; ours starts there)."""
+        return max(self.now + d if d > 0 else self.now, 1)
+
     @staticmethod
     def needs_add(t):
         """timer.needsAdd: not heaped, active, and a func timer or watched."""
@@ -224,7 +229,7 @@ class Timers:
                 t.state |= TS_ZOMBIE
                 p.tzombies += 1
             self.update_heap(p)
-        self.log(EV_TIMER, p=readier, arg=t.idx)
+        self.log(EV_TIMER, p=readier if p is None else p, arg=t.idx)
         self.counters["timers"] += 1
         cost = self.costs.timer_fire
         if t.kind == TK_FUNC:

@@ -90,6 +90,10 @@ cdef enum Opcode:
     OP_SELCASE = 29     # a select's case (kind a, chan/dist b, body pc c): data, never executed
     OP_SELEND = 30      # jump to a (a case body's end)
     OP_BLOCK = 31       # select {}: park forever
+    OP_TIMER_RESET = 32 # time.NewTimer/Reset, NewTicker/Ticker.Reset, AfterFunc: timer a, duration dists[b]
+    OP_TIMER_STOP = 33  # Timer.Stop / Ticker.Stop of timer a
+    OP_TIMER_RECV = 34  # <-t.C of timer a
+    OP_AFTER = 35       # <-time.After(dists[a]): a fresh channel timer, received from at once
     OP_RLOCK = 40       # sync.RWMutex.RLock (a = RWMutex; _engine_rwmutex.pxi)
     OP_RUNLOCK = 41     # sync.RWMutex.RUnlock
     OP_RWLOCK = 42      # sync.RWMutex.Lock: b = 0 rw.w.Lock(), b = 1 announce and wait for readers
@@ -261,6 +265,7 @@ cdef enum Place:
     PL_MUTEX = 11       # "a mutex's semaphore"
     PL_RWSEMA = 12      # "an RWMutex's semaphore"
     PL_COND = 13        # "a Cond's notify list"
+    PL_TIMER_CHAN = 14  # "a timer channel queue"
 
 # check_invariants failures (Engine.chk_code).
 cdef enum:
@@ -319,6 +324,7 @@ cdef struct Costs:
     int64_t select_base          # CPU of selectgo's fixed part (2+ cases)
     int64_t select_case          # CPU of selectgo per case: shuffle, sort, lock, poll (and enqueue)
     int64_t select_wake          # CPU per case of selectgo's pass 3 after a wake-up (relock, dequeue)
+    int64_t timer_modify         # CPU of a Timer/Ticker Reset or Stop
 
 
 cdef struct Event:
@@ -326,8 +332,8 @@ cdef struct Event:
     int64_t when                 # virtual time, ns
     int64_t seq                  # push order; unique (Engine.seq), breaks ties FIFO
     int64_t gen                  # generation when pushed (E_M, E_PREEMPT, E_SYSMON)
-    int32_t who                  # M index (E_M, E_PREEMPT), G index (E_IO, a timer's sleeper), -1 (E_SYSMON)
-    int32_t kind                 # EventKind (unused in timer heaps)
+    int32_t who                  # M index (E_M, E_PREEMPT), G index (E_IO, TE_SLEEP), Timer index (TE_TIMER), -1 (E_SYSMON)
+    int32_t kind                 # EventKind; in a timer heap TE_SLEEP or TE_TIMER
 
 cdef struct BinHeap:
     # A binary min-heap of Events, malloc'd.
@@ -538,7 +544,9 @@ cdef struct PRec:
     int64_t sm_schedwhen         # sysmontick.schedwhen
     int64_t sm_syscalltick       # sysmontick.syscalltick
     int64_t sm_syscallwhen       # sysmontick.syscallwhen
-    BinHeap timers               # its timers (time.Sleep): who = the sleeping G
+    BinHeap timers               # its timers: kind TE_SLEEP (who = the sleeping G) or TE_TIMER (who = Engine.tms index)
+    int32_t tzombies             # timers.zombies: TE_TIMER entries whose timer is TS_ZOMBIE
+    int64_t tmin_modified        # timers.minWhenModified: a lower bound on TS_MODIFIED timers' when, 0 none
     int64_t goidcache            # next goid to hand out
     int32_t gfree_n              # gFree: dead Gs kept for reuse (<= GFREE_TRIM)
     uint64_t gfree_bits          # bit i: the i-th from the bottom still has its stack
@@ -565,6 +573,29 @@ cdef struct Chan:
     GQueue recvq                 # parked receivers, FIFO
     GQueue sendq                 # parked senders, FIFO
     bint closed                  # close(ch) ran: both queues stay empty from then on
+
+cdef struct Timer:
+    # A time.Timer, time.Ticker or AfterFunc timer (_engine_timers.pxi), Go
+    # 1.23+: runtime.timer's fields the model needs plus its channel.
+    int64_t when                 # t.when: 0 inactive
+    int64_t period               # t.period: > 0 for a ticker
+    GQueue recvq                 # Gs parked receiving from t.C, FIFO
+    int32_t ts                   # the P whose heap holds it (timerHeaped), -1 none
+    int32_t blocked              # t.blocked: Gs blocked on t.C
+    int32_t func                 # AfterFunc: the program its new goroutine runs, -1 none
+    uint8_t kind                 # TK_*
+    uint8_t state                # TS_MODIFIED | TS_ZOMBIE (only while ts >= 0)
+    uint8_t count                # values in t.C's 1-slot buffer
+
+cdef enum:
+    TK_TIMER = 0                 # time.NewTimer (a channel timer)
+    TK_TICKER = 1                # time.NewTicker (a channel timer with a period)
+    TK_FUNC = 2                  # time.AfterFunc (goFunc: no channel)
+    TS_MODIFIED = 1              # timerModified: its heap entry's when is stale
+    TS_ZOMBIE = 2                # timerZombie: stopped (or unwatched), still in the heap
+    TE_SLEEP = 0                 # a timer heap entry: a sleeping G (time.Sleep)
+    TE_TIMER = 1                 # a timer heap entry: a Timer (Engine.tms)
+    TE_AFTER = 2                 # TE_AFTER + k: the timer of a blocked select's time.After case k (who = the G)
 
 cdef struct WaitGroup:
     int64_t counter              # Add's running sum, wrapped to int32 as Go's state word does
@@ -720,6 +751,9 @@ cdef struct Engine:
     int64_t nwgs
     Mutex* mus
     int64_t nmus
+    Timer* tms                   # the workload's timers, then one time.After timer per G row (malloc'd)
+    int64_t ntms                 # the workload's timers
+    int64_t tms_cap              # rows allocated
     MuLocal* mul                 # lockSlow locals per G row, grown on first use (mutex_local)
     int64_t mul_cap
     SelLocal* sel                # selectgo state per G row, grown on first use (select_local)

@@ -33,7 +33,7 @@ from cython.view cimport array as cvarray
 from cpython.pycapsule cimport PyCapsule_GetPointer
 from libc.math cimport exp, floor
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t, INT32_MAX, UINT32_MAX
-from libc.stdlib cimport free, malloc, realloc
+from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memmove, memset
 from numpy.random cimport bitgen_t
 from numpy.random.c_distributions cimport (random_standard_exponential, random_standard_normal,
@@ -324,6 +324,7 @@ COST_OFFSETS = dict(
     select_base=<Py_ssize_t>&(<Costs*>NULL).select_base,
     select_case=<Py_ssize_t>&(<Costs*>NULL).select_case,
     select_wake=<Py_ssize_t>&(<Costs*>NULL).select_wake,
+    timer_modify=<Py_ssize_t>&(<Costs*>NULL).timer_modify,
 )
 COSTS_BYTES = sizeof(Costs)
 
@@ -333,6 +334,7 @@ _PLACES = {
     PL_CHAN: "a channel queue", PL_WG: "a WaitGroup", PL_IOREADY: "the netpoller's ready list",
     PL_SEMA: "the stop-the-world semaphore", PL_MUTEX: "a mutex's semaphore",
     PL_RWSEMA: "an RWMutex's semaphore", PL_COND: "a Cond's notify list",
+    PL_TIMER_CHAN: "a timer channel queue",
 }
 
 #: check_invariants' stop-the-world failures (CHK_STW, chk_g), worded as the reference's.
@@ -495,6 +497,10 @@ cdef class _Run:
             for i in range(e.nconds):
                 gq_free(&e.conds[i].waiters)
         free(e.gsy)
+        if e.tms != NULL:
+            for i in range(e.tms_cap):
+                gq_free(&e.tms[i].recvq)
+            free(e.tms)
 
     cdef need(self, int stage, str what):
         # _Run is built only by run(); a hand-made one must not reach the C code.
@@ -763,6 +769,17 @@ cdef class _Run:
         e.stamps_on = stamped.shape[0] > 0
         for i in stamped.tolist():
             e.chans[i].stamped = True
+        # Timers: the workload's, then time.After's (after_timer grows the table).
+        tarr = np.ascontiguousarray(compiled.timers, dtype=np.int64).reshape(-1, 2)
+        e.ntms = tarr.shape[0]
+        e.tms_cap = e.ntms
+        e.tms = <Timer*>calloc(max(e.ntms, 1), sizeof(Timer))
+        if e.tms == NULL:
+            raise MemoryError("cannot allocate the timers")
+        for i in range(e.ntms):
+            e.tms[i].ts = -1
+            e.tms[i].kind = <uint8_t>tarr[i, 0]
+            e.tms[i].func = <int32_t>tarr[i, 1]
         # The event heap.
         e.heap.b.a = <Event*>malloc(64 * sizeof(Event))
         if e.heap.b.a == NULL:

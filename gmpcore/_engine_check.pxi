@@ -77,11 +77,12 @@ cdef int check_invariants(Engine* e) noexcept nogil:
             if chk_put(e, e.q.runnext[p], PL_RUNNEXT, p) < 0:
                 return -1
         for j in range(e.ps[p].timers.n):
-            if e.ps[p].timers.a[j].gen >= 0:         # a select's time.After
+            if e.ps[p].timers.a[j].kind >= TE_AFTER:     # a select's time.After
                 if sel_timer_live(e, &e.ps[p].timers.a[j]) and \
                         chk_put_sel(e, e.ps[p].timers.a[j].who, PL_TIMER, p) < 0:
                     return -1
-            elif chk_put(e, e.ps[p].timers.a[j].who, PL_TIMER, p) < 0:
+            elif e.ps[p].timers.a[j].kind == TE_SLEEP and chk_put(
+                    e, e.ps[p].timers.a[j].who, PL_TIMER, p) < 0:
                 return -1
     for j in range(<int64_t>e.q.globrunq.size):
         if chk_put(e, gq_at(&e.q.globrunq, j), PL_GLOBAL, 0) < 0:
@@ -163,6 +164,11 @@ cdef int check_invariants(Engine* e) noexcept nogil:
                 return -1
             if e.g.a[k].status != G_WAITING or e.g.a[k].waitreason != WAIT_SYNC_COND_WAIT:
                 return fail(e, ERR_ASSERT, "a Cond's notify list holds a G not parked in Cond.Wait")
+    for i in range(e.tms_cap):
+        gq = &e.tms[i].recvq
+        for j in range(<int64_t>gq.size):
+            if chk_put(e, gq_at(gq, j), PL_TIMER_CHAN, 0) < 0:
+                return -1
     for i in range(n):
         if e.g.a[i].status == G_WAITING and e.g.a[i].waitreason == WAIT_IO:
             io_pending += 1

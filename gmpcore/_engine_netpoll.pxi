@@ -84,7 +84,7 @@ cdef int netpoll_return(Engine* e, int32_t m) noexcept nogil:
     cdef int32_t p
     e.poller = -1
     e.poll_until = 0
-    e.lastpoll = e.now
+    e.lastpoll = e.now if e.now else 1           # Go's nanotime() is never 0 (0 = polling)
     n = netpoll(e, m)
     log_ev(e, EV_NETPOLL, m, -1, -1, n)
     p = pidleget(e)

@@ -201,7 +201,7 @@ cdef int handoffp(Engine* e, int32_t p) noexcept nogil:
     if pidleput(e, p) < 0:
         return -1
     if e.ps[p].timers.n:
-        return wake_net_poller(e, e.ps[p].timers.a[0].when)
+        return wake_net_poller(e, timers_wake_time(e, p))
     return 0
 
 
@@ -379,8 +379,8 @@ cdef int steal_work_continue(Engine* e, int32_t m) noexcept nogil:
                         if g != NIL_G:
                             return found(e, m, g, inherit)
                         mm.st_ran_timer = 1
-                    if e.ps[victim].timers.n:
-                        w = e.ps[victim].timers.a[0].when
+                    w = timers_wake_time(e, victim)
+                    if w:
                         if mm.st_poll_until == 0 or w < mm.st_poll_until:
                             mm.st_poll_until = w
                 # The back-off is for this victim only (we resume at it).
@@ -445,8 +445,9 @@ cdef int drop_p(Engine* e, int32_t m) noexcept nogil:
     mm.poll_until = 0
     if e.gcwaiting:                             # the re-check under sched.lock (§1.4)
         return find_runnable(e, m)
-    if e.ps[p].timers.n and (poll_until == 0 or e.ps[p].timers.a[0].when < poll_until):
-        poll_until = e.ps[p].timers.a[0].when
+    w = timers_wake_time(e, p)
+    if w and (poll_until == 0 or w < poll_until):
+        poll_until = w
     if e.q.globrunq.size:
         if eng_globrunqget(e, p, 0, &g) < 0:
             return -1
@@ -486,8 +487,8 @@ cdef int drop_p(Engine* e, int32_t m) noexcept nogil:
                 break
         poll_until = 0
         for i in range(e.nprocs):
-            if e.ps[i].timers.n:
-                w = e.ps[i].timers.a[0].when
+            w = timers_wake_time(e, i)
+            if w:
                 if poll_until == 0 or w < poll_until:
                     poll_until = w
     # 16. Block in netpoll until I/O or the earliest timer.

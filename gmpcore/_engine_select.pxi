@@ -331,6 +331,6 @@ cdef int selectgo_woken(Engine* e, int32_t m, gid_t g, int64_t s) noexcept nogil
 
 
 cdef inline bint sel_timer_live(Engine* e, const Event* t) noexcept nogil:
-    # A select's timer (gen >= 0: its case) whose select still waits; else a zombie.
+    # A select's timer (kind TE_AFTER + its case) whose select still waits; else a zombie.
     cdef gid_t g = t.who
     return g < e.sel_cap and e.sel[g].state == SEL_WAITING and t.seq > e.sel[g].seq

@@ -314,6 +314,7 @@ cdef int pdestroy(Engine* e, int32_t p, int32_t to) noexcept nogil:
     the caller's P; _Pdead."""
     cdef gid_t* ring = ring_of(&e.q, p)
     cdef Event t
+    cdef Timer* tm
     while e.q.runqtail[p] != e.q.runqhead[p]:
         e.q.runqtail[p] -= 1
         if globrunqputhead(&e.q, ring[e.q.runqtail[p] & RUNQ_MASK]) < 0:
@@ -322,10 +323,23 @@ cdef int pdestroy(Engine* e, int32_t p, int32_t to) noexcept nogil:
         if globrunqputhead(&e.q, e.q.runnext[p]) < 0:
             return nomem(e)
         e.q.runnext[p] = NIL_G
-    while e.ps[p].timers.n:
+    while e.ps[p].timers.n:                       # timers.take: zombies are dropped
         bheap_pop(&e.ps[p].timers, &t)
+        if t.kind == TE_TIMER:
+            tm = &e.tms[t.who]
+            if tm.state & TS_ZOMBIE:
+                tm.state = 0
+                tm.ts = -1
+                continue
+            tm.state = 0
+            tm.ts = to
+            t.when = tm.when
+            if t.when >= TIME_LIMIT:
+                return fail(e, ERR_OVERFLOW, "virtual time exceeds 2**62 ns")
         if bheap_push(&e.ps[to].timers, &t) < 0:
             return nomem(e)
+    e.ps[p].tzombies = 0
+    e.ps[p].tmin_modified = 0
     gfpurge(e, p)
     e.q.status[p] = P_DEAD
     return 0

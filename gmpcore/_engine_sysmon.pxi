@@ -39,8 +39,8 @@ cdef int sysmon_loop(Engine* e) noexcept nogil:
         # Deep sleep until the next timer (or 60 s) unless woken (§4.5 step 2);
         # during a STW too (startTheWorld wakes it).
         for i in range(e.nprocs):
-            if e.ps[i].timers.n:
-                w = e.ps[i].timers.a[0].when
+            w = timers_wake_time(e, i)
+            if w:
                 if nxt < 0 or w < nxt:
                     nxt = w
         if nxt < 0 or nxt > e.now:
@@ -52,7 +52,7 @@ cdef int sysmon_loop(Engine* e) noexcept nogil:
             # A futex wait with a timeout: it expires timer_wake late.
             return sysmon_schedule(e, sleep + drawn(e, &e.c.timer_wake), False)
     if e.netpoll_inited and e.lastpoll != 0 and e.lastpoll + SYSMON_NETPOLL_PERIOD < e.now:
-        e.lastpoll = e.now
+        e.lastpoll = e.now if e.now else 1
         n = netpoll(e, 1)
         e.ms[1].debt = 0                        # sysmon's own time is not modelled
         if n:

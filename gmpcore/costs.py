@@ -68,6 +68,8 @@ DEFAULT_SPREAD: Mapping[str, tuple[float, float]] = MappingProxyType({
     "newproc_fresh": (0.75, 1.2), "stackalloc": (0.8, 1.3), "cold_switch": (0.7, 1.4),
     # Loop means (benchmarks/go/select): as the other CPU costs.
     "select_base": (0.95, 1.10), "select_case": (0.95, 1.10), "select_wake": (0.5, 1.6),
+    # benchmarks/go/timers: Reset+Stop pairs 102.6-103.3 ns around 103.2.
+    "timer_modify": (0.99, 1.01),
     # benchmarks/go/rwcond, the median run's trials: RLock+RUnlock 12.19-14.73 ns
     # around 12.59, Signal with no waiter 3.36-6.46 ns around 3.63.
     "rwmutex_rlock": (0.97, 1.17), "rwmutex_runlock": (0.97, 1.17), "cond_op": (0.93, 1.78),
@@ -174,6 +176,9 @@ class CostModel:
     """CPU, G: selectgo's pass 3 per case after a wake-up (relock, dequeue the other
     sudogs): a ping-pong round with a 2-case select minus one with a plain receive
     (69 ns), less pass 1's excess over chan_op (52 ns), over 2 cases."""
+    timer_modify: int = 52
+    """CPU, G: one Reset or Stop of a time.Timer/Ticker (timer.modify/stop, timerchandrain);
+    half a Reset+Stop pair, direct loop."""
     spread: Mapping[str, tuple[float, float]] = dataclasses.field(
         default_factory=lambda: DEFAULT_SPREAD)
     """Each field's spread as its (p10, p90) over its median (1.0, 1.0: no spread); the

@@ -49,7 +49,7 @@ EV_THREAD_CREATE = 9
 EV_M_PARK = 10       # arg -1: stopm; 1: stoplockedm (g = its locked G); 2: mexit (m exits)
 EV_M_WAKE = 11       # startm woke m for p; arg = 1 if spinning; g >= 0: startlockedm for g
 EV_SPIN = 12         # arg = 1 becomes spinning, 0 stops
-EV_TIMER = 13        # a timer of p fired and readied g
+EV_TIMER = 13        # a timer of p fired and readied g (a Timer: g -1, arg its index)
 EV_NETPOLL = 14      # m polled the network; arg = Gs made ready
 EV_PREEMPT = 15      # sysmon asked g on p to stop; arg = 1 async signal
 EV_IO_READY = 16     # g's network wait completed (the fd is ready)

@@ -106,12 +106,13 @@ from gmpcore.durations import (
 
 __all__ = [
     "Chan", "CompiledWorkload", "GoroutineLeakWarning", "Opcode", "Operation", "Program",
-    "Cond", "Mutex", "RWMutex", "WaitGroup", "Workload",
+    "Cond", "Mutex", "RWMutex", "Ticker", "Timer", "WaitGroup", "Workload",
     "add", "arrivals", "broadcast", "choice", "close", "cpu", "done", "each", "exit", "go",
     "goexit", "gomaxprocs", "gosched", "lock", "lock_os_thread", "netwait", "panic", "recv",
     "repeat", "rlock", "runlock", "send", "signal", "sleep", "span", "span_end", "stack",
     "syscall", "unlock", "unlock_os_thread", "wait",
     "select", "case_recv", "case_send", "case_after", "case_default", "SelectCase",
+    "after", "reset", "stop",
 ]
 
 MAX_INSTRUCTIONS = 10**7     # a larger workload is a mistake, and slow to compile
@@ -130,6 +131,8 @@ MAX_SELECT_CASES = 2**16     # Go's selectgo indexes cases with uint16
 SEL_RECV, SEL_SEND, SEL_AFTER = 0, 1, 2   # SELCASE kinds (column a)
 MAX_RWMUTEXES = 10**7
 MAX_CONDS = 10**7
+MAX_TIMERS = 10**7
+TIMER_KINDS = {"timer": 0, "ticker": 1, "func": 2}   # CompiledWorkload.timers column 0
 MAX_GOMAXPROCS = 4096        # simulate(gomaxprocs=...)'s bound, and gomaxprocs(n)'s
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -186,6 +189,10 @@ class Opcode(enum.IntEnum):
     NOTIFY_WAIT = 45    # Cond.Wait, after the locker's unlock: notifyListWait
     NOTIFY = 46         # Cond.Signal (b = 0) or Cond.Broadcast (b = 1)
     SPAN_RECV_END = 47  # span_end(name): the span a received value carries ends (a = span name)
+    TIMER_RESET = 32    # timer a: NewTimer/Reset, NewTicker/Ticker.Reset, AfterFunc; d = dists[b]
+    TIMER_STOP = 33     # timer a: Stop
+    TIMER_RECV = 34     # <-t.C of timer a (a channel timer)
+    AFTER = 35          # <-time.After(dists[a])
 
 
 # ---------------------------------------------------------------- handles
@@ -341,6 +348,39 @@ class Cond(_Handle):
 
     def __repr__(self):
         return f"<Cond {self.index} on {self.locker.label}>"
+class Timer(_Handle):
+    """A ``*time.Timer``, stopped until :func:`reset` starts it.  Made by
+    :meth:`Workload.timer`; with ``func`` an ``AfterFunc`` timer (no channel)."""
+
+    __slots__ = ("func",)
+    kind = "timer"
+
+    def __init__(self, workload, index, func=None):
+        super().__init__(workload, index)
+        self.func = func
+
+    @property
+    def label(self):
+        return f"timer{self.index}"
+
+    def __repr__(self):
+        func = f" func={self.func.label}" if self.func is not None else ""
+        return f"<Timer {self.index}{func}>"
+
+
+class Ticker(Timer):
+    """A ``*time.Ticker``, stopped until :func:`reset` starts it.  Made by
+    :meth:`Workload.ticker`."""
+
+    __slots__ = ()
+    kind = "ticker"
+
+    @property
+    def label(self):
+        return f"ticker{self.index}"
+
+    def __repr__(self):
+        return f"<Ticker {self.index}>"
 
 
 # ---------------------------------------------------------------- operations
@@ -553,6 +593,12 @@ def exit():  # noqa: A001 - the workload op, not the builtin
     return Operation("exit", Opcode.EXIT, text="exit()")
 
 
+def _no_timer(ch, opname):
+    if isinstance(ch, Timer):
+        raise TypeError(f"{opname}() argument ch must be a Chan from Workload.chan(), got "
+                        f"{ch!r}: a timer's channel t.C is receive-only (<-chan Time)")
+
+
 def send(ch, span=None):
     """``ch <- v``.
 
@@ -568,6 +614,7 @@ def send(ch, span=None):
     >>> send(ch), send(ch, span="job")
     (send(chan0), send(chan0, span='job'))
     """
+    _no_timer(ch, "send")
     ch = _handle_arg(ch, Chan, "send() argument ch", "chan")
     if span is None:
         return Operation("send", Opcode.SEND, (ch,), text=f"send({ch.label})")
@@ -608,7 +655,22 @@ def span_end(name):
 
 def recv(ch):
     """``<-ch``: on a closed channel, the buffered values first, then the zero
-    value at once."""
+    value at once.
+
+    `ch` may be a :class:`Timer` or :class:`Ticker`: ``<-t.C``, Go 1.23+'s
+    synchronous timer channel (docs/model.md, Timers): the value the timer
+    sent when it fired, or a park (wait reason ``chan receive``) until it
+    fires; a stopped timer's channel blocks forever.
+
+    >>> wl = Workload(); t = wl.timer()
+    >>> recv(wl.chan()), recv(t)
+    (recv(chan0), recv(timer0))
+    """
+    if isinstance(ch, Timer):
+        if ch.func is not None:
+            raise TypeError(f"recv() argument ch: {ch!r} is an AfterFunc timer, whose C is "
+                            f"nil: a receive would block forever")
+        return Operation("recv", Opcode.TIMER_RECV, (ch,), text=f"recv({ch.label})")
     ch = _handle_arg(ch, Chan, "recv() argument ch", "chan")
     return Operation("recv", Opcode.RECV, (ch,), text=f"recv({ch.label})")
 
@@ -633,6 +695,7 @@ def close(ch):
       5  RECV       chan=0
       6  EXIT
     """
+    _no_timer(ch, "close")
     ch = _handle_arg(ch, Chan, "close() argument ch", "chan")
     return Operation("close", Opcode.CLOSE, (ch,), text=f"close({ch.label})")
 
@@ -650,6 +713,7 @@ def each(ch, *ops):
     >>> e.size, e.depth            # RANGE, CPU, LOOP, GOSCHED, ENDLOOP, ENDRANGE
     (6, 1)
     """
+    _no_timer(ch, "each")
     ch = _handle_arg(ch, Chan, "each() argument ch", "chan")
     ops = _check_ops(ops, "each()", first=1)
     size = sum(op.size for op in ops) + 2             # an empty body still drains ch
@@ -755,6 +819,55 @@ def unlock(mu):
     if isinstance(mu, RWMutex):
         return Operation("unlock", Opcode.RWUNLOCK, (mu,), size=2, text=f"unlock({mu.label})")
     return Operation("unlock", Opcode.UNLOCK, (mu,), text=f"unlock({mu.label})")
+
+
+def reset(t, d):
+    """Start or restart timer `t` to fire `d` (a duration or distribution)
+    from now: ``time.NewTimer(d)`` the first time, ``t.Reset(d)`` after;
+    ``time.NewTicker(d)`` / ``tk.Reset(d)`` for a :class:`Ticker` (ticks at
+    d, 2d, ...; ``d`` must be positive, else Go's panic ``non-positive
+    interval for NewTicker``); ``time.AfterFunc(d, f)`` / ``Reset(d)`` for a
+    ``wl.timer(func=f)``.  Go 1.23+: a value the timer sent earlier and
+    nobody received is discarded.  Costs ``timer_modify``.
+
+    >>> wl = Workload(); t = wl.timer(); tk = wl.ticker()
+    >>> reset(t, "1ms"), reset(tk, "10us")
+    (reset(timer0, 1ms), reset(ticker1, 10µs))
+    """
+    t = _handle_arg(t, Timer, "reset() argument t", "timer")
+    dist = as_distribution(d, "reset() argument d")
+    if isinstance(t, Ticker) and dist.kind == CONSTANT and dist.p1 <= 0:
+        raise ValueError("reset() argument d must be positive for a Ticker "
+                         "(Go panics: non-positive interval for NewTicker)")
+    shown = format_duration(dist.p1) if dist.kind == CONSTANT else repr(dist)
+    return Operation("reset", Opcode.TIMER_RESET, (t, dist), text=f"reset({t.label}, {shown})")
+
+
+def stop(t):
+    """``t.Stop()``: the timer will not fire (a ticker ticks no more); in Go
+    1.23+ a value already sent and not yet received is discarded too, so a
+    later :func:`recv` blocks until a :func:`reset`.  Costs ``timer_modify``.
+
+    >>> wl = Workload(); stop(wl.timer())
+    stop(timer0)
+    """
+    t = _handle_arg(t, Timer, "stop() argument t", "timer")
+    return Operation("stop", Opcode.TIMER_STOP, (t,), text=f"stop({t.label})")
+
+
+def after(d):
+    """``<-time.After(d)``: a fresh channel timer, received from at once.
+
+    Unlike :func:`sleep` (``time.Sleep``, whose timer is armed after the
+    goroutine parks, wait reason ``sleep``), the timer is put in the P's heap
+    by the receive (blockTimerChan) and the goroutine waits with reason
+    ``chan receive``; the firing M sends the value and readies it.  Costs
+    ``timer_add`` + ``chan_op``; ``d <= 0`` returns at once.
+
+    >>> after("1ms")
+    after(1ms)
+    """
+    return _timed("after", Opcode.AFTER, d)
 
 
 def wait(wg):
@@ -1155,7 +1268,7 @@ _BUILDERS = frozenset(["cpu", "syscall", "sleep", "netwait", "go", "gosched", "g
                        "send", "recv", "close", "each", "add", "done", "wait", "repeat", "stack",
                        "lock_os_thread", "unlock_os_thread", "lock", "unlock",
                        "choice", "goexit", "panic", "arrivals", "span", "select", "rlock",
-                       "runlock", "signal", "broadcast", "span_end"])
+                       "runlock", "signal", "broadcast", "span_end", "reset", "stop", "after"])
 
 
 def _check_ops(ops, where, first=0):
@@ -1208,6 +1321,7 @@ class Workload:
         self._n_mutexes = 0
         self._n_rwmutexes = 0
         self._n_conds = 0
+        self._timers = []             # (kind, func program index or -1)
 
     def main(self, *ops):
         """Define program 0, ``runtime.main`` (goroutine 1); once only.  Returns its handle."""
@@ -1300,6 +1414,48 @@ class Workload:
                              f"MAX_CONDS = {MAX_CONDS} Conds")
         self._n_conds += 1
         return Cond(self, self._n_conds - 1, mu)
+    def timer(self, func=None):
+        """A new ``*time.Timer``, stopped: :func:`reset` starts it, :func:`stop`
+        stops it, :func:`recv` receives from its channel ``t.C``.
+
+        With ``func`` (a :class:`Program`), an ``AfterFunc`` timer: each time
+        it fires, the M that runs it starts a new goroutine running ``func``
+        (Go's goFunc: ``go f()`` on that M's P, into its runnext).
+
+        >>> wl = Workload(); t = wl.timer()
+        >>> f = wl.timer(func=wl.program(cpu("1us"), name="f"))
+        >>> _ = wl.main(reset(t, "1ms"), recv(t), reset(f, "2ms"), sleep("3ms"))
+        >>> print(wl.compile().disassemble())
+        program 0 (main):
+          0  TIMER_RESET timer=0 dist=0 (1ms)
+          1  TIMER_RECV timer=0
+          2  TIMER_RESET timer=1 dist=1 (2ms)
+          3  SLEEP      dist=2 (3ms)
+          4  EXIT
+        program 1 (f):
+          5  CPU        dist=3 (1µs) preemptible=1
+          6  EXIT
+        """
+        if func is not None:
+            func = _handle_arg(func, Program, "Workload.timer() argument func", "program")
+            func._check_owner(self, "Workload.timer")
+        return self._new_timer(Timer, "func" if func is not None else "timer", func)
+
+    def ticker(self):
+        """A new ``*time.Ticker``, stopped: ``reset(tk, d)`` is ``NewTicker(d)``
+        (or ``tk.Reset(d)``); :func:`recv` receives its ticks.
+
+        >>> wl = Workload(); tk = wl.ticker()
+        >>> _ = wl.main(reset(tk, "1ms"), repeat(3, recv(tk)), stop(tk))
+        """
+        return self._new_timer(Ticker, "ticker", None)
+
+    def _new_timer(self, cls, kind, func):
+        if len(self._timers) >= MAX_TIMERS:
+            raise ValueError(f"Workload.{'ticker' if cls is Ticker else 'timer'}(): a workload "
+                             f"may have at most MAX_TIMERS = {MAX_TIMERS} timers and tickers")
+        self._timers.append((TIMER_KINDS[kind], -1 if func is None else func.index))
+        return cls(self, len(self._timers) - 1, func)
 
     def compile(self):
         """Compile to the arrays of docs/simulator-design.md §1.
@@ -1356,6 +1512,7 @@ class Workload:
             span_names=tuple(asm.span_names),
             n_rwmutexes=self._n_rwmutexes,
             n_conds=self._n_conds,
+            timers=np.array(self._timers, dtype=np.int64).reshape(-1, 2),
         )
 
 
@@ -1594,6 +1751,7 @@ _MU = ("mutex index", 0, "mutexes")
 _RW = ("rwmutex index", 0, "rwmutexes")
 _COND = ("cond index", 0, "conds")
 _STEP = ("step", 0, 1)
+_TIMER = ("timer index", 0, "timers")
 _OPERANDS = {
     Opcode.EXIT: (None, None, None),
     Opcode.CPU: (_DIST, ("preemptible flag", 0, 1), None),
@@ -1639,10 +1797,15 @@ _OPERANDS = {
     Opcode.NOTIFY_WAIT: (_COND, None, None),
     Opcode.NOTIFY: (_COND, ("broadcast flag", 0, 1), None),
     Opcode.SPAN_RECV_END: (("span name index", 0, "spans"), None, None),
+    Opcode.TIMER_RESET: (_TIMER, _DIST, None),
+    Opcode.TIMER_STOP: (_TIMER, None, None),
+    Opcode.TIMER_RECV: (_TIMER, None, None),
+    Opcode.AFTER: (_DIST, None, None),
 }
 _COUNTED = {"dists": "len(dists)", "chans": "len(chan_cap)", "wgs": "n_waitgroups",
             "mutexes": "n_mutexes", "panics": "len(panic_messages)", "spans": "len(span_names)",
             "spans+1": "len(span_names)", "rwmutexes": "n_rwmutexes", "conds": "n_conds",
+            "timers": "len(timers)",
             "programs": "len(entry)", "code": "len(code)"}
 
 
@@ -1799,6 +1962,17 @@ def _check_compiled(cw):
         _bad(f"chan_cap has {len(caps)} channels; at most MAX_CHANNELS = {MAX_CHANNELS}")
     if (i := _first((caps < 0) | (caps > MAX_CHAN_CAP))) is not None:
         _bad(f"chan_cap[{i}] must be in [0, 2**31], got {caps[i]}")
+    tms = cw.timers
+    if len(tms) > MAX_TIMERS:
+        _bad(f"timers has {len(tms)} rows; at most MAX_TIMERS = {MAX_TIMERS}")
+    if (i := _first((tms[:, 0] < 0) | (tms[:, 0] > 2))) is not None:
+        _bad(f"timers[{i}] kind must be 0 (timer), 1 (ticker) or 2 (func), got {tms[i, 0]}")
+    isfunc = tms[:, 0] == 2
+    if (i := _first(isfunc & ((tms[:, 1] < 0) | (tms[:, 1] >= nprog)))) is not None:
+        _bad(f"timers[{i}]: an AfterFunc timer's program must be in [0, {nprog - 1}] "
+             f"(len(entry) = {nprog}), got {tms[i, 1]}")
+    if (i := _first(~isfunc & (tms[:, 1] != -1))) is not None:
+        _bad(f"timers[{i}]: a channel timer's program must be -1, got {tms[i, 1]}")
     # ---- programs: laid out in order, each non-empty and ending with EXIT
     if entry[0] != 0:
         _bad(f"entry[0] must be 0 (main starts the code), got {entry[0]}")
@@ -1820,6 +1994,7 @@ def _check_compiled(cw):
               "mutexes": cw.n_mutexes - 1, "panics": len(cw.panic_messages) - 1,
               "spans": len(cw.span_names) - 1, "spans+1": len(cw.span_names),
               "rwmutexes": cw.n_rwmutexes - 1, "conds": cw.n_conds - 1,
+              "timers": len(cw.timers) - 1,
               "programs": nprog - 1, "code": n - 1}
     for opcode, spec in _OPERANDS.items():
         rows = op == opcode
@@ -1843,6 +2018,10 @@ def _check_compiled(cw):
                          f"value{note}, got {col[pc]}")
                 _bad(f"code[{pc}] {opcode.name}: operand {name} ({what}) must be in "
                      f"[{lo}, {hi}]{note}, got {col[pc]}")
+    recvs = np.flatnonzero(op == Opcode.TIMER_RECV)      # operands checked in range above
+    if len(recvs) and (i := _first(isfunc[a[recvs]])) is not None:
+        _bad(f"code[{recvs[i]}] TIMER_RECV: timer {a[recvs[i]]} is an AfterFunc timer "
+             f"(timers[{a[recvs[i]]}] kind 2), which has no channel")
     # ---- distributions (the ranges durations.Distribution allows)
     if len(dists):
         kind, p1, p2 = dists[:, 0], dists[:, 1], dists[:, 2]
@@ -2009,6 +2188,11 @@ class CompiledWorkload:
         Number of ``sync.RWMutex`` es (RLOCK, RUNLOCK, RWLOCK, RWUNLOCK's a), default 0.
     n_conds : int
         Number of ``sync.Cond`` s (NOTIFY_ADD, NOTIFY_WAIT, NOTIFY's a), default 0.
+    timers : ndarray of int64, shape (timers, 2)
+        ``(kind, program)`` per timer (TIMER_RESET/STOP/RECV's operand a):
+        kind 0 ``time.Timer``, 1 ``time.Ticker``, 2 ``AfterFunc`` whose
+        goroutine runs ``program`` (-1 for the channel kinds); default none.
+        A TIMER_RECV's timer has a channel (kind 0 or 1).
     """
 
     code: np.ndarray
@@ -2024,6 +2208,7 @@ class CompiledWorkload:
     span_names: tuple = ()
     n_rwmutexes: int = 0
     n_conds: int = 0
+    timers: np.ndarray = None
 
     def __post_init__(self):
         set_ = object.__setattr__                 # frozen: assign once, here
@@ -2032,6 +2217,8 @@ class CompiledWorkload:
         set_(self, "entry", _frozen(self.entry, "entry", np.int64, 1))
         set_(self, "chan_cap", _frozen(self.chan_cap, "chan_cap", np.int64, 1))
         set_(self, "loop_depth", _frozen(self.loop_depth, "loop_depth", np.int64, 1))
+        set_(self, "timers", _frozen(np.zeros((0, 2), np.int64) if self.timers is None
+                                     else self.timers, "timers", np.int64, 2, 2))
         nwg = self.n_waitgroups
         if isinstance(nwg, (bool, np.bool_)) or not hasattr(nwg, "__index__"):
             raise TypeError(f"CompiledWorkload: n_waitgroups must be an int, "
@@ -2083,7 +2270,7 @@ class CompiledWorkload:
         return (CompiledWorkload, (self.code, self.dists, self.entry, self.chan_cap,
                                    self.n_waitgroups, self.loop_depth, self.program_names,
                                    self.max_gomaxprocs, self.n_mutexes, self.panic_messages,
-                                   self.span_names, self.n_rwmutexes, self.n_conds))
+                                   self.span_names, self.n_rwmutexes, self.n_conds, self.timers))
 
     @property
     def n_programs(self):
@@ -2162,6 +2349,12 @@ class CompiledWorkload:
             return f"wg={a}"
         if op in (Opcode.LOCK, Opcode.UNLOCK):
             return f"mu={a}"
+        if op == Opcode.TIMER_RESET:
+            return f"timer={a} dist={b} ({self._dist_text(b)})"
+        if op in (Opcode.TIMER_STOP, Opcode.TIMER_RECV):
+            return f"timer={a}"
+        if op == Opcode.AFTER:
+            return f"dist={a} ({self._dist_text(a)})"
         if op == Opcode.LOOP:
             return f"count={a} depth={b} exit={c}"
         if op == Opcode.ENDLOOP:

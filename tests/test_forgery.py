@@ -300,7 +300,7 @@ def parts(c):
                 loop_depth=np.array(c.loop_depth), program_names=c.program_names,
                 max_gomaxprocs=c.max_gomaxprocs, n_mutexes=c.n_mutexes,
                 panic_messages=c.panic_messages, span_names=c.span_names,
-                n_rwmutexes=c.n_rwmutexes, n_conds=c.n_conds)
+                n_rwmutexes=c.n_rwmutexes, n_conds=c.n_conds, timers=np.array(c.timers))
 
 
 def rows(p, *opcodes):
@@ -515,6 +515,62 @@ def mutex_index(p):
     if not len(r):
         return False
     p["n_mutexes"] = int(p["code"][r, 1].max())             # one too few
+
+
+@mutation(r"(TIMER_RESET|TIMER_STOP|TIMER_RECV): operand a \(timer index\) "
+          r"(must be in \[0, \d+\]|has no valid value); len\(timers\) = \d+")
+def timer_index(p):
+    r = rows(p, O.TIMER_RESET, O.TIMER_STOP, O.TIMER_RECV)
+    if not len(r):
+        return False
+    p["timers"] = p["timers"][:int(p["code"][r, 1].max())]  # one too few
+
+
+@mutation(r"TIMER_RESET: operand b \(dist index\) must be in \[0, \d+\]; len\(dists\) = \d+")
+def timer_reset_dist(p):
+    return _set(p, O.TIMER_RESET, 2, lambda p: len(p["dists"]))
+
+
+@mutation(r"AFTER: operand a \(dist index\) must be in \[0, \d+\]; len\(dists\) = \d+")
+def after_dist(p):
+    return _set(p, O.AFTER, 1, lambda p: len(p["dists"]))
+
+
+@mutation(r"TIMER_STOP: operand b is unused and must be 0, got 1")
+def timer_stop_operand_b(p):
+    return _set(p, O.TIMER_STOP, 2, 1)
+
+
+@mutation(r"timers\[0\] kind must be 0 \(timer\), 1 \(ticker\) or 2 \(func\), got 3")
+def timer_kind(p):
+    if not len(p["timers"]):
+        return False
+    p["timers"][0, 0] = 3
+
+
+@mutation(r"timers\[\d+\]: an AfterFunc timer's program must be in \[0, \d+\]")
+def afterfunc_program(p):
+    r = np.flatnonzero(p["timers"][:, 0] == 2)
+    if not len(r):
+        return False
+    p["timers"][r[0], 1] = len(p["entry"])
+
+
+@mutation(r"timers\[\d+\]: a channel timer's program must be -1, got 0")
+def channel_timer_program(p):
+    r = np.flatnonzero(p["timers"][:, 0] != 2)
+    if not len(r):
+        return False
+    p["timers"][r[0], 1] = 0
+
+
+@mutation(r"TIMER_RECV: timer \d+ is an AfterFunc timer \(timers\[\d+\] kind 2\), "
+          r"which has no channel")
+def recv_of_afterfunc(p):
+    f = np.flatnonzero(p["timers"][:, 0] == 2)
+    if not len(f) or not len(rows(p, O.TIMER_RECV)):
+        return False
+    return _set(p, O.TIMER_RECV, 1, int(f[0]))
 
 
 @mutation(r"UNLOCK: operand b is unused and must be 0, got 1")
@@ -979,6 +1035,9 @@ def rich():
             gmp.rlock(rw), gmp.runlock(rw), gmp.lock(rw), gmp.unlock(rw),
             gmp.lock(mu2), gmp.go(signaller), gmp.wait(c), gmp.unlock(mu2),
             gmp.lock(mu), gmp.unlock(mu), gmp.go(flow), *selects,
+            gmp.reset(t := wl.timer(), 3), gmp.recv(t), gmp.reset(tk := wl.ticker(), 5),
+            gmp.recv(tk), gmp.stop(tk), gmp.after(gmp.uniform(1, 9)),
+            gmp.reset(wl.timer(func=flow), 2), gmp.stop(t),
             gmp.span("locked", gmp.lock(mu), gmp.span("job"), gmp.unlock(mu)))
     return wl
 

@@ -2,7 +2,6 @@
 their determinism, what noise=False keeps, and behaviours that only a
 jittering machine shows (docs/cost-model.md, "Noise")."""
 
-import math
 from statistics import NormalDist
 
 import numpy as np
@@ -173,17 +172,15 @@ def _syscalls(length_us):
     return wl
 
 
-def test_jitter_breaks_the_resonance_with_sysmons_period():
-    """Syscalls of 180-230 us against sysmon's ~100 us loop: on the exact
-    machine the number of hand-offs swings with the call's length (sysmon
-    meets each call at the same phase every time); with noise the mean over
-    seeds varies far less."""
-    lengths = range(180, 231, 5)
-    exact = [gmp.simulate(_syscalls(n), gomaxprocs=2, noise=False, cpus=None)
-             .counters["handoffs"] for n in lengths]
-    noisy = [np.mean([gmp.simulate(_syscalls(n), gomaxprocs=2, seed=s, cpus=None)
-                      .counters["handoffs"] for s in range(8)]) for n in lengths]
-    swing = lambda xs: max(xs) / max(min(xs), 1)   # noqa: E731
-    assert swing(exact) > 10, exact
-    assert swing(noisy) < 4, noisy
-    assert math.isfinite(np.mean(noisy))
+def test_jitter_decides_whether_a_call_loses_its_p():
+    """Syscalls of 190 us against sysmon's ~100 us loop: on the exact machine
+    sysmon meets every call at the same phase, so whether a call is seen twice
+    (and its P handed off) is the same for every seed; with noise, sysmon's
+    usleep and the costs jitter, and the same program hands Ps off a few times
+    in some runs and dozens of times in others."""
+    exact = {gmp.simulate(_syscalls(190), gomaxprocs=2, seed=s, noise=False, cpus=None)
+             .counters["handoffs"] for s in range(4)}
+    noisy = [gmp.simulate(_syscalls(190), gomaxprocs=2, seed=s, cpus=None).counters["handoffs"]
+             for s in range(16)]
+    assert len(exact) == 1, exact
+    assert min(noisy) <= 3 and max(noisy) >= 10, noisy

@@ -52,7 +52,7 @@ def durations(draw, max_ns=40 * US):
 def leaf_op(draw, depth=0):
     """Operations that cannot block forever (they may park for a while): a list."""
     kinds = ["cpu", "cpu", "cpu", "sleep", "netwait", "syscall", "gosched", "stack",
-             "gomaxprocs", "lock"]
+             "gomaxprocs", "lock", "after"]
     if depth < 2:
         kinds += ["repeat", "choice", "span"]
     kind = draw(st.sampled_from(kinds))
@@ -64,6 +64,8 @@ def leaf_op(draw, depth=0):
         return [gmp.cpu(d, preemptible=draw(st.booleans()))]
     if kind == "sleep":
         return [gmp.sleep(draw(durations(max_ns=200 * US)))]
+    if kind == "after":                          # <-time.After(d)
+        return [gmp.after(draw(durations(max_ns=200 * US)))]
     if kind == "netwait":
         return [gmp.netwait(draw(durations(max_ns=200 * US)))]
     if kind == "syscall":
@@ -132,7 +134,7 @@ def workloads(draw, max_goroutines=200, min_groups=0, max_groups=4):
             break
         kind = draw(st.sampled_from(["workers", "workers", "pair", "main_consumer", "nested",
                                      "fire", "loop_spawn", "pool", "mutex", "select",
-                                     "select_send", "rwmutex", "cond"]))
+                                     "select_send", "rwmutex", "cond", "timers"]))
         if kind == "workers":
             wg = wl.waitgroup()
             n = draw(st.integers(1, min(budget, 60)))
@@ -224,6 +226,25 @@ def workloads(draw, max_goroutines=200, min_groups=0, max_groups=4):
                                    *draw(leaf_ops(1)), gmp.unlock(mu))])
             budget -= n
             waited([gmp.wait(wg)])
+        elif kind == "timers":
+            # workers receive k ticks each from one running Ticker; main uses a
+            # Timer of its own (Reset, maybe Stop, Reset again, receive) and an
+            # AfterFunc timer (its goroutine is never waited for); Stop at the end.
+            wg, tk, t = wl.waitgroup(), wl.ticker(), wl.timer()
+            f = wl.timer(func=program(wl, *draw(leaf_ops(2))))
+            n = draw(st.integers(1, min(budget, 8)))
+            worker = program(wl, gmp.repeat(draw(st.integers(1, 4)), gmp.recv(tk),
+                                            *draw(leaf_ops(1))), gmp.done(wg))
+            ops.extend([gmp.reset(tk, draw(st.integers(1 * US, 300 * US))),
+                        gmp.reset(f, draw(durations(max_ns=300 * US))),
+                        gmp.add(wg, n), gmp.go(worker, count=n),
+                        gmp.reset(t, draw(durations(max_ns=300 * US))), *draw(leaf_ops(1))])
+            if draw(st.booleans()):
+                ops.append(gmp.stop(f))
+            if draw(st.booleans()):
+                ops.extend([gmp.stop(t), gmp.reset(t, draw(durations(max_ns=300 * US)))])
+            ops.extend([gmp.recv(t), gmp.wait(wg), gmp.stop(tk)])
+            budget -= n + 1
         elif kind == "loop_spawn":
             # repeat(k, add(wg, 1), go(worker)): adds interleaved with starts
             wg = wl.waitgroup()
@@ -309,6 +330,7 @@ def wild_workloads(draw, max_goroutines=60):
     mus = [wl.mutex() for _ in range(draw(st.integers(1, 2)))]
     rws = [wl.rwmutex()]
     conds = [wl.cond(mus[0]), wl.cond(rws[0])]
+    tms = [wl.timer(), wl.ticker(), wl.timer(func=program(wl, gmp.cpu(10 * US)))]
 
     def op():
         return st.one_of(
@@ -345,6 +367,10 @@ def wild_workloads(draw, max_goroutines=60):
                 st.lists(st.tuples(st.sampled_from(chans), st.booleans(), st.integers(0, 5 * US)),
                          max_size=3),
                 st.none() | st.integers(0, 50 * US), st.booleans()),
+            st.builds(gmp.reset, st.sampled_from(tms), st.integers(1, 300 * US)),
+            st.builds(gmp.stop, st.sampled_from(tms)),
+            st.builds(gmp.recv, st.sampled_from(tms[:2])),          # may block forever
+            st.builds(gmp.after, st.integers(0, 300 * US)),
         )
 
     progs = [program(wl, *draw(st.lists(op(), max_size=5))) for _ in range(draw(st.integers(1, 3)))]

@@ -8,6 +8,7 @@ from gmpcore.events import (G_DEAD, G_WAITING, P_DEAD, P_GCSTOP, P_IDLE, P_RUNNI
                             WAIT_SYNC_RWMUTEX_LOCK, WAIT_SYNC_RWMUTEX_RLOCK)
 from gmpcore.reference.common import PH_DEAD, PH_LOCKED, SEL_NONE, SEL_WON
 from gmpcore.reference.gtable import G
+from gmpcore.reference.timers import TE_AFTER, TE_SLEEP
 
 
 class Checks:
@@ -36,9 +37,9 @@ class Checks:
             if self.q.runnext(p.id) is not None:
                 put(self.q.runnext(p.id), f"runnext of P{p.id}")
             for t in p.timers:
-                if t[3] < 0:
+                if t[3] == TE_SLEEP:
                     put(t[2].idx, f"a timer of P{p.id}")
-                elif self.sel_timer_live(t):                 # a select's time.After
+                elif t[3] >= TE_AFTER and self.sel_timer_live(t):    # a select's time.After
                     put_sel(t[2], f"a timer of P{p.id}")
         for gi in self.q.global_runq():
             put(gi, "the global queue")
@@ -89,6 +90,9 @@ class Checks:
                 put(g.idx, "a Cond's notify list")
                 assert g.status == G_WAITING and g.waitreason == WAIT_SYNC_COND_WAIT, \
                     "a Cond's notify list holds a G not parked in Cond.Wait"
+        for t in self.tms + [g.after for g in self.gs if g.after is not None]:
+            for g in t.recvq:
+                put(g.idx, "a timer channel queue")
         io_pending = sum(1 for g in self.gs if g.status == G_WAITING and g.waitreason == WAIT_IO)
         assert io_pending == self.io_waiters, "netpoll waiter count"
         for g in self.gs:

@@ -14,6 +14,7 @@ SEL_NONE, SEL_WAITING, SEL_WON = 0, 1, 2  # G.sel_state: not in a select, parked
 # sync.RWMutex and sync.Cond (reference/rwmutex.py); a carried span's end
 (OP_RLOCK, OP_RUNLOCK, OP_RWLOCK, OP_RWUNLOCK, OP_NOTIFY_ADD, OP_NOTIFY_WAIT, OP_NOTIFY,
  OP_SPAN_RECV_END) = range(40, 48)
+OP_TIMER_RESET, OP_TIMER_STOP, OP_TIMER_RECV, OP_AFTER = 32, 33, 34, 35  # timers (timers.py)
 OP_UPDATE_PROCS = 62        # internal, never in a user workload: the GOMAXPROCS updater's step
 OP_UPDATE_DONE = 63         # internal: the updater is idle again (then EXIT)
 

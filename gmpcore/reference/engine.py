@@ -64,7 +64,7 @@ from gmpcore.reference.sync import Chan, SyncObjects, WaitGroup
 from gmpcore.reference.stw import StopTheWorld, steal_order
 from gmpcore.reference.syscalls import Syscalls
 from gmpcore.reference.sysmon import Sysmon
-from gmpcore.reference.timers import Timers
+from gmpcore.reference.timers import Timer, Timers
 
 
 class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, Goroutines,
@@ -147,6 +147,8 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         self.chans = [Chan(int(c)) for c in np.asarray(compiled.chan_cap).tolist()]
         self.wgs = [WaitGroup() for _ in range(int(compiled.n_waitgroups))]
         self.mutexes = [Mutex() for _ in range(int(compiled.n_mutexes))]
+        self.tms = [Timer(i, k, f) for i, (k, f) in               # reference/timers.py
+                    enumerate(np.asarray(compiled.timers).reshape(-1, 2).tolist())]
         self.mu_locals = {}                       # G index -> lockSlow's locals (reference/mutex.py)
         self.rwmutexes = [RWMutex() for _ in range(int(getattr(compiled, "n_rwmutexes", 0)))]
         self.conds = [Cond() for _ in range(int(getattr(compiled, "n_conds", 0)))]

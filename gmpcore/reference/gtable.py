@@ -13,7 +13,8 @@ class G:
                  "loops", "stack", "created", "first_run", "finished", "since",
                  "runnable_ns", "running_ns", "run_start", "preemptions", "steals",
                  "preempt", "m", "burst_end", "preemptible", "after_slow_syscall", "lockedm",
-                 "sel_state", "sel_won", "sel_closed", "sel_seq", "sel_lock")
+                 "sel_state", "sel_won", "sel_closed", "sel_seq", "sel_lock",
+                 "after")
 
     def __init__(self, idx, goid, parent, program, pc, depth, now):
         self.idx, self.goid, self.parent, self.pc = idx, goid, parent, pc
@@ -37,6 +38,7 @@ class G:
         # seq before pass 2 (its timers have larger seqs), its lock order.
         self.sel_state, self.sel_won, self.sel_closed, self.sel_seq = 0, -1, False, 0
         self.sel_lock = ()
+        self.after = None            # its time.After timer (reference/timers.py after_timer)
 
 
 class GTable:

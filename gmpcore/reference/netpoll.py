@@ -65,7 +65,7 @@ class NetPoller:
         """The blocked netpoll returned (I/O, timeout or break)."""
         self.poller = None
         self.poll_until = 0
-        self.lastpoll = self.now
+        self.lastpoll = self.now or 1                 # Go's nanotime() is never 0 (0 = polling)
         ready = self.netpoll(m)
         self.log(EV_NETPOLL, m=m, arg=len(ready))
         p = self.pidleget()

@@ -68,14 +68,16 @@ class M:
 class P:
     __slots__ = ("id", "status", "m", "schedtick", "syscalltick", "sysmon", "timers",
                  "goidcache", "goidcacheend", "busy_ns", "idle_ns", "idle_since", "steals",
-                 "gfree")
+                 "gfree", "tzombies", "tmin_modified")
 
     def __init__(self, pid):
         self.id = pid
         self.status, self.m = P_IDLE, None
         self.schedtick = self.syscalltick = 0
         self.sysmon = [0, 0, 0, 0]   # sysmontick: schedtick, schedwhen, syscalltick, syscallwhen
-        self.timers = []             # heap of (when, seq, G)
+        self.timers = []             # heap of (when, seq, G or Timer, TE_SLEEP or TE_TIMER)
+        self.tzombies = 0            # timers.zombies
+        self.tmin_modified = 0       # timers.minWhenModified, 0 none
         self.goidcache = self.goidcacheend = 0
         self.busy_ns = self.idle_ns = 0
         self.idle_since = 0
@@ -223,7 +225,7 @@ class SchedCore:
             return
         self.pidleput(p)
         if p.timers:
-            self.wake_net_poller(p.timers[0][0])
+            self.wake_net_poller(self.timers_wake_time(p))
 
     def ready(self, g, p):
         """ready / goready (§5.3): into `p`'s runnext, then wakep."""
@@ -337,8 +339,8 @@ class SchedCore:
                                 m.steal = None
                                 return self.found(m, self.gs[got[0]], got[1])
                             st["ran_timer"] = True
-                        if victim.timers:
-                            w = victim.timers[0][0]
+                        w = self.timers_wake_time(victim)
+                        if w:
                             if st["poll_until"] == 0 or w < st["poll_until"]:
                                 st["poll_until"] = w
                     # The back-off is for this victim only (we resume at it).
@@ -391,8 +393,9 @@ class SchedCore:
         m.poll_until = 0
         if self.gcwaiting:                       # the re-check under sched.lock (§1.4)
             return self.find_runnable(m)
-        if p.timers and (poll_until == 0 or p.timers[0][0] < poll_until):
-            poll_until = p.timers[0][0]
+        w = self.timers_wake_time(p)
+        if w and (poll_until == 0 or w < poll_until):
+            poll_until = w
         if self.q.globrunqsize():
             gi = self.q.globrunqget(p.id, 0)
             return self.found(m, self.gs[gi], False)
@@ -425,8 +428,9 @@ class SchedCore:
                     break
             poll_until = 0
             for p2 in self.ps:
-                if p2.timers and (poll_until == 0 or p2.timers[0][0] < poll_until):
-                    poll_until = p2.timers[0][0]
+                w = self.timers_wake_time(p2)
+                if w and (poll_until == 0 or w < poll_until):
+                    poll_until = w
         # 16. Block in netpoll until I/O or the earliest timer.
         if self.netpoll_inited and (self.io_waiters or poll_until) and self.lastpoll != 0:
             self.lastpoll = 0

@@ -235,6 +235,6 @@ class Selects:
         self.resume(m, self.now + (0 if n == 1 else n * self.draw_cost("select_wake")), PH_RUN)
 
     def sel_timer_live(self, t):
-        # A select's timer (tag >= 0: its case) whose select still waits; else a zombie.
+        # A select's timer (kind TE_AFTER + its case) whose select still waits; else a zombie.
         g = t[2]
         return g.sel_state == SEL_WAITING and t[1] > g.sel_seq

@@ -12,6 +12,8 @@ A later GC calls the same two functions.
 import heapq
 import math
 
+from gmpcore.reference.timers import TE_TIMER, TS_ZOMBIE
+
 from gmpcore.errors import GoThrow
 from gmpcore.events import (
     EV_M_WAKE,
@@ -280,9 +282,17 @@ class StopTheWorld:
         if q.next[p.id] is not None:
             q.globrunqputhead(q.next[p.id])
             q.next[p.id] = None
-        for t in p.timers:
-            heapq.heappush(to.timers, t)
-        p.timers = []
+        while p.timers:                                   # timers.take: zombies are dropped
+            ent = heapq.heappop(p.timers)
+            if ent[3] == TE_TIMER:
+                t = ent[2]
+                if t.state & TS_ZOMBIE:
+                    t.state, t.ts = 0, None
+                    continue
+                t.state, t.ts = 0, to
+                ent = (t.when, ent[1], t, TE_TIMER)
+            heapq.heappush(to.timers, ent)
+        p.tzombies = p.tmin_modified = 0
         self.gfpurge(p)
         p.status = P_DEAD
 

@@ -49,7 +49,7 @@ class Sysmon:
                 and not from_deep_sleep:
             # Deep sleep until the next timer (or 60 s) unless woken (§4.5 step 2);
             # during a STW too (startTheWorld wakes it).
-            nxt = min((p.timers[0][0] for p in self.ps if p.timers), default=None)
+            nxt = min((w for p in self.ps if (w := self.timers_wake_time(p))), default=None)
             if nxt is None or nxt > self.now:
                 sleep = SYSMON_DEEP_SLEEP if nxt is None else min(nxt - self.now, SYSMON_DEEP_SLEEP)
                 sm["wait"] = True
@@ -57,7 +57,7 @@ class Sysmon:
                 self.sysmon_schedule(sleep + self.draw_cost("timer_wake"), slack=False)
                 return
         if self.netpoll_inited and self.lastpoll != 0 and self.lastpoll + SYSMON_NETPOLL_PERIOD < self.now:
-            self.lastpoll = self.now
+            self.lastpoll = self.now or 1
             ready = self.netpoll(self.sysmon_m)
             self.sysmon_m.debt = 0                   # sysmon's own time is not modelled
             if ready:

@@ -1,0 +1,3 @@
+module gmpcore/benchmarks/go/timers
+
+go 1.25

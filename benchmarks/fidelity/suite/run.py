@@ -206,6 +206,8 @@ def main(argv=None):
                     help="seconds to wait for a quiet machine before each Go run (default 120)")
     ap.add_argument("--max-attempts", type=int, default=None,
                     help="Go runs per scenario at most (default 4 × --reps)")
+    ap.add_argument("--append", action="store_true",
+                    help="keep the saved Go runs and add to them (until --reps quiet runs)")
     ap.add_argument("--sim-only", action="store_true",
                     help="re-simulate only; keep the saved real numbers")
     ap.add_argument("--table", action="store_true", help="print the saved table")
@@ -253,7 +255,8 @@ def main(argv=None):
         with tempfile.TemporaryDirectory() as tmp:
             exe = os.path.join(tmp, "suite")
             results["go_version"] = build(go, exe)
-            runs = {n: [] for n in names}
+            runs = {n: list(old["scenarios"].get(n, {}).get("runs", [])) if args.append else []
+                    for n in names}
             t0 = time.monotonic()
             while True:
                 todo = [n for n in names if sum(map(is_quiet, runs[n])) < args.reps

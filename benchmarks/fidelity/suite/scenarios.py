@@ -136,7 +136,10 @@ def timer_cpu():
 
 
 def gosched_spinners():
-    return _spinners_and(gmp.repeat(20, gmp.cpu("10us"), gmp.gosched()))
+    wl = gmp.Workload()
+    spinner = wl.program(gmp.cpu("2s"), name="spinner")
+    wl.main(gmp.go(spinner), gmp.cpu("1ms"), gmp.repeat(10, gmp.cpu("10us"), gmp.gosched()))
+    return wl
 
 
 def overcommit():
@@ -274,8 +277,8 @@ _LIST = [
     Scenario("timer_cpu", "two 2 s CPU spinners; a third goroutine sleeps 1 ms 10 times "
              "(main waits for it only)", timer_cpu,
              bands={"wall_ns": OK, "lateness_p50_ns": OK}),
-    Scenario("gosched_spinners", "two 2 s CPU spinners; a third computes 10 µs and calls "
-             "Gosched, 20 times (main waits for it only)", gosched_spinners),
+    Scenario("gosched_spinners", "GOMAXPROCS 1: a 2 s CPU spinner; main computes 1 ms, then "
+             "10 µs and Gosched, 10 times", gosched_spinners, procs=1),
     Scenario("overcommit", "GOMAXPROCS 8 on 2 CPUs: 200 goroutines of 1 ms CPU", overcommit,
              procs=8),
     Scenario("p1_global_sawtooth", "GOMAXPROCS 1: 20000 goroutines of 2 µs CPU (ring spills to "

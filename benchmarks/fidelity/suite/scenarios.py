@@ -63,9 +63,11 @@ class Scenario:
     def workload(self):
         return self.build()
 
-    def simulate(self, seed):
-        """The scenario's metrics in one simulated run (ns, or a count)."""
-        res = gmp.simulate(self.workload(), gomaxprocs=self.procs, cpus=CPUS, seed=seed)
+    def simulate(self, seed, background=0):
+        """The scenario's metrics in one simulated run (ns, or a count);
+        `background` CPU hogs stand for other processes' load."""
+        res = gmp.simulate(self.workload(), gomaxprocs=self.procs, cpus=CPUS, seed=seed,
+                           background=background)
         m = {"wall_ns": res.makespan_ns, "threads_new": res.counters["threads"] - 2}
         if res.spans is not None and len(res.spans):
             late = (res.spans["end_ns"] - res.spans["start_ns"]).astype(np.int64) - self.sleep_ns
@@ -312,6 +314,54 @@ _LIST = [
     Scenario("sleep_1ms", "main sleeps 1 ms 100 times", sleep_1ms,
              bands={"wall_ns": OK, "lateness_p50_ns": OK}),
 ]
+# Why a scenario misses the 1.5x target: the mechanism the model lacks (shown in
+# docs/fidelity.md's table for the misses; the section below it says more).
+LOAD = "busy machine: other processes took 1-2 of the 2 CPUs during the Go runs"
+FRESH_G = ("a fresh G costs about 1 µs in Go when thousands are alive (new stacks and G "
+           "structs, cold caches; cost-model §3), the model charges the hot `newproc` 75 ns")
+WHY = {
+    "sleepers": f"{FRESH_G}; the 20 ms wake-up of 5000 Gs; {LOAD}",
+    "sleepers_random": f"{FRESH_G}; {LOAD}",
+    "chain": ("cold caches: 10000 stacks and channels do not stay in cache and every hop "
+              "touches new lines; the costs are hot-loop figures (approximation 1)"),
+    "burst": f"{FRESH_G}; each burst wakes the idle P's thread; {LOAD}",
+    "syscall_storm": ("Go ran the 1000 calls about 12 at a time with 43 new threads, the model "
+                      "about 34 at a time with 75: the model hands Ps off sooner; not explained "
+                      "yet (Go 1.27's syscall model is not the modelled 1.25's)"),
+    "timer_cpu": ("sysmon's thread waits for a CPU until a 4 ms tick of the model's OS scheduler "
+                  "while both CPUs spin (Linux runs it at once), so it preempts every ~12 ms "
+                  "instead of ~20 ms (cpus=3 gives 187 ms)"),
+    "gosched_spinners": LOAD,
+    "overcommit": LOAD,
+    "p1_global_sawtooth": f"{FRESH_G}; {LOAD}",
+    "worker_pool": LOAD,
+    "pool_range": LOAD,
+    "pingpong": ("a handoff is 123 ns in the model, 150-240 ns measured on this VM (a blocking "
+                 "channel op costs ~25 ns more; schedlat section)"),
+    "pingpong_p1": ("a handoff is 123 ns in the model, 150-240 ns measured on this VM (a "
+                    "blocking channel op costs ~25 ns more; schedlat section)"),
+    "fanout_cpu_p1": LOAD,
+    "fanout_cpu_p2": LOAD,
+    "fanout_tiny": FRESH_G,
+    "mutex": ("the state word and the data bounce between the two CPUs (~64 ns per cache-line "
+              f"transfer); the model's atomics are free (approximation 7); {LOAD}"),
+    "pipeline": f"cross-CPU hand-offs at every stage; {LOAD}",
+    "netpoll_sleeps": "timer slack on each epoll wake-up (not modelled)",
+    "lockosthread_pingpong": ("each round trip is two thread wake-ups: `thread_wake` 43 µs in "
+                              "the model; Go's ranges from a few µs (warm vCPU) to ~100 µs"),
+    "gomaxprocs_flip": ("each flip to 2 wakes a thread (startTheWorld's wakep) that the next "
+                        "stop-the-world waits for: 43 µs in the model, a few µs to 60 µs in Go"),
+    "wg_barrier": f"each round wakes the idle P's thread; {LOAD}",
+    "buffered_pc": ("producer and consumer on two CPUs contend for the channel's lock and buffer "
+                    "(cache-line transfers); the model charges the one-CPU 14 ns `chan_op` and "
+                    "free locks"),
+    "spawn_tree": FRESH_G,
+    "syscall_cpu_mix": f"nanosleep overshoots by ~75 µs, the model adds 50 µs of slack; {LOAD}",
+    "sleep_1ms": ("timer slack (50 µs) and the wake-up of the M in epoll_wait are not modelled: "
+                  "a simulated sleep ends within 1 µs of its deadline"),
+}
+_LIST = [Scenario(s.name, s.what, s.build, s.procs, s.bands, WHY.get(s.name, ""))
+         for s in _LIST]
 SCENARIOS = {s.name: s for s in _LIST}
 
 

@@ -46,7 +46,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
-from hostload import LoadMark, go_env, loadavg, wait_quiet  # noqa: E402
+from hostload import LoadMark, go_env, loadavg, wait_quiet
 
 RESULTS = HERE / "results.json"
 DOC = REPO / "docs" / "fidelity.md"
@@ -150,8 +150,8 @@ METRIC_NAMES = {"wall_ns": "wall", "threads_new": "threads made",
 
 def table(results):
     import scenarios as S
-    lines = ["| scenario (GOMAXPROCS) | metric | Go: median [min–max] (quiet runs/all) | gmpcore "
-             "| sim/real | within 1.5x | gmpcore with the load (hogs) | why (for a miss) |",
+    lines = [("| scenario (GOMAXPROCS) | metric | Go: median [min–max] (quiet runs/all) | gmpcore "
+              "| sim/real | within 1.5x | gmpcore with the load (hogs) | why (for a miss) |"),
              "|---|---|---|---|---|---|---|---|"]
     n_ok = n_all = 0
     for name, sc in S.SCENARIOS.items():
@@ -245,7 +245,8 @@ def main(argv=None):
     results["scenarios"] = dict(old.get("scenarios", {}))
     results["seeds"] = list(S.SEEDS)
     results["gmpcore_commit"] = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO,
-                                               capture_output=True, text=True).stdout.strip()
+                                               check=False, capture_output=True,
+                                               text=True).stdout.strip()
     for n in names:
         sc = S.SCENARIOS[n]
         e = results["scenarios"].setdefault(n, {})

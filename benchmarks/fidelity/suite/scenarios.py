@@ -317,13 +317,16 @@ _LIST = [
 # Why a scenario misses the 1.5x target: the mechanism the model lacks (shown in
 # docs/fidelity.md's table for the misses; the section below it says more).
 LOAD = "busy machine: other processes took 1-2 of the 2 CPUs during the Go runs"
-FRESH_G = ("a fresh G costs about 1 µs in Go when thousands are alive (new stacks and G "
-           "structs, cold caches; cost-model.md, whole-program checks), the model charges the hot `newproc` 75 ns")
+FRESH_G = ("the model charges a fresh G (`newproc_fresh`, 1.8 µs) only when no free G exists; "
+           "here goroutines exit as fast as they are made, so most are reused from the free "
+           "lists, hot in the model, while in Go each reuse crosses CPUs (the g and its stack "
+           "come from the other core's cache) and the GC of the growing heap runs")
 WHY = {
     "sleepers": f"{FRESH_G}; the 20 ms wake-up of 5000 Gs",
     "sleepers_random": f"{FRESH_G}; {LOAD}",
-    "chain": ("cold caches: 10000 stacks and channels do not stay in cache and every hop "
-              "touches new lines; the costs are hot-loop figures (approximation 1)"),
+    "chain": ("cold caches: 10000 stacks and channels do not stay in cache; `cold_switch` "
+              "charges the switched-in G's lines (180 ns), not the channel's and the "
+              "sender's, which a hop also touches"),
     "burst": f"{FRESH_G}; each burst wakes the idle P's thread",
     "syscall_storm": ("the model makes 75 threads where Go made 38-50: it hands Ps in "
                       "syscalls off sooner; not explained yet (Go 1.27's syscall model is not "
@@ -346,7 +349,7 @@ WHY = {
     "mutex": ("the state word and the data bounce between the two CPUs (~64 ns per cache-line "
               f"transfer); the model's atomics are free (approximation 7); {LOAD}"),
     "pipeline": f"cross-CPU hand-offs at every stage; {LOAD}",
-    "netpoll_sleeps": "timer slack on each epoll wake-up (not modelled)",
+    "netpoll_sleeps": "timer slack on each epoll wake-up (`timer_wake`)",
     "lockosthread_pingpong": ("each round trip is two thread wake-ups, `thread_wake` 43 µs "
                               "each in the model; Go's quiet runs took 48-58 µs per round "
                               "trip, its busy runs 5 µs (warm vCPUs) to 98 µs"),

@@ -116,7 +116,7 @@ class Result:
     >>> from gmpcore.scenarios import fanout
     >>> res = gmp.simulate(fanout(n=1000, work="5us"), gomaxprocs=4, seed=1)
     >>> res
-    <Result GOMAXPROCS=4 makespan=1.42ms goroutines=1,001 threads=5 sched latency p50=531µs p99=1.04ms>
+    <Result GOMAXPROCS=4 makespan=1.58ms goroutines=1,001 threads=5 sched latency p50=262µs p99=693µs>
     >>> res == gmp.simulate(fanout(n=1000, work="5us"), gomaxprocs=4, seed=1)
     True
 

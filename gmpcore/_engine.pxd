@@ -596,6 +596,7 @@ cdef enum:
     TE_SLEEP = 0                 # a timer heap entry: a sleeping G (time.Sleep)
     TE_TIMER = 1                 # a timer heap entry: a Timer (Engine.tms)
     TE_AFTER = 2                 # TE_AFTER + k: the timer of a blocked select's time.After case k (who = the G)
+    TIMER_OP_CONTINUE = 2        # run_timer_op: the G goes on to its next op (not a resume's 0 / -1)
 
 cdef struct WaitGroup:
     int64_t counter              # Add's running sum, wrapped to int32 as Go's state word does

@@ -89,6 +89,20 @@ cdef inline int64_t reuse_row(GTable* t, int64_t live) noexcept nogil:
             return -1
 
 
+cdef void gfget_refill(Engine* e, PRec* pp) noexcept nogil:
+    # gfget's batch from the global lists (Gs with stacks first), up to GFREE_BATCH.
+    while pp.gfree_n < GFREE_BATCH:
+        if e.gfree_stack:
+            e.gfree_stack -= 1
+            pp.gfree_bits |= (<uint64_t>1) << pp.gfree_n
+        elif e.gfree_nostack:
+            e.gfree_nostack -= 1
+            pp.gfree_bits &= ~((<uint64_t>1) << pp.gfree_n)
+        else:
+            break
+        pp.gfree_n += 1
+
+
 cdef inline int64_t gfget(Engine* e, int32_t p) noexcept nogil:
     """gfget (§5.1) for newproc: the P's gFree, an empty one refilled from
     the global lists (Gs with stacks first) up to GFREE_BATCH.  Returns the
@@ -97,22 +111,23 @@ cdef inline int64_t gfget(Engine* e, int32_t p) noexcept nogil:
     Only the kinds are kept (the model's rows are reused by newg)."""
     cdef PRec* pp = &e.ps[p]
     if pp.gfree_n == 0 and (e.gfree_stack or e.gfree_nostack):
-        while pp.gfree_n < GFREE_BATCH:
-            if e.gfree_stack:
-                e.gfree_stack -= 1
-                pp.gfree_bits |= (<uint64_t>1) << pp.gfree_n
-            elif e.gfree_nostack:
-                e.gfree_nostack -= 1
-                pp.gfree_bits &= ~((<uint64_t>1) << pp.gfree_n)
-            else:
-                break
-            pp.gfree_n += 1
+        gfget_refill(e, pp)
     if pp.gfree_n == 0:
         return drawn(e, &e.c.newproc_fresh)
     pp.gfree_n -= 1
     if (pp.gfree_bits >> pp.gfree_n) & 1:
         return 0
     return drawn(e, &e.c.stackalloc)
+
+
+cdef void gfput_trim(Engine* e, PRec* pp) noexcept nogil:
+    # gfput at GFREE_TRIM: the top ones to the global lists until GFREE_BATCH - 1 are left.
+    while pp.gfree_n >= GFREE_BATCH:
+        pp.gfree_n -= 1
+        if (pp.gfree_bits >> pp.gfree_n) & 1:
+            e.gfree_stack += 1
+        else:
+            e.gfree_nostack += 1
 
 
 cdef inline void gfput(Engine* e, int32_t p, bint has_stack) noexcept nogil:
@@ -126,12 +141,7 @@ cdef inline void gfput(Engine* e, int32_t p, bint has_stack) noexcept nogil:
         pp.gfree_bits &= ~((<uint64_t>1) << pp.gfree_n)
     pp.gfree_n += 1
     if pp.gfree_n >= GFREE_TRIM:
-        while pp.gfree_n >= GFREE_BATCH:
-            pp.gfree_n -= 1
-            if (pp.gfree_bits >> pp.gfree_n) & 1:
-                e.gfree_stack += 1
-            else:
-                e.gfree_nostack += 1
+        gfput_trim(e, pp)
 
 
 cdef inline void gfpurge(Engine* e, int32_t p) noexcept nogil:

@@ -292,39 +292,12 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
             else:
                 e.n_spans_unstamped += 1
             continue
-        if op == OP_TIMER_RECV or op == OP_AFTER:
-            c = a if op == OP_TIMER_RECV else e.ntms + g        # the timer
-            if rec.rem >= 0:                     # woken by its send: unblockTimerChan
-                rec.rem = -1
-                unblock_timer_chan(e, c)
-                continue
-            if op == OP_TIMER_RECV:
-                return timer_recv(e, m, g, c, 0)
-            # <-time.After(d): NewTimer(d) (a fresh channel timer, in no
-            # heap), then the receive.
-            if sample(e, a, &d) < 0:
-                return -1
-            c = after_timer(e, g)
-            if c < 0:
-                return nomem(e)
-            e.tms[c].when = timer_when(e, d)
-            e.tms[c].period = 0
-            e.tms[c].count = 0
-            return timer_recv(e, m, g, c, drawn(e, &e.c.timer_add))
-        if op == OP_TIMER_RESET:
-            if sample(e, b, &d) < 0:
-                return -1
-            if e.tms[a].kind == TK_TICKER and d <= 0:
-                e.err_goid = rec.goid
-                if e.tms[a].period == 0:
-                    return fail(e, ERR_PANIC, "non-positive interval for NewTicker")
-                return fail(e, ERR_PANIC, "non-positive interval for Ticker.Reset")
-            if timer_modify(e, p, a, timer_when(e, d), d if e.tms[a].kind == TK_TICKER else 0) < 0:
-                return -1
-            return resume(e, m, e.now + drawn(e, &e.c.timer_modify), PH_RUN)
-        if op == OP_TIMER_STOP:
-            timer_stop(e, a)
-            return resume(e, m, e.now + drawn(e, &e.c.timer_modify), PH_RUN)
+        if OP_TIMER_RESET <= op <= OP_AFTER:
+            # (out of line: run_g stays small enough for the compiler to inline its hot helpers)
+            c = run_timer_op(e, m, g, p, op, a, b)
+            if c != TIMER_OP_CONTINUE:
+                return <int>c
+            continue
         e.err_arg = op                           # (OP_SELCASE is a select's data, never run)
         return fail(e, ERR_OPCODE, NULL)
 

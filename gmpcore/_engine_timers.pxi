@@ -306,7 +306,7 @@ cdef int unlock_and_run(Engine* e, int64_t tid, int32_t readier, int64_t* cost) 
     cost[0] += drawn(e, &e.c.timer_fire)
     if t.kind == TK_FUNC:
         cost[0] += gfget(e, readier)             # goFunc's `go f()`: a free G, or a malg
-        if newproc(e, readier, -1, t.func) < 0:
+        if newproc_timer(e, readier, t.func) < 0:
             return -1
         cost[0] += drawn(e, &e.c.newproc)
         return 0
@@ -401,3 +401,54 @@ cdef int wake_net_poller(Engine* e, int64_t when) noexcept nogil:
             return netpoll_break(e)
         return 0
     return wakep(e)
+
+
+cdef int newproc_timer(Engine* e, int32_t p, int64_t program) noexcept nogil:
+    """newproc for an AfterFunc's goroutine (no parent G): its own call site,
+    so that run_g's newproc keeps a single caller and stays inlined."""
+    cdef int32_t g = NIL_G
+    if newg(e, -1, program, p, &g) < 0:
+        return -1
+    if eng_runqput(e, p, g, True) < 0:
+        return -1
+    return wakep(e)
+
+
+cdef int64_t run_timer_op(Engine* e, int32_t m, gid_t g, int32_t p, int64_t op, int64_t a,
+                          int64_t b) noexcept nogil:
+    """run_g's timer ops (TIMER_RESET/STOP/RECV, AFTER): the G's next step,
+    or TIMER_OP_CONTINUE when it goes on to its next op at once."""
+    cdef GRec* rec = &e.g.a[g]
+    cdef int64_t c, d = 0
+    if op == OP_TIMER_RECV or op == OP_AFTER:
+        c = a if op == OP_TIMER_RECV else e.ntms + g        # the timer
+        if rec.rem >= 0:                     # woken by its send: unblockTimerChan
+            rec.rem = -1
+            unblock_timer_chan(e, c)
+            return TIMER_OP_CONTINUE
+        if op == OP_TIMER_RECV:
+            return timer_recv(e, m, g, c, 0)
+        # <-time.After(d): NewTimer(d) (a fresh channel timer, in no
+        # heap), then the receive.
+        if sample(e, a, &d) < 0:
+            return -1
+        c = after_timer(e, g)
+        if c < 0:
+            return nomem(e)
+        e.tms[c].when = timer_when(e, d)
+        e.tms[c].period = 0
+        e.tms[c].count = 0
+        return timer_recv(e, m, g, c, drawn(e, &e.c.timer_add))
+    if op == OP_TIMER_RESET:
+        if sample(e, b, &d) < 0:
+            return -1
+        if e.tms[a].kind == TK_TICKER and d <= 0:
+            e.err_goid = rec.goid
+            if e.tms[a].period == 0:
+                return fail(e, ERR_PANIC, "non-positive interval for NewTicker")
+            return fail(e, ERR_PANIC, "non-positive interval for Ticker.Reset")
+        if timer_modify(e, p, a, timer_when(e, d), d if e.tms[a].kind == TK_TICKER else 0) < 0:
+            return -1
+        return resume(e, m, e.now + drawn(e, &e.c.timer_modify), PH_RUN)
+    timer_stop(e, a)                             # OP_TIMER_STOP
+    return resume(e, m, e.now + drawn(e, &e.c.timer_modify), PH_RUN)

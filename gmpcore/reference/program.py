@@ -62,9 +62,7 @@ from gmpcore.reference.common import (
     OP_SPAN_RECV_END,
     OP_STACK,
     OP_SYSCALL,
-    OP_TIMER_RECV,
     OP_TIMER_RESET,
-    OP_TIMER_STOP,
     OP_UNLOCK,
     OP_UNLOCKOSTHREAD,
     OP_UPDATE_DONE,
@@ -74,7 +72,6 @@ from gmpcore.reference.common import (
     PH_RUN,
     PH_SCHEDULE,
 )
-from gmpcore.reference.timers import TK_TICKER
 from gmpcore.results import COUNTER_MAX
 
 
@@ -293,32 +290,9 @@ class Goroutines:
                 continue
             if op == OP_BLOCK:
                 return self.park(m, g, WAIT_SELECT_NO_CASES)  # select {}: forever
-            if op == OP_TIMER_RECV or op == OP_AFTER:
-                if g.remaining >= 0:                 # woken by its send: unblockTimerChan
-                    g.remaining = -1
-                    self.unblock_timer_chan(self.tms[a] if op == OP_TIMER_RECV else g.after)
+            if OP_TIMER_RESET <= op <= OP_AFTER:
+                if self.run_timer_op(m, g, p, op, a, b):
                     continue
-                if op == OP_TIMER_RECV:
-                    return self.timer_recv(m, g, self.tms[a], 0)
-                # <-time.After(d): NewTimer(d) (a fresh channel timer, in no
-                # heap), then the receive.
-                d = self.sample(a)
-                t = self.after_timer(g)
-                t.when = self.timer_when(d)
-                t.period = t.count = 0
-                return self.timer_recv(m, g, t, self.draw_cost("timer_add"))
-            if op == OP_TIMER_RESET:
-                d = self.sample(b)
-                t = self.tms[a]
-                if t.kind == TK_TICKER and d <= 0:
-                    raise WorkloadPanic("non-positive interval for NewTicker" if t.period == 0
-                                        else "non-positive interval for Ticker.Reset", g.goid)
-                self.timer_modify(p, t, self.timer_when(d), d if t.kind == TK_TICKER else 0)
-                self.resume(m, self.now + self.draw_cost("timer_modify"), PH_RUN)
-                return
-            if op == OP_TIMER_STOP:
-                self.timer_stop(self.tms[a])
-                self.resume(m, self.now + self.draw_cost("timer_modify"), PH_RUN)
                 return
             raise AssertionError(f"unknown opcode {op}")  # (OP_SELCASE is a select's data, never run)
 

@@ -14,8 +14,9 @@ departs from Go).
 import heapq
 from collections import deque
 
+from gmpcore.errors import WorkloadPanic
 from gmpcore.events import EV_TIMER, WAIT_CHAN_RECEIVE
-from gmpcore.reference.common import PH_RUN, SEL_WON
+from gmpcore.reference.common import OP_AFTER, OP_TIMER_RECV, OP_TIMER_RESET, PH_RUN, SEL_WON
 
 TK_TIMER, TK_TICKER, TK_FUNC = 0, 1, 2        # workload.TIMER_KINDS
 TS_MODIFIED, TS_ZOMBIE = 1, 2                 # timerModified, timerZombie
@@ -314,3 +315,34 @@ class Timers:
                 self.netpoll_break()
         else:
             self.wakep()
+
+    def run_timer_op(self, m, g, p, op, a, b):
+        """run_g's timer ops (TIMER_RESET/STOP/RECV, AFTER): True when the G
+        goes on to its next op at once, else False (it was resumed or parked)."""
+        if op == OP_TIMER_RECV or op == OP_AFTER:
+            if g.remaining >= 0:                 # woken by its send: unblockTimerChan
+                g.remaining = -1
+                self.unblock_timer_chan(self.tms[a] if op == OP_TIMER_RECV else g.after)
+                return True
+            if op == OP_TIMER_RECV:
+                self.timer_recv(m, g, self.tms[a], 0)
+                return False
+            # <-time.After(d): NewTimer(d) (a fresh channel timer, in no
+            # heap), then the receive.
+            d = self.sample(a)
+            t = self.after_timer(g)
+            t.when = self.timer_when(d)
+            t.period = t.count = 0
+            self.timer_recv(m, g, t, self.draw_cost("timer_add"))
+            return False
+        if op == OP_TIMER_RESET:
+            d = self.sample(b)
+            t = self.tms[a]
+            if t.kind == TK_TICKER and d <= 0:
+                raise WorkloadPanic("non-positive interval for NewTicker" if t.period == 0
+                                    else "non-positive interval for Ticker.Reset", g.goid)
+            self.timer_modify(p, t, self.timer_when(d), d if t.kind == TK_TICKER else 0)
+        else:                                        # OP_TIMER_STOP
+            self.timer_stop(self.tms[a])
+        self.resume(m, self.now + self.draw_cost("timer_modify"), PH_RUN)
+        return False

@@ -3,7 +3,7 @@
 >>> main(["scenarios"])              # doctest: +ELLIPSIS
 fanout     10,000 compute goroutines and a WaitGroup: spills, global batches, stealing
 ...
-pipeline   stages joined by buffered channels: where items queue, hop by hop
+ticker     a ticker-driven loop beside CPU-bound goroutines: late and dropped ticks
 0
 """
 

@@ -85,6 +85,7 @@ SIZE_PARAMETERS = {
     "mutex": ("workers", "goroutines contending for one sync.Mutex"),
     "server": ("requests", "requests, one handler goroutine each"),
     "pipeline": ("items", "values through the pipeline's stages"),
+    "ticker": ("ticks", "ticks the loop receives (beside 2 CPU-bound goroutines)"),
 }
 
 MONITOR_PERIOD = 50_000       # ns: 1,000 samples for a 50 ms run, 400,000 for 20 s

@@ -15,7 +15,7 @@ a name to ``(function, one-line summary)`` for the command line.
 from gmpcore.durations import CONSTANT, UNIFORM, as_distribution, exponential
 from gmpcore.workload import (
     Workload, add, arrivals, case_after, case_send, close, cpu, done, each, go, lock, netwait,
-    recv, repeat, select, send, sleep, span, span_end, syscall, unlock, wait,
+    recv, repeat, reset, select, send, sleep, span, span_end, stop, syscall, unlock, wait,
 )
 
 
@@ -450,6 +450,52 @@ def pipeline(items=10_000, stages=3, work="5us", buffer=16):
     return wl
 
 
+def ticker_loop(ticks=200, period="1ms", work="50us", spinners=2, spin="5ms"):
+    """A ticker-driven loop next to CPU-bound work.
+
+    Main starts a ``time.Ticker`` of `period` and, each tick, does `work` of
+    CPU inside a span ``tick`` (from the receive to the end of its work);
+    `spinners` goroutines meanwhile compute in bursts of `spin` without a
+    function call that could yield (``cpu(spin, preemptible=False)``), as
+    many bursts as fit in the run.  With as many spinners as Ps, a tick's
+    receiver waits on the run queue until sysmon preempts a spinner (10 ms
+    slices, asynchronous preemption): the ticks' spans start late and the
+    channel's one-slot buffer drops the ticks that come meanwhile, so
+    fewer than `ticks` periods fit in the same time.  ``gmpcore.spans``
+    gives each tick's lateness (its ``start_ns`` against the tick's time).
+
+    >>> import gmpcore as gmp
+    >>> from gmpcore.spans import durations
+    >>> calm = gmp.simulate(ticker_loop(ticks=50, spinners=0), gomaxprocs=2, seed=1)
+    >>> busy = gmp.simulate(ticker_loop(ticks=50, spinners=2), gomaxprocs=2, seed=1)
+    >>> len(durations(calm, "tick")), len(durations(busy, "tick"))
+    (50, 50)
+    >>> busy.makespan_ns > calm.makespan_ns      # dropped ticks stretch the loop
+    True
+
+    Parameters
+    ----------
+    ticks : int
+        The size: ticks main receives.
+    period : duration
+        The ticker's period.
+    work : duration
+        CPU per tick.
+    spinners : int
+        CPU-bound goroutines beside the loop.
+    spin : duration
+        Each spinner's non-preemptible burst.
+    """
+    from gmpcore.durations import duration_ns
+    wl = Workload()
+    tk = wl.ticker()
+    bursts = max(1, ticks * duration_ns(period, "period") // max(duration_ns(spin, "spin"), 1))
+    spinner = wl.program(repeat(bursts, cpu(spin, preemptible=False)), name="spinner")
+    wl.main(*([go(spinner, count=spinners)] if spinners else []), reset(tk, period),
+            repeat(ticks, recv(tk), span("tick", cpu(work))), stop(tk))
+    return wl
+
+
 SCENARIOS = {
     "fanout": (fanout, "10,000 compute goroutines and a WaitGroup: spills, global batches, stealing"),
     "io": (io_bound, "goroutines waiting on the network: parked in the netpoller, few threads"),
@@ -463,4 +509,5 @@ SCENARIOS = {
     "mutex": (mutex_counter, "a counter behind one sync.Mutex: long holds starve it into hand-offs"),
     "server": (http_server, "an HTTP-like server: accept loop, handlers, a mutex, a backend pool, timeouts"),
     "pipeline": (pipeline, "stages joined by buffered channels: where items queue, hop by hop"),
+    "ticker": (ticker_loop, "a ticker-driven loop beside CPU-bound goroutines: late and dropped ticks"),
 }

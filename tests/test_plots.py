@@ -391,7 +391,8 @@ def test_real_run_every_scenario_plots(tmp_path, name):
              "syscalls": dict(n=16), "pingpong": dict(rounds=5000), "pool": dict(jobs=800),
              "unbounded": dict(jobs=800), "leak": dict(n=50),
              "container": dict(conns=8, requests=20), "mutex": dict(workers=8),
-             "server": dict(requests=200), "pipeline": dict(items=500)}[name]
+             "server": dict(requests=200), "pipeline": dict(items=500),
+             "ticker": dict(ticks=20)}[name]
     res = gmp.simulate(function(**small), gomaxprocs=4, seed=0, monitor="50us")
     with warnings.catch_warnings():
         warnings.simplefilter("error")                  # e.g. "Data has no positive values"

@@ -41,7 +41,7 @@ SMALL = {
     "syscalls": dict(n=8, duration="1ms"), "pingpong": dict(rounds=50),
     "pool": dict(jobs=80), "unbounded": dict(jobs=80), "leak": dict(n=10),
     "container": dict(conns=4, requests=5), "mutex": dict(workers=4, increments=5),
-    "server": dict(requests=20), "pipeline": dict(items=20),
+    "server": dict(requests=20), "pipeline": dict(items=20), "ticker": dict(ticks=5),
 }
 
 
@@ -395,3 +395,19 @@ def test_pipeline_moves_every_item_through_every_hop():
     assert res.makespan_ns >= 3 * 500 * 1_000 // 2
     with pytest.raises(ValueError, match="stages"):
         scenarios.pipeline(stages=0)
+
+
+def test_ticker_loop_is_late_beside_spinners_that_hold_every_p():
+    # Alone (or with a P to spare), each tick's work starts within about a
+    # period of the previous one; with a non-preemptible spinner on every P
+    # the receiver waits for sysmon's preemption (a 10 ms slice), so some
+    # gap between tick starts exceeds several periods.
+    def gaps(spinners):
+        res = run(scenarios.ticker_loop(ticks=40, spinners=spinners), procs=2)
+        start = np.sort(res.spans["start_ns"])
+        assert len(start) == 40
+        return np.diff(start)
+    period = parse_duration("1ms")
+    assert gaps(0).max() <= 2 * period
+    assert gaps(1).max() <= 2 * period                # one P stays free for main
+    assert gaps(2).max() >= 5 * period

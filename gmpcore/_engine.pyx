@@ -325,6 +325,7 @@ COST_OFFSETS = dict(
     select_case=<Py_ssize_t>&(<Costs*>NULL).select_case,
     select_wake=<Py_ssize_t>&(<Costs*>NULL).select_wake,
     timer_modify=<Py_ssize_t>&(<Costs*>NULL).timer_modify,
+    close_waiter=<Py_ssize_t>&(<Costs*>NULL).close_waiter,
 )
 COSTS_BYTES = sizeof(Costs)
 

@@ -119,7 +119,7 @@ cdef int closechan(Engine* e, int32_t m, gid_t g, int64_t chi) noexcept nogil:
             e.g.a[w].pc -= 1         # back to its SEND, which panics when it runs
         if ready(e, w, e.ms[m].p) < 0:
             return -1
-        cost += drawn(e, &e.c.ready)
+        cost += drawn(e, &e.c.close_waiter)
     while ch.recvq.size:
         ch.recvq.size -= 1
         w = gq_at(&ch.recvq, ch.recvq.size)
@@ -132,7 +132,7 @@ cdef int closechan(Engine* e, int32_t m, gid_t g, int64_t chi) noexcept nogil:
             return -1
         if ready(e, w, e.ms[m].p) < 0:
             return -1
-        cost += drawn(e, &e.c.ready)
+        cost += drawn(e, &e.c.close_waiter)
     return resume(e, m, e.now + cost, PH_RUN)
 
 

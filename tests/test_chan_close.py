@@ -107,8 +107,9 @@ def test_receive_on_closed_channel_returns_at_once_after_the_buffer(engine):
     assert res.makespan_ns == 600
 
 
-def test_close_costs_a_chan_op_and_a_ready_per_woken_receiver(engine):
-    """Two receivers parked, then close: chan_op + 2 ready (10 + 2 * 1000 ns).
+def test_close_costs_a_chan_op_and_a_close_waiter_per_woken_receiver(engine):
+    """Two receivers parked, then close: chan_op + 2 close_waiter (10 + 2 * 1000
+    ns; `ready`, the cost of a plain goready, is not charged on top).
 
     go and gosched cost 0 here; main's receivers park at once (each park
     charges its chan_op on the receiver's M, not main's).
@@ -117,7 +118,7 @@ def test_close_costs_a_chan_op_and_a_ready_per_woken_receiver(engine):
     ch = wl.chan()
     r = wl.program(gmp.recv(ch))
     wl.main(gmp.repeat(2, gmp.go(r), gmp.gosched()), gmp.close(ch))
-    res = _run(engine, wl, costs=_costs(chan_op=10, ready=1000))
+    res = _run(engine, wl, costs=_costs(chan_op=10, close_waiter=1000, ready=7))
     main = res.goroutines[res.goroutines["goid"] == 1]
     assert main["running_ns"].tolist() == [10 + 2 * 1000]
 

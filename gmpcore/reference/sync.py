@@ -91,7 +91,7 @@ class SyncObjects:
         cost = self.draw_cost("chan_op")
         while glist:
             self.ready(glist.pop(), m.p)
-            cost += self.draw_cost("ready")
+            cost += self.draw_cost("close_waiter")
         self.resume(m, self.now + cost, PH_RUN)
 
     def wg_add(self, m, g, wg, delta):

@@ -1,0 +1,3 @@
+module closebench
+
+go 1.25

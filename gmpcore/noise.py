@@ -33,6 +33,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 from statistics import NormalDist
 
@@ -48,15 +49,21 @@ ONE = 1 << 16
 _Z90 = NormalDist().inv_cdf(0.9)
 
 
+@functools.lru_cache(maxsize=256)
 def _row(p10: float, p90: float) -> np.ndarray:
+    # Cached: a sweep of small runs would otherwise spend more time here than
+    # simulating.  The rows are read-only.
     if p10 == 1.0 and p90 == 1.0:
-        return np.full(QUANTILES, ONE, dtype=np.int64)
+        out = np.full(QUANTILES, ONE, dtype=np.int64)
+        out.flags.writeable = False
+        return out
     lo, hi = math.log(1.0 / p10) / _Z90, math.log(p90) / _Z90
     out = np.empty(QUANTILES, dtype=np.int64)
     std = NormalDist()
     for i in range(QUANTILES):
         z = std.inv_cdf((i + 0.5) / QUANTILES)
         out[i] = round(math.exp(z * (lo if z < 0 else hi)) * ONE)
+    out.flags.writeable = False
     return out
 
 

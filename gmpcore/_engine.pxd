@@ -637,6 +637,7 @@ cdef enum:
     SEL_RECV = 0                 # SELCASE kinds (workload.SEL_*)
     SEL_SEND = 1
     SEL_AFTER = 2
+    SEL_RECV_TIMER = 3           # <-t.C of a Timer/Ticker: b is its timer index
 cdef struct Sema:
     # A runtime semaphore (sema.go semacquire1/semrelease1 with lifo false).
     int64_t count                # the uint32 count

@@ -25,13 +25,14 @@ cdef int chk_put(Engine* e, int64_t g, int kind, int64_t ident) noexcept nogil:
 
 cdef int chk_put_sel(Engine* e, int64_t g, int kind, int64_t ident) noexcept nogil:
     # A queue entry or timer of a G in a select: the G's first entry puts
-    # it; its other entries (channel queues, timers) join it; entries of a
+    # it; its other entries (channel queues, timer channels' queues, timers)
+    # join it; entries of a
     # select another case already won are stale and skipped.
     if g < 0 or g >= e.g.rows:
         return fail(e, ERR_ASSERT, "check: a queue holds an invalid G index")
     if e.sel[g].state == SEL_WON:
         return 0
-    if e.where[g] == PL_CHAN or e.where[g] == PL_TIMER:
+    if e.where[g] == PL_CHAN or e.where[g] == PL_TIMER or e.where[g] == PL_TIMER_CHAN:
         return 0
     return chk_put(e, g, kind, ident)
 
@@ -167,7 +168,9 @@ cdef int check_invariants(Engine* e) noexcept nogil:
     for i in range(e.tms_cap):
         gq = &e.tms[i].recvq
         for j in range(<int64_t>gq.size):
-            if chk_put(e, gq_at(gq, j), PL_TIMER_CHAN, 0) < 0:
+            k = <int32_t>gq_at(gq, j)
+            if (chk_put_sel(e, k, PL_TIMER_CHAN, 0) if sel_state(e, k) != SEL_NONE
+                    else chk_put(e, k, PL_TIMER_CHAN, 0)) < 0:
                 return -1
     for i in range(n):
         if e.g.a[i].status == G_WAITING and e.g.a[i].waitreason == WAIT_IO:

@@ -4,12 +4,15 @@
 # gmpcore/reference/select.py.
 #
 # Contract: a G blocked in a select (SEL_WAITING) has one entry per case in
-# its channels' queues and one timer per time.After case; the first
-# operation that dequeues it (waitq_dequeue, close, its timer) claims it
+# its channels' queues (a Timer's or Ticker's own recvq for a case on its
+# t.C, SEL_RECV_TIMER, which blockTimerChan keeps in a heap while watched)
+# and one timer per time.After case; the first
+# operation that dequeues it (waitq_dequeue, close, a timer's send, its
+# time.After timer) claims it
 # (SEL_WON, Go's selectDone) and readies it; its other entries are stale
 # and skipped by later dequeues until it runs its SELECT row again (pass 3)
-# and removes them.  Its timers left in a heap are zombies: check_timers
-# drops them.  The receive and send paths decide readiness and act in
+# and removes them (unblockTimerChan for each timer channel case).  Its
+# time.After timers left in a heap are zombies: check_timers drops them.  The receive and send paths decide readiness and act in
 # chan_recv_try and chan_send_try, one per case kind, for plain operations
 # and select alike.
 
@@ -214,6 +217,14 @@ cdef int selectgo(Engine* e, int32_t m, gid_t g, int64_t s) noexcept nogil:
     else:
         cost = drawn(e, &e.c.select_base)
         cost += n * drawn(e, &e.c.select_case)
+    # Timer channels, in case order: maybeRunChan runs an expired timer in
+    # no heap, so that its value is in t.C for pass 1.  (Go does it in the
+    # pollorder loop, between the cheaprandn draws, which it does not touch.)
+    for k in range(n):
+        row = sel + 4 * (1 + k)
+        if row[1] == SEL_RECV_TIMER and maybe_run_chan(e, e.ms[m].p, row[2], &cost) < 0:
+            return -1
+    if n > 1:
         # pollorder: the inside-out Fisher-Yates shuffle, j = cheaprandn(norder + 1).
         for i in range(n):
             j = <int64_t>((<uint64_t>rand32(e) * <uint64_t>(i + 1)) >> 32)
@@ -254,6 +265,8 @@ cdef int selectgo(Engine* e, int32_t m, gid_t g, int64_t s) noexcept nogil:
             r = chan_recv_try(e, m, g, row[2], &cost)
         elif row[1] == SEL_SEND:
             r = chan_send_try(e, m, g, row[2], 0, &cost)
+        elif row[1] == SEL_RECV_TIMER:
+            r = timer_chan_take(&e.tms[row[2]])
         else:
             r = after_ready(dur[k])
         if r < 0:
@@ -288,6 +301,11 @@ cdef int selectgo(Engine* e, int32_t m, gid_t g, int64_t s) noexcept nogil:
         elif row[1] == SEL_SEND:
             if gq_push_back(&e.chans[row[2]].sendq, g) < 0:
                 return nomem(e)
+        elif row[1] == SEL_RECV_TIMER:
+            if gq_push_back(&e.tms[row[2]].recvq, g) < 0:
+                return nomem(e)
+            if block_timer_chan(e, e.ms[m].p, row[2]) < 0:
+                return -1
         elif add_timer_tag(e, e.ms[m].p, e.now + dur[k], g, k) < 0:    # blockTimerChan
             return -1
     rec.pc = <int32_t>s                          # it runs its SELECT again (pass 3) when woken
@@ -296,21 +314,33 @@ cdef int selectgo(Engine* e, int32_t m, gid_t g, int64_t s) noexcept nogil:
     return park(e, m, g, WAIT_SELECT, cost)
 
 
+cdef inline int timer_chan_take(Timer* t) noexcept nogil:
+    # A timer channel's case in pass 1: its one-slot buffer holds a value.
+    if t.count:
+        t.count = 0
+        return 1
+    return 0
+
+
 cdef inline int after_ready(int64_t d) noexcept nogil:
     # time.After(d)'s channel in pass 1: maybeRunChan runs an expired timer.
     return d <= 0
 
 
 cdef inline int64_t sel_sortkey(Engine* e, const int64_t* sel, int64_t k) noexcept nogil:
-    # hchan.sortkey (its address): the channel index; a time.After channel,
-    # made by the select itself, sorts after every workload channel.
+    # hchan.sortkey (its address): the channel index; a Timer's channel
+    # sorts after every workload channel, by timer index, and a time.After
+    # channel, made by the select itself, after those.
     cdef const int64_t* row = sel + 4 * (1 + k)
-    return e.nchans + k if row[1] == SEL_AFTER else row[2]
+    if row[1] == SEL_RECV_TIMER:
+        return e.nchans + row[2]
+    return e.nchans + e.ntms + k if row[1] == SEL_AFTER else row[2]
 
 
 cdef int selectgo_woken(Engine* e, int32_t m, gid_t g, int64_t s) noexcept nogil:
-    """Pass 3: drop the G's sudogs from every other channel, take the case
-    that won it; a send case won by close panics."""
+    """Pass 3: drop the G's sudogs from every other channel (unblockTimerChan
+    for a timer channel's), take the case that won it; a send case won by
+    close panics."""
     cdef const int64_t* sel = e.code + 4 * s
     cdef const int64_t* row
     cdef int64_t n = sel[1], k
@@ -321,6 +351,9 @@ cdef int selectgo_woken(Engine* e, int32_t m, gid_t g, int64_t s) noexcept nogil
             dequeue_sudog(&e.chans[row[2]].recvq, g)
         elif row[1] == SEL_SEND:
             dequeue_sudog(&e.chans[row[2]].sendq, g)
+        elif row[1] == SEL_RECV_TIMER:
+            unblock_timer_chan(e, row[2])
+            dequeue_sudog(&e.tms[row[2]].recvq, g)
     loc.state = SEL_NONE
     row = sel + 4 * (1 + loc.won)
     if row[1] == SEL_SEND and loc.closed:

@@ -310,8 +310,10 @@ cdef int unlock_and_run(Engine* e, int64_t tid, int32_t readier, int64_t* cost) 
             return -1
         cost[0] += drawn(e, &e.c.newproc)
         return 0
-    if t.recvq.size:
-        w = gq_pop_front(&t.recvq)
+    # The send's recvq.dequeue: stale entries of selects another case won
+    # are dropped; a waiting select is claimed by its case on t.C.
+    w = waitq_dequeue(e, &t.recvq, tid, SEL_RECV_TIMER)
+    if w != NIL_G:
         if ready(e, w, readier) < 0:
             return -1
         cost[0] += drawn(e, &e.c.ready)

@@ -128,7 +128,7 @@ MAX_CHANNELS = 10**7
 MAX_WAITGROUPS = 10**7
 MAX_MUTEXES = 10**7
 MAX_SELECT_CASES = 2**16     # Go's selectgo indexes cases with uint16
-SEL_RECV, SEL_SEND, SEL_AFTER = 0, 1, 2   # SELCASE kinds (column a)
+SEL_RECV, SEL_SEND, SEL_AFTER, SEL_RECV_TIMER = 0, 1, 2, 3   # SELCASE kinds (column a)
 MAX_RWMUTEXES = 10**7
 MAX_CONDS = 10**7
 MAX_TIMERS = 10**7
@@ -178,7 +178,8 @@ class Opcode(enum.IntEnum):
     SPAN_BEGIN = 26
     SPAN_END = 27
     SELECT = 28     # selectgo: a cases (SELCASE rows follow), b: has a default, c: end pc
-    SELCASE = 29    # one case of the SELECT above: a kind (0 recv, 1 send, 2 after), b chan/dist, c body pc
+    SELCASE = 29    # one case of the SELECT above: a kind (0 recv, 1 send, 2 after, 3 recv from
+                    # a timer's C), b chan/dist/timer, c body pc
     SELEND = 30     # the end of a case body: jump to a (the select's end pc)
     BLOCK = 31      # select {}: park forever (waitReasonSelectNoCases)
     RLOCK = 40          # sync.RWMutex.RLock (a = RWMutex)
@@ -1095,8 +1096,9 @@ class SelectCase:
     ----------
     kind : str
         ``"recv"``, ``"send"``, ``"after"`` or ``"default"``.
-    arg : Chan, Distribution or None
-        The channel, or ``time.After``'s duration.
+    arg : Chan, Timer, Distribution or None
+        The channel (a :class:`Timer` or :class:`Ticker` for its ``C``), or
+        ``time.After``'s duration.
     body : tuple of Operation
         What runs once the case is chosen.
     """
@@ -1120,9 +1122,24 @@ def case_recv(ch, *ops):
     """``case <-ch: ops`` in a :func:`select`: ready when a sender waits, the
     buffer holds a value, or `ch` is closed (then the zero value).
 
+    `ch` may be a :class:`Timer` or :class:`Ticker`: ``case <-t.C``, Go
+    1.23+'s timer channel.  The case is ready when the timer's one-slot
+    buffer holds a value, or the timer is due and in no heap (selectgo's
+    maybeRunChan runs it first); if the select blocks, the timer joins the
+    P's heap (blockTimerChan) and its firing wins the select; when the
+    select wakes, each of its timers is unwatched again (unblockTimerChan).
+    An ``AfterFunc`` timer has no channel: TypeError.
+
     >>> wl = Workload(); case_recv(wl.chan(), cpu("1us"))
     case_recv(chan0, cpu(1µs))
+    >>> case_recv(wl.ticker(), cpu("1us"))
+    case_recv(ticker0, cpu(1µs))
     """
+    if isinstance(ch, Timer):
+        if ch.func is not None:
+            raise TypeError(f"case_recv() argument ch: {ch!r} is an AfterFunc timer, whose C "
+                            f"is nil: the case could never be ready")
+        return _case("recv", ch, ch.label, ops)
     ch = _handle_arg(ch, Chan, "case_recv() argument ch", "chan")
     return _case("recv", ch, ch.label, ops)
 
@@ -1220,7 +1237,7 @@ def select(*cases):
     if n == 0:
         size = inner if dflt else 1                    # the default's body, or BLOCK
     elif n == 1 and not dflt and chans[0].kind != "after":
-        size = 1 + inner                               # the plain send or receive
+        size = 1 + inner                               # the plain send or receive (or <-t.C)
     else:
         size = 1 + n + inner + n + dflt                # SELECT, SELCASEs, bodies, SELENDs
     if size > MAX_INSTRUCTIONS:
@@ -1672,7 +1689,7 @@ class _Assembler:
         chans = [cs for cs in cases if cs.kind == "send"] + \
                 [cs for cs in cases if cs.kind in ("recv", "after")]
         for cs in chans:
-            if cs.kind != "after":
+            if isinstance(cs.arg, Chan):
                 (self.sent if cs.kind == "send" else self.received).add(cs.arg.index)
         if not chans:
             if dflt is not None:
@@ -1681,13 +1698,15 @@ class _Assembler:
             return level
         if len(chans) == 1 and dflt is None and chans[0].kind != "after":
             cs = chans[0]
-            self.code.extend((Opcode.SEND if cs.kind == "send" else Opcode.RECV,
-                              cs.arg.index, 0, 0))
+            plain = Opcode.TIMER_RECV if isinstance(cs.arg, Timer) else \
+                Opcode.SEND if cs.kind == "send" else Opcode.RECV
+            self.code.extend((plain, cs.arg.index, 0, 0))
             return self.emit(cs.body, level)
         head, used = self.pc, level
         self.code.extend((Opcode.SELECT, len(chans), int(dflt is not None), 0))
         for cs in chans:
-            kind = {"recv": SEL_RECV, "send": SEL_SEND, "after": SEL_AFTER}[cs.kind]
+            kind = SEL_RECV_TIMER if isinstance(cs.arg, Timer) else \
+                {"recv": SEL_RECV, "send": SEL_SEND, "after": SEL_AFTER}[cs.kind]
             self.code.extend((Opcode.SELCASE, kind, self.operand(cs.arg), 0))
         ends = []
         for k, cs in ([(-1, dflt)] if dflt is not None else []) + list(enumerate(chans)):
@@ -1784,8 +1803,8 @@ _OPERANDS = {
     Opcode.SPAN_END: (("span name index", 0, "spans"), ("depth", 0, MAX_LOOP_DEPTH - 1), None),
     Opcode.SELECT: (("case count", 1, MAX_SELECT_CASES), ("default flag", 0, 1),
                     ("end pc", 0, "code")),
-    # b is a channel index (recv, send) or a dist index (after): _check_selects.
-    Opcode.SELCASE: (("case kind", 0, 2), ("channel or dist index", 0, _INT64_MAX),
+    # b is a channel (recv, send), dist (after) or timer (recv timer) index: _check_selects.
+    Opcode.SELCASE: (("case kind", 0, 3), ("channel, dist or timer index", 0, _INT64_MAX),
                      ("body pc", 0, "code")),
     Opcode.SELEND: (("end pc", 0, "code"), None, None),
     Opcode.BLOCK: (None, None, None),
@@ -1868,7 +1887,7 @@ def _check_ranges(op, a, c, entry, ends):
              f"{prog} (it ends at code[{ends[prog]}])")
 
 
-def _check_selects(op, a, b, c, entry, ends, nchans, ndists):
+def _check_selects(op, a, b, c, entry, ends, nchans, ndists, isfunc):
     """SELECT blocks as compile() emits them: `a` SELCASE rows right after
     each SELECT and nowhere else, operands of the case's kind, bodies and
     the end inside the program after the case rows, SELEND jumping forward."""
@@ -1900,10 +1919,14 @@ def _check_selects(op, a, b, c, entry, ends, nchans, ndists):
     cases = np.flatnonzero(op == Opcode.SELCASE)
     for r in cases.tolist():
         hi, what = (ndists - 1, "dist index; len(dists)") if a[r] == SEL_AFTER \
+            else (len(isfunc) - 1, "timer index; len(timers)") if a[r] == SEL_RECV_TIMER \
             else (nchans - 1, "channel index; len(chan_cap)")
         if not 0 <= b[r] <= hi:
             _bad(f"code[{r}] SELCASE: operand b ({what} = {hi + 1}) must be in [0, {hi}], "
                  f"got {b[r]}")
+        if a[r] == SEL_RECV_TIMER and isfunc[b[r]]:
+            _bad(f"code[{r}] SELCASE: timer {b[r]} is an AfterFunc timer (timers[{b[r]}] "
+                 f"kind 2), which has no channel")
     # No jump lands on a case row (a select's data, never run).
     for src, col, what in ((Opcode.CHOICE, c, "operand c (jump pc)"),
                            (Opcode.SELECT, c, "operand c (end pc)"),
@@ -2100,7 +2123,7 @@ def _check_compiled(cw):
             _bad(f"code[{open_[-1]}] {_unclosed(op[open_[-1]])} in program {prog} (it ends at "
                  f"code[{ends[prog]}])")
     _check_ranges(op, a, c, entry, ends)
-    _check_selects(op, a, b, c, entry, ends, len(caps), len(dists))
+    _check_selects(op, a, b, c, entry, ends, len(caps), len(dists), isfunc)
     # ---- CHOICE jumps forward within its program (no loop can come of it)
     choices = np.flatnonzero(op == Opcode.CHOICE)
     if len(choices):
@@ -2192,7 +2215,7 @@ class CompiledWorkload:
         ``(kind, program)`` per timer (TIMER_RESET/STOP/RECV's operand a):
         kind 0 ``time.Timer``, 1 ``time.Ticker``, 2 ``AfterFunc`` whose
         goroutine runs ``program`` (-1 for the channel kinds); default none.
-        A TIMER_RECV's timer has a channel (kind 0 or 1).
+        A TIMER_RECV's timer, and a SELCASE's of kind 3, has a channel (kind 0 or 1).
     """
 
     code: np.ndarray
@@ -2372,6 +2395,8 @@ class CompiledWorkload:
             kind = {SEL_RECV: "recv", SEL_SEND: "send", SEL_AFTER: "after"}.get(a, "?")
             if a == SEL_AFTER:
                 return f"after dist={b} ({self._dist_text(b)}) body={c}"
+            if a == SEL_RECV_TIMER:
+                return f"recv timer={b} body={c}"
             return f"{kind} chan={b} body={c}"
         if op == Opcode.SELEND:
             return f"end={a}"

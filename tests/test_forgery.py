@@ -948,14 +948,14 @@ def select_default_flag(p):
     return _set(p, O.SELECT, 2, 2)
 
 
-@mutation(r"SELCASE: operand a \(case kind\) must be in \[0, 2\], got 3")
+@mutation(r"SELCASE: operand a \(case kind\) must be in \[0, 3\], got 4")
 def selcase_kind(p):
-    return _set(p, O.SELCASE, 1, 3)
+    return _set(p, O.SELCASE, 1, 4)
 
 
 @mutation(r"SELCASE: operand b \(channel index; len\(chan_cap\) = \d+\) must be in")
 def selcase_channel_index(p):
-    r = [pc for pc in rows(p, O.SELCASE) if p["code"][pc, 1] != w.SEL_AFTER]
+    r = [pc for pc in rows(p, O.SELCASE) if p["code"][pc, 1] in (w.SEL_RECV, w.SEL_SEND)]
     if not r:
         return False
     p["code"][r[0], 2] = len(p["chan_cap"])
@@ -967,6 +967,34 @@ def selcase_after_dist_index(p):
     if not r:
         return False
     p["code"][r[0], 2] = len(p["dists"])
+
+
+@mutation(r"SELCASE: operand b \(timer index; len\(timers\) = \d+\) must be in")
+def selcase_timer_index(p):
+    r = [pc for pc in rows(p, O.SELCASE) if p["code"][pc, 1] == w.SEL_RECV_TIMER]
+    if not r:
+        return False
+    p["code"][r[0], 2] = len(p["timers"])
+
+
+@mutation(r"SELCASE: timer \d+ is an AfterFunc timer \(timers\[\d+\] kind 2\), "
+          r"which has no channel")
+def selcase_timer_of_afterfunc(p):
+    r = [pc for pc in rows(p, O.SELCASE) if p["code"][pc, 1] == w.SEL_RECV_TIMER]
+    f = np.flatnonzero(p["timers"][:, 0] == 2)
+    if not r or not len(f):
+        return False
+    p["code"][r[0], 2] = int(f[0])
+
+
+@mutation(r"SELCASE: operand b \(channel index; len\(chan_cap\) = \d+\) must be in")
+def selcase_timer_kind_on_a_channel_row(p):
+    # a timer case turned into a channel case whose channel does not exist
+    r = [pc for pc in rows(p, O.SELCASE) if p["code"][pc, 1] == w.SEL_RECV_TIMER]
+    if not r:
+        return False
+    p["code"][r[0], 1] = w.SEL_RECV
+    p["code"][r[0], 2] = len(p["chan_cap"])
 
 
 @mutation(r"SELCASE: operand c \(body pc\) must be in \[\d+, \d+\], between its SELECT")
@@ -1036,7 +1064,8 @@ def rich():
             gmp.lock(mu2), gmp.go(signaller), gmp.wait(c), gmp.unlock(mu2),
             gmp.lock(mu), gmp.unlock(mu), gmp.go(flow), *selects,
             gmp.reset(t := wl.timer(), 3), gmp.recv(t), gmp.reset(tk := wl.ticker(), 5),
-            gmp.recv(tk), gmp.stop(tk), gmp.after(gmp.uniform(1, 9)),
+            gmp.recv(tk), gmp.select(gmp.case_recv(sc2), gmp.case_recv(tk, gmp.cpu(1))),
+            gmp.stop(tk), gmp.after(gmp.uniform(1, 9)),
             gmp.reset(wl.timer(func=flow), 2), gmp.stop(t),
             gmp.span("locked", gmp.lock(mu), gmp.span("job"), gmp.unlock(mu)))
     return wl

@@ -9,7 +9,8 @@ A worker pool ranges (``each``) over a jobs channel that its producer closes
 after its last send, so every worker's loop ends.  A select group's
 producers close their channels after their last send and its consumer
 drains both with ``each`` after its selects, so a select that times out
-(``case_after``) or takes its default leaves nothing blocked for good.
+(``case_after``), takes a tick (``case_recv`` of a Ticker or Timer the
+consumer starts and stops) or its default leaves nothing blocked for good.
 
 ``wild_workloads()`` drops those guarantees (unmatched channels, stray
 ``done``, big stacks, blocking syscalls galore): a run may deadlock, panic or
@@ -167,12 +168,22 @@ def workloads(draw, max_goroutines=200, min_groups=0, max_groups=4):
             cases = [gmp.case_recv(ca, *draw(leaf_ops(1))), gmp.case_recv(cb, *draw(leaf_ops(1)))]
             if draw(st.booleans()):
                 cases.append(gmp.case_after(draw(durations(max_ns=100 * US)), *draw(leaf_ops(1))))
+            # case <-t.C of a Ticker or a Timer the consumer starts (and stops
+            # after its selects): the closed channels keep the select from
+            # blocking for good once a one-shot timer has fired
+            timer = draw(st.sampled_from([None, None, "ticker", "timer"]))
+            start, stop = [], []
+            if timer is not None:
+                tk = wl.ticker() if timer == "ticker" else wl.timer()
+                cases.append(gmp.case_recv(tk, *draw(leaf_ops(1))))
+                start = [gmp.reset(tk, draw(st.integers(1 * US, 100 * US)))]
+                stop = [gmp.stop(tk)]
             if draw(st.integers(0, 3)) == 0:
                 cases.append(gmp.case_default(*draw(leaf_ops(1))))
             cases = draw(st.permutations(cases))
-            cons = program(wl, gmp.repeat(draw(st.integers(1, 8)), gmp.select(*cases),
-                                          *draw(leaf_ops(1))),
-                           gmp.each(ca), gmp.each(cb), gmp.done(wg))
+            cons = program(wl, *start, gmp.repeat(draw(st.integers(1, 8)), gmp.select(*cases),
+                                                  *draw(leaf_ops(1))),
+                           *stop, gmp.each(ca), gmp.each(cb), gmp.done(wg))
             ops.extend([gmp.add(wg, 3), gmp.go(cons), gmp.go(prods[0]), gmp.go(prods[1])])
             budget -= 3
             waited([gmp.wait(wg)])
@@ -360,13 +371,16 @@ def wild_workloads(draw, max_goroutines=60):
             st.builds(gmp.panic, st.sampled_from(["boom", "index out of range"])),
             # select over the channels (send cases may panic on a closed one;
             # select {} blocks forever), with time.After and default now and then
-            st.builds(lambda cs, after, dflt: gmp.select(
+            st.builds(lambda cs, after, timers, dflt: gmp.select(
                 *[gmp.case_send(ch) if send else gmp.case_recv(ch, gmp.cpu(d)) for ch, send, d in cs],
                 *([gmp.case_after(after)] if after is not None else []),
+                *[gmp.case_recv(t, gmp.cpu(d)) for t, d in timers],      # <-t.C, ticker.C
                 *([gmp.case_default()] if dflt else [])),
                 st.lists(st.tuples(st.sampled_from(chans), st.booleans(), st.integers(0, 5 * US)),
                          max_size=3),
-                st.none() | st.integers(0, 50 * US), st.booleans()),
+                st.none() | st.integers(0, 50 * US),
+                st.lists(st.tuples(st.sampled_from(tms[:2]), st.integers(0, 5 * US)), max_size=2),
+                st.booleans()),
             st.builds(gmp.reset, st.sampled_from(tms), st.integers(1, 300 * US)),
             st.builds(gmp.stop, st.sampled_from(tms)),
             st.builds(gmp.recv, st.sampled_from(tms[:2])),          # may block forever
@@ -647,9 +661,15 @@ def random_workload(rng):
             cases = [gmp.case_recv(ca, *leaves(2)), gmp.case_recv(cb, *leaves(2))]
             if rng.random() < .5:
                 cases.append(gmp.case_after(dur(200 * US), *leaves(1)))
+            start, stop = [], []
+            if rng.random() < .5:                     # for { select { case <-ticker.C: ... } }
+                tk = wl.ticker() if rng.random() < .7 else wl.timer()
+                cases.append(gmp.case_recv(tk, *leaves(2)))
+                start, stop = [gmp.reset(tk, rng.randint(1 * US, 200 * US))], [gmp.stop(tk)]
             rng.shuffle(cases)
-            cons = program(wl, gmp.repeat(rng.randint(1, 30), gmp.select(*cases), *leaves(1)),
-                           gmp.each(ca), gmp.each(cb), gmp.done(wg))
+            cons = program(wl, *start, gmp.repeat(rng.randint(1, 30), gmp.select(*cases),
+                                                  *leaves(1)),
+                           *stop, gmp.each(ca), gmp.each(cb), gmp.done(wg))
             ops += [gmp.add(wg, c + 2), gmp.go(cons, count=c), gmp.go(prods[0]), gmp.go(prods[1])]
             tail.append(gmp.wait(wg))
         elif kind == "mutex":

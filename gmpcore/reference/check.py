@@ -27,7 +27,7 @@ class Checks:
             # it; entries of a select another case already won are stale.
             if g.sel_state == SEL_WON:
                 return
-            if where.get(g.idx, "").startswith(("a channel queue", "a timer of")):
+            if where.get(g.idx, "").startswith(("a channel queue", "a timer")):
                 return
             put(g.idx, place)
 
@@ -92,7 +92,10 @@ class Checks:
                     "a Cond's notify list holds a G not parked in Cond.Wait"
         for t in self.tms + [g.after for g in self.gs if g.after is not None]:
             for g in t.recvq:
-                put(g.idx, "a timer channel queue")
+                if g.sel_state != SEL_NONE:
+                    put_sel(g, "a timer channel queue")
+                else:
+                    put(g.idx, "a timer channel queue")
         io_pending = sum(1 for g in self.gs if g.status == G_WAITING and g.waitreason == WAIT_IO)
         assert io_pending == self.io_waiters, "netpoll waiter count"
         for g in self.gs:

@@ -9,7 +9,7 @@ OP_CHOICE, OP_LOOPDRAW, OP_GOEXIT, OP_PANIC = 22, 23, 24, 25   # control flow (p
 CHOICE_ONE = 2**53          # workload.CHOICE_ONE: CHOICE's probability 1
 OP_SPAN_BEGIN, OP_SPAN_END = 26, 27  # gmp.span: start time to loop slot b; a row at the end
 OP_SELECT, OP_SELCASE, OP_SELEND, OP_BLOCK = 28, 29, 30, 31   # select (reference/select.py)
-SEL_RECV, SEL_SEND, SEL_AFTER = 0, 1, 2   # SELCASE kinds
+SEL_RECV, SEL_SEND, SEL_AFTER, SEL_RECV_TIMER = 0, 1, 2, 3   # SELCASE kinds
 SEL_NONE, SEL_WAITING, SEL_WON = 0, 1, 2  # G.sel_state: not in a select, parked, claimed (selectDone)
 # sync.RWMutex and sync.Cond (reference/rwmutex.py); a carried span's end
 (OP_RLOCK, OP_RUNLOCK, OP_RWLOCK, OP_RWUNLOCK, OP_NOTIFY_ADD, OP_NOTIFY_WAIT, OP_NOTIFY,

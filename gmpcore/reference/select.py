@@ -3,11 +3,14 @@ wait-queue dequeue it shares with plain sends, receives and close
 (chan.go waitq.dequeue and its selectDone CAS).
 
 A G blocked in a select (SEL_WAITING) has one entry per case in its
-channels' queues and one timer per time.After case; the first operation
-that dequeues it (waitq_dequeue, close, its timer) claims it (SEL_WON, Go's
-selectDone) and readies it; its other entries are stale and skipped by later
-dequeues until it runs its SELECT row again (pass 3) and removes them.  Its
-timers left in a heap are zombies: check_timers drops them.  The receive and
+channels' queues (a Timer's or Ticker's own recvq for a case on its t.C,
+SEL_RECV_TIMER, which blockTimerChan keeps in a heap while watched) and one
+timer per time.After case; the first operation that dequeues it
+(waitq_dequeue, close, a timer's send, its time.After timer) claims it
+(SEL_WON, Go's selectDone) and readies it; its other entries are stale and
+skipped by later dequeues until it runs its SELECT row again (pass 3) and
+removes them (unblockTimerChan for each timer channel case).  Its
+time.After timers left in a heap are zombies: check_timers drops them.  The receive and
 send paths decide readiness and act in chan_recv_try and chan_send_try, one
 per case kind, for plain operations and select alike.
 
@@ -16,8 +19,8 @@ Compiled twin: gmpcore/_engine_select.pxi.
 
 from gmpcore.errors import WorkloadPanic
 from gmpcore.events import WAIT_CHAN_RECEIVE, WAIT_CHAN_SEND, WAIT_SELECT
-from gmpcore.reference.common import (PH_RUN, SEL_AFTER, SEL_NONE, SEL_RECV, SEL_SEND,
-                                      SEL_WAITING, SEL_WON)
+from gmpcore.reference.common import (PH_RUN, SEL_AFTER, SEL_NONE, SEL_RECV, SEL_RECV_TIMER,
+                                      SEL_SEND, SEL_WAITING, SEL_WON)
 
 
 class Selects:
@@ -141,15 +144,23 @@ class Selects:
         else:
             cost = self.draw_cost("select_base")
             cost += n * self.draw_cost("select_case")
+        # Timer channels, in case order: maybeRunChan runs an expired timer in
+        # no heap, so that its value is in t.C for pass 1.  (Go does it in the
+        # pollorder loop, between the cheaprandn draws, which it does not touch.)
+        for r in rows:
+            if r[1] == SEL_RECV_TIMER:
+                cost += self.maybe_run_chan(m.p, self.tms[r[2]])
+        if n > 1:
             # pollorder: the inside-out Fisher-Yates shuffle, j = cheaprandn(norder + 1).
             poll = [0] * n
             for i in range(n):
                 j = (self.rand32() * (i + 1)) >> 32
                 poll[i] = poll[j]
                 poll[j] = i
-            # lockorder: heap sort by sortkey (the channel; time.After's own
-            # channel after every workload channel), inserted in poll order.
-            key = [len(self.chans) + k if r[1] == SEL_AFTER else r[2] for k, r in enumerate(rows)]
+            # lockorder: heap sort by sortkey (the channel; a Timer's channel
+            # after every workload channel, by timer index; time.After's own
+            # channel after those), inserted in poll order.
+            key = [self.sel_sortkey(k, r) for k, r in enumerate(rows)]
             lock = [0] * n
             for i in range(n):
                 j, c = i, key[poll[i]]
@@ -182,6 +193,8 @@ class Selects:
                 done, cost = self.chan_recv_try(m, g, x, cost)
             elif kind == SEL_SEND:
                 done, cost = self.chan_send_try(m, g, x, 0, cost)
+            elif kind == SEL_RECV_TIMER:
+                done = self.timer_chan_take(self.tms[x])
             else:
                 done = self.after_ready(dur[k])
             if done:
@@ -201,6 +214,9 @@ class Selects:
                 self.chans[x].recvq.append(g)
             elif kind == SEL_SEND:
                 self.chans[x].sendq.append(g)
+            elif kind == SEL_RECV_TIMER:
+                self.tms[x].recvq.append(g)
+                self.block_timer_chan(m.p, self.tms[x])
             else:
                 self.add_timer_tag(m.p, self.now + dur[k], g, k)    # blockTimerChan
         g.pc = s                                     # it runs its SELECT again (pass 3) when woken
@@ -210,13 +226,30 @@ class Selects:
         return self.park(m, g, WAIT_SELECT, cost)
 
     @staticmethod
+    def timer_chan_take(t):
+        # A timer channel's case in pass 1: its one-slot buffer holds a value.
+        if t.count:
+            t.count = 0
+            return True
+        return False
+
+    @staticmethod
     def after_ready(d):
         # time.After(d)'s channel in pass 1: maybeRunChan runs an expired timer.
         return d <= 0
 
+    def sel_sortkey(self, k, row):
+        # hchan.sortkey (its address): the channel index; a Timer's channel
+        # sorts after every workload channel, by timer index, and a time.After
+        # channel, made by the select itself, after those.
+        if row[1] == SEL_RECV_TIMER:
+            return len(self.chans) + row[2]
+        return len(self.chans) + len(self.tms) + k if row[1] == SEL_AFTER else row[2]
+
     def selectgo_woken(self, m, g, s):
-        """Pass 3: drop the G's sudogs from every other channel, take the case
-        that won it; a send case won by close panics."""
+        """Pass 3: drop the G's sudogs from every other channel (unblockTimerChan
+        for a timer channel's), take the case that won it; a send case won by
+        close panics."""
         n = self.code[s][1]
         for k in range(n):
             kind, x = self.code[s + 1 + k][1], self.code[s + 1 + k][2]
@@ -224,6 +257,9 @@ class Selects:
                 q = self.chans[x].recvq
             elif kind == SEL_SEND:
                 q = self.chans[x].sendq
+            elif kind == SEL_RECV_TIMER:
+                self.unblock_timer_chan(self.tms[x])
+                q = self.tms[x].recvq
             else:
                 continue
             self.dequeue_sudog(q, g)

@@ -16,7 +16,8 @@ from collections import deque
 
 from gmpcore.errors import WorkloadPanic
 from gmpcore.events import EV_TIMER, WAIT_CHAN_RECEIVE
-from gmpcore.reference.common import OP_AFTER, OP_TIMER_RECV, OP_TIMER_RESET, PH_RUN, SEL_WON
+from gmpcore.reference.common import (OP_AFTER, OP_TIMER_RECV, OP_TIMER_RESET, PH_RUN,
+                                      SEL_RECV_TIMER, SEL_WON)
 
 TK_TIMER, TK_TICKER, TK_FUNC = 0, 1, 2        # workload.TIMER_KINDS
 TS_MODIFIED, TS_ZOMBIE = 1, 2                 # timerModified, timerZombie
@@ -251,8 +252,11 @@ class Timers:
             cost += self.gfget(readier)                   # goFunc's `go f()`: a free G, or a malg
             self.newproc(readier, None, t.func)
             return cost + self.draw_cost("newproc")
-        if t.recvq:
-            self.ready(t.recvq.popleft(), readier)
+        # The send's recvq.dequeue: stale entries of selects another case won
+        # are dropped; a waiting select is claimed by its case on t.C.
+        w = self.waitq_dequeue(t.recvq, t.idx, SEL_RECV_TIMER)
+        if w is not None:
+            self.ready(w, readier)
             cost += self.draw_cost("ready")
         elif t.count == 0:
             t.count = 1

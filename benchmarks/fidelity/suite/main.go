@@ -316,6 +316,74 @@ var scenarios = map[string]func() out{
 		wg.Wait()
 		return nil
 	},
+	// select_two: two producers each send 10000 values on their own unbuffered
+	// channel; one consumer selects over both 20000 times and spins 1 µs per value.
+	"select_two": func() out {
+		a, b := make(chan int), make(chan int)
+		for _, c := range []chan int{a, b} {
+			go func(c chan int) {
+				for i := 0; i < 10000; i++ {
+					c <- i
+				}
+			}(c)
+		}
+		for i := 0; i < 20000; i++ {
+			select {
+			case <-a:
+			case <-b:
+			}
+			work(time.Microsecond)
+		}
+		return nil
+	},
+	// rwmutex_readers: 4 readers × 5000 (RLock, 1 µs CPU, RUnlock, 1 µs CPU)
+	// beside 1 writer × 500 (Lock, 2 µs CPU, Unlock, 20 µs CPU).
+	"rwmutex_readers": func() out {
+		var rw sync.RWMutex
+		var wg sync.WaitGroup
+		wg.Add(5)
+		for r := 0; r < 4; r++ {
+			go func() {
+				for i := 0; i < 5000; i++ {
+					rw.RLock()
+					work(time.Microsecond)
+					rw.RUnlock()
+					work(time.Microsecond)
+				}
+				wg.Done()
+			}()
+		}
+		go func() {
+			for i := 0; i < 500; i++ {
+				rw.Lock()
+				work(2 * time.Microsecond)
+				rw.Unlock()
+				work(20 * time.Microsecond)
+			}
+			wg.Done()
+		}()
+		wg.Wait()
+		return nil
+	},
+	// ticker_spinners: main receives 50 ticks of a 1 ms Ticker, 50 µs of CPU
+	// each, beside 2 goroutines spinning in 5 ms loops for the whole run.
+	"ticker_spinners": func() out {
+		for i := 0; i < 2; i++ {
+			go func() { // runs on after main returns: the process ends then
+				n := iters(5 * time.Millisecond)
+				for {
+					spin(n)
+				}
+			}()
+		}
+		tk := time.NewTicker(time.Millisecond)
+		for i := 0; i < 50; i++ {
+			<-tk.C
+			work(50 * time.Microsecond)
+		}
+		tk.Stop()
+		return nil
+	},
 	// netpoll_sleeps: 100 goroutines each sleep 100 µs 20 times (the wake-ups
 	// come from the netpoller's timeout when every P is idle).
 	"netpoll_sleeps": func() out {

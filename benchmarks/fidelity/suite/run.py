@@ -265,8 +265,14 @@ def main(argv=None):
             "cpu": next((ln.split(":", 1)[1].strip() for ln in
                          Path("/proc/cpuinfo").read_text().splitlines()
                          if ln.startswith("model name")), None)}
-        results["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-        results["loadavg_start"] = loadavg()
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        if args.only and old.get("date"):
+            # Only some scenarios measured now: the header keeps the earlier
+            # session's date and load, and names this one's.
+            results["date"] = f"{old['date']} (and {now} for {', '.join(names)})"
+        else:
+            results["date"] = now
+            results["loadavg_start"] = loadavg()
         results["quiet_rule"] = (f"waited quiet (< 0.1 CPU of other processes for 1 s) and "
                                  f"< {QUIET_CPUS} CPU of other processes during the run")
         max_attempts = args.max_attempts or 4 * args.reps

@@ -209,6 +209,36 @@ def pipeline(items=20_000, stages=3):
     return wl
 
 
+def select_two():
+    wl = gmp.Workload()
+    a, b = wl.chan(), wl.chan()
+    prods = [wl.program(gmp.repeat(10_000, gmp.send(c)), name="producer") for c in (a, b)]
+    wl.main(*(gmp.go(p) for p in prods),
+            gmp.repeat(20_000, gmp.select(gmp.case_recv(a), gmp.case_recv(b)), gmp.cpu("1us")))
+    return wl
+
+
+def rwmutex_readers():
+    wl = gmp.Workload()
+    rw, wg = wl.rwmutex(), wl.waitgroup()
+    reader = wl.program(gmp.repeat(5_000, gmp.rlock(rw), gmp.cpu("1us"), gmp.runlock(rw),
+                                   gmp.cpu("1us")), gmp.done(wg), name="reader")
+    writer = wl.program(gmp.repeat(500, gmp.lock(rw), gmp.cpu("2us"), gmp.unlock(rw),
+                                   gmp.cpu("20us")), gmp.done(wg), name="writer")
+    wl.main(gmp.add(wg, 5), gmp.go(reader, count=4), gmp.go(writer), gmp.wait(wg))
+    return wl
+
+
+def ticker_spinners():
+    # Go's spinners spin in 5 ms loops until the process ends with main.
+    wl = gmp.Workload()
+    tk = wl.ticker()
+    spinner = wl.program(gmp.repeat(1_000, gmp.cpu("5ms", preemptible=False)), name="spinner")
+    wl.main(gmp.go(spinner, count=2), gmp.reset(tk, "1ms"),
+            gmp.repeat(50, gmp.recv(tk), gmp.cpu("50us")), gmp.stop(tk))
+    return wl
+
+
 def netpoll_sleeps():
     return fanout(100, gmp.repeat(20, gmp.sleep("100us")))
 
@@ -296,6 +326,12 @@ _LIST = [
     Scenario("fanout_tiny", "100000 goroutines that only call wg.Done (creation-bound)",
              fanout_tiny),
     Scenario("mutex", "4 goroutines × 20000 (Lock, 200 ns CPU, Unlock, 200 ns CPU)", mutex),
+    Scenario("select_two", "a consumer selects 20000 times over two producers' unbuffered "
+             "channels, 1 µs CPU per value", select_two),
+    Scenario("rwmutex_readers", "4 readers × 5000 (RLock, 1 µs, RUnlock, 1 µs) beside a writer "
+             "× 500 (Lock, 2 µs, Unlock, 20 µs)", rwmutex_readers),
+    Scenario("ticker_spinners", "main receives 50 ticks of a 1 ms Ticker (50 µs CPU each) beside "
+             "2 goroutines spinning without function calls", ticker_spinners),
     Scenario("pipeline", "3 stages of 2 µs CPU over unbuffered channels, 20000 items, close "
              "and range", pipeline),
     Scenario("netpoll_sleeps", "100 goroutines each sleep 100 µs 20 times (woken through "

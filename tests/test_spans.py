@@ -394,6 +394,34 @@ def test_carried_spans_unbuffered(engine):
                             (2, 1, 13 * US, 33 * US)]
 
 
+def select_pool(cap):
+    # job_pool's worker, receiving through a select with a time.After(1 s)
+    # case that never wins (no close: the worker takes exactly 3 jobs).
+    wl = gmp.Workload()
+    ch, wg = wl.chan(cap=cap), wl.waitgroup()
+    worker = wl.program(gmp.repeat(3, gmp.select(
+        gmp.case_recv(ch, gmp.cpu("10us"), gmp.span_end("job")),
+        gmp.case_after("1s"))), gmp.done(wg))
+    wl.main(gmp.add(wg, 1), gmp.go(worker),
+            gmp.repeat(3, gmp.cpu("1us"), gmp.send(ch, span="job")), gmp.wait(wg))
+    return wl
+
+
+@pytest.mark.parametrize("cap, expected", [
+    # cap 3: as test_carried_spans_buffered_fifo; each select finds a buffered
+    # value ready in pass 1 (the 1 s timer is never heaped) and takes its stamp.
+    (3, [(2, 1, 1 * US, 13 * US), (2, 1, 2 * US, 23 * US), (2, 1, 3 * US, 33 * US)]),
+    # cap 0: as test_carried_spans_unbuffered; the 12 us job is handed to the
+    # select parked in pass 2 (the sender's chan_send_try stamps the select's
+    # G), the 1 us and 13 us ones are taken from the parked sender in pass 1.
+    (0, [(2, 1, 1 * US, 11 * US), (2, 1, 12 * US, 23 * US), (2, 1, 13 * US, 33 * US)]),
+])
+def test_carried_spans_through_select(engine, cap, expected):
+    res = run(select_pool(cap), engine, noise=False)
+    assert carried(res) == expected
+    assert res.counters["spans_unstamped"] == 0
+
+
 def test_carried_spans_full_buffer_takes_the_parked_senders_stamp(engine):
     # cap 1, one P.  1 us: job 1 to the buffer.  2 us: full, main parks with
     # stamp 2 us.  The worker's receive takes the buffered job 1 (stamp

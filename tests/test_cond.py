@@ -14,25 +14,14 @@ import pytest
 import gmpcore as gmp
 from gmpcore.costs import CostModel
 from gmpcore.events import EV_READY, EV_WAIT, WAIT_SYNC_COND_WAIT, WAIT_SYNC_MUTEX_LOCK
-from zero_costs import zero_costs
+from zero_costs import events, run_exact, zero_costs
 
 MS = 1_000_000
 
 
-def run(wl, engine, **opts):
-    opts.setdefault("costs", CostModel(**zero_costs()))
+def run(wl, engine, costs=CostModel(**zero_costs()), **opts):
     opts.setdefault("gomaxprocs", 1)
-    opts.setdefault("noise", False)     # the answers are derived for exact costs
-    return gmp.simulate(wl, engine=engine, check=True, record_events=True, **opts)
-
-
-def events(res, kind, g=None, arg=None):
-    ev = res.events[res.events["kind"] == kind]
-    if g is not None:
-        ev = ev[ev["g"] == g]
-    if arg is not None:
-        ev = ev[ev["arg"] == arg]
-    return ev
+    return run_exact(wl, engine, costs, **opts)
 
 
 def waiters(locker, notify):

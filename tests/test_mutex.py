@@ -13,24 +13,14 @@ from gmpcore.costs import CostModel
 from gmpcore.events import (EV_READY, EV_RUN, EV_STOP, EV_WAIT, STOP_GOSCHED, WAIT_REASONS,
                             WAIT_SYNC_MUTEX_LOCK, WAIT_WAITGROUP)
 from gmpcore.model import ACTIVE_SPIN, NETPOLL_RESOLUTION, STARVATION_THRESHOLD_NS
+from zero_costs import events, run_exact
 
 US, MS = 1_000, 1_000_000
 COSTS = CostModel(mutex_lock=7, mutex_unlock=11, mutex_spin=10 * US)
 
 
-def run(wl, engine, **opts):
-    opts.setdefault("costs", COSTS)
-    opts.setdefault("noise", False)     # the answers are derived for exact costs
-    return gmp.simulate(wl, engine=engine, check=True, record_events=True, **opts)
-
-
-def events(res, kind, g=None, arg=None):
-    ev = res.events[res.events["kind"] == kind]
-    if g is not None:
-        ev = ev[ev["g"] == g]
-    if arg is not None:
-        ev = ev[ev["arg"] == arg]
-    return ev
+def run(wl, engine, costs=COSTS, **opts):
+    return run_exact(wl, engine, costs, **opts)
 
 
 def test_uncontended_lock_unlock_costs_exactly_the_two_costs(engine):

@@ -194,6 +194,25 @@ def test_cond_costs(engine):
     assert run(wl, engine, costs=costs).makespan_ns == 14
 
 
+@pytest.mark.parametrize("notify", ["signal", "broadcast"])
+def test_cond_costs_per_woken_waiter(engine, notify):
+    # cond_op = 7, cond_waiter = 1000, the rest zero.  main sleeps at 0;
+    # the three waiters run in turn, each paying cond_op in notifyListAdd
+    # and in notifyListWait, and park: 42 ns.  The idle M then waits in
+    # netpoll for main's timer with a whole-millisecond timeout, so main
+    # runs at 1 ms + 42 and notifies all three: one Broadcast is cond_op +
+    # 3 cond_waiter = 3007 ns, three Signals 3 x (7 + 1000) = 3021 ns; then
+    # main parks in wg.Wait and the waiters (lock free, zero costs) run and
+    # end at once: the makespan is 1 ms + 42 + that.  (With `ready` charged
+    # per waiter instead, as before cond_waiter, it would be + 7 or + 21.)
+    ops = {"signal": lambda c: [gmp.sleep(MS)] + [gmp.signal(c)] * 3,
+           "broadcast": lambda c: [gmp.sleep(MS), gmp.broadcast(c)]}[notify]
+    costs = CostModel(**zero_costs(cond_op=7, cond_waiter=1000))
+    res = run(waiters("mutex", ops), engine, costs=costs)
+    assert res.makespan_ns == MS + 42 + {"signal": 3021, "broadcast": 3007}[notify]
+    assert sorted(e for *_, e, _ in res.spans.tolist()) == [res.makespan_ns] * 3
+
+
 def test_api():
     wl = gmp.Workload()
     rw = wl.rwmutex()

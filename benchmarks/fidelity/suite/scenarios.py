@@ -389,6 +389,10 @@ FRESH_G = ("the model charges a fresh G (`newproc_fresh`, 1.8 µs) only when no 
            "here goroutines exit as fast as they are made, so most are reused from the free "
            "lists, hot in the model, while in Go each reuse crosses CPUs (the g and its stack "
            "come from the other core's cache) and the GC of the growing heap runs")
+COND = ("each waiter parks and is readied once a round, a hand-off as in pingpong, whose "
+        "cost the model puts ~60 ns short (park 22 + schedule 29 ns); with both 30 ns longer "
+        "(pingpong_p1 then 0.97) the rounds come to 0.9-0.96 of Go's (docs/fidelity.md, "
+        "sync.Cond section)")
 WHY = {
     "sleepers": f"{FRESH_G}; the 20 ms wake-up of 5000 Gs",
     "sleepers_random": f"{FRESH_G}; {LOAD}",
@@ -431,6 +435,12 @@ WHY = {
     "spawn_tree": FRESH_G,
     "syscall_cpu_mix": ("in part timer slack: Go's nanosleep overshot by 79-86 µs, the model "
                         "adds 50 µs; the rest is not explained yet"),
+    "cond_broadcast": COND,
+    "cond_broadcast_p1": COND,
+    "cond_broadcast_64": COND,
+    "cond_signal": COND,
+    "cond_signal_p1": COND,
+    "cond_signal_64": COND,
     "sleep_1ms": ("timer slack (50 µs) and the wake-up of the M in epoll_wait are not modelled: "
                   "a simulated sleep ends within 1 µs of its deadline"),
 }

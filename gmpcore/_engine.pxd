@@ -556,6 +556,7 @@ cdef struct PRec:
     int64_t idle_ns              # time on the idle list
     int64_t idle_since           # when it was last put on the idle list
     int64_t steals               # successful steals by it
+    int64_t lifo_streak          # Gs run in a row from runnext (Policy.lifo_limit)
 
 
 cdef struct Stamp:
@@ -678,6 +679,20 @@ cdef enum:
     MU_SEMA = 2                  # parked in semacquire: on waking, take the count or queue again
 
 
+cdef struct PolicyC:
+    # gmpcore.Policy's values, filled once at run start (_Run.setup_policy).
+    int64_t time_slice           # forcePreemptNS
+    int64_t sysmon_min           # sysmon's shortest sleep
+    int64_t sysmon_max           # its longest
+    int64_t sysmon_idle          # idle cycles before it doubles
+    int64_t global_check         # schedtick % this == 0 checks the global queue; 0 never
+    int64_t spin_factor          # factor * nmspinning < nprocs - npidle may spin
+    int64_t lifo_limit           # runnext hand-offs in a row before the tail; 0 none
+    uint32_t global_batch        # globrunqget's largest batch
+    bint inherit                 # a runnext G inherits the time slice
+    bint wake_eager              # wakep even when an M spins
+
+
 cdef struct Engine:
     # ---- the workload (read-only views of CompiledWorkload)
     const int64_t* code          # n_code rows of (opcode, a, b, c)
@@ -721,6 +736,7 @@ cdef struct Engine:
     int64_t gfree_stack          # sched.gFree.stack: global free Gs with a stack
     int64_t gfree_nostack        # sched.gFree.noStack: global free Gs without one
     Costs c
+    PolicyC pol
     # ---- the machine (_engine_cpu.pxi); everything else ignores it when off
     bint cpu_on
     CpuLayer cl

@@ -54,7 +54,7 @@ from gmpcore._model cimport (FORCE_PREEMPT_NS, GLOBAL_CHECK_PERIOD, GOIDCACHE_BA
                              OS_SLICE_MAX_CPUS, OS_TICK, OS_CTX_SWITCH, CFS_QUOTA_MIN,
                              CFS_PERIOD_MAX)
 from gmpcore._rand cimport cheaprand
-from gmpcore._runq cimport (RQ_CORRUPT, RQ_NOMEM, RQ_OVERFLOW, RunQueues, globrunq_batch_size,
+from gmpcore._runq cimport (STEAL_ALL, STEAL_HALF, STEAL_HALF_DOWN, STEAL_ONE, RQ_CORRUPT, RQ_NOMEM, RQ_OVERFLOW, RunQueues, globrunq_batch_size,
                             globrunqgetbatch, globrunqput, globrunqputbatch, globrunqputhead,
                             ring_of,
                             runqempty, runqget, runqput, runqputbatch, runqsize, runqsteal)
@@ -232,6 +232,9 @@ include "_engine_loop.pxi"
 G_BYTES = sizeof(GRec)
 #: Bytes per span row (SpanRow, the rows of results.SPAN_DTYPE).
 SPAN_BYTES = sizeof(SpanRow)
+
+#: Policy.steal's names and the run queues' STEAL_* codes.
+STEAL_RULE_CODES = dict(half=STEAL_HALF, half_down=STEAL_HALF_DOWN, one=STEAL_ONE, all=STEAL_ALL)
 
 #: The model's constants (_model.pxd), for gmpcore.model.
 MODEL = dict(
@@ -616,7 +619,7 @@ cdef class _Run:
               bint record_events, max_events, bint check, progress, int64_t progress_every,
               bint record_goroutines=True, cpus=None, int background=0, os_sched=None,
               cpu_quota=None, bint updater=False, bint containermaxprocs=True,
-              bint noise=False):
+              bint noise=False, policy=None):
         cdef Engine* e = &self.e
         cdef int64_t i, nchans, nwg, est
         cdef const int64_t[::1] caps
@@ -674,8 +677,10 @@ cdef class _Run:
         e.np_seen = gomaxprocs
         e.stw_m = -1
         e.stw_owner = -1
-        e.async_preempt = async_preempt
-        e.use_runnext = runnext
+        from gmpcore.policy import as_policy
+        pol = as_policy(policy)
+        e.async_preempt = async_preempt and pol.async_preempt
+        e.use_runnext = runnext and pol.runnext
         e.until_all = until == "all"
         e.record = record_events
         e.check = check
@@ -718,7 +723,8 @@ cdef class _Run:
         e.q.runnext = <gid_t*>cnp.PyArray_DATA(qnext)
         e.q.status = <uint8_t*>cnp.PyArray_DATA(qstatus)
         e.q.randomize = False
-        e.q.have_sysmon = runnext            # RefSched(..., sysmon=runnext)
+        e.q.have_sysmon = e.use_runnext      # RefSched(..., sysmon=runnext)
+        self.setup_policy(pol)
         e.pidle = <int32_t*>cnp.PyArray_DATA(self.pidle_buf[5])
         for i in range(np_alloc):
             e.ps[i].m = -1
@@ -802,7 +808,7 @@ cdef class _Run:
         e.poller = -1
         e.template_m = -1
         e.makespan = -1
-        e.sm_delay = SYSMON_MIN_DELAY
+        e.sm_delay = e.pol.sysmon_min
         e.sm_lasttrace = -1
         if record_events:
             self.grow_log()
@@ -814,6 +820,23 @@ cdef class _Run:
         set_next_slow(e)
         e.owner = <void*>self
         self.stage = 1
+
+    def setup_policy(self, pol):
+        """The Policy's values into e.pol and the run queues (RefEngine
+        reads self.policy); `pol` was checked when it was made."""
+        cdef Engine* e = &self.e
+        e.q.cap = pol.runq_size
+        e.q.steal_rule = STEAL_RULE_CODES[pol.steal]
+        e.pol.time_slice = pol.time_slice
+        e.pol.sysmon_min = pol.sysmon_min_delay
+        e.pol.sysmon_max = pol.sysmon_max_delay
+        e.pol.sysmon_idle = pol.sysmon_idle_cycles
+        e.pol.global_check = pol.global_check_interval
+        e.pol.global_batch = pol.batch_max
+        e.pol.spin_factor = pol.spin_factor
+        e.pol.lifo_limit = pol.lifo_limit
+        e.pol.inherit = pol.runnext_inherit
+        e.pol.wake_eager = pol.wakeup == "eager"
 
     @cython.boundscheck(True)
     @cython.wraparound(True)
@@ -1119,7 +1142,7 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
         max_samples=1_000_000, snapshot_at=-1, trace_window=None, trace_goroutines=None,
         max_trace_events=None, record_goroutines=True, cancel=None, cpus=None, background=0,
         os_sched=None, cpu_quota=None, updater=False, containermaxprocs=True, max_spans=10**7,
-        noise=False):
+        noise=False, policy=None):
     """Run one simulation; returns the dict ``RefEngine.run()`` returns.
 
     ``goroutines`` and ``procs`` are NumPy structured arrays in
@@ -1137,7 +1160,7 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
     r.setup(compiled, gomaxprocs, seed, costs, async_preempt, runnext, max_threads, max_stack,
             until, schedtrace, record_events, max_events, check, progress, progress_every,
             record_goroutines, cpus, background, os_sched, cpu_quota, updater, containermaxprocs,
-            noise)
+            noise, policy)
     r.observe_options(scheddetail, on_schedtrace, monitor, max_samples, snapshot_at,
                       trace_window, trace_goroutines, max_trace_events, max_spans)
     r.cancel = cancel

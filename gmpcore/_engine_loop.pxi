@@ -35,7 +35,7 @@ cdef int start(Engine* e) noexcept nogil:
     e.n_threads += 1
     e.nmsys += 1
     log_ev(e, EV_THREAD_CREATE, 1, -1, -1, -1)
-    if sysmon_schedule(e, SYSMON_MIN_DELAY, True) < 0:
+    if sysmon_schedule(e, e.pol.sysmon_min, True) < 0:
         return -1
     if e.cpu_on:
         rc = cpu_wake(e, &e.ms[0].t)

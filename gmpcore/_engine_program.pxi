@@ -29,6 +29,12 @@ cdef int execute(Engine* e, int32_t m, gid_t g, bint inherit) noexcept nogil:
     mm.run_start = now
     if not inherit:
         e.ps[p].schedtick += 1
+        e.ps[p].lifo_streak = 0
+    else:
+        e.ps[p].lifo_streak += 1
+        if not e.pol.inherit:                   # Policy.runnext_inherit off: a new slice
+            inherit = False
+            e.ps[p].schedtick += 1
     if flags & GF_SLOWSYSCALL:                    # §4.3 step 5
         e.ps[p].syscalltick += 1
     rec.flags = flags & ~(GF_PREEMPT | GF_SLOWSYSCALL)

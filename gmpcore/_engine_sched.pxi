@@ -155,8 +155,22 @@ cdef inline int wakep(Engine* e) noexcept nogil:
     """wakep (§3.5): start one more spinning M if there is an idle P and none spins."""
     cdef int32_t p
     if e.nmspinning != 0:
-        return 0
+        if not e.pol.wake_eager:
+            return 0
+        return wakep_eager(e)
     e.nmspinning = 1
+    p = pidlegetSpinning(e)
+    if p < 0:
+        e.nmspinning -= 1
+        return 0
+    e.n_spinning += 1
+    return startm(e, p, True)
+
+
+cdef int wakep_eager(Engine* e) noexcept nogil:
+    """Policy wakeup="eager": one more spinning M though others spin."""
+    cdef int32_t p
+    e.nmspinning += 1
     p = pidlegetSpinning(e)
     if p < 0:
         e.nmspinning -= 1
@@ -224,6 +238,8 @@ cdef inline int eng_runqput(Engine* e, int32_t p, gid_t g, bint next_) noexcept 
     # reference runqput(): runqput (§2.1), counting a spill by the global
     # queue's growth as the reference does.
     cdef uint64_t before = e.q.globrunq.size
+    if next_ and e.pol.lifo_limit and e.ps[p].lifo_streak >= e.pol.lifo_limit:
+        next_ = False                           # Policy.lifo_limit: to the tail
     cdef int rc = runqput(&e.q, p, g, next_ and e.use_runnext)
     if rc == RQ_NOMEM:
         return nomem(e)
@@ -238,13 +254,13 @@ cdef inline int eng_runqput(Engine* e, int32_t p, gid_t g, bint next_) noexcept 
 cdef int eng_globrunqget(Engine* e, int32_t p, uint32_t mx, gid_t* out) noexcept nogil:
     # RefSched.globrunqget(p, max): a batch of min(max or 128, size,
     # size/gomaxprocs + 1); the first runs, the rest go to p's ring (§2.9).
-    cdef gid_t batch[RUNQ_HALF + 1]
-    cdef uint32_t want = mx if mx else RUNQ_HALF
+    cdef gid_t batch[RUNQ_SIZE + 1]
+    cdef uint32_t want = mx if mx else e.pol.global_batch
     cdef uint32_t k = globrunq_batch_size(&e.q, want)
     out[0] = NIL_G
     if k == 0:
         return 0
-    if k - 1 > RUNQ_SIZE - runqsize(&e.q, p):
+    if k - 1 > e.q.cap - runqsize(&e.q, p):
         return fail(e, ERR_THROW, "Couldn't put Gs into empty local runq")
     k = globrunqgetbatch(&e.q, want, batch)
     runqputbatch(&e.q, p, batch + 1, k - 1)
@@ -292,6 +308,13 @@ cdef int found(Engine* e, int32_t m, gid_t g, bint inherit) noexcept nogil:
     return resume(e, m, e.now + cost, PH_EXECUTE)
 
 
+cdef inline bint global_check_due(Engine* e, int32_t p) noexcept nogil:
+    # Policy.global_check_interval (Go: schedtick % 61 == 0); 0 never.
+    if e.pol.global_check == GLOBAL_CHECK_PERIOD:
+        return e.ps[p].schedtick % GLOBAL_CHECK_PERIOD == 0
+    return e.pol.global_check != 0 and e.ps[p].schedtick % e.pol.global_check == 0
+
+
 cdef int find_runnable(Engine* e, int32_t m) noexcept nogil:
     cdef MRec* mm = &e.ms[m]
     cdef int32_t p = mm.p
@@ -304,7 +327,7 @@ cdef int find_runnable(Engine* e, int32_t m) noexcept nogil:
     if e.ps[p].timers.n and check_timers(e, m, p, p) < 0:
         return -1
     # 6. Fairness: every 61st schedtick, one G from the global queue.
-    if e.ps[p].schedtick % GLOBAL_CHECK_PERIOD == 0 and e.q.globrunq.size:
+    if e.q.globrunq.size and global_check_due(e, p):
         if eng_globrunqget(e, p, 1, &g) < 0:
             return -1
         return found(e, m, g, False)
@@ -327,7 +350,7 @@ cdef int find_runnable(Engine* e, int32_t m) noexcept nogil:
                 return -1
             return found(e, m, g, False)
     # 11. Steal, if allowed to spin; the search takes time.
-    if mm.spinning or 2 * e.nmspinning < e.nprocs - e.npidle:
+    if mm.spinning or e.pol.spin_factor * e.nmspinning < e.nprocs - e.npidle:
         if not mm.spinning:
             become_spinning(e, m)
         search = drawn(e, &e.c.steal_attempt) * (e.nprocs - 1)

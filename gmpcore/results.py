@@ -207,6 +207,8 @@ class Result:
     gomaxprocs_history: list = field(default_factory=list)
     spans: np.ndarray | None = None
     span_names: tuple = ()
+    policy: object = None
+    """The :class:`gmpcore.Policy` the run was simulated under."""
 
     @property
     def gomaxprocs(self):

@@ -14,6 +14,7 @@ from typing import Any, Literal, Union
 import numpy as np
 
 from gmpcore.costs import CostModel
+from gmpcore.policy import Policy, as_policy
 from gmpcore.errors import GoFatalError
 from gmpcore.durations import duration_ns
 from gmpcore.latency import LatencyHistogram
@@ -141,7 +142,8 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
              max_events: int | None = None, max_spans: int = 10**7,
              engine: Literal["compiled", "reference"] = "compiled", check: bool = False,
              progress: bool | Callable[[int, int], Any] | None = None,
-             progress_every: int = 1_000_000, record_goroutines: bool = True) -> Result:
+             progress_every: int = 1_000_000, record_goroutines: bool = True,
+             policy: Policy | str | os.PathLike | None = None) -> Result:
     """Run `workload` on Go's scheduler in virtual time.
 
     Parameters
@@ -269,6 +271,12 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
         With records, a workload whose goroutines (counted from its
         bytecode) would need more memory than the machine has is refused
         before the run, with that figure.
+    policy : Policy, str or path, optional
+        The scheduler's policy (:class:`gmpcore.Policy`, docs/policy.md):
+        Go 1.25's by default; a preset's name (``"go1.4"``, ``"go1.13"``)
+        or a TOML file's path.  ``res.policy`` records it.  Its
+        ``async_preempt`` and ``runnext`` combine with the arguments of the
+        same names (either False turns the feature off).
 
     Raises
     ------
@@ -316,6 +324,7 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
         gomaxprocs=nprocs, seed=seed, costs=costs, noise=_bool(noise, "noise"),
         async_preempt=_bool(async_preempt, "async_preempt"),
         runnext=_bool(runnext, "runnext"),
+        policy=as_policy(policy),
         max_threads=_int(max_threads, "max_threads", 2, 1_000_000),
         max_stack=_int(max_stack, "max_stack", 2048, 2**31),
         until=until,
@@ -478,6 +487,7 @@ def _finish(raw, kwargs, compiled, record_goroutines):
     res.threads = _threads(raw["threads"])
     res.trace_window = kwargs["trace_window"]
     res.span_names = tuple(compiled.span_names)
+    res.policy = kwargs["policy"]
     rows = raw.get("spans")
     if rows is not None and rows.dtype == SPAN_DTYPE:
         res.spans = rows                          # the compiled engine's own buffer

@@ -21,7 +21,7 @@ from gmpcore.noise import noise_seed, noise_tables
 from gmpcore.errors import GoFatalError
 from gmpcore.events import UPDATER_PROGRAM, CAUSE_USER, CAUSES, EV_THREAD_CREATE, G_RUNNABLE, G_RUNNING, P_DEAD, P_IDLE
 from gmpcore.latency import N_COUNTS as LAT_N_COUNTS
-from gmpcore.model import SYSMON_MIN_DELAY
+from gmpcore.policy import as_policy
 from gmpcore.reference.check import Checks
 from gmpcore.reference.cpu import T_OFF, T_ON, Cpus
 from gmpcore.reference.common import (
@@ -82,7 +82,7 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
                  snapshot_at=-1, trace_window=None, trace_goroutines=None,
                  max_trace_events=None, cancel=None, cpus=None, background=0,
                  os_sched=None, cpu_quota=None, updater=False, containermaxprocs=True,
-                 max_spans=10**7, noise=False):
+                 max_spans=10**7, noise=False, policy=None):
         self.code = np.asarray(compiled.code).tolist()
         self.dists = np.asarray(compiled.dists).tolist()
         self.entry = np.asarray(compiled.entry).tolist()
@@ -100,7 +100,9 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         self.program_names = tuple(compiled.program_names) + ((UPDATER_PROGRAM,) if updater else ())
         self.costs = costs or CostModel()
         self.nprocs = gomaxprocs
-        self.async_preempt, self.use_runnext = async_preempt, runnext
+        self.policy = as_policy(policy)
+        self.async_preempt = async_preempt and self.policy.async_preempt
+        self.use_runnext = runnext and self.policy.runnext
         self.max_threads, self.max_stack, self.until = max_threads, max_stack, until
         self.record = record_events
         # Event log filters: a virtual-time window, a set of goids, a cap.
@@ -124,7 +126,9 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         # P arrays for the most Ps the run can have; those past gomaxprocs are _Pdead.
         np_alloc = max(gomaxprocs, int(getattr(compiled, "max_gomaxprocs", 0)),
                        cpus if updater else 0)
-        self.q = RefSched(np_alloc, seed=seed, sysmon=runnext)
+        self.q = RefSched(np_alloc, seed=seed, sysmon=self.use_runnext,
+                          capacity=self.policy.runq_size, steal=self.policy.steal,
+                          batch=self.policy.batch_max)
         self.q.nprocs = gomaxprocs
         self.order = steal_order(gomaxprocs)
         self.now = 0
@@ -174,7 +178,7 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         self.nmidlelocked = 0                     # Ms parked in stoplockedm
         self.nmsys = 0                            # sysmon, the template thread
         self.nmfreed = 0                          # Ms that exited; mcount = len(ms) - nmfreed
-        self.sysmon = {"idle": 0, "delay": SYSMON_MIN_DELAY, "gen": 0, "wait": False,
+        self.sysmon = {"idle": 0, "delay": self.policy.sysmon_min_delay, "gen": 0, "wait": False,
                        "lasttrace": None, "starttime": 0}
         self.counters = dict(threads=0, threads_exited=0, steals=0, spills=0, handoffs=0, preemptions=0,
                              syscalls=0, spinning=0, netpolls=0, timers=0, events=0,
@@ -263,7 +267,7 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         self.nmsys += 1
         self.cur_m = m0
         self.log(EV_THREAD_CREATE, m=self.sysmon_m)
-        self.sysmon_schedule(SYSMON_MIN_DELAY)
+        self.sysmon_schedule(self.policy.sysmon_min_delay)
         if not self.cpu_on or self.cpu_wake(m0.t):
             self.schedule(m0)
         else:

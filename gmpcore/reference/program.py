@@ -95,6 +95,12 @@ class Goroutines:
         g.run_start = self.now
         if not inherit:
             p.schedtick += 1
+            p.lifo_streak = 0
+        else:
+            p.lifo_streak += 1
+            if not self.policy.runnext_inherit:      # Policy.runnext_inherit off: a new slice
+                inherit = False
+                p.schedtick += 1
         if g.after_slow_syscall:                     # §4.3 step 5
             g.after_slow_syscall = False
             p.syscalltick += 1

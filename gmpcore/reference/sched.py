@@ -28,7 +28,7 @@ from gmpcore.events import (
     STOP_PARK,
     WAIT_NONE,
 )
-from gmpcore.model import GLOBAL_CHECK_PERIOD, NETPOLL_RESOLUTION, RUNNEXT_BACKOFF
+from gmpcore.model import NETPOLL_RESOLUTION, RUNNEXT_BACKOFF
 from gmpcore.reference.common import (
     E_M,
     OFF_CPU_PHASES,
@@ -68,12 +68,13 @@ class M:
 class P:
     __slots__ = ("id", "status", "m", "schedtick", "syscalltick", "sysmon", "timers",
                  "goidcache", "goidcacheend", "busy_ns", "idle_ns", "idle_since", "steals",
-                 "gfree", "tzombies", "tmin_modified")
+                 "gfree", "tzombies", "tmin_modified", "lifo_streak")
 
     def __init__(self, pid):
         self.id = pid
         self.status, self.m = P_IDLE, None
         self.schedtick = self.syscalltick = 0
+        self.lifo_streak = 0         # Gs run in a row from runnext (Policy.lifo_limit)
         self.sysmon = [0, 0, 0, 0]   # sysmontick: schedtick, schedwhen, syscalltick, syscallwhen
         self.timers = []             # heap of (when, seq, G or Timer, TE_SLEEP or TE_TIMER)
         self.tzombies = 0            # timers.zombies
@@ -180,8 +181,20 @@ class SchedCore:
     def wakep(self):
         """wakep (§3.5): start one more spinning M if there is an idle P and none spins."""
         if self.nmspinning != 0:
-            return
+            if self.policy.wakeup != "eager":
+                return
+            return self.wakep_eager()
         self.nmspinning = 1
+        p = self.pidlegetSpinning()
+        if p is None:
+            self.nmspinning -= 1
+            return
+        self.counters["spinning"] += 1
+        self.startm(p, True)
+
+    def wakep_eager(self):
+        """Policy wakeup="eager": one more spinning M though others spin."""
+        self.nmspinning += 1
         p = self.pidlegetSpinning()
         if p is None:
             self.nmspinning -= 1
@@ -238,6 +251,8 @@ class SchedCore:
 
     def runqput(self, p, g, next_):
         before = self.q.globrunqsize()
+        if next_ and self.policy.lifo_limit and p.lifo_streak >= self.policy.lifo_limit:
+            next_ = False                            # Policy.lifo_limit: to the tail
         self.q.runqput(p.id, g.idx, next_ and self.use_runnext)
         if self.q.globrunqsize() > before:
             self.counters["spills"] += 1
@@ -275,6 +290,11 @@ class SchedCore:
         cost += self.cold_switch_ns()
         self.resume(m, self.now + cost, PH_EXECUTE)
 
+    def global_check_due(self, p):
+        # Policy.global_check_interval (Go: schedtick % 61 == 0); 0 never.
+        every = self.policy.global_check_interval
+        return every != 0 and p.schedtick % every == 0
+
     def find_runnable(self, m):
         if self.gcwaiting:                       # top: a STW wants our P (§1.4)
             return self.gcstopm(m)
@@ -282,7 +302,7 @@ class SchedCore:
         # 3. This P's expired timers (they ready Gs into our runnext).
         self.check_timers(m, p, p)
         # 6. Fairness: every 61st schedtick, one G from the global queue.
-        if p.schedtick % GLOBAL_CHECK_PERIOD == 0 and self.q.globrunqsize():
+        if self.q.globrunqsize() and self.global_check_due(p):
             gi = self.q.globrunqget(p.id, 1)
             return self.found(m, self.gs[gi], False)
         # 8. Local run queue.
@@ -302,7 +322,7 @@ class SchedCore:
                 self.injectglist(rest, m)
                 return self.found(m, g, False)
         # 11. Steal, if allowed to spin; the search takes time.
-        if m.spinning or 2 * self.nmspinning < self.nprocs - self.npidle():
+        if m.spinning or self.policy.spin_factor * self.nmspinning < self.nprocs - self.npidle():
             if not m.spinning:
                 self.become_spinning(m)
             search = self.draw_cost("steal_attempt") * (self.nprocs - 1)

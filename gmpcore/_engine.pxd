@@ -556,7 +556,8 @@ cdef struct PRec:
     int64_t idle_ns              # time on the idle list
     int64_t idle_since           # when it was last put on the idle list
     int64_t steals               # successful steals by it
-    int64_t lifo_streak          # Gs run in a row from runnext (Policy.lifo_limit)
+    int64_t lifo_streak          # Gs run in a row from runnext (Policy.lifo_limit) ...
+    int64_t lifo_tick            # ... counted while schedtick is still this
 
 
 cdef struct Stamp:
@@ -688,9 +689,10 @@ cdef struct PolicyC:
     int64_t global_check         # schedtick % this == 0 checks the global queue; 0 never
     int64_t spin_factor          # factor * nmspinning < nprocs - npidle may spin
     int64_t lifo_limit           # runnext hand-offs in a row before the tail; 0 none
+    int64_t wake_max_spinning    # wakep starts an M while nmspinning is below this
     uint32_t global_batch        # globrunqget's largest batch
     bint inherit                 # a runnext G inherits the time slice
-    bint wake_eager              # wakep even when an M spins
+    bint runnext_special         # lifo_limit or not inherit: execute counts runnext runs
 
 
 cdef struct Engine:
@@ -706,7 +708,7 @@ cdef struct Engine:
     int32_t np_alloc             # Ps allocated: max(starting gomaxprocs, largest gomaxprocs(n))
     int32_t np_seen              # most Ps that ever existed (res.procs rows)
     bint async_preempt
-    bint use_runnext
+    bint use_runnext             # runnext on, without Policy.lifo_limit (else runnext_allowed)
     bint until_all               # until="all"
     bint record                  # keep the event log
     bint check                   # check_invariants after every event

@@ -57,7 +57,8 @@ from gmpcore._rand cimport cheaprand
 from gmpcore._runq cimport (STEAL_ALL, STEAL_HALF, STEAL_HALF_DOWN, STEAL_ONE, RQ_CORRUPT, RQ_NOMEM, RQ_OVERFLOW, RunQueues, globrunq_batch_size,
                             globrunqgetbatch, globrunqput, globrunqputbatch, globrunqputhead,
                             ring_of,
-                            runqempty, runqget, runqput, runqputbatch, runqsize, runqsteal)
+                            runqempty, runqget, runqput, runqputbatch, runqsize, runqsteal,
+                            steal_amount)
 from gmpcore._steal_order cimport random_order_free, random_order_reset
 
 from gmpcore.events import CAUSES as _CAUSES, UPDATER_PROGRAM
@@ -836,7 +837,10 @@ cdef class _Run:
         e.pol.spin_factor = pol.spin_factor
         e.pol.lifo_limit = pol.lifo_limit
         e.pol.inherit = pol.runnext_inherit
-        e.pol.wake_eager = pol.wakeup == "eager"
+        e.pol.runnext_special = pol.lifo_limit != 0 or not pol.runnext_inherit
+        # wakep (Go): only while no M spins; "eager": while a P is idle.
+        e.pol.wake_max_spinning = 1 if pol.wakeup == "go" else 1 << 62
+        e.use_runnext = e.q.have_sysmon and pol.lifo_limit == 0
 
     @cython.boundscheck(True)
     @cython.wraparound(True)

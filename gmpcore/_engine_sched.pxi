@@ -154,22 +154,8 @@ cdef int stopm(Engine* e, int32_t m) noexcept nogil:
 cdef inline int wakep(Engine* e) noexcept nogil:
     """wakep (§3.5): start one more spinning M if there is an idle P and none spins."""
     cdef int32_t p
-    if e.nmspinning != 0:
-        if not e.pol.wake_eager:
-            return 0
-        return wakep_eager(e)
-    e.nmspinning = 1
-    p = pidlegetSpinning(e)
-    if p < 0:
-        e.nmspinning -= 1
+    if e.nmspinning >= e.pol.wake_max_spinning:     # Go's: != 0 (Policy.wakeup)
         return 0
-    e.n_spinning += 1
-    return startm(e, p, True)
-
-
-cdef int wakep_eager(Engine* e) noexcept nogil:
-    """Policy wakeup="eager": one more spinning M though others spin."""
-    cdef int32_t p
     e.nmspinning += 1
     p = pidlegetSpinning(e)
     if p < 0:
@@ -234,13 +220,22 @@ cdef int ready(Engine* e, gid_t g, int32_t p) noexcept nogil:
     return wakep(e)
 
 
+cdef bint runnext_allowed(Engine* e, int32_t p) noexcept nogil:
+    """runnext off, or Policy.lifo_limit: after that many Gs in a row ran
+    from this P's runnext (in the current slice's run), to the tail."""
+    cdef PRec* pp = &e.ps[p]
+    if not e.q.have_sysmon:
+        return False
+    return pp.lifo_tick != pp.schedtick or pp.lifo_streak < e.pol.lifo_limit
+
+
 cdef inline int eng_runqput(Engine* e, int32_t p, gid_t g, bint next_) noexcept nogil:
     # reference runqput(): runqput (§2.1), counting a spill by the global
     # queue's growth as the reference does.
     cdef uint64_t before = e.q.globrunq.size
-    if next_ and e.pol.lifo_limit and e.ps[p].lifo_streak >= e.pol.lifo_limit:
-        next_ = False                           # Policy.lifo_limit: to the tail
-    cdef int rc = runqput(&e.q, p, g, next_ and e.use_runnext)
+    if next_ and not e.use_runnext:
+        next_ = runnext_allowed(e, p)
+    cdef int rc = runqput(&e.q, p, g, next_)
     if rc == RQ_NOMEM:
         return nomem(e)
     if rc == RQ_CORRUPT:
@@ -416,7 +411,7 @@ cdef int steal_work_continue(Engine* e, int32_t m) noexcept nogil:
                         e.q.runnext[victim] = NIL_G
                         return stolen(e, m, victim, backed_off, e.q.runqtail[p])
                     # runqgrab's back-off before taking a running P's runnext.
-                    if (last and runqsize(&e.q, victim) == 0
+                    if (last and steal_amount(&e.q, runqsize(&e.q, victim)) == 0
                             and e.q.runnext[victim] != NIL_G
                             and e.q.status[victim] == P_RUNNING):
                         mm.st_bo_g = e.q.runnext[victim]

@@ -102,7 +102,11 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         self.nprocs = gomaxprocs
         self.policy = as_policy(policy)
         self.async_preempt = async_preempt and self.policy.async_preempt
-        self.use_runnext = runnext and self.policy.runnext
+        # As the compiled engine's e.use_runnext / e.pol: runnext without a
+        # LIFO limit, wakep's spinning bound, execute's runnext bookkeeping.
+        self.use_runnext = runnext and self.policy.runnext and not self.policy.lifo_limit
+        self.wake_max_spinning = 1 if self.policy.wakeup == "go" else 1 << 62
+        self.runnext_special = bool(self.policy.lifo_limit) or not self.policy.runnext_inherit
         self.max_threads, self.max_stack, self.until = max_threads, max_stack, until
         self.record = record_events
         # Event log filters: a virtual-time window, a set of goids, a cap.
@@ -126,7 +130,7 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         # P arrays for the most Ps the run can have; those past gomaxprocs are _Pdead.
         np_alloc = max(gomaxprocs, int(getattr(compiled, "max_gomaxprocs", 0)),
                        cpus if updater else 0)
-        self.q = RefSched(np_alloc, seed=seed, sysmon=self.use_runnext,
+        self.q = RefSched(np_alloc, seed=seed, sysmon=runnext and self.policy.runnext,
                           capacity=self.policy.runq_size, steal=self.policy.steal,
                           batch=self.policy.batch_max)
         self.q.nprocs = gomaxprocs

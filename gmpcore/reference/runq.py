@@ -133,6 +133,10 @@ class RefSched:
             return min(n, 1)
         return n                                             # "all"
 
+    def steal_amount(self, n):
+        """How many of a ring of `n` a thief takes (Policy.steal)."""
+        return self._steal_amount(n)
+
     def _commit_grab(self, victim, h, n):
         if self.head[victim] != h:                           # CasRel(&runqhead, h, h+n)
             return False

@@ -68,13 +68,14 @@ class M:
 class P:
     __slots__ = ("id", "status", "m", "schedtick", "syscalltick", "sysmon", "timers",
                  "goidcache", "goidcacheend", "busy_ns", "idle_ns", "idle_since", "steals",
-                 "gfree", "tzombies", "tmin_modified", "lifo_streak")
+                 "gfree", "tzombies", "tmin_modified", "lifo_streak", "lifo_tick")
 
     def __init__(self, pid):
         self.id = pid
         self.status, self.m = P_IDLE, None
         self.schedtick = self.syscalltick = 0
-        self.lifo_streak = 0         # Gs run in a row from runnext (Policy.lifo_limit)
+        self.lifo_streak = 0         # Gs run in a row from runnext (Policy.lifo_limit) ...
+        self.lifo_tick = 0           # ... counted while schedtick is still this
         self.sysmon = [0, 0, 0, 0]   # sysmontick: schedtick, schedwhen, syscalltick, syscallwhen
         self.timers = []             # heap of (when, seq, G or Timer, TE_SLEEP or TE_TIMER)
         self.tzombies = 0            # timers.zombies
@@ -180,20 +181,8 @@ class SchedCore:
 
     def wakep(self):
         """wakep (§3.5): start one more spinning M if there is an idle P and none spins."""
-        if self.nmspinning != 0:
-            if self.policy.wakeup != "eager":
-                return
-            return self.wakep_eager()
-        self.nmspinning = 1
-        p = self.pidlegetSpinning()
-        if p is None:
-            self.nmspinning -= 1
+        if self.nmspinning >= self.wake_max_spinning:   # Go's: != 0 (Policy.wakeup)
             return
-        self.counters["spinning"] += 1
-        self.startm(p, True)
-
-    def wakep_eager(self):
-        """Policy wakeup="eager": one more spinning M though others spin."""
         self.nmspinning += 1
         p = self.pidlegetSpinning()
         if p is None:
@@ -249,11 +238,18 @@ class SchedCore:
         self.runqput(p, g, True)
         self.wakep()
 
+    def runnext_allowed(self, p):
+        """runnext off, or Policy.lifo_limit: after that many Gs in a row ran
+        from this P's runnext (in the current slice's run), to the tail."""
+        if not self.q.sysmon:
+            return False
+        return p.lifo_tick != p.schedtick or p.lifo_streak < self.policy.lifo_limit
+
     def runqput(self, p, g, next_):
         before = self.q.globrunqsize()
-        if next_ and self.policy.lifo_limit and p.lifo_streak >= self.policy.lifo_limit:
-            next_ = False                            # Policy.lifo_limit: to the tail
-        self.q.runqput(p.id, g.idx, next_ and self.use_runnext)
+        if next_ and not self.use_runnext:
+            next_ = self.runnext_allowed(p)
+        self.q.runqput(p.id, g.idx, next_)
         if self.q.globrunqsize() > before:
             self.counters["spills"] += 1
             self.log(EV_SPILL, p=p, arg=self.q.globrunqsize() - before)
@@ -372,7 +368,7 @@ class SchedCore:
                             self.q.next[victim.id] = None
                             return self.stolen(m, victim, self.gs[backed_off], [])
                         # runqgrab's back-off before taking a running P's runnext.
-                        if (last and self.q.runqsize(victim.id) == 0
+                        if (last and self.q.steal_amount(self.q.runqsize(victim.id)) == 0
                                 and self.q.runnext(victim.id) is not None
                                 and victim.status == P_RUNNING):
                             st["backed_off"] = self.q.runnext(victim.id)

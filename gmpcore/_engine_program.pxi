@@ -29,27 +29,11 @@ cdef int execute(Engine* e, int32_t m, gid_t g, bint inherit) noexcept nogil:
     mm.run_start = now
     if not inherit:
         e.ps[p].schedtick += 1
-    elif e.pol.runnext_special:
-        inherit = runnext_run(e, p)
     if flags & GF_SLOWSYSCALL:                    # §4.3 step 5
         e.ps[p].syscalltick += 1
     rec.flags = flags & ~(GF_PREEMPT | GF_SLOWSYSCALL)
     log_ev(e, EV_RUN, m, p, g, inherit)
     return run_g(e, m)
-
-
-cdef bint runnext_run(Engine* e, int32_t p) noexcept nogil:
-    """A G from runnext runs under Policy.lifo_limit or runnext_inherit
-    off: count it in the P's streak (which a new slice ends); without
-    inheritance it starts a new slice.  Returns whether it inherits."""
-    cdef PRec* pp = &e.ps[p]
-    if pp.lifo_tick != pp.schedtick:
-        pp.lifo_streak = 0
-    pp.lifo_streak += 1
-    if not e.pol.inherit:
-        pp.schedtick += 1
-    pp.lifo_tick = pp.schedtick
-    return e.pol.inherit
 
 
 cdef int64_t* loop_slot(Engine* e, gid_t g, int64_t b) noexcept nogil:

@@ -154,9 +154,12 @@ cdef int stopm(Engine* e, int32_t m) noexcept nogil:
 cdef inline int wakep(Engine* e) noexcept nogil:
     """wakep (§3.5): start one more spinning M if there is an idle P and none spins."""
     cdef int32_t p
-    if e.nmspinning >= e.pol.wake_max_spinning:     # Go's: != 0 (Policy.wakeup)
-        return 0
-    e.nmspinning += 1
+    if e.nmspinning != 0:
+        if e.nmspinning >= e.pol.wake_max_spinning:   # Go's: any (Policy.wakeup)
+            return 0
+        e.nmspinning += 1
+    else:
+        e.nmspinning = 1
     p = pidlegetSpinning(e)
     if p < 0:
         e.nmspinning -= 1
@@ -291,8 +294,23 @@ cdef inline int schedule(Engine* e, int32_t m) noexcept nogil:
     return find_runnable(e, m)
 
 
+cdef bint runnext_run(Engine* e, int32_t p) noexcept nogil:
+    """g came from runnext under Policy.lifo_limit or runnext_inherit off:
+    count it in the P's streak, which a new slice ends (execute bumps
+    schedtick); without inheritance it starts one itself.  Returns whether
+    it inherits the time slice."""
+    cdef PRec* pp = &e.ps[p]
+    if pp.lifo_tick != pp.schedtick:
+        pp.lifo_streak = 0
+    pp.lifo_streak += 1
+    pp.lifo_tick = pp.schedtick + (0 if e.pol.inherit else 1)
+    return e.pol.inherit
+
+
 cdef int found(Engine* e, int32_t m, gid_t g, bint inherit) noexcept nogil:
     """findRunnable returned g: resetspinning, then execute after the switch cost."""
+    if inherit and e.pol.runnext_special:
+        inherit = runnext_run(e, e.ms[m].p)
     if e.ms[m].spinning and reset_spinning(e, m) < 0:
         return -1
     e.ms[m].nextg = g
@@ -322,7 +340,7 @@ cdef int find_runnable(Engine* e, int32_t m) noexcept nogil:
     if e.ps[p].timers.n and check_timers(e, m, p, p) < 0:
         return -1
     # 6. Fairness: every 61st schedtick, one G from the global queue.
-    if e.q.globrunq.size and global_check_due(e, p):
+    if global_check_due(e, p) and e.q.globrunq.size:
         if eng_globrunqget(e, p, 1, &g) < 0:
             return -1
         return found(e, m, g, False)

@@ -24,6 +24,7 @@ from gmpcore import _engine
 from gmpcore.costs import CostModel
 from gmpcore.events import EV_NETPOLL, EV_SPILL, G_DEAD
 from gmpcore.results import EVENT_DTYPE
+from policy_strategies import policies
 from workload_strategies import (MS, STRESS_COUNTERS, US, examples, random_options, random_workload,
                                  run_options, stress_workloads, wild_run_options, wild_workloads,
                                  workloads)
@@ -116,6 +117,28 @@ def test_random_workloads_identical(wl, opts):
     note(wl.compile().disassemble())
     kind, *rest = assert_same_outcome(wl, **unfiltered(opts))
     assert kind == "ok", rest            # these workloads never deadlock
+
+
+@settings(max_examples=examples(100), suppress_health_check=SLOW_OK)
+@given(wl=workloads(), opts=run_options(), policy=policies())
+def test_random_policies_identical(wl, opts, policy):
+    """Both engines under a random gmpcore.Policy (tests/policy_strategies.py),
+    event for event."""
+    note(f"{policy.changes()}\n{wl.compile().disassemble()}")
+    kind, *rest = assert_same_outcome(wl, policy=policy, **unfiltered(opts))
+    assert kind == "ok", rest
+
+
+@settings(max_examples=examples(40), suppress_health_check=SLOW_OK)
+@given(case=stress_workloads(), seed=st.integers(0, 2**32), policy=policies())
+def test_stress_workloads_under_random_policies_identical(case, seed, policy):
+    """The stress groups (spills, preemptions, hand-offs, netpoll batches)
+    under random policies: both engines alike, with invariant checks."""
+    group, wl, procs = case
+    note(f"{group} on {procs} Ps, {policy.changes()}:\n{wl.compile().disassemble()}")
+    kind, *rest = assert_same_outcome(wl, gomaxprocs=procs, seed=seed, policy=policy,
+                                      check=True, **STRESS_MACHINE)
+    assert kind == "ok", rest
 
 
 @settings(max_examples=examples(60), suppress_health_check=SLOW_OK)

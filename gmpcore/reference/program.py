@@ -78,18 +78,6 @@ from gmpcore.results import COUNTER_MAX
 class Goroutines:
     """RefEngine's running goroutines: execute, the bytecode interpreter, and how a G leaves"""
 
-    def runnext_run(self, p):
-        """A G from runnext runs under Policy.lifo_limit or runnext_inherit
-        off: count it in the P's streak (which a new slice ends); without
-        inheritance it starts a new slice.  Returns whether it inherits."""
-        if p.lifo_tick != p.schedtick:
-            p.lifo_streak = 0
-        p.lifo_streak += 1
-        if not self.policy.runnext_inherit:
-            p.schedtick += 1
-        p.lifo_tick = p.schedtick
-        return self.policy.runnext_inherit
-
     def execute(self, m, g, inherit):
         """execute (§3.4): a new time slice unless inheritTime."""
         if g.lockedm is not None and g.lockedm is not m:
@@ -107,8 +95,6 @@ class Goroutines:
         g.run_start = self.now
         if not inherit:
             p.schedtick += 1
-        elif self.runnext_special:
-            inherit = self.runnext_run(p)
         if g.after_slow_syscall:                     # §4.3 step 5
             g.after_slow_syscall = False
             p.syscalltick += 1

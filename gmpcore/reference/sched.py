@@ -277,8 +277,21 @@ class SchedCore:
             assert self.q.runqempty(p.id), "schedule: spinning with local work"
         self.find_runnable(m)
 
+    def runnext_run(self, p):
+        """g came from runnext under Policy.lifo_limit or runnext_inherit off:
+        count it in the P's streak, which a new slice ends (execute bumps
+        schedtick); without inheritance it starts one itself.  Returns whether
+        it inherits the time slice."""
+        if p.lifo_tick != p.schedtick:
+            p.lifo_streak = 0
+        p.lifo_streak += 1
+        p.lifo_tick = p.schedtick + (0 if self.policy.runnext_inherit else 1)
+        return self.policy.runnext_inherit
+
     def found(self, m, g, inherit):
         """findRunnable returned g: resetspinning, then execute after the switch cost."""
+        if inherit and self.runnext_special:
+            inherit = self.runnext_run(m.p)
         if m.spinning:
             self.reset_spinning(m)
         m.nextg, m.next_inherit = g, inherit
@@ -298,7 +311,7 @@ class SchedCore:
         # 3. This P's expired timers (they ready Gs into our runnext).
         self.check_timers(m, p, p)
         # 6. Fairness: every 61st schedtick, one G from the global queue.
-        if self.q.globrunqsize() and self.global_check_due(p):
+        if self.global_check_due(p) and self.q.globrunqsize():
             gi = self.q.globrunqget(p.id, 1)
             return self.found(m, self.gs[gi], False)
         # 8. Local run queue.

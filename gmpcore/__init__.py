@@ -51,6 +51,7 @@ from gmpcore.errors import (
 )
 
 from gmpcore.latency import LatencyHistogram, scheduling_latency
+from gmpcore.policy import Policy
 from gmpcore.results import Result, load
 from gmpcore import spans  # noqa: E402  (gmp.spans.quantiles)
 from gmpcore.simulate import simulate
@@ -164,6 +165,7 @@ __all__ = [
     "span",
     "span_end",
     "LatencyHistogram",
+    "Policy",
     "Result",
     "load",
     "scheduling_latency",

@@ -154,12 +154,9 @@ cdef int stopm(Engine* e, int32_t m) noexcept nogil:
 cdef inline int wakep(Engine* e) noexcept nogil:
     """wakep (§3.5): start one more spinning M if there is an idle P and none spins."""
     cdef int32_t p
-    if e.nmspinning != 0:
-        if e.nmspinning >= e.pol.wake_max_spinning:   # Go's: any (Policy.wakeup)
-            return 0
-        e.nmspinning += 1
-    else:
-        e.nmspinning = 1
+    if e.nmspinning >= e.pol.wake_max_spinning:     # Go's: != 0 (Policy.wakeup)
+        return 0
+    e.nmspinning += 1
     p = pidlegetSpinning(e)
     if p < 0:
         e.nmspinning -= 1
@@ -295,7 +292,7 @@ cdef inline int schedule(Engine* e, int32_t m) noexcept nogil:
 
 
 cdef bint runnext_run(Engine* e, int32_t p) noexcept nogil:
-    """g came from runnext under Policy.lifo_limit or runnext_inherit off:
+    """g comes from runnext under Policy.lifo_limit or runnext_inherit off:
     count it in the P's streak, which a new slice ends (execute bumps
     schedtick); without inheritance it starts one itself.  Returns whether
     it inherits the time slice."""
@@ -309,8 +306,6 @@ cdef bint runnext_run(Engine* e, int32_t p) noexcept nogil:
 
 cdef int found(Engine* e, int32_t m, gid_t g, bint inherit) noexcept nogil:
     """findRunnable returned g: resetspinning, then execute after the switch cost."""
-    if inherit and e.pol.runnext_special:
-        inherit = runnext_run(e, e.ms[m].p)
     if e.ms[m].spinning and reset_spinning(e, m) < 0:
         return -1
     e.ms[m].nextg = g
@@ -347,6 +342,8 @@ cdef int find_runnable(Engine* e, int32_t m) noexcept nogil:
     # 8. Local run queue.
     g = runqget(&e.q, p, &inherit)
     if g != NIL_G:
+        if inherit and e.pol.runnext_special:
+            inherit = runnext_run(e, p)
         return found(e, m, g, inherit)
     # 9. Global run queue, a batch.
     if e.q.globrunq.size:
@@ -413,6 +410,8 @@ cdef int steal_work_continue(Engine* e, int32_t m) noexcept nogil:
                     if ran:
                         g = runqget(&e.q, p, &inherit)
                         if g != NIL_G:
+                            if inherit and e.pol.runnext_special:
+                                inherit = runnext_run(e, p)
                             return found(e, m, g, inherit)
                         mm.st_ran_timer = 1
                     w = timers_wake_time(e, victim)

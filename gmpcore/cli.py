@@ -217,6 +217,23 @@ def _cost_file(text):
     return os.path.abspath(text)
 
 
+def _policy(text):
+    """A policy preset's name, or a policy file read now so that a bad one
+    stops before the run (its absolute path goes to simulate())."""
+    from gmpcore.policy import PRESETS, Policy
+
+    if text in PRESETS:
+        return text
+    if not os.path.exists(text):
+        raise argparse.ArgumentTypeError(
+            f"not a preset ({', '.join(PRESETS)}) nor a policy file: {text!r}")
+    try:
+        Policy.load(text)
+    except (OSError, ValueError, TypeError) as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return os.path.abspath(text)
+
+
 def _wait(text):
     """A Go duration >= 0 (``0s``: do not wait), at most an hour."""
     try:
@@ -255,6 +272,10 @@ def _scenario_options(p):
     p.add_argument("--costs", type=_cost_file, metavar="FILE.toml",
                    help="a cost-model file (from 'gmpcore calibrate') instead of the "
                         "default costs")
+    p.add_argument("--policy", type=_policy, metavar="NAME|FILE.toml",
+                   help="the scheduler's policy: a preset (go1.25, the default; go1.13: no "
+                        "async preemption; go1.4: no runnext either) or a policy file "
+                        "(gmpcore.Policy.save; docs/policy.md)")
     p.add_argument("--background", type=_count(0, 4096), default=0, metavar="K",
                    help="CPU hogs of other processes sharing the CPUs (needs --cpus)")
     p.add_argument("--quota", type=_quota, metavar="QUOTA/PERIOD",
@@ -664,10 +685,13 @@ def _out_of_memory(args, parser):
 
 
 def _machine_options(args):
-    """simulate()'s machine arguments from --cpus, --background, --quota, and --costs."""
+    """simulate()'s machine arguments from --cpus, --background, --quota, --costs
+    and --policy."""
     options = dict(cpus=args.cpus, background=args.background, cpu_quota=args.quota)
     if args.costs is not None:
         options["costs"] = args.costs
+    if args.policy is not None:
+        options["policy"] = args.policy
     return options
 
 
@@ -822,7 +846,8 @@ def _cmd_run(args, parser):
     if args.snapshot is not None:
         _print_snapshot(res, args.snapshot)
     title = (f"{args.scenario} ({size_name}={size}), GOMAXPROCS={args.procs}, "
-             f"seed {args.seed}, {args.engine} engine")
+             f"seed {args.seed}, {args.engine} engine"
+             + (f", policy {args.policy}" if args.policy else ""))
     if args.machine:
         _print_machine([_machine_row(args, size_name, size, args.procs, res)], args.machine,
                        many=False)
@@ -844,6 +869,7 @@ def _machine_row(args, size_name, size, procs, res):
     """One run's settings and Result.summary(), for --json and --csv."""
     return {"scenario": args.scenario, size_name: size, "gomaxprocs": procs,
             "seed": args.seed, "engine": args.engine, "until": args.until,
+            **({"policy": args.policy} if args.policy else {}),
             **{k: v for k, v in res.summary().items() if k != "gomaxprocs"}}
 
 

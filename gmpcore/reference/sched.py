@@ -278,7 +278,7 @@ class SchedCore:
         self.find_runnable(m)
 
     def runnext_run(self, p):
-        """g came from runnext under Policy.lifo_limit or runnext_inherit off:
+        """g comes from runnext under Policy.lifo_limit or runnext_inherit off:
         count it in the P's streak, which a new slice ends (execute bumps
         schedtick); without inheritance it starts one itself.  Returns whether
         it inherits the time slice."""
@@ -290,8 +290,6 @@ class SchedCore:
 
     def found(self, m, g, inherit):
         """findRunnable returned g: resetspinning, then execute after the switch cost."""
-        if inherit and self.runnext_special:
-            inherit = self.runnext_run(m.p)
         if m.spinning:
             self.reset_spinning(m)
         m.nextg, m.next_inherit = g, inherit
@@ -317,7 +315,10 @@ class SchedCore:
         # 8. Local run queue.
         got = self.q.runqget(p.id)
         if got is not None:
-            return self.found(m, self.gs[got[0]], got[1])
+            inherit = got[1]
+            if inherit and self.runnext_special:
+                inherit = self.runnext_run(p)
+            return self.found(m, self.gs[got[0]], inherit)
         # 9. Global run queue, a batch.
         if self.q.globrunqsize():
             gi = self.q.globrunqget(p.id, 0)
@@ -366,7 +367,10 @@ class SchedCore:
                             got = self.q.runqget(p.id)
                             if got is not None:
                                 m.steal = None
-                                return self.found(m, self.gs[got[0]], got[1])
+                                inherit = got[1]
+                                if inherit and self.runnext_special:
+                                    inherit = self.runnext_run(p)
+                                return self.found(m, self.gs[got[0]], inherit)
                             st["ran_timer"] = True
                         w = self.timers_wake_time(victim)
                         if w:

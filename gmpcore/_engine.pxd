@@ -556,8 +556,6 @@ cdef struct PRec:
     int64_t idle_ns              # time on the idle list
     int64_t idle_since           # when it was last put on the idle list
     int64_t steals               # successful steals by it
-    int64_t lifo_streak          # Gs run in a row from runnext (Policy.lifo_limit) ...
-    int64_t lifo_tick            # ... counted while schedtick is still this
 
 
 cdef struct Stamp:
@@ -692,7 +690,9 @@ cdef struct PolicyC:
     int64_t wake_max_spinning    # wakep starts an M while nmspinning is below this
     uint32_t global_batch        # globrunqget's largest batch
     bint inherit                 # a runnext G inherits the time slice
-    bint runnext_special         # lifo_limit or not inherit: execute counts runnext runs
+    bint runnext_special         # lifo_limit or not inherit: runnext_run counts runnext runs
+    int64_t* lifo                # per P (not in PRec, whose size the hot paths index by):
+                                 # [2p] Gs run in a row from runnext, [2p+1] the schedtick they count in
 
 
 cdef struct Engine:

@@ -436,6 +436,7 @@ cdef class _Run:
     cdef object bitgen
     cdef object noise_arr                # the noise tables, kept alive for e.noise_tab
     cdef object ms_buf, ps_buf, pidle_buf, midle_buf, chans_buf, wgs_buf, mus_buf, rws_buf, conds_buf
+    cdef object lifo_buf                 # Policy.lifo_limit's per-P counts (e.pol.lifo)
     cdef object cpu_bufs, quota_rows     # the CPU layer's arrays (setup_machine)
     cdef object log_arr
     cdef object goid_filter_arr          # sorted int64 goids, kept alive for e.goid_filter
@@ -837,6 +838,8 @@ cdef class _Run:
         e.pol.spin_factor = pol.spin_factor
         e.pol.lifo_limit = pol.lifo_limit
         e.pol.inherit = pol.runnext_inherit
+        self.lifo_buf = np.zeros(2 * e.np_alloc, dtype=np.int64)
+        e.pol.lifo = <int64_t*>cnp.PyArray_DATA(self.lifo_buf)
         e.pol.runnext_special = pol.lifo_limit != 0 or not pol.runnext_inherit
         # wakep (Go): only while no M spins; "eager": while a P is idle.
         e.pol.wake_max_spinning = 1 if pol.wakeup == "go" else 1 << 62

@@ -223,10 +223,10 @@ cdef int ready(Engine* e, gid_t g, int32_t p) noexcept nogil:
 cdef bint runnext_allowed(Engine* e, int32_t p) noexcept nogil:
     """runnext off, or Policy.lifo_limit: after that many Gs in a row ran
     from this P's runnext (in the current slice's run), to the tail."""
-    cdef PRec* pp = &e.ps[p]
+    cdef int64_t* lifo = e.pol.lifo + 2 * p
     if not e.q.have_sysmon:
         return False
-    return pp.lifo_tick != pp.schedtick or pp.lifo_streak < e.pol.lifo_limit
+    return lifo[1] != e.ps[p].schedtick or lifo[0] < e.pol.lifo_limit
 
 
 cdef inline int eng_runqput(Engine* e, int32_t p, gid_t g, bint next_) noexcept nogil:
@@ -296,11 +296,11 @@ cdef bint runnext_run(Engine* e, int32_t p) noexcept nogil:
     count it in the P's streak, which a new slice ends (execute bumps
     schedtick); without inheritance it starts one itself.  Returns whether
     it inherits the time slice."""
-    cdef PRec* pp = &e.ps[p]
-    if pp.lifo_tick != pp.schedtick:
-        pp.lifo_streak = 0
-    pp.lifo_streak += 1
-    pp.lifo_tick = pp.schedtick + (0 if e.pol.inherit else 1)
+    cdef int64_t* lifo = e.pol.lifo + 2 * p
+    if lifo[1] != e.ps[p].schedtick:
+        lifo[0] = 0
+    lifo[0] += 1
+    lifo[1] = e.ps[p].schedtick + (0 if e.pol.inherit else 1)
     return e.pol.inherit
 
 

@@ -56,6 +56,7 @@ from gmpcore.results import Result, load
 from gmpcore import spans  # noqa: E402  (gmp.spans.quantiles)
 from gmpcore.simulate import simulate
 from gmpcore.sweep import sweep
+from gmpcore.compare import compare
 from gmpcore.workload import (
     Chan,
     CompiledWorkload,
@@ -172,6 +173,7 @@ __all__ = [
     "seconds",
     "simulate",
     "sweep",
+    "compare",
     "repeat",
     "select",
     "reset",

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 import gmpcore as gmp
-from gmpcore import cli, policy as policy_module
+from gmpcore import policy as policy_module
 from gmpcore.policy import PRESETS, Policy, as_policy
+from test_cli import run_main            # main(argv) -> (status, stdout, stderr)
 
 BAD = [
     (dict(runq_size=0), ValueError, r"Policy\.runq_size must be an int in \[1, 256\], got 0"),
@@ -117,17 +118,8 @@ def test_module_doctests():
     assert result.failed == 0 and result.attempted > 10
 
 
-def _cli(capsys, *argv):
-    try:
-        status = cli.main(list(argv))
-    except SystemExit as exc:
-        status = exc.code
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
 def test_cli_policy(capsys, tmp_path):
-    status, out, err = _cli(capsys, "run", "fanout", "--goroutines", "300", "--procs", "2",
+    status, out, err = run_main(capsys, "run", "fanout", "--goroutines", "300", "--procs", "2",
                             "--cpus", "none", "--policy", "go1.4", "--json")
     assert status == 0, err
     row = json.loads(out)
@@ -136,11 +128,11 @@ def test_cli_policy(capsys, tmp_path):
     assert row["makespan_ns"] == want.makespan_ns
     path = tmp_path / "mine.toml"
     Policy(runq_size=8).save(path)
-    status, out, err = _cli(capsys, "run", "fanout", "--goroutines", "300", "--procs", "2",
+    status, out, err = run_main(capsys, "run", "fanout", "--goroutines", "300", "--procs", "2",
                             "--policy", str(path))
     assert status == 0 and f"policy {path}" in out
-    status, out, err = _cli(capsys, "run", "fanout", "--policy", "go1.0")
+    status, out, err = run_main(capsys, "run", "fanout", "--policy", "go1.0")
     assert status == 2 and "not a preset (go1.25, go1.13, go1.4) nor a policy file" in err
     (tmp_path / "bad.toml").write_text("[policy]\nsteal = 'most'\n")
-    status, out, err = _cli(capsys, "run", "fanout", "--policy", str(tmp_path / "bad.toml"))
+    status, out, err = run_main(capsys, "run", "fanout", "--policy", str(tmp_path / "bad.toml"))
     assert status == 2 and "Policy.steal must be one of" in err

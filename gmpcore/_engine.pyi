@@ -27,7 +27,6 @@ G_DTYPE: np.dtype
 P_DTYPE: np.dtype
 THREAD_DTYPE: np.dtype
 SPAN_DTYPE: np.dtype
-UPDATER_PROGRAM: str
 MONITOR_FIELDS: list[tuple[str, type]]
 
 class _Cancel(Protocol):
@@ -113,6 +112,8 @@ def run(
     containermaxprocs: bool = True,
     max_spans: int = 10**7,
     noise: bool = False,
+    runtime_init: bool = False,
+    updatemaxprocs: bool = True,
 ) -> RawResult: ...
 
 def estimate_goroutines(compiled: CompiledWorkload) -> int | None: ...
@@ -131,7 +132,8 @@ class _Run:
               progress_every: int, record_goroutines: bool = True, cpus: int | None = None,
               background: int = 0, os_sched: dict[str, int] | None = None,
               cpu_quota: list[tuple[int, int, int]] | None = None, updater: bool = False,
-              containermaxprocs: bool = True, noise: bool = False) -> None: ...
+              containermaxprocs: bool = True, noise: bool = False,
+              runtime_init: bool = False, updatemaxprocs: bool = True) -> None: ...
     def setup_machine(self, cpus: int | None, background: int,
                       os_sched: dict[str, int] | None,
                       cpu_quota: list[tuple[int, int, int]] | None, max_threads: int) -> None: ...

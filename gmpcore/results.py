@@ -142,7 +142,8 @@ class Result:
         threadcreate profile), ``threads_exited`` (Ms killed by a goroutine
         exiting while locked to them), ``steals``, ``spills``, ``handoffs``, ``preemptions``, ``syscalls``,
         ``spinning`` (times an M started spinning), ``goroutines`` (Gs ever
-        created, main included), engine counts, ``gomaxprocs_changes``,
+        created, main included, the runtime's own not: see ``system``),
+        engine counts, ``gomaxprocs_changes``,
         ``stw_count`` (stops of the world), ``stw_stopping_ns`` and
         ``stw_total_ns`` (their summed stopping and total pauses: Go's
         ``/sched/pauses/stopping/other`` and ``/sched/pauses/total/other``),
@@ -411,6 +412,23 @@ class Result:
             raise ValueError(f"{what} needs per-G records; this run was simulated with "
                              "record_goroutines=False")
         return self.goroutines
+
+    @property
+    def system(self):
+        """A bool per row of ``goroutines``: the runtime's own goroutines
+        (``simulate(runtime_init=True)``), whose programs are named
+        ``runtime.*`` as Go's isSystemGoroutine tells them by their function.
+
+        >>> import gmpcore as gmp
+        >>> wl = gmp.Workload()
+        >>> wl.main(gmp.go(wl.program(gmp.cpu("1us")), count=2), gmp.sleep("1ms"))
+        >>> res = gmp.simulate(wl, gomaxprocs=1)
+        >>> res.goroutines["goid"][~res.system].tolist(), int(res.system.sum())
+        ([1, 7, 8], 5)
+        """
+        g = self.require_goroutines("system")
+        runtime = np.array([n.startswith("runtime.") for n in self.program_names] or [False])
+        return runtime[g["program"]]
 
     def state_names(self):
         """Each G's final state as Go names it, e.g. ``'waiting (chan receive)'``."""

@@ -26,7 +26,7 @@ class Observer:
 
     def monitor_row(self, t):
         live = [g for g in self.gs if g.status != G_DEAD]
-        return (t, len(live), sum(g.status == G_RUNNABLE for g in live),
+        return (t, len(live) - self.n_sys, sum(g.status == G_RUNNABLE for g in live),
                 sum(g.status == G_RUNNING for g in live), self.q.globrunqsize(),
                 len(self.ms) - self.nmfreed,
                 len(self.midle), self.nmspinning, self.npidle(), sum(g.stack for g in live),

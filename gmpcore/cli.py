@@ -39,7 +39,7 @@ fanout (n=1000), GOMAXPROCS=4, seed 0, compiled engine
   other counters   ...
   P busy           P0 ...%  P1 ...%  P2 ...%  P3 ...%
   sched latency    ...
-  stacks           0 B in use at the end, ... at the peak
+  stacks           10 KiB in use at the end, ... at the peak
 0
 """
 

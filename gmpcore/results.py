@@ -116,7 +116,7 @@ class Result:
     >>> from gmpcore.scenarios import fanout
     >>> res = gmp.simulate(fanout(n=1000, work="5us"), gomaxprocs=4, seed=1)
     >>> res
-    <Result GOMAXPROCS=4 makespan=1.58ms goroutines=1,001 threads=5 sched latency p50=262µs p99=693µs>
+    <Result GOMAXPROCS=4 makespan=1.71ms goroutines=1,001 threads=5 sched latency p50=296µs p99=637µs>
     >>> res == gmp.simulate(fanout(n=1000, work="5us"), gomaxprocs=4, seed=1)
     True
 
@@ -421,7 +421,7 @@ class Result:
 
         >>> import gmpcore as gmp
         >>> wl = gmp.Workload()
-        >>> wl.main(gmp.go(wl.program(gmp.cpu("1us")), count=2), gmp.sleep("1ms"))
+        >>> _ = wl.main(gmp.go(wl.program(gmp.cpu("1us")), count=2), gmp.sleep("1ms"))
         >>> res = gmp.simulate(wl, gomaxprocs=1)
         >>> res.goroutines["goid"][~res.system].tolist(), int(res.system.sum())
         ([1, 7, 8], 5)

@@ -553,7 +553,8 @@ cdef class _Run:
                            runq=[ring[(e.q.runqhead[p] + k) & RUNQ_MASK]
                                  for k in range(runqsize(&e.q, p))],
                            runnext=-1 if e.q.runnext[p] == NIL_G else e.q.runnext[p],
-                           timers=e.ps[p].timers.n, idle=bool(e.ps[p].in_pidle)))
+                           timers=e.ps[p].timers.n, idle=bool(e.ps[p].in_pidle),
+                           gfree=e.ps[p].gfree_n))
         ms = [dict(id=i, p=e.ms[i].p, curg=e.ms[i].curg, nextp=e.ms[i].nextp,
                    spinning=bool(e.ms[i].spinning), idle=i in idle, poller=e.poller == i,
                    sysmon=i == 1, stw=i == e.stw_m, template=i == e.template_m,

@@ -430,11 +430,21 @@ class Result:
         runtime = np.array([n.startswith("runtime.") for n in self.program_names] or [False])
         return runtime[g["program"]]
 
-    def state_names(self):
-        """Each G's final state as Go names it, e.g. ``'waiting (chan receive)'``."""
+    def state_names(self, runtime=True):
+        """Each G's final state as Go names it, e.g. ``'waiting (chan receive)'``,
+        in row order; ``runtime=False`` leaves out the runtime's own goroutines
+        (:attr:`system`), as Go's goroutine dumps do.
+
+        >>> import gmpcore as gmp
+        >>> wl = gmp.Workload()
+        >>> _ = wl.main(gmp.go(wl.program(gmp.recv(wl.chan()))), gmp.sleep("1ms"))
+        >>> gmp.simulate(wl).state_names(runtime=False)
+        ['dead', 'waiting (chan receive)']
+        """
         self.require_goroutines("state_names")
+        g = self.goroutines if runtime else self.goroutines[~self.system]
         out = []
-        for state, reason in zip(self.goroutines["state"], self.goroutines["wait_reason"]):
+        for state, reason in zip(g["state"], g["wait_reason"]):
             name = G_STATUS_NAMES.get(int(state), str(int(state)))
             out.append(f"{name} ({WAIT_REASONS[reason]})" if reason else name)
         return out

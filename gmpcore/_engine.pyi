@@ -30,7 +30,6 @@ G_DTYPE: np.dtype
 P_DTYPE: np.dtype
 THREAD_DTYPE: np.dtype
 SPAN_DTYPE: np.dtype
-UPDATER_PROGRAM: str
 MONITOR_FIELDS: list[tuple[str, type]]
 
 class _Cancel(Protocol):
@@ -117,6 +116,8 @@ def run(
     max_spans: int = 10**7,
     noise: bool = False,
     policy: Policy | str | None = None,
+    runtime_init: bool = False,
+    updatemaxprocs: bool = True,
 ) -> RawResult: ...
 
 def estimate_goroutines(compiled: CompiledWorkload) -> int | None: ...
@@ -136,7 +137,8 @@ class _Run:
               background: int = 0, os_sched: dict[str, int] | None = None,
               cpu_quota: list[tuple[int, int, int]] | None = None, updater: bool = False,
               containermaxprocs: bool = True, noise: bool = False,
-              policy: Policy | str | None = None) -> None: ...
+              policy: Policy | str | None = None, runtime_init: bool = False,
+              updatemaxprocs: bool = True) -> None: ...
     def setup_policy(self, pol: Policy) -> None: ...
     def setup_machine(self, cpus: int | None, background: int,
                       os_sched: dict[str, int] | None,

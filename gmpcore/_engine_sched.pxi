@@ -564,11 +564,12 @@ cdef int checkdead(Engine* e) noexcept nogil:
         return 0
     if run < 0:
         return fail(e, ERR_THROW, "checkdead: inconsistent counts")
-    if e.until_all and e.live == 0 and not e.main_goexit:
+    if e.until_all and e.live == e.n_sys and not e.main_goexit:
         return 0
-    if e.g.n - e.n_waiting - e.n_dead > 0:
+    # Go skips the runtime's goroutines (isSystemGoroutine) in both counts.
+    if e.g.n - e.n_waiting - e.n_dead - (e.n_sys - e.n_sys_waiting) > 0:
         return fail(e, ERR_ASSERT, "checkdead: runnable g")
-    if e.n_waiting == 0:
+    if e.n_waiting == e.n_sys_waiting:
         return fail(e, ERR_DEADLOCK, "no goroutines (main called runtime.Goexit) - deadlock!")
     if e.io_waiters:
         return 0

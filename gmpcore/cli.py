@@ -29,17 +29,17 @@ io         goroutines waiting on the network: parked in the netpoller, few threa
 >>> main(["run", "fanout", "--goroutines", "1000", "--procs", "4"])   # doctest: +ELLIPSIS
 fanout (n=1000), GOMAXPROCS=4, seed 0, compiled engine
   makespan         ...ms
-  goroutines       1001 created, at most ... alive at once; at the end: 1001 dead
+  goroutines       1001 created, at most ... alive at once; at the end: 1001 dead (and the runtime's 5)
   threads          ...
   steals           ...
   spills           ...
-  handoffs         0
+  handoffs         ...
   preemptions      0
   syscalls         0
   other counters   ...
   P busy           P0 ...%  P1 ...%  P2 ...%  P3 ...%
   sched latency    ...
-  stacks           0 B in use at the end, ... at the peak
+  stacks           10 KiB in use at the end, ... at the peak
 0
 """
 
@@ -264,6 +264,9 @@ def _scenario_options(p):
                    help="stop when main exits, as Go does (default), or when every G has")
     p.add_argument("--no-async-preempt", dest="async_preempt", action="store_false",
                    help="cooperative preemption only (GODEBUG=asyncpreemptoff=1)")
+    p.add_argument("--no-runtime-init", dest="runtime_init", action="store_false",
+                   help="start with main alone, without runtime.main's steps and the "
+                        "runtime's goroutines")
     p.add_argument("--engine", choices=("compiled", "reference"), default="compiled",
                    help="the Cython engine (default) or the pure-Python reference model")
     p.add_argument("--cpus", type=_cpus, default="auto", metavar="N|auto|none",
@@ -510,10 +513,15 @@ def summary(res, title=""):
         rows = [("makespan", _short(span)),
                 ("goroutines", f"{c['goroutines']} created (no per-G records: --no-records)")]
     else:
+        # The workload's goroutines; the runtime's own (runtime_init) parked beside them.
         peak = peak_alive(gs)
+        system = res.system
+        user = gs[~system]
         rows = [("makespan", _short(span)),
-                ("goroutines", f"{len(gs)} created, at most {peak[0]} alive at once; "
-                               f"at the end: {_states(gs)}")]
+                ("goroutines", f"{len(user)} created, at most {peak_alive(user)[0]} alive at "
+                               f"once; at the end: {_states(user)}"
+                               + (f" (and the runtime's {int(system.sum())})"
+                                  if system.any() else ""))]
     for key in ("threads", "steals", "spills", "handoffs", "preemptions", "syscalls"):
         rows.append((key, str(c.get(key, 0))))
     others = [f"{k}={c[k]}" for k in ("spinning", "netpolls", "timers", "events") if k in c]
@@ -685,9 +693,10 @@ def _out_of_memory(args, parser):
 
 
 def _machine_options(args):
-    """simulate()'s machine arguments from --cpus, --background, --quota, --costs
-    and --policy."""
-    options = dict(cpus=args.cpus, background=args.background, cpu_quota=args.quota)
+    """simulate()'s machine arguments from --cpus, --background, --quota, --costs,
+    --policy and --no-runtime-init."""
+    options = dict(cpus=args.cpus, background=args.background, cpu_quota=args.quota,
+                   runtime_init=args.runtime_init)
     if args.costs is not None:
         options["costs"] = args.costs
     if args.policy is not None:

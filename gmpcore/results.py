@@ -116,7 +116,7 @@ class Result:
     >>> from gmpcore.scenarios import fanout
     >>> res = gmp.simulate(fanout(n=1000, work="5us"), gomaxprocs=4, seed=1)
     >>> res
-    <Result GOMAXPROCS=4 makespan=1.58ms goroutines=1,001 threads=5 sched latency p50=262µs p99=693µs>
+    <Result GOMAXPROCS=4 makespan=1.71ms goroutines=1,001 threads=5 sched latency p50=296µs p99=637µs>
     >>> res == gmp.simulate(fanout(n=1000, work="5us"), gomaxprocs=4, seed=1)
     True
 
@@ -142,7 +142,8 @@ class Result:
         threadcreate profile), ``threads_exited`` (Ms killed by a goroutine
         exiting while locked to them), ``steals``, ``spills``, ``handoffs``, ``preemptions``, ``syscalls``,
         ``spinning`` (times an M started spinning), ``goroutines`` (Gs ever
-        created, main included), engine counts, ``gomaxprocs_changes``,
+        created, main included, the runtime's own not: see ``system``),
+        engine counts, ``gomaxprocs_changes``,
         ``stw_count`` (stops of the world), ``stw_stopping_ns`` and
         ``stw_total_ns`` (their summed stopping and total pauses: Go's
         ``/sched/pauses/stopping/other`` and ``/sched/pauses/total/other``),
@@ -414,11 +415,38 @@ class Result:
                              "record_goroutines=False")
         return self.goroutines
 
-    def state_names(self):
-        """Each G's final state as Go names it, e.g. ``'waiting (chan receive)'``."""
+    @property
+    def system(self):
+        """A bool per row of ``goroutines``: the runtime's own goroutines
+        (``simulate(runtime_init=True)``), whose programs are named
+        ``runtime.*`` as Go's isSystemGoroutine tells them by their function.
+
+        >>> import gmpcore as gmp
+        >>> wl = gmp.Workload()
+        >>> _ = wl.main(gmp.go(wl.program(gmp.cpu("1us")), count=2), gmp.sleep("1ms"))
+        >>> res = gmp.simulate(wl, gomaxprocs=1)
+        >>> res.goroutines["goid"][~res.system].tolist(), int(res.system.sum())
+        ([1, 7, 8], 5)
+        """
+        g = self.require_goroutines("system")
+        runtime = np.array([n.startswith("runtime.") for n in self.program_names] or [False])
+        return runtime[g["program"]]
+
+    def state_names(self, runtime=True):
+        """Each G's final state as Go names it, e.g. ``'waiting (chan receive)'``,
+        in row order; ``runtime=False`` leaves out the runtime's own goroutines
+        (:attr:`system`), as Go's goroutine dumps do.
+
+        >>> import gmpcore as gmp
+        >>> wl = gmp.Workload()
+        >>> _ = wl.main(gmp.go(wl.program(gmp.recv(wl.chan()))), gmp.sleep("1ms"))
+        >>> gmp.simulate(wl).state_names(runtime=False)
+        ['dead', 'waiting (chan receive)']
+        """
         self.require_goroutines("state_names")
+        g = self.goroutines if runtime else self.goroutines[~self.system]
         out = []
-        for state, reason in zip(self.goroutines["state"], self.goroutines["wait_reason"]):
+        for state, reason in zip(g["state"], g["wait_reason"]):
             name = G_STATUS_NAMES.get(int(state), str(int(state)))
             out.append(f"{name} ({WAIT_REASONS[reason]})" if reason else name)
         return out

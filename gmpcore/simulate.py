@@ -130,7 +130,7 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
              containermaxprocs: bool = True, updatemaxprocs: bool = True,
              os_sched: Mapping[str, Duration] | None = None,
              costs: CostModel | Mapping[str, int] | str | os.PathLike | None = None,
-             noise: bool = True, async_preempt: bool = True,
+             noise: bool = True, runtime_init: bool = True, async_preempt: bool = True,
              runnext: bool = True, max_threads: int = 10_000, max_stack: int = 1_000_000_000,
              until: Literal["main", "all"] = "main", schedtrace: Duration | None = None,
              scheddetail: bool = False, on_schedtrace: Callable[[str], Any] | None = None,
@@ -198,6 +198,19 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
         machines jitter, and the jitter decides races.  False charges every
         cost exactly (the ideal machine, for teaching and for tests that pin
         Go's algorithms).
+    runtime_init : bool, default True
+        Start as a Go program does (docs/model.md "Start-up"): goroutine 1
+        runs runtime.main's steps before the workload's main (it starts the
+        runtime's goroutines forcegchelper, bgsweep, bgscavenge, the
+        GOMAXPROCS updater unless ``updatemaxprocs=False``, and the
+        finalizer goroutine, and waits for the sweeper and scavenger with m0
+        wired to it), so goids, thread counts and the first scheduling
+        decisions are a real program's.  The runtime's goroutines are rows
+        of ``res.goroutines`` (programs named ``runtime.*``, see
+        :attr:`Result.system`); deadlock checks, goroutine dumps and the
+        monitor's goroutine count leave them out, as Go does.  False starts
+        with main alone (the textbook picture, and the setting in which the
+        known-answer tests derive goids by hand).
     async_preempt : bool
         Go ≥ 1.14 signal-based preemption; False models cooperative-only
         scheduling (``GODEBUG=asyncpreemptoff=1`` or Go < 1.14).
@@ -295,7 +308,8 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
     >>> worker = wl.program(gmp.cpu("1us"), gmp.done(wg))
     >>> _ = wl.main(gmp.add(wg, 100), gmp.go(worker, count=100), gmp.wait(wg))
     >>> res = gmp.simulate(wl, gomaxprocs=4, seed=1)
-    >>> len(res.goroutines), bool((res.goroutines["state"] == 6).all())
+    >>> user = res.goroutines[~res.system]          # not the runtime's own five
+    >>> len(user), bool((user["state"] == 6).all())
     (101, True)
     >>> lean = gmp.simulate(wl, gomaxprocs=4, seed=1, record_goroutines=False)
     >>> lean.goroutines is None, lean.makespan_ns == res.makespan_ns
@@ -330,6 +344,7 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
         until=until,
         schedtrace=0 if schedtrace is None else duration_ns(schedtrace, "schedtrace"),
         record_events=_bool(record_events, "record_events"),
+        runtime_init=_bool(runtime_init, "runtime_init"),
         max_events=None if max_events is None else _int(max_events, "max_events", 1, 2**62),
         **machine,
     )
@@ -464,6 +479,7 @@ def _machine(gomaxprocs, cpus, background, cpu_quota, containermaxprocs, os_sche
                 # move the default: without one the updater is left out.
                 updater=(updatemaxprocs and gomaxprocs is None and cpus is not None
                          and quota is not None and len(quota) > 1),
+                updatemaxprocs=updatemaxprocs,
                 containermaxprocs=containermaxprocs)
 
 
@@ -479,10 +495,12 @@ def _run_engine(engine, compiled, kwargs, progress, progress_every, record_gorou
 def _finish(raw, kwargs, compiled, record_goroutines):
     if not record_goroutines:           # the oracle keeps every G; drop them alike
         raw["goroutines"] = None
-    names = tuple(compiled.program_names)
-    if kwargs.get("updater"):
-        from gmpcore.events import UPDATER_PROGRAM
-        names += (UPDATER_PROGRAM,)
+    from gmpcore.startup import runtime_programs
+    runtime_init = kwargs.get("runtime_init", False)
+    names = tuple(compiled.program_names) + runtime_programs(
+        len(compiled.entry), 0, 0, 0,
+        kwargs.get("updatemaxprocs", True) if runtime_init else kwargs.get("updater", False),
+        runtime_init).names
     res = _result(raw, kwargs["gomaxprocs"], names)
     res.threads = _threads(raw["threads"])
     res.trace_window = kwargs["trace_window"]

@@ -11,6 +11,8 @@ import gmpcore as gmp
 from gmpcore.events import G_DEAD, STOP_EXIT, EV_STOP
 from gmpcore.scenarios import blocking_syscalls, fanout, io_bound
 
+pytestmark = pytest.mark.empty_runtime   # hand-derived: main starts alone (conftest)
+
 US, MS = 1_000, 1_000_000
 
 

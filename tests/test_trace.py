@@ -103,8 +103,9 @@ def fanout_run():
 
 @pytest.fixture(scope="module")
 def syscall_run():
+    # (main alone: its start-up handoff, stoplockedm's, is not a syscall's)
     return gmp.simulate(scenarios.blocking_syscalls(n=6, duration="12ms"), gomaxprocs=2,
-                        seed=1, record_events=True)
+                        seed=1, record_events=True, runtime_init=False)
 
 
 def test_tracks_are_named(fanout_run):
@@ -295,7 +296,7 @@ def test_parked_slices_carry_their_wait_reason():
     wg = wl.waitgroup()
     worker = wl.program(gmp.cpu("2us"), gmp.send(ch), gmp.sleep("5us"), gmp.done(wg))
     wl.main(gmp.add(wg, 1), gmp.go(worker), gmp.recv(ch), gmp.wait(wg))
-    res = gmp.simulate(wl, gomaxprocs=1, seed=0, record_events=True)
+    res = gmp.simulate(wl, gomaxprocs=1, seed=0, record_events=True, runtime_init=False)
     waits = [e["args"].get("wait") for e in to_perfetto(res)["traceEvents"]
              if e.get("ph") == "X" and e.get("pid") == PID_PS]
     assert waits.count("chan receive") == 1 and waits.count("sleep") == 1

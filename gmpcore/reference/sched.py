@@ -47,7 +47,7 @@ from gmpcore.results import COUNTER_MAX
 class M:
     __slots__ = ("id", "p", "curg", "spinning", "phase", "nextp", "oldp", "syscalltick",
                  "gen", "nextg", "next_inherit", "steal", "was_spinning", "poll_until",
-                 "created", "debt", "t", "lockedg", "locked_ext")
+                 "created", "debt", "t", "lockedg", "locked_ext", "locked_int")
 
     def __init__(self, mid, now):
         self.id = mid
@@ -63,6 +63,7 @@ class M:
         self.t = Thread(mid)         # what the OS knows of it (reference/cpu.py)
         self.lockedg = None          # the G wired to it (LockOSThread), or LOCKEDG_EXIT
         self.locked_ext = 0          # m.lockedExt
+        self.locked_int = 0          # m.lockedInt: runtime.main's lockOSThread during the inits
 
 
 class P:
@@ -500,10 +501,12 @@ class SchedCore:
             return
         if run < 0:
             raise GoThrow("checkdead: inconsistent counts")
-        if self.until == "all" and self.live == 0 and not self.main_goexit:
+        if self.until == "all" and self.live == self.n_sys and not self.main_goexit:
             return
         waiting = 0
         for g in self.gs:
+            if g.system:                             # Go skips isSystemGoroutine
+                continue
             if g.status in (G_RUNNABLE, G_RUNNING, G_SYSCALL):
                 raise AssertionError("checkdead: runnable g")
             waiting += g.status == G_WAITING
@@ -512,6 +515,6 @@ class SchedCore:
         if any(p.timers for p in self.ps) or self.io_waiters:
             return
         rows = [(g.goid, g.status, g.waitreason, g.since, g.program)
-                for g in self.gs if g.status != G_DEAD]
+                for g in self.gs if g.status != G_DEAD and not g.system]   # Go hides the runtime's
         raise Deadlock("all goroutines are asleep - deadlock!",
                        goroutine_dump(rows, self.now, self.program_names))

@@ -10,12 +10,18 @@ The invariants (checked on every random workload):
   the slice of a G still running when main exits at the makespan, which is
   where the trace closes it too;
 * likewise a P's slices add up to its ``busy_ns``;
-* flows come in start/finish pairs; counters are never negative.
+* flows come in start/finish pairs, and Perfetto's importer binds each end
+  to a slice that contains it (:func:`perfetto_bindings` replays its rules
+  on the JSON); counters are never negative;
+* no slice has zero length: a run of 0 ns is an instant.
 """
 
 import dataclasses
 import gzip
 import json
+import os
+import shutil
+import warnings
 from collections import defaultdict
 
 import numpy as np
@@ -25,8 +31,14 @@ from hypothesis import strategies as st
 
 import gmpcore as gmp
 from gmpcore import scenarios
-from gmpcore.events import EV_PREEMPT, EV_STEAL, EV_THREAD_CREATE
-from gmpcore.trace import OPEN, PID_MS, PID_PS, run_slices, to_perfetto
+from gmpcore.events import (
+    EV_HANDOFF, EV_PREEMPT, EV_RUN, EV_STEAL, EV_STOP, EV_STW_DONE, EV_STW_START,
+    EV_SYSCALL_EXIT, EV_THREAD_CREATE, EV_WAIT, STOP_PARK, WAIT_STOPPING_THE_WORLD,
+)
+from gmpcore.trace import (
+    OPEN, PID_MS, PID_PS, TraceFile, TraceSizeWarning, estimate_trace_bytes, run_slices,
+    to_perfetto, trace_span,
+)
 from synthetic import synthetic_monitor
 from workload_strategies import workloads
 
@@ -41,6 +53,40 @@ def with_monitor(res, mon):
     out = dataclasses.replace(res)
     out.monitor = mon
     return out
+
+
+def perfetto_bindings(events):
+    """The slice each flow event binds to, by the rules of Perfetto's JSON importer.
+
+    Restated from perfetto's trace_processor (json_trace_parser_impl.cc,
+    flow_tracker.cc, slice_tracker.cc, trace_sorter.h): events are sorted by
+    time, at equal times complete (X) slices first, longest first, and the
+    rest in the file's order; a thread-scoped instant is a slice of duration
+    0; pushing a slice first pops those that ended before it (or at its
+    start, unless both have duration 0); a flow start ("s") or a flow end
+    with "bp": "e" binds to the topmost slice of its track, and the flow is
+    dropped when there is none.
+
+    Returns ``{(id, ph): (ts, (start, end, event) or None)}``, times in ns.
+    """
+    inf = float("inf")
+    body = [(ns(e["ts"]), -ns(e["dur"]) if e["ph"] == "X" else inf, i, e)
+            for i, e in enumerate(events) if e["ph"] != "M"]
+    body.sort(key=lambda item: item[:3])
+    stacks = defaultdict(list)
+    bound = {}
+    for ts, _, _, e in body:
+        stack = stacks[e["pid"], e["tid"]]
+        if e["ph"] == "X" or (e["ph"] == "i" and e.get("s", "t") == "t"):
+            dur = ns(e["dur"]) if e["ph"] == "X" else 0
+            while stack and (stack[-1][1] < ts or (stack[-1][1] == ts and not (
+                    stack[-1][0] == stack[-1][1] and dur == 0))):
+                stack.pop()
+            stack.append((ts, ts + dur, e))
+        elif e["ph"] == "s" or (e["ph"] == "f" and e.get("bp") == "e"):
+            assert (e["id"], e["ph"]) not in bound, e                   # ids are unique
+            bound[e["id"], e["ph"]] = (ts, stack[-1] if stack else None)
+    return bound
 
 
 def check_trace(trace, res):
@@ -63,7 +109,7 @@ def check_trace(trace, res):
             continue
         used.add((e["pid"], e["tid"]))
         if e["ph"] == "X":
-            assert e["dur"] >= 0
+            assert e["dur"] > 0, e                                   # 0 ns: an instant
             assert abs(ns(e["ts"]) - e["ts"] * 1000) < 1e-3       # sub-µs precision kept
             slices[e["pid"], e["tid"]].append((ns(e["ts"]), ns(e["ts"]) + ns(e["dur"]), e))
         elif e["ph"] in "sf":
@@ -80,7 +126,18 @@ def check_trace(trace, res):
         assert sorted(e["ph"] for e in pair) == ["f", "s"], pair
         s, f = sorted(pair, key=lambda e: e["ph"], reverse=True)
         assert s["name"] == f["name"] and s["cat"] == f["cat"]
-        assert f["ts"] >= s["ts"]
+        assert f["ts"] >= s["ts"] and f["bp"] == "e"
+    bound = perfetto_bindings(events)
+    for fid in flows:
+        for ph in "sf":
+            ts, slice_ = bound[fid, ph]
+            assert slice_ is not None, f"flow {fid} ({ph}) has no slice on its track"
+            start, end, e = slice_
+            assert start <= ts <= end, f"flow {fid} ({ph}) at {ts} binds to {e}"
+            if ph == "s":
+                assert e["ph"] == "i" and e["name"] == flows[fid][0]["name"], e   # its anchor
+            else:
+                assert e["cat"] == "G" and start == ts, e          # the run it leads to
     if res.events is not None:
         gs = res.goroutines
         for pid in (PID_PS, PID_MS):
@@ -88,7 +145,7 @@ def check_trace(trace, res):
             for track, spans in slices.items():
                 if track[0] == pid:
                     for start, end, e in spans:
-                        if e["cat"] == "G":
+                        if e.get("cat") == "G":
                             total[e["args"]["goid"]] += end - start
             expect = {int(g): int(r) for g, r in zip(gs["goid"], gs["running_ns"]) if r}
             assert {g: t for g, t in total.items() if t} == expect
@@ -122,7 +179,7 @@ def test_tracks_are_named(fanout_run):
 
 def test_slices_named_by_goid_with_args(fanout_run):
     trace = to_perfetto(fanout_run)
-    xs = [e for e in trace["traceEvents"] if e["ph"] == "X" and e["cat"] == "G"]
+    xs = [e for e in trace["traceEvents"] if e["ph"] in "Xi" and e.get("cat") == "G"]
     assert len(xs) == 2 * len(run_slices(fanout_run))               # on its P and its M
     for e in xs:
         assert e["name"] == f"G{e['args']['goid']}"
@@ -144,6 +201,14 @@ def test_steal_flows_go_from_victim_to_thief(fanout_run):
     got = sorted((ns(s["ts"]), s["tid"] - 1, f["tid"] - 1) for s, f in pairs)
     want = sorted(zip(steals["time"].tolist(), steals["arg"].tolist(), steals["p"].tolist()))
     assert got == want
+    # Each arrow starts at a "steal" marker on the victim and ends on the stolen G.
+    bound = perfetto_bindings(trace["traceEvents"])
+    goid = fanout_run.goroutines["goid"]
+    got = sorted((ns(s["ts"]), bound[s["id"], "s"][1][2]["args"]["goid"],
+                  bound[f["id"], "f"][1][2]["args"]["goid"]) for s, f in pairs)
+    want = sorted(zip(steals["time"].tolist(), goid[steals["g"]].tolist(),
+                      goid[steals["g"]].tolist()))
+    assert got == want
 
 
 def test_syscalls_handoffs_and_instants(syscall_run):
@@ -158,6 +223,8 @@ def test_syscalls_handoffs_and_instants(syscall_run):
     for pair in handoffs:
         s = next(e for e in pair if e["ph"] == "s")
         assert s["pid"] == PID_MS                                    # from the M in the syscall
+    ev = syscall_run.events
+    assert len(handoffs) == (ev["kind"] == EV_HANDOFF).sum()        # each P ran again
     instants = defaultdict(int)
     for e in events:
         if e["ph"] == "i":
@@ -180,15 +247,21 @@ def test_open_slices_close_at_the_end():
     assert (still["end"] == res.makespan_ns).all()
     trace = to_perfetto(res)
     check_trace(trace, res)
-    ends = [e for e in trace["traceEvents"] if e["ph"] == "X" and e["args"]["stop"] == "end of trace"]
+    ends = [e for e in trace["traceEvents"]
+            if e["ph"] in "Xi" and e.get("args", {}).get("stop") == "end of trace"]
     assert len(ends) == 2 * len(still)
 
 
 def test_written_file_is_the_returned_trace(tmp_path, fanout_run):
-    trace = to_perfetto(fanout_run, tmp_path / "out.json")
+    # Written as a stream: the call returns what it wrote, not the events.
+    trace = to_perfetto(fanout_run)
+    written = to_perfetto(fanout_run, tmp_path / "out.json")
     text = (tmp_path / "out.json").read_text()
     assert json.loads(text) == trace
     assert text.count("\n") == len(trace["traceEvents"]) + 2          # one event per line
+    meta = sum(e["ph"] == "M" for e in trace["traceEvents"])
+    assert written == TraceFile(tmp_path / "out.json", len(trace["traceEvents"]) - meta,
+                                len(text.encode()))
     to_perfetto(fanout_run, str(tmp_path / "out.json.gz"))
     with gzip.open(tmp_path / "out.json.gz", "rt") as f:
         assert json.load(f) == trace
@@ -297,7 +370,7 @@ def test_parked_slices_carry_their_wait_reason():
     wl.main(gmp.add(wg, 1), gmp.go(worker), gmp.recv(ch), gmp.wait(wg))
     res = gmp.simulate(wl, gomaxprocs=1, seed=0, record_events=True)
     waits = [e["args"].get("wait") for e in to_perfetto(res)["traceEvents"]
-             if e.get("ph") == "X" and e.get("pid") == PID_PS]
+             if e["ph"] in "Xi" and e.get("cat") == "G" and e.get("pid") == PID_PS]
     assert waits.count("chan receive") == 1 and waits.count("sleep") == 1
     assert waits.count("sync.WaitGroup.Wait") == 1
     # every park in the log is followed by its wait reason

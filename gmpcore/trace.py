@@ -101,10 +101,20 @@ def m_tid(m):
     return M_TID_BASE + int(m)
 
 
+_FRACTION = [""] + [f".{r:03d}".rstrip("0") for r in range(1, 1000)]   # ns -> µs decimals
+
+
 def _us(ns):
     """Integer ns as the text of a µs number: ``1500`` -> ``"1.5"``, exact."""
     q, r = divmod(int(ns), 1000)
-    return str(q) if r == 0 else f"{q}.{r:03d}".rstrip("0")
+    return f"{q}{_FRACTION[r]}"
+
+
+def _us_all(ns):
+    """:func:`_us` of each element of an integer array, vectorised where it can be."""
+    q, r = np.divmod(np.asarray(ns, dtype=np.int64), 1000)
+    frac = _FRACTION
+    return [f"{a}{frac[b]}" for a, b in zip(q.tolist(), r.tolist())]
 
 
 def program_names(res):
@@ -504,7 +514,9 @@ class _Plan:
             r = self.runs[refs]
             progs = self._programs
             out = []
-            for g, gid, m, p, start, end, reason, inherit, after, wait in r.tolist():
+            ts_text, dur_text = _us_all(r["start"]), _us_all(r["end"] - r["start"])
+            for (g, gid, m, p, start, end, reason, inherit, after, wait), ts, dur in zip(
+                    r.tolist(), ts_text, dur_text):
                 if cat == 0:
                     head = f'"pid":{PID_PS},"tid":{p + 1}'
                     tail = f',"m":{m}'
@@ -517,11 +529,11 @@ class _Plan:
                         f'"after_syscall":{"true" if after else "false"}'
                         + (f',"wait":"{WAIT_REASONS[wait]}"' if wait else "") + tail + "}")
                 if end == start:
-                    out.append(f'{{"name":"G{gid}","cat":"G","ph":"i","s":"t","ts":{_us(start)},'
+                    out.append(f'{{"name":"G{gid}","cat":"G","ph":"i","s":"t","ts":{ts},'
                                f'{head},"args":{args}}}')
                 else:
-                    out.append(f'{{"name":"G{gid}","cat":"G","ph":"X","ts":{_us(start)},'
-                               f'"dur":{_us(end - start)},{head},"args":{args}}}')
+                    out.append(f'{{"name":"G{gid}","cat":"G","ph":"X","ts":{ts},'
+                               f'"dur":{dur},{head},"args":{args}}}')
             return out
         if cat == 2:                                       # flow ends, on the thief / P
             out = []

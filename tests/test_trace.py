@@ -377,3 +377,207 @@ def test_parked_slices_carry_their_wait_reason():
     ev = res.events
     parks = np.nonzero((ev["kind"] == 2) & (ev["arg"] == 1))[0]
     assert len(parks) == 3 and all(ev["kind"][i + 1] == 17 for i in parks)
+
+
+# --- anchored flows, zero-length runs, size and parts (issue 15, Perfetto export)
+
+def test_steal_arrows_from_a_p_that_was_not_running():
+    # Sleepers: timers ready the Gs onto a P's queue while its M looks for
+    # work, and other Ps steal them; the victim P then runs no G at the steal.
+    # Perfetto's importer binds a flow start to the topmost slice of its
+    # track; with nothing covering the steal instant the arrow came from a
+    # stale slice or was dropped.  Each one now starts at its own marker.
+    res = gmp.simulate(scenarios.sleepers(n=2000, duration="1ms"), gomaxprocs=4, seed=1,
+                       record_events=True)
+    s = run_slices(res)
+    ev = res.events
+    steals = ev[ev["kind"] == EV_STEAL]
+    idle = [(t, v) for t, v in zip(steals["time"].tolist(), steals["arg"].tolist())
+            if not ((s["p"] == v) & (s["start"] <= t) & (t < s["end"])).any()]
+    assert len(idle) > 0                          # the case the old export got wrong
+    trace = to_perfetto(res)
+    bound = perfetto_bindings(trace["traceEvents"])
+    assert len(bound) == 2 * len(steals)
+    misplaced = [(key, ts, slice_) for key, (ts, slice_) in bound.items()
+                 if slice_ is None or not slice_[0] <= ts <= slice_[1]]
+    assert misplaced == []                        # every end bound to a slice containing it
+    _, flows = check_trace(trace, res)
+    assert sum(f[0]["name"] == "steal" for f in flows.values()) == len(steals)
+    markers = [e for e in trace["traceEvents"] if e["ph"] == "i" and e["name"] == "steal"]
+    assert sorted((ns(e["ts"]), e["tid"] - 1) for e in markers) == sorted(
+        zip(steals["time"].tolist(), steals["arg"].tolist()))      # on the victim, at the steal
+
+
+def test_zero_length_runs_are_instants():
+    # A sleeper's program is sleep, then done(wg): time.Sleep parks the G as
+    # its first act, so its first run ends in the nanosecond it began (the
+    # model charges nothing before the park).  Each of the 30 sleepers has
+    # exactly one such run, parked with wait reason "sleep"; it is written as
+    # an instant named G<goid> on its P and on its M, never as an X of width 0.
+    n = 30
+    res = gmp.simulate(scenarios.sleepers(n=n, duration="1ms"), gomaxprocs=2, seed=1,
+                       record_events=True)
+    s = run_slices(res)
+    zero = s[(s["end"] == s["start"]) & (s["goid"] != 1)]
+    assert len(zero) == n and len(set(zero["goid"].tolist())) == n
+    assert {int(w) for w in zero["wait"]} == {3}                   # WAIT_REASONS[3] == "sleep"
+    for goid in zero["goid"].tolist():                             # it was that G's first run
+        assert s["start"][s["goid"] == goid].min() == zero["start"][zero["goid"] == goid][0]
+    trace = to_perfetto(res)
+    check_trace(trace, res)
+    marks = [e for e in trace["traceEvents"] if e["ph"] == "i" and e.get("cat") == "G"]
+    assert len(marks) == 2 * int((s["end"] == s["start"]).sum())
+    assert {e["args"]["wait"] for e in marks if e["args"]["goid"] != 1} == {"sleep"}
+    assert not [e for e in trace["traceEvents"] if e["ph"] == "X" and e["dur"] == 0]
+
+
+def _full_and_times(res):
+    trace = to_perfetto(res)
+    times = sorted(ns(e["ts"]) for e in trace["traceEvents"] if e["ph"] != "M")
+    return trace, times
+
+
+def test_max_events_keeps_the_first_events(fanout_run):
+    full, times = _full_and_times(fanout_run)
+    for cap in (1, 50, 500):
+        part = to_perfetto(fanout_run, max_events=cap)
+        body = [e for e in part["traceEvents"] if e["ph"] != "M"]
+        assert 0 < len(body) <= cap
+        assert max(ns(e["ts"]) for e in body) < times[cap]          # none from later on
+        check_trace(part, dataclasses.replace(fanout_run, events=None))
+    with pytest.raises(ValueError, match="max_events"):
+        to_perfetto(fanout_run, max_events=-1)
+
+
+def test_start_end_cut_the_slices(fanout_run):
+    lo, hi = 200_000, 400_000
+    part = to_perfetto(fanout_run, start=lo, end=hi)
+    check_trace(part, dataclasses.replace(fanout_run, events=None))
+    got = sorted((e["args"]["goid"], e["pid"], e["tid"], ns(e["ts"]), ns(e["ts"]) + ns(e["dur"]))
+                 for e in part["traceEvents"] if e["ph"] == "X" and e["cat"] == "G")
+    # By hand: every run that overlaps [lo, hi] by some time, clipped to it.
+    s = run_slices(fanout_run)
+    want = []
+    for r in s[(s["start"] < hi) & (s["end"] > lo)]:
+        a, b = max(int(r["start"]), lo), min(int(r["end"]), hi)
+        want += [(int(r["goid"]), PID_PS, int(r["p"]) + 1, a, b),
+                 (int(r["goid"]), PID_MS, 100_000 + int(r["m"]), a, b)]
+    assert got == sorted(want)
+    cut = [e for e in part["traceEvents"] if e["ph"] == "X" and e["cat"] == "G"
+           and ns(e["ts"]) + ns(e["dur"]) == hi]
+    assert cut and all(e["args"]["stop"] == "end of trace" for e in cut)
+    assert all(lo <= ns(e["ts"]) <= hi for e in part["traceEvents"] if e["ph"] != "M")
+    with pytest.raises(ValueError, match="before start"):
+        to_perfetto(fanout_run, start=hi, end=lo)
+
+
+def test_size_warning_before_writing(tmp_path, fanout_run):
+    path = tmp_path / "t.json"
+    with pytest.warns(TraceSizeWarning, match=r"about \d+ MB \([\d,]+ events\)"):
+        written = to_perfetto(fanout_run, path, warn_bytes=1000)
+    estimate = estimate_trace_bytes(fanout_run)
+    assert 0.8 < estimate / written.bytes < 1.25
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        to_perfetto(fanout_run, path)                          # far below 50 MB: silent
+        to_perfetto(fanout_run, path, warn_bytes=None)
+
+
+def test_cli_trace_options(tmp_path, capsys):
+    from gmpcore import cli
+    out = tmp_path / "t.json"
+    status = cli.main(["run", "fanout", "--goroutines", "300", "--trace", str(out),
+                       "--trace-max-events", "40", "--trace-start", "10us"])
+    assert status == 0
+    body = [e for e in json.loads(out.read_text())["traceEvents"] if e["ph"] != "M"]
+    assert 0 < len(body) <= 40 and min(ns(e["ts"]) for e in body) >= 10_000
+    with pytest.raises(SystemExit):
+        cli.main(["run", "fanout", "--trace-max-events", "40"])
+    assert "need --trace" in capsys.readouterr().err
+
+
+def test_cli_notes_a_big_trace(tmp_path, capsys, monkeypatch):
+    import gmpcore.trace
+    from gmpcore import cli
+    monkeypatch.setattr(gmpcore.trace, "WARN_BYTES", 1000)
+    real = gmpcore.trace.to_perfetto
+    monkeypatch.setattr(gmpcore.trace, "to_perfetto",
+                        lambda res, path, **kw: real(res, path, warn_bytes=1000, **kw))
+    assert cli.main(["run", "fanout", "--goroutines", "50", "--trace",
+                     str(tmp_path / "t.json")]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("gmpcore run: note: the trace will be about") and "MB" in err
+
+
+def _loop_slices(res):
+    """Run slices by a plain walk over the log, one event at a time (the
+    vectorised builder must agree): a G's slice opens at EV_RUN, at a
+    fast-path EV_SYSCALL_EXIT (arg 0 or 1) or at EV_STW_DONE, and closes at
+    its EV_STOP or EV_STW_START; an EV_WAIT names the wait of the G's last
+    closed slice; what is open at the end closes at the end of the span, and
+    a close with nothing open started at the span's start."""
+    t0, t1 = trace_span(res)
+    goid = res.goroutines["goid"].tolist()
+    running, runs, last = {}, [], {}
+
+    def close(t, g, reason, m, p, wait=0):
+        start, m0, p0, inherit, after = running.pop(g, None) or (t0, m, p, False, False)
+        last[g] = len(runs)
+        runs.append([g, goid[g], m0, p0, start, t, reason, inherit, after, wait])
+
+    for t, kind, m, p, g, arg in res.events.tolist():
+        opens = (kind in (EV_RUN, EV_STW_DONE)
+                 or (kind == EV_SYSCALL_EXIT and arg in (0, 1)))
+        if opens:
+            if g in running:
+                close(t, g, OPEN, m, p)
+            running[g] = (t, m, p, kind == EV_RUN and arg != 0, kind == EV_SYSCALL_EXIT)
+        elif kind == EV_STOP:
+            close(t, g, arg, m, p)
+        elif kind == EV_STW_START:
+            close(t, g, STOP_PARK, m, p, WAIT_STOPPING_THE_WORLD)
+        elif kind == EV_WAIT and g in last:
+            runs[last[g]][9] = arg
+    for g, (start, m, p, inherit, after) in list(running.items()):
+        runs.append([g, goid[g], m, p, start, max(t1, start), OPEN, inherit, after, 0])
+    return sorted(tuple(r) for r in runs)
+
+
+@given(workloads(max_goroutines=40), st.integers(1, 4), st.integers(0, 2**32))
+def test_vectorised_slices_match_a_plain_loop(wl, procs, seed):
+    res = gmp.simulate(wl, gomaxprocs=procs, seed=seed, record_events=True)
+    got = sorted(tuple(r) for r in run_slices(res).tolist())
+    assert got == _loop_slices(res)
+
+
+def test_vectorised_slices_match_on_scenarios():
+    for wl, kw in ((scenarios.blocking_syscalls(n=6, duration="12ms"), {}),
+                   (scenarios.fanout(n=3000, work="5us"), {"trace_window": ("1ms", "2ms")}),
+                   (scenarios.io_bound(n=200), {"max_trace_events": 300})):
+        res = gmp.simulate(wl, gomaxprocs=3, seed=2, record_events=True, **kw)
+        assert sorted(tuple(r) for r in run_slices(res).tolist()) == _loop_slices(res)
+
+
+def _trace_processor_shell():
+    return os.environ.get("TRACE_PROCESSOR_SHELL") or shutil.which("trace_processor_shell")
+
+
+@pytest.mark.skipif(not _trace_processor_shell(),
+                    reason="Perfetto's trace_processor_shell is not installed (the `perfetto` "
+                           "package downloads it at first use, which needs the network); "
+                           "set TRACE_PROCESSOR_SHELL to run this test")
+def test_perfettos_own_importer_keeps_every_flow(tmp_path):
+    tp_mod = pytest.importorskip("perfetto.trace_processor")
+    res = gmp.simulate(scenarios.sleepers(n=2000, duration="1ms"), gomaxprocs=4, seed=1,
+                       record_events=True)
+    path = tmp_path / "sleepers.json"
+    to_perfetto(res, path)
+    events = json.loads(path.read_text())["traceEvents"]
+    config = tp_mod.TraceProcessorConfig(bin_path=_trace_processor_shell())
+    with tp_mod.TraceProcessor(trace=str(path), config=config) as tp:
+        def one(sql):
+            return next(iter(tp.query(sql))).n
+        assert one("select count(*) as n from flow") == sum(e["ph"] == "s" for e in events)
+        assert one("select count(*) as n from slice") == sum(e["ph"] in "Xi" for e in events)
+        assert one("select coalesce(sum(value), 0) as n from stats "
+                   "where name = 'flow_no_enclosing_slice'") == 0

@@ -32,11 +32,13 @@ The same holds for a system call that returns in the nanosecond it entered.
 start (``"ph": "s"``) and a flow end with ``"bp": "e"`` to the topmost slice
 open on the event's track at that point of its (time-sorted) input, and
 drops the flow when there is none; at equal times it puts complete slices
-first (longest first) and keeps the file's order for the rest.  So each
-arrow starts at an instant written right before it on the source track (a
-``steal`` marker on the victim P at the steal, the ``handoff`` marker on the
-thread in the system call), and ends at the thief's run slice, written right
-before the flow end with no other event of that track in between.  A P that
+first (longest first) and keeps the file's order for the rest, and it drops
+a flow end read before the flow's start.  So each arrow starts at an instant
+written right before it on the source track (a ``steal`` marker on the
+victim P at the steal, the ``handoff`` marker on the thread in the system
+call), ahead of everything else at that time, and ends at the thief's run
+slice, written right before the flow end with no other event of that track
+in between.  A P that
 ran nothing when it was robbed still gets its arrow.
 
 **Streaming.**  :func:`to_perfetto` with a path writes the file in chunks as
@@ -377,13 +379,15 @@ def _dump(obj):
     return json.dumps(obj, separators=(",", ":"))
 
 
-# Kinds of body items, in the order they are written at one instant: complete
+# Kinds of body items, in the order they are written at one instant: flow
+# sources (an anchor instant and the "s" right after it), then complete
 # slices (each followed by the flow ends into it), then zero-length slices
-# (instants, likewise), then flow sources (anchor instant + "s"), then other
-# instants, then counters.  Perfetto sorts X slices before everything else at
-# equal times and keeps the file's order for the rest, so a flow end always
-# finds its own slice on top of its track.
-_SLICE, _ZERO, _SOURCE, _INSTANT, _COUNTER = range(5)
+# (instants, likewise), then other instants, then counters.  Perfetto sorts
+# X slices before everything else at equal times and keeps the file's order
+# for the rest, so a flow start binds to its anchor, a flow end to its own
+# slice, and a start is read before its end when a thief runs the G in the
+# nanosecond it stole it (Perfetto drops an end read before its start).
+_SOURCE, _SLICE, _ZERO, _INSTANT, _COUNTER = range(5)
 
 
 class _Plan:
@@ -416,13 +420,11 @@ class _Plan:
         self.flows = [f for f in scan.flows if f[3] >= 0]
         self.handoff_alone = [f for f in scan.flows if f[3] < 0]
         self.instants = scan.instants
-        self.cut = False
         self._select(start, end)
         if max_events is not None:
             times = np.sort(self._item_times())
-            if len(times) > max_events:
-                self._select(start, int(times[max_events]) - 1)
-                self.cut = True
+            if len(times) > max_events:       # end just before the first event left out
+                self._select(start, int(times[max_events]) - 1, empty_ok=True)
         self._order()
 
     def _item_times(self):
@@ -437,13 +439,13 @@ class _Plan:
                  np.array([c[2] for c in self.counters or ()], dtype=np.int64)]
         return np.concatenate(parts)
 
-    def _select(self, start, end):
+    def _select(self, start, end, empty_ok=False):
         """Keep what lies in [start, end]; cut slices at its edges."""
         if start is None and end is None:
             return
         lo = -2**62 if start is None else int(start)
         hi = 2**62 if end is None else int(end)
-        if hi < lo:
+        if hi < lo and not empty_ok:
             raise ValueError(f"end ({end}) is before start ({start})")
         r = self.runs
         keep = (((r["end"] > lo) | (r["start"] >= lo))

@@ -65,7 +65,7 @@ def perfetto_bindings(events):
     0; pushing a slice first pops those that ended before it (or at its
     start, unless both have duration 0); a flow start ("s") or a flow end
     with "bp": "e" binds to the topmost slice of its track, and the flow is
-    dropped when there is none.
+    dropped when there is none, or when its end is read before its start.
 
     Returns ``{(id, ph): (ts, (start, end, event) or None)}``, times in ns.
     """
@@ -74,7 +74,7 @@ def perfetto_bindings(events):
             for i, e in enumerate(events) if e["ph"] != "M"]
     body.sort(key=lambda item: item[:3])
     stacks = defaultdict(list)
-    bound = {}
+    bound, started = {}, set()
     for ts, _, _, e in body:
         stack = stacks[e["pid"], e["tid"]]
         if e["ph"] == "X" or (e["ph"] == "i" and e.get("s", "t") == "t"):
@@ -85,7 +85,11 @@ def perfetto_bindings(events):
             stack.append((ts, ts + dur, e))
         elif e["ph"] == "s" or (e["ph"] == "f" and e.get("bp") == "e"):
             assert (e["id"], e["ph"]) not in bound, e                   # ids are unique
-            bound[e["id"], e["ph"]] = (ts, stack[-1] if stack else None)
+            if e["ph"] == "s" and stack:
+                started.add(e["id"])
+            # An end read before its start is dropped (flow_end_without_start).
+            ok = stack and (e["ph"] == "s" or e["id"] in started)
+            bound[e["id"], e["ph"]] = (ts, stack[-1] if ok else None)
     return bound
 
 
@@ -302,10 +306,18 @@ def test_monitor_alone():
     assert {e["ph"] for e in trace["traceEvents"]} == {"M", "C"}
 
 
-@given(workloads(max_goroutines=40), st.integers(1, 4), st.integers(0, 2**32))
-def test_trace_invariants_on_random_workloads(wl, procs, seed):
-    res = gmp.simulate(wl, gomaxprocs=procs, seed=seed, record_events=True)
+@given(workloads(max_goroutines=40), st.integers(1, 4), st.integers(0, 2**32), st.booleans(),
+       st.floats(0, 1), st.floats(0, 1), st.integers(0, 300))
+def test_trace_invariants_on_random_workloads(wl, procs, seed, free, a, b, cap):
+    from zero_costs import zero_costs
+    costs = dict(costs=zero_costs(), noise=False) if free else {}   # many equal time stamps
+    res = gmp.simulate(wl, gomaxprocs=procs, seed=seed, record_events=True, **costs)
     check_trace(to_perfetto(res), res)
+    t0, t1 = trace_span(res)
+    lo, hi = sorted((t0 + int(a * (t1 - t0)), t0 + int(b * (t1 - t0))))
+    part = to_perfetto(res, start=lo, end=hi, max_events=cap)       # a part keeps them too
+    assert sum(e["ph"] != "M" for e in part["traceEvents"]) <= cap
+    check_trace(part, dataclasses.replace(res, events=None))
     s = run_slices(res)
     dur = s["end"] - s["start"]
     running = np.bincount(s["g"], weights=dur, minlength=len(res.goroutines))
@@ -581,3 +593,19 @@ def test_perfettos_own_importer_keeps_every_flow(tmp_path):
         assert one("select count(*) as n from slice") == sum(e["ph"] in "Xi" for e in events)
         assert one("select coalesce(sum(value), 0) as n from stats "
                    "where name = 'flow_no_enclosing_slice'") == 0
+
+
+def test_flows_when_the_steal_and_the_run_share_a_nanosecond():
+    # With every runtime cost zero, a thief runs the G it stole in the same
+    # nanosecond as the steal: the flow's start and end have one time stamp,
+    # and Perfetto must still read the start (on the victim) first.
+    from zero_costs import zero_costs
+    res = gmp.simulate(scenarios.fanout(n=600, work="5us"), gomaxprocs=4, seed=3,
+                       costs=zero_costs(), noise=False, record_events=True)
+    ev = res.events
+    steals = ev[ev["kind"] == EV_STEAL]
+    s = run_slices(res)
+    same = [t for t, g in zip(steals["time"].tolist(), steals["g"].tolist())
+            if ((s["g"] == g) & (s["start"] == t)).any()]
+    assert len(same) > 0
+    check_trace(to_perfetto(res), res)

@@ -632,7 +632,8 @@ class _Plan:
         for c in np.unique(self.cat).tolist():
             refs = self.ref[self.cat == c]
             count = len(refs)
-            lines = self._lines(c, refs[:sample])           # an anchor's item is two lines
+            some = refs[np.unique(np.linspace(0, count - 1, min(sample, count)).astype(int))]
+            lines = self._lines(c, some)                    # an anchor's item is two lines
             total += count * (sum(map(len, lines)) + 2 * len(lines)) // max(len(lines), 1)
         return total + sum(len(line) + 2 for line in self.metadata()) + 60
 
@@ -662,13 +663,11 @@ def estimate_trace_bytes(res, start=None, end=None, max_events=None):
 
     Examples
     --------
-    >>> import gmpcore as gmp
-    >>> from gmpcore.scenarios import fanout
-    >>> res = gmp.simulate(fanout(n=200, work="5us"), gomaxprocs=2, seed=1, record_events=True)
-    >>> n = estimate_trace_bytes(res)
-    >>> import json
-    >>> real = len(json.dumps(to_perfetto(res), separators=(",", ":")))
-    >>> 0.8 < n / real < 1.25
+    >>> import os, tempfile, gmpcore as gmp
+    >>> from gmpcore.scenarios import io_bound
+    >>> res = gmp.simulate(io_bound(n=300), gomaxprocs=3, seed=2, record_events=True)
+    >>> written = to_perfetto(res, os.path.join(tempfile.mkdtemp(), "io.json"))
+    >>> 0.9 < estimate_trace_bytes(res) / written.bytes < 1.1
     True
     """
     return _Plan(res, start, end, max_events).estimate_bytes()

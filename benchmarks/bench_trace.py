@@ -3,8 +3,8 @@
 ``TraceExport.time_export``
     Wall time of ``to_perfetto(res, path)`` for a fan-out of N goroutines of
     1 µs at GOMAXPROCS 8 (the run itself is in ``setup``).  ``large``: the
-    issue's 300,000 goroutines (before the streamed writer: 10.9 s on this
-    machine, 670 MB peak memory; after: about 2.5 s, see docs/traces.md).
+    issue's 300,000 goroutines (before the streamed writer: 7.8 s of CPU on
+    this machine, 670 MB peak memory; after: 1.8 s, 188 MB; docs/traces.md).
     ``GMPCORE_BENCH=quick`` (CI): 30,000.
 ``TraceExport.time_export_gz``
     The same into ``.json.gz``.

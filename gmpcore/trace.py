@@ -235,7 +235,7 @@ def _scan(res):
 
     # Flows into the opening slices (A rows, which keep the log's order per G).
     open_keys = bg[ka] * stride + ea                 # sorted: by G, then log position
-    flows = []                                       # (kind, src tid, src t, A row, arg)
+    flows = []                       # (kind, source tid, source t, A row or -1, marker args)
     st = np.flatnonzero(kind == EV_STEAL)
     if len(st) and len(ka):
         pos = _first_after(open_keys, g[st] * stride + st)
@@ -243,8 +243,10 @@ def _scan(res):
         ok[ok] = bg[ka][pos[ok]] == g[st][ok]
         dst, src = pos[ok], st[ok]
         last = len(dst) - 1 - np.unique(dst[::-1], return_index=True)[1]   # the last steal
+        goid = res.goroutines["goid"]
         for row, e in zip(dst[last].tolist(), src[last].tolist()):
-            flows.append(("steal", p_tid(arg[e]), int(t[e]), row, int(g[e])))
+            flows.append(("steal", p_tid(arg[e]), int(t[e]), row,
+                          {"goid": int(goid[g[e]]), "to P": int(a["p"][row])}))
     # Handoffs: which M held the P in its system call, then the P's next run.
     syscalls, handoffs, syscall_p, in_syscall = [], [], {}, {}
     sub = np.flatnonzero((kind == EV_SYSCALL_ENTER) | (kind == EV_SYSCALL_EXIT)
@@ -274,12 +276,15 @@ def _scan(res):
         for (e, pp, src_m, tt), q in zip(handoffs, pos.tolist()):
             row = int(by_p[q]) if q < len(by_p) and p[ea[by_p[q]]] == pp else -1
             src = m_tid(src_m) if src_m >= 0 else p_tid(pp)
-            flows.append(("handoff", src, tt, row, pp))
+            flows.append(("handoff", src, tt, row, {"p": pp}))
     else:
-        flows += [("handoff", m_tid(src_m) if src_m >= 0 else p_tid(pp), tt, -1, pp)
+        flows += [("handoff", m_tid(src_m) if src_m >= 0 else p_tid(pp), tt, -1, {"p": pp})
                   for _, pp, src_m, tt in handoffs]
 
-    instants = []                                    # (name, tid, t, args)
+    # (name, tid, t, args); a marker whose flow has no end (the P never ran
+    # again) is an instant alone.
+    instants = [(kind_, src, ts, x) for kind_, src, ts, row, x in flows if row < 0]
+    flows = [f for f in flows if f[3] >= 0]
     for e in np.flatnonzero(np.isin(kind, (EV_STW_START, EV_STW_DONE, EV_PROCS, EV_PREEMPT,
                                            EV_SPILL, EV_THREAD_CREATE))).tolist():
         k, tt, mm, pp, aa = int(kind[e]), int(t[e]), int(m[e]), int(p[e]), int(arg[e])
@@ -300,8 +305,7 @@ def _scan(res):
     order = np.lexsort((runs["end"], runs["start"]))
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    flows = [(kind_, src, ts, int(rank[row]) if row >= 0 else -1, x)
-             for kind_, src, ts, row, x in flows]
+    flows = [(kind_, src, ts, int(rank[row]), x) for kind_, src, ts, row, x in flows]
     return SimpleNamespace(span=(t0, t1), runs=runs[order], syscalls=syscalls, flows=flows,
                            instants=instants)
 
@@ -388,6 +392,8 @@ def _dump(obj):
 # slice, and a start is read before its end when a thief runs the G in the
 # nanosecond it stole it (Perfetto drops an end read before its start).
 _SOURCE, _SLICE, _ZERO, _INSTANT, _COUNTER = range(5)
+# What an item is, which says how to format it (:meth:`_Plan._lines`).
+_P_RUN, _M_RUN, _FLOW_END, _FLOW_START, _SYSCALL, _MARKER, _COUNTERS = range(7)
 
 
 class _Plan:
@@ -417,8 +423,7 @@ class _Plan:
             self.counters = list(_counter_rows(monitor, self.nprocs))
         self.runs = scan.runs.copy()
         self.syscalls = scan.syscalls
-        self.flows = [f for f in scan.flows if f[3] >= 0]
-        self.handoff_alone = [f for f in scan.flows if f[3] < 0]
+        self.flows = scan.flows
         self.instants = scan.instants
         self._select(start, end)
         if max_events is not None:
@@ -434,7 +439,6 @@ class _Plan:
                  np.array([s[2] for s in self.syscalls], dtype=np.int64),
                  np.array([f[2] for f in self.flows] * 2, dtype=np.int64),
                  np.array([f[2] for f in self.flows], dtype=np.int64),       # the anchors
-                 np.array([h[2] for h in self.handoff_alone], dtype=np.int64),
                  np.array([i[2] for i in self.instants], dtype=np.int64),
                  np.array([c[2] for c in self.counters or ()], dtype=np.int64)]
         return np.concatenate(parts)
@@ -451,8 +455,13 @@ class _Plan:
         keep = (((r["end"] > lo) | (r["start"] >= lo))
                 & ((r["start"] < hi) | (r["end"] <= hi)))
         new_index = np.cumsum(keep) - 1
-        self.flows = [(k, src, ts, int(new_index[row]), x) for k, src, ts, row, x in self.flows
-                      if keep[row] and lo <= ts <= hi and lo <= r["start"][row] <= hi]
+        flows, markers = [], []
+        for k, src, ts, row, x in self.flows:
+            if keep[row] and lo <= ts <= hi and lo <= r["start"][row] <= hi:
+                flows.append((k, src, ts, int(new_index[row]), x))
+            elif lo <= ts <= hi:                      # the arrow's end is outside: a marker
+                markers.append((k, src, ts, x))
+        self.flows = flows
         r = r[keep]
         r["start"] = np.maximum(r["start"], lo)
         cut_end = r["end"] > hi
@@ -462,8 +471,7 @@ class _Plan:
         self.syscalls = [(mm, gg, max(s, lo), min(e, hi), how if e <= hi else OPEN)
                          for mm, gg, s, e, how in self.syscalls
                          if (e > lo or s >= lo) and (s < hi or e <= hi)]
-        self.handoff_alone = [h for h in self.handoff_alone if lo <= h[2] <= hi]
-        self.instants = [i for i in self.instants if lo <= i[2] <= hi]
+        self.instants = [i for i in self.instants if lo <= i[2] <= hi] + markers
         if self.counters is not None:
             self.counters = [c for c in self.counters if lo <= c[2] <= hi]
 
@@ -488,40 +496,41 @@ class _Plan:
             seqs.append(np.broadcast_to(sqs, (count,)))
 
         slice_kind = np.where(zero, _ZERO, _SLICE)
-        add(0, n, r["start"], slice_kind, seq * 3)            # on the P
-        add(1, n, r["start"], slice_kind, seq * 3 + 1)        # on the M
+        add(_P_RUN, n, r["start"], slice_kind, seq * 3)
+        add(_M_RUN, n, r["start"], slice_kind, seq * 3 + 1)
         if len(flows_in):
-            add(2, len(flows_in), r["start"][flows_in], slice_kind[flows_in],
-                seq[flows_in] * 3 + 2)                        # flow end right after it
-            add(3, len(flows_in), [f[2] for f in self.flows], _SOURCE, np.arange(len(flows_in)))
+            add(_FLOW_END, len(flows_in), r["start"][flows_in], slice_kind[flows_in],
+                seq[flows_in] * 3 + 2)                        # right after its slice
+            add(_FLOW_START, len(flows_in), [f[2] for f in self.flows], _SOURCE,
+                np.arange(len(flows_in)))
         sys_t = np.array([s[2] for s in self.syscalls], dtype=np.int64)
         sys_zero = np.array([s[3] == s[2] for s in self.syscalls], dtype=bool)
-        add(4, len(sys_t), sys_t, np.where(sys_zero, _ZERO, _SLICE), 3 * n + np.arange(len(sys_t)))
-        add(5, len(self.handoff_alone), [h[2] for h in self.handoff_alone], _INSTANT, 0)
-        add(6, len(self.instants), [i[2] for i in self.instants], _INSTANT,
+        add(_SYSCALL, len(sys_t), sys_t, np.where(sys_zero, _ZERO, _SLICE),
+            3 * n + np.arange(len(sys_t)))
+        add(_MARKER, len(self.instants), [i[2] for i in self.instants], _INSTANT,
             np.arange(len(self.instants)))
         if self.counters:
-            add(7, len(self.counters), [c[2] for c in self.counters], _COUNTER,
+            add(_COUNTERS, len(self.counters), [c[2] for c in self.counters], _COUNTER,
                 np.arange(len(self.counters)))
         self.cat = np.concatenate(cats)
         self.ref = np.concatenate(refs)
         times, kinds, seqs = np.concatenate(times), np.concatenate(kinds), np.concatenate(seqs)
         self.order = np.lexsort((seqs, kinds, times))
-        self.events = int(2 * n + 3 * len(flows_in) + len(sys_t) + len(self.handoff_alone)
-                          + len(self.instants) + len(self.counters or ()))
+        self.events = int(2 * n + 3 * len(flows_in) + len(sys_t) + len(self.instants)
+                          + len(self.counters or ()))
 
     # --- formatting: each category turns an array of refs into lines
 
     def _lines(self, cat, refs):
         res = self.res
-        if cat in (0, 1):
+        if cat in (_P_RUN, _M_RUN):
             r = self.runs[refs]
             progs = self._programs
             out = []
             ts_text, dur_text = _us_all(r["start"]), _us_all(r["end"] - r["start"])
             for (g, gid, m, p, start, end, reason, inherit, after, wait), ts, dur in zip(
                     r.tolist(), ts_text, dur_text):
-                if cat == 0:
+                if cat == _P_RUN:
                     head = f'"pid":{PID_PS},"tid":{p + 1}'
                     tail = f',"m":{m}'
                 else:
@@ -539,7 +548,7 @@ class _Plan:
                     out.append(f'{{"name":"G{gid}","cat":"G","ph":"X","ts":{ts},'
                                f'"dur":{dur},{head},"args":{args}}}')
             return out
-        if cat == 2:                                       # flow ends, on the thief / P
+        if cat == _FLOW_END:                               # on the thief / the P handed off
             out = []
             for i in refs.tolist():
                 kind, _, _, row, _ = self.flows[i]
@@ -547,22 +556,17 @@ class _Plan:
                            f'"ts":{_us(self.runs["start"][row])},"pid":{PID_PS},'
                            f'"tid":{int(self.runs["p"][row]) + 1}}}')
             return out
-        if cat == 3:                                       # anchor instant, then the flow start
+        if cat == _FLOW_START:                             # anchor instant, then the flow start
             out = []
-            goid = res.goroutines["goid"]
             for i in refs.tolist():
-                kind, src, ts, row, x = self.flows[i]
+                kind, src, ts, row, args = self.flows[i]
                 pid = PID_PS if src < M_TID_BASE else PID_MS
-                if kind == "steal":
-                    args = {"goid": int(goid[x]), "to P": int(self.runs["p"][row])}
-                else:
-                    args = {"p": x}
                 out.append(f'{{"name":"{kind}","cat":"{kind}","ph":"i","s":"t","ts":{_us(ts)},'
                            f'"pid":{pid},"tid":{src},"args":{_dump(args)}}},\n'
                            f'{{"name":"{kind}","cat":"{kind}","ph":"s","id":{i + 1},'
                            f'"ts":{_us(ts)},"pid":{pid},"tid":{src}}}')
             return out
-        if cat == 4:
+        if cat == _SYSCALL:
             out = []
             goid = res.goroutines["goid"]
             for i in refs.tolist():
@@ -574,10 +578,8 @@ class _Plan:
                            f'"pid":{PID_MS},"tid":{M_TID_BASE + m},"args":'
                            f'{{"goid":{int(goid[g])},"exit":"{exit_path}"}}}}')
             return out
-        if cat in (5, 6):
-            items = ([("handoff", h[1], h[2], {"p": h[4]}) for h in
-                      (self.handoff_alone[i] for i in refs.tolist())] if cat == 5 else
-                     [self.instants[i] for i in refs.tolist()])
+        if cat == _MARKER:
+            items = [self.instants[i] for i in refs.tolist()]
             return [f'{{"name":"{name}","cat":"{name}","ph":"i","s":"t","ts":{_us(t)},'
                     f'"pid":{PID_PS if tid < M_TID_BASE else PID_MS},"tid":{tid},'
                     f'"args":{_dump(args)}}}' for name, tid, t, args in items]

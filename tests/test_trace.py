@@ -609,3 +609,23 @@ def test_flows_when_the_steal_and_the_run_share_a_nanosecond():
             if ((s["g"] == g) & (s["start"] == t)).any()]
     assert len(same) > 0
     check_trace(to_perfetto(res), res)
+
+
+def test_a_part_keeps_the_markers_of_arrows_it_cuts(fanout_run):
+    # A part that ends between a steal and the stolen G's run keeps the
+    # "steal" marker on the victim (the steal happened inside it) but no
+    # arrow, whose end would point outside the file.
+    ev = fanout_run.events
+    steals = ev[ev["kind"] == EV_STEAL]
+    s = run_slices(fanout_run)
+    later = [(t, g) for t, g in zip(steals["time"].tolist(), steals["g"].tolist())
+             if s["start"][(s["g"] == g) & (s["start"] >= t)].min() > t]
+    assert later
+    hi = later[0][0]                               # ends at that steal
+    part = to_perfetto(fanout_run, end=hi)["traceEvents"]
+    check_trace({"traceEvents": part, "displayTimeUnit": "ns"},
+                dataclasses.replace(fanout_run, events=None))
+    markers = [e for e in part if e["ph"] == "i" and e["name"] == "steal"]
+    assert len(markers) == int((steals["time"] <= hi).sum())
+    arrows = [e for e in part if e["ph"] == "s" and e["name"] == "steal"]
+    assert len(arrows) < len(markers) and any(ns(e["ts"]) == hi for e in markers)

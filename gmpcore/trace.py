@@ -50,8 +50,8 @@ of estimated output it warns first (:class:`TraceSizeWarning`); ``start``,
 
 import gzip
 import io
-import os
 import json
+import os
 import warnings
 from collections import namedtuple
 from types import SimpleNamespace

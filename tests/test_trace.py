@@ -310,7 +310,7 @@ def test_monitor_alone():
        st.floats(0, 1), st.floats(0, 1), st.integers(0, 300))
 def test_trace_invariants_on_random_workloads(wl, procs, seed, free, a, b, cap):
     from zero_costs import zero_costs
-    costs = dict(costs=zero_costs(), noise=False) if free else {}   # many equal time stamps
+    costs = {"costs": zero_costs(), "noise": False} if free else {}   # equal time stamps
     res = gmp.simulate(wl, gomaxprocs=procs, seed=seed, record_events=True, **costs)
     check_trace(to_perfetto(res), res)
     t0, t1 = trace_span(res)
@@ -450,7 +450,7 @@ def _full_and_times(res):
 
 
 def test_max_events_keeps_the_first_events(fanout_run):
-    full, times = _full_and_times(fanout_run)
+    _, times = _full_and_times(fanout_run)
     for cap in (1, 50, 500):
         part = to_perfetto(fanout_run, max_events=cap)
         body = [e for e in part["traceEvents"] if e["ph"] != "M"]

@@ -275,6 +275,11 @@ def _scan(res):
         pos = _first_after(pkeys, hp * stride + he)
         for (e, pp, src_m, tt), q in zip(handoffs, pos.tolist()):
             row = int(by_p[q]) if q < len(by_p) and p[ea[by_p[q]]] == pp else -1
+            if src_m < 0:
+                # No thread known: the marker goes on the P's own track, where
+                # an arrow to the P's next run could not be anchored apart
+                # from that run (both at one time on one track).
+                row = -1
             src = m_tid(src_m) if src_m >= 0 else p_tid(pp)
             flows.append(("handoff", src, tt, row, {"p": pp}))
     else:

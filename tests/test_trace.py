@@ -629,3 +629,35 @@ def test_a_part_keeps_the_markers_of_arrows_it_cuts(fanout_run):
     assert len(markers) == int((steals["time"] <= hi).sum())
     arrows = [e for e in part if e["ph"] == "s" and e["name"] == "steal"]
     assert len(arrows) < len(markers) and any(ns(e["ts"]) == hi for e in markers)
+
+
+def test_handoff_by_a_locked_thread_is_a_marker_alone():
+    # Found by the property test.  Main, wired to its thread by
+    # LockOSThread, parks on a channel: stoplockedm hands its P off
+    # (EV_HANDOFF with no system call, so no thread is named as holding the
+    # P) and parks the thread.  With zero costs the P's next run (the
+    # sender, started on another M by the handoff) begins in that same
+    # nanosecond on that P's track, where the marker also is; the sender
+    # computes 1us first, so that run is a slice, which Perfetto reads before
+    # the marker: an arrow from the marker would have had its end bound to
+    # the marker, not the run.
+    # So that handoff is a marker alone, and every arrow drawn is anchored.
+    from zero_costs import zero_costs
+    wl = gmp.Workload()
+    ch = wl.chan()
+    sender = wl.program(gmp.cpu("1us"), gmp.send(ch), name="sender")
+    wl.main(gmp.lock_os_thread(), gmp.go(sender), gmp.recv(ch))
+    res = gmp.simulate(wl, gomaxprocs=1, seed=1, costs=zero_costs(), noise=False,
+                       record_events=True)
+    ev = res.events
+    handoffs = ev[ev["kind"] == EV_HANDOFF]
+    s = run_slices(res)
+    at_once = [t for t, p in zip(handoffs["time"].tolist(), handoffs["p"].tolist())
+               if ((s["p"] == p) & (s["start"] == t)).any()]
+    assert at_once                                   # the case itself
+    trace = to_perfetto(res)
+    check_trace(trace, res)
+    markers = [e for e in trace["traceEvents"] if e["ph"] == "i" and e["name"] == "handoff"]
+    assert len(markers) == len(handoffs)
+    assert all(e["pid"] == PID_PS for e in markers)  # no thread named: on the P
+    assert not [e for e in trace["traceEvents"] if e["ph"] == "s" and e["name"] == "handoff"]

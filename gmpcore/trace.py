@@ -38,7 +38,8 @@ written right before it on the source track (a ``steal`` marker on the
 victim P at the steal, the ``handoff`` marker on the thread in the system
 call), ahead of everything else at that time, and ends at the thief's run
 slice, written right before the flow end with no other event of that track
-in between.  A P that
+in between (or, when another arrow starts on that track in that
+nanosecond, at an ``arrival`` marker of its own).  A P that
 ran nothing when it was robbed still gets its arrow.
 
 **Streaming.**  :func:`to_perfetto` with a path writes the file in chunks as
@@ -396,7 +397,7 @@ def _dump(obj):
 # for the rest, so a flow start binds to its anchor, a flow end to its own
 # slice, and a start is read before its end when a thief runs the G in the
 # nanosecond it stole it (Perfetto drops an end read before its start).
-_SOURCE, _SLICE, _ZERO, _INSTANT, _COUNTER = range(5)
+_SOURCE, _SLICE, _ZERO, _INSTANT, _COUNTER, _ARRIVAL = range(6)
 # What an item is, which says how to format it (:meth:`_Plan._lines`).
 _P_RUN, _M_RUN, _FLOW_END, _FLOW_START, _SYSCALL, _MARKER, _COUNTERS = range(7)
 
@@ -437,13 +438,27 @@ class _Plan:
                 self._select(start, int(times[max_events]) - 1, empty_ok=True)
         self._order()
 
+    def _arrivals(self):
+        """Per flow: does it end on an "arrival" marker?  When another arrow
+        starts on the end's track in the nanosecond its run slice starts,
+        that one's anchor, written first, would be on top of the slice (which
+        Perfetto reads before both); then the end lands on a marker of its
+        own, written (with the end) after everything else.  A run of 0 ns is
+        an instant, read after the anchors: its end can stay on it."""
+        anchors = {(src, ts) for _, src, ts, _, _ in self.flows}
+        r = self.runs
+        return np.array([r["end"][row] > r["start"][row]      # an instant run is read later
+                         and (int(r["p"][row]) + 1, int(r["start"][row])) in anchors
+                         for _, _, _, row, _ in self.flows], dtype=bool)
+
     def _item_times(self):
-        """The time of every body event (not of every item: a flow is two events)."""
+        """The time of every body event (not of every item: a flow is three or four)."""
         r = self.runs
         parts = [r["start"], r["start"],
                  np.array([s[2] for s in self.syscalls], dtype=np.int64),
                  np.array([f[2] for f in self.flows] * 2, dtype=np.int64),
                  np.array([f[2] for f in self.flows], dtype=np.int64),       # the anchors
+                 r["start"][np.array([f[3] for f in self.flows], dtype=np.int64)][self._arrivals()],
                  np.array([i[2] for i in self.instants], dtype=np.int64),
                  np.array([c[2] for c in self.counters or ()], dtype=np.int64)]
         return np.concatenate(parts)
@@ -503,8 +518,11 @@ class _Plan:
         slice_kind = np.where(zero, _ZERO, _SLICE)
         add(_P_RUN, n, r["start"], slice_kind, seq * 3)
         add(_M_RUN, n, r["start"], slice_kind, seq * 3 + 1)
+        self.arrival = self._arrivals()
         if len(flows_in):
-            add(_FLOW_END, len(flows_in), r["start"][flows_in], slice_kind[flows_in],
+            dst_t = r["start"][flows_in]
+            add(_FLOW_END, len(flows_in), dst_t, np.where(self.arrival, _ARRIVAL,
+                                                          slice_kind[flows_in]),
                 seq[flows_in] * 3 + 2)                        # right after its slice
             add(_FLOW_START, len(flows_in), [f[2] for f in self.flows], _SOURCE,
                 np.arange(len(flows_in)))
@@ -521,8 +539,8 @@ class _Plan:
         self.ref = np.concatenate(refs)
         times, kinds, seqs = np.concatenate(times), np.concatenate(kinds), np.concatenate(seqs)
         self.order = np.lexsort((seqs, kinds, times))
-        self.events = int(2 * n + 3 * len(flows_in) + len(sys_t) + len(self.instants)
-                          + len(self.counters or ()))
+        self.events = int(2 * n + 3 * len(flows_in) + self.arrival.sum() + len(sys_t)
+                          + len(self.instants) + len(self.counters or ()))
 
     # --- formatting: each category turns an array of refs into lines
 
@@ -557,9 +575,14 @@ class _Plan:
             out = []
             for i in refs.tolist():
                 kind, _, _, row, _ = self.flows[i]
-                out.append(f'{{"name":"{kind}","cat":"{kind}","ph":"f","bp":"e","id":{i + 1},'
-                           f'"ts":{_us(self.runs["start"][row])},"pid":{PID_PS},'
-                           f'"tid":{int(self.runs["p"][row]) + 1}}}')
+                ts, tid = _us(self.runs["start"][row]), int(self.runs["p"][row]) + 1
+                line = (f'{{"name":"{kind}","cat":"{kind}","ph":"f","bp":"e","id":{i + 1},'
+                        f'"ts":{ts},"pid":{PID_PS},"tid":{tid}}}')
+                if self.arrival[i]:
+                    line = (f'{{"name":"{kind} arrival","cat":"{kind}","ph":"i","s":"t",'
+                            f'"ts":{ts},"pid":{PID_PS},"tid":{tid},'
+                            f'"args":{{"goid":{int(self.runs["goid"][row])}}}}},\n' + line)
+                out.append(line)
             return out
         if cat == _FLOW_START:                             # anchor instant, then the flow start
             out = []

@@ -140,6 +140,8 @@ def check_trace(trace, res):
             assert start <= ts <= end, f"flow {fid} ({ph}) at {ts} binds to {e}"
             if ph == "s":
                 assert e["ph"] == "i" and e["name"] == flows[fid][0]["name"], e   # its anchor
+            elif e["ph"] == "i" and e["name"].endswith(" arrival"):  # a marker of its own
+                assert e["cat"] == flows[fid][0]["cat"] and start == ts, e
             else:
                 assert e["cat"] == "G" and start == ts, e          # the run it leads to
     if res.events is not None:
@@ -661,3 +663,31 @@ def test_handoff_by_a_locked_thread_is_a_marker_alone():
     assert len(markers) == len(handoffs)
     assert all(e["pid"] == PID_PS for e in markers)  # no thread named: on the P
     assert not [e for e in trace["traceEvents"] if e["ph"] == "s" and e["name"] == "handoff"]
+
+
+def test_an_arrow_ending_where_another_starts():
+    # Found by the property test.  With zero costs, a fan-out at GOMAXPROCS
+    # 8: a thief P starts running the G it stole (a 5us slice) in the very
+    # nanosecond another P robs it in turn.  The robbery's anchor on the
+    # thief's track is written before everything else of that nanosecond
+    # (its start must be read before its end), so it would be on top of the
+    # run (which Perfetto reads first, being a slice) when the first arrow's
+    # end is read.  That end lands on an "arrival" marker of its own instead.
+    from zero_costs import zero_costs
+    res = gmp.simulate(scenarios.fanout(n=600, work="5us"), gomaxprocs=8, seed=0,
+                       costs=zero_costs(), noise=False, record_events=True)
+    ev = res.events
+    steals = ev[ev["kind"] == EV_STEAL]
+    s = run_slices(res)
+    robbed = set(zip(steals["time"].tolist(), steals["arg"].tolist()))   # (time, victim P)
+    thief_runs = set()
+    for t, g in zip(steals["time"].tolist(), steals["g"].tolist()):
+        run = s[(s["g"] == g) & (s["start"] >= t)][0]                   # the stolen G's run
+        if run["end"] > run["start"]:
+            thief_runs.add((int(run["start"]), int(run["p"])))
+    clash = robbed & thief_runs
+    assert clash                                     # the case itself
+    trace = to_perfetto(res)
+    _, flows = check_trace(trace, res)
+    arrivals = [e for e in trace["traceEvents"] if e["name"] == "steal arrival"]
+    assert {(ns(e["ts"]), e["tid"] - 1) for e in arrivals} == clash

@@ -41,6 +41,7 @@ from gmpcore.trace import (
 )
 from synthetic import synthetic_monitor
 from workload_strategies import workloads
+from zero_costs import zero_costs
 
 NEEDS = {"X": {"dur"}, "i": {"s"}, "s": {"id"}, "f": {"id", "bp"}, "C": {"args"}, "M": {"args"}}
 
@@ -311,7 +312,6 @@ def test_monitor_alone():
 @given(workloads(max_goroutines=40), st.integers(1, 4), st.integers(0, 2**32), st.booleans(),
        st.floats(0, 1), st.floats(0, 1), st.integers(0, 300))
 def test_trace_invariants_on_random_workloads(wl, procs, seed, free, a, b, cap):
-    from zero_costs import zero_costs
     costs = {"costs": zero_costs(), "noise": False} if free else {}   # equal time stamps
     res = gmp.simulate(wl, gomaxprocs=procs, seed=seed, record_events=True, **costs)
     check_trace(to_perfetto(res), res)
@@ -597,16 +597,19 @@ def test_perfettos_own_importer_keeps_every_flow(tmp_path):
                    "where name = 'flow_no_enclosing_slice'") == 0
 
 
+def _free_fanout(procs, seed):
+    """A fan-out with every runtime cost zero: many events share a nanosecond."""
+    res = gmp.simulate(scenarios.fanout(n=600, work="5us"), gomaxprocs=procs, seed=seed,
+                       costs=zero_costs(), noise=False, record_events=True)
+    ev = res.events
+    return res, ev[ev["kind"] == EV_STEAL], run_slices(res)
+
+
 def test_flows_when_the_steal_and_the_run_share_a_nanosecond():
     # With every runtime cost zero, a thief runs the G it stole in the same
     # nanosecond as the steal: the flow's start and end have one time stamp,
     # and Perfetto must still read the start (on the victim) first.
-    from zero_costs import zero_costs
-    res = gmp.simulate(scenarios.fanout(n=600, work="5us"), gomaxprocs=4, seed=3,
-                       costs=zero_costs(), noise=False, record_events=True)
-    ev = res.events
-    steals = ev[ev["kind"] == EV_STEAL]
-    s = run_slices(res)
+    res, steals, s = _free_fanout(4, 3)
     same = [t for t, g in zip(steals["time"].tolist(), steals["g"].tolist())
             if ((s["g"] == g) & (s["start"] == t)).any()]
     assert len(same) > 0
@@ -644,7 +647,6 @@ def test_handoff_by_a_locked_thread_is_a_marker_alone():
     # the marker: an arrow from the marker would have had its end bound to
     # the marker, not the run.
     # So that handoff is a marker alone, and every arrow drawn is anchored.
-    from zero_costs import zero_costs
     wl = gmp.Workload()
     ch = wl.chan()
     sender = wl.program(gmp.cpu("1us"), gmp.send(ch), name="sender")
@@ -673,12 +675,7 @@ def test_an_arrow_ending_where_another_starts():
     # (its start must be read before its end), so it would be on top of the
     # run (which Perfetto reads first, being a slice) when the first arrow's
     # end is read.  That end lands on an "arrival" marker of its own instead.
-    from zero_costs import zero_costs
-    res = gmp.simulate(scenarios.fanout(n=600, work="5us"), gomaxprocs=8, seed=0,
-                       costs=zero_costs(), noise=False, record_events=True)
-    ev = res.events
-    steals = ev[ev["kind"] == EV_STEAL]
-    s = run_slices(res)
+    res, steals, s = _free_fanout(8, 0)
     robbed = set(zip(steals["time"].tolist(), steals["arg"].tolist()))   # (time, victim P)
     thief_runs = set()
     for t, g in zip(steals["time"].tolist(), steals["g"].tolist()):

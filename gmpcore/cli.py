@@ -52,6 +52,7 @@ import os
 import re
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -320,7 +321,13 @@ def build_parser():
                      help="print GODEBUG=schedtrace lines every PERIOD of virtual time")
     run.add_argument("--trace", type=Path, metavar="OUT.json",
                      help="write a Perfetto/Chrome trace, .json or .json.gz (open it in "
-                          "ui.perfetto.dev)")
+                          "ui.perfetto.dev); a note on stderr first when it will be over 50 MB")
+    run.add_argument("--trace-start", type=_duration, metavar="TIME",
+                     help="--trace shows virtual time from TIME on (slices cut there)")
+    run.add_argument("--trace-end", type=_duration, metavar="TIME",
+                     help="--trace shows virtual time up to TIME (slices cut there)")
+    run.add_argument("--trace-max-events", type=_count(1, 2**62), metavar="N",
+                     help="--trace writes at most N events, the first ones in time")
     run.add_argument("--plot", type=Path, metavar="OUT.png",
                      help="save summary plots; the extension picks the format, .png when "
                           "there is none (needs matplotlib: pip install matplotlib; in a gmpcore "
@@ -820,6 +827,13 @@ def _cmd_run(args, parser):
     _scenario(args, parser)
     if not args.records and args.trace is not None:
         parser.error("--trace needs the per-goroutine records; drop --no-records")
+    trace_options = {k: v for k, v in (("start", args.trace_start), ("end", args.trace_end),
+                                       ("max_events", args.trace_max_events)) if v is not None}
+    if trace_options and args.trace is None:
+        parser.error("--trace-start, --trace-end and --trace-max-events need --trace")
+    if args.trace_start is not None and args.trace_end is not None and (
+            args.trace_end <= args.trace_start):
+        parser.error("--trace-end must be after --trace-start")
     if args.trace is not None:
         args.trace = _output_path(args.trace, "--trace", parser, TRACE_SUFFIXES)
     if args.plot is not None:
@@ -864,8 +878,19 @@ def _cmd_run(args, parser):
         for line in summary(res, title):
             print(line)
     if args.trace is not None:
-        from gmpcore.trace import to_perfetto
-        _write_output(args.trace, "--trace", parser, lambda target: to_perfetto(res, target))
+        from gmpcore.trace import TraceSizeWarning, to_perfetto
+
+        def note(message, category, *rest, **kw):
+            if issubclass(category, TraceSizeWarning):    # said before the file is written
+                print(f"gmpcore run: note: {message}", file=sys.stderr, flush=True)
+            else:
+                shown(message, category, *rest, **kw)
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", TraceSizeWarning)   # whatever -W says
+            shown, warnings.showwarning = warnings.showwarning, note
+            _write_output(args.trace, "--trace", parser,
+                          lambda target: to_perfetto(res, target, **trace_options))
         print(f"wrote {args.trace} (open it in https://ui.perfetto.dev)")
     if args.plot is not None:
         os.environ.setdefault("MPLBACKEND", "Agg")

@@ -1,0 +1,39 @@
+// Mutex-contended: 8 goroutines take one sync.Mutex 200 times each, doing a
+// little work inside the critical section.
+package main
+
+import (
+	"os"
+	"runtime/trace"
+	"sync"
+)
+
+func main() {
+	f, err := os.Create(os.Args[1])
+	if err != nil {
+		panic(err)
+	}
+	if err := trace.Start(f); err != nil {
+		panic(err)
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	counter := 0
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 200; j++ {
+				mu.Lock()
+				for k := 0; k < 500; k++ {
+					counter += k & 3
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	_ = counter
+	trace.Stop()
+	f.Close()
+}

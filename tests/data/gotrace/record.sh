@@ -1,0 +1,20 @@
+#!/bin/sh
+# Regenerate the real-Go trace fixtures: for each program under programs/,
+# build it with the local toolchain (offline), run it at GOMAXPROCS=4 to write
+# <name>.trace, and save Go's own parse of it (go tool trace -d=parsed) as
+# <name>.parsed.txt for tests/test_gotrace_real.py.  Usage: sh record.sh [GO]
+set -e
+here=$(cd "$(dirname "$0")" && pwd)
+GO="${1:-${GO:-$(command -v go)}}"
+export GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local GO111MODULE=off
+export GOCACHE="${GOCACHE:-/tmp/gmpcore-gotrace-gocache}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$GO" version > "$here/go-version.txt"
+for dir in "$here"/programs/*/; do
+  name=$(basename "$dir")
+  "$GO" build -o "$tmp/$name" "$dir/main.go"
+  GOMAXPROCS=4 "$tmp/$name" "$here/$name.trace"
+  "$GO" tool trace -d=parsed "$here/$name.trace" | grep "^M=" > "$here/$name.parsed.txt"
+  echo "$name: $(wc -c < "$here/$name.trace") bytes, $(wc -l < "$here/$name.parsed.txt") parsed lines"
+done

@@ -1021,7 +1021,8 @@ cdef class Orderer:
             name, parent = self.tasks.pop(a0, ("", 0xFFFFFFFFFFFFFFFF))
             self.check_ctx(e, cur, 2, 2, 2)
             self.extra_names.append((self.o_n, name))
-            self.emit_ev(e, cur, <int64_t>parent)
+            st = parent
+            self.emit_ev(e, cur, <int64_t>st)
         elif t == EvUserRegionBegin or t == EvUserRegionEnd:
             self.check_ctx(e, cur, 2, 2, 2)
             if a1 != 0 and a1 not in self.strings:

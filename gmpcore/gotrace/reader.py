@@ -164,6 +164,7 @@ def _read_generations(buf, pos, ver):
     """Yield each generation's batches (Go's readGeneration / WithSpill)."""
     n = len(buf)
     spill = None
+    pending = None
     while True:
         g = None
         if spill is not None:
@@ -176,7 +177,14 @@ def _read_generations(buf, pos, ver):
                     raise GoTraceError("expected more batches or an EndOfGeneration: "
                                        "incomplete generation, the trace is likely truncated", pos)
                 break
-            b = _wire.read_batch_header(buf, pos)
+            try:
+                b = _wire.read_batch_header(buf, pos)
+            except GoTraceError as exc:
+                if ver < 26 and g is not None:
+                    # Go reports a bad batch after the generation before it.
+                    pending = exc
+                    break
+                raise
             b = (pos,) + b
             kind, gen = b[1], b[3]
             if kind == EV["EndOfGeneration"]:
@@ -209,6 +217,8 @@ def _read_generations(buf, pos, ver):
             return
         _finish_generation(g, ver)
         yield g
+        if pending is not None:
+            raise pending
 
 
 def _process_batch(g, b, buf, ver):
@@ -530,7 +540,7 @@ def _read(buf):
         btimes = np.array([b[2] for b in batches], np.uint64)
         typ, tm, args, off, first = _wire.decode_events(buf, starts, ends, btimes, g.freq, _NARGS)
         nb = [len(g.by_m[m]) for m in ms]
-        first_by_m = first[np.concatenate([[0], np.cumsum(nb)])].astype(np.int64)
+        first_by_m = first[np.concatenate([[0], np.cumsum(nb, dtype=np.int64)]).astype(np.intp)]
         samples = _samples(g)
         order.run_generation(g.gen, typ, tm, args, off, np.ascontiguousarray(first_by_m),
                              np.array(ms, np.int64), samples)

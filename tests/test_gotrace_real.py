@@ -86,3 +86,60 @@ def test_reads_from_bytes_the_same(name):
     b = gmp.read_go_trace(DATA / f"{name}.trace")
     assert np.array_equal(a.events, b.events)
     assert a.strings == b.strings and a.stacks == b.stacks
+
+
+_SAMPLE = re.compile(r"^\s*(\d+)\s+(\d+):((?:\s+\d+)*)\s*$")
+_LOC = re.compile(r"^\s+(\d+): 0x[0-9a-f]+ M=\d+ (\S+) (\S+):(\d+):\d+ s=\d+$")
+_INLINED = re.compile(r"^\s+(\S+) (\S+):(\d+):\d+ s=\d+$")
+
+
+def go_sched_profile(path):
+    """{stack as ((func, line), ...): (count, ns)} from go tool pprof -raw."""
+    samples, locs, last = [], {}, None
+    section = None
+    for line in path.read_text().splitlines():
+        if line in ("Samples:", "Locations", "Mappings"):
+            section = line
+            continue
+        if section == "Samples:" and (m := _SAMPLE.match(line)):
+            samples.append((int(m.group(1)), int(m.group(2)), m.group(3).split()))
+        elif section == "Locations":
+            if m := _LOC.match(line):
+                last = locs[m.group(1)] = [(m.group(2), int(m.group(4)))]
+            elif m := _INLINED.match(line):
+                last.append((m.group(1), int(m.group(3))))
+    prof = {}
+    for count, ns, ids in samples:
+        key = tuple(f for i in ids for f in locs[i])
+        c, t = prof.get(key, (0, 0))
+        prof[key] = (c + count, t + ns)
+    return prof
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_sched_latency_matches_go_tool_trace_pprof_sched(name):
+    tr = gmp.read_go_trace(DATA / f"{name}.trace")
+    lat = tr.sched_latency
+    counted = lat[lat["pprof_ns"] > 0]
+    ours_prof = {}
+    for sid, ns in zip(counted["stack"], counted["pprof_ns"]):
+        key = tuple((f, line) for f, _, line in tr.stacks[sid])
+        c, t = ours_prof.get(key, (0, 0))
+        ours_prof[key] = (c + 1, t + int(ns))
+    assert ours_prof == go_sched_profile(DATA / f"{name}.sched.txt")
+    # Every interval is a goroutine's runnable -> running wait: non-negative,
+    # and what Go counts is part of it.
+    assert (lat["latency_ns"] >= 0).all() and (lat["pprof_ns"] <= lat["latency_ns"]).all()
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_goroutine_table_covers_go_goroutines(name):
+    tr = gmp.read_go_trace(DATA / f"{name}.trace")
+    go_ids = {d[1] for *_, d in gos(DATA / f"{name}.parsed.txt") if d and d[0] == "GoID"}
+    g = tr.goroutines
+    assert set(g["goid"]) == go_ids
+    # Go's accounting: the states a goroutine was in add up to no more than
+    # its lifetime (Go's UnknownTime is the rest).
+    parts = g["exec_ns"] + g["sched_wait_ns"] + g["block_ns"] + g["syscall_ns"] + g["syscall_block_ns"]
+    assert (parts <= g["total_ns"]).all()
+    assert (g["exec_ns"] >= 0).all()

@@ -2,7 +2,9 @@
 # Regenerate the real-Go trace fixtures: for each program under programs/,
 # build it with the local toolchain (offline), run it at GOMAXPROCS=4 to write
 # <name>.trace, and save Go's own parse of it (go tool trace -d=parsed) as
-# <name>.parsed.txt for tests/test_gotrace_real.py.  Usage: sh record.sh [GO]
+# <name>.parsed.txt, and its scheduling-latency profile (go tool trace
+# -pprof=sched, printed by go tool pprof -raw) as <name>.sched.txt, for
+# tests/test_gotrace_real.py.  Usage: sh record.sh [GO]
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 GO="${1:-${GO:-$(command -v go)}}"
@@ -16,5 +18,8 @@ for dir in "$here"/programs/*/; do
   "$GO" build -o "$tmp/$name" "$dir/main.go"
   GOMAXPROCS=4 "$tmp/$name" "$here/$name.trace"
   "$GO" tool trace -d=parsed "$here/$name.trace" | grep "^M=" > "$here/$name.parsed.txt"
+  # go tool trace -pprof=sched as pprof's raw text (count, ns, stack per sample)
+  "$GO" tool trace -pprof=sched "$here/$name.trace" > "$tmp/$name.pb"
+  "$GO" tool pprof -raw "$tmp/$name.pb" 2>/dev/null | sed -n '/^Samples/,$p' > "$here/$name.sched.txt"
   echo "$name: $(wc -c < "$here/$name.trace") bytes, $(wc -l < "$here/$name.parsed.txt") parsed lines"
 done

@@ -444,8 +444,8 @@ cdef class Orderer:
     def _grow(self, Py_ssize_t need):
         cdef Py_ssize_t cap = max(need, 2 * self.o_cap, 1024)
         old = self.o_arrays
-        typ = np.zeros(cap, np.uint8)
-        arrays = [typ] + [np.full(cap, -1, np.int64) for _ in range(7)] + [np.zeros((cap, 4), np.uint64)]
+        typ = np.empty(cap, np.uint8)
+        arrays = [typ] + [np.empty(cap, np.int64) for _ in range(7)] + [np.empty((cap, 4), np.uint64)]
         if old:
             for a, b in zip(arrays, old):
                 a[:self.o_n] = b[:self.o_n]
@@ -1128,6 +1128,9 @@ cdef class Orderer:
         self.cur_m = np.array(ms, np.int64)
         s_time, s_m, s_p, s_g, s_stack = samples
         ns = s_time.shape[0]
+        # Room for every event (a GoSwitch makes 3), so the loop never grows.
+        if self.o_n + 3 * typ.shape[0] + ns + 2 > self.o_cap:
+            self._grow(self.o_n + 3 * typ.shape[0] + ns + 2)
         free(self.heap)
         self.heap = <int32_t*>malloc((nm + 1) * sizeof(int32_t))
         if not self.heap:

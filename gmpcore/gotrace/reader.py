@@ -345,10 +345,10 @@ def _columns_for(kind_arg_pairs, typ):
     return col[typ]
 
 
-def _fill_ids(out, lo, hi, g, raw_args, tables):
+def _fill_ids(cols, lo, hi, g, raw_args, tables):
     """Stack and string columns of events [lo, hi), from generation g's tables."""
-    typ = out["kind"][lo:hi]
-    offs = out["offset"][lo:hi]
+    typ = cols["kind"][lo:hi]
+    offs = cols["offset"][lo:hi]
     gstr = {sid: tables.string(s) for sid, s in g.strings.items()}
     gstk = {}
     for sid, pcs in g.stacks.items():
@@ -377,37 +377,41 @@ def _fill_ids(out, lo, hi, g, raw_args, tables):
             if samp.any():
                 known = np.isin(ids, np.array([0] + list(table), np.uint64))
                 ids = np.where(samp & ~known, 0, ids)
-        out[column][lo + sel] = _id_map(ids, table.keys(), gmap, what, typ[sel], offs[sel])
+        cols[column][lo + sel] = _id_map(ids, table.keys(), gmap, what, typ[sel], offs[sel])
 
 
-def _fill_transitions(out, lo, hi, raw_args, extra):
-    typ = out["kind"][lo:hi]
-    target = out["target"][lo:hi]
-    fro = out["from_state"][lo:hi]
-    to = out["to_state"][lo:hi]
-    for name, (_, src, f, t) in _TRANSITIONS.items():
-        sel = np.nonzero(typ == EV[name])[0]
-        if not len(sel):
-            continue
-        if src == "a0":
-            target[sel] = raw_args[sel, 0].astype(np.int64)
-        else:
-            target[sel] = out[src][lo + sel]
-        if name == "ProcSteal":
-            # Stolen from a syscall: Running before; from an abandoned one: Idle.
-            fro[sel] = np.where(extra[sel] == 4, _PIDLE, _PRUNNING)
-        elif name == "ProcStatus":
-            fro[sel] = extra[sel]
-            to[sel] = _PROC_STATUS_STATE[np.minimum(raw_args[sel, 1], 4).astype(np.intp)]
-            continue
-        elif name in ("GoStatus", "GoStatusStack"):
-            packed = raw_args[sel, 2]
-            fro[sel] = (packed >> np.uint64(32)).astype(np.int8)
-            to[sel] = _GO_STATUS_STATE[np.minimum(packed & np.uint64(0xFFFFFFFF), 4).astype(np.intp)]
-            continue
-        else:
-            fro[sel] = f
-        to[sel] = t
+def _transition_tables():
+    src = np.zeros(256, np.int8)          # 0 none, 1 first argument, 2 own g, 3 own p
+    fro = np.full(256, -1, np.int8)
+    to = np.full(256, -1, np.int8)
+    for name, (_, s, f, t) in _TRANSITIONS.items():
+        k = EV[name]
+        src[k] = {"a0": 1, "g": 2, "p": 3}[s]
+        fro[k] = -1 if f is None else f
+        to[k] = -1 if t is None else t
+    return src, fro, to
+
+
+_SRC, _FROM, _TO = _transition_tables()
+
+
+def _transitions(kind, g, p, a0, a1, a2, extra):
+    """target, from_state, to_state columns (Go's Event.StateTransition)."""
+    src = _SRC[kind]
+    target = np.where(src == 1, a0.view(np.int64), np.where(src == 2, g, np.where(src == 3, p, -1)))
+    fro = _FROM[kind]
+    to = _TO[kind]
+    sel = np.nonzero(kind == EV["ProcSteal"])[0]
+    # Stolen from a syscall: Running before; from an abandoned one: Idle.
+    fro[sel] = np.where(extra[sel] == 4, _PIDLE, _PRUNNING)
+    sel = np.nonzero(kind == EV["ProcStatus"])[0]
+    fro[sel] = extra[sel]
+    to[sel] = _PROC_STATUS_STATE[np.minimum(a1[sel], 4).astype(np.intp)]
+    sel = np.nonzero((kind == EV["GoStatus"]) | (kind == EV["GoStatusStack"]))[0]
+    packed = a2[sel]
+    fro[sel] = (packed >> np.uint64(32)).astype(np.int8)
+    to[sel] = _GO_STATUS_STATE[np.minimum(packed & np.uint64(0xFFFFFFFF), 4).astype(np.intp)]
+    return target, fro, to
 
 
 class GoTrace:
@@ -554,25 +558,31 @@ def _read(buf):
     order.emit_sync(order.last_time, 0, nsync)
     typ, tm, gg, pp, mm_, extra, gen, off, args = order.result()
     n = len(typ)
-    out = np.zeros(n, EVENT_DTYPE)
     start = int(tm[0]) if n else 0
+    cols = {"kind": typ, "offset": off}
+    for c in ("stack", "new_stack", "str", "str2"):
+        cols[c] = np.zeros(n, np.int32)
+    for lo, hi, g in extra_raw:
+        _fill_ids(cols, lo, hi, g, args[lo:hi], tables)
+    for i, name in order.extra_names:
+        cols["str"][i] = tables.string(name)
+    a0, a1, a2 = args[:, 0].copy(), args[:, 1].copy(), args[:, 2].copy()
+    target, fro, to = _transitions(typ, gg, pp, a0, a1, a2, extra)
+    out = np.empty(n, EVENT_DTYPE)
     out["time_ns"] = tm - start
     out["kind"] = typ
     out["g"] = gg
     out["p"] = pp
     out["m"] = mm_
-    out["target"] = -1
-    out["from_state"] = -1
-    out["to_state"] = -1
-    out["arg0"] = args[:, 0]
-    out["arg1"] = args[:, 1]
+    out["target"] = target
+    out["from_state"] = fro
+    out["to_state"] = to
+    for c in ("stack", "new_stack", "str", "str2"):
+        out[c] = cols[c]
+    out["arg0"] = a0
+    out["arg1"] = a1
     out["gen"] = gen
     out["offset"] = off
-    for lo, hi, g in extra_raw:
-        _fill_ids(out, lo, hi, g, args[lo:hi], tables)
-    _fill_transitions(out, 0, n, args, extra)
-    for i, name in order.extra_names:
-        out["str"][i] = tables.string(name)
     return GoTrace(out, tables.strings, tables.stacks, ver, start, ngen, clocks)
 
 

@@ -42,7 +42,7 @@ def synthetic_trace(n_events, procs=4, goroutines_per_proc=8, per_gen=250_000):
     >>> import gmpcore as gmp
     >>> tr = gmp.read_go_trace(synthetic_trace(1000, per_gen=600))
     >>> tr.generations, int((tr.events["kind"] == gmp.gotrace.EV["GoBlock"]).sum())
-    (2, 334)
+    (2, 333)
     """
     cache = {}
 

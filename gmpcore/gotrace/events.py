@@ -131,7 +131,7 @@ def version_limit(version):
     """One past the last non-experimental wire type ``go 1.<version>`` emits.
 
     >>> version_limit(22), version_limit(26)
-    (44, 53)
+    (45, 53)
     """
     return {22: EV["UserLog"] + 1, 23: EV["ExperimentalBatch"] + 1,
             25: EV["ClockSnapshot"] + 1}.get(version, len(_TABLE))

@@ -506,9 +506,10 @@ def read_go_trace(source):
     >>> import gmpcore as gmp
     >>> tr = gmp.read_go_trace(gmp.gotrace.FIXTURES / "fanout.trace")
     >>> tr.version, len(tr.events)
-    (26, 75)
-    >>> created = tr.events[tr.events["kind"] == gmp.gotrace.EV["GoCreate"]]
-    >>> len(created)
+    (26, 71)
+    >>> ev = tr.events
+    >>> created = ev[(ev["kind"] == gmp.gotrace.EV["GoCreate"]) & (ev["g"] == 1)]
+    >>> [tr.stacks[s][-1][0] for s in created["new_stack"]].count("main.main.func1")
     8
     """
     buf, name, mm = _open(source)

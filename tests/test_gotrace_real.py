@@ -89,8 +89,16 @@ def test_reads_from_bytes_the_same(name):
 
 
 _SAMPLE = re.compile(r"^\s*(\d+)\s+(\d+):((?:\s+\d+)*)\s*$")
-_LOC = re.compile(r"^\s+(\d+): 0x[0-9a-f]+ M=\d+ (\S+) (\S+):(\d+):\d+ s=\d+$")
+_LOC = re.compile(r"^\s+(\d+): 0x([0-9a-f]+) M=\d+ (\S+) (\S+):(\d+):\d+ s=\d+$")
 _INLINED = re.compile(r"^\s+(\S+) (\S+):(\d+):\d+ s=\d+$")
+
+
+def profile_key(frames):
+    """Go's pprof keys a stack by its PCs: one whose PCs are all 0 is the
+    empty stack (cmd/trace/pprof.go, stackMap)."""
+    if all(pc == 0 for *_, pc in frames):
+        return ()
+    return tuple((f, line) for f, line, _ in frames)
 
 
 def go_sched_profile(path):
@@ -105,12 +113,12 @@ def go_sched_profile(path):
             samples.append((int(m.group(1)), int(m.group(2)), m.group(3).split()))
         elif section == "Locations":
             if m := _LOC.match(line):
-                last = locs[m.group(1)] = [(m.group(2), int(m.group(4)))]
+                last = locs[m.group(1)] = [(m.group(3), int(m.group(5)), int(m.group(2), 16))]
             elif m := _INLINED.match(line):
-                last.append((m.group(1), int(m.group(3))))
+                last.append((m.group(1), int(m.group(3)), last[-1][2]))
     prof = {}
     for count, ns, ids in samples:
-        key = tuple(f for i in ids for f in locs[i])
+        key = profile_key([f for i in ids for f in locs[i]])
         c, t = prof.get(key, (0, 0))
         prof[key] = (c + count, t + ns)
     return prof
@@ -123,7 +131,7 @@ def test_sched_latency_matches_go_tool_trace_pprof_sched(name):
     counted = lat[lat["pprof_ns"] > 0]
     ours_prof = {}
     for sid, ns in zip(counted["stack"], counted["pprof_ns"]):
-        key = tuple((f, line) for f, _, line in tr.stacks[sid])
+        key = profile_key([(f.function, f.line, f.pc) for f in tr.stacks[sid]])
         c, t = ours_prof.get(key, (0, 0))
         ours_prof[key] = (c + 1, t + int(ns))
     assert ours_prof == go_sched_profile(DATA / f"{name}.sched.txt")

@@ -19,12 +19,22 @@ Restates Go's internal/trace reader (reader.go, generation.go, batch.go):
 import mmap
 import os
 import re
+from typing import NamedTuple
 
 import numpy as np
 
 from gmpcore.errors import GoTraceError
 from gmpcore.gotrace import _wire
 from gmpcore.gotrace.events import EV, SPECS, VERSIONS
+
+class Frame(NamedTuple):
+    """One frame of a stack: innermost first in :attr:`GoTrace.stacks`."""
+
+    function: str
+    file: str
+    line: int
+    pc: int
+
 
 _HEADER = re.compile(rb"go 1\.(\d+) trace\x00\x00\x00")
 _MAX_STRING = 1 << 10
@@ -355,7 +365,7 @@ def _fill_ids(cols, lo, hi, g, raw_args, tables):
         frames = []
         for pc in pcs:
             func, file, line = g.frames[pc]
-            frames.append((g.strings.get(func, ""), g.strings.get(file, ""), line))
+            frames.append(Frame(g.strings.get(func, ""), g.strings.get(file, ""), line, pc))
         gstk[sid] = tables.stack(tuple(frames))
     specs = [(k, s) for k, s in enumerate(SPECS) if s.timed or k == EV["CPUSample"]]
     for column, table, gmap, what, pick in (
@@ -425,8 +435,8 @@ class GoTrace:
         interleaved.  ``time_ns`` counts from the first Sync event.
     strings : list of str
         ``strings[events['str']]``: wait reasons, STW kinds, labels, names.
-    stacks : list of tuple
-        ``stacks[events['stack']]``: frames ``(function, file, line)``,
+    stacks : list of tuple of Frame
+        ``stacks[events['stack']]``: frames ``(function, file, line, pc)``,
         innermost first; ``stacks[0]`` is the empty stack.
     version : int
         N of the ``go 1.N trace`` header (22, 23, 25 or 26).
@@ -463,10 +473,6 @@ class GoTrace:
         """
         names = np.array([s.name or f"Invalid({i})" for i, s in enumerate(SPECS)], object)
         return names[self.events["kind"]]
-
-    def stack_frames(self, i):
-        """The frames of stack index i as ``(function, file, line)`` tuples."""
-        return self.stacks[i]
 
     def _summaries(self):
         if self._summary is None:
@@ -505,11 +511,11 @@ def read_go_trace(source):
 
     >>> import gmpcore as gmp
     >>> tr = gmp.read_go_trace(gmp.gotrace.FIXTURES / "fanout.trace")
-    >>> tr.version, len(tr.events)
-    (26, 71)
+    >>> tr.version, tr.generations
+    (26, 1)
     >>> ev = tr.events
     >>> created = ev[(ev["kind"] == gmp.gotrace.EV["GoCreate"]) & (ev["g"] == 1)]
-    >>> [tr.stacks[s][-1][0] for s in created["new_stack"]].count("main.main.func1")
+    >>> [tr.stacks[s][-1].function for s in created["new_stack"]].count("main.main.func1")
     8
     """
     buf, name, mm = _open(source)

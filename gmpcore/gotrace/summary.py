@@ -134,7 +134,7 @@ def _goroutine_stats(tr):
             sid = int(e["new_stack"]) if k in _NEW_STACK_KINDS else (
                 int(e["stack"]) if k in _OWN_STACK_KINDS else 0)
             if stacks[sid]:
-                g.name = stacks[sid][-1][0]
+                g.name = stacks[sid][-1].function
         if new == _RUNNING:
             g.last_start = t
             if g.start < 0:

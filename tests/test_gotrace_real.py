@@ -151,3 +151,14 @@ def test_goroutine_table_covers_go_goroutines(name):
     parts = g["exec_ns"] + g["sched_wait_ns"] + g["block_ns"] + g["syscall_ns"] + g["syscall_block_ns"]
     assert (parts <= g["total_ns"]).all()
     assert (g["exec_ns"] >= 0).all()
+
+
+@pytest.mark.parametrize("name", ["generations", "pipeline"])
+def test_iter_go_trace_is_read_go_trace_by_generation(name):
+    whole = gmp.read_go_trace(DATA / f"{name}.trace")
+    parts = list(gmp.gotrace.iter_go_trace(DATA / f"{name}.trace"))
+    assert len(parts) == whole.generations
+    assert np.array_equal(np.concatenate([p.events for p in parts]), whole.events)
+    for i, p in enumerate(parts):
+        assert set(p.events["gen"].tolist()) == {i + 1}
+    assert parts[-1].strings == whole.strings and parts[-1].stacks == whole.stacks

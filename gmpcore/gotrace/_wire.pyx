@@ -485,6 +485,12 @@ cdef class Orderer:
         n = self.o_n
         return tuple(a[:n] for a in self.o_arrays)
 
+    def clear_output(self):
+        """Forget the events emitted so far (the state machines stay): the
+        reader takes one generation's events at a time."""
+        self.o_n = 0
+        self.extra_names = []
+
     def emit_sync(self, int64_t t, uint64_t gen, uint64_t n):
         """A Sync event (kind 0) at t, its argument the sync count."""
         cdef Ctx c

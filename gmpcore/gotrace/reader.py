@@ -530,47 +530,30 @@ def read_go_trace(source):
                 pass
 
 
-def _read(buf):
-    ver, pos = read_header(buf)
-    order = _wire.Orderer()
-    tables = _Tables()
-    nsync = 0
-    clocks = []
-    ngen = 0
-    extra_raw = []         # per generation: (lo, hi, raw args copy, extra, g)
-    for g in _read_generations(buf, pos, ver):
-        ngen += 1
-        order.strings = g.strings
-        nsync += 1
-        lo = len_before = order.result()[0].shape[0]
-        order.emit_sync(int(min(g.min_ts * g.freq, 9.2e18)), g.gen, nsync)
-        ms = list(g.by_m)
-        batches = [b for m in ms for b in g.by_m[m]]
-        starts = np.array([b[0] for b in batches], np.int64)
-        ends = np.array([b[1] for b in batches], np.int64)
-        btimes = np.array([b[2] for b in batches], np.uint64)
-        typ, tm, args, off, first = _wire.decode_events(buf, starts, ends, btimes, g.freq, _NARGS)
-        nb = [len(g.by_m[m]) for m in ms]
-        first_by_m = first[np.concatenate([[0], np.cumsum(nb, dtype=np.int64)]).astype(np.intp)]
-        samples = _samples(g)
-        order.run_generation(g.gen, typ, tm, args, off, np.ascontiguousarray(first_by_m),
-                             np.array(ms, np.int64), samples)
-        hi = order.result()[0].shape[0]
-        extra_raw.append((len_before, hi, g))
-        if g.clock is not None:
-            clocks.append((g.gen,) + g.clock)
-    if ngen == 0:
-        raise GoTraceError("expected at least one generation, found no batches", pos)
-    nsync += 1
-    order.emit_sync(order.last_time, 0, nsync)
+def _order_generation(buf, order, g, nsync):
+    """Decode generation g's events and put them in Go's order (into order)."""
+    order.strings = g.strings
+    order.emit_sync(int(min(g.min_ts * g.freq, 9.2e18)), g.gen, nsync)
+    ms = list(g.by_m)
+    batches = [b for m in ms for b in g.by_m[m]]
+    starts = np.array([b[0] for b in batches], np.int64)
+    ends = np.array([b[1] for b in batches], np.int64)
+    btimes = np.array([b[2] for b in batches], np.uint64)
+    typ, tm, args, off, first = _wire.decode_events(buf, starts, ends, btimes, g.freq, _NARGS)
+    nb = [len(g.by_m[m]) for m in ms]
+    first_by_m = first[np.concatenate([[0], np.cumsum(nb, dtype=np.int64)]).astype(np.intp)]
+    order.run_generation(g.gen, typ, tm, args, off, np.ascontiguousarray(first_by_m),
+                         np.array(ms, np.int64), _samples(g))
+
+
+def _chunk(order, g, tables, start):
+    """The events the orderer holds (one generation's), as EVENT_DTYPE rows."""
     typ, tm, gg, pp, mm_, extra, gen, off, args = order.result()
     n = len(typ)
-    start = int(tm[0]) if n else 0
     cols = {"kind": typ, "offset": off}
     for c in ("stack", "new_stack", "str", "str2"):
         cols[c] = np.zeros(n, np.int32)
-    for lo, hi, g in extra_raw:
-        _fill_ids(cols, lo, hi, g, args[lo:hi], tables)
+    _fill_ids(cols, 0, n, g, args, tables)
     for i, name in order.extra_names:
         cols["str"][i] = tables.string(name)
     a0, a1, a2 = args[:, 0].copy(), args[:, 1].copy(), args[:, 2].copy()
@@ -590,7 +573,84 @@ def _read(buf):
     out["arg1"] = a1
     out["gen"] = gen
     out["offset"] = off
-    return GoTrace(out, tables.strings, tables.stacks, ver, start, ngen, clocks)
+    order.clear_output()
+    return out
+
+
+def _chunks(buf):
+    """Yield (version, start_ns, tables, generation, events) per generation.
+
+    One generation is decoded and ordered at a time; the orderer's state
+    machines and the global tables carry over.  The last chunk ends with
+    Go's final Sync event.  A damaged generation raises after the chunks
+    before it, as Go reports it after their events.
+    """
+    ver, pos = read_header(buf)
+    order = _wire.Orderer()
+    tables = _Tables()
+    gens = _read_generations(buf, pos, ver)
+    g = next(gens, None)
+    if g is None:
+        raise GoTraceError("expected at least one generation, found no batches", pos)
+    nsync = 1
+    start = None
+    while g is not None:
+        _order_generation(buf, order, g, nsync)
+        if start is None:
+            start = int(order.result()[1][0])
+        error = None
+        try:
+            nxt = next(gens, None)
+        except GoTraceError as exc:
+            nxt, error = None, exc
+        if nxt is None and error is None:
+            order.emit_sync(order.last_time, g.gen, nsync + 1)
+        yield ver, start, tables, g, _chunk(order, g, tables, start)
+        if error is not None:
+            raise error
+        g = nxt
+        nsync += 1
+
+
+def iter_go_trace(source):
+    """Read a Go execution trace one generation at a time.
+
+    Yields a :class:`GoTrace` per generation (its ``events`` that
+    generation's, in Go's order, times from the trace's start; ``strings``
+    and ``stacks`` the tables so far, shared and growing), so a trace of any
+    size is read in the memory of one generation.  Summaries of a yielded
+    GoTrace cover that generation only.  Errors as :func:`read_go_trace`.
+
+    >>> import gmpcore as gmp
+    >>> path = gmp.gotrace.FIXTURES / "generations.trace"
+    >>> [int(tr.events["gen"][0]) for tr in gmp.gotrace.iter_go_trace(path)]
+    [1, 2, 3]
+    """
+    buf, _, mm = _open(source)
+    try:
+        for ver, start, tables, g, events in _chunks(buf):
+            clocks = [(g.gen,) + g.clock] if g.clock is not None else []
+            yield GoTrace(events, tables.strings, tables.stacks, ver, start, 1, clocks)
+    finally:
+        del buf
+        if mm is not None:
+            try:
+                mm.close()
+            except BufferError:
+                pass
+
+
+def _read(buf):
+    chunks, clocks = [], []
+    ver = start = tables = None
+    for ver, start, tables, g, events in _chunks(buf):
+        chunks.append(events)
+        if g.clock is not None:
+            clocks.append((g.gen,) + g.clock)
+    ngen = len(chunks)
+    events = chunks[0] if ngen == 1 else np.concatenate(chunks)
+    del chunks
+    return GoTrace(events, tables.strings, tables.stacks, ver, start, ngen, clocks)
 
 
 def _samples(g):

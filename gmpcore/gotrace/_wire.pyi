@@ -18,6 +18,12 @@ def decode_events(
     nargs: npt.NDArray[np.uint8],
 ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.uint64],
            npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+def fill_events(
+    out: npt.NDArray[np.void], typ: Any, tm: Any, g: Any, p: Any, m: Any, extra: Any, gen: Any,
+    off: Any, args: Any, start: int, cols: npt.NDArray[np.int8], trans: npt.NDArray[np.int8],
+    stack_keys: npt.NDArray[np.uint64], stack_vals: npt.NDArray[np.int32],
+    str_keys: npt.NDArray[np.uint64], str_vals: npt.NDArray[np.int32],
+) -> int: ...
 
 @disjoint_base
 class Orderer:

@@ -19,7 +19,7 @@ Three parts:
   touched only for the rare range, task and region events.
 """
 
-from libc.stdint cimport uint8_t, int64_t, uint64_t, int32_t, INT64_MAX
+from libc.stdint cimport int8_t, uint8_t, int64_t, uint64_t, int32_t, uint32_t, INT64_MAX
 from libc.stdlib cimport malloc, calloc, free
 from libc.string cimport memset
 
@@ -1180,3 +1180,136 @@ cdef class Orderer:
                     f"{__import__('gmpcore.gotrace.events', fromlist=['SPECS']).SPECS[self.typ[e]].name} "
                     f"on thread {self.cur_m[k]} at time {self.tm[e]})", self.off[e])
         return self.o_n
+
+
+# --- the output rows ---------------------------------------------------------
+
+cdef packed struct EventRow:
+    # Must match reader.EVENT_DTYPE field for field (numpy packs it).
+    int64_t time_ns
+    uint8_t kind
+    int64_t g
+    int64_t p
+    int64_t m
+    int64_t target
+    int8_t from_state
+    int8_t to_state
+    int32_t stack
+    int32_t new_stack
+    int32_t str_
+    int32_t str2
+    uint64_t arg0
+    uint64_t arg1
+    uint32_t gen
+    int64_t offset
+
+
+
+cdef inline Py_ssize_t find_id(const uint64_t* keys, Py_ssize_t n, uint64_t id) noexcept nogil:
+    """Index of id in the sorted keys, or -1."""
+    cdef Py_ssize_t lo = 0, hi = n, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if keys[mid] < id:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < n and keys[lo] == id:
+        return lo
+    return -1
+
+
+def fill_events(EventRow[::1] out, const uint8_t[::1] typ, const int64_t[::1] tm,
+                const int64_t[::1] g, const int64_t[::1] p, const int64_t[::1] m,
+                const int64_t[::1] extra, const int64_t[::1] gen, const int64_t[::1] off,
+                const uint64_t[:, ::1] args, int64_t start, const int8_t[:, ::1] cols,
+                const int8_t[:, ::1] trans, const uint64_t[::1] stack_keys,
+                const int32_t[::1] stack_vals, const uint64_t[::1] str_keys,
+                const int32_t[::1] str_vals):
+    """Write one generation's ordered events as EVENT_DTYPE rows, in one pass.
+
+    ``cols[k]`` gives, for kind k, the argument index (after the time delta)
+    of its main stack, new stack, first and second string (-1: none);
+    ``trans[k]`` its transition's (target source, from, to): source 1 the
+    first argument, 2 the event's goroutine, 3 its P; from/to -1 when they
+    come from the event itself (ProcSteal, ProcStatus, GoStatus*).  Stack
+    and string IDs become global indices through the sorted (keys, vals)
+    tables.  Returns -1, or ``(i << 2) | what`` for the first event i whose
+    ID is not in its table (what: 0 stack, 1 string) so the caller names it.
+    """
+    cdef Py_ssize_t n = typ.shape[0], i, j, ns = stack_keys.shape[0], nstr = str_keys.shape[0]
+    cdef int k, c, src
+    cdef uint64_t id_, packed
+    cdef Py_ssize_t bad = -1
+    cdef EventRow* r
+    cdef int32_t* dst
+    with nogil:
+        for i in range(n):
+            r = &out[i]
+            k = typ[i]
+            r.time_ns = tm[i] - start
+            r.kind = <uint8_t>k
+            r.g = g[i]
+            r.p = p[i]
+            r.m = m[i]
+            r.arg0 = args[i, 0]
+            r.arg1 = args[i, 1]
+            r.gen = <uint32_t>gen[i]
+            r.offset = off[i]
+            # stacks and strings
+            for c in range(4):
+                if c == 0:
+                    dst = &r.stack
+                elif c == 1:
+                    dst = &r.new_stack
+                elif c == 2:
+                    dst = &r.str_
+                else:
+                    dst = &r.str2
+                dst[0] = 0
+                if cols[k, c] < 0:
+                    continue
+                id_ = args[i, cols[k, c]]
+                if id_ == 0:
+                    continue
+                if c < 2:
+                    j = find_id(&stack_keys[0] if ns else NULL, ns, id_)
+                    if j < 0:
+                        if k == EvCPUSample:
+                            continue        # Go does not check a sample's stack
+                        bad = (i << 2) | 0
+                        break
+                    dst[0] = stack_vals[j]
+                else:
+                    j = find_id(&str_keys[0] if nstr else NULL, nstr, id_)
+                    if j < 0:
+                        bad = (i << 2) | 1
+                        break
+                    dst[0] = str_vals[j]
+            if bad >= 0:
+                break
+            # the state transition
+            src = trans[k, 0]
+            r.target = -1
+            r.from_state = trans[k, 1]
+            r.to_state = trans[k, 2]
+            if src == 1:
+                r.target = <int64_t>args[i, 0]
+            elif src == 2:
+                r.target = g[i]
+            elif src == 3:
+                r.target = p[i]
+            if k == EvProcSteal:
+                r.from_state = PStIdle if extra[i] == ProcSyscallAbandoned_ else PStRunning
+            elif k == EvProcStatus:
+                r.from_state = <int8_t>extra[i]
+                id_ = args[i, 1]
+                r.to_state = PStIdle if (id_ == ProcIdle_ or id_ == ProcSyscallAbandoned_) else (
+                    PStRunning if (id_ == ProcRunning_ or id_ == ProcSyscall_) else 0)
+            elif k == EvGoStatus or k == EvGoStatusStack:
+                packed = args[i, 2]
+                r.from_state = <int8_t>(packed >> 32)
+                id_ = packed & <uint64_t>0xFFFFFFFFU
+                r.to_state = (2 if id_ == GoRunnable_ else 3 if id_ == GoRunning_ else
+                              5 if id_ == GoSyscall_ else 4 if id_ == GoWaiting_ else 0)
+    return bad

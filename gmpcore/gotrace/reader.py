@@ -91,9 +91,6 @@ _TRANSITIONS = {
     "GoStatus": (_G, "a0", None, None),
     "GoStatusStack": (_G, "a0", None, None),
 }
-# tracev2 status -> trace state, for the "to" side of *Status events.
-_GO_STATUS_STATE = np.array([0, _RUNNABLE, _RUNNING, _SYSCALL, _WAITING], np.int8)
-_PROC_STATUS_STATE = np.array([0, _PRUNNING, _PIDLE, _PRUNNING, _PIDLE], np.int8)
 
 
 def _open(source):
@@ -334,62 +331,6 @@ def _finish_generation(g, ver):
                 raise GoTraceError(f"found invalid file string ID {file} for stack {sid}", g.offset)
 
 
-def _id_map(ids, table_ids, globals_, what, kinds, offsets):
-    """Map one column of per-generation IDs to global indices, validating them."""
-    keys = np.array([0] + sorted(table_ids), np.uint64)
-    vals = np.array([0] + [globals_[k] for k in sorted(table_ids)], np.int32)
-    idx = np.minimum(np.searchsorted(keys, ids), len(keys) - 1)
-    bad = keys[idx] != ids
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise GoTraceError(f"found invalid {what} ID {int(ids[i])} for event "
-                           f"{SPECS[int(kinds[i])].name}", int(offsets[i]))
-    return vals[idx]
-
-
-def _columns_for(kind_arg_pairs, typ):
-    """Per kind, which argument (index after the time delta) a column reads."""
-    col = np.full(256, -1, np.int8)
-    for kind, a in kind_arg_pairs:
-        col[kind] = a
-    return col[typ]
-
-
-def _fill_ids(cols, lo, hi, g, raw_args, tables):
-    """Stack and string columns of events [lo, hi), from generation g's tables."""
-    typ = cols["kind"][lo:hi]
-    offs = cols["offset"][lo:hi]
-    gstr = {sid: tables.string(s) for sid, s in g.strings.items()}
-    gstk = {}
-    for sid, pcs in g.stacks.items():
-        frames = []
-        for pc in pcs:
-            func, file, line = g.frames[pc]
-            frames.append(Frame(g.strings.get(func, ""), g.strings.get(file, ""), line, pc))
-        gstk[sid] = tables.stack(tuple(frames))
-    specs = [(k, s) for k, s in enumerate(SPECS) if s.timed or k == EV["CPUSample"]]
-    for column, table, gmap, what, pick in (
-            ("stack", g.stacks, gstk, "stack", lambda s: s.stacks[:1]),
-            ("new_stack", g.stacks, gstk, "stack", lambda s: s.stacks[1:2]),
-            ("str", g.strings, gstr, "string", lambda s: s.strings[:1]),
-            ("str2", g.strings, gstr, "string", lambda s: s.strings[1:2])):
-        pairs = [(k, pick(s)[0] - 1) for k, s in specs if pick(s) and k != EV["CPUSample"]]
-        if column == "stack":
-            pairs.append((EV["CPUSample"], 0))
-        which = _columns_for(pairs, typ)
-        sel = np.nonzero(which >= 0)[0]
-        if not len(sel):
-            continue
-        ids = raw_args[sel, which[sel]]
-        if column == "stack":
-            # A CPU sample's stack is not validated by Go; unknown ones read as none.
-            samp = typ[sel] == EV["CPUSample"]
-            if samp.any():
-                known = np.isin(ids, np.array([0] + list(table), np.uint64))
-                ids = np.where(samp & ~known, 0, ids)
-        cols[column][lo + sel] = _id_map(ids, table.keys(), gmap, what, typ[sel], offs[sel])
-
-
 def _transition_tables():
     src = np.zeros(256, np.int8)          # 0 none, 1 first argument, 2 own g, 3 own p
     fro = np.full(256, -1, np.int8)
@@ -403,25 +344,6 @@ def _transition_tables():
 
 
 _SRC, _FROM, _TO = _transition_tables()
-
-
-def _transitions(kind, g, p, a0, a1, a2, extra):
-    """target, from_state, to_state columns (Go's Event.StateTransition)."""
-    src = _SRC[kind]
-    target = np.where(src == 1, a0.view(np.int64), np.where(src == 2, g, np.where(src == 3, p, -1)))
-    fro = _FROM[kind]
-    to = _TO[kind]
-    sel = np.nonzero(kind == EV["ProcSteal"])[0]
-    # Stolen from a syscall: Running before; from an abandoned one: Idle.
-    fro[sel] = np.where(extra[sel] == 4, _PIDLE, _PRUNNING)
-    sel = np.nonzero(kind == EV["ProcStatus"])[0]
-    fro[sel] = extra[sel]
-    to[sel] = _PROC_STATUS_STATE[np.minimum(a1[sel], 4).astype(np.intp)]
-    sel = np.nonzero((kind == EV["GoStatus"]) | (kind == EV["GoStatusStack"]))[0]
-    packed = a2[sel]
-    fro[sel] = (packed >> np.uint64(32)).astype(np.int8)
-    to[sel] = _GO_STATUS_STATE[np.minimum(packed & np.uint64(0xFFFFFFFF), 4).astype(np.intp)]
-    return target, fro, to
 
 
 class GoTrace:
@@ -546,35 +468,63 @@ def _order_generation(buf, order, g, nsync):
                          np.array(ms, np.int64), _samples(g))
 
 
+def _kind_tables():
+    """Per kind: where its stack/new stack/string/string 2 IDs are (argument
+    index after the time delta, -1: none), and its transition's target
+    source and states (see _wire.fill_events)."""
+    cols = np.full((256, 4), -1, np.int8)
+    for k, sp in enumerate(SPECS):
+        if not sp.timed:
+            continue
+        for c, ids in ((0, sp.stacks[:1]), (1, sp.stacks[1:2]), (2, sp.strings[:1]),
+                       (3, sp.strings[1:2])):
+            if ids:
+                cols[k, c] = ids[0] - 1
+    cols[EV["CPUSample"], 0] = 0
+    src, fro, to = _transition_tables()
+    return cols, np.ascontiguousarray(np.stack([src, fro, to], axis=1))
+
+
+def _generation_ids(g, tables):
+    """Generation g's stack and string IDs -> global indices (sorted keys, values)."""
+    sk = sorted(g.stacks)
+    sv = []
+    for sid in sk:
+        frames = []
+        for pc in g.stacks[sid]:
+            func, file, line = g.frames[pc]
+            frames.append(Frame(g.strings.get(func, ""), g.strings.get(file, ""), line, pc))
+        sv.append(tables.stack(tuple(frames)))
+    tk = sorted(g.strings)
+    tv = [tables.string(g.strings[k]) for k in tk]
+    return (np.array(sk, np.uint64), np.array(sv, np.int32),
+            np.array(tk, np.uint64), np.array(tv, np.int32))
+
+
 def _chunk(order, g, tables, start):
     """The events the orderer holds (one generation's), as EVENT_DTYPE rows."""
+    global _KIND_COLS, _KIND_TRANS
+    if _KIND_COLS is None:
+        _KIND_COLS, _KIND_TRANS = _kind_tables()
     typ, tm, gg, pp, mm_, extra, gen, off, args = order.result()
-    n = len(typ)
-    cols = {"kind": typ, "offset": off}
-    for c in ("stack", "new_stack", "str", "str2"):
-        cols[c] = np.zeros(n, np.int32)
-    _fill_ids(cols, 0, n, g, args, tables)
+    out = np.empty(len(typ), EVENT_DTYPE)
+    bad = _wire.fill_events(out, typ, tm, gg, pp, mm_, extra, gen, off, args, start,
+                            _KIND_COLS, _KIND_TRANS, *_generation_ids(g, tables))
+    if bad >= 0:
+        i, what = bad >> 2, ("stack", "string")[bad & 3]
+        c = [0, 1] if what == "stack" else [2, 3]
+        ids = [int(args[i, _KIND_COLS[typ[i], k]]) for k in c if _KIND_COLS[typ[i], k] >= 0]
+        table = g.stacks if what == "stack" else g.strings
+        bad_id = next((x for x in ids if x and x not in table), ids[0] if ids else 0)
+        raise GoTraceError(f"found invalid {what} ID {bad_id} for event {SPECS[typ[i]].name}",
+                           int(off[i]))
     for i, name in order.extra_names:
-        cols["str"][i] = tables.string(name)
-    a0, a1, a2 = args[:, 0].copy(), args[:, 1].copy(), args[:, 2].copy()
-    target, fro, to = _transitions(typ, gg, pp, a0, a1, a2, extra)
-    out = np.empty(n, EVENT_DTYPE)
-    out["time_ns"] = tm - start
-    out["kind"] = typ
-    out["g"] = gg
-    out["p"] = pp
-    out["m"] = mm_
-    out["target"] = target
-    out["from_state"] = fro
-    out["to_state"] = to
-    for c in ("stack", "new_stack", "str", "str2"):
-        out[c] = cols[c]
-    out["arg0"] = a0
-    out["arg1"] = a1
-    out["gen"] = gen
-    out["offset"] = off
+        out["str"][i] = tables.string(name)
     order.clear_output()
     return out
+
+
+_KIND_COLS = _KIND_TRANS = None
 
 
 def _chunks(buf):

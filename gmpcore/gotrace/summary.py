@@ -111,8 +111,9 @@ def _goroutine_stats(tr):
         elif g is None:
             continue
         elif old == _RUNNING:
-            g.exec += t - g.last_start
-            g.last_start = None
+            if g.last_start is not None:
+                g.exec += t - g.last_start
+                g.last_start = None
         elif old == _WAITING:
             if g.last_block is not None:
                 g.block[g.last_reason] += t - g.last_block

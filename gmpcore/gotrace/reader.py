@@ -97,6 +97,9 @@ def _open(source):
     """The trace's bytes (a read-only mapping for files) and a display name."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         return memoryview(source).cast("B"), "<bytes>", None
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"source must be a path (str or os.PathLike) or bytes, "
+                        f"got {type(source).__name__}")
     path = os.fspath(source)
     with open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size

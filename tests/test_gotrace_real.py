@@ -18,7 +18,7 @@ import gmpcore as gmp
 from gmpcore.gotrace.events import EV, GO_STATES, PROC_STATES, SPECS
 
 DATA = Path(__file__).parent / "data" / "gotrace"
-PROGRAMS = sorted(p.name for p in (DATA / "programs").iterdir())
+PROGRAMS = sorted(p.name for p in (DATA / "programs").iterdir() if p.is_dir())
 
 # Go's EventKind of each wire type (internal/trace/event.go).
 _KIND = {"Sync": "Sync", "CPUSample": "StackSample", "ProcsChange": "Metric",

@@ -21,7 +21,7 @@ Three parts:
 
 from libc.stdint cimport int8_t, uint8_t, int64_t, uint64_t, int32_t, uint32_t, INT64_MAX
 from libc.stdlib cimport malloc, calloc, free
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 import numpy as np
 cimport numpy as cnp
@@ -341,6 +341,21 @@ cdef int idmap_put(IdMap* m, int64_t key, int32_t val) except -1:
     return 0
 
 
+cdef void* grown(void* a, Py_ssize_t n, Py_ssize_t* cap, size_t size) except NULL:
+    """a (n elements of size bytes, capacity cap[0]) with room for one more:
+    doubled into a new zeroed block when full (cap[0] updated)."""
+    cdef void* b
+    if n < cap[0]:
+        return a
+    b = calloc(2 * cap[0], size)
+    if not b:
+        raise MemoryError()
+    memcpy(b, a, n * size)
+    free(a)
+    cap[0] *= 2
+    return b
+
+
 cdef struct GState:
     int64_t id
     uint8_t present
@@ -513,17 +528,8 @@ cdef class Orderer:
 
     cdef int32_t g_add(self, int64_t gid, uint8_t status) except -1:
         cdef int32_t s = idmap_get(&self.gmap, gid)
-        cdef GState* tmp
         if s < 0:
-            if self.ng == self.gcap:
-                tmp = <GState*>calloc(2 * self.gcap, sizeof(GState))
-                if not tmp:
-                    raise MemoryError()
-                for i in range(self.ng):
-                    tmp[i] = self.gs[i]
-                free(self.gs)
-                self.gs = tmp
-                self.gcap *= 2
+            self.gs = <GState*>grown(self.gs, self.ng, &self.gcap, sizeof(GState))
             s = <int32_t>self.ng
             self.ng += 1
             idmap_put(&self.gmap, gid, s)
@@ -538,17 +544,8 @@ cdef class Orderer:
         return idmap_get(&self.pmap, pid)
 
     cdef int32_t p_add(self, int64_t pid, uint8_t status) except -1:
-        cdef PState* tmp
         cdef int32_t s
-        if self.np_ == self.pcap:
-            tmp = <PState*>calloc(2 * self.pcap, sizeof(PState))
-            if not tmp:
-                raise MemoryError()
-            for i in range(self.np_):
-                tmp[i] = self.ps[i]
-            free(self.ps)
-            self.ps = tmp
-            self.pcap *= 2
+        self.ps = <PState*>grown(self.ps, self.np_, &self.pcap, sizeof(PState))
         s = <int32_t>self.np_
         self.np_ += 1
         idmap_put(&self.pmap, pid, s)
@@ -560,18 +557,9 @@ cdef class Orderer:
 
     cdef int32_t m_get(self, int64_t mid) except -1:
         cdef int32_t s = idmap_get(&self.mmap, mid)
-        cdef MState* tmp
         if s >= 0:
             return s
-        if self.nm == self.mcap:
-            tmp = <MState*>calloc(2 * self.mcap, sizeof(MState))
-            if not tmp:
-                raise MemoryError()
-            for i in range(self.nm):
-                tmp[i] = self.ms[i]
-            free(self.ms)
-            self.ms = tmp
-            self.mcap *= 2
+        self.ms = <MState*>grown(self.ms, self.nm, &self.mcap, sizeof(MState))
         s = <int32_t>self.nm
         self.nm += 1
         idmap_put(&self.mmap, mid, s)

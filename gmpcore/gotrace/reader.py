@@ -16,6 +16,7 @@ Restates Go's internal/trace reader (reader.go, generation.go, batch.go):
   GoBlock even if the clocks of two CPUs disagree.
 """
 
+import contextlib
 import mmap
 import os
 import re
@@ -107,6 +108,21 @@ def _open(source):
             return memoryview(b""), path, None
         mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
     return memoryview(mm), path, mm
+
+
+@contextlib.contextmanager
+def _mapped(source):
+    """The trace's bytes, a file's mapping closed after use."""
+    buf, _, mm = _open(source)
+    try:
+        yield buf
+    finally:
+        del buf
+        if mm is not None:
+            try:
+                mm.close()
+            except BufferError:     # an array still views it: the GC closes it
+                pass
 
 
 def read_header(buf):
@@ -443,16 +459,8 @@ def read_go_trace(source):
     >>> [tr.stacks[s][-1].function for s in created["new_stack"]].count("main.main.func1")
     8
     """
-    buf, name, mm = _open(source)
-    try:
+    with _mapped(source) as buf:
         return _read(buf)
-    finally:
-        del buf
-        if mm is not None:
-            try:
-                mm.close()
-            except BufferError:
-                pass
 
 
 def _order_generation(buf, order, g, nsync):
@@ -579,18 +587,10 @@ def iter_go_trace(source):
     >>> [int(tr.events["gen"][0]) for tr in gmp.gotrace.iter_go_trace(path)]
     [1, 2, 3]
     """
-    buf, _, mm = _open(source)
-    try:
+    with _mapped(source) as buf:
         for ver, start, tables, g, events in _chunks(buf):
             clocks = [(g.gen,) + g.clock] if g.clock is not None else []
             yield GoTrace(events, tables.strings, tables.stacks, ver, start, 1, clocks)
-    finally:
-        del buf
-        if mm is not None:
-            try:
-                mm.close()
-            except BufferError:
-                pass
 
 
 def _read(buf):

@@ -15,7 +15,9 @@ trap 'rm -rf "$tmp"' EXIT
 "$GO" version > "$here/go-version.txt"
 for dir in "$here"/programs/*/; do
   name=$(basename "$dir")
-  "$GO" build -o "$tmp/$name" "$dir/main.go"
+  mkdir "$tmp/$name.src"
+  cp "$dir/main.go" "$here/programs/tracing.go" "$tmp/$name.src/"
+  (cd "$tmp/$name.src" && "$GO" build -trimpath -o "$tmp/$name" main.go tracing.go)
   GOMAXPROCS=4 "$tmp/$name" "$here/$name.trace"
   "$GO" tool trace -d=parsed "$here/$name.trace" | grep "^M=" > "$here/$name.parsed.txt"
   # go tool trace -pprof=sched as pprof's raw text (count, ns, stack per sample)

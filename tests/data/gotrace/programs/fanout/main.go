@@ -2,11 +2,7 @@
 // then waits for them on a sync.WaitGroup.
 package main
 
-import (
-	"os"
-	"runtime/trace"
-	"sync"
-)
+import "sync"
 
 var sink [8]uint64
 
@@ -19,19 +15,12 @@ func work(i int) {
 }
 
 func main() {
-	f, err := os.Create(os.Args[1])
-	if err != nil {
-		panic(err)
-	}
-	if err := trace.Start(f); err != nil {
-		panic(err)
-	}
+	stop := startTrace()
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {
 		wg.Add(1)
 		go func(i int) { defer wg.Done(); work(i) }(i)
 	}
 	wg.Wait()
-	trace.Stop()
-	f.Close()
+	stop()
 }

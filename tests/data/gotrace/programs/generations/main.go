@@ -4,20 +4,12 @@
 package main
 
 import (
-	"os"
-	"runtime/trace"
 	"sync"
 	"time"
 )
 
 func main() {
-	f, err := os.Create(os.Args[1])
-	if err != nil {
-		panic(err)
-	}
-	if err := trace.Start(f); err != nil {
-		panic(err)
-	}
+	stop := startTrace()
 	var wg sync.WaitGroup
 	ch := make(chan int)
 	for i := 0; i < 4; i++ {
@@ -39,6 +31,5 @@ func main() {
 		}
 	}()
 	wg.Wait()
-	trace.Stop()
-	f.Close()
+	stop()
 }

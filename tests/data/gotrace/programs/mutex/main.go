@@ -2,20 +2,10 @@
 // little work inside the critical section.
 package main
 
-import (
-	"os"
-	"runtime/trace"
-	"sync"
-)
+import "sync"
 
 func main() {
-	f, err := os.Create(os.Args[1])
-	if err != nil {
-		panic(err)
-	}
-	if err := trace.Start(f); err != nil {
-		panic(err)
-	}
+	stop := startTrace()
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	counter := 0
@@ -34,6 +24,5 @@ func main() {
 	}
 	wg.Wait()
 	_ = counter
-	trace.Stop()
-	f.Close()
+	stop()
 }

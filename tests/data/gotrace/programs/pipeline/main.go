@@ -1,11 +1,6 @@
 // Channel pipeline: a generator, two unbuffered stages and a sink, 300 items.
 package main
 
-import (
-	"os"
-	"runtime/trace"
-)
-
 func stage(in <-chan int, out chan<- int) {
 	for v := range in {
 		s := 0
@@ -18,13 +13,7 @@ func stage(in <-chan int, out chan<- int) {
 }
 
 func main() {
-	f, err := os.Create(os.Args[1])
-	if err != nil {
-		panic(err)
-	}
-	if err := trace.Start(f); err != nil {
-		panic(err)
-	}
+	stop := startTrace()
 	src, a, b := make(chan int), make(chan int), make(chan int)
 	go func() {
 		for i := 0; i < 300; i++ {
@@ -39,6 +28,5 @@ func main() {
 		total += v
 	}
 	_ = total
-	trace.Stop()
-	f.Close()
+	stop()
 }

@@ -3,20 +3,12 @@
 package main
 
 import (
-	"os"
-	"runtime/trace"
 	"sync"
 	"time"
 )
 
 func main() {
-	f, err := os.Create(os.Args[1])
-	if err != nil {
-		panic(err)
-	}
-	if err := trace.Start(f); err != nil {
-		panic(err)
-	}
+	stop := startTrace()
 	var wg sync.WaitGroup
 	for i := 0; i < 6; i++ {
 		wg.Add(1)
@@ -33,6 +25,5 @@ func main() {
 	}
 	tk.Stop()
 	wg.Wait()
-	trace.Stop()
-	f.Close()
+	stop()
 }

@@ -4,18 +4,11 @@ package main
 
 import (
 	"os"
-	"runtime/trace"
 	"sync"
 )
 
 func main() {
-	f, err := os.Create(os.Args[1])
-	if err != nil {
-		panic(err)
-	}
-	if err := trace.Start(f); err != nil {
-		panic(err)
-	}
+	stop := startTrace()
 	var wg sync.WaitGroup
 	buf := make([]byte, 4096)
 	for i := 0; i < 4; i++ {
@@ -37,6 +30,5 @@ func main() {
 		}()
 	}
 	wg.Wait()
-	trace.Stop()
-	f.Close()
+	stop()
 }

@@ -568,6 +568,23 @@ cdef class Orderer:
         self.ms[s].p = NONE
         return s
 
+    cdef int32_t current_g(self, Py_ssize_t e, int64_t gid, uint8_t status) except -1:
+        """The slot of the thread's goroutine, which must exist in status."""
+        cdef int32_t s = self.g_find(gid)
+        if s < 0:
+            raise self.fail(e, f"event for goroutine ({gid}) that doesn't exist")
+        if self.gs[s].status != status:
+            raise self.fail(e, "event for goroutine that's not " +
+                            ("Running" if status == GoRunning_ else "in a syscall"))
+        return s
+
+    cdef int32_t current_p(self, Py_ssize_t e, int64_t pid) except -1:
+        """The slot of the thread's P, which must be known."""
+        cdef int32_t s = self.p_find(pid)
+        if s < 0:
+            raise self.fail(e, f"uninitialized proc {pid}")
+        return s
+
     # --- errors -----------------------------------------------------------
     cdef object fail(self, Py_ssize_t e, str msg):
         from gmpcore.gotrace.events import SPECS
@@ -675,11 +692,7 @@ cdef class Orderer:
             self.emit_ev(e, cur, 0)
         elif t == EvGoStop or t == EvGoBlock or t == EvGoDestroy:
             self.check_ctx(e, cur, 2, 2, 2)
-            s = self.g_find(cur.g)
-            if s < 0:
-                raise self.fail(e, f"event for goroutine ({cur.g}) that doesn't exist")
-            if self.gs[s].status != GoRunning_:
-                raise self.fail(e, "event for goroutine that's not Running")
+            s = self.current_g(e, cur.g, GoRunning_)
             if t == EvGoDestroy:
                 self.gs[s].present = 0
             elif t == EvGoStop:
@@ -707,15 +720,9 @@ cdef class Orderer:
             self.emit_ev(e, cur, 0)
         elif t == EvGoSyscallBegin:
             self.check_ctx(e, cur, 2, 2, 2)
-            s = self.g_find(cur.g)
-            if s < 0:
-                raise self.fail(e, f"event for goroutine ({cur.g}) that doesn't exist")
-            if self.gs[s].status != GoRunning_:
-                raise self.fail(e, "event for goroutine that's not Running")
+            s = self.current_g(e, cur.g, GoRunning_)
             self.gs[s].status = GoSyscall_
-            s2 = self.p_find(cur.p)
-            if s2 < 0:
-                raise self.fail(e, f"uninitialized proc {cur.p}")
+            s2 = self.current_p(e, cur.p)
             self.ps[s2].status = ProcSyscall_
             if not succeeds(gen, a0, self.ps[s2].seq_gen, self.ps[s2].seq):
                 raise self.fail(e, f"can't make proc sequence {self.ps[s2].seq} -> {a0}")
@@ -724,15 +731,9 @@ cdef class Orderer:
             self.emit_ev(e, cur, 0)
         elif t == EvGoSyscallEnd:
             self.check_ctx(e, cur, 2, 2, 2)
-            s = self.g_find(cur.g)
-            if s < 0:
-                raise self.fail(e, f"event for goroutine ({cur.g}) that doesn't exist")
-            if self.gs[s].status != GoSyscall_:
-                raise self.fail(e, "event for goroutine that's not in a syscall")
+            s = self.current_g(e, cur.g, GoSyscall_)
             self.gs[s].status = GoRunning_
-            s2 = self.p_find(cur.p)
-            if s2 < 0:
-                raise self.fail(e, f"uninitialized proc {cur.p}")
+            s2 = self.current_p(e, cur.p)
             if self.ps[s2].status != ProcSyscall_:
                 raise self.fail(e, f"expected proc {cur.p} in state Syscall")
             self.ps[s2].status = ProcRunning_
@@ -745,11 +746,7 @@ cdef class Orderer:
                 if self.ps[s2].status == ProcSyscall_:
                     return 0     # wait for the ProcSteal
             self.check_ctx(e, cur, 2, 1, 2)
-            s = self.g_find(cur.g)
-            if s < 0:
-                raise self.fail(e, f"event for goroutine ({cur.g}) that doesn't exist")
-            if self.gs[s].status != GoSyscall_:
-                raise self.fail(e, "event for goroutine that's not in a syscall")
+            s = self.current_g(e, cur.g, GoSyscall_)
             new.g = NONE
             self.gs[s].status = GoRunnable_
             self.emit_ev(e, cur, 0)
@@ -878,11 +875,7 @@ cdef class Orderer:
             self.emit_ev(e, cur, 0)
         elif t == EvGoDestroySyscall:
             self.check_ctx(e, cur, 2, 1, 2)
-            s = self.g_find(cur.g)
-            if s < 0:
-                raise self.fail(e, f"event for goroutine ({cur.g}) that doesn't exist")
-            if self.gs[s].status != GoSyscall_:
-                raise self.fail(e, "event for goroutine that's not in a syscall")
+            s = self.current_g(e, cur.g, GoSyscall_)
             self.gs[s].present = 0
             new.g = NONE
             if cur.p != NONE:
@@ -897,11 +890,7 @@ cdef class Orderer:
             self.emit_ev(e, cur, 0)
         elif t == EvGoSwitch or t == EvGoSwitchDestroy:
             self.check_ctx(e, cur, 2, 2, 2)
-            s = self.g_find(cur.g)
-            if s < 0:
-                raise self.fail(e, f"event for goroutine ({cur.g}) that doesn't exist")
-            if self.gs[s].status != GoRunning_:
-                raise self.fail(e, "event for goroutine that's not Running")
+            s = self.current_g(e, cur.g, GoRunning_)
             s2 = self.g_find(<int64_t>a0)
             if s2 < 0 or self.gs[s2].status != GoWaiting_ or not succeeds(gen, a1, self.gs[s2].seq_gen, self.gs[s2].seq):
                 return 0

@@ -5,6 +5,7 @@
 # <name>.parsed.txt, and its scheduling-latency profile (go tool trace
 # -pprof=sched, printed by go tool pprof -raw) as <name>.sched.txt, for
 # tests/test_gotrace_real.py.  Usage: sh record.sh [GO]
+# (ONLY="<dir> ..." records only those programs.)
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 GO="${1:-${GO:-$(command -v go)}}"
@@ -13,7 +14,7 @@ export GOCACHE="${GOCACHE:-/tmp/gmpcore-gotrace-gocache}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$GO" version > "$here/go-version.txt"
-for dir in "$here"/programs/*/; do
+for dir in ${ONLY:-"$here"/programs/*/}; do
   name=$(basename "$dir")
   mkdir "$tmp/$name.src"
   cp "$dir/main.go" "$here/programs/tracing.go" "$tmp/$name.src/"

@@ -131,3 +131,15 @@ def test_a_start_before_its_unblock_waits_for_it():
     assert names[i:i + 3] == ["GoUnblock", "GoStart", "GoDestroy"]
     assert tr.events["time_ns"][i:i + 3].tolist() == [75, 76, 80]
     assert int(tr.events["m"][i + 1]) == 1 and int(tr.events["target"][i + 1]) == 1
+
+
+def test_waiting_intervals(tr):
+    # g1 blocks at 30 ("chan receive", its own GoBlock) and g2's GoUnblock
+    # at 75 ends the wait: 45 ns, all inside [g1's first run 2, end 151].
+    iv = tr.state_intervals("waiting")
+    assert iv[["goid", "start_ns", "end_ns", "duration_ns", "pprof_ns", "reason", "cause", "by",
+               "end_cause", "end_by"]].values.tolist() == [
+        [1, 30, 75, 45, 45, "chan receive", "GoBlock", 1, "GoUnblock", 2]]
+    assert tr.state_intervals("syscall").empty
+    with pytest.raises(ValueError, match="state must be one of"):
+        tr.state_intervals("running")

@@ -101,7 +101,7 @@ def profile_key(frames):
     return tuple((f, line) for f, line, _ in frames)
 
 
-def go_sched_profile(path):
+def go_profile(path):
     """{stack as ((func, line), ...): (count, ns)} from go tool pprof -raw."""
     samples, locs, last = [], {}, None
     section = None
@@ -124,20 +124,40 @@ def go_sched_profile(path):
     return prof
 
 
+# go tool trace -pprof=<kind>: which goroutine state, and which wait reasons
+# (cmd/trace/pprof.go).
+PROFILES = {
+    "sched": ("runnable", lambda reason: True),
+    "sync": ("waiting", lambda r: "chan" in r or "sync" in r or "select" in r),
+    "net": ("waiting", lambda r: r == "network"),
+    "syscall": ("syscall", lambda reason: True),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PROFILES))
 @pytest.mark.parametrize("name", PROGRAMS)
-def test_sched_latency_matches_go_tool_trace_pprof_sched(name):
+def test_state_intervals_match_go_tool_trace_profiles(name, kind):
     tr = gmp.read_go_trace(DATA / f"{name}.trace")
-    lat = tr.sched_latency
-    counted = lat[lat["pprof_ns"] > 0]
+    state, keep = PROFILES[kind]
+    iv = tr.state_intervals(state)
+    counted = iv[(iv["pprof_ns"] > 0) & iv["reason"].map(keep).astype(bool)]
     ours_prof = {}
     for sid, ns in zip(counted["stack"], counted["pprof_ns"]):
         key = profile_key([(f.function, f.line, f.pc) for f in tr.stacks[sid]])
         c, t = ours_prof.get(key, (0, 0))
         ours_prof[key] = (c + 1, t + int(ns))
-    assert ours_prof == go_sched_profile(DATA / f"{name}.sched.txt")
-    # Every interval is a goroutine's runnable -> running wait: non-negative,
-    # and what Go counts is part of it.
-    assert (lat["latency_ns"] >= 0).all() and (lat["pprof_ns"] <= lat["latency_ns"]).all()
+    assert ours_prof == go_profile(DATA / f"{name}.{kind}.txt")
+    # An interval is non-negative, and what Go counts is part of it.
+    assert (iv["duration_ns"] >= 0).all() and (iv["pprof_ns"] <= iv["duration_ns"]).all()
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_sched_latency_is_the_runnable_intervals(name):
+    tr = gmp.read_go_trace(DATA / f"{name}.trace")
+    iv = tr.state_intervals("runnable")
+    lat = tr.sched_latency
+    assert lat["latency_ns"].tolist() == iv["duration_ns"].tolist()
+    assert (lat["end_cause"].isin(["GoStart"])).all()
 
 
 @pytest.mark.parametrize("name", PROGRAMS)

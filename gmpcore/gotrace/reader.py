@@ -431,6 +431,12 @@ class GoTrace:
         """Every runnable-to-running interval, as ``go tool trace -pprof=sched`` counts them."""
         return self._summaries()["sched_latency"]
 
+    def state_intervals(self, state):
+        """Every interval a goroutine spent ``"runnable"``, ``"waiting"`` or in a
+        ``"syscall"``: see :func:`gmpcore.gotrace.summary.state_intervals`."""
+        from gmpcore.gotrace.summary import state_intervals
+        return state_intervals(self, state)
+
     def summary(self):
         """Whole-trace figures (a dict): see :func:`gmpcore.gotrace.summary.summarize`."""
         return self._summaries()["summary"]

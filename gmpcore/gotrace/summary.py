@@ -155,36 +155,80 @@ def _goroutine_stats(tr):
     return gs, last_ts
 
 
-def _sched_latency(tr, gs, last_ts):
-    """Every runnable -> not-runnable interval of every goroutine (pprof.go)."""
+_STATE_NUMBERS = {"runnable": _RUNNABLE, "waiting": _WAITING, "syscall": _SYSCALL}
+
+
+def _state_intervals(tr, gs, last_ts, state):
+    """Every interval a goroutine spent in `state` (cmd/trace/pprof.go's
+    makeComputePprofFunc): from a transition into it to the next transition
+    out of it (a transition within it, e.g. a GoStatus at a generation's
+    start, continues the interval)."""
     ev = tr.events
     kinds = ev["kind"]
+    want = _STATE_NUMBERS[state]
     sel = np.nonzero(np.isin(kinds, list(_GO_KINDS)))[0]
+    to_state, target = ev["to_state"], ev["target"]
     tracking = {}
     rows = []
     for i in sel.tolist():
-        new, rid = int(ev["to_state"][i]), int(ev["target"][i])
+        new, rid = int(to_state[i]), int(target[i])
         start = tracking.get(rid)
         if start is None:
-            if new == _RUNNABLE:
+            if new == want:
                 tracking[rid] = i
             continue
-        if new == _RUNNABLE:
+        if new == want:
             continue
         del tracking[rid]
         t0, t1 = int(ev["time_ns"][start]), int(ev["time_ns"][i])
         g = gs.get(rid)
-        # go tool trace -pprof=sched counts the part of the interval inside
-        # [the goroutine's first start, its end or the trace's end].
+        # Go's profiles count the part of the interval inside [the
+        # goroutine's first start, its end or the trace's end].
         lo = g.start if g is not None and g.start >= 0 else 0
         hi = g.end if g is not None and g.end >= 0 else last_ts
-        if hi < t0 or t1 < lo:
-            counted = 0
-        else:
-            counted = min(hi, t1) - max(lo, t0)
-        rows.append((rid, t0, t1, t1 - t0, max(counted, 0), int(ev["stack"][start]),
-                     SPECS[int(kinds[start])].name, int(ev["g"][start])))
+        counted = 0 if (hi < t0 or t1 < lo) else min(hi, t1) - max(lo, t0)
+        k0 = int(kinds[start])
+        reason = tr.strings[ev["str"][start]] if k0 in _REASON_KINDS else ""
+        rows.append((rid, t0, t1, t1 - t0, max(counted, 0), int(ev["stack"][start]), reason,
+                     SPECS[k0].name, int(ev["g"][start]), SPECS[int(kinds[i])].name,
+                     int(ev["g"][i])))
     return rows
+
+
+_INTERVAL_COLUMNS = ["goid", "start_ns", "end_ns", "duration_ns", "pprof_ns", "stack", "reason",
+                     "cause", "by", "end_cause", "end_by"]
+
+
+def state_intervals(tr, state):
+    """Every interval any goroutine spent runnable, waiting or in a syscall.
+
+    ``state`` is ``"runnable"``, ``"waiting"`` or ``"syscall"``.  A pandas
+    DataFrame, one row per interval: ``goid``, ``start_ns``, ``end_ns``,
+    ``duration_ns``, ``pprof_ns`` (the part ``go tool trace -pprof=...``
+    counts: its overlap with [the goroutine's first run, its end]),
+    ``stack`` (of the event that started it: a profile's key), ``reason``
+    (the wait reason of a GoBlock/GoStop that started it, else ""),
+    ``cause`` and ``by`` (that event's kind and the goroutine running when
+    it happened), ``end_cause`` and ``end_by`` (the same for the event that
+    ended it: for a wait ended by ``GoUnblock``, ``end_by`` is who woke it).
+    ``go tool trace -pprof=sync`` is the waiting intervals whose reason
+    mentions chan, sync or select; ``-pprof=net`` those of reason
+    ``network``; ``-pprof=syscall`` the syscall intervals; ``-pprof=sched``
+    the runnable ones (:attr:`GoTrace.sched_latency`).
+
+    >>> import gmpcore as gmp
+    >>> tr = gmp.read_go_trace(gmp.gotrace.FIXTURES / "pipeline.trace")
+    >>> waits = gmp.gotrace.summary.state_intervals(tr, "waiting")
+    >>> woken = waits[waits["end_cause"] == "GoUnblock"]
+    >>> bool((woken["end_by"] >= 0).all())
+    True
+    """
+    import pandas as pd
+
+    if state not in _STATE_NUMBERS:
+        raise ValueError(f"state must be one of {sorted(_STATE_NUMBERS)}, got {state!r}")
+    gs, last_ts = tr._summaries()["_stats"]
+    return pd.DataFrame(_state_intervals(tr, gs, last_ts, state), columns=_INTERVAL_COLUMNS)
 
 
 def summarize(tr):
@@ -212,7 +256,9 @@ def summarize(tr):
         runnable, the profile's key), ``cause`` (that event's kind:
         GoUnblock, GoCreate, GoStop, GoSyscallEndBlocked, GoStatus ...) and
         ``by`` (the goroutine running when it happened, -1 if none: with
-        ``cause == "GoUnblock"``, who unblocked whom).
+        ``cause == "GoUnblock"``, who unblocked whom), ``end_cause`` and
+        ``end_by`` (the same for the GoStart that ended it); see
+        :func:`state_intervals`.
     ``summary``
         dict: ``duration_ns``, ``events``, ``generations``, ``goroutines``,
         ``threads``, ``procs`` (GOMAXPROCS at the end), ``exec_ns``,
@@ -245,9 +291,8 @@ def summarize(tr):
             "sched_wait_ns", "block_ns", "syscall_ns", "syscall_block_ns", "total_ns"]
     goroutines = pd.DataFrame(rows, columns=cols + [f"block_ns[{r}]" for r in reasons])
     goroutines = goroutines.sort_values("goid", kind="stable").reset_index(drop=True)
-    lat = pd.DataFrame(_sched_latency(tr, gs, last_ts),
-                       columns=["goid", "start_ns", "end_ns", "latency_ns", "pprof_ns", "stack",
-                                "cause", "by"])
+    lat = pd.DataFrame(_state_intervals(tr, gs, last_ts, "runnable"), columns=_INTERVAL_COLUMNS)
+    lat = lat.drop(columns=["reason"]).rename(columns={"duration_ns": "latency_ns"})
     ev = tr.events
     names = tr.kind_names()
     procs = ev["arg0"][ev["kind"] == EV["ProcsChange"]]
@@ -264,4 +309,5 @@ def summarize(tr):
         "sched_latency_ns": dict(zip(("p50", "p90", "p99", "max"), q)),
         "kinds": dict(Counter(names.tolist())),
     }
-    return {"goroutines": goroutines, "sched_latency": lat, "summary": summary}
+    return {"goroutines": goroutines, "sched_latency": lat, "summary": summary,
+            "_stats": (gs, last_ts)}

@@ -568,6 +568,18 @@ cdef class Orderer:
         self.ms[s].p = NONE
         return s
 
+    cdef inline void g_set(self, int32_t s, uint8_t status, uint64_t gen, uint64_t seq) noexcept:
+        """Goroutine slot s is now in status at sequence (gen, seq)."""
+        self.gs[s].status = status
+        self.gs[s].seq_gen = gen
+        self.gs[s].seq = seq
+
+    cdef inline void p_set(self, int32_t s, uint8_t status, uint64_t gen, uint64_t seq) noexcept:
+        """P slot s is now in status at sequence (gen, seq)."""
+        self.ps[s].status = status
+        self.ps[s].seq_gen = gen
+        self.ps[s].seq = seq
+
     cdef int32_t current_g(self, Py_ssize_t e, int64_t gid, uint8_t status) except -1:
         """The slot of the thread's goroutine, which must exist in status."""
         cdef int32_t s = self.g_find(gid)
@@ -685,9 +697,7 @@ cdef class Orderer:
             if s < 0 or self.gs[s].status != GoRunnable_ or not succeeds(gen, a1, self.gs[s].seq_gen, self.gs[s].seq):
                 return 0
             self.check_ctx(e, cur, 2, 2, 0)
-            self.gs[s].status = GoRunning_
-            self.gs[s].seq_gen = gen
-            self.gs[s].seq = a1
+            self.g_set(s, GoRunning_, gen, a1)
             new.g = <int64_t>a0
             self.emit_ev(e, cur, 0)
         elif t == EvGoStop or t == EvGoBlock or t == EvGoDestroy:
@@ -705,9 +715,7 @@ cdef class Orderer:
             s = self.g_find(<int64_t>a0)
             if s < 0 or self.gs[s].status != GoWaiting_ or not succeeds(gen, a1, self.gs[s].seq_gen, self.gs[s].seq):
                 return 0
-            self.gs[s].status = GoRunnable_
-            self.gs[s].seq_gen = gen
-            self.gs[s].seq = a1
+            self.g_set(s, GoRunnable_, gen, a1)
             self.emit_ev(e, cur, 0)
         elif t == EvGoCreate or t == EvGoCreateBlocked:
             self.check_ctx(e, cur, 2, 2, 1)
@@ -755,9 +763,7 @@ cdef class Orderer:
             if s2 < 0 or self.ps[s2].status != ProcIdle_ or not succeeds(gen, a1, self.ps[s2].seq_gen, self.ps[s2].seq) or cur.p != NONE:
                 return 0
             self.check_ctx(e, cur, 2, 0, 1)
-            self.ps[s2].status = ProcRunning_
-            self.ps[s2].seq_gen = gen
-            self.ps[s2].seq = a1
+            self.p_set(s2, ProcRunning_, gen, a1)
             new.p = <int64_t>a0
             self.emit_ev(e, cur, 0)
         elif t == EvProcStop:
@@ -776,9 +782,7 @@ cdef class Orderer:
                 return 0
             self.check_ctx(e, cur, 2, 1, 1)
             old = self.ps[s2].status
-            self.ps[s2].status = ProcIdle_
-            self.ps[s2].seq_gen = gen
-            self.ps[s2].seq = a1
+            self.p_set(s2, ProcIdle_, gen, a1)
             if old != ProcSyscallAbandoned_:
                 mid = <int64_t>a2
                 if mid == cur.m:
@@ -901,9 +905,7 @@ cdef class Orderer:
             else:
                 self.gs[s].present = 0
                 self.emit(EvGoDestroy, self.tm[e], cur, 0, 0, 0, 0, 0, self.off[e])
-            self.gs[s2].status = GoRunning_
-            self.gs[s2].seq_gen = gen
-            self.gs[s2].seq = a1
+            self.g_set(s2, GoRunning_, gen, a1)
             new.g = <int64_t>a0
             cur.g = NONE
             self.emit(EvGoStart, self.tm[e], cur, a0, a1, 0, 0, 0, self.off[e])

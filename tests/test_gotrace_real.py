@@ -2,12 +2,13 @@
 
 tests/data/gotrace/record.sh built and ran the programs under
 tests/data/gotrace/programs/ and saved, beside each trace, Go's own parse of
-it: ``go tool trace -d=parsed`` (its event lines).  Each of our events must
+it: ``go tool trace -d=parsed`` (its event lines, gzipped).  Each of our events must
 match Go's line for line: thread, P, goroutine, kind, time in ns and, for
 state transitions, the resource, its old and new state and the reason.  No
 Go toolchain is needed to run this.
 """
 
+import gzip
 import re
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def ours(tr):
 
 def gos(path):
     rows = []
-    for line in path.read_text().splitlines():
+    for line in gzip.decompress(path.read_bytes()).decode().splitlines():
         m = _LINE.match(line)
         assert m, line
         detail = None
@@ -73,7 +74,7 @@ def gos(path):
 @pytest.mark.parametrize("name", PROGRAMS)
 def test_events_match_go_tool_trace(name):
     tr = gmp.read_go_trace(DATA / f"{name}.trace")
-    mine, theirs = ours(tr), gos(DATA / f"{name}.parsed.txt")
+    mine, theirs = ours(tr), gos(DATA / f"{name}.parsed.txt.gz")
     assert len(mine) == len(theirs)
     for i, (a, b) in enumerate(zip(mine, theirs)):
         assert a == b, f"event {i}: ours {a} != Go's {b}"
@@ -163,7 +164,7 @@ def test_sched_latency_is_the_runnable_intervals(name):
 @pytest.mark.parametrize("name", PROGRAMS)
 def test_goroutine_table_covers_go_goroutines(name):
     tr = gmp.read_go_trace(DATA / f"{name}.trace")
-    go_ids = {d[1] for *_, d in gos(DATA / f"{name}.parsed.txt") if d and d[0] == "GoID"}
+    go_ids = {d[1] for *_, d in gos(DATA / f"{name}.parsed.txt.gz") if d and d[0] == "GoID"}
     g = tr.goroutines
     assert set(g["goid"]) == go_ids
     # Go's accounting: the states a goroutine was in add up to no more than

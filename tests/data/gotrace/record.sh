@@ -2,7 +2,7 @@
 # Regenerate the real-Go trace fixtures: for each program under programs/,
 # build it with the local toolchain (offline), run it at GOMAXPROCS=4 to write
 # <name>.trace, and save Go's own parse of it (go tool trace -d=parsed) as
-# <name>.parsed.txt, and its profiles (go tool trace -pprof=sched, sync, net
+# <name>.parsed.txt.gz, and its profiles (go tool trace -pprof=sched, sync, net
 # and syscall, printed by go tool pprof -raw) as <name>.<kind>.txt, for
 # tests/test_gotrace_real.py.  Usage: sh record.sh [GO]
 # (ONLY="<dir> ..." records only those programs; PROFILES_ONLY=1 only redoes
@@ -22,12 +22,12 @@ for dir in ${ONLY:-"$here"/programs/*/}; do
   cp "$dir/main.go" "$here/programs/tracing.go" "$tmp/$name.src/"
   (cd "$tmp/$name.src" && "$GO" build -trimpath -o "$tmp/$name" main.go tracing.go)
   GOMAXPROCS=4 "$tmp/$name" "$here/$name.trace"
-  "$GO" tool trace -d=parsed "$here/$name.trace" | grep "^M=" > "$here/$name.parsed.txt"
+  "$GO" tool trace -d=parsed "$here/$name.trace" | grep "^M=" | gzip -9n > "$here/$name.parsed.txt.gz"
   fi
   # go tool trace's profiles as pprof's raw text (count, ns, stack per sample)
   for kind in sched sync net syscall; do
     "$GO" tool trace -pprof=$kind "$here/$name.trace" > "$tmp/$name.pb"
     "$GO" tool pprof -raw "$tmp/$name.pb" 2>/dev/null | sed -n '/^Samples/,$p' > "$here/$name.$kind.txt"
   done
-  echo "$name: $(wc -c < "$here/$name.trace") bytes, $(wc -l < "$here/$name.parsed.txt") parsed lines"
+  echo "$name: $(wc -c < "$here/$name.trace") bytes, $(gzip -dc "$here/$name.parsed.txt.gz" | wc -l) parsed lines"
 done

@@ -44,6 +44,7 @@ from gmpcore.errors import (
     Deadlock,
     GoFatalError,
     GoThrow,
+    GoTraceError,
     StackOverflow,
     SyncFatal,
     ThreadExhaustion,
@@ -54,6 +55,8 @@ from gmpcore.latency import LatencyHistogram, scheduling_latency
 from gmpcore.policy import Policy
 from gmpcore.results import Result, load
 from gmpcore import spans  # noqa: E402  (gmp.spans.quantiles)
+from gmpcore import gotrace  # noqa: E402  (gmp.gotrace.EV)
+from gmpcore.gotrace import GoTrace, read_go_trace
 from gmpcore.simulate import simulate
 from gmpcore.sweep import sweep
 from gmpcore.compare import compare
@@ -189,7 +192,10 @@ __all__ = [
     "Deadlock",
     "GoFatalError",
     "GoThrow",
+    "GoTrace",
+    "GoTraceError",
     "GoroutineLeakWarning",
+    "read_go_trace",
     "StackOverflow",
     "SyncFatal",
     "ThreadExhaustion",

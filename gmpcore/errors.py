@@ -139,3 +139,26 @@ class WorkloadPanic(GoFatalError):
         self.goid = goid
         where = f"\n\ngoroutine {goid} [running]" if goid is not None else ""
         super().__init__(f"panic: {message}{where}")
+
+
+class GoTraceError(ValueError):
+    """A Go execution trace that cannot be read: malformed, truncated or inconsistent.
+
+    Raised by :func:`gmpcore.read_go_trace`.  ``offset`` is the byte offset
+    in the file where reading went wrong (``None`` when the fault is not at
+    one place, e.g. a missing frequency event); the message names it and
+    says what was expected there.
+
+    >>> import gmpcore as gmp
+    >>> try:
+    ...     gmp.read_go_trace(b"go 1.26 trace\\x00\\x00\\x00\\x07")
+    ... except gmp.GoTraceError as exc:
+    ...     print(exc.offset, exc)
+    16 at byte 16: expected a batch (type 1, 49 or 52), got type 7
+    """
+
+    def __init__(self, message, offset=None):
+        self.offset = offset
+        if offset is not None:
+            message = f"at byte {offset}: {message}"
+        super().__init__(message)

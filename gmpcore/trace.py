@@ -344,7 +344,8 @@ def run_slices(res):
     ...                    record_events=True)
     >>> s = run_slices(res)
     >>> zero = s["end"] == s["start"]
-    >>> int((zero & (s["goid"] != 1)).sum())    # each sleeper parks as it starts
+    >>> sleeper = (s["goid"] != 1) & ~res.system[s["g"]]   # not main, not the runtime's
+    >>> int((zero & sleeper).sum())             # each sleeper parks as it starts
     10
     """
     _need_events(res)

@@ -193,6 +193,8 @@ class _Writer:
         self.p_status = {}      # p -> PROC_* (absent: not yet announced)
         self.p_m = {}           # p -> M holding it
         self.p_seq = {}
+        self.m_last = {}        # m -> time of its latest row in the log
+        self.p_next = {}        # p -> the M startm/newm last handed it to
         self.repair_log = []
         self.repairs = 0        # rows the model had to patch up (0 for a consistent log)
         self.regions = None     # pending user-region/task points, set by _plan_regions
@@ -222,6 +224,20 @@ class _Writer:
         self.p_status[p] = PROC_IDLE
         self.m_p.pop(victim, None)
 
+    def let_go(self, holder, t):
+        """The P's holder gave it up without a row of its own.
+
+        findRunnable releases its P before it blocks in netpoll (releasep,
+        then stopm or the poll), which the log shows only as the spin ending:
+        the ProcStop goes at the holder's last row.  A holder still running
+        a G cannot have let go: a repair.
+        """
+        if self.m_g.get(holder) is None:
+            self.proc_stop(holder, min(t, self.m_last.get(holder, t)))
+        else:
+            self._repair()
+            self.proc_stop(holder, t)
+
     def ensure_p(self, m, t, p):
         """Make M `m` hold P `p` (running), with ProcStop/ProcSteal/ProcStart as needed."""
         if self.m_p.get(m) == p:
@@ -236,9 +252,8 @@ class _Writer:
             self.announce(m, t, p, PROC_IDLE)
         elif status == PROC_SYSCALL:
             self.proc_steal(m, t, p)
-        elif status == PROC_RUNNING:            # the log never showed its holder let go
-            self._repair()
-            self.proc_stop(self.p_m[p], t)
+        elif status == PROC_RUNNING:
+            self.let_go(self.p_m[p], t)
         self.p_seq[p] += 1
         self.out.event(m, t, EvProcStart, p, self.p_seq[p])
         self.p_status[p] = PROC_RUNNING
@@ -333,6 +348,7 @@ class _Writer:
         for p in range(1, nprocs0):
             self.announce(0, t0, p, PROC_IDLE)
         n = len(times)
+        m_last = self.m_last
         prev_kind, prev_m, prev_t = -1, -1, -1
         due = self._region_clock() if self.regions else []
         for i in range(n):
@@ -362,9 +378,12 @@ class _Writer:
             elif kind == EV_CREATE:
                 creator = self.p_m.get(p) if self.p_status.get(p) == PROC_RUNNING else None
                 if creator is None:
-                    creator = 0 if i == 0 else self._any_m_without_p()
-                    if i != 0:
+                    # Main at time 0 on M0; else (a timer's goroutine made by an M
+                    # that has just started for P p) the M the P was handed to.
+                    creator = 0 if i == 0 else self.p_next.get(p)
+                    if creator is None:
                         self._repair()
+                        creator = self._any_m_without_p()
                     self.ensure_p(creator, t, p)
                 cur = self.m_g.get(creator)
                 if cur is not None and self.g_status[cur] != _RUNNING:
@@ -406,10 +425,12 @@ class _Writer:
             elif kind == EV_M_WAKE or kind == EV_THREAD_CREATE:
                 # startm/newm hand P p to M m: whoever held it let go (releasep in
                 # findRunnable before a blocking netpoll leaves no row of its own).
+                if p >= 0:
+                    self.p_next[p] = m
                 holder = self.p_m.get(p) if p >= 0 else None
                 if holder is not None and holder != m and self.m_g.get(holder) is None \
                         and self.p_status[p] == PROC_RUNNING:
-                    self.proc_stop(holder, t)
+                    self.let_go(holder, t)
             elif kind == EV_M_PARK:
                 if m in self.m_p and self.m_g.get(m) is None:
                     self.proc_stop(m, t)
@@ -435,6 +456,8 @@ class _Writer:
                 else:
                     self._repair()
             prev_kind, prev_m, prev_t = kind, m, t
+            if m >= 0:
+                m_last[m] = t
         if due:
             self._flush_due(None)
         return self.repairs

@@ -64,10 +64,29 @@ logged in the same nanosecond may read back a few ns apart.
 import os
 
 from gmpcore.events import (
-    EV_CREATE, EV_HANDOFF, EV_M_PARK, EV_M_WAKE, EV_NETPOLL, EV_PROCS, EV_READY, EV_RUN, EV_SPIN,
-    EV_STEAL, EV_STOP, EV_STW_DONE, EV_STW_START, EV_SYSCALL_ENTER, EV_SYSCALL_EXIT,
-    EV_THREAD_CREATE, EV_WAIT,
-    STOP_EXIT, STOP_GOSCHED, STOP_PARK, STOP_PREEMPT, STW_REASONS, WAIT_REASONS,
+    EV_CREATE,
+    EV_HANDOFF,
+    EV_M_PARK,
+    EV_M_WAKE,
+    EV_NETPOLL,
+    EV_PROCS,
+    EV_READY,
+    EV_RUN,
+    EV_SPIN,
+    EV_STEAL,
+    EV_STOP,
+    EV_STW_DONE,
+    EV_STW_START,
+    EV_SYSCALL_ENTER,
+    EV_SYSCALL_EXIT,
+    EV_THREAD_CREATE,
+    EV_WAIT,
+    STOP_EXIT,
+    STOP_GOSCHED,
+    STOP_PARK,
+    STOP_PREEMPT,
+    STW_REASONS,
+    WAIT_REASONS,
 )
 
 #: The trace format version written (Go 1.26's; Go 1.26 and 1.27 read it).
@@ -98,6 +117,7 @@ assert len(BLOCK_REASONS) == len(WAIT_REASONS)
 #: Go's traceGoStopReason strings, for a G that yields (Gosched) or is preempted.
 STOP_GOSCHED_REASON, STOP_PREEMPTED_REASON = "runtime.Gosched", "preempted"
 
+_CHUNK = 1 << 16               # log rows turned into Python ints at a time
 MAX_BATCH = 64 << 10           # tracev2.MaxBatchSize
 _FLUSH_AT = MAX_BATCH - 256    # a batch is written once it holds this much
 _MAX_STRING = 1 << 10          # tracev2.MaxEventTrailerDataSize
@@ -111,6 +131,12 @@ TIME_OFFSET = 1
 
 def _uvarint(out, v):
     """Append `v` (>= 0) to bytearray `out` as a base-128 varint."""
+    if v < 0x200000:            # three bytes or fewer: the common large value (a goid)
+        if v < 0x4000:
+            out += bytes(((v & 0x7F) | 0x80, v >> 7)) if v >= 0x80 else bytes((v,))
+        else:
+            out += bytes(((v & 0x7F) | 0x80, ((v >> 7) & 0x7F) | 0x80, v >> 14))
+        return
     while v >= 0x80:
         out.append((v & 0x7F) | 0x80)
         v >>= 7
@@ -123,46 +149,64 @@ def _uvarint_bytes(v):
     return bytes(out)
 
 
+_SMALL = 1 << 16
+_VARINTS = []                  # _VARINTS[v]: v's varint bytes, for v < _SMALL (built once)
+
+
+def _varints():
+    if not _VARINTS:
+        _VARINTS.extend(_uvarint_bytes(v) for v in range(_SMALL))
+    return _VARINTS
+
+
 class _Batches:
     """One open batch per M; a full batch goes to the file at once (streaming)."""
 
-    __slots__ = ("f", "gen", "buf", "base", "last", "bytes_written", "counts")
+    __slots__ = ("bytes_written", "counts", "f", "gen", "state", "varints")
 
     def __init__(self, f, gen):
         self.f = f
         self.gen = gen
-        self.buf = {}           # m -> bytearray of the open batch
-        self.base = {}          # m -> the open batch's base time
-        self.last = {}          # m -> time of the M's latest event
+        self.state = {}         # m -> [open batch (bytearray or None), its base time, last time]
         self.bytes_written = 0
-        self.counts = {}        # event type -> events written
+        self.counts = [0] * 256  # events written per type
+        self.varints = _varints()
 
     def event(self, m, t, typ, *args):
         t += TIME_OFFSET
-        buf = self.buf.get(m)
-        last = self.last.get(m, 0)
-        if t < last:            # a delayed region point: never back in time
-            t = last
+        st = self.state.get(m)
+        if st is None:
+            st = self.state[m] = [None, 0, 0]
+        buf, _, last = st
+        t = max(t, last)        # a delayed region point: never back in time
         if buf is None:
-            buf = self.buf[m] = bytearray()
-            self.base[m] = t
-            last = t
+            buf = st[0] = bytearray()
+            st[1] = last = t
+        v = self.varints
+        d = t - last
         buf.append(typ)
-        _uvarint(buf, t - last)
+        if d < _SMALL:
+            buf += v[d]
+        else:
+            _uvarint(buf, d)
         for a in args:
-            _uvarint(buf, a)
-        self.last[m] = t
-        self.counts[typ] = self.counts.get(typ, 0) + 1
+            if a < _SMALL:
+                buf += v[a]
+            else:
+                _uvarint(buf, a)
+        st[2] = t
+        self.counts[typ] += 1
         if len(buf) >= _FLUSH_AT:
             self.flush(m)
 
     def flush(self, m):
-        buf = self.buf.pop(m, None)
-        if buf:
-            self.write_batch(m, self.base.pop(m), bytes(buf))
+        st = self.state.get(m)
+        if st is not None and st[0]:
+            self.write_batch(m, st[1], bytes(st[0]))
+            st[0] = None
 
     def flush_all(self):
-        for m in list(self.buf):
+        for m in list(self.state):
             self.flush(m)
 
     def write_batch(self, m, t, data):
@@ -195,7 +239,7 @@ class _Writer:
         self.p_seq = {}
         self.m_last = {}        # m -> time of its latest row in the log
         self.p_next = {}        # p -> the M startm/newm last handed it to
-        self.repair_log = []
+        self.repair_times = []  # when the first repairs happened (virtual ns)
         self.repairs = 0        # rows the model had to patch up (0 for a consistent log)
         self.regions = None     # pending user-region/task points, set by _plan_regions
         self._due, self._due_i = [], 0
@@ -235,7 +279,7 @@ class _Writer:
         if self.m_g.get(holder) is None:
             self.proc_stop(holder, min(t, self.m_last.get(holder, t)))
         else:
-            self._repair()
+            self._repair(t)
             self.proc_stop(holder, t)
 
     def ensure_p(self, m, t, p):
@@ -262,24 +306,22 @@ class _Writer:
 
     # ---------------------------------------------------------- Gs
 
-    def _repair(self):
-        import sys
+    def _repair(self, t):
+        """Count a log row the model had to patch up (the first few times kept)."""
         self.repairs += 1
-        if len(self.repair_log) < 50:
-            f = sys._getframe(1)
-            self.repair_log.append((f.f_code.co_name, f.f_lineno, dict(
-                (k, f.f_locals.get(k)) for k in ("t", "m", "p", "g", "arg", "kind"))))
+        if len(self.repair_times) < 20:
+            self.repair_times.append(t)
 
     def go_start(self, m, t, g):
         cur = self.m_g.get(m)
         if cur is not None:                     # a G the log never stopped
-            self._repair()
+            self._repair(t)
             self.go_stop_exec(m, t, cur, EvGoStop, self.strings[STOP_GOSCHED_REASON])
         if self.g_status[g] == _WAITING:        # readied without a ready row
-            self._repair()
+            self._repair(t)
             self.unblock(m, t, g)
         elif self.g_status[g] != _RUNNABLE:
-            self._repair()
+            self._repair(t)
             other = self.g_m[g]
             if other >= 0 and self.m_g.get(other) == g:
                 self.go_stop_exec(other, t, g, EvGoStop, self.strings[STOP_GOSCHED_REASON])
@@ -331,136 +373,142 @@ class _Writer:
 
     def run(self):
         ev = self.res.events
-        times = ev["time"].tolist()
-        kinds = ev["kind"].tolist()
-        ms = ev["m"].tolist()
-        ps = ev["p"].tolist()
-        gs = ev["g"].tolist()
-        args = ev["arg"].tolist()
-        out = self.out
         s = self.strings
         reasons = [s[r] for r in BLOCK_REASONS]
         gosched, preempted = s[STOP_GOSCHED_REASON], s[STOP_PREEMPTED_REASON]
         nprocs0 = self.res.gomaxprocs
-        t0 = times[0] if times else 0
+        total = len(ev)
+        t0 = int(ev["time"][0]) if total else 0
         # Generation start: P0 runs on M0 (main's creator), the other Ps idle.
         self.announce(0, t0, 0, PROC_RUNNING)
         for p in range(1, nprocs0):
             self.announce(0, t0, p, PROC_IDLE)
-        n = len(times)
         m_last = self.m_last
         prev_kind, prev_m, prev_t = -1, -1, -1
         due = self._region_clock() if self.regions else []
-        for i in range(n):
-            t, kind, m, p, g, arg = times[i], kinds[i], ms[i], ps[i], gs[i], args[i]
-            if self._due_i < len(due) and due[self._due_i][0] < t:
-                self._flush_due(t)
-            if kind == EV_RUN:
-                self.ensure_p(m, t, p)
-                self.go_start(m, t, g)
-            elif kind == EV_STOP:
-                if arg == STOP_PARK or arg == STOP_EXIT or arg == STOP_GOSCHED \
-                        or arg == STOP_PREEMPT:
-                    if not self.running_on(m, g):
-                        self._repair()
-                        continue
-                    if arg == STOP_EXIT:
-                        self.go_stop_exec(m, t, g, EvGoDestroy)
-                    elif arg == STOP_PARK:
-                        reason = reasons[0]
-                        if i + 1 < n and kinds[i + 1] == EV_WAIT and gs[i + 1] == g:
-                            reason = reasons[args[i + 1]]
-                        self.go_stop_exec(m, t, g, EvGoBlock, reason)
-                    else:
-                        self.go_stop_exec(m, t, g, EvGoStop,
-                                          gosched if arg == STOP_GOSCHED else preempted)
-                # STOP_SYSCALL: the G stays on its M; syscall_enter follows
-            elif kind == EV_CREATE:
-                creator = self.p_m.get(p) if self.p_status.get(p) == PROC_RUNNING else None
-                if creator is None:
-                    # Main at time 0 on M0; else (a timer's goroutine made by an M
-                    # that has just started for P p) the M the P was handed to.
-                    creator = 0 if i == 0 else self.p_next.get(p)
-                    if creator is None:
-                        self._repair()
-                        creator = self._any_m_without_p()
-                    self.ensure_p(creator, t, p)
-                cur = self.m_g.get(creator)
-                if cur is not None and self.g_status[cur] != _RUNNING:
-                    self._repair()           # Go wants a running creator, or none
-                    continue
-                out.event(creator, t, EvGoCreate, self.goid[g],
-                          self.program_stack.get(self.program[g], 0), 0)
-                self.g_status[g] = _RUNNABLE
-                self.g_seq[g] = 0
-            elif kind == EV_READY:
-                if self.g_status[g] == _WAITING:
-                    who = m if m >= 0 else self.p_m.get(p, SYSMON_M)
-                    self.unblock(who, t, g)
-            elif kind == EV_SYSCALL_ENTER:
-                if not self.running_on(m, g):
-                    self._repair()
-                    continue
-                self.flush_regions(t, g)
-                q = self.m_p[m]
-                self.p_seq[q] += 1
-                out.event(m, t, EvGoSyscallBegin, self.p_seq[q], 0)
-                self.p_status[q] = PROC_SYSCALL
-                self.g_status[g] = _SYSCALL
-            elif kind == EV_SYSCALL_EXIT:
-                self.syscall_exit(m, t, p, g, arg)
-            elif kind == EV_HANDOFF:
-                status = self.p_status.get(p)
-                holder = self.p_m.get(p)
-                if status == PROC_SYSCALL:
-                    if prev_kind == EV_SYSCALL_ENTER and prev_m == holder and prev_t == t:
-                        self.proc_stop(holder, t)       # entersyscallblock's releasep
-                    else:
-                        self.proc_steal(SYSMON_M, t, p)  # sysmon's retake
-                elif status == PROC_RUNNING and holder is not None:
-                    self.proc_stop(holder, t)           # handoffp(releasep()) of a locked M
-            elif kind == EV_SPIN or kind == EV_STEAL or kind == EV_NETPOLL:
-                if m >= 0 and p >= 0:
-                    self.ensure_p(m, t, p)
-            elif kind == EV_M_WAKE or kind == EV_THREAD_CREATE:
-                # startm/newm hand P p to M m: whoever held it let go (releasep in
-                # findRunnable before a blocking netpoll leaves no row of its own).
-                if p >= 0:
-                    self.p_next[p] = m
-                holder = self.p_m.get(p) if p >= 0 else None
-                if holder is not None and holder != m and self.m_g.get(holder) is None \
-                        and self.p_status[p] == PROC_RUNNING:
-                    self.let_go(holder, t)
-            elif kind == EV_M_PARK:
-                if m in self.m_p and self.m_g.get(m) is None:
-                    self.proc_stop(m, t)
-            elif kind == EV_STW_START:
-                if self.running_on(m, g):
-                    self.flush_regions(t, g)
-                    out.event(m, t, EvSTWBegin, s[STW_REASONS.get(arg, "unknown")], 0)
-                else:
-                    self._repair()
-            elif kind == EV_PROCS:
-                cur = self.m_g.get(m)
-                if cur is not None and self.running_on(m, cur):
-                    out.event(m, t, EvProcsChange, arg, 0)
-                else:
-                    self._repair()
-            elif kind == EV_STW_DONE:
-                if self.running_on(m, g):
-                    if self.m_p[m] != p and p >= 0:  # procresize moved the caller to P0
-                        self.go_stop_exec(m, t, g, EvGoStop, gosched)
-                        self.ensure_p(m, t, p)
-                        self.go_start(m, t, g)
-                    out.event(m, t, EvSTWEnd)
-                else:
-                    self._repair()
-            prev_kind, prev_m, prev_t = kind, m, t
-            if m >= 0:
-                m_last[m] = t
+        for c0 in range(0, total, _CHUNK):     # the log as Python ints, a chunk at a time
+            seg = ev[c0:c0 + _CHUNK + 1]       # and one row more: a park's wait row
+            times, kinds = seg["time"].tolist(), seg["kind"].tolist()
+            ms, ps, gs, args = (seg["m"].tolist(), seg["p"].tolist(), seg["g"].tolist(),
+                                seg["arg"].tolist())
+            n = len(times)
+            for i in range(min(_CHUNK, total - c0)):
+                t, kind, m, p, g, arg = times[i], kinds[i], ms[i], ps[i], gs[i], args[i]
+                self._row(i, t, kind, m, p, g, arg, n, kinds, gs, args, c0 + i == 0,
+                          prev_kind, prev_m, prev_t, due, reasons, gosched, preempted)
+                prev_kind, prev_m, prev_t = kind, m, t
+                if m >= 0:
+                    m_last[m] = t
         if due:
             self._flush_due(None)
         return self.repairs
+
+    def _row(self, i, t, kind, m, p, g, arg, n, kinds, gs, args, first,
+             prev_kind, prev_m, prev_t, due, reasons, gosched, preempted):
+        """Translate one log row (see the module's table)."""
+        out, s = self.out, self.strings
+        if self._due_i < len(due) and due[self._due_i][0] < t:
+            self._flush_due(t)
+        if kind == EV_RUN:
+            self.ensure_p(m, t, p)
+            self.go_start(m, t, g)
+        elif kind == EV_STOP:
+            if arg == STOP_PARK or arg == STOP_EXIT or arg == STOP_GOSCHED \
+                    or arg == STOP_PREEMPT:
+                if not self.running_on(m, g):
+                    self._repair(t)
+                    return
+                if arg == STOP_EXIT:
+                    self.go_stop_exec(m, t, g, EvGoDestroy)
+                elif arg == STOP_PARK:
+                    reason = reasons[0]
+                    if i + 1 < n and kinds[i + 1] == EV_WAIT and gs[i + 1] == g:
+                        reason = reasons[args[i + 1]]
+                    self.go_stop_exec(m, t, g, EvGoBlock, reason)
+                else:
+                    self.go_stop_exec(m, t, g, EvGoStop,
+                                      gosched if arg == STOP_GOSCHED else preempted)
+            # STOP_SYSCALL: the G stays on its M; syscall_enter follows
+        elif kind == EV_CREATE:
+            creator = self.p_m.get(p) if self.p_status.get(p) == PROC_RUNNING else None
+            if creator is None:
+                # Main at time 0 on M0; else (a timer's goroutine made by an M
+                # that has just started for P p) the M the P was handed to.
+                creator = 0 if first else self.p_next.get(p)
+                if creator is None:
+                    self._repair(t)
+                    creator = self._any_m_without_p()
+                self.ensure_p(creator, t, p)
+            cur = self.m_g.get(creator)
+            if cur is not None and self.g_status[cur] != _RUNNING:
+                self._repair(t)           # Go wants a running creator, or none
+                return
+            out.event(creator, t, EvGoCreate, self.goid[g],
+                      self.program_stack.get(self.program[g], 0), 0)
+            self.g_status[g] = _RUNNABLE
+            self.g_seq[g] = 0
+        elif kind == EV_READY:
+            if self.g_status[g] == _WAITING:
+                who = m if m >= 0 else self.p_m.get(p, SYSMON_M)
+                self.unblock(who, t, g)
+        elif kind == EV_SYSCALL_ENTER:
+            if not self.running_on(m, g):
+                self._repair(t)
+                return
+            self.flush_regions(t, g)
+            q = self.m_p[m]
+            self.p_seq[q] += 1
+            out.event(m, t, EvGoSyscallBegin, self.p_seq[q], 0)
+            self.p_status[q] = PROC_SYSCALL
+            self.g_status[g] = _SYSCALL
+        elif kind == EV_SYSCALL_EXIT:
+            self.syscall_exit(m, t, p, g, arg)
+        elif kind == EV_HANDOFF:
+            status = self.p_status.get(p)
+            holder = self.p_m.get(p)
+            if status == PROC_SYSCALL:
+                if prev_kind == EV_SYSCALL_ENTER and prev_m == holder and prev_t == t:
+                    self.proc_stop(holder, t)       # entersyscallblock's releasep
+                else:
+                    self.proc_steal(SYSMON_M, t, p)  # sysmon's retake
+            elif status == PROC_RUNNING and holder is not None:
+                self.proc_stop(holder, t)           # handoffp(releasep()) of a locked M
+        elif kind == EV_SPIN or kind == EV_STEAL or kind == EV_NETPOLL:
+            if m >= 0 and p >= 0:
+                self.ensure_p(m, t, p)
+        elif kind == EV_M_WAKE or kind == EV_THREAD_CREATE:
+            # startm/newm hand P p to M m: whoever held it let go (releasep in
+            # findRunnable before a blocking netpoll leaves no row of its own).
+            if p >= 0:
+                self.p_next[p] = m
+            holder = self.p_m.get(p) if p >= 0 else None
+            if holder is not None and holder != m and self.m_g.get(holder) is None \
+                    and self.p_status[p] == PROC_RUNNING:
+                self.let_go(holder, t)
+        elif kind == EV_M_PARK:
+            if m in self.m_p and self.m_g.get(m) is None:
+                self.proc_stop(m, t)
+        elif kind == EV_STW_START:
+            if self.running_on(m, g):
+                self.flush_regions(t, g)
+                out.event(m, t, EvSTWBegin, s[STW_REASONS.get(arg, "unknown")], 0)
+            else:
+                self._repair(t)
+        elif kind == EV_PROCS:
+            cur = self.m_g.get(m)
+            if cur is not None and self.running_on(m, cur):
+                out.event(m, t, EvProcsChange, arg, 0)
+            else:
+                self._repair(t)
+        elif kind == EV_STW_DONE:
+            if self.running_on(m, g):
+                if self.m_p[m] != p and p >= 0:  # procresize moved the caller to P0
+                    self.go_stop_exec(m, t, g, EvGoStop, gosched)
+                    self.ensure_p(m, t, p)
+                    self.go_start(m, t, g)
+                out.event(m, t, EvSTWEnd)
+            else:
+                self._repair(t)
 
     def _any_m_without_p(self):
         m = 0
@@ -470,7 +518,7 @@ class _Writer:
 
     def syscall_exit(self, m, t, p, g, arg):
         if self.m_g.get(m) != g or self.g_status[g] != _SYSCALL:
-            self._repair()
+            self._repair(t)
             return
         out = self.out
         own = self.m_p.get(m)
@@ -694,12 +742,13 @@ def write_go_trace(res, path):
         w = _Writer(res, out, strings, program_stack)
         w.regions = regions
         repairs = w.run()
+        repair_times = w.repair_times
         out.flush_all()
         f.write(bytes([EvEndOfGeneration]))
         size = out.bytes_written + len(HEADER) + 1
-    by_type = {_EVENT_NAMES.get(k, str(k)): v for k, v in sorted(out.counts.items())}
-    return {"bytes": size, "events": sum(out.counts.values()), "by_type": by_type,
-            "repairs": repairs}
+    by_type = {_EVENT_NAMES[k]: v for k, v in enumerate(out.counts) if v}
+    return {"bytes": size, "events": sum(out.counts), "by_type": by_type,
+            "repairs": repairs, "repair_times": repair_times}
 
 
 _EVENT_NAMES = {

@@ -20,14 +20,25 @@ import subprocess
 
 import numpy as np
 import pytest
+from zero_costs import zero_costs
 
 import gmpcore as gmp
 from gmpcore import scenarios as sc
 from gmpcore.events import (
-    EV_CREATE, EV_PROCS, EV_READY, EV_RUN, EV_STOP, EV_STW_DONE, EV_STW_START,
-    EV_SYSCALL_ENTER, EV_SYSCALL_EXIT, STOP_EXIT, STOP_GOSCHED, STOP_PARK, STOP_PREEMPT,
+    EV_CREATE,
+    EV_PROCS,
+    EV_READY,
+    EV_RUN,
+    EV_STOP,
+    EV_STW_DONE,
+    EV_STW_START,
+    EV_SYSCALL_ENTER,
+    EV_SYSCALL_EXIT,
+    STOP_EXIT,
+    STOP_GOSCHED,
+    STOP_PARK,
+    STOP_PREEMPT,
 )
-from zero_costs import zero_costs
 
 # ---------------------------------------------------------------- a tiny decoder
 
@@ -70,7 +81,8 @@ class Reader:
 def decode(path):
     """``(strings, stacks, frequency, events)``; events are dicts in file order
     per M: ``{"m", "t", "ev", <args>}``, t in ticks."""
-    data = open(path, "rb").read()
+    with open(path, "rb") as f:
+        data = f.read()
     assert data[:16] == b"go 1.26 trace\x00\x00\x00"
     r = Reader(data, 16)
     strings, stacks, events, freq = {}, {}, [], None
@@ -252,7 +264,7 @@ def test_structure_and_counts(name, procs, tmp_path):
     res = gmp.simulate(SCENARIOS[name](), gomaxprocs=procs, seed=2, record_events=True)
     path = tmp_path / f"{name}.trace"
     info = res.to_go_trace(path)
-    strings, stacks, freq, events = decode(path)
+    strings, _, _, events = decode(path)
     assert info["repairs"] == 0
     assert info["bytes"] == os.path.getsize(path)
     assert dict(by_type(events)) == info["by_type"]
@@ -328,7 +340,7 @@ GO_EVENT = {("NotExist", "Runnable"): "GoCreate", ("Runnable", "Running"): "GoSt
 def go_tool_trace(*args, text=True):
     from gmpcore.calibrate import _go_cache, _go_environ
     return subprocess.run([GO, "tool", "trace", *map(str, args)], capture_output=True,
-                          text=text, env=_go_environ(GO, _go_cache()), timeout=600)
+                          check=False, text=text, env=_go_environ(GO, _go_cache()), timeout=600)
 
 
 @needs_go

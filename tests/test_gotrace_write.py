@@ -377,3 +377,41 @@ def test_go_parser_accepts_it(name, procs, tmp_path):
     assert sched.returncode == 0, sched.stderr[-3000:]
     profile = gzip.decompress(sched.stdout)
     assert b"delay" in profile and b"nanoseconds" in profile
+
+
+# ---------------------------------------------------------------- the command line
+
+def test_cli_go_trace(capsys, tmp_path):
+    from test_cli import run_main
+    path = tmp_path / "fan.trace"
+    status, out, _ = run_main(capsys, "run", "fanout", "--goroutines", "50", "--procs", "2",
+                              "--go-trace", str(path))
+    assert status == 0
+    assert f"wrote {path} (open it with: go tool trace {path})" in out
+    _, _, _, events = decode(path)
+    assert by_type(events)["GoCreate"] == 51                  # main and the 50 workers
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--go-trace", "{dir}/t.json"], "--go-trace: '{dir}/t.json': unknown extension '.json' "
+                                     "(use .trace or .out)"),
+    (["--go-trace", "{dir}/missing/t.trace"], "--go-trace: directory '{dir}/missing' does not "
+                                              "exist"),
+    (["--no-records", "--go-trace", "{dir}/t.trace"], "--go-trace needs the per-goroutine "
+                                                      "records; drop --no-records"),
+])
+def test_cli_go_trace_usage_errors(capsys, tmp_path, argv, message):
+    from test_cli import run_main
+    argv = [a.format(dir=tmp_path) for a in argv]
+    status, _, err = run_main(capsys, "run", "fanout", *argv)
+    assert status == 2
+    assert message.format(dir=tmp_path) in err
+
+
+def test_module_examples():
+    # tests/test_doctests.py lists the package's modules; this one's examples run here.
+    import doctest
+
+    import gmpcore.gotrace_write
+    result = doctest.testmod(gmpcore.gotrace_write, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0

@@ -20,6 +20,9 @@ import subprocess
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from workload_strategies import examples, run_options, stress_workloads, workloads
 from zero_costs import zero_costs
 
 import gmpcore as gmp
@@ -314,6 +317,46 @@ def test_batches_split_at_64k(tmp_path):
     assert by_type(events)["GoCreate"] == 20_001
 
 
+# ---------------------------------------------------------------- random workloads
+
+# The log's filters (the writer needs the whole log) and what does not touch it.
+NOT_HERE = ("trace_window", "trace_goroutines", "max_trace_events", "monitor", "max_samples",
+            "schedtrace", "scheddetail", "snapshot_at")
+
+
+def check_random(wl, opts, tmp_path, go=False):
+    opts = {k: v for k, v in opts.items() if k not in NOT_HERE}
+    res = gmp.simulate(wl, record_events=True, **opts)
+    path = tmp_path / "random.trace"
+    info = res.to_go_trace(path)
+    assert info["repairs"] == 0, info["repair_times"]
+    _, _, _, events = decode(path)
+    check_counts(expected_counts(res), by_type(events))
+    if go:
+        done = go_tool_trace("-d=parsed", path)
+        assert done.returncode == 0, done.stderr[-3000:]
+
+
+@settings(max_examples=examples(40), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(wl=workloads(max_goroutines=60), opts=run_options())
+def test_random_workloads_write_consistent_traces(wl, opts, tmp_path):
+    """Every construct the workload language has, on every machine: the
+    writer never has to patch the log, and the counts match it."""
+    check_random(wl, opts, tmp_path)
+
+
+@settings(max_examples=examples(15), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(case=stress_workloads(), seed=st.integers(0, 2**32))
+def test_stress_workloads_write_consistent_traces(case, seed, tmp_path):
+    """Spills, preemptions, syscall hand-offs and netpoll batches."""
+    _, wl, procs = case
+    check_random(wl, {"gomaxprocs": procs, "seed": seed, "cpus": None, "noise": False}, tmp_path)
+
+
 # ---------------------------------------------------------------- Go's parser
 
 def _go():
@@ -393,12 +436,12 @@ def test_cli_go_trace(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["--go-trace", "{dir}/t.json"], "--go-trace: '{dir}/t.json': unknown extension '.json' "
-                                     "(use .trace or .out)"),
-    (["--go-trace", "{dir}/missing/t.trace"], "--go-trace: directory '{dir}/missing' does not "
-                                              "exist"),
-    (["--no-records", "--go-trace", "{dir}/t.trace"], "--go-trace needs the per-goroutine "
-                                                      "records; drop --no-records"),
+    (["--go-trace", "{dir}/t.json"],
+     "--go-trace: '{dir}/t.json': unknown extension '.json' (use .trace or .out)"),
+    (["--go-trace", "{dir}/missing/t.trace"],
+     "--go-trace: directory '{dir}/missing' does not exist"),
+    (["--no-records", "--go-trace", "{dir}/t.trace"],
+     "--go-trace needs the per-goroutine records; drop --no-records"),
 ])
 def test_cli_go_trace_usage_errors(capsys, tmp_path, argv, message):
     from test_cli import run_main
@@ -415,3 +458,12 @@ def test_module_examples():
     import gmpcore.gotrace_write
     result = doctest.testmod(gmpcore.gotrace_write, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+@needs_go
+@settings(max_examples=examples(20), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(wl=workloads(max_goroutines=40), opts=run_options())
+def test_go_parser_accepts_random_workloads(wl, opts, tmp_path):
+    check_random(wl, opts, tmp_path, go=True)

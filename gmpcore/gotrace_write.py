@@ -338,10 +338,14 @@ class _Writer:
             self.out.event(m, t, typ)
             self.g_status[g] = _DEAD
         else:
-            self.out.event(m, t, typ, reason, 0)
+            self.out.event(m, t, typ, reason, self.stack_of(g))
             self.g_status[g] = _RUNNABLE if typ == EvGoStop else _WAITING
         self.g_m[g] = -1
         self.m_g.pop(m, None)
+
+    def stack_of(self, g):
+        """G `g`'s stack: its program's one frame (0, none, for a program without)."""
+        return self.program_stack.get(self.program[g], 0)
 
     def unblock(self, m, t, g):
         self.g_seq[g] += 1
@@ -458,7 +462,7 @@ class _Writer:
             self.flush_regions(t, g)
             q = self.m_p[m]
             self.p_seq[q] += 1
-            out.event(m, t, EvGoSyscallBegin, self.p_seq[q], 0)
+            out.event(m, t, EvGoSyscallBegin, self.p_seq[q], self.stack_of(g))
             self.p_status[q] = PROC_SYSCALL
             self.g_status[g] = _SYSCALL
         elif kind == EV_SYSCALL_EXIT:
@@ -566,7 +570,7 @@ class _Writer:
         self._due_i = i
 
 
-def _plan_regions(res, strings):
+def _plan_regions(res, strings, stack_of):
     """Per G, its span points in the order they must be written.
 
     A span that began and ended on one goroutine is a user region (task 0,
@@ -595,13 +599,13 @@ def _plan_regions(res, strings):
                 continue
             task += 1
             per_g.setdefault(("task", src), []).append(
-                (start, EvUserTaskBegin, (task, 0, sid, 0)))
-            per_g.setdefault(("task", g), []).append((end, EvUserTaskEnd, (task, 0)))
+                (start, EvUserTaskBegin, (task, 0, sid, stack_of(src))))
+            per_g.setdefault(("task", g), []).append((end, EvUserTaskEnd, (task, stack_of(g))))
     plan = {}
     for key, items in per_g.items():
         if isinstance(key, tuple):
             continue
-        plan[key] = _nest(items)
+        plan[key] = _nest(items, stack_of(key))
     for key, items in per_g.items():
         if isinstance(key, tuple):
             g = key[1]
@@ -611,7 +615,7 @@ def _plan_regions(res, strings):
     return plan
 
 
-def _nest(items):
+def _nest(items, stack_id):
     """Region begin/end points of one G in a stack-consistent order."""
     begins = sorted(items, key=lambda x: (x[0], -x[1], -x[2]))   # outer first at a tie
     ends = sorted(items, key=lambda x: (x[1], x[2]))             # the order they ended
@@ -624,14 +628,14 @@ def _nest(items):
             ei += 1
             if stack and stack[-1] == row:
                 stack.pop()
-                out.append((end, EvUserRegionEnd, (0, sid, 0)))
+                out.append((end, EvUserRegionEnd, (0, sid, stack_id)))
             elif row in stack:                    # not innermost: drop its end
                 stack.remove(row)
             continue
         start, end, row, sid = begins[bi]
         bi += 1
         stack.append(row)
-        out.append((start, EvUserRegionBegin, (0, sid, 0)))
+        out.append((start, EvUserRegionBegin, (0, sid, stack_id)))
     return out
 
 
@@ -710,7 +714,8 @@ def write_go_trace(res, path):
         frames.append((i + 1, _PC_BASE + 16 * i, strings[func]))
     add("gmpcore.workload")
     file_id = strings["gmpcore.workload"]
-    regions = _plan_regions(res, strings)
+    programs = res.goroutines["program"].tolist()
+    regions = _plan_regions(res, strings, lambda g: program_stack.get(programs[g], 0))
 
     string_items = []
     for s, sid in strings.items():

@@ -142,7 +142,9 @@ def test_known_answer_two_goroutines(tmp_path):
     # runs w from runnext; w burns 10 us, done() readies main (runnext) and w
     # exits at 10 us; main runs again and exits.  Each G's sequence number
     # counts its GoStart and GoUnblock events: main 1 (start), 2 (unblock),
-    # 3 (start again); w 1.  Ticks are ns + 1 (TIME_OFFSET).
+    # 3 (start again); w 1.  Ticks are ns + 1 (TIME_OFFSET).  Each program has
+    # a one-frame stack (main.main is 1, main.w 2): GoCreate names the new G's,
+    # GoBlock the blocking G's.
     wl = gmp.Workload()
     wg = wl.waitgroup()
     w = wl.program(gmp.cpu("10us"), gmp.done(wg), name="w")
@@ -163,7 +165,7 @@ def test_known_answer_two_goroutines(tmp_path):
         (0, 1, "GoCreate", 1, 1, 0),                  # main, its program's stack 1
         (0, 1, "GoStart", 1, 1),
         (0, 1, "GoCreate", 2, 2, 0),                  # w, stack 2
-        (0, 1, "GoBlock", sid["sync"], 0),
+        (0, 1, "GoBlock", sid["sync"], 1),          # main's stack: it blocks in main.main
         (0, 1, "GoStart", 2, 1),
         (0, us10, "GoUnblock", 1, 2, 0),
         (0, us10, "GoDestroy"),

@@ -284,6 +284,8 @@ class _Writer:
 
     def ensure_p(self, m, t, p):
         """Make M `m` hold P `p` (running), with ProcStop/ProcSteal/ProcStart as needed."""
+        if self.p_next.get(p) == m:             # the M takes the P it was handed
+            del self.p_next[p]
         if self.m_p.get(m) == p:
             return
         if m in self.m_p:                       # it held another P: give that back
@@ -435,10 +437,16 @@ class _Writer:
             # STOP_SYSCALL: the G stays on its M; syscall_enter follows
         elif kind == EV_CREATE:
             creator = self.p_m.get(p) if self.p_status.get(p) == PROC_RUNNING else None
+            borrowed = False
             if creator is None:
-                # Main at time 0 on M0; else (a timer's goroutine made by an M
-                # that has just started for P p) the M the P was handed to.
+                # Main at time 0 on M0; a timer's goroutine, by the M P p was just
+                # handed to (it runs the timers as it starts); a goroutine the
+                # runtime starts on an idle P (GOMAXPROCS's updater), by sysmon's
+                # thread holding the P for the instant (GoCreate needs a P).
                 creator = 0 if first else self.p_next.get(p)
+                if creator is None and self.p_status.get(p, PROC_IDLE) == PROC_IDLE \
+                        and SYSMON_M not in self.m_p:
+                    creator, borrowed = SYSMON_M, True
                 if creator is None:
                     self._repair(t)
                     creator = self._any_m_without_p()
@@ -447,10 +455,11 @@ class _Writer:
             if cur is not None and self.g_status[cur] != _RUNNING:
                 self._repair(t)           # Go wants a running creator, or none
                 return
-            out.event(creator, t, EvGoCreate, self.goid[g],
-                      self.program_stack.get(self.program[g], 0), 0)
+            out.event(creator, t, EvGoCreate, self.goid[g], self.stack_of(g), 0)
             self.g_status[g] = _RUNNABLE
             self.g_seq[g] = 0
+            if borrowed:
+                self.proc_stop(creator, t)
         elif kind == EV_READY:
             if self.g_status[g] == _WAITING:
                 who = m if m >= 0 else self.p_m.get(p, SYSMON_M)
@@ -492,6 +501,8 @@ class _Writer:
         elif kind == EV_M_PARK:
             if m in self.m_p and self.m_g.get(m) is None:
                 self.proc_stop(m, t)
+            for q in [q for q, handed in self.p_next.items() if handed == m]:
+                del self.p_next[q]
         elif kind == EV_STW_START:
             if self.running_on(m, g):
                 self.flush_regions(t, g)

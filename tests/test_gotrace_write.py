@@ -300,6 +300,32 @@ def test_structure_and_counts(name, procs, tmp_path):
                        "forever", "sync.(*Cond).Wait", "preempted", "unspecified"}
 
 
+def test_runtime_updater_goroutine(tmp_path):
+    # GOMAXPROCS left to the runtime (gomaxprocs=None) under a CPU quota that
+    # changes at 50 us while main sleeps, every P idle: Go 1.25's updater
+    # goroutine is started on an idle P by no running goroutine.  GoCreate
+    # needs a P, so sysmon's thread (M1) holds it for the instant: ProcStart,
+    # GoCreate, ProcStop on M1, at one time.
+    from gmpcore.events import UPDATER_PROGRAM
+    wl = gmp.Workload()
+    wl.main(gmp.sleep("5ms"))
+    res = gmp.simulate(wl, gomaxprocs=None, cpus=6, seed=1,
+                       cpu_quota=[(0, None, 1_000_000), (50_000, 1_500_000, 1_000_000)],
+                       record_events=True)
+    updater = res.program_names.index(UPDATER_PROGRAM)
+    goid = int(res.goroutines["goid"][res.goroutines["program"] == updater][0])
+    path = tmp_path / "updater.trace"
+    info = res.to_go_trace(path)
+    assert info["repairs"] == 0
+    strings, stacks, _, events = decode(path)
+    on_m1 = [e for e in events if e["m"] == 1]
+    i = next(i for i, e in enumerate(on_m1) if e["ev"] == "GoCreate" and e["g"] == goid)
+    assert [e["ev"] for e in on_m1[i - 1:i + 2]] == ["ProcStart", "GoCreate", "ProcStop"]
+    assert len({e["t"] for e in on_m1[i - 1:i + 2]}) == 1
+    assert strings[stacks[on_m1[i]["newstack"]][0][1]] == UPDATER_PROGRAM
+    assert by_type(events)["ProcsChange"] == len(res.gomaxprocs_history) >= 1
+
+
 def test_refuses_runs_it_cannot_write(tmp_path):
     res = gmp.simulate(sc.fanout(n=10), gomaxprocs=2, seed=1)
     with pytest.raises(ValueError, match="record_events=True"):

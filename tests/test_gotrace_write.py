@@ -495,3 +495,19 @@ def test_module_examples():
 @given(wl=workloads(max_goroutines=40), opts=run_options())
 def test_go_parser_accepts_random_workloads(wl, opts, tmp_path):
     check_random(wl, opts, tmp_path, go=True)
+
+
+@pytest.mark.parametrize("log_filter", [{"max_trace_events": 300},
+                                        {"trace_goroutines": [1, 2, 3, 40]}])
+def test_filtered_logs_still_make_valid_traces(log_filter, tmp_path):
+    # A log cut short or kept for a few goroutines: the file shows what was
+    # logged, and Go's parser (when installed) still accepts it.
+    res = gmp.simulate(sc.http_server(requests=100), gomaxprocs=3, seed=1, record_events=True,
+                       **log_filter)
+    path = tmp_path / "filtered.trace"
+    res.to_go_trace(path)
+    _, _, _, events = decode(path)
+    assert by_type(events)["GoCreate"] == int((res.events["kind"] == EV_CREATE).sum())
+    if GO is not None:
+        done = go_tool_trace("-d=parsed", path)
+        assert done.returncode == 0, done.stderr[-3000:]

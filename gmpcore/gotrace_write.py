@@ -349,9 +349,15 @@ class _Writer:
         """G `g`'s stack: its program's one frame (0, none, for a program without)."""
         return self.program_stack.get(self.program[g], 0)
 
+    def current_stack(self, m):
+        """The stack of the G running on M `m` (the one doing an unblock or a
+        create, as Go records it), or 0 when the M runs none."""
+        cur = self.m_g.get(m)
+        return self.stack_of(cur) if cur is not None and self.g_status[cur] == _RUNNING else 0
+
     def unblock(self, m, t, g):
         self.g_seq[g] += 1
-        self.out.event(m, t, EvGoUnblock, self.goid[g], self.g_seq[g], 0)
+        self.out.event(m, t, EvGoUnblock, self.goid[g], self.g_seq[g], self.current_stack(m))
         self.g_status[g] = _RUNNABLE
 
     def running_on(self, m, g):
@@ -455,7 +461,8 @@ class _Writer:
             if cur is not None and self.g_status[cur] != _RUNNING:
                 self._repair(t)           # Go wants a running creator, or none
                 return
-            out.event(creator, t, EvGoCreate, self.goid[g], self.stack_of(g), 0)
+            out.event(creator, t, EvGoCreate, self.goid[g], self.stack_of(g),
+                      self.current_stack(creator))
             self.g_status[g] = _RUNNABLE
             self.g_seq[g] = 0
             if borrowed:

@@ -143,8 +143,9 @@ def test_known_answer_two_goroutines(tmp_path):
     # exits at 10 us; main runs again and exits.  Each G's sequence number
     # counts its GoStart and GoUnblock events: main 1 (start), 2 (unblock),
     # 3 (start again); w 1.  Ticks are ns + 1 (TIME_OFFSET).  Each program has
-    # a one-frame stack (main.main is 1, main.w 2): GoCreate names the new G's,
-    # GoBlock the blocking G's.
+    # a one-frame stack (main.main is 1, main.w 2): GoCreate names the new G's
+    # and its creator's (none for main), GoBlock the blocking G's, GoUnblock
+    # the unblocking G's.
     wl = gmp.Workload()
     wg = wl.waitgroup()
     w = wl.program(gmp.cpu("10us"), gmp.done(wg), name="w")
@@ -164,10 +165,10 @@ def test_known_answer_two_goroutines(tmp_path):
         (0, 1, "ProcStatus", 0, 1),                   # P0 running (bound to M0)
         (0, 1, "GoCreate", 1, 1, 0),                  # main, its program's stack 1
         (0, 1, "GoStart", 1, 1),
-        (0, 1, "GoCreate", 2, 2, 0),                  # w, stack 2
+        (0, 1, "GoCreate", 2, 2, 1),                  # w, stack 2, created in main.main
         (0, 1, "GoBlock", sid["sync"], 1),          # main's stack: it blocks in main.main
         (0, 1, "GoStart", 2, 1),
-        (0, us10, "GoUnblock", 1, 2, 0),
+        (0, us10, "GoUnblock", 1, 2, 2),              # by w (its stack)
         (0, us10, "GoDestroy"),
         (0, us10, "GoStart", 1, 3),
         (0, us10, "GoDestroy"),

@@ -701,7 +701,8 @@ def write_go_trace(res, path):
     dict
         ``{"bytes": file size, "events": trace events written, "by_type":
         {event name: count}, "repairs": log rows the writer had to patch up
-        to keep Go's parser's invariants (0 for the engines' logs)}``.
+        to keep Go's parser's invariants (0 for a whole run's log),
+        "repair_times": the virtual times of the first 20 of them}``.
 
     Examples
     --------

@@ -8,7 +8,7 @@ parser's validation in ``internal/trace/order.go``:
   ``EventBatch gen m time size`` followed by `size` bytes, and a final
   ``EndOfGeneration`` byte;
 * a Sync batch (``Frequency`` 1e9, so one tick is one virtual ns, and a
-  ``ClockSnapshot``), a Strings batch (wait reasons, span and program
+  ``ClockSnapshot``), a Strings batch (block reasons, span and program
   names), a Stacks batch (one single-frame stack per program, so
   ``go tool trace``'s goroutine view groups goroutines by program);
 * per M, batches of at most 64 KiB of timed events: the event type byte,
@@ -58,7 +58,8 @@ for I/O wait; :data:`BLOCK_REASONS`), not the ``waitReason`` strings of
 read the same way.
 
 Go's parser bumps equal timestamps apart by 1 ns, so events the simulation
-logged in the same nanosecond may read back a few ns apart.
+logged in the same nanosecond may read back a few ns apart; ticks are virtual
+ns plus :data:`TIME_OFFSET`.
 """
 
 import os

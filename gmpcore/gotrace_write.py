@@ -222,8 +222,9 @@ class _Batches:
 class _Writer:
     """The walk over the event log: Go's parser state, mirrored, and the events."""
 
-    def __init__(self, res, out, strings, program_stack):
+    def __init__(self, res, out, strings, program_stack, block_reasons=BLOCK_REASONS):
         self.res = res
+        self.block_reasons = block_reasons  # string per WAIT_REASONS index
         self.out = out
         self.strings = strings              # str -> id
         self.program_stack = program_stack  # program index -> stack id
@@ -387,7 +388,7 @@ class _Writer:
     def run(self):
         ev = self.res.events
         s = self.strings
-        reasons = [s[r] for r in BLOCK_REASONS]
+        reasons = [s[r] for r in self.block_reasons]
         gosched, preempted = s[STOP_GOSCHED_REASON], s[STOP_PREEMPTED_REASON]
         nprocs0 = self.res.gomaxprocs
         total = len(ev)
@@ -658,13 +659,13 @@ def _nest(items, stack_id):
     return out
 
 
-def _string_table(res):
+def _string_table(res, block_reasons):
     table = {}
 
     def add(s):
         if s not in table:
             table[s] = len(table) + 1
-    for s in BLOCK_REASONS + (STOP_GOSCHED_REASON, STOP_PREEMPTED_REASON, "unknown"):
+    for s in block_reasons + (STOP_GOSCHED_REASON, STOP_PREEMPTED_REASON, "unknown"):
         add(s)
     for s in STW_REASONS.values():
         add(s)
@@ -686,7 +687,7 @@ def _structural_batch(kind, entries):
     return batches
 
 
-def write_go_trace(res, path):
+def write_go_trace(res, path, reasons="go"):
     """Write `res` as a Go execution trace that ``go tool trace`` opens.
 
     Parameters
@@ -696,6 +697,13 @@ def write_go_trace(res, path):
         records, the default).
     path : str or os.PathLike
         The file to write (conventionally ``.trace`` or ``.out``).
+    reasons : {"go", "wait"}
+        The block reasons written: ``"go"`` (default) the strings a real Go
+        trace carries (:data:`BLOCK_REASONS`: ``"sync"`` for a Mutex and a
+        WaitGroup alike); ``"wait"`` the finer ``waitReason`` strings of
+        :data:`gmpcore.events.WAIT_REASONS` (``"sync.Mutex.Lock"``,
+        ``"sync.WaitGroup.Wait"``), which a reader of the file can map back
+        exactly.
 
     Returns
     -------
@@ -718,17 +726,23 @@ def write_go_trace(res, path):
     >>> info["by_type"]["GoCreate"], info["by_type"]["GoDestroy"], info["repairs"]
     (21, 21, 0)
     """
+    if reasons not in ("go", "wait"):
+        raise ValueError(f"to_go_trace: reasons must be 'go' or 'wait', got {reasons!r}")
     if res.events is None:
         raise ValueError("to_go_trace needs the event log: simulate(..., record_events=True)")
     res.require_goroutines("to_go_trace")
     if res.trace_window is not None:
         raise ValueError("to_go_trace needs the whole run's event log; this one was "
                          f"recorded with trace_window={tuple(res.trace_window)}")
-    strings, add = _string_table(res)
+    block_reasons = BLOCK_REASONS if reasons == "go" else ("unspecified",) + WAIT_REASONS[1:]
+    strings, add = _string_table(res, block_reasons)
     names = list(res.program_names) or ["main"]
     program_stack, frames = {}, []
     for i, name in enumerate(names):
-        func = name if "." in name else f"main.{name}"
+        # Go's names, as the leak report gives them: main.main, main.<name>,
+        # main.main.func<k> for an unnamed program; a runtime one keeps its own.
+        func = ("main.main" if i == 0 else name if "." in name else
+                f"main.{name}" if name else f"main.main.func{i}")
         add(func)
         program_stack[i] = i + 1
         frames.append((i + 1, _PC_BASE + 16 * i, strings[func]))
@@ -764,7 +778,7 @@ def write_go_trace(res, path):
             out.write_batch(NO_THREAD, t0, data)
         for data in _structural_batch(EvStacks, stack_items):
             out.write_batch(NO_THREAD, t0, data)
-        w = _Writer(res, out, strings, program_stack)
+        w = _Writer(res, out, strings, program_stack, block_reasons)
         w.regions = regions
         repairs = w.run()
         repair_times = w.repair_times

@@ -358,7 +358,7 @@ class Result:
 
     # ------------------------------------------------------------ files
 
-    def to_go_trace(self, path):
+    def to_go_trace(self, path, reasons="go"):
         """Write the run as a Go execution trace: ``go tool trace PATH`` opens it.
 
         The run must be simulated with ``record_events=True`` (the whole
@@ -366,7 +366,10 @@ class Result:
         later write; each of the run's Ms, Ps and goroutines (goid for
         goid) appears as in a real trace, spans as user regions (or tasks,
         when carried through a channel).  See :mod:`gmpcore.gotrace_write`
-        for how the event log maps to trace events.
+        for how the event log maps to trace events.  `reasons` picks the
+        block reasons: ``"go"`` (default) those of a real Go trace
+        (``"sync"``, ``"network"``, ...), ``"wait"`` the finer strings of
+        :data:`gmpcore.events.WAIT_REASONS`.
 
         Returns a dict: ``bytes``, ``events``, ``by_type`` (events written
         per trace event type) and ``repairs`` (log rows the writer had to
@@ -381,7 +384,7 @@ class Result:
         (101, 0)
         """
         from gmpcore.gotrace_write import write_go_trace
-        return write_go_trace(self, path)
+        return write_go_trace(self, path, reasons)
 
     def save(self, path):
         """Write the run to `path`; read it back with :func:`load`.

@@ -512,3 +512,28 @@ def test_filtered_logs_still_make_valid_traces(log_filter, tmp_path):
     if GO is not None:
         done = go_tool_trace("-d=parsed", path)
         assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_block_reasons_go_or_wait(tmp_path):
+    # A Mutex and a WaitGroup: a real Go trace says "sync" for both; with
+    # reasons="wait" they keep the simulation's waitReason strings.  An
+    # unnamed program's frame is main.main.func<k>, as the leak report says.
+    wl = gmp.Workload()
+    mu, wg = wl.mutex(), wl.waitgroup()
+    w = wl.program(gmp.lock(mu), gmp.cpu("10us"), gmp.unlock(mu), gmp.done(wg))
+    wl.main(gmp.add(wg, 2), gmp.go(w, 2), gmp.wait(wg))
+    res = gmp.simulate(wl, gomaxprocs=2, costs=zero_costs(), noise=False, cpus=None,
+                       record_events=True)
+    got = {}
+    for reasons in ("go", "wait"):
+        path = tmp_path / f"{reasons}.trace"
+        res.to_go_trace(path, reasons=reasons)
+        strings, stacks, _, events = decode(path)
+        got[reasons] = sorted(strings[e["reason"]] for e in events if e["ev"] == "GoBlock")
+        assert strings[stacks[2][0][1]] == "main.main.func1"
+    # main parks in Wait; one worker finds the Mutex held (both start at 0 on
+    # two Ps, one takes it; the other spins briefly, then parks).
+    assert got["go"] == ["sync", "sync"]
+    assert got["wait"] == ["sync.Mutex.Lock", "sync.WaitGroup.Wait"]
+    with pytest.raises(ValueError, match="reasons must be 'go' or 'wait'"):
+        res.to_go_trace(tmp_path / "x.trace", reasons="pprof")

@@ -97,6 +97,7 @@ EXIT_BROKEN_PIPE = 141        # 128 + SIGPIPE
 MAX_SEED = 2**63 - 1          # simulate's range
 STACK_MIN = 2048              # a new G's stack (Go's stackMin); larger ones grew
 TRACE_SUFFIXES = (".json", ".json.gz")
+GO_TRACE_SUFFIXES = (".trace", ".out")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -328,6 +329,9 @@ def build_parser():
                      help="--trace shows virtual time up to TIME (slices cut there)")
     run.add_argument("--trace-max-events", type=_count(1, 2**62), metavar="N",
                      help="--trace writes at most N events, the first ones in time")
+    run.add_argument("--go-trace", type=Path, metavar="OUT.trace",
+                     help="write a Go execution trace, .trace or .out (open it with "
+                          "'go tool trace OUT.trace')")
     run.add_argument("--plot", type=Path, metavar="OUT.png",
                      help="save summary plots; the extension picks the format, .png when "
                           "there is none (needs matplotlib: pip install matplotlib; in a gmpcore "
@@ -836,6 +840,10 @@ def _cmd_run(args, parser):
         parser.error("--trace-end must be after --trace-start")
     if args.trace is not None:
         args.trace = _output_path(args.trace, "--trace", parser, TRACE_SUFFIXES)
+    if not args.records and args.go_trace is not None:
+        parser.error("--go-trace needs the per-goroutine records; drop --no-records")
+    if args.go_trace is not None:
+        args.go_trace = _output_path(args.go_trace, "--go-trace", parser, GO_TRACE_SUFFIXES)
     if args.plot is not None:
         args.plot = _plot_path(args.plot, parser)
 
@@ -849,7 +857,7 @@ def _cmd_run(args, parser):
         options["on_schedtrace"] = progress.write    # as the run goes, like Go's sysmon
     if args.snapshot is not None:
         options["snapshot_at"] = args.snapshot
-    if args.trace is not None:
+    if args.trace is not None or args.go_trace is not None:
         options["record_events"] = True
     if args.trace is not None or args.plot is not None:
         options["monitor"] = args.monitor
@@ -892,6 +900,11 @@ def _cmd_run(args, parser):
             _write_output(args.trace, "--trace", parser,
                           lambda target: to_perfetto(res, target, **trace_options))
         print(f"wrote {args.trace} (open it in https://ui.perfetto.dev)")
+    if args.go_trace is not None:
+        from gmpcore.gotrace.writer import write_go_trace
+        _write_output(args.go_trace, "--go-trace", parser,
+                      lambda target: write_go_trace(res, target))
+        print(f"wrote {args.go_trace} (open it with: go tool trace {args.go_trace})")
     if args.plot is not None:
         os.environ.setdefault("MPLBACKEND", "Agg")
         _write_output(args.plot, "--plot", parser, lambda target: _save_plot(res, target))

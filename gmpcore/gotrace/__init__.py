@@ -6,7 +6,8 @@
 
 Modules: ``events`` (the event kinds table), ``_wire`` (bytes, decoding and
 Go's ordering, compiled), ``reader`` (generations, tables, validation),
-``summary`` (per-goroutine figures and scheduling latency).
+``summary`` (per-goroutine figures and scheduling latency), ``writer`` (a
+simulated run written as a trace, :meth:`gmpcore.Result.to_go_trace`).
 """
 
 from pathlib import Path

@@ -567,3 +567,34 @@ def test_block_reasons_go_or_wait(tmp_path):
     assert got["wait"] == ["sync.Mutex.Lock", "sync.WaitGroup.Wait"]
     with pytest.raises(ValueError, match="reasons must be 'go' or 'wait'"):
         res.to_go_trace(tmp_path / "x.trace", reasons="pprof")
+
+
+# ---------------------------------------------------------------- round trip
+
+@pytest.mark.parametrize("name", ["fanout", "pingpong", "syscalls", "mutex", "gomaxprocs"])
+def test_round_trip_through_our_reader(name, tmp_path):
+    """Written, then read back with gmp.read_go_trace: every event the writer
+    counted comes back, each goroutine with its goid and its function's name
+    (main.main, main.<program>, main.main.func<k>, runtime.* as is), and its
+    CPU time is the simulation's running time, give or take the 1 ns Go's
+    parser puts between events that share a nanosecond, at either end of a run."""
+    res = gmp.simulate(SCENARIOS[name](), gomaxprocs=2, seed=1, record_events=True)
+    path = tmp_path / f"{name}.trace"
+    info = res.to_go_trace(path)
+    trace = gmp.read_go_trace(path)
+    back = collections.Counter(trace.kind_names())
+    back.pop("Sync", None)                            # the reader's generation marker
+    assert dict(back) == info["by_type"]
+    g = trace.goroutines.set_index("goid")
+    assert sorted(g.index.tolist()) == sorted(res.goroutines["goid"].tolist())
+    # runs start at GoStart or a fast GoSyscallEnd; each end may move 1 ns
+    starts = collections.Counter(e.get("g", -1) for e in decode(path)[3]
+                                 if e["ev"] in ("GoStart", "GoSyscallEnd"))
+    for row in res.goroutines:
+        k, goid = int(row["program"]), int(row["goid"])
+        prog = res.program_names[k]
+        want = ("main.main" if k == 0 else prog if "." in prog else
+                f"main.{prog}" if prog else f"main.main.func{k}")
+        assert g.loc[goid, "name"] == want
+        if name != "gomaxprocs":     # (a trace shows the STW caller running; we, waiting)
+            assert abs(int(g.loc[goid, "exec_ns"]) - int(row["running_ns"])) <= 2 * starts[goid]

@@ -31,6 +31,13 @@ extensions = [
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=["-O3"] if os.name != "nt" else [],
     ),
+    Extension(
+        "gmpcore.gotrace._wire",
+        ["gmpcore/gotrace/_wire.pyx"],
+        include_dirs=[np.get_include(), "gmpcore"],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        extra_compile_args=["-O3"] if os.name != "nt" else [],
+    ),
 ]
 
 
@@ -46,7 +53,7 @@ def _generated_c_is_current(ext):
     """
     c_file = ext.sources[0][:-4] + ".c"
     ours = [os.path.join("gmpcore", f) for f in os.listdir("gmpcore")
-            if f.endswith((".pyx", ".pxd", ".pxi", ".h"))] + [__file__]
+            if f.endswith((".pyx", ".pxd", ".pxi", ".h"))] + [__file__, ext.sources[0]]
     return (not annotate and os.path.exists(c_file)
             and os.path.getmtime(c_file) >= max(os.path.getmtime(f) for f in ours))
 

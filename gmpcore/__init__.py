@@ -44,6 +44,7 @@ from gmpcore.errors import (
     Deadlock,
     GoFatalError,
     GoThrow,
+    GoTraceError,
     StackOverflow,
     SyncFatal,
     ThreadExhaustion,
@@ -51,10 +52,14 @@ from gmpcore.errors import (
 )
 
 from gmpcore.latency import LatencyHistogram, scheduling_latency
+from gmpcore.policy import Policy
 from gmpcore.results import Result, load
 from gmpcore import spans  # noqa: E402  (gmp.spans.quantiles)
+from gmpcore import gotrace  # noqa: E402  (gmp.gotrace.EV)
+from gmpcore.gotrace import GoTrace, read_go_trace
 from gmpcore.simulate import simulate
 from gmpcore.sweep import sweep
+from gmpcore.compare import compare
 from gmpcore.workload import (
     Chan,
     CompiledWorkload,
@@ -164,12 +169,14 @@ __all__ = [
     "span",
     "span_end",
     "LatencyHistogram",
+    "Policy",
     "Result",
     "load",
     "scheduling_latency",
     "seconds",
     "simulate",
     "sweep",
+    "compare",
     "repeat",
     "select",
     "reset",
@@ -185,7 +192,10 @@ __all__ = [
     "Deadlock",
     "GoFatalError",
     "GoThrow",
+    "GoTrace",
+    "GoTraceError",
     "GoroutineLeakWarning",
+    "read_go_trace",
     "StackOverflow",
     "SyncFatal",
     "ThreadExhaustion",

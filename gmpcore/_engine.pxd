@@ -103,6 +103,14 @@ cdef enum Opcode:
     OP_NOTIFY = 46      # Cond.Signal (b = 0) or Cond.Broadcast (b = 1)
     OP_SPAN_RECV_END = 47  # a span carried by a received value ends here (a = span name)
     N_OPCODES = 48
+    # Internal, never in a user workload: runtime.main and the runtime's own
+    # goroutines (_engine_runtime.pxi, simulate(runtime_init=True)).
+    OP_RT_LOCK = 56       # lockOSThread: runtime.main wires itself to m0 (lockedInt, no template thread)
+    OP_RT_UNLOCK = 57     # unlockOSThread
+    OP_GO_SYS = 58        # go f() for a runtime goroutine (program a): a system G
+    OP_PARK_SYS = 59      # a runtime goroutine parks for good (wait reason a)
+    OP_JUMP = 60          # continue at pc a (runtime.main into main.main; the updater's loop)
+    OP_UPDATE_PARK = 61   # updateMaxProcsGoroutine: idle, parked until sysmon injects it
     OP_UPDATE_PROCS = 62  # internal, never in a user workload: the GOMAXPROCS updater's step
     OP_UPDATE_DONE = 63   # internal: the updater is idle again (then EXIT)
 
@@ -161,6 +169,11 @@ cdef enum:
     WAIT_SYNC_RWMUTEX_RLOCK = 12  # waitReasonSyncRWMutexRLock: parked on readerSem
     WAIT_SYNC_RWMUTEX_LOCK = 13   # waitReasonSyncRWMutexLock: parked on writerSem
     WAIT_SYNC_COND_WAIT = 14      # waitReasonSyncCondWait: parked in notifyListWait
+    WAIT_GC_SWEEP = 15            # waitReasonGCSweepWait: bgsweep between GC cycles
+    WAIT_GC_SCAVENGE = 16         # waitReasonGCScavengeWait: bgscavenge parked
+    WAIT_FINALIZER = 17           # waitReasonFinalizerWait: runfinq with no finalizer queued
+    WAIT_FORCEGC_IDLE = 18        # waitReasonForceGCIdle: forcegchelper between forced GCs
+    WAIT_UPDATE_IDLE = 19         # waitReasonUpdateGOMAXPROCSIdle: the updater between updates
 
 # Event log kinds (gmpcore.events EV_*) and EV_STOP reasons; _engine.CODES and
 # tests/test_engine_layout.py keep these equal to gmpcore.events.
@@ -169,6 +182,7 @@ cdef enum:
     EV_RUN = 1
     EV_STOP = 2
     EV_READY = 3
+    READY_SYSMON = 2    # EV_READY's arg: sysmon injected the G (the GOMAXPROCS updater)
     EV_STEAL = 4
     EV_SPILL = 5
     EV_SYSCALL_ENTER = 6
@@ -211,6 +225,7 @@ cdef enum:
     GF_INBURST = 4      # a CPU burst is under way: rem holds its end time (burst_end)
     GF_SLOWSYSCALL = 8  # left a syscall by exitsyscall0: execute bumps its P's syscalltick (§4.3)
     GF_LOCKED = 16      # g.lockedm != 0: wired to the M whose lockedg names it (LockOSThread)
+    GF_SYSTEM = 32      # a runtime goroutine (isSystemGoroutine): checkdead does not count it
 
 # MRec.lockedg besides a G index.
 cdef enum:
@@ -534,6 +549,7 @@ cdef struct MRec:
     # LockOSThread (lockedm.pxi): the G wired to this M and the nesting count.
     int32_t lockedg              # G index, LOCKEDG_NONE, or LOCKEDG_EXIT
     uint32_t locked_ext          # m.lockedExt
+    uint32_t locked_int          # m.lockedInt: runtime.main's lockOSThread during the inits
 
 
 cdef struct PRec:
@@ -679,6 +695,23 @@ cdef enum:
     MU_SEMA = 2                  # parked in semacquire: on waking, take the count or queue again
 
 
+cdef struct PolicyC:
+    # gmpcore.Policy's values, filled once at run start (_Run.setup_policy).
+    int64_t time_slice           # forcePreemptNS
+    int64_t sysmon_min           # sysmon's shortest sleep
+    int64_t sysmon_max           # its longest
+    int64_t sysmon_idle          # idle cycles before it doubles
+    int64_t global_check         # schedtick % this == 0 checks the global queue; 0 never
+    int64_t spin_factor          # factor * nmspinning < nprocs - npidle may spin
+    int64_t lifo_limit           # runnext hand-offs in a row before the tail; 0 none
+    int64_t wake_max_spinning    # wakep starts an M while nmspinning is below this
+    uint32_t global_batch        # globrunqget's largest batch
+    bint inherit                 # a runnext G inherits the time slice
+    bint runnext_special         # lifo_limit or not inherit: runnext_run counts runnext runs
+    int64_t* lifo                # per P (not in PRec, whose size the hot paths index by):
+                                 # [2p] Gs run in a row from runnext, [2p+1] the schedtick they count in
+
+
 cdef struct Engine:
     # ---- the workload (read-only views of CompiledWorkload)
     const int64_t* code          # n_code rows of (opcode, a, b, c)
@@ -692,7 +725,7 @@ cdef struct Engine:
     int32_t np_alloc             # Ps allocated: max(starting gomaxprocs, largest gomaxprocs(n))
     int32_t np_seen              # most Ps that ever existed (res.procs rows)
     bint async_preempt
-    bint use_runnext
+    bint use_runnext             # runnext on, without Policy.lifo_limit (else runnext_allowed)
     bint until_all               # until="all"
     bint record                  # keep the event log
     bint check                   # check_invariants after every event
@@ -722,6 +755,7 @@ cdef struct Engine:
     int64_t gfree_stack          # sched.gFree.stack: global free Gs with a stack
     int64_t gfree_nostack        # sched.gFree.noStack: global free Gs without one
     Costs c
+    PolicyC pol
     # ---- the machine (_engine_cpu.pxi); everything else ignores it when off
     bint cpu_on
     CpuLayer cl
@@ -823,6 +857,13 @@ cdef struct Engine:
     int64_t upd_last             # sysmon's lastgomaxprocs, -1 before its first check
     int32_t upd_procs            # the value sysmon asked the updater for
     gid_t upd_g                  # the updater G while it lives, -1 none (the helper is idle)
+    bint upd_idle                # updateMaxProcsG.idle: parked, sysmon may inject it
+    # the runtime's start (runtime_init; _engine_runtime.pxi)
+    bint rt_init                 # G1 runs runtime.main before main.main
+    int64_t rt_program           # the first of the runtime's programs (appended to the code)
+    int32_t n_sys                # runtime goroutines alive (GF_SYSTEM)
+    int32_t n_sys_made           # ... ever made (counters["goroutines"] leaves them out)
+    int32_t n_sys_waiting        # ... of them parked (counted in n_waiting too)
     int64_t* hist                # gomaxprocs_history rows (time, old, new, cause), malloc'd
     int64_t hist_n
     int64_t hist_cap

@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gmpcore.costs import CostModel
+from gmpcore.policy import Policy
 from gmpcore.workload import CompiledWorkload
 
 #: Bytes per G of the G table (plus 4 when some program uses ``repeat``).
@@ -23,11 +24,12 @@ MODEL: dict[str, int]
 COST_OFFSETS: dict[str, int]
 #: Bytes of the Costs struct.
 COSTS_BYTES: int
+#: Policy.steal's names and the run queues' codes for them.
+STEAL_RULE_CODES: dict[str, int]
 G_DTYPE: np.dtype
 P_DTYPE: np.dtype
 THREAD_DTYPE: np.dtype
 SPAN_DTYPE: np.dtype
-UPDATER_PROGRAM: str
 MONITOR_FIELDS: list[tuple[str, type]]
 
 class _Cancel(Protocol):
@@ -113,6 +115,9 @@ def run(
     containermaxprocs: bool = True,
     max_spans: int = 10**7,
     noise: bool = False,
+    policy: Policy | str | None = None,
+    runtime_init: bool = False,
+    updatemaxprocs: bool = True,
 ) -> RawResult: ...
 
 def estimate_goroutines(compiled: CompiledWorkload) -> int | None: ...
@@ -131,7 +136,10 @@ class _Run:
               progress_every: int, record_goroutines: bool = True, cpus: int | None = None,
               background: int = 0, os_sched: dict[str, int] | None = None,
               cpu_quota: list[tuple[int, int, int]] | None = None, updater: bool = False,
-              containermaxprocs: bool = True, noise: bool = False) -> None: ...
+              containermaxprocs: bool = True, noise: bool = False,
+              policy: Policy | str | None = None, runtime_init: bool = False,
+              updatemaxprocs: bool = True) -> None: ...
+    def setup_policy(self, pol: Policy) -> None: ...
     def setup_machine(self, cpus: int | None, background: int,
                       os_sched: dict[str, int] | None,
                       cpu_quota: list[tuple[int, int, int]] | None, max_threads: int) -> None: ...

@@ -54,13 +54,15 @@ from gmpcore._model cimport (FORCE_PREEMPT_NS, GLOBAL_CHECK_PERIOD, GOIDCACHE_BA
                              OS_SLICE_MAX_CPUS, OS_TICK, OS_CTX_SWITCH, CFS_QUOTA_MIN,
                              CFS_PERIOD_MAX)
 from gmpcore._rand cimport cheaprand
-from gmpcore._runq cimport (RQ_CORRUPT, RQ_NOMEM, RQ_OVERFLOW, RunQueues, globrunq_batch_size,
+from gmpcore._runq cimport (STEAL_ALL, STEAL_HALF, STEAL_HALF_DOWN, STEAL_ONE, RQ_CORRUPT, RQ_NOMEM, RQ_OVERFLOW, RunQueues, globrunq_batch_size,
                             globrunqgetbatch, globrunqput, globrunqputbatch, globrunqputhead,
                             ring_of,
-                            runqempty, runqget, runqput, runqputbatch, runqsize, runqsteal)
+                            runqempty, runqget, runqput, runqputbatch, runqsize, runqsteal,
+                            steal_amount)
 from gmpcore._steal_order cimport random_order_free, random_order_reset
 
-from gmpcore.events import CAUSES as _CAUSES, UPDATER_PROGRAM
+from gmpcore.events import CAUSES as _CAUSES
+from gmpcore.startup import runtime_programs
 from gmpcore.errors import (Deadlock, GoFatalError, GoThrow, StackOverflow, SyncFatal, ThreadExhaustion,
                            WorkloadPanic, goroutine_dump)
 from gmpcore.results import (
@@ -220,6 +222,7 @@ include "_engine_rwmutex.pxi"
 include "_engine_syscalls.pxi"
 include "_engine_sysmon.pxi"
 include "_engine_stw.pxi"
+include "_engine_runtime.pxi"
 include "_engine_check.pxi"
 include "_engine_observe.pxi"
 include "_engine_loop.pxi"
@@ -232,6 +235,9 @@ include "_engine_loop.pxi"
 G_BYTES = sizeof(GRec)
 #: Bytes per span row (SpanRow, the rows of results.SPAN_DTYPE).
 SPAN_BYTES = sizeof(SpanRow)
+
+#: Policy.steal's names and the run queues' STEAL_* codes.
+STEAL_RULE_CODES = dict(half=STEAL_HALF, half_down=STEAL_HALF_DOWN, one=STEAL_ONE, all=STEAL_ALL)
 
 #: The model's constants (_model.pxd), for gmpcore.model.
 MODEL = dict(
@@ -433,6 +439,7 @@ cdef class _Run:
     cdef object bitgen
     cdef object noise_arr                # the noise tables, kept alive for e.noise_tab
     cdef object ms_buf, ps_buf, pidle_buf, midle_buf, chans_buf, wgs_buf, mus_buf, rws_buf, conds_buf
+    cdef object lifo_buf                 # Policy.lifo_limit's per-P counts (e.pol.lifo)
     cdef object cpu_bufs, quota_rows     # the CPU layer's arrays (setup_machine)
     cdef object log_arr
     cdef object goid_filter_arr          # sorted int64 goids, kept alive for e.goid_filter
@@ -552,7 +559,8 @@ cdef class _Run:
                            runq=[ring[(e.q.runqhead[p] + k) & RUNQ_MASK]
                                  for k in range(runqsize(&e.q, p))],
                            runnext=-1 if e.q.runnext[p] == NIL_G else e.q.runnext[p],
-                           timers=e.ps[p].timers.n, idle=bool(e.ps[p].in_pidle)))
+                           timers=e.ps[p].timers.n, idle=bool(e.ps[p].in_pidle),
+                           gfree=e.ps[p].gfree_n))
         ms = [dict(id=i, p=e.ms[i].p, curg=e.ms[i].curg, nextp=e.ms[i].nextp,
                    spinning=bool(e.ms[i].spinning), idle=i in idle, poller=e.poller == i,
                    sysmon=i == 1, stw=i == e.stw_m, template=i == e.template_m,
@@ -617,7 +625,8 @@ cdef class _Run:
               bint record_events, max_events, bint check, progress, int64_t progress_every,
               bint record_goroutines=True, cpus=None, int background=0, os_sched=None,
               cpu_quota=None, bint updater=False, bint containermaxprocs=True,
-              bint noise=False):
+              bint noise=False, policy=None, bint runtime_init=False,
+              bint updatemaxprocs=True):
         cdef Engine* e = &self.e
         cdef int64_t i, nchans, nwg, est
         cdef const int64_t[::1] caps
@@ -649,19 +658,24 @@ cdef class _Run:
         self.entry = np.ascontiguousarray(compiled.entry, dtype=np.int64)
         self.depth = np.ascontiguousarray(compiled.loop_depth, dtype=np.int64)
         self.has_spans = bool(compiled.span_names)
-        e.upd_program = self.entry.shape[0]
         e.upd_on = updater
         e.upd_last = -1
         e.upd_g = -1
         e.containermaxprocs = containermaxprocs
-        if updater:
-            # The updater's program, after the workload's (RefEngine does the same).
-            self.code = np.concatenate([self.code, np.array(
-                [[OP_UPDATE_PROCS, 0, 0, 0], [OP_UPDATE_DONE, 0, 0, 0], [OP_EXIT, 0, 0, 0]],
-                dtype=np.int64)])
-            self.entry = np.append(self.entry, self.code.shape[0] - 3)
-            self.depth = np.append(self.depth, 0)
-            self.program_names += (UPDATER_PROGRAM,)
+        # runtime.main, the runtime's goroutines and the updater, after the
+        # workload's programs (gmpcore.startup; RefEngine does the same).
+        nchans = len(compiled.chan_cap)
+        extra = runtime_programs(self.entry.shape[0], int(self.entry[0]), self.code.shape[0],
+                                 nchans, updatemaxprocs if runtime_init else updater,
+                                 runtime_init)
+        e.upd_program = extra.updater_program
+        e.rt_init = runtime_init
+        e.rt_program = extra.rt_program
+        if extra.names:
+            self.code = np.concatenate([self.code, extra.code])
+            self.entry = np.append(self.entry, extra.entries)
+            self.depth = np.append(self.depth, np.zeros(len(extra.names), dtype=np.int64))
+            self.program_names += extra.names
         e.code = <const int64_t*>cnp.PyArray_DATA(self.code)
         e.n_code = self.code.shape[0]
         e.dists = <const double*>cnp.PyArray_DATA(self.dists)
@@ -675,8 +689,10 @@ cdef class _Run:
         e.np_seen = gomaxprocs
         e.stw_m = -1
         e.stw_owner = -1
-        e.async_preempt = async_preempt
-        e.use_runnext = runnext
+        from gmpcore.policy import as_policy
+        pol = as_policy(policy)
+        e.async_preempt = async_preempt and pol.async_preempt
+        e.use_runnext = runnext and pol.runnext
         e.until_all = until == "all"
         e.record = record_events
         e.check = check
@@ -719,7 +735,8 @@ cdef class _Run:
         e.q.runnext = <gid_t*>cnp.PyArray_DATA(qnext)
         e.q.status = <uint8_t*>cnp.PyArray_DATA(qstatus)
         e.q.randomize = False
-        e.q.have_sysmon = runnext            # RefSched(..., sysmon=runnext)
+        e.q.have_sysmon = e.use_runnext      # RefSched(..., sysmon=runnext)
+        self.setup_policy(pol)
         e.pidle = <int32_t*>cnp.PyArray_DATA(self.pidle_buf[5])
         for i in range(np_alloc):
             e.ps[i].m = -1
@@ -735,6 +752,8 @@ cdef class _Run:
         self.setup_machine(cpus, background, os_sched, cpu_quota, max_threads)
         # Channels and WaitGroups.
         caps_arr = np.ascontiguousarray(compiled.chan_cap, dtype=np.int64)
+        if runtime_init:
+            caps_arr = np.append(caps_arr, 2)     # gcenable's c := make(chan int, 2)
         nchans = caps_arr.shape[0]
         nwg = int(compiled.n_waitgroups)
         self.chans_buf = np.zeros(max(nchans, 1) * sizeof(Chan), dtype=np.uint8)
@@ -803,7 +822,7 @@ cdef class _Run:
         e.poller = -1
         e.template_m = -1
         e.makespan = -1
-        e.sm_delay = SYSMON_MIN_DELAY
+        e.sm_delay = e.pol.sysmon_min
         e.sm_lasttrace = -1
         if record_events:
             self.grow_log()
@@ -815,6 +834,28 @@ cdef class _Run:
         set_next_slow(e)
         e.owner = <void*>self
         self.stage = 1
+
+    def setup_policy(self, pol):
+        """The Policy's values into e.pol and the run queues (RefEngine
+        reads self.policy); `pol` was checked when it was made."""
+        cdef Engine* e = &self.e
+        e.q.cap = pol.runq_size
+        e.q.steal_rule = STEAL_RULE_CODES[pol.steal]
+        e.pol.time_slice = pol.time_slice
+        e.pol.sysmon_min = pol.sysmon_min_delay
+        e.pol.sysmon_max = pol.sysmon_max_delay
+        e.pol.sysmon_idle = pol.sysmon_idle_cycles
+        e.pol.global_check = pol.global_check_interval
+        e.pol.global_batch = pol.batch_max
+        e.pol.spin_factor = pol.spin_factor
+        e.pol.lifo_limit = pol.lifo_limit
+        e.pol.inherit = pol.runnext_inherit
+        self.lifo_buf = np.zeros(2 * e.np_alloc, dtype=np.int64)
+        e.pol.lifo = <int64_t*>cnp.PyArray_DATA(self.lifo_buf)
+        e.pol.runnext_special = pol.lifo_limit != 0 or not pol.runnext_inherit
+        # wakep (Go): only while no M spins; "eager": while a P is idle.
+        e.pol.wake_max_spinning = 1 if pol.wakeup == "go" else 1 << 62
+        e.use_runnext = e.q.have_sysmon and pol.lifo_limit == 0
 
     @cython.boundscheck(True)
     @cython.wraparound(True)
@@ -889,7 +930,7 @@ cdef class _Run:
         if err == ERR_ASSERT:
             raise AssertionError(msg)
         if err == ERR_DEADLOCK:
-            raise Deadlock(msg, self.goroutine_dump() if e.n_waiting else None)
+            raise Deadlock(msg, self.goroutine_dump() if e.n_waiting > e.n_sys_waiting else None)
         if err == ERR_THREADS:
             raise ThreadExhaustion(e.max_threads)
         if err == ERR_STACK:
@@ -913,14 +954,15 @@ cdef class _Run:
         raise RuntimeError(f"the compiled engine failed (error {err})")
 
     cdef list goroutine_dump(self):
-        """Every live G for Deadlock's message, as RefEngine.checkdead lists them."""
+        """Every live G but the runtime's for Deadlock's message, as
+        RefEngine.checkdead lists them (Go's traceback hides system goroutines)."""
         cdef Engine* e = &self.e
         cdef int64_t i
         cdef GRec* rec
         rows = []
         for i in range(e.g.rows):
             rec = &e.g.a[i]
-            if rec.status != G_DEAD:
+            if rec.status != G_DEAD and not rec.flags & GF_SYSTEM:   # Go hides the runtime's
                 rows.append((rec.goid, rec.status, rec.waitreason, e.g.since[i],
                              program_of(e, rec.pc)))
         return goroutine_dump(rows, e.now, self.program_names)
@@ -1009,7 +1051,7 @@ cdef class _Run:
                              handoffs=e.n_handoffs, preemptions=e.n_preemptions,
                              syscalls=e.n_syscalls, spinning=e.n_spinning,
                              netpolls=e.n_netpolls, timers=e.n_timers, events=e.n_events,
-                             events_dropped=e.n_dropped, goroutines=e.g.n,
+                             events_dropped=e.n_dropped, goroutines=e.g.n - e.n_sys_made,
                              gomaxprocs_changes=e.n_gomaxprocs_changes, stw_count=e.n_stw,
                              stw_stopping_ns=e.stw_stopping_ns, stw_total_ns=e.stw_total_ns,
                              cpu_run_delay_ns=e.cl.n_run_delay, cpu_switches=e.cl.n_switches,
@@ -1091,6 +1133,8 @@ cdef inline int32_t program_of(Engine* e, int32_t pc) noexcept nogil:
             lo = mid
         else:
             hi = mid - 1
+    if lo == e.rt_program:
+        return 0                    # G1 in runtime.main is main's goroutine
     return <int32_t>lo
 
 
@@ -1120,7 +1164,7 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
         max_samples=1_000_000, snapshot_at=-1, trace_window=None, trace_goroutines=None,
         max_trace_events=None, record_goroutines=True, cancel=None, cpus=None, background=0,
         os_sched=None, cpu_quota=None, updater=False, containermaxprocs=True, max_spans=10**7,
-        noise=False):
+        noise=False, policy=None, runtime_init=False, updatemaxprocs=True):
     """Run one simulation; returns the dict ``RefEngine.run()`` returns.
 
     ``goroutines`` and ``procs`` are NumPy structured arrays in
@@ -1138,7 +1182,7 @@ def run(compiled, gomaxprocs=1, seed=0, costs=None, async_preempt=True, runnext=
     r.setup(compiled, gomaxprocs, seed, costs, async_preempt, runnext, max_threads, max_stack,
             until, schedtrace, record_events, max_events, check, progress, progress_every,
             record_goroutines, cpus, background, os_sched, cpu_quota, updater, containermaxprocs,
-            noise)
+            noise, policy, runtime_init, updatemaxprocs)
     r.observe_options(scheddetail, on_schedtrace, monitor, max_samples, snapshot_at,
                       trace_window, trace_goroutines, max_trace_events, max_spans)
     r.cancel = cancel

@@ -45,8 +45,9 @@ cdef inline int chk_fail(Engine* e, int code, int64_t g) noexcept nogil:
 
 cdef int check_invariants(Engine* e) noexcept nogil:
     """Every G is in exactly one place; the scheduler's own assertions hold (§9)."""
+    cdef bint sys_parked
     cdef int64_t n = e.g.rows, i, j, io_pending = 0, spinning = 0, waiting = 0, dead = 0, ncap
-    cdef int64_t stack = 0, nlocked = 0, nlinks = 0
+    cdef int64_t stack = 0, nlocked = 0, nlinks = 0, nsys = 0, nsys_parked = 0
     cdef MRec* mm
     cdef int32_t p, m, k
     cdef uint32_t h
@@ -185,14 +186,21 @@ cdef int check_invariants(Engine* e) noexcept nogil:
         dead += st == G_DEAD
         if st != G_DEAD:
             stack += e.g.a[i].stack
+            nsys += (e.g.a[i].flags & GF_SYSTEM) != 0
+        # A runtime goroutine parked for good (or the idle updater) waits on nothing.
+        sys_parked = (st == G_WAITING and e.g.a[i].waitreason >= WAIT_GC_SWEEP)
+        nsys_parked += sys_parked
         if st == G_DEAD or (st == G_WAITING and not inw and (e.g.a[i].waitreason == WAIT_IO
-                                                            or e.g.a[i].waitreason == WAIT_SELECT_NO_CASES)):
+                                                            or e.g.a[i].waitreason == WAIT_SELECT_NO_CASES
+                                                            or sys_parked)):
             if inw and st == G_DEAD:
                 return chk_fail(e, CHK_DEAD_QUEUED, i)
             continue
         if not inw:
             e.err_arg = st
             return chk_fail(e, CHK_NOWHERE, i)
+    if nsys != e.n_sys or nsys_parked != e.n_sys_waiting:
+        return fail(e, ERR_ASSERT, "runtime goroutine counts")
     if e.nmspinning != spinning:
         return chk_fail(e, CHK_NMSPINNING, -1)
     for k in range(e.npidle):

@@ -58,7 +58,7 @@ cdef void UnlockOSThread(Engine* e, int32_t m, gid_t g) noexcept nogil:
     if mm.locked_ext == 0:
         return
     mm.locked_ext -= 1
-    if mm.locked_ext == 0:                     # (lockedInt is always 0 in the model)
+    if mm.locked_ext == 0 and mm.locked_int == 0:
         mm.lockedg = LOCKEDG_NONE
         e.g.a[g].flags &= ~GF_LOCKED
 

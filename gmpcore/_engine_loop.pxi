@@ -29,13 +29,15 @@ cdef int start(Engine* e) noexcept nogil:
         return -1
     if newg(e, -1, 0, 0, &gmain) < 0:
         return -1
+    if e.rt_init:
+        e.g.a[gmain].pc = <int32_t>e.entry[e.rt_program]   # runtime.main, then main.main
     if runqput(&e.q, 0, gmain, True) == RQ_NOMEM:
         return nomem(e)
     # runtime.main starts sysmon on a new M without a P (§4.5, §5.5).
     e.n_threads += 1
     e.nmsys += 1
     log_ev(e, EV_THREAD_CREATE, 1, -1, -1, -1)
-    if sysmon_schedule(e, SYSMON_MIN_DELAY, True) < 0:
+    if sysmon_schedule(e, e.pol.sysmon_min, True) < 0:
         return -1
     if e.cpu_on:
         rc = cpu_wake(e, &e.ms[0].t)
@@ -68,7 +70,7 @@ cdef int machine_event(Engine* e, Event* ev) noexcept nogil:
 
 cdef inline bint finished(Engine* e) noexcept nogil:
     if e.until_all:
-        return e.live == 0 and not e.main_goexit   # after main's Goexit, checkdead ends it
+        return e.live == e.n_sys and not e.main_goexit   # after main's Goexit, checkdead ends it
     return e.main_done
 
 

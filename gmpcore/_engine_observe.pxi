@@ -70,7 +70,7 @@ cdef int monitor_sample(Engine* e, int64_t t) noexcept nogil:
             running += e.g.a[g].status == G_RUNNING
             syscall += e.g.a[g].status == G_SYSCALL
     row[0] = t
-    row[1] = e.g.n - e.n_dead
+    row[1] = e.g.n - e.n_dead - e.n_sys           # runtime.NumGoroutine: not the runtime's
     row[2] = e.g.n - e.n_dead - e.n_waiting - running - syscall
     row[3] = running
     row[4] = <int64_t>e.q.globrunq.size

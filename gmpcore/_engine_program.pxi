@@ -184,15 +184,6 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
                 if a == e.nprocs:
                     continue
             return gomaxprocs_stw(e, m, g, a, CAUSE_USER)
-        if op == OP_UPDATE_PROCS:
-            # updateMaxProcsGoroutine: stop the world with sysmon's value,
-            # unless the program has set GOMAXPROCS since (then it exits).
-            if e.custom:
-                continue
-            return gomaxprocs_stw(e, m, g, e.upd_procs, CAUSE_UPDATE)
-        if op == OP_UPDATE_DONE:
-            e.upd_g = -1                           # the updater is idle again
-            continue
         if op == OP_LOCKOSTHREAD:
             if LockOSThread(e, m, g) < 0:
                 return -1
@@ -295,6 +286,12 @@ cdef int run_g(Engine* e, int32_t m) noexcept nogil:
         if OP_TIMER_RESET <= op <= OP_AFTER:
             # (out of line: run_g stays small enough for the compiler to inline its hot helpers)
             c = run_timer_op(e, m, g, p, op, a, b)
+            if c != TIMER_OP_CONTINUE:
+                return <int>c
+            continue
+        if OP_RT_LOCK <= op <= OP_UPDATE_DONE:
+            # runtime.main and the runtime's goroutines (_engine_runtime.pxi; out of line too)
+            c = run_runtime_op(e, m, g, p, op, a)
             if c != TIMER_OP_CONTINUE:
                 return <int>c
             continue

@@ -154,9 +154,9 @@ cdef int stopm(Engine* e, int32_t m) noexcept nogil:
 cdef inline int wakep(Engine* e) noexcept nogil:
     """wakep (§3.5): start one more spinning M if there is an idle P and none spins."""
     cdef int32_t p
-    if e.nmspinning != 0:
+    if e.nmspinning >= e.pol.wake_max_spinning:     # Go's: != 0 (Policy.wakeup)
         return 0
-    e.nmspinning = 1
+    e.nmspinning += 1
     p = pidlegetSpinning(e)
     if p < 0:
         e.nmspinning -= 1
@@ -220,11 +220,22 @@ cdef int ready(Engine* e, gid_t g, int32_t p) noexcept nogil:
     return wakep(e)
 
 
+cdef bint runnext_allowed(Engine* e, int32_t p) noexcept nogil:
+    """runnext off, or Policy.lifo_limit: after that many Gs in a row ran
+    from this P's runnext (in the current slice's run), to the tail."""
+    cdef int64_t* lifo = e.pol.lifo + 2 * p
+    if not e.q.have_sysmon:
+        return False
+    return lifo[1] != e.ps[p].schedtick or lifo[0] < e.pol.lifo_limit
+
+
 cdef inline int eng_runqput(Engine* e, int32_t p, gid_t g, bint next_) noexcept nogil:
     # reference runqput(): runqput (§2.1), counting a spill by the global
     # queue's growth as the reference does.
     cdef uint64_t before = e.q.globrunq.size
-    cdef int rc = runqput(&e.q, p, g, next_ and e.use_runnext)
+    if next_ and not e.use_runnext:
+        next_ = runnext_allowed(e, p)
+    cdef int rc = runqput(&e.q, p, g, next_)
     if rc == RQ_NOMEM:
         return nomem(e)
     if rc == RQ_CORRUPT:
@@ -238,13 +249,13 @@ cdef inline int eng_runqput(Engine* e, int32_t p, gid_t g, bint next_) noexcept 
 cdef int eng_globrunqget(Engine* e, int32_t p, uint32_t mx, gid_t* out) noexcept nogil:
     # RefSched.globrunqget(p, max): a batch of min(max or 128, size,
     # size/gomaxprocs + 1); the first runs, the rest go to p's ring (§2.9).
-    cdef gid_t batch[RUNQ_HALF + 1]
-    cdef uint32_t want = mx if mx else RUNQ_HALF
+    cdef gid_t batch[RUNQ_SIZE + 1]
+    cdef uint32_t want = mx if mx else e.pol.global_batch
     cdef uint32_t k = globrunq_batch_size(&e.q, want)
     out[0] = NIL_G
     if k == 0:
         return 0
-    if k - 1 > RUNQ_SIZE - runqsize(&e.q, p):
+    if k - 1 > e.q.cap - runqsize(&e.q, p):
         return fail(e, ERR_THROW, "Couldn't put Gs into empty local runq")
     k = globrunqgetbatch(&e.q, want, batch)
     runqputbatch(&e.q, p, batch + 1, k - 1)
@@ -280,6 +291,19 @@ cdef inline int schedule(Engine* e, int32_t m) noexcept nogil:
     return find_runnable(e, m)
 
 
+cdef bint runnext_run(Engine* e, int32_t p) noexcept nogil:
+    """g comes from runnext under Policy.lifo_limit or runnext_inherit off:
+    count it in the P's streak, which a new slice ends (execute bumps
+    schedtick); without inheritance it starts one itself.  Returns whether
+    it inherits the time slice."""
+    cdef int64_t* lifo = e.pol.lifo + 2 * p
+    if lifo[1] != e.ps[p].schedtick:
+        lifo[0] = 0
+    lifo[0] += 1
+    lifo[1] = e.ps[p].schedtick + (0 if e.pol.inherit else 1)
+    return e.pol.inherit
+
+
 cdef int found(Engine* e, int32_t m, gid_t g, bint inherit) noexcept nogil:
     """findRunnable returned g: resetspinning, then execute after the switch cost."""
     if e.ms[m].spinning and reset_spinning(e, m) < 0:
@@ -290,6 +314,13 @@ cdef int found(Engine* e, int32_t m, gid_t g, bint inherit) noexcept nogil:
     cdef int64_t cost = drawn(e, &e.c.schedule)
     cost += cold_switch_ns(e)
     return resume(e, m, e.now + cost, PH_EXECUTE)
+
+
+cdef inline bint global_check_due(Engine* e, int32_t p) noexcept nogil:
+    # Policy.global_check_interval (Go: schedtick % 61 == 0); 0 never.
+    if e.pol.global_check == GLOBAL_CHECK_PERIOD:
+        return e.ps[p].schedtick % GLOBAL_CHECK_PERIOD == 0
+    return e.pol.global_check != 0 and e.ps[p].schedtick % e.pol.global_check == 0
 
 
 cdef int find_runnable(Engine* e, int32_t m) noexcept nogil:
@@ -304,13 +335,15 @@ cdef int find_runnable(Engine* e, int32_t m) noexcept nogil:
     if e.ps[p].timers.n and check_timers(e, m, p, p) < 0:
         return -1
     # 6. Fairness: every 61st schedtick, one G from the global queue.
-    if e.ps[p].schedtick % GLOBAL_CHECK_PERIOD == 0 and e.q.globrunq.size:
+    if global_check_due(e, p) and e.q.globrunq.size:
         if eng_globrunqget(e, p, 1, &g) < 0:
             return -1
         return found(e, m, g, False)
     # 8. Local run queue.
     g = runqget(&e.q, p, &inherit)
     if g != NIL_G:
+        if inherit and e.pol.runnext_special:
+            inherit = runnext_run(e, p)
         return found(e, m, g, inherit)
     # 9. Global run queue, a batch.
     if e.q.globrunq.size:
@@ -327,7 +360,7 @@ cdef int find_runnable(Engine* e, int32_t m) noexcept nogil:
                 return -1
             return found(e, m, g, False)
     # 11. Steal, if allowed to spin; the search takes time.
-    if mm.spinning or 2 * e.nmspinning < e.nprocs - e.npidle:
+    if mm.spinning or e.pol.spin_factor * e.nmspinning < e.nprocs - e.npidle:
         if not mm.spinning:
             become_spinning(e, m)
         search = drawn(e, &e.c.steal_attempt) * (e.nprocs - 1)
@@ -377,6 +410,8 @@ cdef int steal_work_continue(Engine* e, int32_t m) noexcept nogil:
                     if ran:
                         g = runqget(&e.q, p, &inherit)
                         if g != NIL_G:
+                            if inherit and e.pol.runnext_special:
+                                inherit = runnext_run(e, p)
                             return found(e, m, g, inherit)
                         mm.st_ran_timer = 1
                     w = timers_wake_time(e, victim)
@@ -393,7 +428,7 @@ cdef int steal_work_continue(Engine* e, int32_t m) noexcept nogil:
                         e.q.runnext[victim] = NIL_G
                         return stolen(e, m, victim, backed_off, e.q.runqtail[p])
                     # runqgrab's back-off before taking a running P's runnext.
-                    if (last and runqsize(&e.q, victim) == 0
+                    if (last and steal_amount(&e.q, runqsize(&e.q, victim)) == 0
                             and e.q.runnext[victim] != NIL_G
                             and e.q.status[victim] == P_RUNNING):
                         mm.st_bo_g = e.q.runnext[victim]
@@ -529,11 +564,12 @@ cdef int checkdead(Engine* e) noexcept nogil:
         return 0
     if run < 0:
         return fail(e, ERR_THROW, "checkdead: inconsistent counts")
-    if e.until_all and e.live == 0 and not e.main_goexit:
+    if e.until_all and e.live == e.n_sys and not e.main_goexit:
         return 0
-    if e.g.n - e.n_waiting - e.n_dead > 0:
+    # Go skips the runtime's goroutines (isSystemGoroutine) in both counts.
+    if e.g.n - e.n_waiting - e.n_dead - (e.n_sys - e.n_sys_waiting) > 0:
         return fail(e, ERR_ASSERT, "checkdead: runnable g")
-    if e.n_waiting == 0:
+    if e.n_waiting == e.n_sys_waiting:
         return fail(e, ERR_DEADLOCK, "no goroutines (main called runtime.Goexit) - deadlock!")
     if e.io_waiters:
         return 0

@@ -47,11 +47,18 @@ cdef int sysmonUpdateGOMAXPROCS(Engine* e) noexcept nogil:
     """sysmonUpdateGOMAXPROCS (§1.2): if the default moved and the program
     never set GOMAXPROCS, wake the updater: a G that stops the world with
     the new count.  Go starts that G at start-up and parks it between
-    updates; here it is made when needed (taking the next goid of P0's
-    cache) and exits when done (docs/fidelity.md)."""
+    updates (runtime_init: _engine_runtime.pxi); without the runtime's
+    start it is made when needed (taking the next goid of P0's cache) and
+    exits when done (docs/fidelity.md)."""
     cdef int32_t n = default_gomaxprocs(e)
     cdef gid_t g = NIL_G
-    if e.custom or n == e.nprocs or e.upd_g >= 0:
+    if e.custom or n == e.nprocs:
+        return 0
+    if e.rt_init:
+        if e.upd_idle:
+            e.upd_procs = n
+        return inject_updater(e)
+    if e.upd_g >= 0:
         return 0
     e.upd_procs = n
     if newg(e, -1, e.upd_program, 0, &g) < 0:

@@ -23,7 +23,7 @@ cdef int sysmon_wake(Engine* e) noexcept nogil:
     e.sm_wait = False
     e.sm_woken = True
     e.sm_idle = 0
-    e.sm_delay = SYSMON_MIN_DELAY
+    e.sm_delay = e.pol.sysmon_min
     return sysmon_schedule(e, 0, False)
 
 
@@ -79,11 +79,11 @@ cdef int sysmon_loop(Engine* e) noexcept nogil:
         if (call_owner(e, OWNER_TRACE) if e.trace_py else schedtrace_snap(e)) < 0:
             return -1
     if e.sm_idle == 0:
-        e.sm_delay = SYSMON_MIN_DELAY
-    elif e.sm_idle > SYSMON_IDLE_CYCLES:
+        e.sm_delay = e.pol.sysmon_min
+    elif e.sm_idle > e.pol.sysmon_idle:
         e.sm_delay *= 2
-    if e.sm_delay > SYSMON_MAX_DELAY:
-        e.sm_delay = SYSMON_MAX_DELAY
+    if e.sm_delay > e.pol.sysmon_max:
+        e.sm_delay = e.pol.sysmon_max
     return sysmon_schedule(e, e.sm_delay, True)
 
 
@@ -104,7 +104,7 @@ cdef int64_t retake(Engine* e) noexcept nogil:
             if pp.sm_schedtick != pp.schedtick:
                 pp.sm_schedtick = pp.schedtick
                 pp.sm_schedwhen = e.now
-            elif pp.sm_schedwhen + FORCE_PREEMPT_NS <= e.now:
+            elif pp.sm_schedwhen + e.pol.time_slice <= e.now:
                 if preemptone(e, i) < 0:
                     return -1
                 sysretake = True

@@ -12,7 +12,7 @@
 #
 # Invariants, per P `p`:
 #   * ring slots are runq[p*RUNQ_SIZE + (i & RUNQ_MASK)] for runqhead[p] <= i < runqtail[p];
-#   * runqtail[p] - runqhead[p] (uint32 arithmetic) is the ring size, 0..RUNQ_SIZE;
+#   * runqtail[p] - runqhead[p] (uint32 arithmetic) is the ring size, 0..cap (<= RUNQ_SIZE);
 #   * runnext[p] is NIL_G or one G, not counted in the ring size;
 #   * only the owner writes runqtail[p] and sets runnext[p] to a non-nil G;
 #     anyone may advance runqhead[p] or clear runnext[p] (§1.4).
@@ -35,8 +35,17 @@ cdef enum:
     RQ_OVERFLOW = -2      # Go throws "runqsteal: runq overflow"; nothing was changed
     RQ_CORRUPT = -3       # Go throws "runqputslow: queue is not full"; nothing was changed
 
+# Steal rules (Policy.steal): how many of a victim's n ring Gs a thief takes.
+cdef enum:
+    STEAL_HALF = 0        # Go: n - n/2
+    STEAL_HALF_DOWN = 1   # n/2
+    STEAL_ONE = 2         # min(n, 1)
+    STEAL_ALL = 3         # n
+
 cdef struct RunQueues:
     int32_t nprocs        # len(allp); also gomaxprocs for the global batch size
+    uint32_t cap          # the ring's capacity, 1..RUNQ_SIZE (Policy.runq_size)
+    uint8_t steal_rule    # STEAL_*
     gid_t* runq           # nprocs * RUNQ_SIZE ring slots, P-major
     uint32_t* runqhead    # per P: free-running consumer counter
     uint32_t* runqtail    # per P: free-running producer counter (owner only)
@@ -78,7 +87,7 @@ cdef inline int runqputslow(RunQueues* q, int32_t p, gid_t g, uint32_t h, uint32
     cdef gid_t batch[RUNQ_HALF + 1]
     cdef gid_t* ring = ring_of(q, p)
     cdef uint32_t n = (t - h) // 2, i
-    if n != RUNQ_HALF:
+    if n != q.cap // 2:
         return RQ_CORRUPT         # Go throws "runqputslow: queue is not full"
     # Reserve first so running out of memory leaves the ring untouched.
     if gq_reserve(&q.globrunq, n + 1) < 0:
@@ -110,7 +119,7 @@ cdef inline int runqput(RunQueues* q, int32_t p, gid_t g, bint next) noexcept no
         g = oldnext       # kicked out of runnext: goes to the ring tail
     h = q.runqhead[p]
     t = q.runqtail[p]
-    if t - h < RUNQ_SIZE:
+    if t - h < q.cap:
         ring_of(q, p)[t & RUNQ_MASK] = g
         q.runqtail[p] = t + 1
         return RQ_OK
@@ -123,7 +132,7 @@ cdef inline uint32_t runqputbatch(RunQueues* q, int32_t p, const gid_t* gs, uint
     cdef gid_t* ring = ring_of(q, p)
     cdef uint32_t h = q.runqhead[p], t0 = q.runqtail[p], t = t0, k = 0, i, j
     cdef gid_t tmp
-    while k < n and t - h < RUNQ_SIZE:
+    while k < n and t - h < q.cap:
         ring[t & RUNQ_MASK] = gs[k]
         t += 1
         k += 1
@@ -168,6 +177,17 @@ cdef inline uint32_t runqdrain(RunQueues* q, int32_t p, gid_t* out) noexcept nog
     return k + qn
 
 
+cdef inline uint32_t steal_amount(RunQueues* q, uint32_t n) noexcept nogil:
+    # Policy.steal; Go's is the larger half, ceil(n/2).
+    if q.steal_rule == STEAL_HALF:
+        return n - n // 2
+    if q.steal_rule == STEAL_HALF_DOWN:
+        return n // 2
+    if q.steal_rule == STEAL_ONE:
+        return 1 if n else 0
+    return n
+
+
 cdef inline int runqgrab(RunQueues* q, int32_t victim, gid_t* batch, uint32_t batch_head,
                          uint32_t room, bint steal_runnext, uint32_t* grabbed) noexcept nogil:
     # §2.7 (proc.go runqgrab): take ceil(n/2) of the victim's oldest Gs into
@@ -179,8 +199,7 @@ cdef inline int runqgrab(RunQueues* q, int32_t victim, gid_t* batch, uint32_t ba
     # before changing anything).
     cdef gid_t* ring = ring_of(q, victim)
     cdef uint32_t h = q.runqhead[victim], t = q.runqtail[victim], n, i
-    n = t - h
-    n = n - n // 2
+    n = steal_amount(q, t - h)
     grabbed[0] = 0
     if n == 0:
         if steal_runnext and q.runnext[victim] != NIL_G:
@@ -205,7 +224,7 @@ cdef inline int runqsteal(RunQueues* q, int32_t thief, int32_t victim, bint stea
     # keep n-1 there and hand back the last one grabbed.  Returns RQ_OK (with
     # *stolen = NIL_G if there was nothing) or RQ_OVERFLOW.
     cdef uint32_t t = q.runqtail[thief], n
-    cdef uint32_t room = RUNQ_SIZE - (t - q.runqhead[thief])
+    cdef uint32_t room = q.cap - (t - q.runqhead[thief])
     cdef int rc = runqgrab(q, victim, ring_of(q, thief), t, room, steal_runnext, &n)
     stolen[0] = NIL_G
     if rc != RQ_OK or n == 0:

@@ -22,7 +22,7 @@ from gmpcore._defs cimport (gid_t, NIL_G, MAX_GID, RUNQ_SIZE, RUNQ_MASK, RUNQ_HA
 from gmpcore._gqueue cimport (GQueue, gq_init, gq_free, gq_reserve, gq_push_back,
                               gq_at)
 from gmpcore._rand cimport cheaprand, cheaprandn
-from gmpcore._runq cimport (RunQueues, RQ_OK, RQ_SPILLED, RQ_NOMEM, RQ_OVERFLOW, RQ_CORRUPT,
+from gmpcore._runq cimport (RunQueues, STEAL_HALF, RQ_OK, RQ_SPILLED, RQ_NOMEM, RQ_OVERFLOW, RQ_CORRUPT,
                             ring_of, runqsize, runqempty, runqput, runqputbatch,
                             runqget, runqdrain, runqgrab, runqsteal, shuffle_batch,
                             globrunqput, globrunqputhead, globrunqputbatch,
@@ -198,6 +198,8 @@ cdef class Sched:
         self.q.rand = rand
         self.q.randomize = rnd
         self.q.have_sysmon = smon
+        self.q.cap = RUNQ_SIZE               # Go's rings; policies are the engines' (gmpcore.policy)
+        self.q.steal_rule = STEAL_HALF
         self._runq, self._runqhead, self._runqtail = runq, runqhead, runqtail
         self._runnext, self._status = runnext, status
         self._schedtick = np.zeros(n, dtype=np.uint32)

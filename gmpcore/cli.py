@@ -29,17 +29,17 @@ io         goroutines waiting on the network: parked in the netpoller, few threa
 >>> main(["run", "fanout", "--goroutines", "1000", "--procs", "4"])   # doctest: +ELLIPSIS
 fanout (n=1000), GOMAXPROCS=4, seed 0, compiled engine
   makespan         ...ms
-  goroutines       1001 created, at most ... alive at once; at the end: 1001 dead
+  goroutines       1001 created, at most ... alive at once; at the end: 1001 dead (and the runtime's 5)
   threads          ...
   steals           ...
   spills           ...
-  handoffs         0
+  handoffs         ...
   preemptions      0
   syscalls         0
   other counters   ...
   P busy           P0 ...%  P1 ...%  P2 ...%  P3 ...%
   sched latency    ...
-  stacks           0 B in use at the end, ... at the peak
+  stacks           10 KiB in use at the end, ... at the peak
 0
 """
 
@@ -52,6 +52,7 @@ import os
 import re
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -96,6 +97,7 @@ EXIT_BROKEN_PIPE = 141        # 128 + SIGPIPE
 MAX_SEED = 2**63 - 1          # simulate's range
 STACK_MIN = 2048              # a new G's stack (Go's stackMin); larger ones grew
 TRACE_SUFFIXES = (".json", ".json.gz")
+GO_TRACE_SUFFIXES = (".trace", ".out")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -217,6 +219,23 @@ def _cost_file(text):
     return os.path.abspath(text)
 
 
+def _policy(text):
+    """A policy preset's name, or a policy file read now so that a bad one
+    stops before the run (its absolute path goes to simulate())."""
+    from gmpcore.policy import PRESETS, Policy
+
+    if text in PRESETS:
+        return text
+    if not os.path.exists(text):
+        raise argparse.ArgumentTypeError(
+            f"not a preset ({', '.join(PRESETS)}) nor a policy file: {text!r}")
+    try:
+        Policy.load(text)
+    except (OSError, ValueError, TypeError) as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return os.path.abspath(text)
+
+
 def _wait(text):
     """A Go duration >= 0 (``0s``: do not wait), at most an hour."""
     try:
@@ -247,6 +266,9 @@ def _scenario_options(p):
                    help="stop when main exits, as Go does (default), or when every G has")
     p.add_argument("--no-async-preempt", dest="async_preempt", action="store_false",
                    help="cooperative preemption only (GODEBUG=asyncpreemptoff=1)")
+    p.add_argument("--no-runtime-init", dest="runtime_init", action="store_false",
+                   help="start with main alone, without runtime.main's steps and the "
+                        "runtime's goroutines")
     p.add_argument("--engine", choices=("compiled", "reference"), default="compiled",
                    help="the Cython engine (default) or the pure-Python reference model")
     p.add_argument("--cpus", type=_cpus, default="auto", metavar="N|auto|none",
@@ -255,6 +277,10 @@ def _scenario_options(p):
     p.add_argument("--costs", type=_cost_file, metavar="FILE.toml",
                    help="a cost-model file (from 'gmpcore calibrate') instead of the "
                         "default costs")
+    p.add_argument("--policy", type=_policy, metavar="NAME|FILE.toml",
+                   help="the scheduler's policy: a preset (go1.25, the default; go1.13: no "
+                        "async preemption; go1.4: no runnext either) or a policy file "
+                        "(gmpcore.Policy.save; docs/policy.md)")
     p.add_argument("--background", type=_count(0, 4096), default=0, metavar="K",
                    help="CPU hogs of other processes sharing the CPUs (needs --cpus)")
     p.add_argument("--quota", type=_quota, metavar="QUOTA/PERIOD",
@@ -296,7 +322,16 @@ def build_parser():
                      help="print GODEBUG=schedtrace lines every PERIOD of virtual time")
     run.add_argument("--trace", type=Path, metavar="OUT.json",
                      help="write a Perfetto/Chrome trace, .json or .json.gz (open it in "
-                          "ui.perfetto.dev)")
+                          "ui.perfetto.dev); a note on stderr first when it will be over 50 MB")
+    run.add_argument("--trace-start", type=_duration, metavar="TIME",
+                     help="--trace shows virtual time from TIME on (slices cut there)")
+    run.add_argument("--trace-end", type=_duration, metavar="TIME",
+                     help="--trace shows virtual time up to TIME (slices cut there)")
+    run.add_argument("--trace-max-events", type=_count(1, 2**62), metavar="N",
+                     help="--trace writes at most N events, the first ones in time")
+    run.add_argument("--go-trace", type=Path, metavar="OUT.trace",
+                     help="write a Go execution trace, .trace or .out (open it with "
+                          "'go tool trace OUT.trace')")
     run.add_argument("--plot", type=Path, metavar="OUT.png",
                      help="save summary plots; the extension picks the format, .png when "
                           "there is none (needs matplotlib: pip install matplotlib; in a gmpcore "
@@ -489,10 +524,15 @@ def summary(res, title=""):
         rows = [("makespan", _short(span)),
                 ("goroutines", f"{c['goroutines']} created (no per-G records: --no-records)")]
     else:
+        # The workload's goroutines; the runtime's own (runtime_init) parked beside them.
         peak = peak_alive(gs)
+        system = res.system
+        user = gs[~system]
         rows = [("makespan", _short(span)),
-                ("goroutines", f"{len(gs)} created, at most {peak[0]} alive at once; "
-                               f"at the end: {_states(gs)}")]
+                ("goroutines", f"{len(user)} created, at most {peak_alive(user)[0]} alive at "
+                               f"once; at the end: {_states(user)}"
+                               + (f" (and the runtime's {int(system.sum())})"
+                                  if system.any() else ""))]
     for key in ("threads", "steals", "spills", "handoffs", "preemptions", "syscalls"):
         rows.append((key, str(c.get(key, 0))))
     others = [f"{k}={c[k]}" for k in ("spinning", "netpolls", "timers", "events") if k in c]
@@ -664,10 +704,14 @@ def _out_of_memory(args, parser):
 
 
 def _machine_options(args):
-    """simulate()'s machine arguments from --cpus, --background, --quota, and --costs."""
-    options = dict(cpus=args.cpus, background=args.background, cpu_quota=args.quota)
+    """simulate()'s machine arguments from --cpus, --background, --quota, --costs,
+    --policy and --no-runtime-init."""
+    options = dict(cpus=args.cpus, background=args.background, cpu_quota=args.quota,
+                   runtime_init=args.runtime_init)
     if args.costs is not None:
         options["costs"] = args.costs
+    if args.policy is not None:
+        options["policy"] = args.policy
     return options
 
 
@@ -787,8 +831,19 @@ def _cmd_run(args, parser):
     _scenario(args, parser)
     if not args.records and args.trace is not None:
         parser.error("--trace needs the per-goroutine records; drop --no-records")
+    trace_options = {k: v for k, v in (("start", args.trace_start), ("end", args.trace_end),
+                                       ("max_events", args.trace_max_events)) if v is not None}
+    if trace_options and args.trace is None:
+        parser.error("--trace-start, --trace-end and --trace-max-events need --trace")
+    if args.trace_start is not None and args.trace_end is not None and (
+            args.trace_end <= args.trace_start):
+        parser.error("--trace-end must be after --trace-start")
     if args.trace is not None:
         args.trace = _output_path(args.trace, "--trace", parser, TRACE_SUFFIXES)
+    if not args.records and args.go_trace is not None:
+        parser.error("--go-trace needs the per-goroutine records; drop --no-records")
+    if args.go_trace is not None:
+        args.go_trace = _output_path(args.go_trace, "--go-trace", parser, GO_TRACE_SUFFIXES)
     if args.plot is not None:
         args.plot = _plot_path(args.plot, parser)
 
@@ -802,7 +857,7 @@ def _cmd_run(args, parser):
         options["on_schedtrace"] = progress.write    # as the run goes, like Go's sysmon
     if args.snapshot is not None:
         options["snapshot_at"] = args.snapshot
-    if args.trace is not None:
+    if args.trace is not None or args.go_trace is not None:
         options["record_events"] = True
     if args.trace is not None or args.plot is not None:
         options["monitor"] = args.monitor
@@ -822,7 +877,8 @@ def _cmd_run(args, parser):
     if args.snapshot is not None:
         _print_snapshot(res, args.snapshot)
     title = (f"{args.scenario} ({size_name}={size}), GOMAXPROCS={args.procs}, "
-             f"seed {args.seed}, {args.engine} engine")
+             f"seed {args.seed}, {args.engine} engine"
+             + (f", policy {args.policy}" if args.policy else ""))
     if args.machine:
         _print_machine([_machine_row(args, size_name, size, args.procs, res)], args.machine,
                        many=False)
@@ -830,9 +886,25 @@ def _cmd_run(args, parser):
         for line in summary(res, title):
             print(line)
     if args.trace is not None:
-        from gmpcore.trace import to_perfetto
-        _write_output(args.trace, "--trace", parser, lambda target: to_perfetto(res, target))
+        from gmpcore.trace import TraceSizeWarning, to_perfetto
+
+        def note(message, category, *rest, **kw):
+            if issubclass(category, TraceSizeWarning):    # said before the file is written
+                print(f"gmpcore run: note: {message}", file=sys.stderr, flush=True)
+            else:
+                shown(message, category, *rest, **kw)
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", TraceSizeWarning)   # whatever -W says
+            shown, warnings.showwarning = warnings.showwarning, note
+            _write_output(args.trace, "--trace", parser,
+                          lambda target: to_perfetto(res, target, **trace_options))
         print(f"wrote {args.trace} (open it in https://ui.perfetto.dev)")
+    if args.go_trace is not None:
+        from gmpcore.gotrace.writer import write_go_trace
+        _write_output(args.go_trace, "--go-trace", parser,
+                      lambda target: write_go_trace(res, target))
+        print(f"wrote {args.go_trace} (open it with: go tool trace {args.go_trace})")
     if args.plot is not None:
         os.environ.setdefault("MPLBACKEND", "Agg")
         _write_output(args.plot, "--plot", parser, lambda target: _save_plot(res, target))
@@ -844,6 +916,7 @@ def _machine_row(args, size_name, size, procs, res):
     """One run's settings and Result.summary(), for --json and --csv."""
     return {"scenario": args.scenario, size_name: size, "gomaxprocs": procs,
             "seed": args.seed, "engine": args.engine, "until": args.until,
+            **({"policy": args.policy} if args.policy else {}),
             **{k: v for k, v in res.summary().items() if k != "gomaxprocs"}}
 
 

@@ -27,10 +27,19 @@ WAIT_SELECT_NO_CASES = 11       # waitReasonSelectNoCases: select {}
 WAIT_SYNC_RWMUTEX_RLOCK = 12    # waitReasonSyncRWMutexRLock: parked on an RWMutex's readerSem
 WAIT_SYNC_RWMUTEX_LOCK = 13     # waitReasonSyncRWMutexLock: parked on an RWMutex's writerSem
 WAIT_SYNC_COND_WAIT = 14        # waitReasonSyncCondWait: parked in sync.Cond.Wait
+# The runtime's own goroutines, parked (simulate(runtime_init=True); gmpcore.startup).
+WAIT_GC_SWEEP = 15              # waitReasonGCSweepWait: bgsweep between GC cycles
+WAIT_GC_SCAVENGE = 16           # waitReasonGCScavengeWait: bgscavenge parked
+WAIT_FINALIZER = 17             # waitReasonFinalizerWait: runfinq, no finalizer queued
+WAIT_FORCEGC_IDLE = 18          # waitReasonForceGCIdle: forcegchelper between forced GCs
+WAIT_UPDATE_IDLE = 19           # waitReasonUpdateGOMAXPROCSIdle: the updater between updates
 WAIT_REASONS = ("", "chan receive", "chan send", "sleep", "IO wait",
                 "sync.WaitGroup.Wait", "preempted", "stopping the world", "semacquire",
                 "sync.Mutex.Lock", "select", "select (no cases)", "sync.RWMutex.RLock",
-                "sync.RWMutex.Lock", "sync.Cond.Wait")
+                "sync.RWMutex.Lock", "sync.Cond.Wait",
+                # the runtime's own goroutines, parked (simulate(runtime_init=True))
+                "GC sweep wait", "GC scavenge wait", "finalizer wait", "force gc (idle)",
+                "GOMAXPROCS updater (idle)")
 
 # P status (§1.4).
 P_IDLE, P_RUNNING, P_SYSCALL, P_GCSTOP, P_DEAD = 0, 1, 2, 3, 4
@@ -39,7 +48,8 @@ P_IDLE, P_RUNNING, P_SYSCALL, P_GCSTOP, P_DEAD = 0, 1, 2, 3, 4
 EV_CREATE = 0        # g created by arg (the parent's G index), on p
 EV_RUN = 1           # m runs g on p; arg = 1 if it inherits the time slice
 EV_STOP = 2          # g leaves m; arg = a STOP_* reason
-EV_READY = 3         # g made runnable: arg -1 into p's runnext (ready/goready), 1 by m's netpoll
+EV_READY = 3         # g made runnable: arg -1 into p's runnext (ready/goready), 1 by m's netpoll,
+READY_SYSMON = 2     # ... 2 injected by sysmon (the GOMAXPROCS updater, runtime_init)
 EV_STEAL = 4         # m's P p stole g (the one it will run) from P arg
 EV_SPILL = 5         # runqputslow moved arg Gs from p to the global queue
 EV_SYSCALL_ENTER = 6

@@ -25,7 +25,8 @@ MAIN_GOID = 1
 
 
 def leaks(res):
-    """The goroutines alive when the run ended, main excepted.
+    """The goroutines alive when the run ended, main and the runtime's own
+    (``res.system``, parked for good) excepted.
 
     Waiting, runnable, running or in a system call: with ``until="main"``
     (the default) these are the goroutines main left behind.
@@ -49,7 +50,7 @@ def leaks(res):
     (9, {'chan send'})
     """
     gs = res.require_goroutines("leaks")
-    rows = gs[(gs["state"] != G_DEAD) & (gs["goid"] != MAIN_GOID)]
+    rows = gs[(gs["state"] != G_DEAD) & (gs["goid"] != MAIN_GOID) & ~res.system]
     return rows[np.argsort(rows["goid"], kind="stable")]
 
 

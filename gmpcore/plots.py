@@ -453,7 +453,9 @@ def goroutine_delays(res, which="start"):
     >>> res = gmp.simulate(fanout(n=100), gomaxprocs=2, seed=1)
     >>> start, total = goroutine_delays(res), goroutine_delays(res, "runnable_total")
     >>> len(start), bool((total >= start).all())     # the first wait is part of the total
-    (101, True)
+    (106, True)
+    >>> len(start[~res.system])                       # the workload's, not the runtime's
+    101
     """
     if which not in _DELAYS:
         raise ValueError(f'which must be "start" or "runnable_total", got {which!r}')

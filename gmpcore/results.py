@@ -116,7 +116,7 @@ class Result:
     >>> from gmpcore.scenarios import fanout
     >>> res = gmp.simulate(fanout(n=1000, work="5us"), gomaxprocs=4, seed=1)
     >>> res
-    <Result GOMAXPROCS=4 makespan=1.58ms goroutines=1,001 threads=5 sched latency p50=262µs p99=693µs>
+    <Result GOMAXPROCS=4 makespan=1.71ms goroutines=1,001 threads=5 sched latency p50=296µs p99=637µs>
     >>> res == gmp.simulate(fanout(n=1000, work="5us"), gomaxprocs=4, seed=1)
     True
 
@@ -142,7 +142,8 @@ class Result:
         threadcreate profile), ``threads_exited`` (Ms killed by a goroutine
         exiting while locked to them), ``steals``, ``spills``, ``handoffs``, ``preemptions``, ``syscalls``,
         ``spinning`` (times an M started spinning), ``goroutines`` (Gs ever
-        created, main included), engine counts, ``gomaxprocs_changes``,
+        created, main included, the runtime's own not: see ``system``),
+        engine counts, ``gomaxprocs_changes``,
         ``stw_count`` (stops of the world), ``stw_stopping_ns`` and
         ``stw_total_ns`` (their summed stopping and total pauses: Go's
         ``/sched/pauses/stopping/other`` and ``/sched/pauses/total/other``),
@@ -207,6 +208,8 @@ class Result:
     gomaxprocs_history: list = field(default_factory=list)
     spans: np.ndarray | None = None
     span_names: tuple = ()
+    policy: object = None
+    """The :class:`gmpcore.Policy` the run was simulated under."""
 
     @property
     def gomaxprocs(self):
@@ -358,6 +361,34 @@ class Result:
 
     # ------------------------------------------------------------ files
 
+    def to_go_trace(self, path, reasons="go"):
+        """Write the run as a Go execution trace: ``go tool trace PATH`` opens it.
+
+        The run must be simulated with ``record_events=True`` (the whole
+        log: no ``trace_window``).  The file is in the format Go 1.26 and
+        later write; each of the run's Ms, Ps and goroutines (goid for
+        goid) appears as in a real trace, spans as user regions (or tasks,
+        when carried through a channel).  See :mod:`gmpcore.gotrace.writer`
+        for how the event log maps to trace events.  `reasons` picks the
+        block reasons: ``"go"`` (default) those of a real Go trace
+        (``"sync"``, ``"network"``, ...), ``"wait"`` the finer strings of
+        :data:`gmpcore.events.WAIT_REASONS`.
+
+        Returns a dict: ``bytes``, ``events``, ``by_type`` (events written
+        per trace event type) and ``repairs`` (log rows the writer had to
+        patch up to keep the format's invariants; 0 for a whole log).
+
+        >>> import os, tempfile
+        >>> import gmpcore as gmp
+        >>> from gmpcore.scenarios import fanout
+        >>> res = gmp.simulate(fanout(n=100), gomaxprocs=2, seed=1, record_events=True)
+        >>> info = res.to_go_trace(os.path.join(tempfile.mkdtemp(), "fanout.trace"))
+        >>> info["by_type"]["GoCreate"], info["repairs"]
+        (101, 0)
+        """
+        from gmpcore.gotrace.writer import write_go_trace
+        return write_go_trace(self, path, reasons)
+
     def save(self, path):
         """Write the run to `path`; read it back with :func:`load`.
 
@@ -412,11 +443,38 @@ class Result:
                              "record_goroutines=False")
         return self.goroutines
 
-    def state_names(self):
-        """Each G's final state as Go names it, e.g. ``'waiting (chan receive)'``."""
+    @property
+    def system(self):
+        """A bool per row of ``goroutines``: the runtime's own goroutines
+        (``simulate(runtime_init=True)``), whose programs are named
+        ``runtime.*`` as Go's isSystemGoroutine tells them by their function.
+
+        >>> import gmpcore as gmp
+        >>> wl = gmp.Workload()
+        >>> _ = wl.main(gmp.go(wl.program(gmp.cpu("1us")), count=2), gmp.sleep("1ms"))
+        >>> res = gmp.simulate(wl, gomaxprocs=1)
+        >>> res.goroutines["goid"][~res.system].tolist(), int(res.system.sum())
+        ([1, 7, 8], 5)
+        """
+        g = self.require_goroutines("system")
+        runtime = np.array([n.startswith("runtime.") for n in self.program_names] or [False])
+        return runtime[g["program"]]
+
+    def state_names(self, runtime=True):
+        """Each G's final state as Go names it, e.g. ``'waiting (chan receive)'``,
+        in row order; ``runtime=False`` leaves out the runtime's own goroutines
+        (:attr:`system`), as Go's goroutine dumps do.
+
+        >>> import gmpcore as gmp
+        >>> wl = gmp.Workload()
+        >>> _ = wl.main(gmp.go(wl.program(gmp.recv(wl.chan()))), gmp.sleep("1ms"))
+        >>> gmp.simulate(wl).state_names(runtime=False)
+        ['dead', 'waiting (chan receive)']
+        """
         self.require_goroutines("state_names")
+        g = self.goroutines if runtime else self.goroutines[~self.system]
         out = []
-        for state, reason in zip(self.goroutines["state"], self.goroutines["wait_reason"]):
+        for state, reason in zip(g["state"], g["wait_reason"]):
             name = G_STATUS_NAMES.get(int(state), str(int(state)))
             out.append(f"{name} ({WAIT_REASONS[reason]})" if reason else name)
         return out

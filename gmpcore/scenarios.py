@@ -254,7 +254,7 @@ def gomaxprocs_sweep(workload=None, procs=(1, 2, 4, 8), seed=0, **options):
     --------
     >>> for p, res in gomaxprocs_sweep(fanout(n=400), procs=(1, 4)):
     ...     print(p, res.makespan_ns // 100_000 / 10, "ms")
-    1 4.7 ms
+    1 4.8 ms
     4 1.2 ms
     """
     from gmpcore.simulate import simulate
@@ -318,7 +318,7 @@ def mutex_counter(workers=8, increments=100, hold="1us", work="1us"):
     ...                       record_events=True, seed=3).events
     ...     print(hold, int(((ev["kind"] == EV_STOP) & (ev["arg"] == STOP_GOSCHED)).sum()))
     1us 0
-    300us 156
+    300us 155
 
     Parameters
     ----------

@@ -14,6 +14,7 @@ from typing import Any, Literal, Union
 import numpy as np
 
 from gmpcore.costs import CostModel
+from gmpcore.policy import Policy, as_policy
 from gmpcore.errors import GoFatalError
 from gmpcore.durations import duration_ns
 from gmpcore.latency import LatencyHistogram
@@ -129,7 +130,7 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
              containermaxprocs: bool = True, updatemaxprocs: bool = True,
              os_sched: Mapping[str, Duration] | None = None,
              costs: CostModel | Mapping[str, int] | str | os.PathLike | None = None,
-             noise: bool = True, async_preempt: bool = True,
+             noise: bool = True, runtime_init: bool = True, async_preempt: bool = True,
              runnext: bool = True, max_threads: int = 10_000, max_stack: int = 1_000_000_000,
              until: Literal["main", "all"] = "main", schedtrace: Duration | None = None,
              scheddetail: bool = False, on_schedtrace: Callable[[str], Any] | None = None,
@@ -141,7 +142,8 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
              max_events: int | None = None, max_spans: int = 10**7,
              engine: Literal["compiled", "reference"] = "compiled", check: bool = False,
              progress: bool | Callable[[int, int], Any] | None = None,
-             progress_every: int = 1_000_000, record_goroutines: bool = True) -> Result:
+             progress_every: int = 1_000_000, record_goroutines: bool = True,
+             policy: Policy | str | os.PathLike | None = None) -> Result:
     """Run `workload` on Go's scheduler in virtual time.
 
     Parameters
@@ -196,6 +198,19 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
         machines jitter, and the jitter decides races.  False charges every
         cost exactly (the ideal machine, for teaching and for tests that pin
         Go's algorithms).
+    runtime_init : bool, default True
+        Start as a Go program does (docs/model.md "Start-up"): goroutine 1
+        runs runtime.main's steps before the workload's main (it starts the
+        runtime's goroutines forcegchelper, bgsweep, bgscavenge, the
+        GOMAXPROCS updater unless ``updatemaxprocs=False``, and the
+        finalizer goroutine, and waits for the sweeper and scavenger with m0
+        wired to it), so goids, thread counts and the first scheduling
+        decisions are a real program's.  The runtime's goroutines are rows
+        of ``res.goroutines`` (programs named ``runtime.*``, see
+        :attr:`Result.system`); deadlock checks, goroutine dumps and the
+        monitor's goroutine count leave them out, as Go does.  False starts
+        with main alone (the textbook picture, and the setting in which the
+        known-answer tests derive goids by hand).
     async_preempt : bool
         Go ≥ 1.14 signal-based preemption; False models cooperative-only
         scheduling (``GODEBUG=asyncpreemptoff=1`` or Go < 1.14).
@@ -269,6 +284,12 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
         With records, a workload whose goroutines (counted from its
         bytecode) would need more memory than the machine has is refused
         before the run, with that figure.
+    policy : Policy, str or path, optional
+        The scheduler's policy (:class:`gmpcore.Policy`, docs/policy.md):
+        Go 1.25's by default; a preset's name (``"go1.4"``, ``"go1.13"``)
+        or a TOML file's path.  ``res.policy`` records it.  Its
+        ``async_preempt`` and ``runnext`` combine with the arguments of the
+        same names (either False turns the feature off).
 
     Raises
     ------
@@ -287,7 +308,8 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
     >>> worker = wl.program(gmp.cpu("1us"), gmp.done(wg))
     >>> _ = wl.main(gmp.add(wg, 100), gmp.go(worker, count=100), gmp.wait(wg))
     >>> res = gmp.simulate(wl, gomaxprocs=4, seed=1)
-    >>> len(res.goroutines), bool((res.goroutines["state"] == 6).all())
+    >>> user = res.goroutines[~res.system]          # not the runtime's own five
+    >>> len(user), bool((user["state"] == 6).all())
     (101, True)
     >>> lean = gmp.simulate(wl, gomaxprocs=4, seed=1, record_goroutines=False)
     >>> lean.goroutines is None, lean.makespan_ns == res.makespan_ns
@@ -316,11 +338,13 @@ def simulate(workload: Workload | CompiledWorkload, gomaxprocs: int | None = Non
         gomaxprocs=nprocs, seed=seed, costs=costs, noise=_bool(noise, "noise"),
         async_preempt=_bool(async_preempt, "async_preempt"),
         runnext=_bool(runnext, "runnext"),
+        policy=as_policy(policy),
         max_threads=_int(max_threads, "max_threads", 2, 1_000_000),
         max_stack=_int(max_stack, "max_stack", 2048, 2**31),
         until=until,
         schedtrace=0 if schedtrace is None else duration_ns(schedtrace, "schedtrace"),
         record_events=_bool(record_events, "record_events"),
+        runtime_init=_bool(runtime_init, "runtime_init"),
         max_events=None if max_events is None else _int(max_events, "max_events", 1, 2**62),
         **machine,
     )
@@ -455,6 +479,7 @@ def _machine(gomaxprocs, cpus, background, cpu_quota, containermaxprocs, os_sche
                 # move the default: without one the updater is left out.
                 updater=(updatemaxprocs and gomaxprocs is None and cpus is not None
                          and quota is not None and len(quota) > 1),
+                updatemaxprocs=updatemaxprocs,
                 containermaxprocs=containermaxprocs)
 
 
@@ -470,14 +495,17 @@ def _run_engine(engine, compiled, kwargs, progress, progress_every, record_gorou
 def _finish(raw, kwargs, compiled, record_goroutines):
     if not record_goroutines:           # the oracle keeps every G; drop them alike
         raw["goroutines"] = None
-    names = tuple(compiled.program_names)
-    if kwargs.get("updater"):
-        from gmpcore.events import UPDATER_PROGRAM
-        names += (UPDATER_PROGRAM,)
+    from gmpcore.startup import runtime_programs
+    runtime_init = kwargs.get("runtime_init", False)
+    names = tuple(compiled.program_names) + runtime_programs(
+        len(compiled.entry), 0, 0, 0,
+        kwargs.get("updatemaxprocs", True) if runtime_init else kwargs.get("updater", False),
+        runtime_init).names
     res = _result(raw, kwargs["gomaxprocs"], names)
     res.threads = _threads(raw["threads"])
     res.trace_window = kwargs["trace_window"]
     res.span_names = tuple(compiled.span_names)
+    res.policy = kwargs["policy"]
     rows = raw.get("spans")
     if rows is not None and rows.dtype == SPAN_DTYPE:
         res.spans = rows                          # the compiled engine's own buffer

@@ -72,7 +72,7 @@ def scheddetail(view):
     walks ``allm``; an M that exited is gone from it, except M0, which Go
     parks forever) and per G (creation order, as ``allgs``).  Fields the
     model has no counterpart for print Go's idle values: ``gcwaiting=false``,
-    ``gfreecnt=0``, ``mallocing=0`` ...
+    ``mallocing=0`` ...; ``gfreecnt`` is the P's free-G list (gfput/gfget).
     """
     goid = view["goid"]
     lines = [_header(view) + f" gcwaiting=false nmidlelocked={view.get('nmidlelocked', 0)} "
@@ -81,7 +81,7 @@ def scheddetail(view):
         m = "nil" if p["m"] < 0 else p["m"]
         lines.append(f"  P{p['id']}: status={p['status']} schedtick={p['schedtick']} "
                      f"syscalltick={p['syscalltick']} m={m} runqsize={len(p['runq'])} "
-                     f"gfreecnt=0 timerslen={p['timers']}")
+                     f"gfreecnt={p.get('gfree', 0)} timerslen={p['timers']}")
     g_m, g_lockedm = {}, {}
     for m in reversed(view["ms"]):
         if m.get("dead") and m["id"] != 0:

@@ -636,7 +636,8 @@ def span_end(name):
     is recorded; ``res.counters["spans_unstamped"]`` counts these.
 
     With the default costs charged exactly (``noise=False``), main buffers
-    three jobs 14 ns apart; the worker (goroutine 2) ends one every 10 us:
+    three jobs 14 ns apart; the worker (goroutine 7: 2 to 6 are the
+    runtime's own) ends one every 10 us:
 
     >>> wl = Workload(); jobs = wl.chan(cap=8)
     >>> worker = wl.program(each(jobs, cpu("10us"), span_end("job")), name="worker")
@@ -644,7 +645,7 @@ def span_end(name):
     >>> import gmpcore as gmp
     >>> res = gmp.simulate(wl, until="all", noise=False)
     >>> [(int(r["goid"]), int(r["start_goid"])) for r in res.spans]
-    [(2, 1), (2, 1), (2, 1)]
+    [(7, 1), (7, 1), (7, 1)]
     >>> (res.spans["end_ns"] - res.spans["start_ns"]).tolist()
     [10130, 20130, 30130]
     """
@@ -813,7 +814,7 @@ def unlock(mu):
     >>> helper = wl.program(unlock(mu))            # unlocks what main locked
     >>> _ = wl.main(lock(mu), go(helper), lock(mu), unlock(mu))
     >>> import gmpcore as gmp
-    >>> gmp.simulate(wl).state_names()
+    >>> gmp.simulate(wl, runtime_init=False).state_names()    # main and helper only
     ['dead', 'dead']
     """
     mu = _locker_arg(mu, "unlock() argument mu")

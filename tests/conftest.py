@@ -32,6 +32,24 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "empty_runtime: runs start with main alone (simulate's runtime_init "
+        "defaults to False), as the module's answers are derived by hand")
+
+
+@pytest.fixture(autouse=True)
+def _empty_runtime(request, monkeypatch):
+    """Known-answer modules (``pytestmark = pytest.mark.empty_runtime``) derive
+    goids, threads and schedules by hand from a runtime that starts with main
+    alone, as they use cpus=None and exact costs: simulate's runtime_init
+    defaults to False in them.  Every other test runs with the default."""
+    if request.node.get_closest_marker("empty_runtime"):
+        import sys
+        monkeypatch.setitem(sys.modules["gmpcore.simulate"].simulate.__kwdefaults__,
+                            "runtime_init", False)
+
+
 def pytest_report_header(config):
     import gmpcore
 

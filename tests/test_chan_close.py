@@ -21,7 +21,8 @@ from gmpcore.workload import CompiledWorkload, Opcode
 
 US = 1_000
 
-pytestmark = pytest.mark.parametrize("engine", ["compiled", "reference"])
+pytestmark = [pytest.mark.parametrize("engine", ["compiled", "reference"]),
+              pytest.mark.empty_runtime]   # hand-derived: main starts alone (conftest)
 
 
 _costs = zero_costs                  # every runtime cost zero but those named

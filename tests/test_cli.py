@@ -101,7 +101,9 @@ def test_run_prints_the_summary_table(capsys):
     assert [int(p) for p, _ in busy] == [0, 1, 2]
     for (_, pct), b in zip(busy, res.procs["busy_ns"]):
         assert float(pct) == pytest.approx(100 * b / res.makespan_ns, abs=0.06)
-    assert rows["stacks"].startswith("0 B in use at the end, ")    # main has exited
+    # main has exited: the runtime's five parked goroutines hold 2 KiB each
+    assert rows["stacks"].startswith("10 KiB in use at the end, ")
+    assert rows["goroutines"].endswith("at the end: 601 dead (and the runtime's 5)")
 
 
 def latency_figures(row):
@@ -155,9 +157,9 @@ def test_summary_states_and_stacks_in_use():
     rows = summary_rows("\n".join(cli.summary(res, "t")))
     assert rows["goroutines"].startswith("21 created, at most 21 alive at once; at the end: ")
     assert "19 waiting (chan send)" in rows["goroutines"]
-    # The 19 leaked searchers still hold their stacks (Go's StackInuse); the
-    # peak had every G alive.
-    assert rows["stacks"] == "38 KiB in use at the end, 42 KiB at the peak"
+    # The 19 leaked searchers and the runtime's 5 parked goroutines still hold
+    # their stacks (Go's StackInuse); the peak had every G alive.
+    assert rows["stacks"] == "48 KiB in use at the end, 52 KiB at the peak"
 
 
 def test_summary_without_latency_histogram_says_na():
@@ -220,7 +222,7 @@ def test_unbounded_is_not_fanout_on_the_command_line(capsys):
     assert 500 < peak(u) < peak(f) <= 2001
     _, pool, _ = run_main(capsys, "run", "pool", "--goroutines", "2000")
     assert peak(summary_rows(pool)) == 9                   # 8 workers and main
-    assert summary_rows(pool)["stacks"].endswith(" 18 KiB at the peak")
+    assert summary_rows(pool)["stacks"].endswith(" 28 KiB at the peak")   # + the runtime's 5
 
 
 @pytest.mark.parametrize("name,size,goroutines", [

@@ -16,6 +16,8 @@ from gmpcore.costs import CostModel
 from gmpcore.events import EV_READY, EV_WAIT, WAIT_SYNC_COND_WAIT, WAIT_SYNC_MUTEX_LOCK
 from zero_costs import events, run_exact, zero_costs
 
+pytestmark = pytest.mark.empty_runtime   # hand-derived: main starts alone (conftest)
+
 MS = 1_000_000
 
 

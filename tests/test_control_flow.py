@@ -12,6 +12,8 @@ import pytest
 import gmpcore as gmp
 from gmpcore.workload import CHOICE_ONE, Opcode
 
+pytestmark = pytest.mark.empty_runtime   # hand-derived: main starts alone (conftest)
+
 ENGINES = ["compiled", "reference"]
 US = 1000
 

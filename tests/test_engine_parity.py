@@ -12,7 +12,8 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "gmpcore"
 CONCEPTS = ["heap", "gtable", "sched", "lockedm", "timers", "netpoll", "program", "sync", "mutex",
-            "select", "rwmutex", "syscalls", "sysmon", "cpu", "stw", "check", "observe"]
+            "select", "rwmutex", "syscalls", "sysmon", "cpu", "stw", "runtime", "check",
+            "observe"]
 
 # Functions named after Go's runtime (or the design's step names), by concept.
 GO_NAMED = {
@@ -47,6 +48,7 @@ GO_NAMED = {
     "stw": ["gomaxprocs_stw", "stw_begin", "stw_step", "stopTheWorldWithSema", "preemptall",
             "p_gcstopped", "gcstopm", "entersyscall_gcwait", "stw_stopped", "stw_end",
             "startTheWorldWithSema", "mget", "procresize", "pdestroy"],
+    "runtime": ["run_runtime_op", "inject_updater"],
     "check": ["check_invariants"],
     "observe": ["observe"],
 }

@@ -57,7 +57,8 @@ from gmpcore.events import (
 
 US, MS = 1_000, 1_000_000
 
-pytestmark = pytest.mark.parametrize("engine", ["compiled", "reference"])
+pytestmark = [pytest.mark.parametrize("engine", ["compiled", "reference"]),
+              pytest.mark.empty_runtime]   # hand-derived: main starts alone (conftest)
 
 
 _costs = zero_costs                  # every runtime cost zero but those named

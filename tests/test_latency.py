@@ -20,6 +20,8 @@ from gmpcore.latency import BUCKETS_NS, BUCKETS_SECONDS, N_COUNTS, LatencyHistog
 
 from workload_strategies import examples, run_options, workloads
 
+pytestmark = pytest.mark.empty_runtime   # hand-derived: main starts alone (conftest)
+
 ENGINES = ["compiled", "reference"]
 ZERO_COSTS = {f: 0 for f in FIELDS}
 

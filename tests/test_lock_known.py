@@ -19,7 +19,8 @@ from gmpcore.events import EV_M_PARK, EV_M_WAKE, EV_RUN, EV_THREAD_CREATE
 US = 1_000
 W, C = 1 * US, 5 * US
 
-pytestmark = pytest.mark.parametrize("engine", ["compiled", "reference"])
+pytestmark = [pytest.mark.parametrize("engine", ["compiled", "reference"]),
+              pytest.mark.empty_runtime]   # hand-derived: main starts alone (conftest)
 
 
 _costs = zero_costs                  # every runtime cost zero but those named

@@ -13,6 +13,8 @@ import gmpcore as gmp
 from gmpcore.costs import FIELDS
 from gmpcore.machine import base_slice, default_gomaxprocs, parse_quota
 
+pytestmark = pytest.mark.empty_runtime   # hand-derived: main starts alone (conftest)
+
 ZERO = {f: 0 for f in FIELDS}
 MS = 1_000_000
 ENGINES = ("compiled", "reference")

@@ -15,6 +15,8 @@ from gmpcore.events import (EV_READY, EV_RUN, EV_STOP, EV_WAIT, STOP_GOSCHED, WA
 from gmpcore.model import ACTIVE_SPIN, NETPOLL_RESOLUTION, STARVATION_THRESHOLD_NS
 from zero_costs import events, run_exact
 
+pytestmark = pytest.mark.empty_runtime   # hand-derived: main starts alone (conftest)
+
 US, MS = 1_000, 1_000_000
 COSTS = CostModel(mutex_lock=7, mutex_unlock=11, mutex_spin=10 * US)
 

@@ -12,6 +12,8 @@ from gmpcore.costs import DEFAULT_SPREAD, FIELDS, CostModel
 from gmpcore.noise import ONE, QUANTILES, noise_seed, noise_tables
 from zero_costs import zero_costs
 
+pytestmark = pytest.mark.empty_runtime   # hand-derived: main starts alone (conftest)
+
 ENGINES = ["compiled", "reference"]
 US, MS = 1_000, 1_000_000
 

@@ -50,7 +50,7 @@ def test_equality_is_bit_for_bit(res):
 def test_to_pandas_tables(res):
     pd = pytest.importorskip("pandas")
     g = res.to_pandas("goroutines")
-    assert list(g.columns) == list(G_DTYPE.names) and len(g) == 501
+    assert list(g.columns) == list(G_DTYPE.names) and len(g) == 501 + 5   # + the runtime's
     assert (g["goid"].to_numpy() == res.goroutines["goid"]).all()
     m = res.to_pandas("monitor")
     assert [c for c in m.columns if not c.startswith("local_queue_")] == \
@@ -81,7 +81,7 @@ def test_save_and_load_parquet(res, tmp_path):
     res.save(path)
     assert gmp.load(path) == res
     goroutines = pd.read_parquet(path / "goroutines.parquet")
-    assert list(goroutines.columns) == list(G_DTYPE.names) and len(goroutines) == 501
+    assert list(goroutines.columns) == list(G_DTYPE.names) and len(goroutines) == 501 + 5
     monitor = pd.read_parquet(path / "monitor.parquet")
     assert (monitor["local_queue_2"].to_numpy() == res.monitor["local_queues"][:, 2]).all()
     machine = gmp.simulate(fanout(n=50), gomaxprocs=2, cpus=1, background=1, seed=1)

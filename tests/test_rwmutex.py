@@ -19,6 +19,8 @@ from gmpcore.events import (EV_READY, EV_RUN, EV_WAIT, WAIT_SYNC_MUTEX_LOCK,
                             WAIT_SYNC_RWMUTEX_LOCK, WAIT_SYNC_RWMUTEX_RLOCK)
 from zero_costs import events, run_exact, zero_costs
 
+pytestmark = pytest.mark.empty_runtime   # hand-derived: main starts alone (conftest)
+
 US, MS = 1_000, 1_000_000
 
 

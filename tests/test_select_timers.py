@@ -31,7 +31,8 @@ from gmpcore.workload import SEL_RECV_TIMER, Opcode
 US = 1_000
 MS = 1_000_000
 
-pytestmark = pytest.mark.parametrize("engine", ["compiled", "reference"])
+pytestmark = [pytest.mark.parametrize("engine", ["compiled", "reference"]),
+              pytest.mark.empty_runtime]   # hand-derived: main starts alone (conftest)
 
 
 def run(wl, engine, **opts):

@@ -7,12 +7,18 @@ the failure Go saw).  Shared-memory spin loops become CPU bursts and
 counters become CPU time: 1 ns of CPU per increment.
 """
 
+import numpy as np
 import pytest
 
 import gmpcore as gmp
 from gmpcore.events import EV_RUN, EV_STOP, G_DEAD, STOP_GOSCHED
 
 MS = 1_000_000
+
+
+def user(res):
+    """res.goroutines without the runtime's own (main first, then the workload's)."""
+    return res.goroutines[~res.system]
 
 
 # ---------------------------------------------------------------- TestPingPongHog
@@ -30,7 +36,7 @@ def ping_pong_hog(sim, runnext):
     wl.main(gmp.go(hog, count=2), gmp.go(light, count=2),
             gmp.send(hog_ch), gmp.send(light_ch), gmp.sleep("100ms"))
     res = sim(wl, gomaxprocs=1, runnext=runnext)
-    run = res.goroutines["running_ns"]
+    run = user(res)["running_ns"]
     return int(run[1] + run[2]), int(run[3] + run[4]), res
 
 
@@ -62,7 +68,7 @@ def test_goroutine_parallelism(sim):
     spin = wl.program(gmp.cpu("10ms"), gmp.done(wg))
     wl.main(gmp.add(wg, 4), gmp.go(spin, count=4), gmp.wait(wg))
     res = sim(wl, gomaxprocs=4)
-    workers = res.goroutines[1:]
+    workers = user(res)[1:]
     assert (workers["first_run"] < 1 * MS).all(), workers["first_run"]
     assert res.makespan_ns < 11 * MS
     assert res.counters["threads"] >= 5          # m0, sysmon and three more Ms
@@ -107,7 +113,7 @@ def test_preemption(sim, async_preempt):
     """§7.2 TestPreemption: two CPU-bound goroutines on one P both make
     progress, preempted at function-call safe points every 10 ms slice."""
     res = two_spinners(sim, async_preempt, preemptible=True)
-    workers = res.goroutines[1:]
+    workers = user(res)[1:]
     # The second started long before the first's 50 ms of work were done.
     # (Not necessarily after the first slice: a preempted G goes to the
     # global queue, and the 1-in-61 check may pick it again at once.)
@@ -119,15 +125,15 @@ def test_tight_loop_needs_async_preemption(sim):
     """§8 item 1 (#10958): a loop without safe points cannot be preempted
     cooperatively: the second goroutine waits for the first to finish."""
     res = two_spinners(sim, async_preempt=False, preemptible=False)
-    first = sorted(res.goroutines["first_run"][1:])
+    first = sorted(user(res)["first_run"][1:])
     assert first[1] >= 50 * MS
 
 
 def test_tight_loop_with_async_preemption(sim):
     """§8 item 1, fixed in Go 1.14: the signal preempts the tight loop."""
     res = two_spinners(sim, async_preempt=True, preemptible=False)
-    assert sorted(res.goroutines["first_run"][1:])[1] < 40 * MS
-    assert res.goroutines["preemptions"][1:].sum() >= 4
+    assert sorted(user(res)["first_run"][1:])[1] < 40 * MS
+    assert user(res)["preemptions"][1:].sum() >= 4
 
 
 @pytest.mark.parametrize("async_preempt, late", [(True, False), (False, True)])
@@ -141,7 +147,10 @@ def test_sleeper_behind_tight_loop(sim, async_preempt, late):
     if late:
         assert res.makespan_ns >= 1000 * MS
     else:
-        assert res.makespan_ns < 25 * MS
+        # Woken at the loop's first or second preemption: each comes 10 ms
+        # into its slice, late by up to sysmon's sleep and (one CPU) the OS
+        # tick sysmon waits for.
+        assert res.makespan_ns < 50 * MS
 
 
 @pytest.mark.parametrize("d", ["10us", "100us", "1ms"])
@@ -170,7 +179,7 @@ def test_global_queue_runs_within_61_schedticks(sim):
     wl.main(gmp.go(quick, count=200), gmp.go(yielder), gmp.sleep("1ms"))
     res = sim(wl, gomaxprocs=1, record_events=True)
     ev = res.events
-    yielder_g = 201
+    yielder_g = int(np.flatnonzero(~res.system)[201])     # its row, after the runtime's
     stop = ev[(ev["kind"] == EV_STOP) & (ev["g"] == yielder_g) & (ev["arg"] == STOP_GOSCHED)]
     assert len(stop) == 1
     t0 = stop["time"][0]
@@ -229,4 +238,4 @@ def test_stack_grows_by_doubling(sim):
     grower = wl.program(gmp.stack(5000), gmp.sleep("1ms"))
     wl.main(gmp.go(grower), gmp.stack(70_000), gmp.sleep("2ms"))
     res = sim(wl)
-    assert res.goroutines["stack"].tolist() == [131072, 8192]   # 2 KiB doubled to fit
+    assert user(res)["stack"].tolist() == [131072, 8192]   # 2 KiB doubled to fit

@@ -19,6 +19,8 @@ from gmpcore.spans import durations, quantiles
 from workload_strategies import examples, run_options, workloads
 from zero_costs import zero_costs
 
+pytestmark = pytest.mark.empty_runtime   # hand-derived: main starts alone (conftest)
+
 ZERO = CostModel(**zero_costs())
 US, MS = 1_000, 1_000_000
 

@@ -16,6 +16,8 @@ import gmpcore as gmp
 from gmpcore.events import EV_CREATE, EV_TIMER, EV_WAIT, WAIT_CHAN_RECEIVE, WAIT_SLEEP
 from zero_costs import zero_costs
 
+pytestmark = pytest.mark.empty_runtime   # hand-derived: main starts alone (conftest)
+
 MS = 1_000_000
 
 

@@ -446,6 +446,9 @@ def run_options(draw):
                                        for name in ("schedule", "thread_wake", "ready", "newproc")}
     # The default machine jitters; the exact one is drawn a third of the time.
     opts["noise"] = draw(st.integers(0, 2)) > 0
+    # The runtime's start (its goroutines, m0 wired to main) by default; main
+    # alone a quarter of the time.
+    opts["runtime_init"] = draw(st.integers(0, 3)) > 0
     opts.update(draw(machines(procs)))
     return opts
 
@@ -464,7 +467,8 @@ def machines(draw, procs):
     if kind == "update":
         # Go's default GOMAXPROCS and its periodic update: a quota change
         # before sysmon's first loop (about 20 us in) moves the default, so
-        # the first check already runs the updater goroutine and a STW.
+        # the first check already runs the updater goroutine and a STW
+        # (with main alone: runtime.main's updater is not idle that early).
         cpus = draw(st.integers(2, 6))
         period = draw(st.sampled_from([1, 2])) * MS
         rows = [(0, None, period),
@@ -472,7 +476,7 @@ def machines(draw, procs):
                  period)]
         if draw(st.booleans()):
             rows.append((draw(st.integers(2 * MS, 4 * MS)), None, period))
-        return dict(cpus=cpus, gomaxprocs=None, cpu_quota=rows,
+        return dict(cpus=cpus, gomaxprocs=None, cpu_quota=rows, runtime_init=False,
                     updatemaxprocs=draw(st.sampled_from([True, True, False])),
                     containermaxprocs=draw(st.sampled_from([True, True, False])))
     cpus = draw(st.integers(1, max(1, min(procs, 4))))

@@ -14,9 +14,11 @@ def zero_costs(**nonzero):
 
 
 def run_exact(wl, engine, costs, **opts):
-    """A checked, logged run with every cost exactly its value (noise=False),
-    as the known answers are derived."""
+    """A checked, logged run with every cost exactly its value (noise=False)
+    and main alone at the start (runtime_init=False), as the known answers
+    are derived."""
     opts.setdefault("noise", False)
+    opts.setdefault("runtime_init", False)
     return gmp.simulate(wl, engine=engine, costs=costs, check=True, record_events=True, **opts)
 
 

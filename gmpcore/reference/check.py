@@ -3,7 +3,8 @@
 Compiled twin: gmpcore/_engine_check.pxi.
 """
 
-from gmpcore.events import (G_DEAD, G_WAITING, P_DEAD, P_GCSTOP, P_IDLE, P_RUNNING, WAIT_IO,
+from gmpcore.events import (G_DEAD, G_WAITING, P_DEAD, P_GCSTOP, P_IDLE, P_RUNNING, WAIT_GC_SWEEP,
+                            WAIT_IO,
                             WAIT_SELECT_NO_CASES, WAIT_SYNC_COND_WAIT, WAIT_SYNC_MUTEX_LOCK,
                             WAIT_SYNC_RWMUTEX_LOCK, WAIT_SYNC_RWMUTEX_RLOCK)
 from gmpcore.reference.common import PH_DEAD, PH_LOCKED, SEL_NONE, SEL_WON
@@ -98,9 +99,14 @@ class Checks:
                     put(g.idx, "a timer channel queue")
         io_pending = sum(1 for g in self.gs if g.status == G_WAITING and g.waitreason == WAIT_IO)
         assert io_pending == self.io_waiters, "netpoll waiter count"
+        # A runtime goroutine parked for good (or the idle updater) waits on nothing.
+        sys_parked = [g for g in self.gs if g.status == G_WAITING and g.waitreason >= WAIT_GC_SWEEP]
+        assert (sum(1 for g in self.gs if g.status != G_DEAD and g.system) == self.n_sys
+                and len(sys_parked) == self.n_sys_waiting), "runtime goroutine counts"
         for g in self.gs:
             if g.status == G_DEAD or (g.status == G_WAITING and g.idx not in where
-                                      and g.waitreason in (WAIT_IO, WAIT_SELECT_NO_CASES)):
+                                      and (g.waitreason in (WAIT_IO, WAIT_SELECT_NO_CASES)
+                                           or g.waitreason >= WAIT_GC_SWEEP)):
                 assert g.idx not in where or g.status != G_DEAD, f"dead G{g.idx} is queued"
                 continue
             assert g.idx in where, f"G{g.idx} (status {g.status}) is nowhere"

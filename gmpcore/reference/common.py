@@ -15,6 +15,13 @@ SEL_NONE, SEL_WAITING, SEL_WON = 0, 1, 2  # G.sel_state: not in a select, parked
 (OP_RLOCK, OP_RUNLOCK, OP_RWLOCK, OP_RWUNLOCK, OP_NOTIFY_ADD, OP_NOTIFY_WAIT, OP_NOTIFY,
  OP_SPAN_RECV_END) = range(40, 48)
 OP_TIMER_RESET, OP_TIMER_STOP, OP_TIMER_RECV, OP_AFTER = 32, 33, 34, 35  # timers (timers.py)
+# Internal, never in a user workload: runtime.main and the runtime's goroutines
+# (gmpcore/startup.py builds their programs; reference/runtime.py runs them).
+OP_RT_LOCK, OP_RT_UNLOCK = 56, 57   # runtime.main's lockOSThread / unlockOSThread (lockedInt)
+OP_GO_SYS = 58              # go f() for a runtime goroutine (program a): a system G
+OP_PARK_SYS = 59            # a runtime goroutine parks for good (wait reason a)
+OP_JUMP = 60                # continue at pc a
+OP_UPDATE_PARK = 61         # updateMaxProcsGoroutine: idle until sysmon injects it
 OP_UPDATE_PROCS = 62        # internal, never in a user workload: the GOMAXPROCS updater's step
 OP_UPDATE_DONE = 63         # internal: the updater is idle again (then EXIT)
 

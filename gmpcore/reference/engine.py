@@ -19,16 +19,14 @@ import numpy as np
 from gmpcore.costs import FIELDS, CostModel
 from gmpcore.noise import noise_seed, noise_tables
 from gmpcore.errors import GoFatalError
-from gmpcore.events import UPDATER_PROGRAM, CAUSE_USER, CAUSES, EV_THREAD_CREATE, G_RUNNABLE, G_RUNNING, P_DEAD, P_IDLE
+from gmpcore.events import CAUSE_USER, CAUSES, EV_THREAD_CREATE, G_RUNNABLE, G_RUNNING, P_DEAD, P_IDLE
 from gmpcore.latency import N_COUNTS as LAT_N_COUNTS
-from gmpcore.model import SYSMON_MIN_DELAY
+from gmpcore.policy import as_policy
 from gmpcore.reference.check import Checks
 from gmpcore.reference.cpu import T_OFF, T_ON, Cpus
+from gmpcore.startup import runtime_programs
 from gmpcore.reference.common import (
-    OP_EXIT,
     OP_SEND,
-    OP_UPDATE_DONE,
-    OP_UPDATE_PROCS,
     E_CPU,
     E_IO,
     E_M,
@@ -61,6 +59,7 @@ from gmpcore.reference.runq import RefSched, _cheaprand, _seed_state
 from gmpcore.reference.sched import M, P, SchedCore
 from gmpcore.reference.select import Selects
 from gmpcore.reference.sync import Chan, SyncObjects, WaitGroup
+from gmpcore.reference.runtime import Runtime
 from gmpcore.reference.stw import StopTheWorld, steal_order
 from gmpcore.reference.syscalls import Syscalls
 from gmpcore.reference.sysmon import Sysmon
@@ -68,7 +67,8 @@ from gmpcore.reference.timers import Timer, Timers
 
 
 class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, Goroutines,
-                SyncObjects, Mutexes, Selects, RWMutexes, Syscalls, Sysmon, Cpus, StopTheWorld, Checks, Observer):
+                SyncObjects, Mutexes, Selects, RWMutexes, Syscalls, Sysmon, Cpus, StopTheWorld,
+                Runtime, Checks, Observer):
     """One simulation run.  ``RefEngine(...).run()`` returns the result dict.
 
     Each base class is one concept, in its own module, the twin of one of
@@ -82,25 +82,38 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
                  snapshot_at=-1, trace_window=None, trace_goroutines=None,
                  max_trace_events=None, cancel=None, cpus=None, background=0,
                  os_sched=None, cpu_quota=None, updater=False, containermaxprocs=True,
-                 max_spans=10**7, noise=False):
+                 max_spans=10**7, noise=False, policy=None, runtime_init=False,
+                 updatemaxprocs=True):
         self.code = np.asarray(compiled.code).tolist()
         self.dists = np.asarray(compiled.dists).tolist()
         self.entry = np.asarray(compiled.entry).tolist()
         self.depth = np.asarray(compiled.loop_depth).tolist()
-        # The periodic GOMAXPROCS update (reference/stw.py): the updater's
-        # program comes after the workload's.
+        # The periodic GOMAXPROCS update (reference/stw.py) and the runtime's
+        # start (reference/runtime.py): runtime.main, the runtime's goroutines
+        # and the updater come after the workload's programs (gmpcore.startup).
         assert not updater or cpus is not None, "the GOMAXPROCS updater needs cpus"
         self.upd_on, self.containermaxprocs = updater, containermaxprocs
-        self.upd_program, self.upd_last, self.upd_procs, self.upd_g = len(self.entry), None, 0, None
-        if updater:
-            self.entry.append(len(self.code))
-            self.code += [[OP_UPDATE_PROCS, 0, 0, 0], [OP_UPDATE_DONE, 0, 0, 0], [OP_EXIT, 0, 0, 0]]
-            self.depth.append(0)
+        self.upd_last, self.upd_procs, self.upd_g, self.upd_idle = None, 0, None, False
+        extra = runtime_programs(len(self.entry), self.entry[0], len(self.code),
+                                 len(compiled.chan_cap),
+                                 updatemaxprocs if runtime_init else updater, runtime_init)
+        self.upd_program, self.rt_init, self.rt_program = (extra.updater_program, runtime_init,
+                                                           extra.rt_program)
+        self.n_sys = self.n_sys_waiting = 0
+        self.code += extra.code.tolist()
+        self.entry += extra.entries.tolist()
+        self.depth += [0] * len(extra.names)
         self.panic_messages = tuple(compiled.panic_messages)
-        self.program_names = tuple(compiled.program_names) + ((UPDATER_PROGRAM,) if updater else ())
+        self.program_names = tuple(compiled.program_names) + extra.names
         self.costs = costs or CostModel()
         self.nprocs = gomaxprocs
-        self.async_preempt, self.use_runnext = async_preempt, runnext
+        self.policy = as_policy(policy)
+        self.async_preempt = async_preempt and self.policy.async_preempt
+        # As the compiled engine's e.use_runnext / e.pol: runnext without a
+        # LIFO limit, wakep's spinning bound, execute's runnext bookkeeping.
+        self.use_runnext = runnext and self.policy.runnext and not self.policy.lifo_limit
+        self.wake_max_spinning = 1 if self.policy.wakeup == "go" else 1 << 62
+        self.runnext_special = bool(self.policy.lifo_limit) or not self.policy.runnext_inherit
         self.max_threads, self.max_stack, self.until = max_threads, max_stack, until
         self.record = record_events
         # Event log filters: a virtual-time window, a set of goids, a cap.
@@ -124,7 +137,9 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         # P arrays for the most Ps the run can have; those past gomaxprocs are _Pdead.
         np_alloc = max(gomaxprocs, int(getattr(compiled, "max_gomaxprocs", 0)),
                        cpus if updater else 0)
-        self.q = RefSched(np_alloc, seed=seed, sysmon=runnext)
+        self.q = RefSched(np_alloc, seed=seed, sysmon=runnext and self.policy.runnext,
+                          capacity=self.policy.runq_size, steal=self.policy.steal,
+                          batch=self.policy.batch_max)
         self.q.nprocs = gomaxprocs
         self.order = steal_order(gomaxprocs)
         self.now = 0
@@ -145,6 +160,8 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         self.custom = False
         self.gomaxprocs_history = []
         self.chans = [Chan(int(c)) for c in np.asarray(compiled.chan_cap).tolist()]
+        if runtime_init:
+            self.chans.append(Chan(2))                # gcenable's c := make(chan int, 2)
         self.wgs = [WaitGroup() for _ in range(int(compiled.n_waitgroups))]
         self.mutexes = [Mutex() for _ in range(int(compiled.n_mutexes))]
         self.tms = [Timer(i, k, f) for i, (k, f) in               # reference/timers.py
@@ -174,7 +191,7 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         self.nmidlelocked = 0                     # Ms parked in stoplockedm
         self.nmsys = 0                            # sysmon, the template thread
         self.nmfreed = 0                          # Ms that exited; mcount = len(ms) - nmfreed
-        self.sysmon = {"idle": 0, "delay": SYSMON_MIN_DELAY, "gen": 0, "wait": False,
+        self.sysmon = {"idle": 0, "delay": self.policy.sysmon_min_delay, "gen": 0, "wait": False,
                        "lasttrace": None, "starttime": 0}
         self.counters = dict(threads=0, threads_exited=0, steals=0, spills=0, handoffs=0, preemptions=0,
                              syscalls=0, spinning=0, netpolls=0, timers=0, events=0,
@@ -255,6 +272,8 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
             self.pidle.append(p)
         self.acquirep(m0, self.ps[0])
         main = self.newg(None, 0, self.ps[0])
+        if self.rt_init:
+            main.pc = self.entry[self.rt_program]     # runtime.main, then main.main
         self.q.runqput(0, main.idx, True)
         # runtime.main starts sysmon on a new M without a P (§4.5, §5.5).
         self.sysmon_m = M(1, 0)
@@ -263,7 +282,7 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         self.nmsys += 1
         self.cur_m = m0
         self.log(EV_THREAD_CREATE, m=self.sysmon_m)
-        self.sysmon_schedule(SYSMON_MIN_DELAY)
+        self.sysmon_schedule(self.policy.sysmon_min_delay)
         if not self.cpu_on or self.cpu_wake(m0.t):
             self.schedule(m0)
         else:
@@ -328,7 +347,7 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
     def finished(self):
         if self.until == "main":
             return self.main_done
-        return self.live == 0 and not self.main_goexit   # after main's Goexit, checkdead ends it
+        return self.live == self.n_sys and not self.main_goexit   # after main's Goexit, checkdead ends it
 
     def dispatch(self, m):
         phase = m.phase

@@ -14,7 +14,7 @@ class G:
                  "runnable_ns", "running_ns", "run_start", "preemptions", "steals",
                  "preempt", "m", "burst_end", "preemptible", "after_slow_syscall", "lockedm",
                  "sel_state", "sel_won", "sel_closed", "sel_seq", "sel_lock",
-                 "after")
+                 "after", "system")
 
     def __init__(self, idx, goid, parent, program, pc, depth, now):
         self.idx, self.goid, self.parent, self.pc = idx, goid, parent, pc
@@ -39,6 +39,7 @@ class G:
         self.sel_state, self.sel_won, self.sel_closed, self.sel_seq = 0, -1, False, 0
         self.sel_lock = ()
         self.after = None            # its time.After timer (reference/timers.py after_timer)
+        self.system = False          # a runtime goroutine (reference/runtime.py): checkdead skips it
 
 
 class GTable:

@@ -44,7 +44,7 @@ class LockedThreads:
         if m.locked_ext == 0:
             return
         m.locked_ext -= 1
-        if m.locked_ext == 0:                        # (lockedInt is always 0 in the model)
+        if m.locked_ext == 0 and m.locked_int == 0:
             m.lockedg, g.lockedm = None, None
 
     def run_locked(self, m):

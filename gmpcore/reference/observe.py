@@ -26,7 +26,7 @@ class Observer:
 
     def monitor_row(self, t):
         live = [g for g in self.gs if g.status != G_DEAD]
-        return (t, len(live), sum(g.status == G_RUNNABLE for g in live),
+        return (t, len(live) - self.n_sys, sum(g.status == G_RUNNABLE for g in live),
                 sum(g.status == G_RUNNING for g in live), self.q.globrunqsize(),
                 len(self.ms) - self.nmfreed,
                 len(self.midle), self.nmspinning, self.npidle(), sum(g.stack for g in live),
@@ -46,7 +46,7 @@ class Observer:
             global_queue=list(self.q.global_runq()),
             ps=[dict(id=p.id, status=p.status, schedtick=p.schedtick, syscalltick=p.syscalltick,
                      m=nil(p.m), runq=list(self.q.runq(p.id)),
-                     runnext=nil(self.q.runnext(p.id)), timers=len(p.timers),
+                     runnext=nil(self.q.runnext(p.id)), timers=len(p.timers), gfree=len(p.gfree),
                      idle=any(p is q for q in self.pidle)) for p in self.ps],
             ms=[dict(id=m.id, p=nil(m.p), curg=-1 if m.curg is None else m.curg.idx,
                      nextp=nil(m.nextp), spinning=bool(m.spinning), idle=id(m) in midle,

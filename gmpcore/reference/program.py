@@ -6,7 +6,6 @@ Compiled twin: gmpcore/_engine_program.pxi.
 
 from gmpcore.errors import StackOverflow, WorkloadPanic
 from gmpcore.events import (
-    CAUSE_UPDATE,
     CAUSE_USER,
     EV_RUN,
     G_DEAD,
@@ -27,6 +26,7 @@ from gmpcore.reference.common import (
     E_IO,
     LOCKEDG_EXIT,
     OP_AFTER,
+    OP_BLOCK,
     OP_CHOICE,
     OP_CLOSE,
     OP_CPU,
@@ -48,13 +48,13 @@ from gmpcore.reference.common import (
     OP_PANIC,
     OP_RANGE,
     OP_RECV,
-    OP_SELECT,
-    OP_SELEND,
-    OP_BLOCK,
     OP_RLOCK,
+    OP_RT_LOCK,
     OP_RUNLOCK,
     OP_RWLOCK,
     OP_RWUNLOCK,
+    OP_SELECT,
+    OP_SELEND,
     OP_SEND,
     OP_SLEEP,
     OP_SPAN_BEGIN,
@@ -66,7 +66,6 @@ from gmpcore.reference.common import (
     OP_UNLOCK,
     OP_UNLOCKOSTHREAD,
     OP_UPDATE_DONE,
-    OP_UPDATE_PROCS,
     OP_WG_ADD,
     OP_WG_WAIT,
     PH_RUN,
@@ -198,15 +197,6 @@ class Goroutines:
                     if a == self.nprocs:
                         continue
                 return self.gomaxprocs_stw(m, g, a, CAUSE_USER)
-            if op == OP_UPDATE_PROCS:
-                # updateMaxProcsGoroutine: stop the world with sysmon's value,
-                # unless the program has set GOMAXPROCS since (then it exits).
-                if self.custom:
-                    continue
-                return self.gomaxprocs_stw(m, g, self.upd_procs, CAUSE_UPDATE)
-            if op == OP_UPDATE_DONE:
-                self.upd_g = None                      # the updater is idle again
-                continue
             if op == OP_LOCKOSTHREAD:
                 self.LockOSThread(m, g)
                 continue
@@ -292,6 +282,11 @@ class Goroutines:
                 return self.park(m, g, WAIT_SELECT_NO_CASES)  # select {}: forever
             if OP_TIMER_RESET <= op <= OP_AFTER:
                 if self.run_timer_op(m, g, p, op, a, b):
+                    continue
+                return
+            if OP_RT_LOCK <= op <= OP_UPDATE_DONE:
+                # runtime.main and the runtime's goroutines (reference/runtime.py)
+                if self.run_runtime_op(m, g, p, op, a):
                     continue
                 return
             raise AssertionError(f"unknown opcode {op}")  # (OP_SELCASE is a select's data, never run)

@@ -90,8 +90,12 @@ class RefOp:
 class RefSched:
     """The reference twin of :class:`gmpcore.Sched` (same method names)."""
 
-    def __init__(self, nprocs, seed=0, randomize=False, sysmon=True, runq_origin=0):
+    def __init__(self, nprocs, seed=0, randomize=False, sysmon=True, runq_origin=0,
+                 capacity=RUNQ_SIZE, steal="half", batch=HALF):
         self.nprocs = nprocs
+        # Policy.runq_size, .steal and .batch_max (gmpcore.policy); the ring
+        # stays RUNQ_SIZE slots, a smaller capacity fills fewer of them.
+        self.cap, self.steal_rule, self.batch = capacity, steal, batch
         self.randomize, self.sysmon = randomize, sysmon
         self.rand = _seed_state(seed)
         self.ring = [[None] * RUNQ_SIZE for _ in range(nprocs)]
@@ -121,7 +125,17 @@ class RefSched:
     # a broken variant and watch the property tests catch it.
 
     def _steal_amount(self, n):
-        return n - n // 2                                    # the larger half: ceil(n/2)
+        if self.steal_rule == "half":
+            return n - n // 2                                # Go's: the larger half, ceil(n/2)
+        if self.steal_rule == "half_down":
+            return n // 2
+        if self.steal_rule == "one":
+            return min(n, 1)
+        return n                                             # "all"
+
+    def steal_amount(self, n):
+        """How many of a ring of `n` a thief takes (Policy.steal)."""
+        return self._steal_amount(n)
 
     def _commit_grab(self, victim, h, n):
         if self.head[victim] != h:                           # CasRel(&runqhead, h, h+n)
@@ -165,7 +179,7 @@ class RefSched:
             while True:
                 yield "load_head"
                 h, t = self.head[p], self.tail[p]
-                if (t - h) % U32 < RUNQ_SIZE:
+                if (t - h) % U32 < self.cap:
                     yield "store_tail"
                     self.ring[p][t % RUNQ_SIZE] = gp
                     self.tail[p] = (t + 1) % U32
@@ -279,16 +293,16 @@ class RefSched:
                     if self.next[victim] != nxt:
                         op.retries += 1
                         continue
-                    if RUNQ_SIZE - (tt - self.head[thief]) % U32 < 1:
+                    if self.cap - (tt - self.head[thief]) % U32 < 1:
                         raise GoThrow("runqsteal: runq overflow")
                     self.next[victim] = None
                     mine[tt % RUNQ_SIZE] = nxt
                     return nxt
-                if n > HALF:                                 # torn read
+                if n > self._steal_amount(self.cap):         # torn read
                     op.retries += 1
                     continue
                 yield "copy_batch"
-                if n > RUNQ_SIZE - (tt - self.head[thief]) % U32:
+                if n > self.cap - (tt - self.head[thief]) % U32:
                     raise GoThrow("runqsteal: runq overflow")
                 for i in range(n):
                     mine[(tt + i) % RUNQ_SIZE] = theirs[(h + i) % RUNQ_SIZE]
@@ -339,7 +353,7 @@ class RefSched:
         self._owner(p)
         gs = list(gs)
         t0 = self.tail[p]
-        k = min(len(gs), RUNQ_SIZE - self._size(p))
+        k = min(len(gs), self.cap - self._size(p))
         region = gs[:k]
         if self.randomize:
             self._shuffle(region)
@@ -362,7 +376,8 @@ class RefSched:
     def _batch_size(self, n):
         return min(n, len(self.glob), len(self.glob) // self.nprocs + 1)
 
-    def globrunqgetbatch(self, n=HALF):
+    def globrunqgetbatch(self, n=None):
+        n = self.batch if n is None else n
         k = self._batch_size(n)
         if k == 0:
             return None
@@ -371,12 +386,12 @@ class RefSched:
 
     def globrunqget(self, p, max=0):
         self._owner(p)
-        k = self._batch_size(max or HALF)
+        k = self._batch_size(max or self.batch)
         if k == 0:
             return None
-        if k - 1 > RUNQ_SIZE - self._size(p):
+        if k - 1 > self.cap - self._size(p):
             raise GoThrow("Couldn't put Gs into empty local runq")
-        g, rest = self.globrunqgetbatch(max or HALF)
+        g, rest = self.globrunqgetbatch(max or self.batch)
         self.runqputbatch(p, rest)
         return g
 

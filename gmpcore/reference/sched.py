@@ -28,7 +28,7 @@ from gmpcore.events import (
     STOP_PARK,
     WAIT_NONE,
 )
-from gmpcore.model import GLOBAL_CHECK_PERIOD, NETPOLL_RESOLUTION, RUNNEXT_BACKOFF
+from gmpcore.model import NETPOLL_RESOLUTION, RUNNEXT_BACKOFF
 from gmpcore.reference.common import (
     E_M,
     OFF_CPU_PHASES,
@@ -47,7 +47,7 @@ from gmpcore.results import COUNTER_MAX
 class M:
     __slots__ = ("id", "p", "curg", "spinning", "phase", "nextp", "oldp", "syscalltick",
                  "gen", "nextg", "next_inherit", "steal", "was_spinning", "poll_until",
-                 "created", "debt", "t", "lockedg", "locked_ext")
+                 "created", "debt", "t", "lockedg", "locked_ext", "locked_int")
 
     def __init__(self, mid, now):
         self.id = mid
@@ -63,17 +63,20 @@ class M:
         self.t = Thread(mid)         # what the OS knows of it (reference/cpu.py)
         self.lockedg = None          # the G wired to it (LockOSThread), or LOCKEDG_EXIT
         self.locked_ext = 0          # m.lockedExt
+        self.locked_int = 0          # m.lockedInt: runtime.main's lockOSThread during the inits
 
 
 class P:
     __slots__ = ("id", "status", "m", "schedtick", "syscalltick", "sysmon", "timers",
                  "goidcache", "goidcacheend", "busy_ns", "idle_ns", "idle_since", "steals",
-                 "gfree", "tzombies", "tmin_modified")
+                 "gfree", "tzombies", "tmin_modified", "lifo_streak", "lifo_tick")
 
     def __init__(self, pid):
         self.id = pid
         self.status, self.m = P_IDLE, None
         self.schedtick = self.syscalltick = 0
+        self.lifo_streak = 0         # Gs run in a row from runnext (Policy.lifo_limit) ...
+        self.lifo_tick = 0           # ... counted while schedtick is still this
         self.sysmon = [0, 0, 0, 0]   # sysmontick: schedtick, schedwhen, syscalltick, syscallwhen
         self.timers = []             # heap of (when, seq, G or Timer, TE_SLEEP or TE_TIMER)
         self.tzombies = 0            # timers.zombies
@@ -179,9 +182,9 @@ class SchedCore:
 
     def wakep(self):
         """wakep (§3.5): start one more spinning M if there is an idle P and none spins."""
-        if self.nmspinning != 0:
+        if self.nmspinning >= self.wake_max_spinning:   # Go's: != 0 (Policy.wakeup)
             return
-        self.nmspinning = 1
+        self.nmspinning += 1
         p = self.pidlegetSpinning()
         if p is None:
             self.nmspinning -= 1
@@ -236,9 +239,18 @@ class SchedCore:
         self.runqput(p, g, True)
         self.wakep()
 
+    def runnext_allowed(self, p):
+        """runnext off, or Policy.lifo_limit: after that many Gs in a row ran
+        from this P's runnext (in the current slice's run), to the tail."""
+        if not self.q.sysmon:
+            return False
+        return p.lifo_tick != p.schedtick or p.lifo_streak < self.policy.lifo_limit
+
     def runqput(self, p, g, next_):
         before = self.q.globrunqsize()
-        self.q.runqput(p.id, g.idx, next_ and self.use_runnext)
+        if next_ and not self.use_runnext:
+            next_ = self.runnext_allowed(p)
+        self.q.runqput(p.id, g.idx, next_)
         if self.q.globrunqsize() > before:
             self.counters["spills"] += 1
             self.log(EV_SPILL, p=p, arg=self.q.globrunqsize() - before)
@@ -266,6 +278,17 @@ class SchedCore:
             assert self.q.runqempty(p.id), "schedule: spinning with local work"
         self.find_runnable(m)
 
+    def runnext_run(self, p):
+        """g comes from runnext under Policy.lifo_limit or runnext_inherit off:
+        count it in the P's streak, which a new slice ends (execute bumps
+        schedtick); without inheritance it starts one itself.  Returns whether
+        it inherits the time slice."""
+        if p.lifo_tick != p.schedtick:
+            p.lifo_streak = 0
+        p.lifo_streak += 1
+        p.lifo_tick = p.schedtick + (0 if self.policy.runnext_inherit else 1)
+        return self.policy.runnext_inherit
+
     def found(self, m, g, inherit):
         """findRunnable returned g: resetspinning, then execute after the switch cost."""
         if m.spinning:
@@ -275,6 +298,11 @@ class SchedCore:
         cost += self.cold_switch_ns()
         self.resume(m, self.now + cost, PH_EXECUTE)
 
+    def global_check_due(self, p):
+        # Policy.global_check_interval (Go: schedtick % 61 == 0); 0 never.
+        every = self.policy.global_check_interval
+        return every != 0 and p.schedtick % every == 0
+
     def find_runnable(self, m):
         if self.gcwaiting:                       # top: a STW wants our P (§1.4)
             return self.gcstopm(m)
@@ -282,13 +310,16 @@ class SchedCore:
         # 3. This P's expired timers (they ready Gs into our runnext).
         self.check_timers(m, p, p)
         # 6. Fairness: every 61st schedtick, one G from the global queue.
-        if p.schedtick % GLOBAL_CHECK_PERIOD == 0 and self.q.globrunqsize():
+        if self.global_check_due(p) and self.q.globrunqsize():
             gi = self.q.globrunqget(p.id, 1)
             return self.found(m, self.gs[gi], False)
         # 8. Local run queue.
         got = self.q.runqget(p.id)
         if got is not None:
-            return self.found(m, self.gs[got[0]], got[1])
+            inherit = got[1]
+            if inherit and self.runnext_special:
+                inherit = self.runnext_run(p)
+            return self.found(m, self.gs[got[0]], inherit)
         # 9. Global run queue, a batch.
         if self.q.globrunqsize():
             gi = self.q.globrunqget(p.id, 0)
@@ -302,7 +333,7 @@ class SchedCore:
                 self.injectglist(rest, m)
                 return self.found(m, g, False)
         # 11. Steal, if allowed to spin; the search takes time.
-        if m.spinning or 2 * self.nmspinning < self.nprocs - self.npidle():
+        if m.spinning or self.policy.spin_factor * self.nmspinning < self.nprocs - self.npidle():
             if not m.spinning:
                 self.become_spinning(m)
             search = self.draw_cost("steal_attempt") * (self.nprocs - 1)
@@ -337,7 +368,10 @@ class SchedCore:
                             got = self.q.runqget(p.id)
                             if got is not None:
                                 m.steal = None
-                                return self.found(m, self.gs[got[0]], got[1])
+                                inherit = got[1]
+                                if inherit and self.runnext_special:
+                                    inherit = self.runnext_run(p)
+                                return self.found(m, self.gs[got[0]], inherit)
                             st["ran_timer"] = True
                         w = self.timers_wake_time(victim)
                         if w:
@@ -352,7 +386,7 @@ class SchedCore:
                             self.q.next[victim.id] = None
                             return self.stolen(m, victim, self.gs[backed_off], [])
                         # runqgrab's back-off before taking a running P's runnext.
-                        if (last and self.q.runqsize(victim.id) == 0
+                        if (last and self.q.steal_amount(self.q.runqsize(victim.id)) == 0
                                 and self.q.runnext(victim.id) is not None
                                 and victim.status == P_RUNNING):
                             st["backed_off"] = self.q.runnext(victim.id)
@@ -467,10 +501,12 @@ class SchedCore:
             return
         if run < 0:
             raise GoThrow("checkdead: inconsistent counts")
-        if self.until == "all" and self.live == 0 and not self.main_goexit:
+        if self.until == "all" and self.live == self.n_sys and not self.main_goexit:
             return
         waiting = 0
         for g in self.gs:
+            if g.system:                             # Go skips isSystemGoroutine
+                continue
             if g.status in (G_RUNNABLE, G_RUNNING, G_SYSCALL):
                 raise AssertionError("checkdead: runnable g")
             waiting += g.status == G_WAITING
@@ -479,6 +515,6 @@ class SchedCore:
         if any(p.timers for p in self.ps) or self.io_waiters:
             return
         rows = [(g.goid, g.status, g.waitreason, g.since, g.program)
-                for g in self.gs if g.status != G_DEAD]
+                for g in self.gs if g.status != G_DEAD and not g.system]   # Go hides the runtime's
         raise Deadlock("all goroutines are asleep - deadlock!",
                        goroutine_dump(rows, self.now, self.program_names))

@@ -77,10 +77,17 @@ class StopTheWorld:
         """sysmonUpdateGOMAXPROCS (§1.2): if the default moved and the program
         never set GOMAXPROCS, wake the updater: a G that stops the world with
         the new count.  Go starts that G at start-up and parks it between
-        updates; here it is made when needed (taking the next goid of P0's
-        cache) and exits when done (docs/fidelity.md)."""
+        updates (runtime_init: reference/runtime.py); without the runtime's
+        start it is made when needed (taking the next goid of P0's cache) and
+        exits when done (docs/fidelity.md)."""
         n = self.default_gomaxprocs()
-        if self.custom or n == self.nprocs or self.upd_g is not None:
+        if self.custom or n == self.nprocs:
+            return
+        if self.rt_init:
+            if self.upd_idle:
+                self.upd_procs = n
+            return self.inject_updater()
+        if self.upd_g is not None:
             return
         self.upd_procs = n
         self.upd_g = self.newg(None, self.upd_program, self.allp[0])

@@ -5,11 +5,8 @@ Compiled twin: gmpcore/_engine_sysmon.pxi.
 
 from gmpcore.events import EV_NETPOLL, EV_PREEMPT, P_IDLE, P_RUNNING, P_SYSCALL
 from gmpcore.model import (
-    FORCE_PREEMPT_NS,
     RETAKE_SYSCALL_NS,
     SYSMON_DEEP_SLEEP,
-    SYSMON_IDLE_CYCLES,
-    SYSMON_MAX_DELAY,
     SYSMON_MIN_DELAY,
     SYSMON_NETPOLL_PERIOD,
     UPDATE_MAXPROCS_PERIOD,
@@ -36,7 +33,7 @@ class Sysmon:
         """entersyscall/exitsyscall wake a deep-sleeping sysmon."""
         self.sysmon["wait"] = False
         self.sysmon["woken"] = True
-        self.sysmon["idle"], self.sysmon["delay"] = 0, SYSMON_MIN_DELAY
+        self.sysmon["idle"], self.sysmon["delay"] = 0, self.policy.sysmon_min_delay
         self.sysmon_schedule(0, slack=False)
 
     def sysmon_loop(self):
@@ -82,10 +79,10 @@ class Sysmon:
             if self.on_schedtrace is not None:
                 self.on_schedtrace(line)
         if sm["idle"] == 0:
-            sm["delay"] = SYSMON_MIN_DELAY
-        elif sm["idle"] > SYSMON_IDLE_CYCLES:
+            sm["delay"] = self.policy.sysmon_min_delay
+        elif sm["idle"] > self.policy.sysmon_idle_cycles:
             sm["delay"] *= 2
-        sm["delay"] = min(sm["delay"], SYSMON_MAX_DELAY)
+        sm["delay"] = min(sm["delay"], self.policy.sysmon_max_delay)
         self.sysmon_schedule(sm["delay"])
 
     def retake(self):
@@ -96,7 +93,7 @@ class Sysmon:
             if p.status in (P_RUNNING, P_SYSCALL):
                 if pd[0] != p.schedtick:
                     pd[0], pd[1] = p.schedtick, self.now
-                elif pd[1] + FORCE_PREEMPT_NS <= self.now:
+                elif pd[1] + self.policy.time_slice <= self.now:
                     self.preemptone(p)
                     sysretake = True
             if p.status == P_SYSCALL:

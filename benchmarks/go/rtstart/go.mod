@@ -1,0 +1,3 @@
+module gmpcore/rtstart
+
+go 1.25

@@ -391,7 +391,7 @@ FRESH_G = ("the model charges a fresh G (`newproc_fresh`, 1.8 µs) only when no 
            "come from the other core's cache) and the GC of the growing heap runs")
 COND = ("each waiter parks and is readied once a round, a hand-off as in pingpong, whose "
         "cost the model puts ~60 ns short (park 22 + schedule 29 ns); with both 30 ns longer "
-        "(pingpong_p1 then 0.97) the rounds come to 0.9-0.96 of Go's (docs/fidelity.md, "
+        "(pingpong_p1 then 0.97) the rounds come to 0.88-0.99 of Go's (docs/fidelity.md, "
         "sync.Cond section)")
 WHY = {
     "sleepers": f"{FRESH_G}; the 20 ms wake-up of 5000 Gs",
@@ -460,7 +460,6 @@ MISSES = {
     "buffered_pc": {"wall_ns": (0.14, 1.5)},
     "syscall_cpu_mix": {"wall_ns": (0.48, 1.5)},
     "sleep_1ms": {"lateness_p50_ns": (0.0063, 1.5)},
-    "cond_signal": {"wall_ns": (0.53, 1.5)},
     "cond_signal_p1": {"wall_ns": (0.49, 1.5)},
     "cond_signal_64": {"wall_ns": (0.52, 1.5)},
 }

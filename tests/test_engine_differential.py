@@ -24,7 +24,7 @@ from gmpcore import _engine
 from gmpcore.costs import CostModel
 from gmpcore.events import EV_NETPOLL, EV_SPILL, G_DEAD
 from gmpcore.results import EVENT_DTYPE
-from workload_strategies import (MS, STRESS_COUNTERS, US, examples, random_options, random_workload,
+from gmpcore.strategies import (MS, STRESS_COUNTERS, US, examples, random_options, random_workload,
                                  run_options, stress_workloads, wild_run_options, wild_workloads,
                                  workloads)
 

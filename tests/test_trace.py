@@ -28,7 +28,7 @@ from gmpcore import scenarios
 from gmpcore.events import EV_PREEMPT, EV_STEAL, EV_THREAD_CREATE
 from gmpcore.trace import OPEN, PID_MS, PID_PS, run_slices, to_perfetto
 from synthetic import synthetic_monitor
-from workload_strategies import workloads
+from gmpcore.strategies import workloads
 
 NEEDS = {"X": {"dur"}, "i": {"s"}, "s": {"id"}, "f": {"id", "bp"}, "C": {"args"}, "M": {"args"}}
 

@@ -44,6 +44,7 @@ from gmpcore.errors import (
     Deadlock,
     GoFatalError,
     GoThrow,
+    PropertyViolation,
     StackOverflow,
     SyncFatal,
     ThreadExhaustion,
@@ -55,6 +56,8 @@ from gmpcore.results import Result, load
 from gmpcore import spans  # noqa: E402  (gmp.spans.quantiles)
 from gmpcore.simulate import simulate
 from gmpcore.sweep import sweep
+from gmpcore import properties  # noqa: E402  (gmp.properties.check_all)
+from gmpcore.search import search
 from gmpcore.workload import (
     Chan,
     CompiledWorkload,
@@ -164,6 +167,9 @@ __all__ = [
     "span",
     "span_end",
     "LatencyHistogram",
+    "PropertyViolation",
+    "properties",
+    "search",
     "Result",
     "load",
     "scheduling_latency",

@@ -692,7 +692,7 @@ def contended_workloads(draw, max_goroutines=40):
         if kind == "spinners":
             # for !done {}: a long loop, maybe without safe points
             n = draw(st.integers(1, min(budget, 8)))
-            d = draw(st.integers(1 * MS, 40 * MS))
+            d = draw(st.integers(5 * MS, 60 * MS))
             worker = program(wl, gmp.cpu(d, preemptible=draw(st.booleans())), gmp.done(wg))
         elif kind == "yielders":
             # for cond { runtime.Gosched() }
@@ -736,7 +736,7 @@ def contended_workloads(draw, max_goroutines=40):
             child = program(wl, gmp.cpu(draw(st.integers(0, 2 * MS))), gmp.done(wg))
             worker = None
             ops.extend([gmp.add(wg, n), gmp.repeat(n, gmp.go(child),
-                                                   gmp.cpu(draw(st.integers(0, 100 * US))))])
+                                                   gmp.cpu(draw(st.integers(0, 3 * MS))))])
         if worker is not None:
             ops.extend([gmp.add(wg, n), gmp.go(worker, count=n)])
         budget -= n

@@ -1,0 +1,5 @@
+"""placeholder"""
+
+
+def search(*a, **k):
+    raise NotImplementedError

@@ -16,8 +16,8 @@ or its G looks running, and the bounds may need the OS's delays added.
 ========================  ===================================================
 :func:`conservation`      every G in exactly one state and place, no G lost
                           or duplicated (a P or an M runs one G at a time)
-:func:`work_conservation` no P idle while a G has been runnable longer than
-                          `bound` (default 1 ms)
+:func:`work_conservation` no P runs no G for longer than `bound` (default
+                          1 ms) while a G waits runnable
 :func:`starvation`        every runnable G runs within `bound` (default one
                           time slice, 10 ms)
 :func:`preemption`        no G runs longer than forcePreemptNS plus two of
@@ -130,8 +130,8 @@ class _Replay:
         return {g: s[3] for g, s in self.g.items() if s[0] == RUNNABLE}
 
     def idle(self, p):
-        """Go's idle P: no M holds it (it sits in the idle list)."""
-        return p not in self.p_run and p not in self.p_sys and p not in self.p_owner
+        """A P doing no goroutine's work: no G runs on it or holds it in a system call."""
+        return p not in self.p_run and p not in self.p_sys
 
     def own(self, m, p):
         if m < 0 or p < 0:
@@ -162,10 +162,10 @@ class _Replay:
                 what = f"runs G row {g} since {format_duration(self.g[g][3])}"
             elif p in self.p_sys:
                 what = f"held by G row {self.p_sys[p]} in a system call"
-            elif p in self.p_owner:
-                what = f"held by M{self.p_owner[p]} (scheduling, spinning or waking)"
             else:
                 what = "idle (no G running)"
+            if p in self.p_owner and p not in self.p_run:
+                what += f", held by M{self.p_owner[p]} (scheduling, spinning or waking)"
             lines.append(f"  P{p}: {what}")
         rq = sorted(self.runnable().items(), key=lambda kv: kv[1])
         shown = ", ".join(f"G row {g} since {format_duration(t)}" for g, t in rq[:8])
@@ -304,14 +304,15 @@ def conservation(res, all_exited=False):
 def work_conservation(res, bound=WORK_CONSERVATION_BOUND_NS):
     """No P stays idle while a G waits runnable for longer than `bound`.
 
-    At every moment, a P is idle when no M holds it: no G runs on it, no G
-    holds it in a system call, and no M is scheduling on it, spinning with
-    it or being woken for it (the event log's run, syscall, spin, steal and
-    m_wake rows take it; m_park, handoff and procresize give it back); the property fails when some G has been runnable for
-    more than `bound` (default :data:`WORK_CONSERVATION_BOUND_NS`, 1 ms)
-    and a P has been idle the whole of the last `bound` (stop-the-world
-    pauses excepted).  Go's ``wakep`` after every ``ready``/``newproc`` and
-    its spinning Ms that steal half of a busy P's queue make this hold.
+    At every moment, a P is idle when it runs no G and no G holds it in a
+    system call: a P whose M is scheduling, spinning or being woken counts
+    as idle (its CPU does no goroutine's work); a P that ran a G at an
+    instant, even for 0 ns, was busy then.  The property fails when some
+    G has been runnable for more than `bound` (default
+    :data:`WORK_CONSERVATION_BOUND_NS`, 1 ms) and a P has been idle the
+    whole of the last `bound` (stop-the-world pauses excepted).  Go's
+    ``wakep`` after every ``ready``/``newproc`` and its spinning Ms that
+    steal half (rounded up) of a busy P's queue make this hold.
 
     Needs ``record_events=True``; exact on ``cpus=None``.
 
@@ -330,11 +331,14 @@ def work_conservation(res, bound=WORK_CONSERVATION_BOUND_NS):
         t = rows[i][0]
         # the state just before time t held over [previous time, t): check it at t
         _work_check(r, idle_since, t, bound)
+        ran = set()                    # Ps that ran a G at this instant
         while i < len(rows) and rows[i][0] == t:
+            if rows[i][1] in (EV_RUN, EV_SYSCALL_EXIT):
+                ran.add(rows[i][3])
             r.step(*rows[i])
             i += 1
         for p in range(r.procs):
-            if r.stw or not r.idle(p):
+            if r.stw or p in ran or not r.idle(p):
                 idle_since.pop(p, None)
             else:
                 idle_since.setdefault(p, t)

@@ -687,7 +687,7 @@ def contended_workloads(draw, max_goroutines=40):
         if budget <= 0:
             break
         kind = draw(st.sampled_from(["spinners", "yielders", "bursts", "pingpong", "mutex",
-                                     "io", "spawner"]))
+                                     "io", "spawner", "fanout"]))
         wg = wl.waitgroup()
         if kind == "spinners":
             # for !done {}: a long loop, maybe without safe points
@@ -730,6 +730,16 @@ def contended_workloads(draw, max_goroutines=40):
             worker = program(wl, gmp.repeat(draw(st.integers(1, 10)),
                                             io(draw(st.integers(1 * US, 3 * MS))),
                                             gmp.cpu(draw(st.integers(0, 200 * US)))), gmp.done(wg))
+        elif kind == "fanout":
+            # go f() k times, then keep computing: k - 1 children wait in
+            # this P's ring (the last in runnext) for thieves to steal
+            n = draw(st.integers(2, min(max(budget, 2), 12)))
+            if n > budget:
+                continue
+            child = program(wl, gmp.cpu(draw(st.integers(0, 3 * MS))), gmp.done(wg))
+            ops.extend([gmp.add(wg, n), gmp.go(child, count=n),
+                        gmp.cpu(draw(st.integers(0, 20 * MS)))])
+            worker = None
         else:
             # a goroutine that starts its children one by one between bursts
             n = draw(st.integers(1, min(budget, 10)))

@@ -120,6 +120,7 @@ class _Replay:
         self.p_sys = {}             # P held by a G in a system call -> that G
         self.p_owner = {}           # P -> the M that holds it (scheduling, spinning, waking)
         self.m_p = {}               # M -> the P it holds
+        self.waking = {}            # P -> the M being woken for it (until that M acts)
         self.procs = int(res.gomaxprocs)
         self.stw = False
         self.history = deque(maxlen=_HISTORY)
@@ -130,8 +131,9 @@ class _Replay:
         return {g: s[3] for g, s in self.g.items() if s[0] == RUNNABLE}
 
     def idle(self, p):
-        """A P doing no goroutine's work: no G runs on it or holds it in a system call."""
-        return p not in self.p_run and p not in self.p_sys
+        """A P doing no goroutine's work: no G runs on it or holds it in a
+        system call, and no thread is being woken for it."""
+        return p not in self.p_run and p not in self.p_sys and p not in self.waking
 
     def own(self, m, p):
         if m < 0 or p < 0:
@@ -164,7 +166,9 @@ class _Replay:
                 what = f"held by G row {self.p_sys[p]} in a system call"
             else:
                 what = "idle (no G running)"
-            if p in self.p_owner and p not in self.p_run:
+            if p in self.waking:
+                what += f", M{self.waking[p]} being woken for it"
+            elif p in self.p_owner and p not in self.p_run:
                 what += f", held by M{self.p_owner[p]} (scheduling, spinning or waking)"
             lines.append(f"  P{p}: {what}")
         rq = sorted(self.runnable().items(), key=lambda kv: kv[1])
@@ -194,6 +198,9 @@ class _Replay:
     def step(self, t, k, m, p, g, a):
         self.now = t
         self.history.append((t, k, m, p, g, a))
+        if self.waking and m >= 0:
+            for q in [q for q, w in self.waking.items() if w == m]:
+                del self.waking[q]
         if k == EV_CREATE:
             if g in self.g and self.g[g][0] != DEAD:
                 self.fail(f"G row {g} created again while {self.g[g][0]} (a duplicated G)")
@@ -227,6 +234,8 @@ class _Replay:
                 self.own(m, p)
         elif k == EV_M_WAKE:
             self.own(m, p)
+            if p >= 0:
+                self.waking[p] = m
         elif k == EV_M_PARK:
             self.release_m(m)
         elif k == EV_SYSCALL_ENTER:
@@ -304,10 +313,12 @@ def conservation(res, all_exited=False):
 def work_conservation(res, bound=WORK_CONSERVATION_BOUND_NS):
     """No P stays idle while a G waits runnable for longer than `bound`.
 
-    At every moment, a P is idle when it runs no G and no G holds it in a
-    system call: a P whose M is scheduling, spinning or being woken counts
-    as idle (its CPU does no goroutine's work); a P that ran a G at an
-    instant, even for 0 ns, was busy then.  The property fails when some
+    At every moment, a P is idle when it runs no G, no G holds it in a
+    system call and no thread is being woken for it (from an ``m_wake``
+    row until that M's next row: the OS's wake-up latency, ``thread_wake``,
+    is not the scheduler's to hide); a P whose M is scheduling or spinning
+    counts as idle (its CPU does no goroutine's work); a P that ran a G at
+    an instant, even for 0 ns, was busy then.  The property fails when some
     G has been runnable for more than `bound` (default
     :data:`WORK_CONSERVATION_BOUND_NS`, 1 ms) and a P has been idle the
     whole of the last `bound` (stop-the-world pauses excepted).  Go's

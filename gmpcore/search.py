@@ -240,9 +240,9 @@ def search(objective, strategy=None, *, budget=100, policy=None, seed=0, procs=N
         def probe(wl, opts):
             if goal is None or not state.get("replaying"):
                 state["n"] += 1
-            if seconds is not None and goal is None and \
-                    time.monotonic() - state["start"] > seconds:
-                raise _OutOfBudget
+            if seconds is not None and "found" not in state and not state.get("replaying") \
+                    and time.monotonic() - state["start"] > seconds:
+                raise _OutOfBudget                   # the search's time is spent
             score, res, opts = run(wl, opts)
             if score is None:
                 return
@@ -255,13 +255,8 @@ def search(objective, strategy=None, *, budget=100, policy=None, seed=0, procs=N
         return probe
 
     try:
-        if threshold is not None:
-            explore(threshold)()
-        else:
-            explore(None)()
-    except _OutOfBudget:
-        pass
-    except _Found:
+        explore(threshold)()
+    except (_OutOfBudget, _Found):
         pass
     examples = state["n"]
     if state["best"] is None:

@@ -983,8 +983,14 @@ def _cmd_fuzz(args, parser):
             found = search(_violation(prop, args.bound), budget=budget, procs=args.procs,
                            seed=args.seed, threshold=1.0)
         violation = _check(prop, args.bound, found.result)
+    if found.objective in FUZZ_PROPERTIES and found.objective != "starvation":
+        shown = "breaks it" if found.score else "keeps it"
+    elif found.objective == "threads":
+        shown = f"{found.score:g}"
+    else:
+        shown = _short(int(found.score))
     print(f"# {found.examples} examples; the worst workload found "
-          f"({found.objective} = {found.score:g}):")
+          f"({found.objective}: {shown}):")
     print(found.source)
     opts = ", ".join(f"{k}={v!r}" for k, v in found.options.items())
     print(f"res = gmp.simulate(wl, {opts})")

@@ -16,6 +16,7 @@ import gmpcore.reference.engine as refengine
 from gmpcore import properties
 from gmpcore import strategies as gst
 from gmpcore.events import EV_CREATE, EV_RUN
+from gmpcore.scenarios import _waitgroup_fanout
 from zero_costs import events, run_exact, zero_costs
 
 MS = 1_000_000
@@ -52,13 +53,9 @@ def run_on(monkeypatch, cls, wl, **opts):
         monkeypatch.setattr(refengine, "RefEngine", SOUND)
 
 
-def spinners(n, d, procs_note=None):
-    """main starts n goroutines that compute for d, waits for them."""
-    wl = gmp.Workload()
-    wg = wl.waitgroup()
-    w = wl.program(gmp.cpu(d, preemptible=False), gmp.done(wg), name="spin")
-    wl.main(gmp.add(wg, n), gmp.go(w, count=n), gmp.wait(wg))
-    return wl
+def spinners(n, d):
+    """main starts n goroutines that compute for d without a safe point, waits for them."""
+    return _waitgroup_fanout(n, gmp.cpu(d, preemptible=False), name="spin")
 
 
 # ---------------------------------------------------------------- known answers
@@ -130,9 +127,7 @@ def test_fairness_known_answer(monkeypatch):
     with pytest.raises(gmp.PropertyViolation, match="Jain's index 0.333"):
         properties.fairness(res)
     # Go's 10 ms slices (preemptible loops, async preemption): turns.
-    wl = gmp.Workload(); wg = wl.waitgroup()
-    w = wl.program(gmp.cpu(200 * MS), gmp.done(wg))
-    wl.main(gmp.add(wg, 3), gmp.go(w, count=3), gmp.wait(wg))
+    wl = _waitgroup_fanout(3, gmp.cpu(200 * MS), name="w")
     res = gmp.simulate(wl, gomaxprocs=1, cpus=None, noise=False, costs=zero_costs(),
                        record_events=True)
     assert properties.fairness_index(res)[0] > 0.9

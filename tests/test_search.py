@@ -97,7 +97,7 @@ def test_cli_fuzz_finds_and_prints_a_starving_workload(capsys):
 
 def test_cli_fuzz_objective_and_usage_errors(capsys):
     assert main(["fuzz", "--objective", "threads", "--examples", "5", "--procs", "2"]) == 0
-    assert "# 5 examples; the worst workload found (threads = " in capsys.readouterr().out
+    assert "# 5 examples; the worst workload found (threads: " in capsys.readouterr().out
     with pytest.raises(SystemExit) as e:
         main(["fuzz", "--property", "fairness"])
     assert e.value.code == 2

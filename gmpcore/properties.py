@@ -22,7 +22,8 @@ or its G looks running, and the bounds may need the OS's delays added.
                           time slice, 10 ms)
 :func:`preemption`        no G runs longer than forcePreemptNS plus two of
                           sysmon's longest sleeps (30 ms) without sysmon
-                          asking it to stop: Go's 10 ms promise
+                          asking it to stop: Go's 10 ms promise (counted
+                          from sysmon's wake-up if it was in deep sleep)
 :func:`fairness`          equal goroutines (one ``go(p, count=n)``) share the
                           CPU: Jain's index of their CPU time while all of
                           them wanted it >= `bound` (default 0.5)
@@ -67,6 +68,7 @@ from gmpcore.events import (
     EV_STW_START,
     EV_SYSCALL_ENTER,
     EV_SYSCALL_EXIT,
+    EV_TIMER,
     EVENT_NAMES,
     STOP_EXIT,
     STOP_GOSCHED,
@@ -437,6 +439,15 @@ def preemption(res, bound=PREEMPTION_BOUND_NS):
     Runs end at a stop or a system call; time in a system call is not
     running.
 
+    sysmon's deep sleep is the other exception: once every P is idle,
+    sysmon sleeps until a system call enters or leaves, a stop-the-world
+    ends or the next timer is due (go-scheduler.md §4.5), and nothing else
+    wakes it, so a G readied by the netpoller that then computes is not
+    preempted until one of those happens.  The property's clock for a run
+    therefore starts at the later of the run's start and the first such
+    wake-up (a syscall, stw_done or timer row) after the last moment every
+    P was idle.
+
     Needs ``record_events=True``; exact on ``cpus=None``.
 
     >>> import gmpcore as gmp
@@ -448,23 +459,38 @@ def preemption(res, bound=PREEMPTION_BOUND_NS):
     bound = _bound(bound, "preemption")
     r = _Replay(res, "preemption")
     asked = set()                      # Gs sysmon asked to stop in their current run
+    asleep, woke = False, 0            # sysmon may be in its deep sleep; when it last woke
+    started = False                    # sysmon starts with main's first run
 
     def check(t):
+        if asleep:
+            return
         for p, g in r.p_run.items():
-            start = r.g[g][3]
+            start = max(r.g[g][3], woke)
             if g not in asked and t - start > bound:
-                r.fail(f"G row {g} has run on P{p} since {format_duration(start)}, more than "
-                       f"bound {format_duration(bound)}, and sysmon never asked it to stop",
+                r.fail(f"G row {g} has run on P{p} since {format_duration(r.g[g][3])}, more "
+                       f"than bound {format_duration(bound)} (counted from "
+                       f"{format_duration(start)}), and sysmon never asked it to stop",
                        t=start + bound)
 
-    for row in r.events():
-        t, k, g = row[0], row[1], row[4]
+    rows = list(r.events())
+    i = 0
+    while i < len(rows):
+        t = rows[i][0]
         check(t)
-        if k == EV_PREEMPT:
-            asked.add(g)
-        elif k in (EV_STOP, EV_RUN):
-            asked.discard(g)
-        r.step(*row)
+        while i < len(rows) and rows[i][0] == t:
+            k, g = rows[i][1], rows[i][4]
+            if k == EV_PREEMPT:
+                asked.add(g)
+            elif k in (EV_STOP, EV_RUN):
+                asked.discard(g)
+                started = True
+            if asleep and k in (EV_SYSCALL_ENTER, EV_SYSCALL_EXIT, EV_STW_DONE, EV_TIMER):
+                asleep, woke = False, t
+            r.step(*rows[i])
+            i += 1
+        if started and all(r.idle(p) for p in range(r.procs)):   # sysmon may sleep deeply
+            asleep = True
     check(r.now)
 
 

@@ -113,7 +113,7 @@ def unfiltered(opts):
 @settings(max_examples=examples(150), suppress_health_check=SLOW_OK)
 @given(wl=workloads(), opts=run_options())
 def test_random_workloads_identical(wl, opts):
-    note(wl.compile().disassemble())
+    note(wl.to_python())              # the code that rebuilds it (Workload.to_python)
     kind, *rest = assert_same_outcome(wl, **unfiltered(opts))
     assert kind == "ok", rest            # these workloads never deadlock
 
@@ -126,7 +126,7 @@ def test_stress_workloads_identical(case, seed, async_preempt, runnext):
     small random workloads seldom reach, compared event for event; each
     example shows its group's counter moving, so the group really ran."""
     group, wl, procs = case
-    note(f"{group} on {procs} Ps:\n{wl.compile().disassemble()}")
+    note(f"{group} on {procs} Ps:\n{wl.to_python()}")
     # The ideal machine: the groups are built so that Go's own timing forces
     # each path (a 12 ms burst meets sysmon's 10 ms check), which a CPU-limited
     # machine, where sysmon waits for a CPU, or a jittery one may miss.
@@ -198,7 +198,7 @@ def test_log_filters_are_the_whole_log_filtered(wl, opts, engine):
 @settings(max_examples=examples(40), suppress_health_check=SLOW_OK)
 @given(wl=workloads(max_goroutines=600, min_groups=3, max_groups=8), opts=run_options())
 def test_larger_workloads_identical(wl, opts):
-    note(wl.compile().disassemble())
+    note(wl.to_python())              # the code that rebuilds it (Workload.to_python)
     kind, *rest = assert_same_outcome(wl, **opts)
     assert kind == "ok", rest
 
@@ -207,7 +207,7 @@ def test_larger_workloads_identical(wl, opts):
 @given(wl=workloads(max_goroutines=40), opts=run_options())
 def test_random_workloads_checked(wl, opts):
     """check=True on both engines: every G in exactly one place after every event."""
-    note(wl.compile().disassemble())
+    note(wl.to_python())              # the code that rebuilds it (Workload.to_python)
     assert_same_outcome(wl, check=True, **opts)
 
 
@@ -215,7 +215,7 @@ def test_random_workloads_checked(wl, opts):
 @given(wl=wild_workloads(), opts=wild_run_options())
 def test_wild_workloads_fail_alike(wl, opts):
     """Deadlocks, panics, thread and stack exhaustion: the same error, or the same run."""
-    note(wl.compile().disassemble())
+    note(wl.to_python())              # the code that rebuilds it (Workload.to_python)
     assert_same_outcome(wl, **opts)
 
 

@@ -78,6 +78,29 @@ def test_preemption_known_answer(monkeypatch):
                                        costs=zero_costs(), record_events=True))
 
 
+def test_preemption_clock_waits_for_sysmon_to_wake(engine):
+    # GOMAXPROCS=1, zero costs: main parks in a 1 ms network wait at t=0, so
+    # every P is idle and sysmon goes into its deep sleep, which only a
+    # system call, a stop-the-world or a timer ends (go-scheduler.md §4.5).
+    # The netpoller readies main at 1 ms; it computes 50 ms and nothing
+    # wakes sysmon, so nobody asks it to stop (0 preemptions): no breach of
+    # the property, whose clock starts when sysmon wakes.  With a timer due
+    # at 2 ms (a goroutine started first sleeps 2 ms), sysmon's deep sleep
+    # ends then, it finds main running and preempts it.
+    wl = gmp.Workload()
+    wl.main(gmp.netwait(MS), gmp.cpu(50 * MS))
+    res = run_exact(wl, engine, zero_costs(), gomaxprocs=1, cpus=None)
+    assert res.counters["preemptions"] == 0
+    assert events(res, EV_RUN, g=0)["time"].tolist() == [0, MS]
+    properties.preemption(res)
+    wl = gmp.Workload()
+    nap = wl.program(gmp.sleep(2 * MS))
+    wl.main(gmp.go(nap), gmp.netwait(MS), gmp.cpu(50 * MS))
+    res = run_exact(wl, engine, zero_costs(), gomaxprocs=1, cpus=None)
+    assert res.counters["preemptions"] >= 1
+    properties.preemption(res)
+
+
 def test_starvation_known_answer(engine):
     # GOMAXPROCS=1, zero costs, async preemption off: main (row 0) starts
     # G row 1 (into runnext at t=0), then computes 20 ms without a safe

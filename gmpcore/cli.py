@@ -13,6 +13,9 @@ Subcommands:
 ``gmpcore calibrate [-o machine.toml] [--go PATH] [--runs N] [--reps N] [--quick]``
     Measure this machine's Go runtime costs with a Go toolchain and write a
     cost-model file for ``--costs`` (:mod:`gmpcore.calibrate`).
+``gmpcore fuzz [--property P | --objective O] [--procs N] [--budget 5m | --examples N]``
+    Search for the worst workload (:func:`gmpcore.search`); print it as
+    Python and the run that shows it; exit 1 if it breaks the property.
 
 Usage errors (an unknown scenario, a bad duration, a count out of range, an
 output file that cannot be written, an argument :func:`gmpcore.simulate`
@@ -412,9 +415,38 @@ def build_parser():
     demo.add_argument("--rounds", type=_count(0, _demo.MAX_ROUNDS), default=8, metavar="N",
                       help=f"rounds of the idle Ps looking for work, 0 to {_demo.MAX_ROUNDS} "
                            "(default 8)")
+    fuzz = sub.add_parser(
+        "fuzz", help="search for workloads that break a property or maximise a metric",
+        description="Hypothesis's targeted search over random workloads "
+                    "(gmpcore.strategies.contended_workloads) on the ideal machine: "
+                    "print the worst workload found as Python code and the run that "
+                    "shows it.  With --property, stop at the first workload that breaks "
+                    "it, shrink it, and exit with status 1; with --objective, maximise.",
+        epilog="properties: " + ", ".join(FUZZ_PROPERTIES) + "; objectives: "
+               + ", ".join(_objective_names()) + ".  Needs Hypothesis: pip install "
+               "gmpcore[fuzz].")
+    what = fuzz.add_mutually_exclusive_group()
+    what.add_argument("--property", choices=FUZZ_PROPERTIES, metavar="NAME",
+                      help="a property of gmpcore.properties to break (default starvation)")
+    what.add_argument("--objective", choices=_objective_names(), metavar="NAME",
+                      help="a metric to maximise instead (gmpcore.search's objectives)")
+    fuzz.add_argument("--bound", type=_duration, metavar="DURATION",
+                      help="the property's bound (default: its own, e.g. 10ms for "
+                           "starvation)")
+    fuzz.add_argument("--procs", type=_count(1, MAX_GOMAXPROCS), metavar="N",
+                      help="GOMAXPROCS for every run (default: drawn, 1 to 8)")
+    budget = fuzz.add_mutually_exclusive_group()
+    budget.add_argument("--budget", type=_duration, metavar="TIME",
+                        help="wall-clock time to search, e.g. 30s or 5m (default 200 "
+                             "examples)")
+    budget.add_argument("--examples", type=_count(1, 10**9), metavar="N",
+                        help="examples to try (default 200)")
+    fuzz.add_argument("--seed", type=_count(0, 2**32 - 1), default=0, metavar="S",
+                      help="Hypothesis's seed (default 0): a seed and --examples give the "
+                           "same answer")
     # Each command reports usage errors through its own parser ("gmpcore run: error: ...").
     parser.commands = {"run": run, "sweep": sweep, "scenarios": scenarios, "demo": demo,
-                       "calibrate": calibrate}
+                       "calibrate": calibrate, "fuzz": fuzz}
     return parser
 
 
@@ -970,6 +1002,102 @@ def _print_snapshot(res, at):
     print()
 
 
+FUZZ_PROPERTIES = ("starvation", "work_conservation", "preemption", "conservation")
+
+
+def _objective_names():
+    from gmpcore.search import OBJECTIVES
+    return tuple(OBJECTIVES)
+
+
+def _violation(prop, bound):
+    """An objective that is 1.0 when `prop` fails on the run, else 0.0."""
+    from gmpcore import properties
+
+    check = getattr(properties, prop)
+
+    def broken(res):
+        try:
+            if prop == "conservation":
+                check(res, all_exited=True)
+            elif bound is not None:
+                check(res, bound=bound)
+            else:
+                check(res)
+        except properties.PropertyViolation:
+            return 1.0
+        return 0.0
+    broken.__name__ = prop
+    return broken
+
+
+def _cmd_fuzz(args, parser):
+    try:
+        import hypothesis  # noqa: F401
+    except ImportError:
+        parser.fail("fuzz needs Hypothesis: pip install gmpcore[fuzz]")
+    from gmpcore import properties
+    from gmpcore.search import search
+
+    if args.budget is not None:
+        budget = f"{args.budget}ns"
+    else:
+        budget = args.examples or 200
+    if args.objective is not None:
+        found = search(args.objective, budget=budget, procs=args.procs, seed=args.seed)
+        violation = None
+    else:
+        prop = args.property or "starvation"
+        if prop == "starvation":
+            bound = args.bound or properties.FORCE_PREEMPT_NS
+            found = search("starvation", budget=budget, procs=args.procs, seed=args.seed,
+                           threshold=bound + 1)        # the property allows exactly `bound`
+        else:
+            found = search(_violation(prop, args.bound), budget=budget, procs=args.procs,
+                           seed=args.seed, threshold=1.0)
+        violation = _check(prop, args.bound, found.result)
+    if found.objective in FUZZ_PROPERTIES and found.objective != "starvation":
+        shown = "breaks it" if found.score else "keeps it"
+    elif found.objective == "threads":
+        shown = f"{found.score:g}"
+    else:
+        shown = _short(int(found.score))
+    print(f"# {found.examples} examples; the worst workload found "
+          f"({found.objective}: {shown}):")
+    print(found.source)
+    opts = ", ".join(f"{k}={v!r}" for k, v in found.options.items())
+    print(f"res = gmp.simulate(wl, {opts})")
+    print()
+    for line in summary(found.result, "its run:"):
+        print(line)
+    if violation is not None:
+        print()
+        print(violation)
+        return 1
+    return 0
+
+
+def _check(prop, bound, res):
+    """The property's message on the found run, or None if it holds."""
+    from gmpcore import properties
+
+    check = _violation(prop, bound)
+    if not check(res):
+        return None
+    try:
+        if prop == "conservation":
+            properties.conservation(res, all_exited=True)
+        elif prop == "starvation" and bound is None:
+            properties.starvation(res)
+        elif bound is not None:
+            getattr(properties, prop)(res, bound=bound)
+        else:
+            getattr(properties, prop)(res)
+    except properties.PropertyViolation as err:
+        return str(err)
+    return None
+
+
 def _cmd_scenarios(args, parser):
     width = max(map(len, SCENARIOS))
     for name, (_, text) in SCENARIOS.items():
@@ -1036,7 +1164,7 @@ def _unrecognized(parser, command, extra):
 
 
 _COMMANDS = {"run": _cmd_run, "sweep": _cmd_sweep, "scenarios": _cmd_scenarios,
-             "demo": _cmd_demo, "calibrate": _cmd_calibrate}
+             "demo": _cmd_demo, "calibrate": _cmd_calibrate, "fuzz": _cmd_fuzz}
 
 
 def main(argv=None):

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from workload_strategies import examples, run_options, stress_workloads, workloads
+from gmpcore.strategies import examples, run_options, stress_workloads, workloads
 from zero_costs import zero_costs
 
 import gmpcore as gmp

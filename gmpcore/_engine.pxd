@@ -341,6 +341,7 @@ cdef struct Costs:
     int64_t select_wake          # CPU per case of selectgo's pass 3 after a wake-up (relock, dequeue)
     int64_t timer_modify         # CPU of a Timer/Ticker Reset or Stop
     int64_t close_waiter         # CPU of close(ch) per parked G it readies (its goready included)
+    int64_t cond_waiter          # CPU of Cond.Signal/Broadcast per parked waiter it readies
 
 
 cdef struct Event:

@@ -332,6 +332,7 @@ COST_OFFSETS = dict(
     select_wake=<Py_ssize_t>&(<Costs*>NULL).select_wake,
     timer_modify=<Py_ssize_t>&(<Costs*>NULL).timer_modify,
     close_waiter=<Py_ssize_t>&(<Costs*>NULL).close_waiter,
+    cond_waiter=<Py_ssize_t>&(<Costs*>NULL).cond_waiter,
 )
 COSTS_BYTES = sizeof(Costs)
 

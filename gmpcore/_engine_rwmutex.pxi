@@ -182,7 +182,7 @@ cdef int notifyListNotifyOne(Engine* e, int32_t m, gid_t g, Cond* c) noexcept no
             c.waiters.size -= 1
             if ready(e, w, e.ms[m].p) < 0:
                 return -1
-            cost += drawn(e, &e.c.ready)
+            cost += drawn(e, &e.c.cond_waiter)
             break
     return resume(e, m, e.now + cost, PH_RUN)
 
@@ -197,5 +197,5 @@ cdef int notifyListNotifyAll(Engine* e, int32_t m, gid_t g, Cond* c) noexcept no
     while c.waiters.size:
         if ready(e, gq_pop_front(&c.waiters), e.ms[m].p) < 0:
             return -1
-        cost += drawn(e, &e.c.ready)
+        cost += drawn(e, &e.c.cond_waiter)
     return resume(e, m, e.now + cost, PH_RUN)

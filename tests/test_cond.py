@@ -67,6 +67,53 @@ def test_broadcast_wakes_all_in_list_order(engine):
         [(3, 0, MS), (4, 0, MS), (2, 0, MS)]
 
 
+def out_of_order(notify):
+    # A list whose order is not the tickets' order.  Three Ps, the ideal
+    # machine, every cost zero but `ready` = 5 ms.  Rows: A 1, C 2, B 3.
+    # At 0 main starts A, C and B and sleeps 20 ms; the idle Ps' spinning Ms
+    # steal A (P1) and C (P2), P0 runs B.  A locks mu and computes 1 ms; C's
+    # Lock finds mu locked, spins (zero-cost spins) and parks in
+    # sync.Mutex.Lock; B computes 2 ms.
+    # 1 ms: A's Wait takes ticket 0 (notifyListAdd); its Unlock finds a
+    #   waiter: unlockSlow (normal mode) takes it off the count, sets woken
+    #   and readies C (semrelease): 5 ms of `ready`, so A reaches
+    #   notifyListWait only at 6 ms.  mu is free meanwhile (C, stolen, locks
+    #   and unlocks it at no cost).
+    # 2 ms: B locks the free mu, takes ticket 1, unlocks (no waiter: no
+    #   ready) and parks first.  6 ms: A parks.  The list is [B, A], the
+    #   tickets A = 0, B = 1.
+    # Then main's notifies (after its 20 ms sleep).
+    wl = gmp.Workload()
+    mu, wg = wl.mutex(), wl.waitgroup()
+    c = wl.cond(mu)
+    a = wl.program(gmp.lock(mu), gmp.cpu(MS), gmp.wait(c), gmp.unlock(mu), gmp.done(wg))
+    cc = wl.program(gmp.lock(mu), gmp.unlock(mu), gmp.done(wg))
+    b = wl.program(gmp.cpu(2 * MS), gmp.lock(mu), gmp.wait(c), gmp.unlock(mu), gmp.done(wg))
+    wl.main(gmp.add(wg, 3), gmp.go(a), gmp.go(cc), gmp.go(b), gmp.sleep(20 * MS), *notify(c),
+            gmp.wait(wg))
+    return wl
+
+
+@pytest.mark.parametrize("notify", ["signal", "broadcast"])
+def test_signal_follows_tickets_broadcast_follows_the_list(engine, notify):
+    # Go's notifyListNotifyOne notifies ticket `notify` (0) and searches the
+    # list for the sudog holding it: A, though B heads the list; the second
+    # Signal then finds ticket 1, B.  notifyListNotifyAll detaches the list
+    # and readies it head first: B, then A.  A model that woke the list's
+    # head on Signal, or sorted Broadcast by ticket, fails here.
+    ops = {"signal": lambda c: [gmp.signal(c), gmp.sleep(MS), gmp.signal(c)],
+           "broadcast": lambda c: [gmp.broadcast(c)]}[notify]
+    res = run(out_of_order(ops), engine, gomaxprocs=3, cpus=None,
+              costs=CostModel(**zero_costs(ready=5 * MS)))
+    parked = events(res, EV_WAIT, arg=WAIT_SYNC_COND_WAIT)
+    assert list(zip(parked["time"].tolist(), parked["g"].tolist())) == [(2 * MS, 3), (6 * MS, 1)]
+    assert events(res, EV_WAIT, g=2)["arg"].tolist() == [WAIT_SYNC_MUTEX_LOCK]
+    assert events(res, EV_READY, g=2)["time"].tolist() == [MS]      # A's unlockSlow
+    woken = events(res, EV_READY)
+    woken = woken[(woken["g"] == 1) | (woken["g"] == 3)]["g"].tolist()
+    assert woken == ([1, 3] if notify == "signal" else [3, 1])
+
+
 def test_signal_or_broadcast_without_waiters_does_nothing(engine):
     # wait == notify: Signal and Broadcast return at once; nothing is readied
     # and a later waiter still parks (until main's second Signal at 1 ms).
@@ -147,6 +194,25 @@ def test_cond_costs(engine):
     c = wl.cond(wl.mutex())
     wl.main(gmp.signal(c), gmp.broadcast(c))
     assert run(wl, engine, costs=costs).makespan_ns == 14
+
+
+@pytest.mark.parametrize("notify", ["signal", "broadcast"])
+def test_cond_costs_per_woken_waiter(engine, notify):
+    # cond_op = 7, cond_waiter = 1000, the rest zero.  main sleeps at 0;
+    # the three waiters run in turn, each paying cond_op in notifyListAdd
+    # and in notifyListWait, and park: 42 ns.  The idle M then waits in
+    # netpoll for main's timer with a whole-millisecond timeout, so main
+    # runs at 1 ms + 42 and notifies all three: one Broadcast is cond_op +
+    # 3 cond_waiter = 3007 ns, three Signals 3 x (7 + 1000) = 3021 ns; then
+    # main parks in wg.Wait and the waiters (lock free, zero costs) run and
+    # end at once: the makespan is 1 ms + 42 + that.  (With `ready` charged
+    # per waiter instead, as before cond_waiter, it would be + 7 or + 21.)
+    ops = {"signal": lambda c: [gmp.sleep(MS)] + [gmp.signal(c)] * 3,
+           "broadcast": lambda c: [gmp.sleep(MS), gmp.broadcast(c)]}[notify]
+    costs = CostModel(**zero_costs(cond_op=7, cond_waiter=1000))
+    res = run(waiters("mutex", ops), engine, costs=costs)
+    assert res.makespan_ns == MS + 42 + {"signal": 3021, "broadcast": 3007}[notify]
+    assert sorted(e for *_, e, _ in res.spans.tolist()) == [res.makespan_ns] * 3
 
 
 def test_api():

@@ -63,6 +63,7 @@ UNMEASURED: Mapping[str, str] = {
     "cond_op": "measured by benchmarks/go/rwcond, not by this program",
     "timer_modify": "measured by benchmarks/go/timers, not by this program",
     "close_waiter": "measured by benchmarks/go/close, not by this program",
+    "cond_waiter": "measured by benchmarks/go/condwake, not by this program",
     "newproc_fresh": "measured by benchmarks/go/workingset, not by this program",
     "stackalloc": "an estimate",
     "cold_switch": "measured by benchmarks/go/workingset, not by this program",

@@ -188,7 +188,7 @@ class RWMutexes:
             if self.gsync[w.idx].ticket == t:
                 c.waiters.remove(w)
                 self.ready(w, m.p)
-                cost += self.draw_cost("ready")
+                cost += self.draw_cost("cond_waiter")
                 break
         self.resume(m, self.now + cost, PH_RUN)
 
@@ -201,5 +201,5 @@ class RWMutexes:
         c.notify = c.wait
         while c.waiters:
             self.ready(c.waiters.popleft(), m.p)
-            cost += self.draw_cost("ready")
+            cost += self.draw_cost("cond_waiter")
         self.resume(m, self.now + cost, PH_RUN)

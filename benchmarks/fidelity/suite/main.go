@@ -478,6 +478,14 @@ var scenarios = map[string]func() out{
 		})
 		return nil
 	},
+	// cond_broadcast / _p1 / _64: barrier rounds on a sync.Cond (condRounds).
+	"cond_broadcast":    func() out { condRounds(4, 5000, false); return nil },
+	"cond_broadcast_p1": func() out { condRounds(4, 5000, false); return nil },
+	"cond_broadcast_64": func() out { condRounds(64, 1000, false); return nil },
+	// cond_signal / _p1 / _64: the same rounds, woken by n Signals.
+	"cond_signal":    func() out { condRounds(4, 5000, true); return nil },
+	"cond_signal_p1": func() out { condRounds(4, 5000, true); return nil },
+	"cond_signal_64": func() out { condRounds(64, 1000, true); return nil },
 	// sleep_1ms: main sleeps 1 ms 100 times and measures each sleep's lateness.
 	"sleep_1ms": func() out {
 		late := make([]float64, 0, 100)
@@ -509,6 +517,59 @@ func pingpong(rounds int) {
 		wg.Done()
 	}()
 	wg.Wait()
+}
+
+// condRounds: n waiters and main meet `rounds` times on a sync.Cond.  Each
+// waiter, each round: Lock; ready.Done(); Wait; Unlock.  Main, each round:
+// ready.Wait(); Lock; ready.Add(n) unless it is the last round; Broadcast
+// (or, with signal, n Signals); Unlock.  Then main waits for the waiters'
+// exit on done.
+//
+// Why it cannot deadlock, and why every notify finds its waiter, without a
+// predicate: a waiter calls ready.Done holding mu and keeps mu until Wait
+// has taken its ticket (notifyListAdd comes before Wait's Unlock).  So when
+// main holds mu after ready.Wait returned, all n waiters hold this round's
+// tickets and none can take another (it must first be woken, then re-lock
+// mu, which main holds).  Every earlier ticket was notified in its round, so
+// exactly n tickets are unnotified: one Broadcast or n Signals (each the
+// oldest unnotified ticket, FIFO) notify all of them; a waiter notified
+// before it reached notifyListWait returns without parking (the ticket
+// check), so no wake-up is lost.  ready.Add(n) happens under mu before the
+// notify, hence before any waiter's next Done, and after main's ready.Wait
+// returned (WaitGroup reuse is legal: no Wait is in progress).
+func condRounds(n, rounds int, signal bool) {
+	var mu sync.Mutex
+	c := sync.NewCond(&mu)
+	var ready, done sync.WaitGroup
+	ready.Add(n)
+	done.Add(n)
+	for i := 0; i < n; i++ {
+		go func() {
+			for r := 0; r < rounds; r++ {
+				mu.Lock()
+				ready.Done()
+				c.Wait()
+				mu.Unlock()
+			}
+			done.Done()
+		}()
+	}
+	for r := 0; r < rounds; r++ {
+		ready.Wait()
+		mu.Lock()
+		if r < rounds-1 {
+			ready.Add(n)
+		}
+		if signal {
+			for i := 0; i < n; i++ {
+				c.Signal()
+			}
+		} else {
+			c.Broadcast()
+		}
+		mu.Unlock()
+	}
+	done.Wait()
 }
 
 func threadsNow() int {

@@ -1,0 +1,3 @@
+module gmpcore/condwake
+
+go 1.25

@@ -6,6 +6,9 @@ Subcommands:
     Simulate a built-in scenario and print a summary table.
 ``gmpcore sweep SCENARIO [--procs 1,2,4,8] [options]``
     The GOMAXPROCS sweep: the same scenario at several GOMAXPROCS, a row each.
+``gmpcore replay TRACE [--procs 1,2,4,8] [--cpus N] [--quota Q/P] [--seed S]``
+    Replay a Go execution trace's workload at several GOMAXPROCS, beside the
+    recorded run's own figures (:mod:`gmpcore.gotrace.replay`).
 ``gmpcore scenarios``
     List the built-in scenarios, one per line.
 ``gmpcore demo``
@@ -60,7 +63,7 @@ import numpy as np
 from gmpcore import __version__
 from gmpcore import demo as _demo
 from gmpcore.durations import parse_duration, short_duration
-from gmpcore.errors import GoFatalError
+from gmpcore.errors import GoFatalError, GoTraceError
 from gmpcore.events import G_DEAD, G_STATUS_NAMES, WAIT_REASONS
 from gmpcore.progress import ProgressBar
 from gmpcore.scenarios import SCENARIOS
@@ -360,6 +363,26 @@ def build_parser():
                             "gives means and 95%% intervals (default 1)")
     _scenario_options(sweep)
 
+    replay = sub.add_parser(
+        "replay", help="replay a Go execution trace at several GOMAXPROCS (what if)",
+        description="Turn a Go execution trace (runtime/trace, go test -trace) into a "
+                    "workload (gmpcore.workload_from_trace) and simulate it at each "
+                    "GOMAXPROCS: a row per setting (makespan, scheduling-latency p50/p99, "
+                    "threads), after the recorded run's own figures and the replay at the "
+                    "recorded GOMAXPROCS.")
+    replay.add_argument("trace", type=Path, metavar="TRACE", help="a Go execution trace file")
+    replay.add_argument("--procs", type=_procs_list, default=[1, 2, 4, 8], metavar="N,N,...",
+                        help=f"the GOMAXPROCS values, each 1 to {MAX_GOMAXPROCS} "
+                             "(default 1,2,4,8)")
+    replay.add_argument("--cpus", type=_cpus, default="auto", metavar="N|auto|none",
+                        help="CPUs of the machine (default auto: one per P; none: a CPU for "
+                             "every thread)")
+    replay.add_argument("--quota", type=_quota, metavar="QUOTA/PERIOD",
+                        help="a container CPU limit, cgroup v2 cpu.max, e.g. 150ms/100ms "
+                             "(needs --cpus N)")
+    replay.add_argument("--seed", type=_count(0, MAX_SEED), default=0, metavar="S",
+                        help="seed for every random choice, 0 to 2^63-1 (default 0)")
+
     calibrate = sub.add_parser(
         "calibrate", help="measure this machine's Go runtime costs into a cost-model file",
         description="Build gmpcore's measurement program with a Go toolchain, run it on "
@@ -409,8 +432,8 @@ def build_parser():
                       help=f"rounds of the idle Ps looking for work, 0 to {_demo.MAX_ROUNDS} "
                            "(default 8)")
     # Each command reports usage errors through its own parser ("gmpcore run: error: ...").
-    parser.commands = {"run": run, "sweep": sweep, "scenarios": scenarios, "demo": demo,
-                       "calibrate": calibrate}
+    parser.commands = {"run": run, "sweep": sweep, "replay": replay, "scenarios": scenarios,
+                       "demo": demo, "calibrate": calibrate}
     return parser
 
 
@@ -754,6 +777,50 @@ def _cmd_sweep(args, parser):
     return 0
 
 
+def _cmd_replay(args, parser):
+    """replay: the recorded figures, then the replay at the recorded and each --procs."""
+    from gmpcore.gotrace.replay import workload_from_trace
+    from gmpcore.simulate import simulate
+
+    try:
+        wl, info = workload_from_trace(args.trace)
+    except OSError as err:
+        parser.error(f"cannot read {args.trace}: {err.strerror or err}")
+    except GoTraceError as err:
+        parser.error(f"{args.trace}: {err}")
+    compiled = wl.compile()
+    settings = [("replay", info.gomaxprocs)] + [("", p) for p in args.procs]
+    rows = []
+    for label, procs in settings:
+        try:
+            res = simulate(compiled, gomaxprocs=procs, seed=args.seed, cpus=args.cpus,
+                           cpu_quota=args.quota)
+        except (TypeError, ValueError) as err:
+            parser.error(str(err))
+        except GoFatalError as err:
+            print(err, file=sys.stderr)
+            return EXIT_USAGE
+        lat = res.sched_latencies
+        rows.append((label, procs, res.makespan_ns, lat.quantile(0.5), lat.quantile(0.99),
+                     res.counters["threads"]))
+    print(f"{args.trace.name}: {info.goroutines} goroutines replayed ({info.skipped} of the "
+          f"runtime's left out), {info.edges} unblock edges, {info.timed_waits} timed waits, "
+          f"{info.syscalls} syscalls; seed {args.seed}")
+    print(f"{'':>8}  {'GOMAXPROCS':>10}  {'makespan':>10}  {'latency p50':>11}  "
+          f"{'p99':>9}  {'threads':>7}")
+
+    def lat(ns):
+        return "-" if ns != ns else _short(ns)
+
+    print(f"{'recorded':>8}  {info.gomaxprocs:>10}  {_short(info.duration_ns):>10}  "
+          f"{lat(info.sched_latency_p50_ns):>11}  {lat(info.sched_latency_p99_ns):>9}  "
+          f"{info.threads:>7}")
+    for label, procs, span, p50, p99, threads in rows:
+        print(f"{label:>8}  {procs:>10}  {_short(span):>10}  {lat(p50):>11}  {lat(p99):>9}  "
+              f"{threads:>7}")
+    return 0
+
+
 def _cmd_grid_sweep(args, parser):
     """sweep with --set or --replicates: gmp.sweep over the grid, means and intervals."""
     from gmpcore.sweep import summarize, sweep
@@ -1022,7 +1089,8 @@ def _unrecognized(parser, command, extra):
     parser.commands[command].error(message)
 
 
-_COMMANDS = {"run": _cmd_run, "sweep": _cmd_sweep, "scenarios": _cmd_scenarios,
+_COMMANDS = {"run": _cmd_run, "sweep": _cmd_sweep, "replay": _cmd_replay,
+             "scenarios": _cmd_scenarios,
              "demo": _cmd_demo, "calibrate": _cmd_calibrate}
 
 

@@ -139,10 +139,13 @@ class _Go:
 
     def op(self, *op):
         """Emit the burst so far, then op."""
+        self.flush()
+        self.ops.append(op)
+
+    def flush(self):
         if self.cpu > 0:
             self.ops.append(("cpu", self.cpu))
         self.cpu = 0
-        self.ops.append(op)
 
 
 def _infer(tr):
@@ -264,9 +267,8 @@ def _infer(tr):
     last = t_all[-1] if t_all else 0
     for g in gs.values():
         g.stop_running(last)
-        if g.cpu > 0:
-            g.ops.append(("cpu", g.cpu))
-            g.cpu = 0
+        g.flush()
+        stats["bursts"] += sum(op[0] == "cpu" for op in g.ops)
         if g.block_at is not None:
             stats["open_waits"] += 1
     return gs, skipped, roots, pairs, stats
@@ -331,34 +333,28 @@ def workload_from_trace(trace):
         g = gs[goid]
         name = f"g{goid} {g.name}" if g.name else f"g{goid}"
         g.program = wl._programs[0] if goid == 1 else wl.program(name=name)
-    makers = {"cpu": cpu, "sleep": sleep, "netwait": netwait, "syscall": syscall}
+    makers = {"cpu": cpu, "sleep": sleep, "netwait": netwait, "syscall": syscall,
+              "send": lambda pair: send(chans[pair]), "recv": lambda pair: recv(chans[pair]),
+              "go": lambda goid: go(gs[goid].program), "gosched": gosched}
     roots = [r for r in dict.fromkeys(roots) if r in gs and r != 1]
-    bursts = 0
+    made = {}                       # operations are values: one object per distinct one
     for goid in order:
         g = gs[goid]
         ops = [go(gs[r].program) for r in roots] if goid == 1 else []
         for op in g.ops:
-            kind = op[0]
-            if kind == "cpu":
-                bursts += 1
-                ops.append(cpu(int(op[1])))
-            elif kind in makers:
-                ops.append(makers[kind](max(int(op[1]), 0)))
-            elif kind == "go":
-                ops.append(go(gs[op[1]].program))
-            elif kind == "send":
-                ops.append(send(chans[op[1]]))
-            elif kind == "recv":
-                ops.append(recv(chans[op[1]]))
-            else:                               # gosched
-                ops.append(gosched())
+            o = made.get(op)
+            if o is None:
+                args = [max(int(op[1]), 0)] if op[0] in ("cpu", "sleep", "netwait", "syscall") \
+                    else list(op[1:])
+                o = made[op] = makers[op[0]](*args)
+            ops.append(o)
         if goid == 1:
             wl.main(*ops)
         else:
             g.program.define(*ops)
     procs, duration, threads, p50, p99 = _recorded(trace)
     report = ReplayReport(
-        goroutines=len(gs), skipped=len(skipped), bursts=bursts, edges=stats["edges"],
+        goroutines=len(gs), skipped=len(skipped), bursts=stats["bursts"], edges=stats["edges"],
         channels=len(chans), creations=stats["creations"], roots=len(roots),
         timed_waits=stats["timed_waits"], syscalls=stats["syscalls"], yields=stats["yields"],
         open_waits=stats["open_waits"], gomaxprocs=procs, duration_ns=duration,

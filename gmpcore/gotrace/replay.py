@@ -232,8 +232,8 @@ def _infer(tr):
                 g.op("recv", pair)
                 stats["edges"] += 1
             else:
-                d = t - g.block_at
-                g.op("netwait" if g.block_reason == "network" else "sleep", d)
+                g.op("netwait" if g.block_reason == "network" else "sleep",
+                     _nominal(t - g.block_at))
                 stats["timed_waits"] += 1
             g.block_at = None
             continue
@@ -272,6 +272,28 @@ def _infer(tr):
         if g.block_at is not None:
             stats["open_waits"] += 1
     return gs, skipped, roots, pairs, stats
+
+
+#: A timed wait this little past a whole millisecond was a timer of that many
+#: milliseconds (see _nominal).
+TIMER_SLACK_NS = 250_000
+
+
+def _nominal(d):
+    """The timer behind a wait recorded as lasting `d` ns.
+
+    On Linux, Go's netpoller sleeps in whole milliseconds (epoll_wait), so
+    an idle program's ``time.Sleep(2ms)`` is recorded as 2 ms and a little;
+    the simulator's netpoller rounds the same way, so replaying the recorded
+    2.13 ms would come out near 3 ms.  A wait of at least 1 ms that ends
+    less than TIMER_SLACK_NS past a whole millisecond is replayed as that
+    whole millisecond; others as recorded.
+
+    >>> _nominal(2_130_000), _nominal(1_500_000), _nominal(400_000)
+    (2000000, 1500000, 400000)
+    """
+    excess = d % 1_000_000
+    return d - excess if d >= 1_000_000 and excess < TIMER_SLACK_NS else d
 
 
 def _recorded(tr):

@@ -149,9 +149,33 @@ def test_accepts_a_path_and_refuses_garbage(tmp_path):
         gmp.workload_from_trace(bad)
 
 
-def test_engines_replay_alike(fanout):
-    wl, info = gmp.workload_from_trace(fanout)
-    runs = [gmp.simulate(wl, gomaxprocs=2, seed=3, engine=e, record_events=True, check=True)
+GO_TESTS = sorted((FIXTURES / "go" / "tests").glob("*.test"))
+
+
+@pytest.mark.parametrize("path", GO_TESTS, ids=[p.stem for p in GO_TESTS])
+def test_go_testdata_replays(path):
+    # Every trace Go's own parser accepts (internal/trace/testdata) becomes
+    # a workload that runs to the end: each receive's send happened earlier
+    # in the trace, after only operations that happened earlier still, so
+    # the replay cannot deadlock.
+    from tests.test_gotrace_go_testdata import parse_test
+
+    expect, data = parse_test(path)
+    if expect != "SUCCESS":
+        pytest.skip("a trace Go rejects")
+    wl, info = gmp.workload_from_trace(gmp.read_go_trace(data))
+    res = gmp.simulate(wl, gomaxprocs=max(info.gomaxprocs, 1), until="all", seed=0)
+    assert res.makespan_ns > 0
+    assert info.goroutines >= 1
+
+
+@pytest.mark.parametrize("name,procs", [("fanout", 2), ("sleepers", 4), ("syscalls", 1)])
+def test_engines_replay_alike(name, procs):
+    # Bursts, an edge and creations (fanout); timed waits (sleepers);
+    # syscalls (syscalls): the same run, event for event, on both engines.
+    wl, info = gmp.workload_from_trace(FIXTURES / f"{name}.trace")
+    runs = [gmp.simulate(wl, gomaxprocs=procs, seed=3, cpus=2, engine=e, record_events=True,
+                         check=True)
             for e in ("reference", "compiled")]
     assert_same_result(*runs)
 

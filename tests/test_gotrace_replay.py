@@ -68,6 +68,8 @@ def test_fanout_inferred_by_hand(fanout):
     # Left out: g2, g3, g4, g17 (forcegc, bgsweep, bgscavenge, finalizers)
     # and g33, g34, g35 (the tracer's).
     assert info.skipped == 7
+    # The one wait of a program goroutine: main's wg.Wait, reason "sync", an edge.
+    assert info.wait_reasons == {"sync": (1, 0)}
     # Recorded: GOMAXPROCS 4 (ProcsChange), first to last event 4063937 ns.
     assert (info.gomaxprocs, info.duration_ns) == (4, 4063937)
 
@@ -107,6 +109,9 @@ def test_timed_waits_and_syscalls():
     # 10 ticker receives of main: 70 timed waits, each as long as recorded.
     wl, info = gmp.workload_from_trace(FIXTURES / "sleepers.trace")
     assert (info.edges, info.timed_waits) == (0, 70)
+    # 60 time.Sleep ("sleep") and 10 ticker receives ("chan receive"),
+    # each woken by no goroutine (the timers, g == -1).
+    assert info.wait_reasons == {"chan receive": (0, 10), "sleep": (0, 60)}
     waits = [op for p in wl._programs for op in p._ops if op.name == "sleep"]
     assert len(waits) == 70
     # syscalls: 4 workers x 20 x (WriteAt, Sync, ReadAt) = 240 at least,

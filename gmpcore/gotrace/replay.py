@@ -29,7 +29,9 @@ the program (the runtime's own are left out):
   that point of the parent's sequence.  Goroutines that existed when the
   trace started, or were created by the runtime, are started by main first.
 
-Replay follows these edges, not the timestamps.  What a trace cannot tell:
+Replay follows these edges, not the timestamps.  It cannot deadlock: each
+receive's send happened earlier in the trace, after only operations that
+happened earlier still.  What a trace cannot tell:
 
 * which channel, mutex or WaitGroup an edge went through (the trace names
   goroutines, not objects): an edge's channel stands for any of them, and
@@ -52,7 +54,7 @@ well under a million operations (``MAX_INSTRUCTIONS`` is 10^7) and is
 converted in seconds.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import NamedTuple
 
 import numpy as np
@@ -60,7 +62,7 @@ import numpy as np
 from gmpcore.gotrace.events import EV
 
 _RUNNING, _WAITING, _SYSCALL = 3, 4, 5
-_YIELD_REASONS = ("runtime.Gosched", "yield")
+_YIELD_REASONS = ("runtime.Gosched",)     # Go's traceGoStopGoSched
 _K = {name: EV[name] for name in (
     "GoCreate", "GoCreateBlocked", "GoCreateSyscall", "GoStart", "GoDestroy",
     "GoDestroySyscall", "GoStop", "GoBlock", "GoUnblock", "GoSwitch", "GoSwitchDestroy",
@@ -86,6 +88,9 @@ class ReplayReport(NamedTuple):
     threads: int             #: the recorded run's distinct Ms
     sched_latency_p50_ns: float   #: the recorded scheduling latency (every runnable interval)
     sched_latency_p99_ns: float
+    #: per wait reason (Go's: ``chan receive``, ``sync``, ``sleep``, ...), how
+    #: many of its waits became edges and how many timed waits: ``{reason: (edges, timed)}``
+    wait_reasons: dict = {}
 
 
 class TraceWorkload(NamedTuple):
@@ -158,6 +163,7 @@ def _infer(tr):
     seen = set()
     pairs = Counter()
     stats = Counter()
+    reasons = defaultdict(lambda: [0, 0])
     K = _K
 
     def user(goid):
@@ -231,10 +237,12 @@ def _infer(tr):
                 waker.op("send", pair)
                 g.op("recv", pair)
                 stats["edges"] += 1
+                reasons[g.block_reason][0] += 1
             else:
                 g.op("netwait" if g.block_reason == "network" else "sleep",
                      _nominal(t - g.block_at))
                 stats["timed_waits"] += 1
+                reasons[g.block_reason][1] += 1
             g.block_at = None
             continue
         # The rest act on the running goroutine itself.
@@ -271,6 +279,7 @@ def _infer(tr):
         stats["bursts"] += sum(op[0] == "cpu" for op in g.ops)
         if g.block_at is not None:
             stats["open_waits"] += 1
+    stats["reasons"] = {r: tuple(n) for r, n in sorted(reasons.items())}
     return gs, skipped, roots, pairs, stats
 
 
@@ -336,6 +345,8 @@ def workload_from_trace(trace):
     >>> wl, info = gmp.workload_from_trace(gmp.gotrace.FIXTURES / "pipeline.trace")
     >>> info.goroutines, info.creations, info.gomaxprocs
     (4, 3, 4)
+    >>> info.wait_reasons          # every wait ended by another stage: an edge
+    {'chan receive': (452, 0), 'chan send': (450, 0)}
     >>> res = gmp.simulate(wl, gomaxprocs=info.gomaxprocs, seed=0)
     >>> 0.5 < res.makespan_ns / info.duration_ns < 2
     True
@@ -380,7 +391,8 @@ def workload_from_trace(trace):
         channels=len(chans), creations=stats["creations"], roots=len(roots),
         timed_waits=stats["timed_waits"], syscalls=stats["syscalls"], yields=stats["yields"],
         open_waits=stats["open_waits"], gomaxprocs=procs, duration_ns=duration,
-        threads=threads, sched_latency_p50_ns=p50, sched_latency_p99_ns=p99)
+        threads=threads, sched_latency_p50_ns=p50, sched_latency_p99_ns=p99,
+        wait_reasons=stats["reasons"])
     return TraceWorkload(wl, report)
 
 

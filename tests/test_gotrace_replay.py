@@ -14,8 +14,8 @@ import pytest
 import gmpcore as gmp
 from gmpcore.gotrace import FIXTURES
 from gmpcore.gotrace.replay import _nominal, is_system, replay
-from tests.test_cli import run_main
-from tests.test_engine_differential import assert_same_result
+from test_cli import run_main                 # main(argv) -> (status, stdout, stderr)
+from test_engine_differential import assert_same_result
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +163,7 @@ def test_go_testdata_replays(path):
     # a workload that runs to the end: each receive's send happened earlier
     # in the trace, after only operations that happened earlier still, so
     # the replay cannot deadlock.
-    from tests.test_gotrace_go_testdata import parse_test
+    from test_gotrace_go_testdata import parse_test
 
     expect, data = parse_test(path)
     if expect != "SUCCESS":

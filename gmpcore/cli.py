@@ -257,6 +257,18 @@ def _size_default(name):
     return inspect.signature(function).parameters[param].default
 
 
+def _cpus_option(p):
+    p.add_argument("--cpus", type=_cpus, default="auto", metavar="N|auto|none",
+                   help="CPUs of the machine (default auto: one per P; none: a CPU for "
+                        "every thread)")
+
+
+def _quota_option(p):
+    p.add_argument("--quota", type=_quota, metavar="QUOTA/PERIOD",
+                   help="a container CPU limit, cgroup v2 cpu.max, e.g. 150ms/100ms "
+                        "(needs --cpus N)")
+
+
 def _scenario_options(p):
     """The options `run` and `sweep` share: the scenario's size and the run's."""
     p.add_argument("--goroutines", type=_count(1, MAX_GO_COUNT), metavar="N",
@@ -273,9 +285,7 @@ def _scenario_options(p):
                         "runtime's goroutines")
     p.add_argument("--engine", choices=("compiled", "reference"), default="compiled",
                    help="the Cython engine (default) or the pure-Python reference model")
-    p.add_argument("--cpus", type=_cpus, default="auto", metavar="N|auto|none",
-                   help="CPUs of the machine (default auto: one per P; none: a CPU for "
-                        "every thread)")
+    _cpus_option(p)
     p.add_argument("--costs", type=_cost_file, metavar="FILE.toml",
                    help="a cost-model file (from 'gmpcore calibrate') instead of the "
                         "default costs")
@@ -285,9 +295,7 @@ def _scenario_options(p):
                         "(gmpcore.Policy.save; docs/policy.md)")
     p.add_argument("--background", type=_count(0, 4096), default=0, metavar="K",
                    help="CPU hogs of other processes sharing the CPUs (needs --cpus)")
-    p.add_argument("--quota", type=_quota, metavar="QUOTA/PERIOD",
-                   help="a container CPU limit, cgroup v2 cpu.max, e.g. 150ms/100ms "
-                        "(needs --cpus N)")
+    _quota_option(p)
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", dest="machine", action="store_const", const="json",
                      help="print the summary as JSON (Result.summary() and the run's settings)")
@@ -374,12 +382,8 @@ def build_parser():
     replay.add_argument("--procs", type=_procs_list, default=[1, 2, 4, 8], metavar="N,N,...",
                         help=f"the GOMAXPROCS values, each 1 to {MAX_GOMAXPROCS} "
                              "(default 1,2,4,8)")
-    replay.add_argument("--cpus", type=_cpus, default="auto", metavar="N|auto|none",
-                        help="CPUs of the machine (default auto: one per P; none: a CPU for "
-                             "every thread)")
-    replay.add_argument("--quota", type=_quota, metavar="QUOTA/PERIOD",
-                        help="a container CPU limit, cgroup v2 cpu.max, e.g. 150ms/100ms "
-                             "(needs --cpus N)")
+    _cpus_option(replay)
+    _quota_option(replay)
     replay.add_argument("--seed", type=_count(0, MAX_SEED), default=0, metavar="S",
                         help="seed for every random choice, 0 to 2^63-1 (default 0)")
 

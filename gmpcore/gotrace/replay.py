@@ -54,12 +54,20 @@ well under a million operations (``MAX_INSTRUCTIONS`` is 10^7) and is
 converted in seconds.
 """
 
+from __future__ import annotations
+
+import os
 from collections import Counter, defaultdict
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 import numpy as np
 
 from gmpcore.gotrace.events import EV
+
+if TYPE_CHECKING:
+    from gmpcore.gotrace.reader import GoTrace
+    from gmpcore.results import Result
+    from gmpcore.workload import Operation, Workload
 
 _RUNNING, _WAITING, _SYSCALL = 3, 4, 5
 _YIELD_REASONS = ("runtime.Gosched",)     # Go's traceGoStopGoSched
@@ -90,17 +98,17 @@ class ReplayReport(NamedTuple):
     sched_latency_p99_ns: float
     #: per wait reason (Go's: ``chan receive``, ``sync``, ``sleep``, ...), how
     #: many of its waits became edges and how many timed waits: ``{reason: (edges, timed)}``
-    wait_reasons: dict = {}
+    wait_reasons: dict
 
 
 class TraceWorkload(NamedTuple):
     """:func:`workload_from_trace`'s answer: the workload and what was inferred."""
 
-    workload: object
+    workload: Workload
     report: ReplayReport
 
 
-def is_system(name, goid=None):
+def is_system(name: str, goid: int | None = None) -> bool:
     """Whether a goroutine whose entry function is `name` is the runtime's own.
 
     Go's isSystemGoroutine tells them by ``runtime.*`` functions; the
@@ -175,10 +183,9 @@ def _infer(tr):
             if is_system(name, goid):
                 skipped.add(goid)
                 return None
-            g = gs[goid] = _G_new(goid, name)
+            g = gs[goid] = _Go(goid, name)
         return g
 
-    _G_new = _Go
     t_all, g_all, tgt_all = ev["time_ns"].tolist(), ev["g"].tolist(), ev["target"].tolist()
     to_all, str_all = ev["to_state"].tolist(), ev["str"].tolist()
     strings = tr.strings
@@ -323,7 +330,7 @@ def _recorded(tr):
     return int(procs), duration, int(s["threads"]), float(p50), float(p99)
 
 
-def workload_from_trace(trace):
+def workload_from_trace(trace: GoTrace | str | os.PathLike) -> TraceWorkload:
     """A :class:`gmpcore.Workload` that replays a Go execution trace, and what was inferred.
 
     `trace` is a :class:`gmpcore.GoTrace` or a path to a trace file.  Each
@@ -370,11 +377,12 @@ def workload_from_trace(trace):
         g = gs[goid]
         name = f"g{goid} {g.name}" if g.name else f"g{goid}"
         g.program = wl._programs[0] if goid == 1 else wl.program(name=name)
-    makers = {"cpu": cpu, "sleep": sleep, "netwait": netwait, "syscall": syscall,
-              "send": lambda pair: send(chans[pair]), "recv": lambda pair: recv(chans[pair]),
-              "go": lambda goid: go(gs[goid].program), "gosched": gosched}
+    makers: dict[str, Callable[..., Operation]] = {
+        "cpu": cpu, "sleep": sleep, "netwait": netwait, "syscall": syscall,
+        "send": lambda pair: send(chans[pair]), "recv": lambda pair: recv(chans[pair]),
+        "go": lambda goid: go(gs[goid].program), "gosched": gosched}
     roots = [r for r in dict.fromkeys(roots) if r in gs and r != 1]
-    made = {}                       # operations are values: one object per distinct one
+    made: dict[tuple, Operation] = {}   # operations are values: one object per distinct one
     for goid in order:
         g = gs[goid]
         ops = [go(gs[r].program) for r in roots] if goid == 1 else []
@@ -400,7 +408,8 @@ def workload_from_trace(trace):
     return TraceWorkload(wl, report)
 
 
-def replay(trace, procs=None, seed=0, **simulate_options):
+def replay(trace: GoTrace | str | os.PathLike, procs: list[int] | None = None, seed: int = 0,
+           **simulate_options) -> tuple[ReplayReport, list[tuple[int, Result]]]:
     """Simulate a trace's workload at each GOMAXPROCS in `procs`.
 
     `procs` defaults to the recorded GOMAXPROCS alone.  Returns the

@@ -45,6 +45,7 @@ from gmpcore.errors import (
     GoFatalError,
     GoThrow,
     GoTraceError,
+    PropertyViolation,
     StackOverflow,
     SyncFatal,
     ThreadExhaustion,
@@ -61,6 +62,8 @@ from gmpcore.gotrace.replay import workload_from_trace
 from gmpcore.simulate import simulate
 from gmpcore.sweep import sweep
 from gmpcore.compare import compare
+from gmpcore import properties  # noqa: E402  (gmp.properties.check_all)
+from gmpcore.search import search
 from gmpcore.workload import (
     Chan,
     CompiledWorkload,
@@ -171,6 +174,9 @@ __all__ = [
     "span_end",
     "LatencyHistogram",
     "Policy",
+    "PropertyViolation",
+    "properties",
+    "search",
     "Result",
     "load",
     "scheduling_latency",

@@ -16,6 +16,9 @@ Subcommands:
 ``gmpcore calibrate [-o machine.toml] [--go PATH] [--runs N] [--reps N] [--quick]``
     Measure this machine's Go runtime costs with a Go toolchain and write a
     cost-model file for ``--costs`` (:mod:`gmpcore.calibrate`).
+``gmpcore fuzz [--property P | --objective O] [--procs N] [--budget 5m | --examples N]``
+    Search for the worst workload (:func:`gmpcore.search`); print it as
+    Python and the run that shows it; exit 1 if it breaks the property.
 
 Usage errors (an unknown scenario, a bad duration, a count out of range, an
 output file that cannot be written, an argument :func:`gmpcore.simulate`
@@ -100,6 +103,7 @@ EXIT_BROKEN_PIPE = 141        # 128 + SIGPIPE
 MAX_SEED = 2**63 - 1          # simulate's range
 STACK_MIN = 2048              # a new G's stack (Go's stackMin); larger ones grew
 TRACE_SUFFIXES = (".json", ".json.gz")
+GO_TRACE_SUFFIXES = (".trace", ".out")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -339,6 +343,9 @@ def build_parser():
                      help="--trace shows virtual time up to TIME (slices cut there)")
     run.add_argument("--trace-max-events", type=_count(1, 2**62), metavar="N",
                      help="--trace writes at most N events, the first ones in time")
+    run.add_argument("--go-trace", type=Path, metavar="OUT.trace",
+                     help="write a Go execution trace, .trace or .out (open it with "
+                          "'go tool trace OUT.trace')")
     run.add_argument("--plot", type=Path, metavar="OUT.png",
                      help="save summary plots; the extension picks the format, .png when "
                           "there is none (needs matplotlib: pip install matplotlib; in a gmpcore "
@@ -435,9 +442,38 @@ def build_parser():
     demo.add_argument("--rounds", type=_count(0, _demo.MAX_ROUNDS), default=8, metavar="N",
                       help=f"rounds of the idle Ps looking for work, 0 to {_demo.MAX_ROUNDS} "
                            "(default 8)")
+    fuzz = sub.add_parser(
+        "fuzz", help="search for workloads that break a property or maximise a metric",
+        description="Hypothesis's targeted search over random workloads "
+                    "(gmpcore.strategies.contended_workloads) on the ideal machine: "
+                    "print the worst workload found as Python code and the run that "
+                    "shows it.  With --property, stop at the first workload that breaks "
+                    "it, shrink it, and exit with status 1; with --objective, maximise.",
+        epilog="properties: " + ", ".join(FUZZ_PROPERTIES) + "; objectives: "
+               + ", ".join(_objective_names()) + ".  Needs Hypothesis: pip install "
+               "gmpcore[fuzz].")
+    what = fuzz.add_mutually_exclusive_group()
+    what.add_argument("--property", choices=FUZZ_PROPERTIES, metavar="NAME",
+                      help="a property of gmpcore.properties to break (default starvation)")
+    what.add_argument("--objective", choices=_objective_names(), metavar="NAME",
+                      help="a metric to maximise instead (gmpcore.search's objectives)")
+    fuzz.add_argument("--bound", type=_duration, metavar="DURATION",
+                      help="the property's bound (default: its own, e.g. 10ms for "
+                           "starvation)")
+    fuzz.add_argument("--procs", type=_count(1, MAX_GOMAXPROCS), metavar="N",
+                      help="GOMAXPROCS for every run (default: drawn, 1 to 8)")
+    budget = fuzz.add_mutually_exclusive_group()
+    budget.add_argument("--budget", type=_duration, metavar="TIME",
+                        help="wall-clock time to search, e.g. 30s or 5m (default 200 "
+                             "examples)")
+    budget.add_argument("--examples", type=_count(1, 10**9), metavar="N",
+                        help="examples to try (default 200)")
+    fuzz.add_argument("--seed", type=_count(0, 2**32 - 1), default=0, metavar="S",
+                      help="Hypothesis's seed (default 0): a seed and --examples give the "
+                           "same answer")
     # Each command reports usage errors through its own parser ("gmpcore run: error: ...").
     parser.commands = {"run": run, "sweep": sweep, "replay": replay, "scenarios": scenarios,
-                       "demo": demo, "calibrate": calibrate}
+                       "demo": demo, "calibrate": calibrate, "fuzz": fuzz}
     return parser
 
 
@@ -907,6 +943,10 @@ def _cmd_run(args, parser):
         parser.error("--trace-end must be after --trace-start")
     if args.trace is not None:
         args.trace = _output_path(args.trace, "--trace", parser, TRACE_SUFFIXES)
+    if not args.records and args.go_trace is not None:
+        parser.error("--go-trace needs the per-goroutine records; drop --no-records")
+    if args.go_trace is not None:
+        args.go_trace = _output_path(args.go_trace, "--go-trace", parser, GO_TRACE_SUFFIXES)
     if args.plot is not None:
         args.plot = _plot_path(args.plot, parser)
 
@@ -920,7 +960,7 @@ def _cmd_run(args, parser):
         options["on_schedtrace"] = progress.write    # as the run goes, like Go's sysmon
     if args.snapshot is not None:
         options["snapshot_at"] = args.snapshot
-    if args.trace is not None:
+    if args.trace is not None or args.go_trace is not None:
         options["record_events"] = True
     if args.trace is not None or args.plot is not None:
         options["monitor"] = args.monitor
@@ -963,6 +1003,11 @@ def _cmd_run(args, parser):
             _write_output(args.trace, "--trace", parser,
                           lambda target: to_perfetto(res, target, **trace_options))
         print(f"wrote {args.trace} (open it in https://ui.perfetto.dev)")
+    if args.go_trace is not None:
+        from gmpcore.gotrace.writer import write_go_trace
+        _write_output(args.go_trace, "--go-trace", parser,
+                      lambda target: write_go_trace(res, target))
+        print(f"wrote {args.go_trace} (open it with: go tool trace {args.go_trace})")
     if args.plot is not None:
         os.environ.setdefault("MPLBACKEND", "Agg")
         _write_output(args.plot, "--plot", parser, lambda target: _save_plot(res, target))
@@ -1026,6 +1071,102 @@ def _print_snapshot(res, at):
               f"{format_duration(at)}: this is its last moment)")
     print(snap)
     print()
+
+
+FUZZ_PROPERTIES = ("starvation", "work_conservation", "preemption", "conservation")
+
+
+def _objective_names():
+    from gmpcore.search import OBJECTIVES
+    return tuple(OBJECTIVES)
+
+
+def _violation(prop, bound):
+    """An objective that is 1.0 when `prop` fails on the run, else 0.0."""
+    from gmpcore import properties
+
+    check = getattr(properties, prop)
+
+    def broken(res):
+        try:
+            if prop == "conservation":
+                check(res, all_exited=True)
+            elif bound is not None:
+                check(res, bound=bound)
+            else:
+                check(res)
+        except properties.PropertyViolation:
+            return 1.0
+        return 0.0
+    broken.__name__ = prop
+    return broken
+
+
+def _cmd_fuzz(args, parser):
+    try:
+        import hypothesis  # noqa: F401
+    except ImportError:
+        parser.fail("fuzz needs Hypothesis: pip install gmpcore[fuzz]")
+    from gmpcore import properties
+    from gmpcore.search import search
+
+    if args.budget is not None:
+        budget = f"{args.budget}ns"
+    else:
+        budget = args.examples or 200
+    if args.objective is not None:
+        found = search(args.objective, budget=budget, procs=args.procs, seed=args.seed)
+        violation = None
+    else:
+        prop = args.property or "starvation"
+        if prop == "starvation":
+            bound = args.bound or properties.FORCE_PREEMPT_NS
+            found = search("starvation", budget=budget, procs=args.procs, seed=args.seed,
+                           threshold=bound + 1)        # the property allows exactly `bound`
+        else:
+            found = search(_violation(prop, args.bound), budget=budget, procs=args.procs,
+                           seed=args.seed, threshold=1.0)
+        violation = _check(prop, args.bound, found.result)
+    if found.objective in FUZZ_PROPERTIES and found.objective != "starvation":
+        shown = "breaks it" if found.score else "keeps it"
+    elif found.objective == "threads":
+        shown = f"{found.score:g}"
+    else:
+        shown = _short(int(found.score))
+    print(f"# {found.examples} examples; the worst workload found "
+          f"({found.objective}: {shown}):")
+    print(found.source)
+    opts = ", ".join(f"{k}={v!r}" for k, v in found.options.items())
+    print(f"res = gmp.simulate(wl, {opts})")
+    print()
+    for line in summary(found.result, "its run:"):
+        print(line)
+    if violation is not None:
+        print()
+        print(violation)
+        return 1
+    return 0
+
+
+def _check(prop, bound, res):
+    """The property's message on the found run, or None if it holds."""
+    from gmpcore import properties
+
+    check = _violation(prop, bound)
+    if not check(res):
+        return None
+    try:
+        if prop == "conservation":
+            properties.conservation(res, all_exited=True)
+        elif prop == "starvation" and bound is None:
+            properties.starvation(res)
+        elif bound is not None:
+            getattr(properties, prop)(res, bound=bound)
+        else:
+            getattr(properties, prop)(res)
+    except properties.PropertyViolation as err:
+        return str(err)
+    return None
 
 
 def _cmd_scenarios(args, parser):
@@ -1094,8 +1235,8 @@ def _unrecognized(parser, command, extra):
 
 
 _COMMANDS = {"run": _cmd_run, "sweep": _cmd_sweep, "replay": _cmd_replay,
-             "scenarios": _cmd_scenarios,
-             "demo": _cmd_demo, "calibrate": _cmd_calibrate}
+             "scenarios": _cmd_scenarios, "demo": _cmd_demo, "calibrate": _cmd_calibrate,
+             "fuzz": _cmd_fuzz}
 
 
 def main(argv=None):

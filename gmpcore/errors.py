@@ -162,3 +162,20 @@ class GoTraceError(ValueError):
         if offset is not None:
             message = f"at byte {offset}: {message}"
         super().__init__(message)
+class PropertyViolation(AssertionError):
+    """A run broke a scheduler property (:mod:`gmpcore.properties`).
+
+    The message names the property, the moment (virtual time), the P and G
+    concerned, what every P was doing, the runnable goroutines and the last
+    events before that moment.  ``time_ns`` is that moment; ``result`` the
+    run's :class:`~gmpcore.Result`.
+
+    >>> raise PropertyViolation("starvation: G row 3 waited ...", time_ns=10)
+    Traceback (most recent call last):
+    ...
+    gmpcore.errors.PropertyViolation: starvation: G row 3 waited ...
+    """
+
+    def __init__(self, message, time_ns=None, result=None):
+        super().__init__(message)
+        self.time_ns, self.result = time_ns, result

@@ -86,6 +86,7 @@ Decisions where the design contract (§1) is silent or differs:
 """
 
 import enum
+import keyword
 import math
 import numbers
 import operator
@@ -1011,7 +1012,7 @@ def choice(*branches):
                          f"MAX_INSTRUCTIONS = {MAX_INSTRUCTIONS}")
     depth = max((op.depth for b in bodies for op in b), default=0)
     text = "choice(" + ", ".join(f"({w!r}, {list(b)!r})" for w, b in zip(weights, bodies)) + ")"
-    return Operation("choice", Opcode.CHOICE, (tuple(thr), tuple(bodies)),
+    return Operation("choice", Opcode.CHOICE, (tuple(thr), tuple(bodies), tuple(weights)),
                      tuple(op for b in bodies for op in b), size, depth, text)
 
 
@@ -1339,6 +1340,7 @@ class Workload:
         self._n_mutexes = 0
         self._n_rwmutexes = 0
         self._n_conds = 0
+        self._conds = []              # Cond handles, for to_python()
         self._timers = []             # (kind, func program index or -1)
 
     def main(self, *ops):
@@ -1431,7 +1433,8 @@ class Workload:
             raise ValueError(f"Workload.cond(): a workload may have at most "
                              f"MAX_CONDS = {MAX_CONDS} Conds")
         self._n_conds += 1
-        return Cond(self, self._n_conds - 1, mu)
+        self._conds.append(Cond(self, self._n_conds - 1, mu))
+        return self._conds[-1]
     def timer(self, func=None):
         """A new ``*time.Timer``, stopped: :func:`reset` starts it, :func:`stop`
         stops it, :func:`recv` receives from its channel ``t.C``.
@@ -1474,6 +1477,39 @@ class Workload:
                              f"may have at most MAX_TIMERS = {MAX_TIMERS} timers and tickers")
         self._timers.append((TIMER_KINDS[kind], -1 if func is None else func.index))
         return cls(self, len(self._timers) - 1, func)
+
+    def to_python(self):
+        """The Python source that builds this workload (``import gmpcore as
+        gmp`` and a ``wl = gmp.Workload()``): exec'd, it makes a workload
+        that compiles to identical arrays.  Hypothesis's shrunk failures
+        print this way (:mod:`gmpcore.strategies`).
+
+        >>> wl = Workload(); ch = wl.chan(cap=2); wg = wl.waitgroup()
+        >>> worker = wl.program(each(ch, cpu("5us")), done(wg), name="worker")
+        >>> _ = wl.main(add(wg, 1), go(worker), repeat(3, send(ch)), close(ch), wait(wg))
+        >>> print(wl.to_python())
+        import gmpcore as gmp
+        <BLANKLINE>
+        wl = gmp.Workload()
+        worker = wl.program(name='worker')
+        chan0 = wl.chan(cap=2)
+        wg0 = wl.waitgroup()
+        worker.define(
+            gmp.each(chan0, gmp.cpu(5000)),
+            gmp.done(wg0),
+        )
+        wl.main(
+            gmp.add(wg0, 1),
+            gmp.go(worker),
+            gmp.repeat(3, gmp.send(chan0)),
+            gmp.close(chan0),
+            gmp.wait(wg0),
+        )
+        >>> env = {}; exec(wl.to_python(), env)
+        >>> env["wl"].compile().code.tolist() == wl.compile().code.tolist()
+        True
+        """
+        return _Source(self).text()
 
     def compile(self):
         """Compile to the arrays of docs/simulator-design.md §1.
@@ -1532,6 +1568,106 @@ class Workload:
             n_conds=self._n_conds,
             timers=np.array(self._timers, dtype=np.int64).reshape(-1, 2),
         )
+
+
+class _Source:
+    """Workload.to_python(): names for handles, then each operation as the call that made it."""
+
+    _RESERVED = {"gmp", "wl", "main"}
+
+    def __init__(self, wl):
+        self.wl, self.names, self.lines = wl, {}, ["import gmpcore as gmp", "", "wl = gmp.Workload()"]
+        taken = set(self._RESERVED)
+        for p in wl._programs[1:]:
+            name = p.name if p.name and p.name.isidentifier() and not keyword.iskeyword(p.name) \
+                and p.name not in taken and not re.fullmatch(r"(p|chan|wg|mu|rw|cond|timer|ticker)\d+",
+                                                             p.name) else f"p{p.index}"
+            taken.add(name)
+            self.names[("program", p.index)] = name
+            self.lines.append(f"{name} = wl.program({'' if p.name is None else f'name={p.name!r}'})")
+        for i, cap in enumerate(wl._chan_caps):
+            self.lines.append(f"chan{i} = wl.chan(cap={cap})")
+        self.lines += [f"wg{i} = wl.waitgroup()" for i in range(wl._n_waitgroups)]
+        self.lines += [f"mu{i} = wl.mutex()" for i in range(wl._n_mutexes)]
+        self.lines += [f"rw{i} = wl.rwmutex()" for i in range(wl._n_rwmutexes)]
+        self.lines += [f"cond{c.index} = wl.cond({self.ref(c.locker)})" for c in wl._conds]
+        for i, (kind, func) in enumerate(wl._timers):
+            if kind == TIMER_KINDS["ticker"]:
+                self.lines.append(f"ticker{i} = wl.ticker()")
+            elif func >= 0:
+                self.lines.append(f"timer{i} = wl.timer(func={self.names[('program', func)]})")
+            else:
+                self.lines.append(f"timer{i} = wl.timer()")
+        for p in wl._programs[1:]:
+            if p.defined:
+                self.lines.append(self.block(f"{self.names[('program', p.index)]}.define", p._ops))
+        if wl._programs[0].defined:
+            self.lines.append(self.block("wl.main", wl._programs[0]._ops))
+
+    def text(self):
+        return "\n".join(self.lines)
+
+    def block(self, call, ops):
+        if not ops:
+            return f"{call}()"
+        return f"{call}(\n" + "".join(f"    {self.op(op)},\n" for op in ops) + ")"
+
+    def ref(self, h):
+        if isinstance(h, Program):
+            return "wl.main" if h.index == 0 else self.names[("program", h.index)]
+        return h.label
+
+    def dist(self, d):
+        if d.kind == CONSTANT:
+            return str(d.p1)
+        if d.kind == UNIFORM:
+            return f"gmp.uniform({d.p1}, {int(d.p2)})"
+        if d.kind == EXPONENTIAL:
+            return f"gmp.exponential({d.p1})"
+        return f"gmp.lognormal({d.p1}, {d.p2!r})"
+
+    def body(self, ops):
+        return "".join(", " + self.op(op) for op in ops)
+
+    def case(self, cs):
+        if cs.kind == "default":
+            return f"gmp.case_default({', '.join(map(self.op, cs.body))})"
+        arg = self.dist(cs.arg) if cs.kind == "after" else self.ref(cs.arg)
+        return f"gmp.case_{cs.kind}({arg}{self.body(cs.body)})"
+
+    def op(self, op):
+        name, args = op.name, op.args
+        if name in ("cpu", "syscall"):
+            flag = ("" if args[1] else ", preemptible=False") if name == "cpu" else \
+                (", blocking=True" if args[1] else "")
+            return f"gmp.{name}({self.dist(args[0])}{flag})"
+        if name in ("sleep", "netwait", "after"):
+            return f"gmp.{name}({self.dist(args[0])})"
+        if name == "go":
+            count = "" if args[1] == 1 else f", count={args[1]}"
+            return f"gmp.go({self.ref(args[0])}{count})"
+        if name == "send" and len(args) == 2:
+            return f"gmp.send({self.ref(args[0])}, span={args[1]!r})"
+        if name == "add":
+            return f"gmp.add({self.ref(args[0])}, {args[1]})"
+        if name == "reset":
+            return f"gmp.reset({self.ref(args[0])}, {self.dist(args[1])})"
+        if name in ("each", "span"):
+            first = repr(args[0]) if name == "span" else self.ref(args[0])
+            return f"gmp.{name}({first}{self.body(op.body)})"
+        if name == "repeat":
+            n = self.dist(args[0]) if isinstance(args[0], Distribution) else str(args[0])
+            return f"gmp.repeat({n}{self.body(op.body)})"
+        if name == "choice":
+            branches = ", ".join(f"({w!r}, [{', '.join(map(self.op, b))}])"
+                                 for w, b in zip(args[2], args[1]))
+            return f"gmp.choice({branches})"
+        if name == "select":
+            return f"gmp.select({', '.join(map(self.case, args[0]))})"
+        shown = [self.ref(a) if isinstance(a, _Handle) else repr(a) for a in args]
+        if name in ("done", "signal", "broadcast"):
+            shown = shown[:1]
+        return f"gmp.{name}({', '.join(shown)})"
 
 
 def _check_chan(index, cap, sent, received, closed):

@@ -11,7 +11,8 @@ MODULES = ["gmpcore", "gmpcore._sched", "gmpcore.reference.runq", "gmpcore.__mai
            "gmpcore.leaks", "gmpcore.plots", "gmpcore.cli", "gmpcore.demo", "gmpcore.results",
            "gmpcore.latency", "gmpcore.errors", "gmpcore.model", "gmpcore.progress",
            "gmpcore.sweep", "gmpcore.machine", "gmpcore.spans", "gmpcore.calibrate",
-           "gmpcore.noise"]
+           "gmpcore.noise", "gmpcore.strategies", "gmpcore.properties", "gmpcore.search",
+           "gmpcore.fuzz"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -24,10 +24,9 @@ from gmpcore import _engine
 from gmpcore.costs import CostModel
 from gmpcore.events import EV_NETPOLL, EV_SPILL, G_DEAD
 from gmpcore.results import EVENT_DTYPE
-from policy_strategies import policies
-from workload_strategies import (MS, STRESS_COUNTERS, US, examples, random_options, random_workload,
-                                 run_options, stress_workloads, wild_run_options, wild_workloads,
-                                 workloads)
+from gmpcore.strategies import (MS, STRESS_COUNTERS, US, examples, policies, random_options,
+                                random_workload, run_options, stress_workloads, wild_run_options,
+                                wild_workloads, workloads)
 
 
 SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
@@ -114,7 +113,7 @@ def unfiltered(opts):
 @settings(max_examples=examples(150), suppress_health_check=SLOW_OK)
 @given(wl=workloads(), opts=run_options())
 def test_random_workloads_identical(wl, opts):
-    note(wl.compile().disassemble())
+    note(wl.to_python())              # the code that rebuilds it (Workload.to_python)
     kind, *rest = assert_same_outcome(wl, **unfiltered(opts))
     assert kind == "ok", rest            # these workloads never deadlock
 
@@ -122,7 +121,7 @@ def test_random_workloads_identical(wl, opts):
 @settings(max_examples=examples(100), suppress_health_check=SLOW_OK)
 @given(wl=workloads(), opts=run_options(), policy=policies())
 def test_random_policies_identical(wl, opts, policy):
-    """Both engines under a random gmpcore.Policy (tests/policy_strategies.py),
+    """Both engines under a random gmpcore.Policy (gmpcore.strategies.policies),
     event for event."""
     note(f"{policy.changes()}\n{wl.compile().disassemble()}")
     kind, *rest = assert_same_outcome(wl, policy=policy, **unfiltered(opts))
@@ -149,7 +148,7 @@ def test_stress_workloads_identical(case, seed, async_preempt, runnext):
     small random workloads seldom reach, compared event for event; each
     example shows its group's counter moving, so the group really ran."""
     group, wl, procs = case
-    note(f"{group} on {procs} Ps:\n{wl.compile().disassemble()}")
+    note(f"{group} on {procs} Ps:\n{wl.to_python()}")
     # The ideal machine: the groups are built so that Go's own timing forces
     # each path (a 12 ms burst meets sysmon's 10 ms check), which a CPU-limited
     # machine, where sysmon waits for a CPU, or a jittery one may miss.
@@ -221,7 +220,7 @@ def test_log_filters_are_the_whole_log_filtered(wl, opts, engine):
 @settings(max_examples=examples(40), suppress_health_check=SLOW_OK)
 @given(wl=workloads(max_goroutines=600, min_groups=3, max_groups=8), opts=run_options())
 def test_larger_workloads_identical(wl, opts):
-    note(wl.compile().disassemble())
+    note(wl.to_python())              # the code that rebuilds it (Workload.to_python)
     kind, *rest = assert_same_outcome(wl, **opts)
     assert kind == "ok", rest
 
@@ -230,7 +229,7 @@ def test_larger_workloads_identical(wl, opts):
 @given(wl=workloads(max_goroutines=40), opts=run_options())
 def test_random_workloads_checked(wl, opts):
     """check=True on both engines: every G in exactly one place after every event."""
-    note(wl.compile().disassemble())
+    note(wl.to_python())              # the code that rebuilds it (Workload.to_python)
     assert_same_outcome(wl, check=True, **opts)
 
 
@@ -238,7 +237,7 @@ def test_random_workloads_checked(wl, opts):
 @given(wl=wild_workloads(), opts=wild_run_options())
 def test_wild_workloads_fail_alike(wl, opts):
     """Deadlocks, panics, thread and stack exhaustion: the same error, or the same run."""
-    note(wl.compile().disassemble())
+    note(wl.to_python())              # the code that rebuilds it (Workload.to_python)
     assert_same_outcome(wl, **opts)
 
 

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gmpcore as gmp
-from workload_strategies import examples
+from gmpcore.strategies import examples
 
 US, MS = 1_000, 1_000_000
 SLICE = 10 * MS            # forcePreemptNS

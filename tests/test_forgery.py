@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from workload_strategies import examples, random_workload, wild_workloads, workloads
+from gmpcore.strategies import examples, random_workload, wild_workloads, workloads
 
 import gmpcore as gmp
 from gmpcore import _sched

@@ -18,7 +18,7 @@ from gmpcore.events import (EV_CREATE, EV_READY, EV_RUN, EV_STOP, EV_SYSCALL_EXI
                             STOP_PREEMPT)
 from gmpcore.latency import BUCKETS_NS, BUCKETS_SECONDS, N_COUNTS, LatencyHistogram, bucket_index
 
-from workload_strategies import examples, run_options, workloads
+from gmpcore.strategies import examples, run_options, workloads
 
 pytestmark = pytest.mark.empty_runtime   # hand-derived: main starts alone (conftest)
 

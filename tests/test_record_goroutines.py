@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, note, settings
 
 import gmpcore as gmp
 from gmpcore.scenarios import fanout
-from workload_strategies import (examples, random_options, random_workload, run_options,
+from gmpcore.strategies import (examples, random_options, random_workload, run_options,
                                  wild_run_options, wild_workloads, workloads)
 
 SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]

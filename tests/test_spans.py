@@ -16,7 +16,7 @@ import gmpcore as gmp
 from gmpcore.costs import CostModel
 from gmpcore.results import P_DTYPE, SPAN_DTYPE, Result
 from gmpcore.spans import durations, quantiles
-from workload_strategies import examples, run_options, workloads
+from gmpcore.strategies import examples, run_options, workloads
 from zero_costs import zero_costs
 
 pytestmark = pytest.mark.empty_runtime   # hand-derived: main starts alone (conftest)

@@ -20,7 +20,7 @@ from gmpcore.events import (EV_M_WAKE, EV_PREEMPT, EV_PROCS, EV_STW_DONE, EV_STW
                             STW_GOMAXPROCS, WAIT_SEMACQUIRE)
 from gmpcore.model import STW_PREEMPT_PERIOD
 from test_engine_differential import assert_same_result, unfiltered
-from workload_strategies import examples, run_options, workloads
+from gmpcore.strategies import examples, run_options, workloads
 
 pytestmark = pytest.mark.empty_runtime   # hand-derived: main starts alone (conftest)
 

@@ -39,8 +39,8 @@ from gmpcore.trace import (
     OPEN, PID_MS, PID_PS, TraceFile, TraceSizeWarning, estimate_trace_bytes, run_slices,
     to_perfetto, trace_span,
 )
+from gmpcore.strategies import workloads
 from synthetic import synthetic_monitor
-from workload_strategies import workloads
 from zero_costs import zero_costs
 
 NEEDS = {"X": {"dur"}, "i": {"s"}, "s": {"id"}, "f": {"id", "bp"}, "C": {"args"}, "M": {"args"}}

@@ -408,7 +408,7 @@ class GoTrace:
         """The name of each event's kind (Go's wire event names; 0 is "Sync").
 
         >>> import gmpcore as gmp
-        >>> tr = gmp.read_go_trace(gmp.gotrace.FIXTURES / "fanout.trace")
+        >>> tr = gmp.read_go_trace(gmp.gotrace.EXAMPLES / "fanout.trace")
         >>> tr.kind_names()[:3].tolist()
         ['Sync', 'ProcStatus', 'GoStatus']
         """
@@ -457,7 +457,7 @@ def read_go_trace(source):
     main starts 8 CPU-bound goroutines and waits for them):
 
     >>> import gmpcore as gmp
-    >>> tr = gmp.read_go_trace(gmp.gotrace.FIXTURES / "fanout.trace")
+    >>> tr = gmp.read_go_trace(gmp.gotrace.EXAMPLES / "fanout.trace")
     >>> tr.version, tr.generations
     (26, 1)
     >>> ev = tr.events
@@ -589,7 +589,7 @@ def iter_go_trace(source):
     GoTrace cover that generation only.  Errors as :func:`read_go_trace`.
 
     >>> import gmpcore as gmp
-    >>> path = gmp.gotrace.FIXTURES / "generations.trace"
+    >>> path = gmp.gotrace.EXAMPLES / "generations.trace"
     >>> [int(tr.events["gen"][0]) for tr in gmp.gotrace.iter_go_trace(path)]
     [1, 2, 3]
     """

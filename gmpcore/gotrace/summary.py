@@ -217,7 +217,7 @@ def state_intervals(tr, state):
     the runnable ones (:attr:`GoTrace.sched_latency`).
 
     >>> import gmpcore as gmp
-    >>> tr = gmp.read_go_trace(gmp.gotrace.FIXTURES / "pipeline.trace")
+    >>> tr = gmp.read_go_trace(gmp.gotrace.EXAMPLES / "pipeline.trace")
     >>> waits = gmp.gotrace.summary.state_intervals(tr, "waiting")
     >>> woken = waits[waits["end_cause"] == "GoUnblock"]
     >>> bool((woken["end_by"] >= 0).all())
@@ -266,7 +266,7 @@ def summarize(tr):
         over every interval), and ``kinds`` (event count per kind name).
 
     >>> import gmpcore as gmp
-    >>> tr = gmp.read_go_trace(gmp.gotrace.FIXTURES / "fanout.trace")
+    >>> tr = gmp.read_go_trace(gmp.gotrace.EXAMPLES / "fanout.trace")
     >>> g = tr.goroutines
     >>> sorted(g[g["name"] == "main.main.func1"]["parent"].unique().tolist())
     [1]

@@ -1,4 +1,7 @@
-"""Hypothesis strategies: small random workloads and run options.
+"""Hypothesis strategies for gmpcore: workloads, run settings, queue operations.
+
+``pip install gmpcore[fuzz]`` (or the ``test`` extra) installs Hypothesis,
+which this module needs; the rest of gmpcore does not.
 
 ``workloads()`` builds programs that always terminate without deadlock:
 every goroutine main waits for is certainly started, every channel is used
@@ -16,18 +19,45 @@ consumer starts and stops) or its default leaves nothing blocked for good.
 ``done``, big stacks, blocking syscalls galore): a run may deadlock, panic or
 exhaust threads, and the tests check that both engines fail the same way.
 
+``contended_workloads()`` is the shape the scheduler's properties
+(:mod:`gmpcore.properties`) are checked on: more goroutines than Ps,
+CPU-bound loops long enough for sysmon's preemption, yielders, blocking
+hand-offs and system calls.
+
 Durations stay in microseconds, with an occasional multi-millisecond CPU
 burst so that sysmon's 10 ms preemption and syscall retakes happen.
 
+Every workload a strategy draws prints as the Python that builds it
+(:meth:`gmpcore.Workload.to_python`), so a shrunk failure reads as code.
+
+>>> from hypothesis import given, settings
+>>> import gmpcore as gmp
+>>> from gmpcore import strategies as gst
+>>> @settings(max_examples=5, database=None, deadline=None)
+... @given(gst.workloads(max_goroutines=20), gst.simulate_settings())
+... def test_runs(wl, opts):
+...     res = gmp.simulate(wl, **opts)
+...     assert res.makespan_ns >= 0
+>>> test_runs()
 """
 
-from hypothesis import settings
-from hypothesis import strategies as st
+try:
+    from hypothesis import settings
+    from hypothesis import strategies as st
+except ImportError as exc:          # pragma: no cover - exercised in a subprocess test
+    raise ImportError("gmpcore.strategies needs Hypothesis: pip install gmpcore[fuzz] "
+                      "(or the test extra, gmpcore[test])") from exc
 
 import gmpcore as gmp
+from gmpcore.fuzz import MS, US, program, random_options, random_workload  # noqa: F401
+from gmpcore.policy import STEAL_RULES, WAKEUP_RULES, Policy
 
-US = 1_000
-MS = 1_000_000
+__all__ = [
+    "US", "MS", "examples", "durations", "leaf_op", "leaf_ops", "program", "workloads",
+    "wild_workloads", "contended_workloads", "run_options", "wild_run_options", "machines",
+    "simulate_settings", "costs", "stress_workloads", "STRESS_COUNTERS", "sched_ops",
+    "apply_sched_ops", "random_workload", "random_options", "policies",
+]
 
 
 def examples(n):
@@ -103,13 +133,6 @@ def leaf_ops(max_size=3, depth=0):
         lambda groups: [op for group in groups for op in group])
 
 
-def program(wl, *ops):
-    """wl.program(*ops), defined even when `ops` is empty."""
-    prog = wl.program()
-    prog.define(*ops)
-    return prog
-
-
 @st.composite
 def workloads(draw, max_goroutines=200, min_groups=0, max_groups=4):
     """A gmp.Workload that terminates without deadlock (see the module doc).
@@ -135,7 +158,8 @@ def workloads(draw, max_goroutines=200, min_groups=0, max_groups=4):
             break
         kind = draw(st.sampled_from(["workers", "workers", "pair", "main_consumer", "nested",
                                      "fire", "loop_spawn", "pool", "mutex", "select",
-                                     "select_send", "rwmutex", "cond", "timers"]))
+                                     "select_send", "rwmutex", "cond", "timers",
+                                     "arrivals"]))
         if kind == "workers":
             wg = wl.waitgroup()
             n = draw(st.integers(1, min(budget, 60)))
@@ -256,6 +280,14 @@ def workloads(draw, max_goroutines=200, min_groups=0, max_groups=4):
                 ops.extend([gmp.stop(t), gmp.reset(t, draw(durations(max_ns=300 * US)))])
             ops.extend([gmp.recv(t), gmp.wait(wg), gmp.stop(tk)])
             budget -= n + 1
+        elif kind == "arrivals":
+            # an open-loop accept loop: k handlers arrive a netwait apart
+            wg = wl.waitgroup()
+            k = draw(st.integers(1, min(budget, 20)))
+            handler = program(wl, *draw(leaf_ops(2)), gmp.done(wg))
+            ops.extend([gmp.add(wg, k), gmp.arrivals(handler, draw(durations(max_ns=100 * US)), k)])
+            budget -= k
+            waited([gmp.wait(wg)])
         elif kind == "loop_spawn":
             # repeat(k, add(wg, 1), go(worker)): adds interleaved with starts
             wg = wl.waitgroup()
@@ -572,135 +604,281 @@ def wild_run_options(draw):
     return opts
 
 
-# ---------------------------------------------------------------- seeded, larger
 
-def random_workload(rng):
-    """A larger deadlock-free workload from a ``random.Random``: 2-8 groups of
-    up to 400 workers, producer/consumer pairs, nested fan-outs and
-    fire-and-forget goroutines (Hypothesis prefers small examples; this
-    covers thousands of Gs on fixed seeds)."""
 
-    def dur(mx):
-        k = rng.random()
-        if k < .4:
-            return rng.randint(0, mx)
-        if k < .6:
-            lo = rng.randint(0, mx)
-            return gmp.uniform(lo, rng.randint(lo, mx))
-        if k < .8:
-            return gmp.exponential(rng.randint(0, mx))
-        return gmp.lognormal(rng.randint(0, mx), rng.uniform(0, 1.5))
+@st.composite
+def costs(draw):
+    """A ``costs=`` mapping for :func:`gmpcore.simulate`: a few of the cost
+    model's fields (ns), from 0 to several times Go's measured value, and
+    now and then a spread that makes races between Ms common."""
+    out = dict(
+        thread_wake=draw(st.integers(0, 100_000)),
+        thread_create=draw(st.integers(0, 40_000)),
+        steal_attempt=draw(st.integers(0, 1_000)),
+        schedule=draw(st.integers(0, 100)),
+        ready=draw(st.integers(0, 200)),
+        newproc=draw(st.integers(0, 300)),
+        timer_wake=draw(st.integers(0, 200_000)),
+    )
+    if draw(st.booleans()):
+        out["spread"] = {name: (draw(st.floats(0.05, 1.0)), draw(st.floats(1.0, 8.0)))
+                         for name in ("schedule", "thread_wake", "ready", "newproc")}
+    return out
 
-    def leaf(depth):
-        kinds = ["cpu"] * 4 + ["sleep", "netwait", "syscall", "gosched", "stack", "lock"]
-        kind = rng.choice(kinds + (["repeat", "repeat", "choice"] if depth < 2 else []))
-        if kind == "cpu":
-            d = rng.randint(5 * MS, 30 * MS) if rng.random() < .03 else dur(50 * US)
-            return [gmp.cpu(d, preemptible=rng.random() < .7)]
-        if kind == "sleep":
-            return [gmp.sleep(dur(300 * US))]
-        if kind == "netwait":
-            return [gmp.netwait(dur(300 * US))]
-        if kind == "syscall":
-            d = rng.randint(10 * MS, 20 * MS) if rng.random() < .1 else dur(80 * US)
-            return [gmp.syscall(d, blocking=rng.random() < .3)]
-        if kind == "gosched":
-            return [gmp.gosched()]
-        if kind == "stack":
-            return [gmp.stack(rng.randint(1, 200_000))]
-        if kind == "lock":
-            return [gmp.lock_os_thread() if rng.random() < .6 else gmp.unlock_os_thread()]
-        if kind == "choice":
-            return [gmp.choice(*[(rng.choice([0, .2, 1, 2.5]) if i else 1, leaves(2, depth + 1))
-                                 for i in range(rng.randint(1, 3))])]
-        if rng.random() < .5:                        # a count drawn when the loop starts
-            lo = rng.randint(0, 4)
-            return [gmp.repeat(gmp.uniform(lo, rng.randint(lo, 6)), *leaves(3, depth + 1))]
-        return [gmp.repeat(rng.randint(0, 6), *leaves(3, depth + 1))]
 
-    def leaves(n, depth=0):
-        return [op for _ in range(rng.randint(0, n)) for op in leaf(depth)]
+@st.composite
+def simulate_settings(draw, procs=None, machine="ideal", max_procs=8, policy=False):
+    """Keyword arguments for :func:`gmpcore.simulate`: GOMAXPROCS, seed,
+    costs, noise, preemption mode and runnext, on a chosen machine, and
+    (``policy=True``) a :class:`gmpcore.Policy` from :func:`policies`.
 
+    Parameters
+    ----------
+    procs : int or strategy, optional
+        GOMAXPROCS, or a strategy of it; by default 1 to `max_procs`.
+    machine : {"ideal", "any"}
+        ``"ideal"`` (``cpus=None``: a CPU per thread, where the properties'
+        bounds hold exactly); ``"any"`` draws from :func:`machines` (CPU
+        counts, quotas, background hogs, OS scheduler knobs).
+
+    Runs end when every goroutine has (``until="all"``) and record their
+    event log, which :mod:`gmpcore.properties` replays.
+
+    >>> from hypothesis import find
+    >>> opts = find(simulate_settings(procs=4), lambda o: True)
+    >>> opts["gomaxprocs"], opts["cpus"], opts["record_events"]
+    (4, None, True)
+    """
+    if procs is None:
+        procs = st.integers(1, max_procs)
+    if isinstance(procs, int):
+        procs = st.just(procs)
+    n = draw(procs)
+    opts = dict(gomaxprocs=n, seed=draw(st.integers(0, 2**32 - 1)), until="all",
+                record_events=True, async_preempt=draw(st.sampled_from([True, True, False])),
+                runnext=draw(st.sampled_from([True, True, False])),
+                noise=draw(st.booleans()))
+    if draw(st.integers(0, 2)) == 0:
+        opts["costs"] = draw(costs())
+    if machine == "ideal":
+        opts["cpus"] = None
+    else:
+        opts.update(draw(machines(n)))
+    if policy:
+        opts["policy"] = draw(policies(extreme=False))
+    return opts
+
+
+@st.composite
+def contended_workloads(draw, max_goroutines=40):
+    """Deadlock-free workloads that keep the scheduler busy: more goroutines
+    than Ps, CPU-bound loops (some longer than sysmon's 10 ms slice, some
+    without safe points), yielders (``gosched`` in a loop, Go issue 13546's
+    shape), channel ping-pong, a contended mutex, system calls and sleeps.
+
+    This is the strategy the scheduler's properties
+    (:mod:`gmpcore.properties`) and :func:`gmpcore.search` use by default.
+
+    >>> from hypothesis import find
+    >>> wl = find(contended_workloads(), lambda wl: True)
+    >>> print(wl.to_python())
+    import gmpcore as gmp
+    <BLANKLINE>
     wl = gmp.Workload()
-    ops, tail = leaves(2), []
-    for _ in range(rng.randint(2, 8)):
-        kind = rng.choice(["workers", "pair", "nested", "fire", "pool", "mutex", "select"])
-        if kind == "workers":
-            wg, n = wl.waitgroup(), rng.randint(1, 400)
-            # now and then runtime.Goexit after done: what follows never runs
-            end = [gmp.goexit(), *leaves(2)] if rng.random() < .3 else []
-            worker = program(wl, *leaves(4), gmp.done(wg), *end)
-            ops += [gmp.add(wg, n), gmp.go(worker, count=n)]
-            (ops if rng.random() < .5 else tail).append(gmp.wait(wg))
-        elif kind == "pair":
-            wg, ch = wl.waitgroup(), wl.chan(cap=rng.choice([0, 0, 1, 4]))
-            p, n = rng.randint(1, 6), rng.randint(1, 30)
-            prod = program(wl, gmp.repeat(n, *leaves(2), gmp.send(ch)), gmp.done(wg))
-            cons = program(wl, gmp.repeat(n, gmp.recv(ch), *leaves(2)), gmp.done(wg))
-            ops += [gmp.add(wg, 2 * p), gmp.go(prod, count=p), gmp.go(cons, count=p)]
+    wl.main()
+    """
+    wl = gmp.Workload()
+    budget = max_goroutines - 1
+    ops, tail = [], []
+    for _ in range(draw(st.integers(0, 4))):
+        if budget <= 0:
+            break
+        kind = draw(st.sampled_from(["spinners", "yielders", "bursts", "pingpong", "mutex",
+                                     "io", "spawner", "fanout"]))
+        wg = wl.waitgroup()
+        if kind == "spinners":
+            # for !done {}: a long loop, maybe without safe points
+            n = draw(st.integers(1, min(budget, 8)))
+            d = draw(st.integers(5 * MS, 60 * MS))
+            worker = program(wl, gmp.cpu(d, preemptible=draw(st.booleans())), gmp.done(wg))
+        elif kind == "yielders":
+            # for cond { runtime.Gosched() }
+            n = draw(st.integers(1, min(budget, 4)))
+            worker = program(wl, gmp.repeat(draw(st.integers(1, 200)),
+                                            gmp.cpu(draw(st.integers(0, 20 * US))), gmp.gosched()),
+                             gmp.done(wg))
+        elif kind == "bursts":
+            n = draw(st.integers(1, min(budget, 16)))
+            worker = program(wl, gmp.repeat(draw(st.integers(1, 20)),
+                                            gmp.cpu(draw(durations(max_ns=500 * US)))),
+                             gmp.done(wg))
+        elif kind == "pingpong":
+            if budget < 2:
+                continue
+            a, b = wl.chan(), wl.chan(cap=draw(st.sampled_from([0, 1])))
+            k = draw(st.integers(1, 50))
+            ping = program(wl, gmp.repeat(k, gmp.send(a), gmp.recv(b),
+                                          gmp.cpu(draw(st.integers(0, 20 * US)))), gmp.done(wg))
+            pong = program(wl, gmp.repeat(k, gmp.recv(a), gmp.cpu(draw(st.integers(0, 20 * US))),
+                                          gmp.send(b)), gmp.done(wg))
+            ops.extend([gmp.add(wg, 2), gmp.go(ping), gmp.go(pong)])
+            budget -= 2
             tail.append(gmp.wait(wg))
-        elif kind == "nested":
-            wg, wg2 = wl.waitgroup(), wl.waitgroup()
-            n, k = rng.randint(1, 20), rng.randint(1, 20)
-            child = program(wl, *leaves(2), gmp.done(wg2))
-            worker = program(wl, *leaves(2), gmp.add(wg2, k), gmp.go(child, count=k),
-                             gmp.wait(wg2), gmp.done(wg))
-            ops += [gmp.add(wg, n), gmp.go(worker, count=n)]
-            tail.append(gmp.wait(wg))
-        elif kind == "pool":
-            # workers range over jobs until the producer closes it after n sends
-            wg, jobs = wl.waitgroup(), wl.chan(cap=rng.choice([0, 0, 1, 4]))
-            w, n = rng.randint(1, 40), rng.randint(0, 200)
-            worker = program(wl, gmp.each(jobs, *leaves(2)), gmp.done(wg))
-            prod = program(wl, gmp.repeat(n, *leaves(1), gmp.send(jobs)), gmp.close(jobs))
-            ops += [gmp.add(wg, w), gmp.go(worker, count=w), gmp.go(prod)]
-            tail.append(gmp.wait(wg))
-        elif kind == "select":
-            # p producers per channel send then (the last) close; c consumers
-            # select k times over both, with a time.After now and then, then drain
-            wg, ca, cb = wl.waitgroup(), wl.chan(cap=rng.choice([0, 0, 4])), wl.chan(cap=rng.choice([0, 2]))
-            n, c = rng.randint(0, 40), rng.randint(1, 20)
-            prods = [program(wl, gmp.repeat(n, *leaves(1), gmp.send(ch)), gmp.close(ch),
-                             gmp.done(wg)) for ch in (ca, cb)]
-            cases = [gmp.case_recv(ca, *leaves(2)), gmp.case_recv(cb, *leaves(2))]
-            if rng.random() < .5:
-                cases.append(gmp.case_after(dur(200 * US), *leaves(1)))
-            start, stop = [], []
-            if rng.random() < .5:                     # for { select { case <-ticker.C: ... } }
-                tk = wl.ticker() if rng.random() < .7 else wl.timer()
-                cases.append(gmp.case_recv(tk, *leaves(2)))
-                start, stop = [gmp.reset(tk, rng.randint(1 * US, 200 * US))], [gmp.stop(tk)]
-            rng.shuffle(cases)
-            cons = program(wl, *start, gmp.repeat(rng.randint(1, 30), gmp.select(*cases),
-                                                  *leaves(1)),
-                           *stop, gmp.each(ca), gmp.each(cb), gmp.done(wg))
-            ops += [gmp.add(wg, c + 2), gmp.go(cons, count=c), gmp.go(prods[0]), gmp.go(prods[1])]
-            tail.append(gmp.wait(wg))
+            continue
         elif kind == "mutex":
-            # contended sync.Mutex: critical sections around random bodies
-            wg, mu, n = wl.waitgroup(), wl.mutex(), rng.randint(1, 100)
-            worker = program(wl, gmp.repeat(rng.randint(1, 20), gmp.lock(mu), *leaves(2),
-                                            gmp.unlock(mu), *leaves(1)), gmp.done(wg))
-            ops += [gmp.add(wg, n), gmp.go(worker, count=n)]
-            (ops if rng.random() < .5 else tail).append(gmp.wait(wg))
+            n = draw(st.integers(1, min(budget, 8)))
+            mu = wl.mutex()
+            worker = program(wl, gmp.repeat(draw(st.integers(1, 20)), gmp.lock(mu),
+                                            gmp.cpu(draw(st.integers(0, 50 * US))), gmp.unlock(mu),
+                                            gmp.cpu(draw(st.integers(0, 50 * US)))), gmp.done(wg))
+        elif kind == "io":
+            n = draw(st.integers(1, min(budget, 8)))
+            io = draw(st.sampled_from([gmp.sleep, gmp.netwait, gmp.syscall]))
+            worker = program(wl, gmp.repeat(draw(st.integers(1, 10)),
+                                            io(draw(st.integers(1 * US, 3 * MS))),
+                                            gmp.cpu(draw(st.integers(0, 200 * US)))), gmp.done(wg))
+        elif kind == "fanout":
+            # go f() k times, then keep computing: k - 1 children wait in
+            # this P's ring (the last in runnext) for thieves to steal
+            n = draw(st.integers(2, min(max(budget, 2), 12)))
+            if n > budget:
+                continue
+            child = program(wl, gmp.cpu(draw(st.integers(0, 3 * MS))), gmp.done(wg))
+            ops.extend([gmp.add(wg, n), gmp.go(child, count=n),
+                        gmp.cpu(draw(st.integers(0, 20 * MS)))])
+            worker = None
         else:
-            ops.append(gmp.go(program(wl, *leaves(3)), count=rng.randint(1, 50)))
-        ops += leaves(1)
+            # a goroutine that starts its children one by one between bursts
+            n = draw(st.integers(1, min(budget, 10)))
+            child = program(wl, gmp.cpu(draw(st.integers(0, 2 * MS))), gmp.done(wg))
+            worker = None
+            ops.extend([gmp.add(wg, n), gmp.repeat(n, gmp.go(child),
+                                                   gmp.cpu(draw(st.integers(0, 3 * MS))))])
+        if worker is not None:
+            ops.extend([gmp.add(wg, n), gmp.go(worker, count=n)])
+        budget -= n
+        tail.append(gmp.wait(wg))
     wl.main(*ops, *tail)
     return wl
 
 
-def random_options(rng):
-    """simulate() options for random_workload()."""
-    opts = dict(gomaxprocs=rng.choice([1, 2, 3, 4, 8, 16, 64]), seed=rng.randint(0, 2**32),
-                async_preempt=rng.random() < .7, runnext=rng.random() < .8,
-                until=rng.choice(["main", "all"]))
-    if rng.random() < .2:
-        opts["schedtrace"] = "1ms"
-        opts["scheddetail"] = rng.random() < .3
-    if rng.random() < .3:
-        opts["monitor"] = rng.choice(["10us", "1ms"])
-        opts["max_samples"] = 5000
-    if rng.random() < .3:
-        opts["snapshot_at"] = rng.randint(0, 5 * MS)
-    return opts
+# ---------------------------------------------------------------- the queue core
+
+@st.composite
+def sched_ops(draw, nprocs=3, max_size=60):
+    """A list of queue-core operations on a ``gmp.Sched(nprocs)``: tuples
+    ``(method, *args)`` that :func:`apply_sched_ops` performs.  Every put
+    uses a fresh G id; gets, steals, drains and global batches come in any
+    order (on empty queues too); a steal or a global batch into a P whose
+    ring is not empty is skipped, as Go never makes one.
+
+    >>> from hypothesis import find
+    >>> ops = find(sched_ops(), lambda ops: any(o[0] == "runqsteal" for o in ops))
+    >>> ops
+    [('runqsteal', 0, 0, False)]
+    """
+    p = st.integers(0, nprocs - 1)
+    op = st.one_of(
+        st.tuples(st.just("runqput"), p, st.booleans()),
+        st.tuples(st.just("runqputbatch"), p, st.integers(0, 300)),
+        st.tuples(st.just("runqget"), p),
+        st.tuples(st.just("runqdrain"), p),
+        st.tuples(st.just("runqsteal"), p, p, st.booleans()),
+        st.tuples(st.just("globrunqput")),
+        st.tuples(st.just("globrunqputhead")),
+        st.tuples(st.just("globrunqget"), p, st.integers(0, 128)),
+        st.tuples(st.just("globrunqgetbatch"), st.integers(1, 300)),
+    )
+    return draw(st.lists(op, max_size=max_size))
+
+
+def apply_sched_ops(sched, ops, first_g=0):
+    """Run `ops` (from :func:`sched_ops`) on `sched` (a ``gmp.Sched`` or the
+    reference ``RefSched``); returns ``(put, out)``: the G ids put in and
+    the G ids handed out, in order.  Puts number Gs from `first_g` up.
+
+    >>> import gmpcore as gmp
+    >>> put, out = apply_sched_ops(gmp.Sched(2), [("runqput", 0, False), ("runqget", 0)])
+    >>> put, out
+    ([0], [0])
+    """
+    g = first_g
+    put, out = [], []
+
+    def take(result):
+        if result is None or isinstance(result, bool):
+            return
+        if isinstance(result, tuple):             # (g, inherit) or (g, rest)
+            head, rest = result
+            out.append(int(head))
+            if not isinstance(rest, bool):
+                out.extend(int(x) for x in rest)
+            return
+        if isinstance(result, int) or hasattr(result, "__index__") and not hasattr(result, "__len__"):
+            out.append(int(result))
+            return
+        out.extend(int(x) for x in result)
+
+    for op in ops:
+        name, args = op[0], op[1:]
+        if name == "runqput":
+            sched.runqput(args[0], g, next=args[1])
+            put.append(g)
+            g += 1
+        elif name == "runqputbatch":
+            gs = list(range(g, g + args[1]))
+            g += args[1]
+            put.extend(gs)
+            left = sched.runqputbatch(args[0], gs)
+            sched.globrunqputbatch(list(left))        # what runqputbatch's caller does
+        elif name in ("globrunqput", "globrunqputhead"):
+            getattr(sched, name)(g)
+            put.append(g)
+            g += 1
+        elif name == "runqsteal":
+            thief, victim, nxt = args
+            if thief != victim and sched.runqempty(thief):     # findRunnable steals when empty
+                take(sched.runqsteal(thief, victim, nxt))
+        elif name == "globrunqget":
+            if sched.runqempty(args[0]):                      # as findRunnable calls it
+                take(sched.globrunqget(*args))
+        else:
+            take(getattr(sched, name)(*args))
+    return put, out
+
+
+# ---------------------------------------------------------------- policies
+
+def _or_go(strategy, default):
+    """`strategy`, or Go's `default` as often (shrinks towards Go's)."""
+    return st.one_of(st.just(default), strategy)
+
+
+@st.composite
+def policies(draw, extreme=True):
+    """A :class:`gmpcore.Policy` with every knob varied, Go 1.25's value half
+    of the time each (so a shrunk failure names the knob); with `extreme`,
+    also the edges (a 1-slot ring, a 1 µs time slice, a global check every
+    slice).  Bounded so runs stay short."""
+    go = Policy()
+    runq_size = draw(_or_go(st.one_of(st.integers(1, 8), st.integers(9, 256))
+                            if extreme else st.integers(16, 256), go.runq_size))
+    sysmon_min = draw(_or_go(st.integers(US if extreme else 5 * US, 200 * US),
+                             go.sysmon_min_delay))
+    return Policy(
+        runq_size=runq_size,
+        steal=draw(_or_go(st.sampled_from(STEAL_RULES), go.steal)),
+        global_check_interval=draw(_or_go(st.integers(0, 70), go.global_check_interval)),
+        global_batch=draw(_or_go(st.integers(0, runq_size), go.global_batch)),
+        runnext=draw(_or_go(st.just(False), True)),
+        runnext_inherit=draw(_or_go(st.just(False), True)),
+        lifo_limit=draw(_or_go(st.integers(1, 5), 0)),
+        spin_factor=draw(_or_go(st.integers(0, 8), go.spin_factor)),
+        wakeup=draw(_or_go(st.sampled_from(WAKEUP_RULES), go.wakeup)),
+        time_slice=draw(_or_go(st.integers(US if extreme else 100 * US, 20 * MS), go.time_slice)),
+        sysmon_min_delay=sysmon_min,
+        sysmon_max_delay=draw(_or_go(st.integers(sysmon_min, 20 * MS), max(go.sysmon_max_delay,
+                                                                            sysmon_min))),
+        sysmon_idle_cycles=draw(_or_go(st.integers(0, 100), go.sysmon_idle_cycles)),
+        async_preempt=draw(_or_go(st.just(False), True)),
+    )

@@ -8,14 +8,18 @@ bands measured in docs/fidelity.md ("Replaying Go traces"); both engines
 replay alike; the CLI prints its table.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import gmpcore as gmp
-from gmpcore.gotrace import FIXTURES
 from gmpcore.gotrace.replay import _nominal, is_system, replay
 from test_cli import run_main                 # main(argv) -> (status, stdout, stderr)
 from test_engine_differential import assert_same_result
+
+#: The traces recorded with real Go (tests/data/gotrace: programs/, record.sh).
+FIXTURES = Path(__file__).resolve().parent / "data" / "gotrace"
 
 
 @pytest.fixture(scope="module")

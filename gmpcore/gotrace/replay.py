@@ -353,7 +353,7 @@ def workload_from_trace(trace: GoTrace | str | os.PathLike) -> TraceWorkload:
     unbuffered channels (tests/data/gotrace/programs/pipeline):
 
     >>> import gmpcore as gmp
-    >>> wl, info = gmp.workload_from_trace(gmp.gotrace.FIXTURES / "pipeline.trace")
+    >>> wl, info = gmp.workload_from_trace(gmp.gotrace.EXAMPLES / "pipeline.trace")
     >>> info.goroutines, info.creations, info.gomaxprocs
     (4, 3, 4)
     >>> info.wait_reasons          # every wait ended by another stage: an edge
@@ -418,7 +418,7 @@ def replay(trace: GoTrace | str | os.PathLike, procs: list[int] | None = None, s
     ``cpu_quota``, ...).
 
     >>> import gmpcore as gmp
-    >>> info, runs = gmp.gotrace.replay.replay(gmp.gotrace.FIXTURES / "fanout.trace", procs=[1, 4])
+    >>> info, runs = gmp.gotrace.replay.replay(gmp.gotrace.EXAMPLES / "fanout.trace", procs=[1, 4])
     >>> [p for p, _ in runs], runs[0][1].makespan_ns > runs[1][1].makespan_ns
     ([1, 4], True)
     """

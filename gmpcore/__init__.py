@@ -58,6 +58,7 @@ from gmpcore.results import Result, load
 from gmpcore import spans  # noqa: E402  (gmp.spans.quantiles)
 from gmpcore import gotrace  # noqa: E402  (gmp.gotrace.EV)
 from gmpcore.gotrace import GoTrace, read_go_trace
+from gmpcore.gotrace.replay import workload_from_trace
 from gmpcore.simulate import simulate
 from gmpcore.sweep import sweep
 from gmpcore.compare import compare
@@ -202,6 +203,7 @@ __all__ = [
     "GoTraceError",
     "GoroutineLeakWarning",
     "read_go_trace",
+    "workload_from_trace",
     "StackOverflow",
     "SyncFatal",
     "ThreadExhaustion",

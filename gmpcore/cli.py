@@ -6,6 +6,9 @@ Subcommands:
     Simulate a built-in scenario and print a summary table.
 ``gmpcore sweep SCENARIO [--procs 1,2,4,8] [options]``
     The GOMAXPROCS sweep: the same scenario at several GOMAXPROCS, a row each.
+``gmpcore replay TRACE [--procs 1,2,4,8] [--cpus N] [--quota Q/P] [--seed S]``
+    Replay a Go execution trace's workload at several GOMAXPROCS, beside the
+    recorded run's own figures (:mod:`gmpcore.gotrace.replay`).
 ``gmpcore scenarios``
     List the built-in scenarios, one per line.
 ``gmpcore demo``
@@ -63,7 +66,7 @@ import numpy as np
 from gmpcore import __version__
 from gmpcore import demo as _demo
 from gmpcore.durations import parse_duration, short_duration
-from gmpcore.errors import GoFatalError
+from gmpcore.errors import GoFatalError, GoTraceError
 from gmpcore.events import G_DEAD, G_STATUS_NAMES, WAIT_REASONS
 from gmpcore.progress import ProgressBar
 from gmpcore.scenarios import SCENARIOS
@@ -258,6 +261,18 @@ def _size_default(name):
     return inspect.signature(function).parameters[param].default
 
 
+def _cpus_option(p):
+    p.add_argument("--cpus", type=_cpus, default="auto", metavar="N|auto|none",
+                   help="CPUs of the machine (default auto: one per P; none: a CPU for "
+                        "every thread)")
+
+
+def _quota_option(p):
+    p.add_argument("--quota", type=_quota, metavar="QUOTA/PERIOD",
+                   help="a container CPU limit, cgroup v2 cpu.max, e.g. 150ms/100ms "
+                        "(needs --cpus N)")
+
+
 def _scenario_options(p):
     """The options `run` and `sweep` share: the scenario's size and the run's."""
     p.add_argument("--goroutines", type=_count(1, MAX_GO_COUNT), metavar="N",
@@ -274,9 +289,7 @@ def _scenario_options(p):
                         "runtime's goroutines")
     p.add_argument("--engine", choices=("compiled", "reference"), default="compiled",
                    help="the Cython engine (default) or the pure-Python reference model")
-    p.add_argument("--cpus", type=_cpus, default="auto", metavar="N|auto|none",
-                   help="CPUs of the machine (default auto: one per P; none: a CPU for "
-                        "every thread)")
+    _cpus_option(p)
     p.add_argument("--costs", type=_cost_file, metavar="FILE.toml",
                    help="a cost-model file (from 'gmpcore calibrate') instead of the "
                         "default costs")
@@ -286,9 +299,7 @@ def _scenario_options(p):
                         "(gmpcore.Policy.save; docs/policy.md)")
     p.add_argument("--background", type=_count(0, 4096), default=0, metavar="K",
                    help="CPU hogs of other processes sharing the CPUs (needs --cpus)")
-    p.add_argument("--quota", type=_quota, metavar="QUOTA/PERIOD",
-                   help="a container CPU limit, cgroup v2 cpu.max, e.g. 150ms/100ms "
-                        "(needs --cpus N)")
+    _quota_option(p)
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", dest="machine", action="store_const", const="json",
                      help="print the summary as JSON (Result.summary() and the run's settings)")
@@ -366,6 +377,22 @@ def build_parser():
                        help="runs per point, each with its own seed; with R > 1 the table "
                             "gives means and 95%% intervals (default 1)")
     _scenario_options(sweep)
+
+    replay = sub.add_parser(
+        "replay", help="replay a Go execution trace at several GOMAXPROCS (what if)",
+        description="Turn a Go execution trace (runtime/trace, go test -trace) into a "
+                    "workload (gmpcore.workload_from_trace) and simulate it at each "
+                    "GOMAXPROCS: a row per setting (makespan, scheduling-latency p50/p99, "
+                    "threads), after the recorded run's own figures and the replay at the "
+                    "recorded GOMAXPROCS.")
+    replay.add_argument("trace", type=Path, metavar="TRACE", help="a Go execution trace file")
+    replay.add_argument("--procs", type=_procs_list, default=[1, 2, 4, 8], metavar="N,N,...",
+                        help=f"the GOMAXPROCS values, each 1 to {MAX_GOMAXPROCS} "
+                             "(default 1,2,4,8)")
+    _cpus_option(replay)
+    _quota_option(replay)
+    replay.add_argument("--seed", type=_count(0, MAX_SEED), default=0, metavar="S",
+                        help="seed for every random choice, 0 to 2^63-1 (default 0)")
 
     calibrate = sub.add_parser(
         "calibrate", help="measure this machine's Go runtime costs into a cost-model file",
@@ -445,8 +472,8 @@ def build_parser():
                       help="Hypothesis's seed (default 0): a seed and --examples give the "
                            "same answer")
     # Each command reports usage errors through its own parser ("gmpcore run: error: ...").
-    parser.commands = {"run": run, "sweep": sweep, "scenarios": scenarios, "demo": demo,
-                       "calibrate": calibrate, "fuzz": fuzz}
+    parser.commands = {"run": run, "sweep": sweep, "replay": replay, "scenarios": scenarios,
+                       "demo": demo, "calibrate": calibrate, "fuzz": fuzz}
     return parser
 
 
@@ -787,6 +814,50 @@ def _cmd_sweep(args, parser):
               f"{c['threads']:>7}  {c['steals']:>7}  {c['spills']:>7}  {c['handoffs']:>8}"
               + (f"  {c['nr_throttled']:>4}/{c['nr_periods']:<4}  "
                  f"{_short(c['throttled_wall_ns']):>8}" if quota else ""))
+    return 0
+
+
+def _cmd_replay(args, parser):
+    """replay: the recorded figures, then the replay at the recorded and each --procs."""
+    from gmpcore.gotrace.replay import workload_from_trace
+    from gmpcore.simulate import simulate
+
+    try:
+        wl, info = workload_from_trace(args.trace)
+    except OSError as err:
+        parser.error(f"cannot read {args.trace}: {err.strerror or err}")
+    except GoTraceError as err:
+        parser.error(f"{args.trace}: {err}")
+    compiled = wl.compile()
+    settings = [("replay", info.gomaxprocs)] + [("", p) for p in args.procs]
+    rows = []
+    for label, procs in settings:
+        try:
+            res = simulate(compiled, gomaxprocs=procs, seed=args.seed, cpus=args.cpus,
+                           cpu_quota=args.quota)
+        except (TypeError, ValueError) as err:
+            parser.error(str(err))
+        except GoFatalError as err:
+            print(err, file=sys.stderr)
+            return EXIT_USAGE
+        lat = res.sched_latencies
+        rows.append((label, procs, res.makespan_ns, lat.quantile(0.5), lat.quantile(0.99),
+                     res.counters["threads"]))
+    print(f"{args.trace.name}: {info.goroutines} goroutines replayed ({info.skipped} of the "
+          f"runtime's left out), {info.edges} unblock edges, {info.timed_waits} timed waits, "
+          f"{info.syscalls} syscalls; seed {args.seed}")
+    print(f"{'':>8}  {'GOMAXPROCS':>10}  {'makespan':>10}  {'latency p50':>11}  "
+          f"{'p99':>9}  {'threads':>7}")
+
+    def lat(ns):
+        return "-" if ns != ns else _short(ns)
+
+    print(f"{'recorded':>8}  {info.gomaxprocs:>10}  {_short(info.duration_ns):>10}  "
+          f"{lat(info.sched_latency_p50_ns):>11}  {lat(info.sched_latency_p99_ns):>9}  "
+          f"{info.threads:>7}")
+    for label, procs, span, p50, p99, threads in rows:
+        print(f"{label:>8}  {procs:>10}  {_short(span):>10}  {lat(p50):>11}  {lat(p99):>9}  "
+              f"{threads:>7}")
     return 0
 
 
@@ -1163,8 +1234,9 @@ def _unrecognized(parser, command, extra):
     parser.commands[command].error(message)
 
 
-_COMMANDS = {"run": _cmd_run, "sweep": _cmd_sweep, "scenarios": _cmd_scenarios,
-             "demo": _cmd_demo, "calibrate": _cmd_calibrate, "fuzz": _cmd_fuzz}
+_COMMANDS = {"run": _cmd_run, "sweep": _cmd_sweep, "replay": _cmd_replay,
+             "scenarios": _cmd_scenarios, "demo": _cmd_demo, "calibrate": _cmd_calibrate,
+             "fuzz": _cmd_fuzz}
 
 
 def main(argv=None):

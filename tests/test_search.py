@@ -7,7 +7,7 @@ import pytest
 import gmpcore as gmp
 from gmpcore import properties
 from gmpcore.cli import main
-from gmpcore.search import gosched_starvation, spinning_ns
+from gmpcore.search import OBJECTIVES, gosched_starvation, spinning_ns
 
 
 def test_search_rediscovers_go_issue_13546():
@@ -51,19 +51,21 @@ def test_search_takes_a_callable_and_a_time_budget():
 
 
 def test_spinning_objective_is_the_spin_time():
-    # Two spin rows of M1 (on at 10, off at 25) and one left on: by hand 15 +
-    # (makespan - 40).
-    import numpy as np
-
-    from gmpcore.events import EV_SPIN
+    # The "spinning" objective is counters["spinning_ns"], the CPU time Ms
+    # spent spinning, not the count of spins.  tests/test_spinning.py
+    # derives this run by hand: all costs zero but steal_attempt = 7 us;
+    # main starts f (100 us of CPU) and waits on GOMAXPROCS=3.  wakep's
+    # spinner searches the other 2 Ps for 2 * 7 us, finds nothing and
+    # stops: 14 us.  The spinner f's Done wakes at 100 us spins 0 ns
+    # (main's exit ends the run then).  2 spins, 14 us.
+    from zero_costs import run_exact, zero_costs
     wl = gmp.Workload()
-    wl.main(gmp.cpu(100))
-    res = gmp.simulate(wl, cpus=None, record_events=True, noise=False)
-    rows = np.zeros(3, dtype=res.events.dtype)
-    rows["kind"] = EV_SPIN
-    rows["time"], rows["m"], rows["arg"] = [10, 25, 40], [1, 1, 2], [1, 0, 1]
-    res.events = rows
-    assert spinning_ns(res) == 15 + res.makespan_ns - 40
+    wg = wl.waitgroup()
+    f = wl.program(gmp.cpu("100us"), gmp.done(wg))
+    wl.main(gmp.add(wg, 1), gmp.go(f), gmp.wait(wg))
+    res = run_exact(wl, "compiled", zero_costs(steal_attempt=7_000), gomaxprocs=3, cpus=None)
+    assert res.counters["spinning"] == 2
+    assert spinning_ns(res) == OBJECTIVES["spinning"](res) == 14_000
 
 
 @pytest.mark.parametrize("kw, error, match", [

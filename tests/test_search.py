@@ -105,3 +105,26 @@ def test_cli_fuzz_objective_and_usage_errors(capsys):
     assert e.value.code == 2
     with pytest.raises(SystemExit):
         main(["fuzz", "--budget", "1s", "--examples", "3"])
+
+
+def test_search_passes_the_policy_through():
+    # A fixed workload and fixed settings: every example is the same run,
+    # so the search's score is that run's objective under the policy given.
+    # Go's wakep starts a spinning M only when none spins; the "eager" rule
+    # starts one for every idle P, so the same run spins more: the policy
+    # must change the score (a search that dropped it would score both the
+    # same), and each score must be the run's own under that policy.
+    from hypothesis import strategies as st
+
+    from gmpcore.scenarios import fanout
+    wl = fanout(200, "5us")
+    opts = dict(gomaxprocs=4, cpus=None, noise=False, seed=0)
+    scores = {}
+    for name, pol in {"go": gmp.Policy(), "eager": gmp.Policy(wakeup="eager")}.items():
+        found = gmp.search("spinning", st.just(wl), budget=3, policy=pol,
+                           settings=st.just(opts), shrink=False)
+        assert found.result.policy == pol and found.options["policy"] == pol
+        direct = gmp.simulate(wl, policy=pol, **opts)
+        assert found.score == direct.counters["spinning_ns"]
+        scores[name] = found.score
+    assert scores["eager"] > scores["go"]

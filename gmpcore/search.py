@@ -52,6 +52,8 @@ def gosched_starvation(res, min_yields=10):
     """Go issue 13546's signature: the longest time a G waited runnable
     while other goroutines called ``Gosched`` at least `min_yields` times
     (the scheduler kept picking yielders over it), in ns; 0 if none did.
+    The runtime's own goroutines (``res.system``) are left out, as in
+    :func:`gmpcore.properties.starvation`.
 
     >>> import gmpcore as gmp
     >>> wl = gmp.Workload(); _ = wl.main(gmp.repeat(20, gmp.gosched()))
@@ -73,7 +75,7 @@ def gosched_starvation(res, min_yields=10):
             yields += 1
         r.step(*row)
         st = r.g.get(g)
-        if st is not None and st[0] == RUNNABLE and g not in mark:
+        if st is not None and st[0] == RUNNABLE and g not in mark and g not in r.system:
             mark[g] = (st[3], yields)
     for g, (since, y0) in mark.items():
         if yields - y0 >= min_yields:

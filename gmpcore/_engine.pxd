@@ -539,6 +539,7 @@ cdef struct MRec:
     int32_t st_pass              # 0..3; pass 3 checks timers and runnext
     uint8_t st_enum_valid        # the pass's random order has started
     uint8_t st_ran_timer         # a victim's timer readied a G (newWork)
+    uint8_t spin_clocked         # its running spin's start is subtracted from spinning_ns
     uint32_t st_pos              # RandomEnum position
     uint32_t st_inc              # RandomEnum stride
     uint32_t st_i                # RandomEnum steps taken
@@ -875,6 +876,7 @@ cdef struct Engine:
     int64_t n_preemptions
     int64_t n_syscalls
     int64_t n_spinning
+    int64_t spinning_ns          # summed time Ms spent spinning (from running spinning to stopping)
     int64_t n_netpolls
     int64_t n_timers
     int64_t n_events             # events dispatched (cancelled ones are not counted)

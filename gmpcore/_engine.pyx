@@ -1024,6 +1024,8 @@ cdef class _Run:
             p = e.pidle[k]
             e.ps[p].idle_ns += e.now - e.ps[p].idle_since
             e.ps[p].idle_since = e.now
+        for k in range(e.nm):                       # spins still going on at the end
+            spin_clock_stop(e, k)
         gs = None if e.g.recycle else self.g_rows(True)
         procs = np.zeros(e.np_seen, dtype=P_DTYPE)           # every P that ever existed
         for i in range(e.np_seen):
@@ -1049,7 +1051,7 @@ cdef class _Run:
             monitor["local_queues"] = flat[:, MON_COLS:]
         counters = dict(threads=e.n_threads - e.nmfreed, threads_exited=e.nmfreed, steals=e.n_steals, spills=e.n_spills,
                              handoffs=e.n_handoffs, preemptions=e.n_preemptions,
-                             syscalls=e.n_syscalls, spinning=e.n_spinning,
+                             syscalls=e.n_syscalls, spinning=e.n_spinning, spinning_ns=e.spinning_ns,
                              netpolls=e.n_netpolls, timers=e.n_timers, events=e.n_events,
                              events_dropped=e.n_dropped, goroutines=e.g.n - e.n_sys_made,
                              gomaxprocs_changes=e.n_gomaxprocs_changes, stw_count=e.n_stw,

@@ -91,6 +91,8 @@ cdef int dispatch(Engine* e, int32_t m) noexcept nogil:
     elif phase == PH_START:
         p = mm.nextp
         mm.nextp = -1
+        if mm.spinning:                         # started spinning by wakep/handoffp
+            spin_clock_start(e, m)
         if acquirep(e, m, p) < 0:
             return -1
         if mm.lockedg >= 0:                     # woken by startlockedm: run its G

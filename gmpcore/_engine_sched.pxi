@@ -165,8 +165,23 @@ cdef inline int wakep(Engine* e) noexcept nogil:
     return startm(e, p, True)
 
 
+cdef inline void spin_clock_start(Engine* e, int32_t m) noexcept nogil:
+    """The M runs spinning: spinning_ns gets now - start when it stops (the
+    start is subtracted now, so that MRec needs only a flag)."""
+    e.spinning_ns -= e.now
+    e.ms[m].spin_clocked = 1
+
+
+cdef inline void spin_clock_stop(Engine* e, int32_t m) noexcept nogil:
+    """The M stops spinning: add the spin's length to spinning_ns."""
+    if e.ms[m].spin_clocked:
+        e.spinning_ns += e.now
+        e.ms[m].spin_clocked = 0
+
+
 cdef void become_spinning(Engine* e, int32_t m) noexcept nogil:
     e.ms[m].spinning = 1
+    spin_clock_start(e, m)
     e.nmspinning += 1
     e.needspinning = 0
     e.n_spinning += 1
@@ -176,6 +191,7 @@ cdef void become_spinning(Engine* e, int32_t m) noexcept nogil:
 cdef int reset_spinning(Engine* e, int32_t m) noexcept nogil:
     """resetspinning (§3.1 step 6): the spinner found work; wake another."""
     e.ms[m].spinning = 0
+    spin_clock_stop(e, m)
     e.nmspinning -= 1
     if e.nmspinning < 0:
         return fail(e, ERR_ASSERT, "findRunnable: negative nmspinning")
@@ -498,6 +514,7 @@ cdef int drop_p(Engine* e, int32_t m) noexcept nogil:
     if mm.spinning:
         # The delicate dance: stop spinning first, then re-check everything.
         mm.spinning = 0
+        spin_clock_stop(e, m)
         e.nmspinning -= 1
         if e.nmspinning < 0:
             return fail(e, ERR_ASSERT, "findRunnable: negative nmspinning")

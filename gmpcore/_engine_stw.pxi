@@ -162,6 +162,7 @@ cdef int gcstopm(Engine* e, int32_t m) noexcept nogil:
         return fail(e, ERR_THROW, "gcstopm: not waiting for gc")
     if mm.spinning:
         mm.spinning = 0
+        spin_clock_stop(e, m)
         e.nmspinning -= 1
         if e.nmspinning < 0:
             return fail(e, ERR_THROW, "gcstopm: negative nmspinning")

@@ -31,11 +31,13 @@ import numpy as np
 __all__ = ["compare", "METRICS"]
 
 #: The default metrics (all lower-is-better): the makespan, the scheduling
-#: latency's median and 99th percentile (/sched/latencies), how many times
-#: an M started spinning (wakep's and findRunnable's spinners: the CPU burnt
-#: looking for work, and the thread wake-ups that start them), and the
-#: threads created.
-METRICS = ("makespan_ns", "latency_p50_ns", "latency_p99_ns", "spinning", "threads")
+#: latency's median and 99th percentile (/sched/latencies), the time Ms spent
+#: spinning (``counters["spinning_ns"]``: the CPU burnt looking for work),
+#: how many times an M started spinning (wakep's and findRunnable's
+#: spinners, and the thread wake-ups that start them), and the threads
+#: created.
+METRICS = ("makespan_ns", "latency_p50_ns", "latency_p99_ns", "spinning_ns", "spinning",
+           "threads")
 
 
 def _named(things, what, default_names):

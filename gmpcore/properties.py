@@ -27,6 +27,13 @@ or its G looks running, and the bounds may need the OS's delays added.
 :func:`fairness`          equal goroutines (one ``go(p, count=n)``) share the
                           CPU: Jain's index of their CPU time while all of
                           them wanted it >= `bound` (default 0.5)
+:func:`timers_not_early`  Go's ``time.Sleep(d)`` promise: a G parked in a
+                          sleep is not readied before at least `d` has
+                          passed (`d` from the workload's durations)
+:func:`gosched_yields`    Go's ``runtime.Gosched`` promise ("yields the
+                          processor, allowing other goroutines to run"), on
+                          one P: another G waiting runs before the yielder
+                          (Go's periodic global-queue check excepted)
 ========================  ===================================================
 
 Examples
@@ -70,6 +77,7 @@ from gmpcore.events import (
     EV_SYSCALL_EXIT,
     EV_THREAD_CREATE,
     EV_TIMER,
+    EV_WAIT,
     EVENT_NAMES,
     STOP_EXIT,
     STOP_GOSCHED,
@@ -77,12 +85,14 @@ from gmpcore.events import (
     STOP_PREEMPT,
     STOP_REASONS,
     STOP_SYSCALL,
+    WAIT_SLEEP,
 )
 from gmpcore.model import FORCE_PREEMPT_NS, SYSMON_MAX_DELAY
 
 __all__ = [
     "PropertyViolation", "conservation", "work_conservation", "starvation", "preemption",
-    "fairness", "fairness_index", "check_all", "max_runnable_wait", "PREEMPTION_BOUND_NS",
+    "fairness", "fairness_index", "check_all", "max_runnable_wait", "timers_not_early",
+    "gosched_yields", "PREEMPTION_BOUND_NS",
     "WORK_CONSERVATION_BOUND_NS", "FORCE_PREEMPT_NS",
 ]
 
@@ -608,9 +618,124 @@ def fairness(res, parent=0, bound=0.5, min_window=None):
             f"all of them wanted it", time_ns=None, result=res)
 
 
+def _sleep_lower_bounds(workload):
+    """{program index: the shortest time.Sleep of that program that parks}
+    from the workload's durations: a constant's or a uniform's low bound
+    (at least 1 ns: a sleep of d <= 0 returns at once), 1 ns for the
+    unbounded distributions; programs without a parking sleep are left out;
+    and the number of the workload's programs."""
+    from gmpcore.durations import CONSTANT, UNIFORM
+    from gmpcore.workload import CompiledWorkload, Opcode, Workload
+    if isinstance(workload, Workload):
+        workload = workload.compile()
+    if not isinstance(workload, CompiledWorkload):
+        raise TypeError(f"timers_not_early() argument workload must be the Workload (or "
+                        f"CompiledWorkload) the result ran, got {type(workload).__name__}")
+    code, dists, entry = workload.code, workload.dists, workload.entry.tolist()
+    bounds = {}
+    for k, start in enumerate(entry):
+        end = entry[k + 1] if k + 1 < len(entry) else len(code)
+        for pc in range(start, end):
+            if code[pc, 0] != Opcode.SLEEP:
+                continue
+            kind, p1 = int(dists[code[pc, 1], 0]), int(dists[code[pc, 1], 1])
+            if kind == CONSTANT and p1 <= 0:
+                continue                              # never parks
+            low = max(p1, 1) if kind in (CONSTANT, UNIFORM) else 1
+            bounds[k] = min(bounds.get(k, low), low)
+    return bounds, len(entry)
+
+
+def timers_not_early(res, workload):
+    """No G parked in ``time.Sleep(d)`` is readied before `d` has passed.
+
+    Go's promise (time.Sleep: "pauses the current goroutine for at least
+    the duration d"): the sleep's timer is set to now + d when the G parks
+    (the log's ``wait`` row with reason ``sleep``), and it is readied (its
+    ``ready`` row) no earlier.  The log does not carry `d`: it comes from
+    `workload`, the Workload the result ran, as the shortest sleep of the
+    G's program that parks (exact for a program whose sleeps are all one
+    constant; a lower bound, hence a weaker check, for a program with
+    several durations or drawn ones).  The runtime's own goroutines are
+    left out.  Needs ``record_events=True`` and ``res.goroutines``.
+
+    >>> import gmpcore as gmp
+    >>> wl = gmp.Workload(); w = wl.program(gmp.sleep("1ms"))
+    >>> _ = wl.main(gmp.go(w, count=3), gmp.sleep("2ms"))
+    >>> timers_not_early(gmp.simulate(wl, gomaxprocs=2, record_events=True), wl)
+    """
+    bounds, nprog = _sleep_lower_bounds(workload)
+    if res.goroutines is None:
+        raise ValueError("timers_not_early() needs res.goroutines: simulate(..., "
+                         "record_goroutines=True)")
+    program = res.goroutines["program"].tolist()
+    r = _Replay(res, "timers_not_early")
+    parked = {}                        # G row -> (when it parked in a sleep, its bound)
+    for row in r.events():
+        t, k, g, a = row[0], row[1], row[4], row[5]
+        r.step(*row)
+        if k == EV_WAIT and a == WAIT_SLEEP and g not in r.system:
+            prog = program[g] if 0 <= g < len(program) else -1
+            if prog < nprog and prog in bounds:
+                parked[g] = (t, bounds[prog])
+        elif k == EV_READY and g in parked:
+            since, d = parked.pop(g)
+            if t < since + d:
+                r.fail(f"G row {g} parked in time.Sleep at {format_duration(since)} (its "
+                       f"program's shortest sleep is {format_duration(d)}) was readied at "
+                       f"{format_duration(t)}, {format_duration(since + d - t)} before its "
+                       f"deadline {format_duration(since + d)}")
+
+
+def gosched_yields(res):
+    """A G that calls ``runtime.Gosched`` lets another waiting G run first.
+
+    Go documents only that Gosched "yields the processor, allowing other
+    goroutines to run"; goschedImpl puts the G at the global queue's tail
+    and schedules.  What the log can check exactly, on one P (GOMAXPROCS
+    1 at the yield: with more, another runnable G may sit in a different
+    P's queue, which this P does not look at before the global queue):
+    when the G yields while another G is runnable, the next G the P runs
+    is not the yielder, unless the P's pick came from findRunnable's
+    periodic global-queue check (``schedtick % global_check_interval ==
+    0``, 61 in Go, from ``res.policy``; the P's schedtick counts its
+    ``run`` rows that start a new slice), which takes the global queue's
+    head first (the yielder, if it was empty).  A stop-the-world or a
+    GOMAXPROCS change between the yield and the next run ends the check.
+    Needs ``record_events=True``.
+
+    >>> import gmpcore as gmp
+    >>> wl = gmp.Workload(); w = wl.program(gmp.repeat(5, gmp.gosched()))
+    >>> _ = wl.main(gmp.go(w, count=2), gmp.repeat(5, gmp.gosched()))
+    >>> gosched_yields(gmp.simulate(wl, gomaxprocs=1, record_events=True))
+    """
+    policy = getattr(res, "policy", None)
+    every = policy.global_check_interval if policy is not None else 61
+    r = _Replay(res, "gosched_yields")
+    schedtick = {}                     # P -> slices started (run rows with arg 0)
+    pending = {}                       # P -> (yielder, when) while another G waited
+    for row in r.events():
+        t, k, p, g, a = row[0], row[1], row[3], row[4], row[5]
+        if k == EV_RUN:
+            y = pending.pop(p, None)
+            tick = schedtick.get(p, 0)
+            if y is not None and y[0] == g and not (every and tick % every == 0):
+                r.fail(f"G row {g} called Gosched on P{p} at {format_duration(y[1])} while "
+                       f"another G was runnable, and P{p} ran it again first (schedtick "
+                       f"{tick}, not a global-queue check)", t=t)
+            if a == 0:
+                schedtick[p] = tick + 1
+        r.step(*row)
+        if k in (EV_STW_START, EV_PROCS):
+            pending.clear()
+        elif k == EV_STOP and a == STOP_GOSCHED and r.procs == 1:
+            if any(s[0] == RUNNABLE for h, s in r.g.items() if h != g):
+                pending[p] = (g, t)
+
+
 def check_all(res, all_exited=False):
-    """:func:`conservation`, :func:`work_conservation` and :func:`preemption`
-    with their default bounds (the properties Go's scheduler promises for
+    """:func:`conservation`, :func:`work_conservation`, :func:`preemption`
+    and :func:`gosched_yields` with their default bounds (the properties Go's scheduler promises for
     every workload).  Needs ``record_events=True``.
 
     >>> import gmpcore as gmp
@@ -620,3 +745,4 @@ def check_all(res, all_exited=False):
     conservation(res, all_exited=all_exited)
     work_conservation(res)
     preemption(res)
+    gosched_yields(res)

@@ -141,7 +141,10 @@ class Result:
         exited; without ``lock_os_thread`` every M ever created, like Go's
         threadcreate profile), ``threads_exited`` (Ms killed by a goroutine
         exiting while locked to them), ``steals``, ``spills``, ``handoffs``, ``preemptions``, ``syscalls``,
-        ``spinning`` (times an M started spinning), ``goroutines`` (Gs ever
+        ``spinning`` (times an M started spinning), ``spinning_ns`` (the
+        time Ms spent spinning, summed: each spin from when its M runs
+        spinning to when it finds work or stops; one still going on at
+        the end counts up to the end), ``goroutines`` (Gs ever
         created, main included, the runtime's own not: see ``system``),
         engine counts, ``gomaxprocs_changes``,
         ``stw_count`` (stops of the world), ``stw_stopping_ns`` and

@@ -20,7 +20,7 @@ Named objectives (each a function of a :class:`~gmpcore.Result` run with
 ``p99``         the 99th percentile of scheduling latency
                 (``res.sched_latencies.quantile(0.99)``)
 ``threads``     OS threads created (``res.counters["threads"]``, a count)
-``spinning``    total time Ms spent spinning (from the log's spin rows)
+``spinning``    total time Ms spent spinning (``res.counters["spinning_ns"]``)
 ``makespan``    the run's virtual duration (``res.makespan_ns``)
 ==============  ===========================================================
 """
@@ -29,37 +29,31 @@ import time
 from dataclasses import dataclass, field
 
 from gmpcore.durations import duration_ns, format_duration
-from gmpcore.events import EV_RUN, EV_SPIN
+from gmpcore.events import EV_RUN
 
 __all__ = ["search", "SearchResult", "OBJECTIVES", "spinning_ns", "gosched_starvation"]
 
 
 def spinning_ns(res):
-    """Total time the run's Ms spent spinning (ns), from its spin rows.
+    """Total time the run's Ms spent spinning (ns): ``res.counters["spinning_ns"]``,
+    which both engines keep (every spin from the moment its M runs spinning,
+    whether findRunnable, wakep or handoffp made it spin, to the moment it
+    stops; a spin still going on when the run ends counts up to the end).
 
     >>> import gmpcore as gmp
     >>> wl = gmp.Workload(); _ = wl.main(gmp.cpu("1us"))
-    >>> spinning_ns(gmp.simulate(wl, cpus=None, record_events=True))
+    >>> spinning_ns(gmp.simulate(wl, cpus=None))
     0
     """
-    ev = res.events
-    sp = ev[ev["kind"] == EV_SPIN]
-    since, total = {}, 0
-    for t, m, a in zip(sp["time"].tolist(), sp["m"].tolist(), sp["arg"].tolist()):
-        if a == 1:
-            since.setdefault(m, t)
-        elif m in since:
-            total += t - since.pop(m)
-    end = int(res.makespan_ns)
-    total += sum(max(0, end - t) for t in since.values())
-    return int(total)
+    return int(res.counters["spinning_ns"])
 
 
 def gosched_starvation(res, min_yields=10):
-    """Go issue 13546's signature: the longest time a G of the workload (not
-    the runtime's own) waited runnable while other goroutines called
-    ``Gosched`` at least `min_yields` times (the scheduler kept picking
-    yielders over it), in ns; 0 if none did.
+    """Go issue 13546's signature: the longest time a G waited runnable
+    while other goroutines called ``Gosched`` at least `min_yields` times
+    (the scheduler kept picking yielders over it), in ns; 0 if none did.
+    The runtime's own goroutines (``res.system``) are left out, as in
+    :func:`gmpcore.properties.starvation`.
 
     >>> import gmpcore as gmp
     >>> wl = gmp.Workload(); _ = wl.main(gmp.repeat(20, gmp.gosched()))
@@ -82,7 +76,7 @@ def gosched_starvation(res, min_yields=10):
         r.step(*row)
         st = r.g.get(g)
         if st is not None and st[0] == RUNNABLE and g not in mark and g not in r.system:
-            mark[g] = (st[3], yields)       # the workload's goroutines, as starvation()
+            mark[g] = (st[3], yields)
     for g, (since, y0) in mark.items():
         if yields - y0 >= min_yields:
             worst = max(worst, r.now - since)

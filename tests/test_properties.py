@@ -15,7 +15,10 @@ import gmpcore as gmp
 import gmpcore.reference.engine as refengine
 from gmpcore import properties
 from gmpcore import strategies as gst
-from gmpcore.events import EV_CREATE, EV_RUN
+from gmpcore.events import EV_CREATE, EV_READY, EV_RUN, STOP_GOSCHED
+from gmpcore.events import G_RUNNABLE
+from gmpcore.model import NETPOLL_RESOLUTION
+from gmpcore.reference.common import PH_SCHEDULE
 from gmpcore.scenarios import _waitgroup_fanout
 from zero_costs import events, run_exact, zero_costs
 
@@ -195,6 +198,7 @@ def test_compiled_engine_keeps_every_property(wl, opts):
     res = gmp.simulate(wl, **opts)
     note(wl.to_python())
     properties.check_all(res, all_exited=True)
+    properties.timers_not_early(res, wl)
 
 
 @given(gst.contended_workloads(), gst.simulate_settings())
@@ -238,3 +242,147 @@ def test_broken_engine_is_caught_within_the_ci_budget(monkeypatch, case):
 
     run()
     assert caught, f"{case}: no example caught the broken engine"
+
+
+# ---------------------------------------------------------------- Go's documented guarantees
+
+
+class EarlyTimer(SOUND):
+    """time.Sleep's timer set halfway to its deadline: sleepers wake early."""
+
+    def add_timer(self, p, when, g):
+        super().add_timer(p, self.now + (when - self.now) // 2, g)
+
+
+class GoschedRunnext(SOUND):
+    """Gosched puts the G into its P's runnext, not the global queue's tail:
+    the yielder runs again before the Gs waiting on its P."""
+
+    def gosched(self, m, g, reason, cost):
+        if reason != STOP_GOSCHED:
+            return super().gosched(m, g, reason, cost)
+        p = m.p
+        self.dropg(m, g, reason)
+        g.status = G_RUNNABLE
+        g.since = self.now
+        self.runqput(p, g, True)
+        self.resume(m, self.now + cost, PH_SCHEDULE)
+
+
+def sleeper():
+    # main sleeps 2 ms; a worker started first sleeps 1 ms twice.
+    wl = gmp.Workload()
+    w = wl.program(gmp.sleep("1ms"), gmp.sleep("1ms"))
+    wl.main(gmp.go(w), gmp.sleep("2ms"))
+    return wl
+
+
+@hand_derived
+def test_timers_not_early_known_answer(engine):
+    # Zero costs, GOMAXPROCS=1.  t=0: main starts w (runnext) and parks in
+    # Sleep(2ms) (deadline 2 ms); w runs at 0 and parks in Sleep(1ms)
+    # (deadline 1 ms).  The M blocks in netpoll until the earliest timer:
+    # w is readied at 1 ms (not early: 1 ms >= 0 + 1 ms), sleeps again
+    # (deadline 2 ms), and main and w are readied at 2 ms.
+    wl = sleeper()
+    res = run_exact(wl, engine, zero_costs(), gomaxprocs=1, cpus=None, until="all")
+    assert events(res, EV_READY, g=0)["time"].tolist() == [2 * MS]
+    assert events(res, EV_READY, g=1)["time"].tolist() == [MS, 2 * MS]
+    properties.timers_not_early(res, wl)
+
+
+@hand_derived
+def test_timers_not_early_catches_early_timers(monkeypatch):
+    # EarlyTimer sets each timer to now + d/2: at t=0 main's to 1 ms, w's
+    # to 0.5 ms.  The M blocks in netpoll until the earliest, 0.5 ms, which
+    # the poll's resolution (NETPOLL_RESOLUTION, 1 ms) rounds up to 1 ms;
+    # then both timers have expired: w is readied at 1 ms (its deadline,
+    # not early), main at 1 ms, 1 ms before its 2 ms deadline.
+    assert NETPOLL_RESOLUTION == MS
+    wl = sleeper()
+    res = run_on(monkeypatch, EarlyTimer, wl, gomaxprocs=1, cpus=None, noise=False,
+                 costs=zero_costs(), runtime_init=False, record_events=True, until="all")
+    with pytest.raises(gmp.PropertyViolation, match=r"G row 0 parked in time.Sleep at 0s "
+                       r"\(its program's shortest sleep is 2ms\) was readied at 1ms, 1ms "
+                       r"before its deadline 2ms") as e:
+        properties.timers_not_early(res, wl)
+    assert e.value.time_ns == MS
+
+
+def test_timers_not_early_needs_the_workload():
+    res = gmp.simulate(sleeper(), record_events=True)
+    with pytest.raises(TypeError, match="workload must be the Workload"):
+        properties.timers_not_early(res, "sleeper")
+
+
+def yielder():
+    # main: Gosched; go w; Gosched; 7 ns of CPU.  w: 5 ns of CPU.
+    wl = gmp.Workload()
+    w = wl.program(gmp.cpu(5))
+    wl.main(gmp.gosched(), gmp.go(w), gmp.gosched(), gmp.cpu(7))
+    return wl
+
+
+@hand_derived
+def test_gosched_yields_known_answer(engine):
+    # Zero costs, GOMAXPROCS=1.  t=0: main's first run inherits (EV_RUN arg
+    # 1: schedtick 0).  Its first Gosched finds no other G runnable: main
+    # goes to the global queue; findRunnable's check (0 % 61 == 0) takes it
+    # back: a new slice, schedtick 1.  go w puts G row 1 in runnext; the
+    # second Gosched yields while G row 1 waits: 1 % 61 != 0, so the local
+    # queue comes first and G row 1 runs at 0, exits at 5; main runs from
+    # the global queue at 5 and exits at 5 + 7 = 12.
+    res = run_exact(yielder(), engine, zero_costs(), gomaxprocs=1, cpus=None)
+    runs = events(res, EV_RUN)
+    assert list(zip(runs["time"].tolist(), runs["g"].tolist(), runs["arg"].tolist())) == \
+        [(0, 0, 1), (0, 0, 0), (0, 1, 1), (5, 0, 0)]
+    assert res.makespan_ns == 12
+    properties.gosched_yields(res)
+
+
+@hand_derived
+def test_gosched_yields_allows_the_global_queue_check(engine):
+    # main: go w; Gosched.  At the yield G row 1 waits in runnext, but
+    # schedtick is 0 (main's slice was inherited) and 0 % 61 == 0:
+    # findRunnable takes the global queue's head first, main itself, which
+    # runs again before G row 1 (Go's rule, not a violation).
+    wl = gmp.Workload()
+    w = wl.program(gmp.cpu(5))
+    wl.main(gmp.go(w), gmp.gosched(), gmp.cpu(7))
+    res = run_exact(wl, engine, zero_costs(), gomaxprocs=1, cpus=None)
+    assert events(res, EV_RUN)["g"].tolist()[:2] == [0, 0]
+    properties.gosched_yields(res)
+
+
+@hand_derived
+def test_gosched_yields_catches_a_yield_into_runnext(monkeypatch):
+    # GoschedRunnext puts a yielder in runnext, where it inherits its slice,
+    # so schedtick must leave 0 another way (at 0 the global check would
+    # excuse anything).  Zero costs, GOMAXPROCS=1.  main: wg.Add(2); go a;
+    # go b; wg.Wait(); go w; Gosched; 7 ns.  a, b: 1 ns, Done.  t=0: a goes
+    # to runnext, then b to runnext kicking a to the ring; main parks; b runs
+    # from runnext (inherits: schedtick 0), exits at 1; a runs from the ring
+    # (a new slice: schedtick 1), its Done readies main into runnext, a
+    # exits at 2, main runs (inherits: schedtick 1).  go w: w (row 3) into
+    # runnext; Gosched at 2 while w waits: main goes into runnext, kicking w
+    # to the ring; findRunnable: 1 % 61 != 0, runqget takes runnext: main
+    # again at 2, a violation (the sound engine runs w: global queue); main
+    # exits at 2 + 7 = 9, which ends the run before w ever runs.
+    wl = gmp.Workload()
+    wg = wl.waitgroup()
+    job = wl.program(gmp.cpu(1), gmp.done(wg))
+    w = wl.program(gmp.cpu(5))
+    wl.main(gmp.add(wg, 2), gmp.go(job), gmp.go(job), gmp.wait(wg), gmp.go(w),
+            gmp.gosched(), gmp.cpu(7))
+    sound = run_exact(wl, "reference", zero_costs(), gomaxprocs=1, cpus=None)
+    properties.gosched_yields(sound)
+    assert events(sound, EV_RUN)["g"].tolist() == [0, 2, 1, 0, 3, 0]
+    res = run_on(monkeypatch, GoschedRunnext, wl, gomaxprocs=1, cpus=None, noise=False,
+                 costs=zero_costs(), runtime_init=False, record_events=True)
+    runs = events(res, EV_RUN)
+    assert list(zip(runs["time"].tolist(), runs["g"].tolist())) == \
+        [(0, 0), (0, 2), (1, 1), (2, 0), (2, 0)]
+    assert res.makespan_ns == 9
+    with pytest.raises(gmp.PropertyViolation, match="G row 0 called Gosched on P0 at 2ns") as e:
+        properties.gosched_yields(res)
+    assert e.value.time_ns == 2

@@ -194,7 +194,7 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         self.sysmon = {"idle": 0, "delay": self.policy.sysmon_min_delay, "gen": 0, "wait": False,
                        "lasttrace": None, "starttime": 0}
         self.counters = dict(threads=0, threads_exited=0, steals=0, spills=0, handoffs=0, preemptions=0,
-                             syscalls=0, spinning=0, netpolls=0, timers=0, events=0,
+                             syscalls=0, spinning=0, spinning_ns=0, netpolls=0, timers=0, events=0,
                              events_dropped=0, goroutines=0, gomaxprocs_changes=0,
                              stw_count=0, stw_stopping_ns=0, stw_total_ns=0)
         self.schedtrace = []
@@ -363,6 +363,8 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
             self.steal_work_continue(m)
         elif phase == PH_START:
             p, m.nextp = m.nextp, None
+            if m.spinning:                           # started spinning by wakep/handoffp
+                self.spin_clock_start(m)
             self.acquirep(m, p)
             if m.lockedg is not None:                # woken by startlockedm: run its G
                 self.resume(m, self.now, PH_EXECUTE)
@@ -390,6 +392,8 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         for p in self.pidle:
             p.idle_ns += self.now - p.idle_since
             p.idle_since = self.now
+        for m in self.ms:                            # spins still going on at the end
+            self.spin_clock_stop(m)
         return {
             "spans": (np.array(self.spans, dtype=np.int64).reshape(-1, 5) if self.has_spans
                       else None),

@@ -47,7 +47,7 @@ from gmpcore.results import COUNTER_MAX
 class M:
     __slots__ = ("id", "p", "curg", "spinning", "phase", "nextp", "oldp", "syscalltick",
                  "gen", "nextg", "next_inherit", "steal", "was_spinning", "poll_until",
-                 "created", "debt", "t", "lockedg", "locked_ext", "locked_int")
+                 "created", "debt", "t", "lockedg", "locked_ext", "locked_int", "spin_since")
 
     def __init__(self, mid, now):
         self.id = mid
@@ -59,6 +59,7 @@ class M:
         self.steal = None            # stealWork progress across the runnext back-off
         self.poll_until = 0
         self.created = now
+        self.spin_since = None       # when its current spin started on-CPU (spinning_ns)
         self.debt = 0                # ns of timer/netpoll work to add to its next step
         self.t = Thread(mid)         # what the OS knows of it (reference/cpu.py)
         self.lockedg = None          # the G wired to it (LockOSThread), or LOCKEDG_EXIT
@@ -192,8 +193,21 @@ class SchedCore:
         self.counters["spinning"] += 1
         self.startm(p, True)
 
+    def spin_clock_start(self, m):
+        """The M runs spinning: spinning_ns gets now - start when it stops.
+        (The compiled engine subtracts the start from the counter at once
+        and keeps only a flag in MRec; the sum is the same.)"""
+        m.spin_since = self.now
+
+    def spin_clock_stop(self, m):
+        """The M stops spinning: add the spin's length to spinning_ns."""
+        if m.spin_since is not None:
+            self.counters["spinning_ns"] += self.now - m.spin_since
+            m.spin_since = None
+
     def become_spinning(self, m):
         m.spinning = True
+        self.spin_clock_start(m)
         self.nmspinning += 1
         self.needspinning = 0
         self.counters["spinning"] += 1
@@ -202,6 +216,7 @@ class SchedCore:
     def reset_spinning(self, m):
         """resetspinning (§3.1 step 6): the spinner found work; wake another."""
         m.spinning = False
+        self.spin_clock_stop(m)
         self.nmspinning -= 1
         assert self.nmspinning >= 0, "findRunnable: negative nmspinning"
         self.log(EV_SPIN, m=m, p=m.p, arg=0)
@@ -442,6 +457,7 @@ class SchedCore:
         if m.spinning:
             # The delicate dance: stop spinning first, then re-check everything.
             m.spinning = False
+            self.spin_clock_stop(m)
             self.nmspinning -= 1
             assert self.nmspinning >= 0, "findRunnable: negative nmspinning"
             self.log(EV_SPIN, m=m, p=p, arg=0)

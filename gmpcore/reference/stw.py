@@ -170,6 +170,7 @@ class StopTheWorld:
             raise GoThrow("gcstopm: not waiting for gc")
         if m.spinning:
             m.spinning = False
+            self.spin_clock_stop(m)
             self.nmspinning -= 1
             if self.nmspinning < 0:
                 raise GoThrow("gcstopm: negative nmspinning")

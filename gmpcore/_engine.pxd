@@ -876,6 +876,7 @@ cdef struct Engine:
     int64_t n_preemptions
     int64_t n_syscalls
     int64_t n_spinning
+    int64_t n_thread_wakes        # EV_M_WAKE: idle Ms woken (startm, startlockedm, startTheWorld)
     int64_t spinning_ns          # summed time Ms spent spinning (from running spinning to stopping)
     int64_t n_netpolls
     int64_t n_timers

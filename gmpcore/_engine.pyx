@@ -1052,6 +1052,7 @@ cdef class _Run:
         counters = dict(threads=e.n_threads - e.nmfreed, threads_exited=e.nmfreed, steals=e.n_steals, spills=e.n_spills,
                              handoffs=e.n_handoffs, preemptions=e.n_preemptions,
                              syscalls=e.n_syscalls, spinning=e.n_spinning, spinning_ns=e.spinning_ns,
+                             thread_wakes=e.n_thread_wakes,
                              netpolls=e.n_netpolls, timers=e.n_timers, events=e.n_events,
                              events_dropped=e.n_dropped, goroutines=e.g.n - e.n_sys_made,
                              gomaxprocs_changes=e.n_gomaxprocs_changes, stw_count=e.n_stw,

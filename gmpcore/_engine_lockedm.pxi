@@ -135,6 +135,7 @@ cdef int startlockedm(Engine* e, int32_t m, gid_t g) noexcept nogil:
     lmm.nextp = p
     lmm.nextg = g
     lmm.next_inherit = 0
+    e.n_thread_wakes += 1
     log_ev(e, EV_M_WAKE, lm, p, g, 0)
     if lmm.phase == PH_LOCKED:
         e.nmidlelocked -= 1

@@ -129,6 +129,7 @@ cdef int startm(Engine* e, int32_t p, bint spinning) noexcept nogil:
         return fail(e, ERR_ASSERT, "startm: m has p")
     e.ms[m].spinning = spinning
     e.ms[m].nextp = p
+    e.n_thread_wakes += 1
     log_ev(e, EV_M_WAKE, m, p, -1, spinning)
     return resume(e, m, e.now + drawn(e, &e.c.thread_wake), PH_START)
 

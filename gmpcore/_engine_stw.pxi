@@ -235,6 +235,7 @@ cdef int startTheWorldWithSema(Engine* e, int32_t m) noexcept nogil:
         if e.ms[mp].nextp >= 0:
             return fail(e, ERR_THROW, "startTheWorld: inconsistent mp->nextp")
         e.ms[mp].nextp = p
+        e.n_thread_wakes += 1
         log_ev(e, EV_M_WAKE, mp, p, -1, 0)
         if resume(e, mp, e.now + drawn(e, &e.c.thread_wake), PH_START) < 0:
             return -1

@@ -37,7 +37,7 @@ __all__ = ["compare", "METRICS"]
 #: spinners, and the thread wake-ups that start them), and the threads
 #: created.
 METRICS = ("makespan_ns", "latency_p50_ns", "latency_p99_ns", "spinning_ns", "spinning",
-           "threads")
+           "threads", "thread_wakes")
 
 
 def _named(things, what, default_names):

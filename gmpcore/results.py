@@ -144,7 +144,9 @@ class Result:
         ``spinning`` (times an M started spinning), ``spinning_ns`` (the
         time Ms spent spinning, summed: each spin from when its M runs
         spinning to when it finds work or stops; one still going on at
-        the end counts up to the end), ``goroutines`` (Gs ever
+        the end counts up to the end), ``thread_wakes`` (idle Ms woken:
+        ``startm`` for a P, ``startlockedm``, ``startTheWorld``; a futex
+        wake each in Go), ``goroutines`` (Gs ever
         created, main included, the runtime's own not: see ``system``),
         engine counts, ``gomaxprocs_changes``,
         ``stw_count`` (stops of the world), ``stw_stopping_ns`` and

@@ -64,6 +64,9 @@ def test_one_p_starts_as_runtime_main_does(engine):
     assert len(events(res, EV_HANDOFF)) == 2
     main = 0
     assert len(events(res, EV_M_WAKE, g=main)) == 2            # two startlockedm hand-backs
+    # Idle Ms woken: m0 twice (startlockedm) and M2 once (the second hand-off's
+    # startm finds it on the idle list); M2's first start was a newm, not a wake.
+    assert res.counters["thread_wakes"] == 3 == len(events(res, EV_M_WAKE))
     assert res.system.tolist() == [False] + [True] * 5
 
 

@@ -194,7 +194,7 @@ class RefEngine(EventHeap, GTable, SchedCore, LockedThreads, Timers, NetPoller, 
         self.sysmon = {"idle": 0, "delay": self.policy.sysmon_min_delay, "gen": 0, "wait": False,
                        "lasttrace": None, "starttime": 0}
         self.counters = dict(threads=0, threads_exited=0, steals=0, spills=0, handoffs=0, preemptions=0,
-                             syscalls=0, spinning=0, spinning_ns=0, netpolls=0, timers=0, events=0,
+                             syscalls=0, spinning=0, spinning_ns=0, thread_wakes=0, netpolls=0, timers=0, events=0,
                              events_dropped=0, goroutines=0, gomaxprocs_changes=0,
                              stw_count=0, stw_stopping_ns=0, stw_total_ns=0)
         self.schedtrace = []

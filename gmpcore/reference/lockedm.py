@@ -94,6 +94,7 @@ class LockedThreads:
         m.nextg = None
         p = self.releasep(m)
         lm.nextp, lm.nextg, lm.next_inherit = p, g, False
+        self.counters["thread_wakes"] += 1
         self.log(EV_M_WAKE, m=lm, p=p, g=g, arg=0)
         if lm.phase == PH_LOCKED:
             self.nmidlelocked -= 1

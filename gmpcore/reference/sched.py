@@ -165,6 +165,7 @@ class SchedCore:
         m = self.midle.pop()
         assert m.p is None and m.nextp is None, "startm: m has p"
         m.spinning, m.nextp = spinning, p
+        self.counters["thread_wakes"] += 1
         self.log(EV_M_WAKE, m=m, p=p, arg=int(spinning))
         self.resume(m, self.now + self.draw_cost("thread_wake"), PH_START)
 

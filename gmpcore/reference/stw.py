@@ -227,6 +227,7 @@ class StopTheWorld:
             if mp.nextp is not None:
                 raise GoThrow("startTheWorld: inconsistent mp->nextp")
             mp.nextp = p
+            self.counters["thread_wakes"] += 1
             self.log(EV_M_WAKE, m=mp, p=p, arg=0)
             self.resume(mp, self.now + self.draw_cost("thread_wake"), PH_START)
         self.counters["stw_total_ns"] += self.now - self.stw_t0

@@ -2,6 +2,8 @@
 
 import doctest
 import importlib
+import importlib.util
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +14,12 @@ MODULES = ["gmpcore", "gmpcore._sched", "gmpcore.reference.runq", "gmpcore.__mai
            "gmpcore.latency", "gmpcore.errors", "gmpcore.model", "gmpcore.progress",
            "gmpcore.sweep", "gmpcore.machine", "gmpcore.spans", "gmpcore.calibrate",
            "gmpcore.noise", "gmpcore.strategies", "gmpcore.properties", "gmpcore.search",
-           "gmpcore.fuzz"]
+           "gmpcore.fuzz", "gmpcore.startup", "gmpcore.policy", "gmpcore.compare",
+           "gmpcore.gotrace", "gmpcore.gotrace.events", "gmpcore.gotrace.reader",
+           "gmpcore.gotrace.summary", "gmpcore.gotrace._wire", "gmpcore.gotrace.writer",
+           "gmpcore.gotrace.replay"]
+# Modules whose docstrings hold no example of their own (the package's entry points).
+NO_EXAMPLES = {"gmpcore.reference.runq", "gmpcore.gotrace"}
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -20,5 +27,14 @@ def test_docstring_examples(name):
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
-    if name != "gmpcore.reference.runq":
+    if name not in NO_EXAMPLES:
         assert result.attempted > 0, f"{name} has no examples"
+
+
+def test_benchmark_docstring_example():
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_gotrace.py"
+    spec = importlib.util.spec_from_file_location("_bench_gotrace_doctest", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = doctest.testmod(module)
+    assert result.failed == 0 and result.attempted > 0

@@ -248,12 +248,3 @@ def test_cli_replay_errors(capsys, tmp_path):
     assert status == 2 and "byte 0" in err
     status, _, err = run_main(capsys, "replay", str(bad), "--procs", "0")
     assert status == 2
-
-
-def test_docstring_examples():
-    import doctest
-
-    from gmpcore.gotrace import replay as module
-
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 0

@@ -510,15 +510,6 @@ def test_cli_go_trace_usage_errors(capsys, tmp_path, argv, message):
     assert message.format(dir=tmp_path) in err
 
 
-def test_module_examples():
-    # tests/test_doctests.py lists the package's modules; this one's examples run here.
-    import doctest
-
-    import gmpcore.gotrace.writer
-    result = doctest.testmod(gmpcore.gotrace.writer, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 0
-
-
 @needs_go
 @settings(max_examples=examples(20), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,

@@ -1,15 +1,13 @@
 """gmpcore.Policy at the Python boundary: every field checked with an error
 that names it and its range, presets, TOML files, simulate's and the CLI's
-policy arguments, and the module's doctests."""
+policy arguments (the module's doctests run in tests/test_doctests.py)."""
 
-import doctest
 import json
 
 import numpy as np
 import pytest
 
 import gmpcore as gmp
-from gmpcore import policy as policy_module
 from gmpcore.policy import PRESETS, Policy, as_policy
 from test_cli import run_main            # main(argv) -> (status, stdout, stderr)
 
@@ -111,11 +109,6 @@ def test_simulate_arguments_and_the_policy_combine():
     b = gmp.simulate(wl, gomaxprocs=2, seed=4, policy="go1.4")
     assert a.makespan_ns == b.makespan_ns and a.counters == b.counters
     assert a.policy == Policy() and b.policy == Policy.go1_4()
-
-
-def test_module_doctests():
-    result = doctest.testmod(policy_module, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 10
 
 
 def test_cli_policy(capsys, tmp_path):

@@ -261,10 +261,10 @@ def _size_default(name):
     return inspect.signature(function).parameters[param].default
 
 
-def _cpus_option(p):
-    p.add_argument("--cpus", type=_cpus, default="auto", metavar="N|auto|none",
-                   help="CPUs of the machine (default auto: one per P; none: a CPU for "
-                        "every thread)")
+def _cpus_option(p, default="auto", why=""):
+    p.add_argument("--cpus", type=_cpus, default=default, metavar="N|auto|none",
+                   help=f"CPUs of the machine (default {default or 'none'}{why}; auto: one "
+                        f"per P; none: a CPU for every thread)")
 
 
 def _quota_option(p):
@@ -389,7 +389,9 @@ def build_parser():
     replay.add_argument("--procs", type=_procs_list, default=[1, 2, 4, 8], metavar="N,N,...",
                         help=f"the GOMAXPROCS values, each 1 to {MAX_GOMAXPROCS} "
                              "(default 1,2,4,8)")
-    _cpus_option(replay)
+    _cpus_option(replay, default=None,
+                 why=": a recorded burst or syscall already holds the recording "
+                     "machine's waits for a CPU")
     _quota_option(replay)
     replay.add_argument("--seed", type=_count(0, MAX_SEED), default=0, metavar="S",
                         help="seed for every random choice, 0 to 2^63-1 (default 0)")
@@ -819,7 +821,9 @@ def _cmd_sweep(args, parser):
 
 def _cmd_replay(args, parser):
     """replay: the recorded figures, then the replay at the recorded and each --procs."""
-    from gmpcore.gotrace.replay import workload_from_trace
+    import numpy as np
+
+    from gmpcore.gotrace.replay import replay_latencies, workload_from_trace
     from gmpcore.simulate import simulate
 
     try:
@@ -834,15 +838,17 @@ def _cmd_replay(args, parser):
     for label, procs in settings:
         try:
             res = simulate(compiled, gomaxprocs=procs, seed=args.seed, cpus=args.cpus,
-                           cpu_quota=args.quota)
+                           cpu_quota=args.quota, record_events=True)
         except (TypeError, ValueError) as err:
             parser.error(str(err))
         except GoFatalError as err:
             print(err, file=sys.stderr)
             return EXIT_USAGE
-        lat = res.sched_latencies
-        rows.append((label, procs, res.makespan_ns, lat.quantile(0.5), lat.quantile(0.99),
-                     res.counters["threads"]))
+        # Measured as the recorded figures are: the program's goroutines'
+        # runnable intervals in a Go trace of the run.
+        lat = replay_latencies(res)
+        p50, p99 = np.percentile(lat, [50, 99]).tolist() if len(lat) else [float("nan")] * 2
+        rows.append((label, procs, res.makespan_ns, p50, p99, res.counters["threads"]))
     print(f"{args.trace.name}: {info.goroutines} goroutines replayed ({info.skipped} of the "
           f"runtime's left out), {info.edges} unblock edges, {info.timed_waits} timed waits, "
           f"{info.syscalls} syscalls; seed {args.seed}")

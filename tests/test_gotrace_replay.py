@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import gmpcore as gmp
-from gmpcore.gotrace.replay import _nominal, is_system, replay
+from gmpcore.gotrace.replay import _nominal, _settle_sleeps, is_system, replay, replay_latencies
 from test_cli import run_main                 # main(argv) -> (status, stdout, stderr)
 from test_engine_differential import assert_same_result
 
@@ -145,6 +145,36 @@ def test_nominal_timer():
     assert waits == {1_000_000, 2_000_000}
 
 
+def test_sleeps_settled_per_call_site():
+    # A call site's shortest wait sets its argument (whole ms when within
+    # 250 us of them); waits up to 1.25 ms longer are the same Sleep woken
+    # late by the netpoller's whole-millisecond epoll_wait, longer ones are
+    # another argument.
+    ops = [("sleep", 0)] * 4
+    _settle_sleeps([(ops, 0, 3_100_000), (ops, 1, 3_900_000), (ops, 2, 4_340_000),
+                    (ops, 3, 4_360_000)])
+    assert ops == [("sleep", 3_000_000)] * 3 + [("sleep", 4_360_000)]
+    ops = [("sleep", 0)] * 2                  # under a millisecond: as recorded
+    _settle_sleeps([(ops, 0, 400_000), (ops, 1, 1_500_000)])
+    assert ops == [("sleep", 400_000)] * 2
+    # A real run: 8 workers' time.Sleep(time.Millisecond), 400 calls at one
+    # call site (GOMAXPROCS=2, Go 1.27.3), recorded as 1.0 to over 2 ms when
+    # every P was idle and the netpoller woke late; the old per-wait rule
+    # (whole ms + 250 us) kept the late ones as recorded.
+    path = Path(__file__).resolve().parent.parent / "benchmarks/fidelity/replay/traces"
+    tr = gmp.read_go_trace(path / "sleepers-1.trace")
+    waits = tr.state_intervals("waiting")
+    slept = waits[waits["reason"] == "sleep"]["duration_ns"]
+    assert len(slept) == 400 and slept.min() >= 1_000_000
+    assert (slept > 1_250_000).sum() > 20           # late past the old rule
+    wl, info = gmp.workload_from_trace(tr)
+    assert info.wait_reasons["sleep"] == (0, 400)
+    sleeps = [op.args[0].p1 for p in wl._programs if p.name != "main"
+              for op in p._ops if op.name == "sleep"]
+    assert len(sleeps) == 400
+    assert sleeps.count(1_000_000) >= 396            # the rest were more than 2.25 ms late
+
+
 def test_is_system():
     assert is_system("runtime.gcBgMarkWorker") and is_system("runtime/pprof.profileWriter")
     assert not is_system("main.main") and not is_system("", 1)
@@ -191,19 +221,21 @@ def test_engines_replay_alike(name, procs):
     assert_same_result(*runs)
 
 
-# Bands measured over seeds 0-9 at the recorded GOMAXPROCS on 2 CPUs (the
-# recording machine's), docs/fidelity.md "Replaying Go traces": the replay's
-# makespan over the recorded wall time, and its scheduling-latency median
-# over the recorded one (every runnable interval, go tool trace -pprof=sched).
+# The reader's fixtures were recorded at GOMAXPROCS=4 on this 2-CPU machine
+# while other work ran: their replays (on 2 CPUs, seeds 0-9) are held to the
+# bands measured then, as a check that a change to the model or the
+# inference does not move them unseen (docs/fidelity.md "Replaying Go
+# traces"; the accuracy target is tested on quiet recordings in
+# tests/test_fidelity_replay.py).  Latency: program_latencies on both sides.
 BANDS = {
     # name: ((time lo, hi), (latency p50 lo, hi))
     "pipeline": ((0.9, 1.1), (0.67, 1.5)),
-    "syscalls": ((0.9, 1.1), (None, None)),
+    "syscalls": ((0.9, 1.1), (0.67, 1.5)),
     "sleepers": ((0.9, 1.15), (0.2, 0.7)),
-    "cpuprofile": ((0.8, 1.1), (0.15, 0.67)),
+    "cpuprofile": ((0.8, 1.1), (None, None)),
     "generations": ((0.9, 1.15), (0.1, 0.35)),
-    "mutex": ((0.8, 1.05), (0.8, 1.7)),
-    "fanout": ((0.5, 1.0), (0.02, 0.2)),
+    "mutex": ((0.8, 1.05), (0.8, 2.0)),
+    "fanout": ((0.5, 1.0), (0.01, 0.5)),
 }
 
 
@@ -215,7 +247,8 @@ def test_replay_against_recorded(name):
     assert runs[0][0] == info.gomaxprocs == 4
     assert tlo <= res.makespan_ns / info.duration_ns <= thi
     if llo is not None:
-        assert llo <= res.sched_latencies.quantile(0.5) / info.sched_latency_p50_ns <= lhi
+        p50 = np.median(replay_latencies(res))
+        assert llo <= p50 / info.sched_latency_p50_ns <= lhi
 
 
 def test_fewer_procs_take_longer_on_cpu_bound(fanout):

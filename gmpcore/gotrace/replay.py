@@ -94,7 +94,8 @@ class ReplayReport(NamedTuple):
     gomaxprocs: int          #: the recorded GOMAXPROCS (the trace's last ProcsChange; its Ps if none)
     duration_ns: int         #: the recorded run: first to last event
     threads: int             #: the recorded run's distinct Ms
-    sched_latency_p50_ns: float   #: the recorded scheduling latency (every runnable interval)
+    #: the recorded scheduling latency: :func:`program_latencies`' median
+    sched_latency_p50_ns: float
     sched_latency_p99_ns: float
     #: per wait reason (Go's: ``chan receive``, ``sync``, ``sleep``, ...), how
     #: many of its waits became edges and how many timed waits: ``{reason: (edges, timed)}``
@@ -127,7 +128,7 @@ class _Go:
     """One program goroutine's sequence as the trace is walked."""
 
     __slots__ = ("goid", "name", "ops", "cpu", "run_from", "block_at", "block_reason",
-                 "sys_from", "program", "done")
+                 "block_stack", "sys_from", "program", "done")
 
     def __init__(self, goid, name):
         self.goid, self.name = goid, name
@@ -136,6 +137,7 @@ class _Go:
         self.run_from = None          # running since
         self.block_at = None          # waiting since
         self.block_reason = ""
+        self.block_stack = 0          # the GoBlock's stack: a Sleep's call site
         self.sys_from = None          # in a syscall since
         self.program = None
         self.done = False
@@ -172,6 +174,7 @@ def _infer(tr):
     pairs = Counter()
     stats = Counter()
     reasons = defaultdict(lambda: [0, 0])
+    sleeps = defaultdict(list)     # GoBlock stack -> [(ops, index, recorded wait)]
     K = _K
 
     def user(goid):
@@ -188,6 +191,7 @@ def _infer(tr):
 
     t_all, g_all, tgt_all = ev["time_ns"].tolist(), ev["g"].tolist(), ev["target"].tolist()
     to_all, str_all = ev["to_state"].tolist(), ev["str"].tolist()
+    stack_all = ev["stack"].tolist()
     strings = tr.strings
     for i in sel.tolist():
         k = int(kinds[i])
@@ -246,8 +250,12 @@ def _infer(tr):
                 stats["edges"] += 1
                 reasons[g.block_reason][0] += 1
             else:
-                g.op("netwait" if g.block_reason == "network" else "sleep",
-                     _nominal(t - g.block_at))
+                wait = t - g.block_at
+                if g.block_reason == "sleep":
+                    # time.Sleep: its argument is settled per call site below.
+                    site = sleeps[g.block_stack]
+                    site.append((g.ops, len(g.ops) + (g.cpu > 0), wait))
+                g.op("netwait" if g.block_reason == "network" else "sleep", _nominal(wait))
                 stats["timed_waits"] += 1
                 reasons[g.block_reason][1] += 1
             g.block_at = None
@@ -264,6 +272,7 @@ def _infer(tr):
         elif k == K["GoBlock"]:
             g.stop_running(t)
             g.block_at, g.block_reason = t, strings[str_all[i]]
+            g.block_stack = stack_all[i]
         elif k == K["GoSyscallBegin"]:
             g.stop_running(t)
             g.sys_from = t
@@ -279,6 +288,8 @@ def _infer(tr):
         elif k == K["GoDestroy"]:
             g.stop_running(t)
             g.done = True
+    for site in sleeps.values():
+        _settle_sleeps(site)
     last = t_all[-1] if t_all else 0
     for g in gs.values():
         g.stop_running(last)
@@ -293,6 +304,36 @@ def _infer(tr):
 #: A timed wait this little past a whole millisecond was a timer of that many
 #: milliseconds (see _nominal).
 TIMER_SLACK_NS = 250_000
+
+
+#: How late a timer can fire when every P is idle: the netpoller sleeps in
+#: whole milliseconds (a 1.4 ms timeout waits 1 ms, then 1 ms more), plus
+#: the timer slack.
+POLLER_LATENESS_NS = 1_000_000 + TIMER_SLACK_NS
+
+
+def _settle_sleeps(site):
+    """Give the time.Sleep calls of one call site their argument.
+
+    `site` lists ``(ops, index, recorded wait)`` for each Sleep made at one
+    stack; ``ops[index]`` is its ``("sleep", ns)``.  A call site usually
+    sleeps for one duration, and each recorded wait is that duration plus
+    the lateness of the timer that ended it, up to POLLER_LATENESS_NS when
+    every P was idle (Go's epoll_wait takes whole milliseconds).  The
+    simulator adds that lateness itself, so a wait replays as the site's
+    shortest wait (whole milliseconds if it is within TIMER_SLACK_NS of
+    them) when it is within POLLER_LATENESS_NS of it; a longer one is a
+    different argument and keeps its own.
+
+    >>> ops = [("sleep", 0)] * 3
+    >>> _settle_sleeps([(ops, 0, 1_040_000), (ops, 1, 1_900_000), (ops, 2, 5_100_000)])
+    >>> ops
+    [('sleep', 1000000), ('sleep', 1000000), ('sleep', 5000000)]
+    """
+    shortest = min(wait for _, _, wait in site)
+    for ops, index, wait in site:
+        d = _nominal(shortest) if wait - shortest < POLLER_LATENESS_NS else _nominal(wait)
+        ops[index] = ("sleep", d)
 
 
 def _nominal(d):
@@ -312,6 +353,80 @@ def _nominal(d):
     return d - excess if d >= 1_000_000 and excess < TIMER_SLACK_NS else d
 
 
+#: Go's trace clock on Linux/amd64: nanotime() / 64 (traceTimeDiv), and an
+#: M's events never share a tick (each is at least one after the last).
+TRACE_TICK_NS = 64
+
+
+def on_trace_clock(latency_ns):
+    """Intervals as Go's trace clock records them: whole 64 ns ticks, at least one.
+
+    A real trace cannot show an interval under one tick (the tracer moves an
+    event that would share its thread's last tick to the next one: a
+    syscall that lost its P and got another at once is recorded as 64 ns
+    runnable), so a simulated interval is put on the same clock before the
+    two are compared.
+
+    >>> on_trace_clock([0, 40, 100, 1_000]).tolist()
+    [64, 64, 128, 1024]
+    """
+    ticks = np.rint(np.asarray(latency_ns, dtype=np.float64) / TRACE_TICK_NS)
+    return (np.maximum(ticks, 1) * TRACE_TICK_NS).astype(np.int64)
+
+
+def program_latencies(trace: GoTrace | str | os.PathLike) -> np.ndarray:
+    """The scheduling latencies of a trace's program goroutines, on Go's trace clock.
+
+    Every runnable-to-running interval (as ``go tool trace -pprof=sched``
+    counts them: after a creation, an unblock, a preemption, a syscall that
+    lost its P) of each goroutine that is not the runtime's own
+    (:func:`is_system`), through :func:`on_trace_clock`.  The replay's
+    validation compares these: the runtime's goroutines are not replayed.
+
+    >>> import gmpcore as gmp
+    >>> lat = program_latencies(gmp.gotrace.EXAMPLES / "fanout.trace")
+    >>> len(lat), int(lat.min()) % 64          # 8 workers and main's wake-up
+    (9, 0)
+    """
+    from gmpcore.gotrace.reader import GoTrace, read_go_trace
+
+    if not isinstance(trace, GoTrace):
+        trace = read_go_trace(trace)
+    sl = trace.sched_latency
+    if not len(sl):
+        return np.zeros(0, dtype=np.int64)
+    names = dict(zip(trace.goroutines["goid"].tolist(), trace.goroutines["name"].tolist()))
+    keep = np.array([not is_system(names.get(g, ""), g) for g in sl["goid"].tolist()], bool)
+    return on_trace_clock(sl["latency_ns"].to_numpy()[keep])
+
+
+def replay_latencies(res: Result) -> np.ndarray:
+    """A replay's scheduling latencies measured as the recorded ones are.
+
+    `res` is a run simulated with ``record_events=True``: it is written as
+    a Go trace and read back (:meth:`gmpcore.Result.to_go_trace`,
+    :func:`gmpcore.read_go_trace`), and :func:`program_latencies` of that
+    trace is returned, so that the recorded run and its replay count the same
+    intervals the same way (``res.sched_latencies`` is the runtime's
+    ``/sched/latencies``, which leaves out, for one, a syscall's lost P).
+
+    >>> import gmpcore as gmp
+    >>> wl, info = gmp.workload_from_trace(gmp.gotrace.EXAMPLES / "pipeline.trace")
+    >>> res = gmp.simulate(wl, gomaxprocs=info.gomaxprocs, seed=0, record_events=True)
+    >>> lat = replay_latencies(res)
+    >>> 0.67 < np.median(lat) / info.sched_latency_p50_ns < 1.5
+    True
+    """
+    import tempfile
+
+    from gmpcore.gotrace.reader import read_go_trace
+
+    with tempfile.TemporaryDirectory(prefix="gmpcore-replay-") as tmp:
+        path = os.path.join(tmp, "replay.trace")
+        res.to_go_trace(path)
+        return program_latencies(read_go_trace(path))
+
+
 def _recorded(tr):
     """The recorded run's figures: GOMAXPROCS, wall time, threads, latency."""
     s = tr.summary()
@@ -325,7 +440,7 @@ def _recorded(tr):
     # which can be well before any event: 2.2 ms in the mutex fixture).
     t = ev["time_ns"][ev["kind"] != EV["Sync"]]
     duration = int(t[-1] - t[0]) if len(t) else 0
-    lat = tr.sched_latency["latency_ns"].to_numpy()
+    lat = program_latencies(tr)
     p50, p99 = (np.percentile(lat, [50, 99]).tolist() if len(lat) else [float("nan")] * 2)
     return int(procs), duration, int(s["threads"]), float(p50), float(p99)
 
@@ -415,7 +530,9 @@ def replay(trace: GoTrace | str | os.PathLike, procs: list[int] | None = None, s
     `procs` defaults to the recorded GOMAXPROCS alone.  Returns the
     :class:`ReplayReport` and a list of ``(gomaxprocs, Result)``; other
     keyword arguments go to :func:`gmpcore.simulate` (``cpus``,
-    ``cpu_quota``, ...).
+    ``cpu_quota``, ...).  The runs record their events (unless
+    ``record_events=False`` is passed), so :func:`replay_latencies` can
+    measure them as the recorded run is measured.
 
     >>> import gmpcore as gmp
     >>> info, runs = gmp.gotrace.replay.replay(gmp.gotrace.EXAMPLES / "fanout.trace", procs=[1, 4])
@@ -427,5 +544,6 @@ def replay(trace: GoTrace | str | os.PathLike, procs: list[int] | None = None, s
     wl, report = workload_from_trace(trace)
     compiled = wl.compile()
     procs = [report.gomaxprocs] if procs is None else list(procs)
+    simulate_options.setdefault("record_events", True)
     return report, [(p, simulate(compiled, gomaxprocs=p, seed=seed, **simulate_options))
                     for p in procs]

@@ -1,0 +1,3 @@
+module replayprog
+
+go 1.25

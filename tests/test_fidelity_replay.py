@@ -23,6 +23,7 @@ sys.path.insert(0, str(HERE))
 import run as replay_suite  # noqa: E402
 
 TRACES = sorted((HERE / "traces").glob("*.trace"))
+WHATIF = sorted((HERE / "traces" / "p1").glob("*.trace"))
 PROGRAMS = sorted({p.stem.rsplit("-", 1)[0] for p in TRACES})
 
 
@@ -69,6 +70,24 @@ def test_stability_of_real_medians(replays):
         assert replay_suite.stable(by[n]), n
     lat = [t["recorded"]["p50_ns"] for t in by["syscalls"].values()]
     assert min(lat) <= 128 and max(lat) > 10_000
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_whatif_predictions(replays, name):
+    # Each GOMAXPROCS=2 recording replayed at GOMAXPROCS=1, against real
+    # runs of the same program at GOMAXPROCS=1: the wall time within 1.5x
+    # for every program; the latency median where the edges a recording
+    # holds still hold at one P (docs/fidelity.md: a mutex's contention at
+    # two Ps, and a pool's buffered hand-offs, are not what one P does).
+    entry = {k: v for k, v in replays.items() if k.rsplit("-", 1)[0] == name}
+    real = [replay_suite.recorded_figures(p) for p in WHATIF
+            if p.stem.rsplit("-", 1)[0] == name]
+    assert len(real) >= 5 and all(r["gomaxprocs"] == 1 for r in real)
+    time = statistics.median(replay_suite.whatif_ratios(entry, real, "time_ns"))
+    assert 1 / 1.5 <= time <= 1.5, f"{name}: predicted/real time at GOMAXPROCS=1 {time:.2f}"
+    if name in ("pipeline", "fsync", "sleepers"):
+        p50 = statistics.median(replay_suite.whatif_ratios(entry, real, "p50_ns"))
+        assert 1 / 1.5 <= p50 <= 1.5, f"{name}: predicted/real latency p50 {p50:.2f}"
 
 
 def test_latencies_are_counted_alike():

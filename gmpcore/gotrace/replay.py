@@ -414,7 +414,7 @@ def replay_latencies(res: Result) -> np.ndarray:
     >>> wl, info = gmp.workload_from_trace(gmp.gotrace.EXAMPLES / "pipeline.trace")
     >>> res = gmp.simulate(wl, gomaxprocs=info.gomaxprocs, seed=0, record_events=True)
     >>> lat = replay_latencies(res)
-    >>> 0.67 < np.median(lat) / info.sched_latency_p50_ns < 1.5
+    >>> bool(0.67 < np.median(lat) / info.sched_latency_p50_ns < 1.5)
     True
     """
     import tempfile

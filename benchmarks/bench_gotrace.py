@@ -36,8 +36,11 @@ def uvarint(v):
     return bytes(out)
 
 
-def synthetic_trace(n_events, procs=4, goroutines_per_proc=8, per_gen=250_000):
+def synthetic_trace(n_events, procs=4, goroutines_per_proc=8, per_gen=250_000, file=None):
     """A valid Go 1.26 trace of about n_events scheduling events (bytes).
+
+    With `file` (a binary file object) each generation is written to it as
+    it is made, so a trace larger than memory can be made; returns None.
 
     >>> import gmpcore as gmp
     >>> tr = gmp.read_go_trace(synthetic_trace(1000, per_gen=600))
@@ -117,7 +120,10 @@ def synthetic_trace(n_events, procs=4, goroutines_per_proc=8, per_gen=250_000):
             out.extend(data)
         out.append(EV["EndOfGeneration"])
         now += 100
-    return bytes(out)
+        if file is not None:
+            file.write(out)
+            out.clear()
+    return None if file is not None else bytes(out)
 
 
 class ReadGoTrace:

@@ -48,3 +48,29 @@ def test_benchmark_runs_once():
         b.peakmem_read(3000)
     finally:
         b.teardown(3000)
+
+
+def test_reading_whole_says_when_it_will_not_fit(monkeypatch):
+    # A trace whose events, projected from the generations read so far,
+    # would take more than the memory available is refused with a
+    # MemoryError naming iter_go_trace, which reads it a generation at a
+    # time; with the memory there, the same bytes read as before.
+    from gmpcore.gotrace import reader
+
+    data = load().synthetic_trace(30_000, per_gen=3_000)        # 10 generations
+    whole = gmp.read_go_trace(data)
+    assert whole.generations == 10
+    monkeypatch.setattr(reader, "MEMORY_CHECK_FROM_BYTES", 0)
+    monkeypatch.setattr(reader, "available_memory", lambda: 10 * whole.events.nbytes)
+    again = gmp.read_go_trace(data)
+    assert (again.events == whole.events).all()
+    monkeypatch.setattr(reader, "available_memory", lambda: whole.events.nbytes // 2)
+    try:
+        gmp.read_go_trace(data)
+    except MemoryError as err:
+        assert "iter_go_trace" in str(err)
+        assert f"({reader.EVENT_DTYPE.itemsize} bytes each)" in str(err)
+    else:
+        raise AssertionError("no MemoryError")
+    parts = list(gmp.gotrace.iter_go_trace(data))
+    assert sum(len(p.events) for p in parts) == len(whole.events)

@@ -51,16 +51,16 @@ def test_benchmark_runs_once():
 
 
 def test_reading_whole_says_when_it_will_not_fit(monkeypatch):
-    # A trace whose events, projected from the generations read so far,
-    # would take more than the memory available is refused with a
+    # A large trace is read in two passes, the first counting its events: if
+    # they would take more than the memory available it is refused with a
     # MemoryError naming iter_go_trace, which reads it a generation at a
-    # time; with the memory there, the same bytes read as before.
+    # time; with the memory there, the same events as in one pass.
     from gmpcore.gotrace import reader
 
     data = load().synthetic_trace(30_000, per_gen=3_000)        # 10 generations
     whole = gmp.read_go_trace(data)
     assert whole.generations == 10
-    monkeypatch.setattr(reader, "MEMORY_CHECK_FROM_BYTES", 0)
+    monkeypatch.setattr(reader, "LARGE_TRACE_BYTES", 0)
     monkeypatch.setattr(reader, "available_memory", lambda: 10 * whole.events.nbytes)
     again = gmp.read_go_trace(data)
     assert (again.events == whole.events).all()

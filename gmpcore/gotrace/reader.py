@@ -599,9 +599,10 @@ def iter_go_trace(source):
             yield GoTrace(events, tables.strings, tables.stacks, ver, start, 1, clocks)
 
 
-#: Files from this size on are watched as they are read whole: a trace whose
-#: events will not fit in the memory available raises MemoryError early.
-MEMORY_CHECK_FROM_BYTES = 64 << 20
+#: Files from this size on are read in two passes: the first counts the
+#: events, so that the array is made once, at its size, and a trace whose
+#: events will not fit in the memory available is refused before it is made.
+LARGE_TRACE_BYTES = 64 << 20
 
 
 def available_memory():
@@ -617,44 +618,46 @@ def available_memory():
     return None
 
 
-def _generation_end(g):
-    """Where generation g's last batch ends in the file (0: unknown)."""
-    return max((end for batches in g.by_m.values() for _, end, _ in batches), default=0)
-
-
 def _read(buf):
+    if len(buf) >= LARGE_TRACE_BYTES:
+        return _read_large(buf)
     chunks, clocks = [], []
     ver = start = tables = None
-    size, held = len(buf), 0
-    avail = available_memory() if size >= MEMORY_CHECK_FROM_BYTES else None
     for ver, start, tables, g, events in _chunks(buf):
         chunks.append(events)
-        held += events.nbytes
         if g.clock is not None:
             clocks.append((g.gen,) + g.clock)
-        end = _generation_end(g)
-        if avail is not None and end > 0 and held * size / end > 0.9 * avail:
-            # Projected from the part read so far: say so now, not by the OOM killer.
-            raise MemoryError(
-                f"reading this {size / 2**30:.2f} GiB trace whole needs about "
-                f"{held * size / end / 2**30:.1f} GiB for its events ({EVENT_DTYPE.itemsize} "
-                f"bytes each) and {avail / 2**30:.1f} GiB is available: read it one "
-                f"generation at a time with gmpcore.gotrace.iter_go_trace")
     ngen = len(chunks)
-    if ngen == 1:
-        events = chunks.pop()
-    else:
-        # One copy at a time, each chunk freed once copied: the peak is the
-        # events plus one generation's, not twice the events.
-        events = np.empty(sum(len(c) for c in chunks), EVENT_DTYPE)
-        chunks.reverse()
-        i = 0
-        while chunks:
-            c = chunks.pop()
-            events[i:i + len(c)] = c
-            i += len(c)
-            del c
+    events = chunks[0] if ngen == 1 else np.concatenate(chunks)
+    del chunks
     return GoTrace(events, tables.strings, tables.stacks, ver, start, ngen, clocks)
+
+
+def _read_large(buf):
+    """_read in two passes: one generation's events in memory beside the result.
+
+    (One pass keeping each generation's array until the end and then
+    copying them into one needs twice the events: freed arrays of a few
+    tens of MB stay in the allocator's heap.)"""
+    total = sum(len(events) for *_, events in _chunks(buf))
+    need = total * EVENT_DTYPE.itemsize
+    avail = available_memory()
+    if avail is not None and need > 0.9 * avail:
+        raise MemoryError(
+            f"reading this {len(buf) / 2**30:.2f} GiB trace whole needs {need / 2**30:.1f} GiB "
+            f"for its {total:,} events ({EVENT_DTYPE.itemsize} bytes each) and "
+            f"{avail / 2**30:.1f} GiB is available: read it one generation at a time with "
+            f"gmpcore.gotrace.iter_go_trace")
+    out = np.empty(total, EVENT_DTYPE)
+    clocks, i, ngen = [], 0, 0
+    ver = start = tables = None
+    for ver, start, tables, g, events in _chunks(buf):
+        out[i:i + len(events)] = events
+        i += len(events)
+        ngen += 1
+        if g.clock is not None:
+            clocks.append((g.gen,) + g.clock)
+    return GoTrace(out, tables.strings, tables.stacks, ver, start, ngen, clocks)
 
 
 def _samples(g):

@@ -22,7 +22,10 @@ the program (the runtime's own are left out):
   blocks (as an unblock never blocks the unblocker).
 * **Timed waits**: a wait ended by no goroutine (a timer, the netpoller) or
   by a runtime goroutine becomes :func:`gmpcore.sleep` of the recorded wait
-  (:func:`gmpcore.netwait` when the wait reason is ``network``).
+  (:func:`gmpcore.netwait` when the wait reason is ``network``), less the
+  timer lateness the simulator adds itself: a ``time.Sleep`` replays as its
+  call site's shortest wait (see :func:`_settle_sleeps`), another wait just
+  past a whole millisecond as that millisecond (:func:`_nominal`).
 * **Syscalls**: GoSyscallBegin to GoSyscallEnd (or GoSyscallEndBlocked) is a
   :func:`gmpcore.syscall` of the recorded duration.
 * **Creation**: a GoCreate by a program goroutine is a :func:`gmpcore.go` at
@@ -174,7 +177,7 @@ def _infer(tr):
     pairs = Counter()
     stats = Counter()
     reasons = defaultdict(lambda: [0, 0])
-    sleeps = defaultdict(list)     # GoBlock stack -> [(ops, index, recorded wait)]
+    sleeps = defaultdict(list)     # call site (GoBlock stack) -> [(ops, index, wait)]
     K = _K
 
     def user(goid):
@@ -253,7 +256,8 @@ def _infer(tr):
                 wait = t - g.block_at
                 if g.block_reason == "sleep":
                     # time.Sleep: its argument is settled per call site below.
-                    site = sleeps[g.block_stack]
+                    # (without a stack, each goroutine's Sleeps are one site)
+                    site = sleeps[g.block_stack or ("g", g.goid)]
                     site.append((g.ops, len(g.ops) + (g.cpu > 0), wait))
                 g.op("netwait" if g.block_reason == "network" else "sleep", _nominal(wait))
                 stats["timed_waits"] += 1

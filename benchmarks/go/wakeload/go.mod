@@ -1,0 +1,3 @@
+module wakeload
+
+go 1.25

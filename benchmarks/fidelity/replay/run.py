@@ -135,20 +135,22 @@ def record(n, quiet_wait):
 
 
 def _figures(res, lat):
+    """A replay's figures: its makespan, its latencies' median and p90, threads."""
     import numpy as np
     return {"time_ns": int(res.makespan_ns), "p50_ns": float(np.median(lat)),
             "p90_ns": float(np.percentile(lat, 90)), "intervals": int(len(lat)),
             "threads": int(res.counters["threads"])}
 
 
-def recorded_figures(path):
-    """A recording's own figures: GOMAXPROCS, wall time, latency p50/p90 and more."""
+def recorded_figures(trace):
+    """A recording's own figures (a path or a GoTrace): GOMAXPROCS, wall time,
+    latency p50/p90 and more."""
     import numpy as np
 
     import gmpcore as gmp
     from gmpcore.gotrace.replay import program_latencies, workload_from_trace
 
-    tr = gmp.read_go_trace(path)
+    tr = trace if isinstance(trace, gmp.GoTrace) else gmp.read_go_trace(trace)
     lat = program_latencies(tr)
     _, info = workload_from_trace(tr)
     return {"gomaxprocs": info.gomaxprocs, "time_ns": info.duration_ns,
@@ -160,13 +162,15 @@ def recorded_figures(path):
 def replay_one(path, seeds=SEEDS, cpus=None, whatif=WHATIF_PROCS):
     """The recorded figures of one trace and, per seed, its replay's at the recorded
     GOMAXPROCS ("replays") and at `whatif` ("whatif"; None: not replayed)."""
+    import gmpcore as gmp
     from gmpcore.gotrace.replay import replay, replay_latencies
 
-    out = {"recorded": recorded_figures(path), "replays": [], "whatif": []}
+    tr = gmp.read_go_trace(path)
+    out = {"recorded": recorded_figures(tr), "replays": [], "whatif": []}
     own = out["recorded"]["gomaxprocs"]
     procs = [own] + ([whatif] if whatif is not None else [])
     for seed in seeds:
-        _, runs = replay(path, procs=procs, seed=seed, cpus=cpus)
+        _, runs = replay(tr, procs=procs, seed=seed, cpus=cpus)
         for key, (_, res) in zip(("replays", "whatif"), runs):
             out[key].append(dict(_figures(res, replay_latencies(res)), seed=seed))
     return out

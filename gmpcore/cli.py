@@ -261,10 +261,14 @@ def _size_default(name):
     return inspect.signature(function).parameters[param].default
 
 
-def _cpus_option(p, default="auto", why=""):
-    p.add_argument("--cpus", type=_cpus, default=default, metavar="N|auto|none",
-                   help=f"CPUs of the machine (default {default or 'none'}{why}; auto: one "
-                        f"per P; none: a CPU for every thread)")
+def _cpus_option(p):
+    p.add_argument("--cpus", type=_cpus, default="auto", metavar="N|auto|none",
+                   help="CPUs of the machine (default auto: one per P; none: a CPU for "
+                        "every thread)")
+
+
+#: `gmpcore replay --cpus` not given: the recorded CPUs, or none.
+_REPLAY_CPUS = object()
 
 
 def _quota_option(p):
@@ -389,9 +393,15 @@ def build_parser():
     replay.add_argument("--procs", type=_procs_list, default=[1, 2, 4, 8], metavar="N,N,...",
                         help=f"the GOMAXPROCS values, each 1 to {MAX_GOMAXPROCS} "
                              "(default 1,2,4,8)")
-    _cpus_option(replay, default=None,
-                 why=": a recorded burst or syscall already holds the recording "
-                     "machine's waits for a CPU")
+    replay.add_argument("--cpus", type=_cpus, default=_REPLAY_CPUS, metavar="N|auto|none",
+                        help="CPUs of the machine (default: --recorded-cpus if given, else "
+                             "none, a CPU for every thread, since a recorded burst or syscall "
+                             "already holds the recording machine's waits for a CPU; auto: "
+                             "one per P)")
+    replay.add_argument("--recorded-cpus", type=_count(1, 4096), metavar="N",
+                        help="the recording machine's CPU count, when the trace had more Ps "
+                             "than CPUs: each burst is cut to the CPU share it had, and the "
+                             "runs are on N CPUs unless --cpus says otherwise")
     _quota_option(replay)
     replay.add_argument("--seed", type=_count(0, MAX_SEED), default=0, metavar="S",
                         help="seed for every random choice, 0 to 2^63-1 (default 0)")
@@ -827,17 +837,18 @@ def _cmd_replay(args, parser):
     from gmpcore.simulate import simulate
 
     try:
-        wl, info = workload_from_trace(args.trace)
+        wl, info = workload_from_trace(args.trace, recorded_cpus=args.recorded_cpus)
     except OSError as err:
         parser.error(f"cannot read {args.trace}: {err.strerror or err}")
     except GoTraceError as err:
         parser.error(f"{args.trace}: {err}")
     compiled = wl.compile()
+    cpus = args.recorded_cpus if args.cpus is _REPLAY_CPUS else args.cpus
     settings = [("replay", info.gomaxprocs)] + [("", p) for p in args.procs]
     rows = []
     for label, procs in settings:
         try:
-            res = simulate(compiled, gomaxprocs=procs, seed=args.seed, cpus=args.cpus,
+            res = simulate(compiled, gomaxprocs=procs, seed=args.seed, cpus=cpus,
                            cpu_quota=args.quota, record_events=True)
         except (TypeError, ValueError) as err:
             parser.error(str(err))

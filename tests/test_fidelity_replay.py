@@ -103,3 +103,44 @@ def test_latencies_are_counted_alike():
     names = dict(zip(tr.goroutines.goid, tr.goroutines.name))
     users = [g for g in tr.sched_latency.goid if not is_system(names.get(g, ""), g)]
     assert len(lat) == len(users) < len(tr.sched_latency)   # the tracer's own are left out
+
+
+OVER = sorted((HERE / "traces" / "p4").glob("*.trace"))
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_recorded_with_more_ps_than_cpus(name):
+    # Recorded at GOMAXPROCS=4 on 2 CPUs, a burst holds the time its thread
+    # waited for a CPU.  With recorded_cpus=2 each burst is cut to its fair
+    # share and the replay runs on 2 CPUs: the wall time within 1.5x.
+    paths = [p for p in OVER if p.stem.rsplit("-", 1)[0] == name]
+    assert len(paths) >= 3
+    entry = {p.stem: replay_suite.replay_one(p, seeds=(0,), cpus=2, whatif=None,
+                                             recorded_cpus=2) for p in paths}
+    assert all(t["recorded"]["gomaxprocs"] == 4 for t in entry.values())
+    time = statistics.median(replay_suite.ratios(entry, "time_ns"))
+    assert 1 / 1.5 <= time <= 1.5, f"{name}: replay/recorded time {time:.2f}"
+
+
+def test_cpu_share_bounds_the_bursts():
+    # The CPU the replayed goroutines get, summed, cannot exceed what the
+    # recording machine's CPUs could give in the recorded time; the recorded
+    # bursts of the CPU-bound fan-out at GOMAXPROCS=4 on 2 CPUs do (the
+    # threads' waits for a CPU are in them).  With no more Ps than CPUs the
+    # cut changes nothing.
+    import gmpcore as gmp
+
+    def cpu(wl):
+        return sum(op.args[0].p1 for p in wl._programs for op in p._ops if op.name == "cpu")
+
+    path = next(p for p in OVER if p.stem.startswith("fanout-"))
+    tr = gmp.read_go_trace(path)
+    wall, _ = gmp.workload_from_trace(tr)
+    cut, info = gmp.workload_from_trace(tr, recorded_cpus=2)
+    assert cpu(wall) > 2.2 * info.duration_ns
+    assert cpu(cut) <= 2 * info.duration_ns
+    own = gmp.read_go_trace(next(p for p in TRACES if p.stem.startswith("fanout-")))
+    assert cpu(gmp.workload_from_trace(own, recorded_cpus=2)[0]) == \
+        cpu(gmp.workload_from_trace(own)[0])
+    with pytest.raises(ValueError, match="recorded_cpus must be 1 to 4096"):
+        gmp.workload_from_trace(own, recorded_cpus=0)

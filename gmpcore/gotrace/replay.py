@@ -47,7 +47,9 @@ happened earlier still.  What a trace cannot tell:
   out; the simulator adds its own runtime goroutines (``runtime_init``);
 * a recorded burst includes the runtime's own work in that goroutine
   (channel operations, allocation): replayed as computation, beside the
-  simulator's own costs for the replayed channel operations;
+  simulator's own costs for the replayed channel operations; and any time
+  its thread waited for a CPU, which ``recorded_cpus`` takes out as a fair
+  share when the recording had more Ps than CPUs;
 * waits still open when the trace ended are dropped (the goroutine ends
   there in the replay).
 
@@ -131,10 +133,11 @@ class _Go:
     """One program goroutine's sequence as the trace is walked."""
 
     __slots__ = ("goid", "name", "ops", "cpu", "run_from", "block_at", "block_reason",
-                 "block_stack", "sys_from", "program", "done")
+                 "block_stack", "sys_from", "program", "done", "work")
 
-    def __init__(self, goid, name):
+    def __init__(self, goid, name, work):
         self.goid, self.name = goid, name
+        self.work = work              # CPU work done while running from a to b
         self.ops = []                 # ("cpu", ns) ("go", goid) ("send"/"recv", pair) ...
         self.cpu = 0                  # the burst so far, not yet emitted
         self.run_from = None          # running since
@@ -148,7 +151,7 @@ class _Go:
     def run_until(self, t):
         """Add the running time up to t to the burst."""
         if self.run_from is not None:
-            self.cpu += max(t - self.run_from, 0)
+            self.cpu += self.work(self.run_from, t) if t > self.run_from else 0
             self.run_from = t
 
     def stop_running(self, t):
@@ -166,8 +169,39 @@ class _Go:
         self.cpu = 0
 
 
-def _infer(tr):
-    """Walk the goroutine transitions: per program goroutine its operations."""
+def _wall(a, b):
+    return b - a
+
+
+def _cpu_share(tr, cpus):
+    """work(a, b): the CPU a running goroutine got from a to b when `cpus` CPUs
+    were shared by every goroutine running then (the runtime's included):
+    the integral of min(1, cpus / running).  Recorded with more Ps than
+    CPUs, a goroutine was running (to the trace) while its thread waited
+    for a CPU; this is the part of the time it computed, on a fair share."""
+    ev = tr.events
+    is_g = np.isin(ev["kind"], list(_K.values()))
+    delta = (is_g & (ev["to_state"] == _RUNNING)).astype(np.int64) \
+        - (is_g & (ev["from_state"] == _RUNNING)).astype(np.int64)
+    times = ev["time_ns"].astype(np.int64)
+    running = np.cumsum(delta)                   # after each event
+    rate = np.minimum(1.0, cpus / np.maximum(running, 1))
+    # E(t_i): the work done by one running goroutine up to event i.
+    done = np.concatenate([[0.0], np.cumsum(rate[:-1] * np.diff(times))])
+
+    def at(t):
+        i = max(int(np.searchsorted(times, t, side="right")) - 1, 0)
+        return done[i] + rate[i] * (t - times[i])
+
+    def work(a, b):
+        return int(round(at(b) - at(a)))
+    return work
+
+
+def _infer(tr, cpus=None):
+    """Walk the goroutine transitions: per program goroutine its operations
+    (bursts deflated to a fair share of `cpus` CPUs when given)."""
+    work = _wall if cpus is None else _cpu_share(tr, cpus)
     ev = tr.events
     names = tr.goroutines.set_index("goid")["name"].to_dict()
     kinds = ev["kind"]
@@ -189,7 +223,7 @@ def _infer(tr):
             if is_system(name, goid):
                 skipped.add(goid)
                 return None
-            g = gs[goid] = _Go(goid, name)
+            g = gs[goid] = _Go(goid, name, work)
         return g
 
     t_all, g_all, tgt_all = ev["time_ns"].tolist(), ev["g"].tolist(), ev["target"].tolist()
@@ -449,7 +483,8 @@ def _recorded(tr):
     return int(procs), duration, int(s["threads"]), float(p50), float(p99)
 
 
-def workload_from_trace(trace: GoTrace | str | os.PathLike) -> TraceWorkload:
+def workload_from_trace(trace: GoTrace | str | os.PathLike,
+                        recorded_cpus: int | None = None) -> TraceWorkload:
     """A :class:`gmpcore.Workload` that replays a Go execution trace, and what was inferred.
 
     `trace` is a :class:`gmpcore.GoTrace` or a path to a trace file.  Each
@@ -459,6 +494,15 @@ def workload_from_trace(trace: GoTrace | str | os.PathLike) -> TraceWorkload:
     tell); main (goroutine 1) is program 0.  Simulate it at the recorded
     GOMAXPROCS (``report.gomaxprocs``) to check the replay against the
     recorded figures in the report, or at another setting to ask what if.
+
+    A burst is the time the goroutine was running to the trace, which
+    includes any time its thread waited for a CPU.  `recorded_cpus`, the
+    recording machine's CPU count, deflates each burst to the CPU it could
+    have had: at each moment a fair share, ``min(1, recorded_cpus /
+    goroutines running)``.  Give it when the recording had more Ps than
+    CPUs, and simulate on that many CPUs (``cpus=``) so that the
+    contention is the model's again; with no more Ps than CPUs it changes
+    nothing.  A non-positive `recorded_cpus` is refused.
 
     Returns
     -------
@@ -484,12 +528,17 @@ def workload_from_trace(trace: GoTrace | str | os.PathLike) -> TraceWorkload:
     from gmpcore.gotrace.reader import GoTrace, read_go_trace
     from gmpcore.workload import Workload, cpu, go, gosched, netwait, recv, send, sleep, syscall
 
+    if recorded_cpus is not None:
+        if isinstance(recorded_cpus, bool) or not isinstance(recorded_cpus, (int, np.integer)):
+            raise TypeError(f"recorded_cpus must be an int, got {type(recorded_cpus).__name__}")
+        if not 1 <= recorded_cpus <= 4096:
+            raise ValueError(f"recorded_cpus must be 1 to 4096, got {recorded_cpus}")
     if not isinstance(trace, GoTrace):
         trace = read_go_trace(trace)
-    gs, skipped, roots, pairs, stats = _infer(trace)
+    gs, skipped, roots, pairs, stats = _infer(trace, recorded_cpus)
     wl = Workload()
     if 1 not in gs:
-        gs[1] = _Go(1, "main.main")
+        gs[1] = _Go(1, "main.main", _wall)
     chans = {pair: wl.chan(cap=n) for pair, n in sorted(pairs.items())}
     order = [1] + sorted(goid for goid in gs if goid != 1)
     for goid in order:
@@ -528,6 +577,7 @@ def workload_from_trace(trace: GoTrace | str | os.PathLike) -> TraceWorkload:
 
 
 def replay(trace: GoTrace | str | os.PathLike, procs: list[int] | None = None, seed: int = 0,
+           recorded_cpus: int | None = None,
            **simulate_options) -> tuple[ReplayReport, list[tuple[int, Result]]]:
     """Simulate a trace's workload at each GOMAXPROCS in `procs`.
 
@@ -536,7 +586,9 @@ def replay(trace: GoTrace | str | os.PathLike, procs: list[int] | None = None, s
     keyword arguments go to :func:`gmpcore.simulate` (``cpus``,
     ``cpu_quota``, ...).  The runs record their events (unless
     ``record_events=False`` is passed), so :func:`replay_latencies` can
-    measure them as the recorded run is measured.
+    measure them as the recorded run is measured.  `recorded_cpus` goes
+    to :func:`workload_from_trace`; the runs are then on that many CPUs
+    unless ``cpus`` says otherwise.
 
     >>> import gmpcore as gmp
     >>> info, runs = gmp.gotrace.replay.replay(gmp.gotrace.EXAMPLES / "fanout.trace", procs=[1, 4])
@@ -545,9 +597,11 @@ def replay(trace: GoTrace | str | os.PathLike, procs: list[int] | None = None, s
     """
     from gmpcore.simulate import simulate
 
-    wl, report = workload_from_trace(trace)
+    wl, report = workload_from_trace(trace, recorded_cpus=recorded_cpus)
     compiled = wl.compile()
     procs = [report.gomaxprocs] if procs is None else list(procs)
     simulate_options.setdefault("record_events", True)
+    if recorded_cpus is not None:
+        simulate_options.setdefault("cpus", recorded_cpus)
     return report, [(p, simulate(compiled, gomaxprocs=p, seed=seed, **simulate_options))
                     for p in procs]

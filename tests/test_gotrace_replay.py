@@ -281,3 +281,34 @@ def test_cli_replay_errors(capsys, tmp_path):
     assert status == 2 and "byte 0" in err
     status, _, err = run_main(capsys, "replay", str(bad), "--procs", "0")
     assert status == 2
+
+
+def test_cli_replay_recorded_cpus(capsys):
+    # A fan-out recorded at GOMAXPROCS=4 on 2 CPUs: --recorded-cpus 2 cuts
+    # its bursts to the CPU share they had and replays on 2 CPUs (the
+    # default --cpus then), so the replay takes about the recorded time;
+    # given no more CPUs than that, the uncut bursts take far longer.
+    trace = (Path(__file__).resolve().parent.parent
+             / "benchmarks/fidelity/replay/traces/p4/fanout-1.trace")
+
+    def makespan(*extra):
+        status, out, err = run_main(capsys, "replay", str(trace), "--procs", "4", *extra)
+        assert status == 0, err
+        rec, rep = out.splitlines()[2].split(), out.splitlines()[3].split()
+        assert rec[:2] == ["recorded", "4"] and rep[:2] == ["replay", "4"]
+        return _ns(rec[2]), _ns(rep[2])
+
+    recorded, cut = makespan("--recorded-cpus", "2")
+    _, uncut = makespan("--cpus", "2")
+    assert 1 / 1.5 < cut / recorded < 1.5
+    assert uncut > 1.2 * cut
+    status, _, err = run_main(capsys, "replay", str(trace), "--recorded-cpus", "0")
+    assert status == 2 and "--recorded-cpus" in err
+
+
+def _ns(text):
+    """'53.54ms' -> ns."""
+    for unit, mult in (("ms", 1e6), ("µs", 1e3), ("ns", 1), ("s", 1e9)):
+        if text.endswith(unit):
+            return float(text[:-len(unit)]) * mult
+    raise ValueError(text)

@@ -80,3 +80,14 @@ def go_env(go, cache_name):
     if Path(go).parent.name == "bin" and (Path(go).parent.parent / "src" / "runtime").is_dir():
         env.setdefault("GOROOT", str(Path(go).parent.parent))
     return env
+
+
+def write_between(doc, begin, end, text):
+    """Replace what stands between the markers `begin` and `end` in the file
+    `doc` (a Path) with `text`."""
+    whole = doc.read_text()
+    if begin not in whole or end not in whole:
+        raise SystemExit(f"{doc}: the markers {begin} and {end} are missing")
+    a, rest = whole.split(begin, 1)
+    _, b = rest.split(end, 1)
+    doc.write_text(a + begin + "\n" + text + "\n" + end + b)

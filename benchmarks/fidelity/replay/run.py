@@ -49,7 +49,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 sys.path.insert(0, str(HERE.parent))
-from hostload import LoadMark, go_env, loadavg, wait_quiet  # noqa: E402
+from hostload import LoadMark, go_env, loadavg, wait_quiet, write_between  # noqa: E402
 
 TRACES = HERE / "traces"
 #: recordings at WHATIF_PROCS, to check the replays' what-if predictions
@@ -357,12 +357,7 @@ def over_table(results):
 
 
 def write_doc(results):
-    text = DOC.read_text()
-    if BEGIN not in text or END not in text:
-        raise SystemExit(f"{DOC}: the markers {BEGIN} and {END} are missing")
-    a, rest = text.split(BEGIN, 1)
-    _, b = rest.split(END, 1)
-    DOC.write_text(a + BEGIN + "\n" + tables(results) + "\n" + END + b)
+    write_between(DOC, BEGIN, END, tables(results))
 
 
 def tables(results):

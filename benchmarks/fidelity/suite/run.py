@@ -46,7 +46,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
-from hostload import LoadMark, go_env, loadavg, wait_quiet
+from hostload import LoadMark, go_env, loadavg, wait_quiet, write_between
 
 RESULTS = HERE / "results.json"
 DOC = REPO / "docs" / "fidelity.md"
@@ -192,12 +192,7 @@ def table(results):
 
 
 def write_doc(results):
-    text = DOC.read_text()
-    if BEGIN not in text or END not in text:
-        raise SystemExit(f"{DOC}: the markers {BEGIN} and {END} are missing")
-    a, rest = text.split(BEGIN, 1)
-    _, b = rest.split(END, 1)
-    DOC.write_text(a + BEGIN + "\n" + table(results) + "\n" + END + b)
+    write_between(DOC, BEGIN, END, table(results))
 
 
 def save(results, runs, names, S):

@@ -1,4 +1,4 @@
-"""Speed of reading Go execution traces (gmp.read_go_trace).
+"""Speed of reading Go execution traces (gmp.read_go_trace) and of replaying them.
 
 The trace is generated here (no Go toolchain needed): ``synthetic_trace``
 writes the Go 1.26 format: P Ms, each holding one P and cycling through its
@@ -155,3 +155,24 @@ class ReadGoTrace:
 
     def peakmem_read(self, events):
         gmp.read_go_trace(self.path)
+
+
+class ReplayGoTrace:
+    """A generated trace replayed at its own GOMAXPROCS: workload_from_trace
+    (the inference) and one simulate (issue 15: a replay of a 10^6-event
+    trace takes seconds, not minutes).  The trace is read in setup."""
+
+    # quick: 10^5 events (CI); large: 10^6, the issue's size.
+    params = ([100_000] if PROFILE == "quick" else [1_000_000],)
+    param_names = ["events"]
+    timeout = 600
+
+    def setup(self, events):
+        self.trace = gmp.read_go_trace(synthetic_trace(events))
+
+    def time_infer(self, events):
+        gmp.workload_from_trace(self.trace)
+
+    def time_replay(self, events):
+        wl, info = gmp.workload_from_trace(self.trace)
+        gmp.simulate(wl, gomaxprocs=info.gomaxprocs, seed=0, cpus=None)

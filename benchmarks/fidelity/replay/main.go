@@ -74,11 +74,12 @@ func tempFile() *os.File {
 	return f
 }
 
-// syscalls: 6 goroutines each write, fsync and read back a temporary file
-// 30 times, with a little CPU between: blocking syscalls that lose their P.
-func syscalls() {
+// fileWriters starts n goroutines that each write and fsync a temporary
+// file 30 times (reading each block back with pread if readBack), with `cpu`
+// rounds of work after each, and waits for them.
+func fileWriters(n int, readBack bool, cpu int) {
 	var wg sync.WaitGroup
-	for i := 0; i < 6; i++ {
+	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
@@ -88,14 +89,20 @@ func syscalls() {
 			for j := 0; j < 30; j++ {
 				f.WriteAt(buf, int64(j)*4096)
 				f.Sync()
-				f.ReadAt(buf, int64(j)*4096)
-				work(i, 50_000)
+				if readBack {
+					f.ReadAt(buf, int64(j)*4096)
+				}
+				work(i, cpu)
 			}
 			f.Close()
 		}(i)
 	}
 	wg.Wait()
 }
+
+// syscalls: 6 goroutines each write, fsync and read back a temporary file
+// 30 times, with a little CPU between: blocking syscalls that lose their P.
+func syscalls() { fileWriters(6, true, 50_000) }
 
 // sleepers: 8 goroutines each do 50 rounds of about 150 µs of CPU and a 1 ms
 // time.Sleep; main receives 25 ticks of a 2 ms Ticker meanwhile.
@@ -172,25 +179,7 @@ func pool() {
 // about 160 µs of CPU after each: blocking syscalls that lose their P while
 // the other goroutines keep both Ps busy, so a syscall's return mostly
 // waits for a P.
-func fsync() {
-	var wg sync.WaitGroup
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			f := tempFile()
-			defer os.Remove(f.Name())
-			buf := make([]byte, 4096)
-			for j := 0; j < 30; j++ {
-				f.WriteAt(buf, int64(j)*4096)
-				f.Sync()
-				work(i, 130_000)
-			}
-			f.Close()
-		}(i)
-	}
-	wg.Wait()
-}
+func fsync() { fileWriters(8, false, 130_000) }
 
 var programs = map[string]func(){
 	"fanout": fanout, "pipeline": pipeline, "syscalls": syscalls,
